@@ -1,0 +1,256 @@
+//! The sealed set of changes a plan is made of. Each change knows its SQL and its reverse.
+
+use serde::Serialize;
+
+use crate::error::Clause;
+use crate::ir::*;
+use crate::sql::render;
+
+/// One clause of a policy that differs, with the texts on each side and, where the
+/// comparison computed them, their canonical forms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClauseChange {
+    pub clause: Clause,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_canonical: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_canonical: Option<String>,
+}
+
+impl ClauseChange {
+    fn reversed(&self) -> ClauseChange {
+        ClauseChange {
+            clause: self.clause,
+            from: self.to.clone(),
+            to: self.from.clone(),
+            from_canonical: self.to_canonical.clone(),
+            to_canonical: self.from_canonical.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    CreateRole { role: Role },
+    /// Attributes and memberships of a role.
+    AlterRole { from: Role, to: Role },
+    DropRole { role: Role },
+    Grant { table: TableName, role: RoleSpec, privileges: Vec<Privilege> },
+    Revoke { table: TableName, role: RoleSpec, privileges: Vec<Privilege> },
+    EnableRls { table: TableName },
+    DisableRls { table: TableName },
+    ForceRls { table: TableName },
+    NoForceRls { table: TableName },
+    CreatePolicy { table: TableName, policy: Policy },
+    DropPolicy { table: TableName, policy: Policy },
+    RenamePolicy { table: TableName, from: String, to: String },
+    /// Roles, USING or WITH CHECK changed in place (`ALTER POLICY`).
+    AlterPolicy { table: TableName, from: Policy, to: Policy, clauses: Vec<ClauseChange> },
+    /// Command or permissive/restrictive changed, or a clause was removed: ALTER POLICY
+    /// cannot do that, so the policy is dropped and created again.
+    ReplacePolicy { table: TableName, from: Policy, to: Policy, reason: String },
+    CommentOnPolicy { table: TableName, policy: String, from: Option<String>, to: Option<String> },
+}
+
+impl Change {
+    /// The SQL statements (without trailing semicolons).
+    pub fn sql(&self) -> Vec<String> {
+        use Change::*;
+        match self {
+            CreateRole { role } => {
+                let mut v = vec![render::create_role(role)];
+                for g in &role.member_of {
+                    v.push(render::grant_membership(g, &role.name));
+                }
+                v
+            }
+            AlterRole { from, to } => {
+                let mut v = Vec::new();
+                if (from.login, from.inherit, from.bypassrls) != (to.login, to.inherit, to.bypassrls) {
+                    v.push(render::alter_role(to));
+                }
+                for g in &to.member_of {
+                    if !from.member_of.contains(g) {
+                        v.push(render::grant_membership(g, &to.name));
+                    }
+                }
+                for g in &from.member_of {
+                    if !to.member_of.contains(g) {
+                        v.push(render::revoke_membership(g, &to.name));
+                    }
+                }
+                v
+            }
+            DropRole { role } => vec![render::drop_role(&role.name)],
+            Grant { table, role, privileges } => vec![render::grant(table, role, privileges)],
+            Revoke { table, role, privileges } => vec![render::revoke(table, role, privileges)],
+            EnableRls { table } => vec![render::rls(table, true)],
+            DisableRls { table } => vec![render::rls(table, false)],
+            ForceRls { table } => vec![render::force_rls(table, true)],
+            NoForceRls { table } => vec![render::force_rls(table, false)],
+            CreatePolicy { table, policy } => {
+                let mut v = vec![render::create_policy(table, policy)];
+                if policy.comment.is_some() {
+                    v.push(render::comment_on_policy(table, &policy.name, policy.comment.as_deref()));
+                }
+                v
+            }
+            DropPolicy { table, policy } => vec![render::drop_policy(table, &policy.name)],
+            RenamePolicy { table, from, to } => vec![render::rename_policy(table, from, to)],
+            AlterPolicy { table, to, clauses, .. } => {
+                let has = |c: Clause| clauses.iter().any(|x| x.clause == c);
+                vec![render::alter_policy(
+                    table,
+                    &to.name,
+                    has(Clause::Roles).then_some(&to.roles[..]),
+                    if has(Clause::Using) { to.using.as_deref() } else { None },
+                    if has(Clause::WithCheck) { to.with_check.as_deref() } else { None },
+                )]
+            }
+            ReplacePolicy { table, from, to, .. } => {
+                let mut v = vec![render::drop_policy(table, &from.name)];
+                v.extend(CreatePolicy { table: table.clone(), policy: to.clone() }.sql());
+                v
+            }
+            CommentOnPolicy { table, policy, to, .. } => {
+                vec![render::comment_on_policy(table, policy, to.as_deref())]
+            }
+        }
+    }
+
+    /// The change that undoes this one.
+    pub fn reverse(&self) -> Change {
+        use Change::*;
+        match self.clone() {
+            CreateRole { role } => DropRole { role },
+            DropRole { role } => CreateRole { role },
+            AlterRole { from, to } => AlterRole { from: to, to: from },
+            Grant { table, role, privileges } => Revoke { table, role, privileges },
+            Revoke { table, role, privileges } => Grant { table, role, privileges },
+            EnableRls { table } => DisableRls { table },
+            DisableRls { table } => EnableRls { table },
+            ForceRls { table } => NoForceRls { table },
+            NoForceRls { table } => ForceRls { table },
+            CreatePolicy { table, mut policy } => {
+                policy.renamed_from = None;
+                DropPolicy { table, policy }
+            }
+            DropPolicy { table, mut policy } => {
+                policy.renamed_from = None;
+                CreatePolicy { table, policy }
+            }
+            RenamePolicy { table, from, to } => RenamePolicy { table, from: to, to: from },
+            AlterPolicy { table, from, to, clauses } => AlterPolicy {
+                table,
+                from: to,
+                to: from,
+                clauses: clauses.iter().map(ClauseChange::reversed).collect(),
+            },
+            ReplacePolicy { table, from, to, reason } => ReplacePolicy { table, from: to, to: from, reason },
+            CommentOnPolicy { table, policy, from, to } => CommentOnPolicy { table, policy, from: to, to: from },
+        }
+    }
+
+    /// A one-line description, used as the comment above the change's SQL.
+    pub fn describe(&self) -> String {
+        use Change::*;
+        match self {
+            CreateRole { role } => format!("Create role {:?}", role.name),
+            AlterRole { to, .. } => format!("Alter role {:?}", to.name),
+            DropRole { role } => format!("Drop role {:?}", role.name),
+            Grant { table, role, privileges } => format!(
+                "Grant {} on {} to {}",
+                privileges.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", "),
+                table,
+                role.as_json()
+            ),
+            Revoke { table, role, privileges } => format!(
+                "Revoke {} on {} from {}",
+                privileges.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", "),
+                table,
+                role.as_json()
+            ),
+            EnableRls { table } => format!("Enable row-level security on {table}"),
+            DisableRls { table } => format!("Disable row-level security on {table}"),
+            ForceRls { table } => format!("Force row-level security on {table}"),
+            NoForceRls { table } => format!("Stop forcing row-level security on {table}"),
+            CreatePolicy { table, policy } => format!("Create policy {:?} on {table}", policy.name),
+            DropPolicy { table, policy } => format!("Drop policy {:?} on {table}", policy.name),
+            RenamePolicy { table, from, to } => format!("Rename policy {from:?} on {table} to {to:?}"),
+            AlterPolicy { table, to, clauses, .. } => {
+                let mut s = format!(
+                    "Alter policy {:?} on {table}: {} changed",
+                    to.name,
+                    clauses.iter().map(|c| c.clause.as_str()).collect::<Vec<_>>().join(", ")
+                );
+                for c in clauses {
+                    if matches!(c.clause, Clause::Using | Clause::WithCheck) {
+                        let show = |canon: &Option<String>, raw: &Option<String>| {
+                            canon.clone().or_else(|| raw.clone()).unwrap_or_else(|| "(none)".into())
+                        };
+                        s.push_str(&format!(
+                            "\n  {} was: {}\n  {} now: {}",
+                            c.clause,
+                            show(&c.from_canonical, &c.from),
+                            c.clause,
+                            show(&c.to_canonical, &c.to)
+                        ));
+                    }
+                }
+                s
+            }
+            ReplacePolicy { table, to, reason, .. } => {
+                format!("Replace policy {:?} on {table} ({reason})", to.name)
+            }
+            CommentOnPolicy { table, policy, .. } => format!("Comment on policy {policy:?} on {table}"),
+        }
+    }
+
+    /// The table a change concerns, if any.
+    pub fn table(&self) -> Option<&TableName> {
+        use Change::*;
+        match self {
+            CreateRole { .. } | AlterRole { .. } | DropRole { .. } => None,
+            Grant { table, .. }
+            | Revoke { table, .. }
+            | EnableRls { table }
+            | DisableRls { table }
+            | ForceRls { table }
+            | NoForceRls { table }
+            | CreatePolicy { table, .. }
+            | DropPolicy { table, .. }
+            | RenamePolicy { table, .. }
+            | AlterPolicy { table, .. }
+            | ReplacePolicy { table, .. }
+            | CommentOnPolicy { table, .. } => Some(table),
+        }
+    }
+
+    /// Plan order: roles, grants, RLS off, policies dropped, renamed, altered, created,
+    /// comments, RLS on, revokes, roles dropped. Policies exist before RLS is enabled (no
+    /// deny-all window) and RLS is disabled before policies go. The reverse of a plan in
+    /// this order is again in this order.
+    pub(crate) fn phase(&self) -> u8 {
+        use Change::*;
+        match self {
+            CreateRole { .. } => 0,
+            AlterRole { .. } => 1,
+            Grant { .. } => 2,
+            DisableRls { .. } => 3,
+            NoForceRls { .. } => 4,
+            DropPolicy { .. } => 5,
+            ReplacePolicy { .. } => 6,
+            RenamePolicy { .. } => 7,
+            AlterPolicy { .. } => 8,
+            CreatePolicy { .. } => 9,
+            CommentOnPolicy { .. } => 10,
+            ForceRls { .. } => 11,
+            EnableRls { .. } => 12,
+            Revoke { .. } => 13,
+            DropRole { .. } => 14,
+        }
+    }
+}

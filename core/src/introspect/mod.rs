@@ -1,0 +1,221 @@
+//! Reading RLS state from a live database.
+//!
+//! One catalog query returns the whole state as one JSON document, whatever the number
+//! of tables; any driver can run it (the Python and Node packages run it on their own
+//! connections), and [`from_catalog_json`] turns the result into the IR. Expressions are
+//! printed by `pg_get_expr` under a fixed search_path: run [`SETUP`] first, inside a
+//! transaction or savepoint that is rolled back afterwards.
+
+#[cfg(feature = "db")]
+mod live;
+#[cfg(feature = "db")]
+pub use live::*;
+
+use serde::Deserialize;
+
+use crate::error::Error;
+use crate::ir::*;
+use crate::sql::quote::literal;
+
+/// The search_path under which expressions are printed.
+pub const SEARCH_PATH: &str = "public";
+
+/// Run before [`catalog_query`], in the same transaction (or savepoint) that is then
+/// rolled back, so that the printed expressions do not depend on the session.
+pub const SETUP: &str = "SET LOCAL search_path TO public";
+
+/// The one catalog query for the given schemas (an empty list means `public`). Returns one
+/// row with one text column holding the JSON document.
+pub fn catalog_query(schemas: &[String]) -> String {
+    let list = if schemas.is_empty() {
+        literal("public")
+    } else {
+        schemas.iter().map(|s| literal(s)).collect::<Vec<_>>().join(", ")
+    };
+    format!(
+        r#"WITH rels AS (
+  SELECT c.oid, n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, c.relowner, c.relacl
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY (ARRAY[{list}]::text[])
+)
+SELECT pg_catalog.json_build_object(
+  'current_user', current_user,
+  'server_version_num', pg_catalog.current_setting('server_version_num')::int,
+  'search_path', pg_catalog.current_setting('search_path'),
+  'tables', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
+      'schema', r.nspname, 'name', r.relname,
+      'enabled', r.relrowsecurity, 'forced', r.relforcerowsecurity,
+      'columns', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
+            'name', a.attname,
+            'type', pg_catalog.format_type(a.atttypid, a.atttypmod),
+            'nullable', NOT a.attnotnull) ORDER BY a.attnum), '[]')
+          FROM pg_catalog.pg_attribute a
+          WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped)
+    ) ORDER BY r.nspname, r.relname), '[]') FROM rels r),
+  'policies', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
+      'schema', r.nspname, 'table', r.relname, 'name', p.polname,
+      'command', p.polcmd, 'permissive', p.polpermissive,
+      'roles', (SELECT coalesce(pg_catalog.json_agg(
+            CASE WHEN u.oid = 0 THEN 'PUBLIC' ELSE ro.rolname END ORDER BY u.ord), '[]')
+          FROM unnest(p.polroles) WITH ORDINALITY AS u(oid, ord)
+          LEFT JOIN pg_catalog.pg_roles ro ON ro.oid = u.oid),
+      'using', pg_catalog.pg_get_expr(p.polqual, p.polrelid),
+      'with_check', pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid),
+      'comment', pg_catalog.obj_description(p.oid, 'pg_policy')
+    ) ORDER BY r.nspname, r.relname, p.polname), '[]')
+    FROM pg_catalog.pg_policy p JOIN rels r ON r.oid = p.polrelid),
+  'roles', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
+      'name', ro.rolname, 'login', ro.rolcanlogin, 'inherit', ro.rolinherit,
+      'bypassrls', ro.rolbypassrls,
+      'member_of', (SELECT coalesce(pg_catalog.json_agg(g.rolname ORDER BY g.rolname), '[]')
+          FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles g ON g.oid = m.roleid
+          WHERE m.member = ro.oid)
+    ) ORDER BY ro.rolname), '[]')
+    FROM pg_catalog.pg_roles ro WHERE ro.rolname !~ '^pg_'),
+  'grants', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
+      'schema', g.nspname, 'table', g.relname, 'role', g.grantee, 'privileges', g.privileges
+    ) ORDER BY g.nspname, g.relname, g.grantee), '[]')
+    FROM (
+      SELECT r.nspname, r.relname,
+             CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE ro.rolname END AS grantee,
+             pg_catalog.json_agg(a.privilege_type ORDER BY a.privilege_type) AS privileges
+      FROM rels r CROSS JOIN LATERAL pg_catalog.aclexplode(r.relacl) a
+      LEFT JOIN pg_catalog.pg_roles ro ON ro.oid = a.grantee
+      WHERE a.grantee <> r.relowner
+      GROUP BY r.nspname, r.relname, a.grantee, ro.rolname
+    ) g)
+)::text"#
+    )
+}
+
+#[derive(Deserialize)]
+struct CatalogColumn {
+    name: String,
+    #[serde(rename = "type")]
+    data_type: String,
+    nullable: bool,
+}
+
+#[derive(Deserialize)]
+struct CatalogTable {
+    schema: String,
+    name: String,
+    enabled: bool,
+    forced: bool,
+    columns: Vec<CatalogColumn>,
+}
+
+#[derive(Deserialize)]
+struct CatalogPolicy {
+    schema: String,
+    table: String,
+    name: String,
+    command: String,
+    permissive: bool,
+    roles: Vec<Option<String>>,
+    using: Option<String>,
+    with_check: Option<String>,
+    comment: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CatalogRole {
+    name: String,
+    login: bool,
+    inherit: bool,
+    bypassrls: bool,
+    member_of: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct CatalogGrant {
+    schema: String,
+    table: String,
+    role: Option<String>,
+    privileges: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Catalog {
+    current_user: String,
+    server_version_num: u32,
+    search_path: String,
+    tables: Vec<CatalogTable>,
+    policies: Vec<CatalogPolicy>,
+    roles: Vec<CatalogRole>,
+    grants: Vec<CatalogGrant>,
+}
+
+/// Builds the IR from the document [`catalog_query`] returns.
+pub fn from_catalog_json(text: &str) -> Result<Schema, Error> {
+    let c: Catalog = serde_json::from_str(text)
+        .map_err(|e| Error::Database(format!("unexpected catalog result: {e}")))?;
+    let mut schema = Schema {
+        database: Some(DatabaseInfo {
+            current_user: c.current_user,
+            server_version_num: c.server_version_num,
+            search_path: c.search_path,
+        }),
+        ..Schema::default()
+    };
+    for t in c.tables {
+        schema.tables.push(Table {
+            schema: t.schema,
+            name: t.name,
+            columns: t
+                .columns
+                .into_iter()
+                .map(|c| Column { name: c.name, data_type: c.data_type, nullable: c.nullable })
+                .collect(),
+            rls: Rls { enabled: t.enabled, forced: t.forced },
+            policies: Vec::new(),
+        });
+    }
+    for p in c.policies {
+        let command = Command::parse(&p.command)
+            .ok_or_else(|| Error::Database(format!("unknown polcmd {:?}", p.command)))?;
+        let roles = p
+            .roles
+            .into_iter()
+            .map(|r| match r.as_deref() {
+                Some("PUBLIC") => RoleSpec::Public,
+                Some(n) => RoleSpec::Named(n.to_string()),
+                None => RoleSpec::Named(String::new()),
+            })
+            .collect();
+        let table = schema.table_entry(&p.schema, &p.table);
+        table.policies.push(Policy {
+            name: p.name,
+            command,
+            permissive: p.permissive,
+            roles,
+            using: p.using,
+            with_check: p.with_check,
+            comment: p.comment,
+            renamed_from: None,
+        });
+    }
+    for r in c.roles {
+        schema.roles.push(Role {
+            name: r.name,
+            login: r.login,
+            inherit: r.inherit,
+            bypassrls: r.bypassrls,
+            member_of: r.member_of,
+        });
+    }
+    for g in c.grants {
+        let role = match g.role.as_deref() {
+            Some("PUBLIC") | None => RoleSpec::Public,
+            Some(n) => RoleSpec::Named(n.to_string()),
+        };
+        schema.grants.push(Grant {
+            schema: g.schema,
+            table: g.table,
+            role,
+            privileges: g.privileges.iter().filter_map(|p| Privilege::parse(p)).collect(),
+        });
+    }
+    schema.normalize();
+    Ok(schema)
+}

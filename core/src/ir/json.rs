@@ -1,0 +1,321 @@
+//! Reading the JSON forms: the exchange format (`tables` is a list) and the ModelIR shape
+//! (`tables` is a map from table name to `{ columns, rlsEnabled, policies }`). Both are
+//! read into raw structs first, so that a bad command or role is reported as a validation
+//! error naming its table and policy rather than as a bare serde error.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::*;
+use crate::error::{Clause, Error, ValidationError};
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawTables {
+    List(Vec<RawTable>),
+    Map(BTreeMap<String, RawTable>),
+}
+
+impl Default for RawTables {
+    fn default() -> Self {
+        RawTables::List(Vec::new())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawColumns {
+    List(Vec<RawColumn>),
+    Map(BTreeMap<String, RawColumn>),
+}
+
+impl Default for RawColumns {
+    fn default() -> Self {
+        RawColumns::List(Vec::new())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSchema {
+    #[serde(default)]
+    tables: RawTables,
+    #[serde(default)]
+    roles: Vec<RawRole>,
+    #[serde(default)]
+    grants: Vec<RawGrant>,
+    #[serde(default)]
+    database: Option<DatabaseInfo>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRls {
+    #[serde(default)]
+    enabled: bool,
+    #[serde(default)]
+    forced: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawTable {
+    #[serde(default)]
+    schema: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    columns: RawColumns,
+    #[serde(default)]
+    rls: Option<RawRls>,
+    #[serde(default, alias = "rlsEnabled", alias = "rls_enabled")]
+    rls_enabled: Option<bool>,
+    #[serde(default, alias = "rlsForced", alias = "rls_forced", alias = "forceRls")]
+    rls_forced: Option<bool>,
+    #[serde(default)]
+    policies: Vec<RawPolicy>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawColumn {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(rename = "type", default)]
+    data_type: Option<String>,
+    #[serde(default)]
+    nullable: Option<bool>,
+    #[serde(default, alias = "allowNull")]
+    allow_null: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawRoles {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    name: String,
+    #[serde(default)]
+    command: Option<String>,
+    #[serde(default, rename = "for")]
+    for_: Option<String>,
+    #[serde(default)]
+    permissive: Option<bool>,
+    #[serde(default, rename = "as")]
+    as_: Option<String>,
+    #[serde(default, alias = "to")]
+    roles: Option<RawRoles>,
+    #[serde(default)]
+    using: Option<String>,
+    #[serde(default, alias = "withCheck")]
+    with_check: Option<String>,
+    #[serde(default)]
+    comment: Option<String>,
+    #[serde(default, alias = "renamedFrom")]
+    renamed_from: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRole {
+    name: String,
+    #[serde(default)]
+    login: bool,
+    #[serde(default = "yes")]
+    inherit: bool,
+    #[serde(default)]
+    bypassrls: bool,
+    #[serde(default, alias = "memberOf")]
+    member_of: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGrant {
+    #[serde(default)]
+    schema: Option<String>,
+    table: String,
+    role: String,
+    privileges: Vec<String>,
+}
+
+fn blank_to_none(s: Option<String>) -> Option<String> {
+    s.filter(|s| !s.trim().is_empty())
+}
+
+impl RawSchema {
+    pub fn into_schema(self) -> crate::Result<Schema> {
+        let mut errors = Vec::new();
+        let raw_tables: Vec<(Option<String>, RawTable)> = match self.tables {
+            RawTables::List(v) => v.into_iter().map(|t| (None, t)).collect(),
+            RawTables::Map(m) => m.into_iter().map(|(k, t)| (Some(k), t)).collect(),
+        };
+        let mut tables = Vec::new();
+        for (key, t) in raw_tables {
+            let name = match (t.name.clone(), key) {
+                (Some(n), _) => n,
+                (None, Some(k)) => k,
+                (None, None) => {
+                    errors.push(ValidationError {
+                        code: "TABLE_WITHOUT_NAME",
+                        table: None,
+                        policy: None,
+                        clause: Some(Clause::Table),
+                        message: "a table has no name".into(),
+                    });
+                    continue;
+                }
+            };
+            let schema = t.schema.clone().unwrap_or_else(|| "public".to_string());
+            let display = format!("{schema}.{name}");
+            let columns: Vec<Column> = match t.columns {
+                RawColumns::List(v) => v
+                    .into_iter()
+                    .filter_map(|c| {
+                        let n = c.name.clone()?;
+                        Some(column(n, c))
+                    })
+                    .collect(),
+                RawColumns::Map(m) => m.into_iter().map(|(k, c)| column(k, c)).collect(),
+            };
+            let mut rls = Rls::default();
+            if let Some(r) = t.rls {
+                rls.enabled = r.enabled;
+                rls.forced = r.forced;
+            }
+            if let Some(e) = t.rls_enabled {
+                rls.enabled = e;
+            }
+            if let Some(f) = t.rls_forced {
+                rls.forced = f;
+            }
+            let mut policies = Vec::new();
+            for p in t.policies {
+                let cmd_text = p.command.or(p.for_).unwrap_or_else(|| "ALL".into());
+                let command = match Command::parse(&cmd_text) {
+                    Some(c) => c,
+                    None => {
+                        errors.push(ValidationError {
+                            code: "UNKNOWN_COMMAND",
+                            table: Some(display.clone()),
+                            policy: Some(p.name.clone()),
+                            clause: Some(Clause::Command),
+                            message: format!(
+                                "unknown command {cmd_text:?} (expected ALL, SELECT, INSERT, UPDATE or DELETE)"
+                            ),
+                        });
+                        continue;
+                    }
+                };
+                let permissive = match (&p.as_, p.permissive) {
+                    (Some(a), _) => match a.to_ascii_uppercase().as_str() {
+                        "PERMISSIVE" => true,
+                        "RESTRICTIVE" => false,
+                        _ => {
+                            errors.push(ValidationError {
+                                code: "UNKNOWN_PERMISSIVENESS",
+                                table: Some(display.clone()),
+                                policy: Some(p.name.clone()),
+                                clause: Some(Clause::Command),
+                                message: format!(
+                                    "unknown policy kind {a:?} (expected PERMISSIVE or RESTRICTIVE)"
+                                ),
+                            });
+                            continue;
+                        }
+                    },
+                    (None, Some(b)) => b,
+                    (None, None) => true,
+                };
+                let roles = match p.roles {
+                    None => vec![RoleSpec::Public],
+                    Some(RawRoles::One(r)) => vec![RoleSpec::parse(&r)],
+                    Some(RawRoles::Many(v)) if v.is_empty() => vec![RoleSpec::Public],
+                    Some(RawRoles::Many(v)) => v.iter().map(|r| RoleSpec::parse(r)).collect(),
+                };
+                policies.push(Policy {
+                    name: p.name,
+                    command,
+                    permissive,
+                    roles,
+                    using: blank_to_none(p.using),
+                    with_check: blank_to_none(p.with_check),
+                    comment: p.comment,
+                    renamed_from: p.renamed_from,
+                });
+            }
+            tables.push(Table {
+                schema,
+                name,
+                columns,
+                rls,
+                policies,
+            });
+        }
+        let roles = self
+            .roles
+            .into_iter()
+            .map(|r| Role {
+                name: r.name,
+                login: r.login,
+                inherit: r.inherit,
+                bypassrls: r.bypassrls,
+                member_of: r.member_of,
+            })
+            .collect();
+        let mut grants = Vec::new();
+        for g in self.grants {
+            let schema = g.schema.unwrap_or_else(|| "public".into());
+            let mut privileges = Vec::new();
+            for p in &g.privileges {
+                let up = p.trim().to_ascii_uppercase();
+                if up == "ALL" || up == "ALL PRIVILEGES" {
+                    privileges.extend(Privilege::ALL);
+                } else if let Some(pr) = Privilege::parse(p) {
+                    privileges.push(pr);
+                } else {
+                    errors.push(ValidationError {
+                        code: "UNKNOWN_PRIVILEGE",
+                        table: Some(format!("{schema}.{}", g.table)),
+                        policy: None,
+                        clause: Some(Clause::Grant),
+                        message: format!("unknown table privilege {p:?} granted to {}", g.role),
+                    });
+                }
+            }
+            grants.push(Grant {
+                schema,
+                table: g.table,
+                role: RoleSpec::parse(&g.role),
+                privileges,
+            });
+        }
+        if !errors.is_empty() {
+            return Err(Error::Validation(errors));
+        }
+        let mut schema = Schema {
+            tables,
+            roles,
+            grants,
+            database: self.database,
+        };
+        schema.normalize();
+        Ok(schema)
+    }
+}
+
+fn column(name: String, c: RawColumn) -> Column {
+    Column {
+        name,
+        data_type: c.data_type.unwrap_or_else(|| "text".into()),
+        nullable: c.nullable.or(c.allow_null).unwrap_or(true),
+    }
+}

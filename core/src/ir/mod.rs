@@ -1,0 +1,420 @@
+//! The schema IR: tables with their RLS flags and policies, roles and table grants.
+//!
+//! Names are stored exactly as PostgreSQL stores them (case-sensitive, unquoted). The JSON
+//! form is documented in `docs/json-format.md`; [`Schema::from_json`] also reads the
+//! ModelIR shape (a `tables` map with `rlsEnabled`, `withCheck`, `permissive: false`).
+
+mod json;
+
+use std::fmt;
+
+use serde::Serialize;
+
+pub use json::RawSchema;
+
+/// What a policy applies to (`FOR ...`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Command {
+    All,
+    Select,
+    Insert,
+    Update,
+    Delete,
+}
+
+impl Command {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Command::All => "ALL",
+            Command::Select => "SELECT",
+            Command::Insert => "INSERT",
+            Command::Update => "UPDATE",
+            Command::Delete => "DELETE",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Command> {
+        Some(match s.trim().to_ascii_uppercase().as_str() {
+            "ALL" | "*" => Command::All,
+            "SELECT" | "R" => Command::Select,
+            "INSERT" | "A" => Command::Insert,
+            "UPDATE" | "W" => Command::Update,
+            "DELETE" | "D" => Command::Delete,
+            _ => return None,
+        })
+    }
+
+    /// Whether the command takes a USING clause (INSERT does not).
+    pub fn allows_using(self) -> bool {
+        self != Command::Insert
+    }
+
+    /// Whether the command takes a WITH CHECK clause (SELECT and DELETE do not).
+    pub fn allows_with_check(self) -> bool {
+        !matches!(self, Command::Select | Command::Delete)
+    }
+}
+
+impl fmt::Display for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A role in a policy's `TO` list or a grant's grantee.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RoleSpec {
+    Public,
+    CurrentUser,
+    CurrentRole,
+    SessionUser,
+    Named(String),
+}
+
+impl RoleSpec {
+    /// Reads a role as written in JSON: the keywords in any case, anything else a name.
+    /// PostgreSQL reserves these names, so no real role can be confused with them.
+    pub fn parse(s: &str) -> RoleSpec {
+        match s.to_ascii_lowercase().as_str() {
+            "public" => RoleSpec::Public,
+            "current_user" => RoleSpec::CurrentUser,
+            "current_role" => RoleSpec::CurrentRole,
+            "session_user" => RoleSpec::SessionUser,
+            _ => RoleSpec::Named(s.to_string()),
+        }
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            RoleSpec::Named(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The form used in JSON and in error messages.
+    pub fn as_json(&self) -> &str {
+        match self {
+            RoleSpec::Public => "PUBLIC",
+            RoleSpec::CurrentUser => "CURRENT_USER",
+            RoleSpec::CurrentRole => "CURRENT_ROLE",
+            RoleSpec::SessionUser => "SESSION_USER",
+            RoleSpec::Named(n) => n,
+        }
+    }
+}
+
+impl Serialize for RoleSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_json())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Column {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub data_type: String,
+    pub nullable: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Rls {
+    pub enabled: bool,
+    pub forced: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Policy {
+    pub name: String,
+    pub command: Command,
+    pub permissive: bool,
+    pub roles: Vec<RoleSpec>,
+    pub using: Option<String>,
+    pub with_check: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// The name this policy had before; a rename is planned only when this says so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
+}
+
+impl Policy {
+    pub fn new(name: impl Into<String>) -> Policy {
+        Policy {
+            name: name.into(),
+            command: Command::All,
+            permissive: true,
+            roles: vec![RoleSpec::Public],
+            using: None,
+            with_check: None,
+            comment: None,
+            renamed_from: None,
+        }
+    }
+}
+
+/// A schema-qualified table name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct TableName {
+    pub schema: String,
+    pub name: String,
+}
+
+impl TableName {
+    pub fn new(schema: impl Into<String>, name: impl Into<String>) -> TableName {
+        TableName {
+            schema: schema.into(),
+            name: name.into(),
+        }
+    }
+}
+
+impl fmt::Display for TableName {
+    /// The quoted, schema-qualified SQL form.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}.{}",
+            crate::sql::quote::ident(&self.schema),
+            crate::sql::quote::ident(&self.name)
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Table {
+    pub schema: String,
+    pub name: String,
+    pub columns: Vec<Column>,
+    pub rls: Rls,
+    pub policies: Vec<Policy>,
+}
+
+impl Table {
+    pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Table {
+        Table {
+            schema: schema.into(),
+            name: name.into(),
+            columns: Vec::new(),
+            rls: Rls::default(),
+            policies: Vec::new(),
+        }
+    }
+
+    pub fn qualified(&self) -> TableName {
+        TableName::new(&self.schema, &self.name)
+    }
+
+    /// `schema.table` unquoted, as used in messages.
+    pub fn display_name(&self) -> String {
+        format!("{}.{}", self.schema, self.name)
+    }
+
+    pub fn policy(&self, name: &str) -> Option<&Policy> {
+        self.policies.iter().find(|p| p.name == name)
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Role {
+    pub name: String,
+    pub login: bool,
+    pub inherit: bool,
+    pub bypassrls: bool,
+    pub member_of: Vec<String>,
+}
+
+impl Role {
+    pub fn new(name: impl Into<String>) -> Role {
+        Role {
+            name: name.into(),
+            login: false,
+            inherit: true,
+            bypassrls: false,
+            member_of: Vec::new(),
+        }
+    }
+}
+
+/// Table privileges, in PostgreSQL's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Privilege {
+    Select,
+    Insert,
+    Update,
+    Delete,
+    Truncate,
+    References,
+    Trigger,
+}
+
+impl Privilege {
+    pub const ALL: [Privilege; 7] = [
+        Privilege::Select,
+        Privilege::Insert,
+        Privilege::Update,
+        Privilege::Delete,
+        Privilege::Truncate,
+        Privilege::References,
+        Privilege::Trigger,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Privilege::Select => "SELECT",
+            Privilege::Insert => "INSERT",
+            Privilege::Update => "UPDATE",
+            Privilege::Delete => "DELETE",
+            Privilege::Truncate => "TRUNCATE",
+            Privilege::References => "REFERENCES",
+            Privilege::Trigger => "TRIGGER",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Privilege> {
+        Some(match s.trim().to_ascii_uppercase().as_str() {
+            "SELECT" => Privilege::Select,
+            "INSERT" => Privilege::Insert,
+            "UPDATE" => Privilege::Update,
+            "DELETE" => Privilege::Delete,
+            "TRUNCATE" => Privilege::Truncate,
+            "REFERENCES" => Privilege::References,
+            "TRIGGER" => Privilege::Trigger,
+            _ => return None,
+        })
+    }
+}
+
+/// Privileges of one grantee on one table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Grant {
+    pub schema: String,
+    pub table: String,
+    pub role: RoleSpec,
+    /// Sorted, without duplicates.
+    pub privileges: Vec<Privilege>,
+}
+
+impl Grant {
+    pub fn table_name(&self) -> TableName {
+        TableName::new(&self.schema, &self.table)
+    }
+}
+
+/// Facts about the database a schema was read from. Present only on introspected schemas.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct DatabaseInfo {
+    /// The role that read the catalog; a declared `CURRENT_USER` stands for this role.
+    pub current_user: String,
+    pub server_version_num: u32,
+    /// The search_path under which expressions were printed.
+    pub search_path: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Schema {
+    pub tables: Vec<Table>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<Role>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<Grant>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<DatabaseInfo>,
+}
+
+impl Schema {
+    pub fn empty() -> Schema {
+        Schema::default()
+    }
+
+    pub fn table(&self, schema: &str, name: &str) -> Option<&Table> {
+        self.tables
+            .iter()
+            .find(|t| t.schema == schema && t.name == name)
+    }
+
+    pub fn table_mut(&mut self, schema: &str, name: &str) -> Option<&mut Table> {
+        self.tables
+            .iter_mut()
+            .find(|t| t.schema == schema && t.name == name)
+    }
+
+    /// The table, added (with no columns, RLS off) if it is not there yet.
+    pub fn table_entry(&mut self, schema: &str, name: &str) -> &mut Table {
+        let pos = match self
+            .tables
+            .iter()
+            .position(|t| t.schema == schema && t.name == name)
+        {
+            Some(p) => p,
+            None => {
+                self.tables.push(Table::new(schema, name));
+                self.tables.len() - 1
+            }
+        };
+        &mut self.tables[pos]
+    }
+
+    pub fn role(&self, name: &str) -> Option<&Role> {
+        self.roles.iter().find(|r| r.name == name)
+    }
+
+    /// Puts tables, policies, roles and grants in a stable order (by name) and merges
+    /// grants of the same grantee on the same table.
+    pub fn normalize(&mut self) {
+        self.tables
+            .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+        for t in &mut self.tables {
+            t.policies.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        self.roles.sort_by(|a, b| a.name.cmp(&b.name));
+        for r in &mut self.roles {
+            r.member_of.sort();
+            r.member_of.dedup();
+        }
+        let mut merged: Vec<Grant> = Vec::new();
+        let mut grants = std::mem::take(&mut self.grants);
+        grants.sort_by(|a, b| (&a.schema, &a.table, &a.role).cmp(&(&b.schema, &b.table, &b.role)));
+        for g in grants {
+            match merged.last_mut() {
+                Some(last)
+                    if last.schema == g.schema && last.table == g.table && last.role == g.role =>
+                {
+                    last.privileges.extend(g.privileges)
+                }
+                _ => merged.push(g),
+            }
+        }
+        for g in &mut merged {
+            g.privileges.sort();
+            g.privileges.dedup();
+        }
+        merged.retain(|g| !g.privileges.is_empty());
+        self.grants = merged;
+    }
+
+    /// Reads the JSON exchange format or the ModelIR shape, then validates.
+    pub fn from_json(text: &str) -> crate::Result<Schema> {
+        let raw: RawSchema = serde_json::from_str(text)
+            .map_err(|e| crate::Error::Source(format!("invalid schema JSON: {e}")))?;
+        let schema = raw.into_schema()?;
+        crate::validate::validate(&schema)?;
+        Ok(schema)
+    }
+
+    /// The JSON exchange format (pretty-printed).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("schema serializes")
+    }
+
+    /// Whether this schema was read from a live database.
+    pub fn is_introspected(&self) -> bool {
+        self.database.is_some()
+    }
+}

@@ -1,0 +1,213 @@
+//! Validation of a declaration. Every error names the table, the policy and the clause;
+//! all errors are collected, not only the first.
+
+use std::collections::BTreeSet;
+
+use crate::error::{Clause, Error, ValidationError};
+use crate::ir::*;
+
+/// PostgreSQL truncates identifiers longer than NAMEDATALEN - 1 bytes.
+pub const MAX_IDENTIFIER_BYTES: usize = 63;
+
+pub fn validate(schema: &Schema) -> Result<(), Error> {
+    let errors = check(schema);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Validation(errors))
+    }
+}
+
+fn err(
+    code: &'static str,
+    table: Option<&Table>,
+    policy: Option<&str>,
+    clause: Option<Clause>,
+    message: String,
+) -> ValidationError {
+    ValidationError {
+        code,
+        table: table.map(|t| t.display_name()),
+        policy: policy.map(str::to_string),
+        clause,
+        message,
+    }
+}
+
+fn too_long(what: &str, name: &str) -> Option<String> {
+    (name.len() > MAX_IDENTIFIER_BYTES).then(|| {
+        format!(
+            "{what} {name:?} is {} bytes long; PostgreSQL identifiers are at most {MAX_IDENTIFIER_BYTES} bytes",
+            name.len()
+        )
+    })
+}
+
+/// All validation errors of a schema.
+pub fn check(schema: &Schema) -> Vec<ValidationError> {
+    let mut out = Vec::new();
+    let managed_roles: Option<BTreeSet<&str>> = (!schema.roles.is_empty())
+        .then(|| schema.roles.iter().map(|r| r.name.as_str()).collect());
+    let mut seen_tables = BTreeSet::new();
+    for t in &schema.tables {
+        if !seen_tables.insert((&t.schema, &t.name)) {
+            out.push(err("DUPLICATE_TABLE", Some(t), None, Some(Clause::Table), "the table is declared twice".into()));
+        }
+        for (what, name) in [("schema name", &t.schema), ("table name", &t.name)] {
+            if let Some(m) = too_long(what, name) {
+                out.push(err("IDENTIFIER_TOO_LONG", Some(t), None, Some(Clause::Table), m));
+            }
+            if name.is_empty() {
+                out.push(err("EMPTY_NAME", Some(t), None, Some(Clause::Table), format!("the {what} is empty")));
+            }
+        }
+        for c in &t.columns {
+            if let Some(m) = too_long("column name", &c.name) {
+                out.push(err("IDENTIFIER_TOO_LONG", Some(t), None, Some(Clause::Table), m));
+            }
+        }
+        let mut names = BTreeSet::new();
+        for p in &t.policies {
+            let pn = Some(p.name.as_str());
+            if !names.insert(p.name.as_str()) {
+                out.push(err(
+                    "DUPLICATE_POLICY",
+                    Some(t),
+                    pn,
+                    Some(Clause::Name),
+                    "policy names must be unique per table; this name is used twice".into(),
+                ));
+            }
+            if p.name.is_empty() {
+                out.push(err("EMPTY_NAME", Some(t), pn, Some(Clause::Name), "the policy name is empty".into()));
+            }
+            if let Some(m) = too_long("policy name", &p.name) {
+                out.push(err("IDENTIFIER_TOO_LONG", Some(t), pn, Some(Clause::Name), m));
+            }
+            if let Some(old) = &p.renamed_from {
+                if let Some(m) = too_long("renamed_from", old) {
+                    out.push(err("IDENTIFIER_TOO_LONG", Some(t), pn, Some(Clause::Name), m));
+                }
+            }
+            if p.using.is_some() && !p.command.allows_using() {
+                out.push(err(
+                    "INSERT_WITH_USING",
+                    Some(t),
+                    pn,
+                    Some(Clause::Using),
+                    "an INSERT policy takes only WITH CHECK, not USING".into(),
+                ));
+            }
+            if p.with_check.is_some() && !p.command.allows_with_check() {
+                out.push(err(
+                    if p.command == Command::Select { "SELECT_WITH_CHECK" } else { "DELETE_WITH_CHECK" },
+                    Some(t),
+                    pn,
+                    Some(Clause::WithCheck),
+                    format!("a {} policy takes only USING, not WITH CHECK", p.command),
+                ));
+            }
+            for (clause, text) in [(Clause::Using, &p.using), (Clause::WithCheck, &p.with_check)] {
+                if let Some(text) = text {
+                    if let Err(m) = crate::expr::validate(text) {
+                        out.push(err("INVALID_EXPRESSION", Some(t), pn, Some(clause), m));
+                    }
+                }
+            }
+            for r in &p.roles {
+                if let RoleSpec::Named(n) = r {
+                    if let Some(m) = too_long("role name", n) {
+                        out.push(err("IDENTIFIER_TOO_LONG", Some(t), pn, Some(Clause::Roles), m));
+                    }
+                    if let Some(managed) = &managed_roles {
+                        if !managed.contains(n.as_str()) {
+                            out.push(err(
+                                "UNKNOWN_ROLE",
+                                Some(t),
+                                pn,
+                                Some(Clause::Roles),
+                                format!("role {n:?} is not among the declared roles"),
+                            ));
+                        }
+                    }
+                }
+            }
+            if p.roles.len() > 1 && p.roles.contains(&RoleSpec::Public) {
+                out.push(err(
+                    "PUBLIC_WITH_ROLES",
+                    Some(t),
+                    pn,
+                    Some(Clause::Roles),
+                    "PUBLIC already includes every role; list it alone".into(),
+                ));
+            }
+        }
+    }
+    let mut role_names = BTreeSet::new();
+    for r in &schema.roles {
+        let e = |code, m: String| ValidationError {
+            code,
+            table: None,
+            policy: None,
+            clause: Some(Clause::Role),
+            message: m,
+        };
+        if !role_names.insert(r.name.as_str()) {
+            out.push(e("DUPLICATE_ROLE", format!("role {:?} is declared twice", r.name)));
+        }
+        if let Some(m) = too_long("role name", &r.name) {
+            out.push(e("IDENTIFIER_TOO_LONG", m));
+        }
+        if matches!(RoleSpec::parse(&r.name), RoleSpec::Named(_)) && r.name.to_ascii_lowercase().starts_with("pg_") {
+            out.push(e("RESERVED_ROLE", format!("role name {:?} is reserved (pg_ prefix)", r.name)));
+        }
+        if !matches!(RoleSpec::parse(&r.name), RoleSpec::Named(_)) || r.name.eq_ignore_ascii_case("none") {
+            out.push(e("RESERVED_ROLE", format!("role name {:?} is reserved", r.name)));
+        }
+        for g in &r.member_of {
+            if g == &r.name {
+                out.push(e("CIRCULAR_MEMBERSHIP", format!("role {:?} cannot be a member of itself", r.name)));
+            }
+            if let Some(m) = too_long("role name", g) {
+                out.push(e("IDENTIFIER_TOO_LONG", m));
+            }
+        }
+    }
+    for g in &schema.grants {
+        let table = format!("{}.{}", g.schema, g.table);
+        if let RoleSpec::Named(n) = &g.role {
+            if let Some(managed) = &managed_roles {
+                if !managed.contains(n.as_str()) {
+                    out.push(ValidationError {
+                        code: "UNKNOWN_ROLE",
+                        table: Some(table.clone()),
+                        policy: None,
+                        clause: Some(Clause::Grant),
+                        message: format!("grant to role {n:?}, which is not among the declared roles"),
+                    });
+                }
+            }
+            if let Some(m) = too_long("role name", n) {
+                out.push(ValidationError {
+                    code: "IDENTIFIER_TOO_LONG",
+                    table: Some(table.clone()),
+                    policy: None,
+                    clause: Some(Clause::Grant),
+                    message: m,
+                });
+            }
+        }
+        for (what, name) in [("schema name", &g.schema), ("table name", &g.table)] {
+            if let Some(m) = too_long(what, name) {
+                out.push(ValidationError {
+                    code: "IDENTIFIER_TOO_LONG",
+                    table: Some(table.clone()),
+                    policy: None,
+                    clause: Some(Clause::Grant),
+                    message: m,
+                });
+            }
+        }
+    }
+    out
+}
