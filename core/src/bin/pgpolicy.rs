@@ -4,6 +4,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use pgpolicy::source::Source;
+use pgpolicy::diff::Resolver;
+use pgpolicy::introspect::LiveDb;
 use pgpolicy::{DiffOptions, Error, Plan, Schema};
 
 #[derive(Parser)]
@@ -77,26 +79,47 @@ fn schemas_of(declared: &Schema, explicit: &[String]) -> Vec<String> {
     s
 }
 
-fn load(src: &str, schemas: &[String]) -> Result<Schema, Error> {
+/// A loaded side of a plan; a database side keeps its connection for comparisons.
+struct Side {
+    schema: Schema,
+    db: Option<LiveDb>,
+}
+
+fn load(src: &str, schemas: &[String]) -> Result<Side, Error> {
+    if let Source::Url(url) = Source::parse(src)? {
+        let db = LiveDb::connect(&url)?;
+        let schema = db.introspect(if schemas.is_empty() { &[] } else { schemas })?;
+        return Ok(Side { schema, db: Some(db) });
+    }
     let (schema, warnings) = Source::parse(src)?.load(schemas)?;
     for w in warnings {
         eprintln!("warning: {src}: {w}");
     }
-    Ok(schema)
+    Ok(Side { schema, db: None })
 }
 
 /// Loads both sides; a database side reads the schemas the declared side names.
-fn load_pair(from: &str, to: &str, explicit: &[String]) -> Result<(Schema, Schema), Error> {
+fn load_pair(from: &str, to: &str, explicit: &[String]) -> Result<(Side, Side), Error> {
     let is_url = |s: &str| matches!(Source::parse(s), Ok(Source::Url(_)));
     if is_url(to) && !is_url(from) {
         let from_s = load(from, explicit)?;
-        let to_s = load(to, &schemas_of(&from_s, explicit))?;
+        let to_s = load(to, &schemas_of(&from_s.schema, explicit))?;
         Ok((from_s, to_s))
     } else {
         let to_s = load(to, explicit)?;
-        let from_s = load(from, &schemas_of(&to_s, explicit))?;
+        let from_s = load(from, &schemas_of(&to_s.schema, explicit))?;
         Ok((from_s, to_s))
     }
+}
+
+/// Diff with the round trip on whichever side is a database (the current side first).
+fn plan_between(current: &mut Side, desired: &mut Side) -> Result<Plan, Error> {
+    let opts = DiffOptions::default();
+    let resolver: Option<&mut dyn Resolver> = match (&mut current.db, &mut desired.db) {
+        (Some(db), _) | (None, Some(db)) => Some(db),
+        (None, None) => None,
+    };
+    pgpolicy::diff_with(&current.schema, &desired.schema, &opts, resolver)
 }
 
 fn print_plan(plan: &Plan, format: Format) {
@@ -109,8 +132,8 @@ fn print_plan(plan: &Plan, format: Format) {
 fn run(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
         Cmd::Plan { from, to, format, reverse, exit_code, schemas } => {
-            let (current, desired) = load_pair(&from, &to, &schemas)?;
-            let mut plan = pgpolicy::diff(&current, &desired, &DiffOptions::default())?;
+            let (mut current, mut desired) = load_pair(&from, &to, &schemas)?;
+            let mut plan = plan_between(&mut current, &mut desired)?;
             if reverse {
                 plan = plan.reverse();
             }
@@ -120,7 +143,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
         }
         Cmd::Inspect { url, schemas, format } => {
-            let schema = load(&url, &if schemas.is_empty() { vec!["public".into()] } else { schemas })?;
+            let schema = load(&url, &schemas)?.schema;
             match format {
                 Format::Json => println!("{}", schema.to_json()),
                 Format::Sql => {
@@ -136,15 +159,18 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
         }
         Cmd::Apply { url, to, dry_run, schemas } => {
-            let desired = load(&to, &schemas)?;
-            let current = load(&url, &schemas_of(&desired, &schemas))?;
-            let plan = pgpolicy::diff(&current, &desired, &DiffOptions::default())?;
+            if !matches!(Source::parse(&url)?, Source::Url(_)) {
+                return Err(Error::Source(format!("--url must be a postgres URL, not {url:?}")));
+            }
+            let mut desired = load(&to, &schemas)?;
+            let mut current = load(&url, &schemas_of(&desired.schema, &schemas))?;
+            let plan = plan_between(&mut current, &mut desired)?;
             if dry_run {
                 print!("{}", plan.sql());
             } else if plan.is_empty() {
                 eprintln!("nothing to apply");
             } else {
-                pgpolicy::introspect::blocking::apply_url(&url, &plan)?;
+                current.db.as_ref().expect("database side").apply(&plan)?;
                 eprintln!("applied {} change(s)", plan.len());
             }
         }

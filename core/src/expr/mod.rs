@@ -2,6 +2,7 @@
 //! (comparing what was declared with what PostgreSQL stores).
 
 pub mod canon;
+pub mod roundtrip;
 
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;

@@ -1,10 +1,12 @@
-//! Live database access over tokio-postgres: connect, introspect, apply.
+//! Live database access over tokio-postgres: connect, introspect, apply, and the
+//! round-trip comparison layer.
 
 use tokio_postgres::{Client, NoTls};
 
 use super::{catalog_query, from_catalog_json, SETUP};
-use crate::diff::Plan;
+use crate::diff::{ExprPair, Plan, Resolution, Resolver};
 use crate::error::Error;
+use crate::expr::roundtrip;
 use crate::ir::Schema;
 
 fn db_err(context: &str, e: tokio_postgres::Error) -> Error {
@@ -55,28 +57,88 @@ pub async fn apply(client: &Client, plan: &Plan) -> Result<(), Error> {
     Ok(())
 }
 
-/// Blocking forms for callers without a runtime (the CLI, the Python package).
+/// Compares pairs through PostgreSQL's deparser in a read-only transaction that is
+/// rolled back (temporary views only; ACCESS SHARE on the tables).
+pub async fn compare(client: &Client, pairs: &[ExprPair]) -> Result<Vec<Resolution>, Error> {
+    if pairs.is_empty() {
+        return Ok(Vec::new());
+    }
+    client
+        .batch_execute(&format!("BEGIN; {}", roundtrip::SETUP))
+        .await
+        .map_err(|e| db_err("comparison", e))?;
+    let mut out = Vec::with_capacity(pairs.len());
+    for pair in pairs {
+        let st = roundtrip::statements(pair);
+        let printed = match client.batch_execute(&st.setup).await {
+            Ok(()) => match client.query_one(st.query.as_str(), &[]).await {
+                Ok(row) => Some((row.get::<_, String>(0), row.get::<_, String>(1))),
+                Err(_) => None,
+            },
+            Err(_) => None,
+        };
+        if let Err(e) = client.batch_execute(&st.cleanup).await {
+            let _ = client.batch_execute("ROLLBACK").await;
+            return Err(db_err("comparison", e));
+        }
+        out.push(roundtrip::resolution(printed));
+    }
+    client.batch_execute("ROLLBACK").await.map_err(|e| db_err("comparison", e))?;
+    Ok(out)
+}
+
+/// A connection with its own runtime, for synchronous callers (the CLI, the Python and
+/// Node packages). Also the round-trip [`Resolver`].
+pub struct LiveDb {
+    rt: tokio::runtime::Runtime,
+    client: Client,
+}
+
+impl LiveDb {
+    pub fn connect(url: &str) -> Result<LiveDb, Error> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(Error::Io)?;
+        let client = rt.block_on(connect(url))?;
+        Ok(LiveDb { rt, client })
+    }
+
+    pub fn introspect(&self, schemas: &[String]) -> Result<Schema, Error> {
+        self.rt.block_on(introspect(&self.client, schemas))
+    }
+
+    pub fn apply(&self, plan: &Plan) -> Result<(), Error> {
+        self.rt.block_on(apply(&self.client, plan))
+    }
+
+    pub fn compare(&self, pairs: &[ExprPair]) -> Result<Vec<Resolution>, Error> {
+        self.rt.block_on(compare(&self.client, pairs))
+    }
+
+    /// Runs SQL statements (no results) outside any transaction.
+    pub fn execute(&self, sql: &str) -> Result<(), Error> {
+        self.rt
+            .block_on(self.client.batch_execute(sql))
+            .map_err(|e| db_err("execute", e))
+    }
+}
+
+impl Resolver for LiveDb {
+    fn resolve(&mut self, pairs: &[ExprPair], _context: &Schema) -> Result<Vec<Resolution>, Error> {
+        self.compare(pairs)
+    }
+}
+
+/// One-shot blocking helpers.
 pub mod blocking {
     use super::*;
 
-    pub fn runtime() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("tokio runtime")
-    }
-
     pub fn introspect_url(url: &str, schemas: &[String]) -> Result<Schema, Error> {
-        runtime().block_on(async {
-            let c = connect(url).await?;
-            introspect(&c, schemas).await
-        })
+        LiveDb::connect(url)?.introspect(schemas)
     }
 
     pub fn apply_url(url: &str, plan: &Plan) -> Result<(), Error> {
-        runtime().block_on(async {
-            let c = connect(url).await?;
-            apply(&c, plan).await
-        })
+        LiveDb::connect(url)?.apply(plan)
     }
 }

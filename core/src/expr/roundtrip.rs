@@ -1,0 +1,59 @@
+//! The round-trip comparison: PostgreSQL itself prints both expressions of a pair through
+//! the same deparser. Each expression becomes the one column of a temporary view over the
+//! policy's table; equal view definitions mean equal expressions. Creating a view takes
+//! only ACCESS SHARE on the table, nothing is written outside the session's temporary
+//! schema, and everything runs in a transaction (or savepoint) that is rolled back.
+//! Driver-independent: the Python and Node packages run the same statements.
+
+use crate::diff::{ExprPair, Resolution};
+
+/// Run once before the pairs, inside the transaction that is rolled back afterwards.
+pub const SETUP: &str = crate::introspect::SETUP;
+
+/// The statements for one pair: run `setup` (several statements, no result), then
+/// `query` (one row, two text columns), then `cleanup`. If `setup` fails (an expression
+/// that does not compile against the table), run `cleanup` and count the pair as
+/// different.
+pub struct PairStatements {
+    pub setup: String,
+    pub query: String,
+    pub cleanup: String,
+}
+
+pub fn statements(pair: &ExprPair) -> PairStatements {
+    let setup = format!(
+        "SAVEPOINT pgpolicy_compare; \
+         CREATE TEMPORARY VIEW pgpolicy_compare_current AS SELECT ({}\n) AS expr FROM {}; \
+         CREATE TEMPORARY VIEW pgpolicy_compare_desired AS SELECT ({}\n) AS expr FROM {}",
+        pair.current, pair.table, pair.desired, pair.table
+    );
+    PairStatements {
+        setup,
+        query: "SELECT pg_catalog.pg_get_viewdef('pgpolicy_compare_current'::regclass), \
+                pg_catalog.pg_get_viewdef('pgpolicy_compare_desired'::regclass)"
+            .to_string(),
+        cleanup: "ROLLBACK TO SAVEPOINT pgpolicy_compare; RELEASE SAVEPOINT pgpolicy_compare"
+            .to_string(),
+    }
+}
+
+/// The expression part of a view definition printed by `pg_get_viewdef`.
+fn expression_of(viewdef: &str) -> String {
+    let body = viewdef.trim_start().strip_prefix("SELECT ").unwrap_or(viewdef);
+    match body.rfind(" AS expr\n") {
+        Some(i) => body[..i].to_string(),
+        None => body.trim_end_matches(';').to_string(),
+    }
+}
+
+/// The verdict from the two printed view definitions (None when setup failed).
+pub fn resolution(printed: Option<(String, String)>) -> Resolution {
+    match printed {
+        Some((a, b)) => Resolution {
+            equal: a == b,
+            current_canonical: Some(expression_of(&a)),
+            desired_canonical: Some(expression_of(&b)),
+        },
+        None => Resolution { equal: false, current_canonical: None, desired_canonical: None },
+    }
+}
