@@ -3,8 +3,6 @@
 //! read into raw structs first, so that a bad command or role is reported as a validation
 //! error naming its table and policy rather than as a bare serde error.
 
-use std::collections::BTreeMap;
-
 use serde::Deserialize;
 
 use super::*;
@@ -14,7 +12,31 @@ use crate::error::{Clause, Error, ValidationError};
 #[serde(untagged)]
 enum RawTables {
     List(Vec<RawTable>),
-    Map(BTreeMap<String, RawTable>),
+    Map(OrderedMap<RawTable>),
+}
+
+/// A JSON object read in the order it was written (ModelIR column order is table order).
+#[derive(Debug)]
+struct OrderedMap<T>(Vec<(String, T)>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for OrderedMap<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for V<T> {
+            type Value = OrderedMap<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                let mut v = Vec::new();
+                while let Some((k, x)) = m.next_entry::<String, T>()? {
+                    v.push((k, x));
+                }
+                Ok(OrderedMap(v))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
 }
 
 impl Default for RawTables {
@@ -27,7 +49,7 @@ impl Default for RawTables {
 #[serde(untagged)]
 enum RawColumns {
     List(Vec<RawColumn>),
-    Map(BTreeMap<String, RawColumn>),
+    Map(OrderedMap<RawColumn>),
 }
 
 impl Default for RawColumns {
@@ -156,7 +178,7 @@ impl RawSchema {
         let mut errors = Vec::new();
         let raw_tables: Vec<(Option<String>, RawTable)> = match self.tables {
             RawTables::List(v) => v.into_iter().map(|t| (None, t)).collect(),
-            RawTables::Map(m) => m.into_iter().map(|(k, t)| (Some(k), t)).collect(),
+            RawTables::Map(m) => m.0.into_iter().map(|(k, t)| (Some(k), t)).collect(),
         };
         let mut tables = Vec::new();
         for (key, t) in raw_tables {
@@ -184,7 +206,7 @@ impl RawSchema {
                         Some(column(n, c))
                     })
                     .collect(),
-                RawColumns::Map(m) => m.into_iter().map(|(k, c)| column(k, c)).collect(),
+                RawColumns::Map(m) => m.0.into_iter().map(|(k, c)| column(k, c)).collect(),
             };
             let mut rls = Rls::default();
             if let Some(r) = t.rls {
