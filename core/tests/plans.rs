@@ -1,0 +1,209 @@
+//! Plans against a real PostgreSQL: ALTER in place versus DROP + CREATE, reverse plans,
+//! hostile names, refused expressions, and atomic apply.
+
+mod common;
+
+use common::*;
+use pgpolicy::introspect::LiveDb;
+use pgpolicy::{Change, DiffOptions, Schema};
+
+fn json(v: serde_json::Value) -> Schema {
+    Schema::from_json(&v.to_string()).unwrap()
+}
+
+fn docs_schema(using: &str, command: &str) -> Schema {
+    json(serde_json::json!({
+        "tables": [{
+            "name": "docs",
+            "columns": [
+                {"name": "id", "type": "integer"},
+                {"name": "owner", "type": "text"},
+                {"name": "tenant_id", "type": "integer"}
+            ],
+            "rls": {"enabled": true},
+            "policies": [{"name": "owner_only", "command": command, "using": using}]
+        }]
+    }))
+}
+
+fn write_tmp(name: &str, text: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join(name);
+    std::fs::write(&p, text).unwrap();
+    (dir, p.display().to_string())
+}
+
+fn inspect(db: &Db) -> String {
+    cli_ok(&["inspect", &db.url])
+}
+
+#[test]
+fn changed_using_alters_and_changed_command_replaces() {
+    let db = Db::start();
+    let v1 = docs_schema("owner = current_user", "SELECT");
+    create_tables(&db, &v1);
+    let live = LiveDb::connect(&db.url).unwrap();
+    let mut live_r = LiveDb::connect(&db.url).unwrap();
+    live.apply(&pgpolicy::diff(&Schema::empty(), &v1, &DiffOptions::default()).unwrap()).unwrap();
+    let before = inspect(&db);
+
+    // USING changed: one ALTER POLICY, no DROP.
+    let v2 = docs_schema("owner = current_user AND tenant_id = 1", "SELECT");
+    let current = live.introspect(&[]).unwrap();
+    let plan = pgpolicy::diff_with(&current, &v2, &DiffOptions::default(), Some(&mut live_r)).unwrap();
+    let stmts = plan.statements();
+    assert_eq!(stmts.len(), 1, "{stmts:?}");
+    assert!(stmts[0].starts_with("ALTER POLICY owner_only ON public.docs USING ("), "{stmts:?}");
+    assert!(!plan.sql().contains("DROP"));
+    match &plan.changes[0] {
+        Change::AlterPolicy { clauses, .. } => {
+            assert_eq!(clauses.len(), 1);
+            assert_eq!(clauses[0].clause, pgpolicy::Clause::Using);
+            // Both texts as PostgreSQL prints them.
+            assert!(clauses[0].from_canonical.as_deref().unwrap().contains("CURRENT_USER"), "{clauses:?}");
+            assert!(clauses[0].to_canonical.as_deref().unwrap().contains("= 1"), "{clauses:?}");
+        }
+        other => panic!("expected AlterPolicy, got {other:?}"),
+    }
+    assert!(plan.sql().contains("-- Alter policy \"owner_only\" on public.docs: USING changed"));
+    live.apply(&plan).unwrap();
+    let after_alter = inspect(&db);
+    assert_ne!(before, after_alter);
+
+    // Apply the reverse: back to identical inspect output.
+    live.apply(&plan.reverse()).unwrap();
+    assert_eq!(inspect(&db), before);
+
+    // Command changed: DROP + CREATE.
+    let v3 = docs_schema("owner = current_user", "DELETE");
+    let current = live.introspect(&[]).unwrap();
+    let plan = pgpolicy::diff_with(&current, &v3, &DiffOptions::default(), Some(&mut live_r)).unwrap();
+    let stmts = plan.statements();
+    assert_eq!(stmts.len(), 2, "{stmts:?}");
+    assert!(stmts[0].starts_with("DROP POLICY owner_only ON public.docs"));
+    assert!(stmts[1].starts_with("CREATE POLICY owner_only ON public.docs AS PERMISSIVE FOR DELETE TO PUBLIC USING ("));
+    live.apply(&plan).unwrap();
+    assert_ne!(inspect(&db), before);
+    live.apply(&plan.reverse()).unwrap();
+    assert_eq!(inspect(&db), before);
+
+    // The CLI's --reverse prints the plan that undoes the plan.
+    let (_d, p) = write_tmp("v3.json", &v3.to_json());
+    let fwd = cli_ok(&["plan", "--from", &db.url, "--to", &p]);
+    let rev = cli_ok(&["plan", "--from", &db.url, "--to", &p, "--reverse"]);
+    db.sql(&fwd);
+    assert_ne!(inspect(&db), before);
+    db.sql(&rev);
+    assert_eq!(inspect(&db), before);
+}
+
+#[test]
+fn hostile_names_round_trip() {
+    let db = Db::start();
+    let names = [
+        "Users", "tenantId", "a\"quote", "select", "with space", "ünïcödé", "semi;colon", "x'y", "$dollar",
+    ];
+    let mut policies = Vec::new();
+    for (i, n) in names.iter().enumerate() {
+        policies.push(serde_json::json!({
+            "name": n,
+            "command": (["ALL", "SELECT", "INSERT", "UPDATE", "DELETE"][i % 5]),
+            "roles": ["Weird \"Role\"", "user"],
+            "using": if i % 5 == 2 { serde_json::Value::Null } else { "\"tenantId\" = 1".into() },
+            "with_check": if i % 5 == 1 || i % 5 == 4 { serde_json::Value::Null } else { "\"tenantId\" > 0".into() },
+            "comment": format!("it's policy {n}")
+        }));
+    }
+    let desired = json(serde_json::json!({
+        "tables": [{
+            "schema": "My Schema",
+            "name": "Users\"; DROP TABLE x; --",
+            "columns": [{"name": "tenantId", "type": "integer"}],
+            "rls": {"enabled": true, "forced": true},
+            "policies": policies
+        }],
+        "roles": [{"name": "Weird \"Role\""}, {"name": "user", "member_of": ["Weird \"Role\""]}],
+        "grants": [{"schema": "My Schema", "table": "Users\"; DROP TABLE x; --", "role": "user", "privileges": ["SELECT", "UPDATE"]}]
+    }));
+    create_tables(&db, &desired);
+    let (_d, p) = write_tmp("hostile.json", &desired.to_json());
+    let plan = cli_ok(&["plan", "--from", "empty", "--to", &p]);
+    db.sql(&plan);
+    let live = LiveDb::connect(&db.url).unwrap();
+    let got = live.introspect(&["My Schema".to_string()]).unwrap();
+    let t = got.table("My Schema", "Users\"; DROP TABLE x; --").expect("table with hostile name");
+    assert!(t.rls.enabled && t.rls.forced);
+    let mut got_names: Vec<&str> = t.policies.iter().map(|p| p.name.as_str()).collect();
+    got_names.sort();
+    let mut want: Vec<&str> = names.to_vec();
+    want.sort();
+    assert_eq!(got_names, want);
+    let p0 = t.policy("a\"quote").unwrap();
+    assert_eq!(p0.comment.as_deref(), Some("it's policy a\"quote"));
+    assert!(p0.roles.contains(&pgpolicy::RoleSpec::Named("Weird \"Role\"".into())));
+    assert!(got.role("user").unwrap().member_of.contains(&"Weird \"Role\"".to_string()));
+    // And the database now matches the declaration exactly.
+    let again = cli_ok(&["plan", "--from", &db.url, "--to", &p, "--schema", "My Schema"]);
+    assert_eq!(again, "");
+}
+
+#[test]
+fn hostile_expression_is_refused_and_nothing_printed() {
+    let decl = serde_json::json!({
+        "tables": [{"name": "users", "rls": {"enabled": true},
+            "policies": [{"name": "sneaky", "using": "true); DROP TABLE users; --"}]}]
+    });
+    let (_d, p) = write_tmp("bad.json", &decl.to_string());
+    let out = cli(&["plan", "--from", "empty", "--to", &p]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "no partial SQL on stdout");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("table public.users, policy \"sneaky\", clause USING: must be exactly one SQL expression"),
+        "{err}"
+    );
+}
+
+#[test]
+fn apply_is_all_or_nothing() {
+    let db = Db::start();
+    db.sql("CREATE TABLE a (x int); CREATE TABLE b (x int)");
+    // The second policy names a column that does not exist: apply fails as a whole.
+    let desired = json(serde_json::json!({
+        "tables": [
+            {"name": "a", "rls": {"enabled": true}, "policies": [{"name": "p", "using": "x = 1"}]},
+            {"name": "b", "rls": {"enabled": true}, "policies": [{"name": "q", "using": "no_such_column = 1"}]}
+        ]
+    }));
+    let (_d, p) = write_tmp("d.json", &desired.to_json());
+    let before = inspect(&db);
+    let out = cli(&["apply", "--url", &db.url, "--to", &p]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nothing was applied") && err.contains("no_such_column"), "{err}");
+    assert_eq!(inspect(&db), before);
+    // --dry-run prints and changes nothing.
+    let dry = cli_ok(&["apply", "--url", &db.url, "--to", &p, "--dry-run"]);
+    assert!(dry.starts_with("BEGIN;\n") && dry.ends_with("COMMIT;\n"), "{dry}");
+    assert_eq!(inspect(&db), before);
+}
+
+#[test]
+fn inspect_formats() {
+    let db = Db::start();
+    db.sql(
+        "CREATE TABLE t (id int, owner text); ALTER TABLE t ENABLE ROW LEVEL SECURITY; \
+         CREATE POLICY p ON t FOR SELECT USING (owner = current_user); \
+         CREATE ROLE reader; GRANT SELECT ON t TO reader",
+    );
+    let j = cli_ok(&["inspect", &db.url]);
+    let v: serde_json::Value = serde_json::from_str(&j).unwrap();
+    assert_eq!(v["tables"][0]["policies"][0]["using"], "(owner = CURRENT_USER)");
+    assert_eq!(v["database"]["search_path"], "public");
+    let s = cli_ok(&["inspect", &db.url, "--format", "sql"]);
+    assert!(s.contains("CREATE POLICY p ON public.t AS PERMISSIVE FOR SELECT TO PUBLIC USING ((owner = CURRENT_USER));"), "{s}");
+    assert!(s.contains("GRANT SELECT ON TABLE public.t TO reader;"), "{s}");
+    // The SQL output reads back as the same declaration.
+    let (_d, p) = write_tmp("inspected.sql", &s);
+    assert_eq!(cli_ok(&["plan", "--from", &db.url, "--to", &p]), "");
+}
