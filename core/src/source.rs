@@ -41,8 +41,9 @@ impl Source {
                 Ok((Schema::from_json(&text)?, Vec::new()))
             }
             Source::Sql(p) => {
-                let (s, w) = crate::sql::read_sql_file(Path::new(p))?;
+                let (mut s, w) = crate::sql::read_sql_file(Path::new(p))?;
                 crate::validate::validate(&s)?;
+                s.normalize();
                 Ok((s, w))
             }
             #[cfg(feature = "db")]

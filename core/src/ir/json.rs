@@ -323,14 +323,13 @@ impl RawSchema {
         if !errors.is_empty() {
             return Err(Error::Validation(errors));
         }
-        let mut schema = Schema {
+        // Not normalized yet: validation reports errors in the order they were written.
+        Ok(Schema {
             tables,
             roles,
             grants,
             database: self.database,
-        };
-        schema.normalize();
-        Ok(schema)
+        })
     }
 }
 

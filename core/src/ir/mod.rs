@@ -403,8 +403,9 @@ impl Schema {
     pub fn from_json(text: &str) -> crate::Result<Schema> {
         let raw: RawSchema = serde_json::from_str(text)
             .map_err(|e| crate::Error::Source(format!("invalid schema JSON: {e}")))?;
-        let schema = raw.into_schema()?;
+        let mut schema = raw.into_schema()?;
         crate::validate::validate(&schema)?;
+        schema.normalize();
         Ok(schema)
     }
 

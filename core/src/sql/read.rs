@@ -9,6 +9,7 @@ use crate::ir::*;
 
 /// Reads SQL text. Unqualified tables go to `public`. Returns the schema and one warning
 /// per statement that was skipped.
+/// The schema is in file order; [`Schema::normalize`] sorts it.
 pub fn read_sql(src: &str) -> Result<(Schema, Vec<String>), Error> {
     let tokens = lex::tokenize(src).map_err(|e| {
         let (line, col) = line_col(src, e.offset);
@@ -34,7 +35,6 @@ pub fn read_sql(src: &str) -> Result<(Schema, Vec<String>), Error> {
             }
         }
     }
-    schema.normalize();
     Ok((schema, warnings))
 }
 

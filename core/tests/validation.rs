@@ -1,0 +1,121 @@
+//! Each validation error, with its exact message naming table, policy and clause.
+
+use pgpolicy::{Error, Schema};
+
+fn errors(v: serde_json::Value) -> Vec<String> {
+    match Schema::from_json(&v.to_string()) {
+        Err(Error::Validation(errs)) => errs.iter().map(|e| format!("{}|{e}", e.code)).collect(),
+        Err(other) => panic!("expected validation errors, got {other}"),
+        Ok(_) => panic!("expected validation errors, got a schema"),
+    }
+}
+
+fn one_table(policies: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({"tables": [{"name": "users", "policies": policies}]})
+}
+
+#[test]
+fn insert_with_using() {
+    assert_eq!(
+        errors(one_table(serde_json::json!([{"name": "ins", "command": "INSERT", "using": "true"}]))),
+        ["INSERT_WITH_USING|table public.users, policy \"ins\", clause USING: an INSERT policy takes only WITH CHECK, not USING"]
+    );
+}
+
+#[test]
+fn select_and_delete_with_check() {
+    assert_eq!(
+        errors(one_table(serde_json::json!([
+            {"name": "sel", "command": "SELECT", "using": "true", "with_check": "true"},
+            {"name": "del", "command": "delete", "withCheck": "true"}
+        ]))),
+        [
+            "SELECT_WITH_CHECK|table public.users, policy \"sel\", clause WITH CHECK: a SELECT policy takes only USING, not WITH CHECK",
+            "DELETE_WITH_CHECK|table public.users, policy \"del\", clause WITH CHECK: a DELETE policy takes only USING, not WITH CHECK",
+        ]
+    );
+}
+
+#[test]
+fn duplicate_policy_names() {
+    assert_eq!(
+        errors(one_table(serde_json::json!([{"name": "p", "using": "true"}, {"name": "p", "using": "false"}]))),
+        ["DUPLICATE_POLICY|table public.users, policy \"p\", clause name: policy names must be unique per table; this name is used twice"]
+    );
+}
+
+#[test]
+fn identifiers_over_63_bytes() {
+    let long = "p".repeat(64);
+    let ok = "é".repeat(31); // 62 bytes
+    let errs = errors(one_table(serde_json::json!([{"name": long, "using": "true"}, {"name": ok, "using": "true"}])));
+    assert_eq!(
+        errs,
+        [format!("IDENTIFIER_TOO_LONG|table public.users, policy \"{long}\", clause name: policy name \"{long}\" is 64 bytes long; PostgreSQL identifiers are at most 63 bytes")]
+    );
+    let multibyte = "é".repeat(32); // 64 bytes, 32 characters
+    let errs = errors(serde_json::json!({"tables": [{"name": multibyte}]}));
+    assert_eq!(errs.len(), 1);
+    assert!(errs[0].contains("table name") && errs[0].contains("64 bytes long"), "{errs:?}");
+}
+
+#[test]
+fn not_exactly_one_expression() {
+    let errs = errors(one_table(serde_json::json!([
+        {"name": "inj", "using": "true); DROP TABLE users; --"},
+        {"name": "two", "command": "UPDATE", "using": "a = 1", "with_check": "a = 1; SELECT 1"},
+        {"name": "bad", "using": "a = = 1"},
+        {"name": "empty", "using": "   "}
+    ])));
+    assert_eq!(errs.len(), 3, "{errs:?}");
+    assert!(errs[0].starts_with("INVALID_EXPRESSION|table public.users, policy \"inj\", clause USING: must be exactly one SQL expression, but text follows it at )"), "{errs:?}");
+    assert!(errs[1].starts_with("INVALID_EXPRESSION|table public.users, policy \"two\", clause WITH CHECK: must be exactly one SQL expression, but text follows it at ;"), "{errs:?}");
+    assert!(errs[2].starts_with("INVALID_EXPRESSION|table public.users, policy \"bad\", clause USING: not a valid SQL expression"), "{errs:?}");
+}
+
+#[test]
+fn unknown_command() {
+    assert_eq!(
+        errors(one_table(serde_json::json!([{"name": "p", "command": "UPSERT", "using": "true"}]))),
+        ["UNKNOWN_COMMAND|table public.users, policy \"p\", clause command: unknown command \"UPSERT\" (expected ALL, SELECT, INSERT, UPDATE or DELETE)"]
+    );
+}
+
+#[test]
+fn unknown_role_when_roles_are_managed() {
+    let errs = errors(serde_json::json!({
+        "tables": [{"name": "users", "policies": [{"name": "p", "roles": ["app_user", "ghost", "PUBLIC"], "using": "true"}]}],
+        "roles": [{"name": "app_user"}],
+        "grants": [{"table": "users", "role": "phantom", "privileges": ["SELECT"]}]
+    }));
+    assert_eq!(
+        errs,
+        [
+            "UNKNOWN_ROLE|table public.users, policy \"p\", clause roles: role \"ghost\" is not among the declared roles",
+            "PUBLIC_WITH_ROLES|table public.users, policy \"p\", clause roles: PUBLIC already includes every role; list it alone",
+            "UNKNOWN_ROLE|table public.users, clause grant: grant to role \"phantom\", which is not among the declared roles",
+        ]
+    );
+    // Without declared roles, roles are not managed and any name is accepted.
+    assert!(Schema::from_json(
+        &serde_json::json!({"tables": [{"name": "users", "policies": [{"name": "p", "roles": ["ghost"], "using": "true"}]}]}).to_string()
+    )
+    .is_ok());
+}
+
+#[test]
+fn unknown_privilege() {
+    assert_eq!(
+        errors(serde_json::json!({"grants": [{"table": "users", "role": "r", "privileges": ["SELECT", "EXECUTE"]}]})),
+        ["UNKNOWN_PRIVILEGE|table public.users, clause grant: unknown table privilege \"EXECUTE\" granted to r"]
+    );
+}
+
+#[test]
+fn sql_source_errors_name_the_place() {
+    let err = pgpolicy::sql::read_sql("CREATE POLICY p ON t FOR UPSERT USING (true);").unwrap_err();
+    assert_eq!(err.to_string(), "SQL at line 1, column 26: unknown policy command \"UPSERT\" in: CREATE POLICY p ON t FOR UPSERT USING (true)");
+    // Clauses in the wrong order (the ModelIR guide prints FOR before AS) are refused, not misread.
+    let err = pgpolicy::sql::read_sql("CREATE POLICY p ON t FOR ALL TO app_user AS PERMISSIVE USING (true);").unwrap_err();
+    assert!(err.to_string().contains("unexpected \"AS\""), "{err}");
+}
