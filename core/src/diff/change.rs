@@ -35,9 +35,12 @@ impl ClauseChange {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
     CreateRole { role: Role },
-    /// Attributes and memberships of a role.
+    /// Attributes (login, inherit, bypassrls) of a role.
     AlterRole { from: Role, to: Role },
     DropRole { role: Role },
+    /// `GRANT group TO member`.
+    GrantMembership { group: String, member: String },
+    RevokeMembership { group: String, member: String },
     Grant { table: TableName, role: RoleSpec, privileges: Vec<Privilege> },
     Revoke { table: TableName, role: RoleSpec, privileges: Vec<Privilege> },
     EnableRls { table: TableName },
@@ -60,31 +63,11 @@ impl Change {
     pub fn sql(&self) -> Vec<String> {
         use Change::*;
         match self {
-            CreateRole { role } => {
-                let mut v = vec![render::create_role(role)];
-                for g in &role.member_of {
-                    v.push(render::grant_membership(g, &role.name));
-                }
-                v
-            }
-            AlterRole { from, to } => {
-                let mut v = Vec::new();
-                if (from.login, from.inherit, from.bypassrls) != (to.login, to.inherit, to.bypassrls) {
-                    v.push(render::alter_role(to));
-                }
-                for g in &to.member_of {
-                    if !from.member_of.contains(g) {
-                        v.push(render::grant_membership(g, &to.name));
-                    }
-                }
-                for g in &from.member_of {
-                    if !to.member_of.contains(g) {
-                        v.push(render::revoke_membership(g, &to.name));
-                    }
-                }
-                v
-            }
+            CreateRole { role } => vec![render::create_role(role)],
+            AlterRole { to, .. } => vec![render::alter_role(to)],
             DropRole { role } => vec![render::drop_role(&role.name)],
+            GrantMembership { group, member } => vec![render::grant_membership(group, member)],
+            RevokeMembership { group, member } => vec![render::revoke_membership(group, member)],
             Grant { table, role, privileges } => vec![render::grant(table, role, privileges)],
             Revoke { table, role, privileges } => vec![render::revoke(table, role, privileges)],
             EnableRls { table } => vec![render::rls(table, true)],
@@ -128,6 +111,8 @@ impl Change {
             CreateRole { role } => DropRole { role },
             DropRole { role } => CreateRole { role },
             AlterRole { from, to } => AlterRole { from: to, to: from },
+            GrantMembership { group, member } => RevokeMembership { group, member },
+            RevokeMembership { group, member } => GrantMembership { group, member },
             Grant { table, role, privileges } => Revoke { table, role, privileges },
             Revoke { table, role, privileges } => Grant { table, role, privileges },
             EnableRls { table } => DisableRls { table },
@@ -161,6 +146,8 @@ impl Change {
             CreateRole { role } => format!("Create role {:?}", role.name),
             AlterRole { to, .. } => format!("Alter role {:?}", to.name),
             DropRole { role } => format!("Drop role {:?}", role.name),
+            GrantMembership { group, member } => format!("Make role {member:?} a member of {group:?}"),
+            RevokeMembership { group, member } => format!("Remove role {member:?} from {group:?}"),
             Grant { table, role, privileges } => format!(
                 "Grant {} on {} to {}",
                 privileges.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", "),
@@ -213,7 +200,11 @@ impl Change {
     pub fn table(&self) -> Option<&TableName> {
         use Change::*;
         match self {
-            CreateRole { .. } | AlterRole { .. } | DropRole { .. } => None,
+            CreateRole { .. }
+            | AlterRole { .. }
+            | DropRole { .. }
+            | GrantMembership { .. }
+            | RevokeMembership { .. } => None,
             Grant { table, .. }
             | Revoke { table, .. }
             | EnableRls { table }
@@ -229,7 +220,7 @@ impl Change {
         }
     }
 
-    /// Plan order: roles, grants, RLS off, policies dropped, renamed, altered, created,
+    /// Plan order: roles, memberships, grants, RLS off, policies dropped, renamed, altered, created,
     /// comments, RLS on, revokes, roles dropped. Policies exist before RLS is enabled (no
     /// deny-all window) and RLS is disabled before policies go. The reverse of a plan in
     /// this order is again in this order.
@@ -238,6 +229,7 @@ impl Change {
         match self {
             CreateRole { .. } => 0,
             AlterRole { .. } => 1,
+            GrantMembership { .. } => 1,
             Grant { .. } => 2,
             DisableRls { .. } => 3,
             NoForceRls { .. } => 4,
@@ -250,6 +242,7 @@ impl Change {
             ForceRls { .. } => 11,
             EnableRls { .. } => 12,
             Revoke { .. } => 13,
+            RevokeMembership { .. } => 13,
             DropRole { .. } => 14,
         }
     }

@@ -391,24 +391,46 @@ fn same_roles(cur: &[RoleSpec], des: &[RoleSpec], db_user: Option<&str>) -> bool
 }
 
 fn diff_roles(current: &Schema, desired: &Schema, prune: bool, changes: &mut Vec<Change>) {
+    let membership = |group: &str, member: &str, grant: bool| {
+        let (group, member) = (group.to_string(), member.to_string());
+        if grant {
+            Change::GrantMembership { group, member }
+        } else {
+            Change::RevokeMembership { group, member }
+        }
+    };
     for d in &desired.roles {
-        match current.role(&d.name) {
-            None => changes.push(Change::CreateRole { role: d.clone() }),
-            Some(c) => {
-                let mut cm = c.member_of.clone();
-                cm.sort();
-                let mut dm = d.member_of.clone();
-                dm.sort();
-                if (c.login, c.inherit, c.bypassrls, cm) != (d.login, d.inherit, d.bypassrls, dm) {
-                    changes.push(Change::AlterRole { from: c.clone(), to: d.clone() });
-                }
+        let c = current.role(&d.name);
+        match c {
+            None => changes.push(Change::CreateRole { role: Role { member_of: Vec::new(), ..d.clone() } }),
+            Some(c) if (c.login, c.inherit, c.bypassrls) != (d.login, d.inherit, d.bypassrls) => {
+                changes.push(Change::AlterRole {
+                    from: Role { member_of: Vec::new(), ..c.clone() },
+                    to: Role { member_of: Vec::new(), ..d.clone() },
+                })
+            }
+            Some(_) => {}
+        }
+        let had: &[String] = c.map(|c| &c.member_of[..]).unwrap_or(&[]);
+        for g in &d.member_of {
+            if !had.contains(g) {
+                changes.push(membership(g, &d.name, true));
+            }
+        }
+        for g in had {
+            if !d.member_of.contains(g) {
+                changes.push(membership(g, &d.name, false));
             }
         }
     }
     if prune {
         for c in &current.roles {
             if desired.role(&c.name).is_none() {
-                changes.push(Change::DropRole { role: c.clone() });
+                // Memberships are revoked explicitly so that the reverse restores them.
+                for g in &c.member_of {
+                    changes.push(membership(g, &c.name, false));
+                }
+                changes.push(Change::DropRole { role: Role { member_of: Vec::new(), ..c.clone() } });
             }
         }
     }
