@@ -168,6 +168,13 @@ impl Cluster {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
+    /// Run a SQL file through `psql` (stops on the first error).
+    pub fn psql_file(&self, database: &str, path: &Path) -> Result<String, Error> {
+        let sql = std::fs::read_to_string(path)
+            .map_err(|e| Error::Embedded(format!("cannot read {}: {e}", path.display())))?;
+        self.psql(database, &sql)
+    }
+
     /// Create a database and return its URL.
     pub fn create_database(&self, name: &str) -> Result<String, Error> {
         self.psql(

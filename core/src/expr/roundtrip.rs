@@ -4,6 +4,12 @@
 //! only ACCESS SHARE on the table, nothing is written outside the session's temporary
 //! schema, and everything runs in a transaction (or savepoint) that is rolled back.
 //! Driver-independent: the Python and Node packages run the same statements.
+//!
+//! PostgreSQL's printing is not idempotent for every expression (a `varchar` IN list
+//! prints as `= ANY ((ARRAY[...])::text[])`, which parses back to a different tree), so
+//! the stored text and the declared text are each taken through two print-and-parse
+//! cycles: stage one prints both, stage two parses and prints those prints. Equal
+//! expressions reach the same text; different ones do not.
 
 use crate::diff::{ExprPair, Resolution};
 
@@ -21,11 +27,24 @@ pub struct PairStatements {
 }
 
 pub fn statements(pair: &ExprPair) -> PairStatements {
+    view_statements(&pair.table.to_string(), &pair.current, &pair.desired)
+}
+
+/// Stage two: the statements that print again what stage one printed.
+pub fn next_statements(pair: &ExprPair, printed: &(String, String)) -> PairStatements {
+    view_statements(
+        &pair.table.to_string(),
+        &expression_of(&printed.0),
+        &expression_of(&printed.1),
+    )
+}
+
+fn view_statements(table: &str, current: &str, desired: &str) -> PairStatements {
     let setup = format!(
         "SAVEPOINT pgpolicy_compare; \
          CREATE TEMPORARY VIEW pgpolicy_compare_current AS SELECT ({}\n) AS expr FROM {}; \
          CREATE TEMPORARY VIEW pgpolicy_compare_desired AS SELECT ({}\n) AS expr FROM {}",
-        pair.current, pair.table, pair.desired, pair.table
+        current, table, desired, table
     );
     PairStatements {
         setup,
@@ -46,7 +65,8 @@ fn expression_of(viewdef: &str) -> String {
     }
 }
 
-/// The verdict from the two printed view definitions (None when setup failed).
+/// The verdict from the two view definitions printed by stage two (None when a stage
+/// failed).
 pub fn resolution(printed: Option<(String, String)>) -> Resolution {
     match printed {
         Some((a, b)) => Resolution {

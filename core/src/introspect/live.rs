@@ -69,22 +69,32 @@ pub async fn compare(client: &Client, pairs: &[ExprPair]) -> Result<Vec<Resoluti
         .map_err(|e| db_err("comparison", e))?;
     let mut out = Vec::with_capacity(pairs.len());
     for pair in pairs {
-        let st = roundtrip::statements(pair);
-        let printed = match client.batch_execute(&st.setup).await {
-            Ok(()) => match client.query_one(st.query.as_str(), &[]).await {
-                Ok(row) => Some((row.get::<_, String>(0), row.get::<_, String>(1))),
-                Err(_) => None,
-            },
-            Err(_) => None,
-        };
-        if let Err(e) = client.batch_execute(&st.cleanup).await {
-            let _ = client.batch_execute("ROLLBACK").await;
-            return Err(db_err("comparison", e));
+        let mut printed = run_stage(client, &roundtrip::statements(pair)).await?;
+        if let Some(p) = &printed {
+            printed = run_stage(client, &roundtrip::next_statements(pair, p)).await?;
         }
         out.push(roundtrip::resolution(printed));
     }
     client.batch_execute("ROLLBACK").await.map_err(|e| db_err("comparison", e))?;
     Ok(out)
+}
+
+async fn run_stage(
+    client: &Client,
+    st: &roundtrip::PairStatements,
+) -> Result<Option<(String, String)>, Error> {
+    let printed = match client.batch_execute(&st.setup).await {
+        Ok(()) => match client.query_one(st.query.as_str(), &[]).await {
+            Ok(row) => Some((row.get::<_, String>(0), row.get::<_, String>(1))),
+            Err(_) => None,
+        },
+        Err(_) => None,
+    };
+    if let Err(e) = client.batch_execute(&st.cleanup).await {
+        let _ = client.batch_execute("ROLLBACK").await;
+        return Err(db_err("comparison", e));
+    }
+    Ok(printed)
 }
 
 /// A connection with its own runtime, for synchronous callers (the CLI, the Python and
