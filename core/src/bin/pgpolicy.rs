@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use pgpolicy::source::Source;
 use pgpolicy::diff::Resolver;
-use pgpolicy::introspect::LiveDb;
+use pgpolicy::introspect::{DevDb, LiveDb};
 use pgpolicy::{DiffOptions, Error, Plan, Schema};
 
 #[derive(Parser)]
@@ -42,6 +42,8 @@ enum Cmd {
         /// Schemas to read from a database (repeatable; default public).
         #[arg(long = "schema")]
         schemas: Vec<String>,
+        #[command(flatten)]
+        dev: DevArgs,
     },
     /// Print the RLS state of a database.
     Inspect {
@@ -62,7 +64,30 @@ enum Cmd {
         dry_run: bool,
         #[arg(long = "schema")]
         schemas: Vec<String>,
+        #[command(flatten)]
+        dev: DevArgs,
     },
+}
+
+/// Where expressions the offline layer cannot prove equal are compared.
+#[derive(clap::Args)]
+struct DevArgs {
+    /// Compare on this scratch database instead of the target.
+    #[arg(long, conflicts_with = "dev")]
+    dev_url: Option<String>,
+    /// `embedded`: compare on a throwaway PostgreSQL started from local binaries.
+    #[arg(long, value_parser = ["embedded"])]
+    dev: Option<String>,
+}
+
+impl DevArgs {
+    fn open(&self) -> Result<Option<DevDb>, Error> {
+        match (&self.dev_url, &self.dev) {
+            (Some(url), _) => Ok(Some(DevDb::url(url)?)),
+            (None, Some(_)) => Ok(Some(DevDb::embedded()?)),
+            _ => Ok(None),
+        }
+    }
 }
 
 fn schemas_of(declared: &Schema, explicit: &[String]) -> Vec<String> {
@@ -112,12 +137,15 @@ fn load_pair(from: &str, to: &str, explicit: &[String]) -> Result<(Side, Side), 
     }
 }
 
-/// Diff with the round trip on whichever side is a database (the current side first).
-fn plan_between(current: &mut Side, desired: &mut Side) -> Result<Plan, Error> {
+/// Diff with the strongest comparison available: the dev database when given, else the
+/// round trip on whichever side is a database (the current side first).
+fn plan_between(current: &mut Side, desired: &mut Side, dev: &DevArgs) -> Result<Plan, Error> {
     let opts = DiffOptions::default();
-    let resolver: Option<&mut dyn Resolver> = match (&mut current.db, &mut desired.db) {
-        (Some(db), _) | (None, Some(db)) => Some(db),
-        (None, None) => None,
+    let mut dev_db = dev.open()?;
+    let resolver: Option<&mut dyn Resolver> = match (&mut dev_db, &mut current.db, &mut desired.db) {
+        (Some(d), _, _) => Some(d),
+        (None, Some(db), _) | (None, None, Some(db)) => Some(db),
+        (None, None, None) => None,
     };
     pgpolicy::diff_with(&current.schema, &desired.schema, &opts, resolver)
 }
@@ -131,9 +159,9 @@ fn print_plan(plan: &Plan, format: Format) {
 
 fn run(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
-        Cmd::Plan { from, to, format, reverse, exit_code, schemas } => {
+        Cmd::Plan { from, to, format, reverse, exit_code, schemas, dev } => {
             let (mut current, mut desired) = load_pair(&from, &to, &schemas)?;
-            let mut plan = plan_between(&mut current, &mut desired)?;
+            let mut plan = plan_between(&mut current, &mut desired, &dev)?;
             if reverse {
                 plan = plan.reverse();
             }
@@ -158,13 +186,13 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 }
             }
         }
-        Cmd::Apply { url, to, dry_run, schemas } => {
+        Cmd::Apply { url, to, dry_run, schemas, dev } => {
             if !matches!(Source::parse(&url)?, Source::Url(_)) {
                 return Err(Error::Source(format!("--url must be a postgres URL, not {url:?}")));
             }
             let mut desired = load(&to, &schemas)?;
             let mut current = load(&url, &schemas_of(&desired.schema, &schemas))?;
-            let plan = plan_between(&mut current, &mut desired)?;
+            let plan = plan_between(&mut current, &mut desired, &dev)?;
             if dry_run {
                 print!("{}", plan.sql());
             } else if plan.is_empty() {

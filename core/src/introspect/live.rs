@@ -60,6 +60,12 @@ pub async fn apply(client: &Client, plan: &Plan) -> Result<(), Error> {
 /// Compares pairs through PostgreSQL's deparser in a read-only transaction that is
 /// rolled back (temporary views only; ACCESS SHARE on the tables).
 pub async fn compare(client: &Client, pairs: &[ExprPair]) -> Result<Vec<Resolution>, Error> {
+    compare_after(client, &[], pairs).await
+}
+
+/// [`compare`], after running `setup` statements inside the same rolled-back
+/// transaction, each in a savepoint (one that fails is skipped).
+pub async fn compare_after(client: &Client, setup: &[String], pairs: &[ExprPair]) -> Result<Vec<Resolution>, Error> {
     if pairs.is_empty() {
         return Ok(Vec::new());
     }
@@ -67,6 +73,15 @@ pub async fn compare(client: &Client, pairs: &[ExprPair]) -> Result<Vec<Resoluti
         .batch_execute(&format!("BEGIN; {}", roundtrip::SETUP))
         .await
         .map_err(|e| db_err("comparison", e))?;
+    for stmt in setup {
+        let wrapped = format!("SAVEPOINT pgpolicy_setup; {stmt}; RELEASE SAVEPOINT pgpolicy_setup");
+        if client.batch_execute(&wrapped).await.is_err() {
+            client
+                .batch_execute("ROLLBACK TO SAVEPOINT pgpolicy_setup; RELEASE SAVEPOINT pgpolicy_setup")
+                .await
+                .map_err(|e| db_err("comparison", e))?;
+        }
+    }
     let mut out = Vec::with_capacity(pairs.len());
     for pair in pairs {
         let mut printed = run_stage(client, &roundtrip::statements(pair)).await?;
@@ -126,6 +141,26 @@ impl LiveDb {
         self.rt.block_on(compare(&self.client, pairs))
     }
 
+    /// Runs one or more statements and returns the rows of the last one that returns rows,
+    /// as text.
+    pub fn query(&self, sql: &str) -> Result<Vec<Vec<Option<String>>>, Error> {
+        let msgs = self
+            .rt
+            .block_on(self.client.simple_query(sql))
+            .map_err(|e| db_err("query", e))?;
+        let mut rows = Vec::new();
+        for m in msgs {
+            match m {
+                tokio_postgres::SimpleQueryMessage::Row(r) => {
+                    rows.push((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
+                }
+                tokio_postgres::SimpleQueryMessage::RowDescription(_) => rows.clear(),
+                _ => {}
+            }
+        }
+        Ok(rows)
+    }
+
     /// Runs SQL statements (no results) outside any transaction.
     pub fn execute(&self, sql: &str) -> Result<(), Error> {
         self.rt
@@ -137,6 +172,50 @@ impl LiveDb {
 impl Resolver for LiveDb {
     fn resolve(&mut self, pairs: &[ExprPair], _context: &Schema) -> Result<Vec<Resolution>, Error> {
         self.compare(pairs)
+    }
+}
+
+/// The dev-database comparison layer: expressions are compared on a scratch database
+/// (a URL, or a throwaway PostgreSQL started from local binaries) where the declared
+/// tables are created from the IR's columns inside a transaction that is rolled back.
+/// The target is not touched.
+pub struct DevDb {
+    db: LiveDb,
+    _cluster: Option<crate::embedded::Cluster>,
+}
+
+impl DevDb {
+    pub fn url(url: &str) -> Result<DevDb, Error> {
+        Ok(DevDb { db: LiveDb::connect(url)?, _cluster: None })
+    }
+
+    /// Starts a throwaway PostgreSQL (stopped and removed when this is dropped).
+    pub fn embedded() -> Result<DevDb, Error> {
+        let cluster = crate::embedded::Cluster::start()?;
+        let url = cluster.create_database("pgpolicy_dev")?;
+        Ok(DevDb { db: LiveDb::connect(&url)?, _cluster: Some(cluster) })
+    }
+
+    /// The statements that create the context's schemas and tables.
+    fn setup(context: &Schema) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut schemas: Vec<&str> = context.tables.iter().map(|t| t.schema.as_str()).collect();
+        schemas.sort();
+        schemas.dedup();
+        for s in schemas {
+            out.push(format!("CREATE SCHEMA IF NOT EXISTS {}", crate::sql::quote::ident(s)));
+        }
+        for t in &context.tables {
+            out.push(crate::sql::render::create_table(t).replacen("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1));
+        }
+        out
+    }
+}
+
+impl Resolver for DevDb {
+    fn resolve(&mut self, pairs: &[ExprPair], context: &Schema) -> Result<Vec<Resolution>, Error> {
+        let setup = DevDb::setup(context);
+        self.db.rt.block_on(compare_after(&self.db.client, &setup, pairs))
     }
 }
 
