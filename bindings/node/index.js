@@ -1,0 +1,179 @@
+// pgpolicy: PostgreSQL row-level security as code. The work happens in the Rust core;
+// this module turns JS values into JSON for it and its errors into Error subclasses.
+'use strict';
+const native = require('./native.js').load();
+
+const ERROR_PREFIX = 'PGPOLICY_ERROR:';
+
+/** Base class of every error pgpolicy throws. */
+class PgPolicyError extends Error {
+  constructor(message, fields = {}) {
+    super(message);
+    this.name = this.constructor.name;
+    /** Stable machine-readable code, e.g. `INSERT_WITH_USING`, `DATABASE`. */
+    this.code = fields.code || 'PGPOLICY';
+    /** `schema.table` the (first) error concerns, or null. */
+    this.table = fields.table ?? null;
+    /** The policy the (first) error concerns, or null. */
+    this.policy = fields.policy ?? null;
+    /** The clause (`NAME`, `COMMAND`, `ROLES`, `USING`, `WITH_CHECK`, ...), or null. */
+    this.clause = fields.clause ?? null;
+    /** Every validation error, each `{ code, table, policy, clause, message }`. */
+    this.errors = fields.errors || [];
+  }
+}
+/** A declaration that cannot be applied (names the table, policy and clause). */
+class ValidationError extends PgPolicyError {}
+/** A source (JSON, SQL) that cannot be read. */
+class SourceError extends PgPolicyError {}
+/** A database error: connection, introspection, comparison or apply. */
+class DatabaseError extends PgPolicyError {}
+/** The throwaway PostgreSQL could not be started. */
+class EmbeddedError extends PgPolicyError {}
+
+const classes = {
+  Validation: ValidationError,
+  Source: SourceError,
+  Database: DatabaseError,
+  Embedded: EmbeddedError,
+};
+
+function convertError(e) {
+  if (!(e instanceof Error) || typeof e.message !== 'string' || !e.message.startsWith(ERROR_PREFIX)) {
+    return e;
+  }
+  const payload = JSON.parse(e.message.slice(ERROR_PREFIX.length));
+  const first = payload.errors[0] || {};
+  const Cls = classes[payload.kind] || PgPolicyError;
+  return new Cls(payload.message, {
+    code: payload.code,
+    table: first.table,
+    policy: first.policy,
+    clause: first.clause,
+    errors: payload.errors,
+  });
+}
+
+function call(fn, ...args) {
+  try {
+    return fn(...args);
+  } catch (e) {
+    throw convertError(e);
+  }
+}
+
+async function callAsync(fn, ...args) {
+  try {
+    return await fn(...args);
+  } catch (e) {
+    throw convertError(e);
+  }
+}
+
+function schemaText(schema, what) {
+  if (typeof schema === 'string') return schema;
+  if (schema === null || typeof schema !== 'object') {
+    throw new TypeError(`${what} must be a schema object (or its JSON text)`);
+  }
+  return JSON.stringify(schema);
+}
+
+/**
+ * Diffs two schemas offline. Schemas are plain objects in the exchange format or the
+ * ModelIR shape (`{ tables: { users: { columns, rlsEnabled, policies } } }`).
+ */
+function diff(current, desired, options) {
+  const text = call(native.diffJson, schemaText(current, 'current'), schemaText(desired, 'desired'), options);
+  return JSON.parse(text);
+}
+
+/** Reads the RLS state of a database. Resolves to a schema in the exchange format. */
+async function introspect(url, options) {
+  return JSON.parse(await callAsync(native.introspectJson, url, options));
+}
+
+/**
+ * Brings the database at `url` to `desired` in one transaction; with `{ dryRun: true }`
+ * only computes the plan. Expressions the offline canonicalizer cannot prove equal are
+ * compared by PostgreSQL. Resolves to the plan (with `applied`).
+ */
+async function apply(url, desired, options) {
+  return JSON.parse(await callAsync(native.applyJson, url, schemaText(desired, 'desired'), options));
+}
+
+/** Reads a `.sql` file into a schema; skipped statements are listed in `warnings`. */
+function fromSqlFile(path) {
+  return JSON.parse(call(native.fromSqlFileJson, String(path)));
+}
+
+/** Reads SQL text into a schema, like `fromSqlFile`. */
+function fromSql(sql) {
+  return JSON.parse(call(native.fromSqlJson, sql));
+}
+
+/** Validates a schema and returns it in the exchange format (throws ValidationError). */
+function parseSchema(schema) {
+  return JSON.parse(call(native.parseSchemaJson, schemaText(schema, 'schema')));
+}
+
+/** Every validation error of a schema; an empty array when it is valid. */
+function check(schema) {
+  return JSON.parse(call(native.checkJson, schemaText(schema, 'schema')));
+}
+
+const running = new Set();
+let exitHook = false;
+
+/**
+ * Starts a throwaway PostgreSQL (unix socket only; superuser `postgres`). Stop it with
+ * `stop()`; it is also stopped when the process exits.
+ */
+function startEmbeddedPostgres() {
+  const cluster = call(native.startEmbeddedPostgres);
+  const handle = {
+    get socketDir() {
+      return cluster.socketDir;
+    },
+    get port() {
+      return cluster.port;
+    },
+    url: (database = 'postgres') => call(() => cluster.url(database)),
+    createDatabase: (name) => call(() => cluster.createDatabase(name)),
+    psql: (database, sql) => call(() => cluster.psql(database, sql)),
+    /** Connection options for `new Sequelize({ dialect: 'postgres', ...sequelizeOptions(db) })`. */
+    sequelizeOptions: (database) => ({
+      host: cluster.socketDir,
+      port: cluster.port,
+      username: 'postgres',
+      database,
+    }),
+    stop: () => {
+      running.delete(handle);
+      cluster.stop();
+    },
+  };
+  running.add(handle);
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', () => {
+      for (const h of [...running]) h.stop();
+    });
+  }
+  return handle;
+}
+
+module.exports = {
+  diff,
+  introspect,
+  apply,
+  fromSqlFile,
+  fromSql,
+  parseSchema,
+  check,
+  startEmbeddedPostgres,
+  PgPolicyError,
+  ValidationError,
+  SourceError,
+  DatabaseError,
+  EmbeddedError,
+};

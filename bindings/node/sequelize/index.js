@@ -1,0 +1,457 @@
+// pgpolicy for Sequelize: RLS declared beside the models, sequelize-cli migrations,
+// sync() that applies RLS, and a transaction-local RLS context.
+//
+// Sequelize itself is never required here: everything comes from the instance the
+// application passes in, so the application's copy of Sequelize is the one used.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { AsyncLocalStorage } = require('async_hooks');
+const pgpolicy = require('..');
+
+/** Roles and grants declared per Sequelize instance. */
+const declarations = new WeakMap();
+/** Instances whose sync hooks are installed. */
+const hooked = new WeakSet();
+/** The innermost RLS context of the running async call chain. */
+const contextStore = new AsyncLocalStorage();
+let warnedDialect = false;
+
+function isPostgres(sequelize) {
+  if (sequelize.getDialect() === 'postgres') return true;
+  if (!warnedDialect) {
+    warnedDialect = true;
+    process.emitWarning(
+      `pgpolicy: row-level security is PostgreSQL only; skipped for dialect ${sequelize.getDialect()}`,
+      { code: 'PGPOLICY_DIALECT' }
+    );
+  }
+  return false;
+}
+
+function declarationsOf(sequelize) {
+  let d = declarations.get(sequelize);
+  if (!d) {
+    d = { roles: null, grants: [] };
+    declarations.set(sequelize, d);
+  }
+  return d;
+}
+
+// ---------------------------------------------------------------------------
+// Declarations
+// ---------------------------------------------------------------------------
+
+/** Reads `rls` as declared: `true`, `false`, or `{ enabled, force, policies, grants }`. */
+function normalizeSpec(spec) {
+  if (spec === undefined || spec === null) return null;
+  if (spec === true) return { enabled: true, force: false, policies: [], grants: [] };
+  if (spec === false) return { enabled: false, force: false, policies: [], grants: [] };
+  if (typeof spec !== 'object' || Array.isArray(spec)) {
+    throw new TypeError('rls must be true, false or { enabled, force, policies, grants }');
+  }
+  return {
+    // Declaring RLS (or a policy) implies RLS enabled unless `enabled: false` says otherwise.
+    enabled: spec.enabled === undefined ? true : !!spec.enabled,
+    force: !!(spec.force ?? spec.forced),
+    policies: spec.policies ? [...spec.policies] : [],
+    grants: spec.grants ? [...spec.grants] : [],
+  };
+}
+
+/**
+ * Declares the RLS of a model defined without `rls` in its options (for models written
+ * as `module.exports = function (sequelize, DataTypes) { ... }`). Returns the model.
+ */
+function definePolicies(Model, spec) {
+  if (!Model || !Model.options || !Model.sequelize) {
+    throw new TypeError('definePolicies expects a Sequelize model class');
+  }
+  Model.options.rls = spec;
+  installHooks(Model.sequelize);
+  return Model;
+}
+
+/**
+ * Declares the roles pgpolicy manages for this Sequelize instance (names or `{ name,
+ * login, inherit, bypassrls, memberOf }`). Once declared, every role a policy or grant
+ * names must be among them.
+ */
+function declareRoles(sequelize, roles) {
+  const d = declarationsOf(sequelize);
+  d.roles = (d.roles || []).concat(roles.map((r) => (typeof r === 'string' ? { name: r } : { ...r })));
+  installHooks(sequelize);
+}
+
+/**
+ * Declares table grants: `[{ table: Model | 'Users', schema?, role, privileges }]`.
+ * Grants are managed for the grantees named here, on their tables.
+ */
+function declareGrants(sequelize, grants) {
+  const d = declarationsOf(sequelize);
+  for (const g of grants) {
+    const { table, schema } = tableRef(g.table, g.schema);
+    d.grants.push({ schema, table, role: g.role, privileges: [...g.privileges] });
+  }
+  installHooks(sequelize);
+}
+
+function tableRef(table, schema) {
+  if (typeof table === 'function' && table.options) {
+    return { table: table.tableName, schema: modelSchema(table) };
+  }
+  return { table: String(table), schema: schema || 'public' };
+}
+
+function modelSchema(Model) {
+  return Model._schema || Model.options.schema || 'public';
+}
+
+function modelsOf(sequelize) {
+  return sequelize.modelManager.models;
+}
+
+function rlsSpecOf(Model) {
+  return normalizeSpec(Model.options.rls);
+}
+
+/** The column types Sequelize gives the table, as the postgres query generator writes them. */
+function columnsOf(Model) {
+  const qg = Model.sequelize.getQueryInterface().queryGenerator;
+  const attributes = Model.getAttributes ? Model.getAttributes() : Model.rawAttributes;
+  const columns = [];
+  for (const [key, attr] of Object.entries(attributes)) {
+    if (!attr.type || attr.type.key === 'VIRTUAL') continue;
+    const name = attr.field || key;
+    let type;
+    try {
+      type = qg.attributeToSQL({ type: attr.type, values: attr.values });
+    } catch (_) {
+      type = String(attr.type);
+    }
+    if (/^ENUM\(/.test(type)) {
+      // Sequelize creates enum types named enum_<table>_<column>.
+      type = `"enum_${Model.tableName}_${name}"${type.endsWith('[]') ? '[]' : ''}`;
+    }
+    columns.push({ name, type, nullable: attr.allowNull !== false && !attr.primaryKey });
+  }
+  return columns;
+}
+
+function tableOf(Model, spec) {
+  return {
+    schema: modelSchema(Model),
+    name: Model.tableName,
+    columns: columnsOf(Model),
+    rls: { enabled: spec.enabled, forced: spec.force },
+    policies: spec.policies.map((p) => ({ ...p })),
+  };
+}
+
+/**
+ * The pgpolicy schema declared by a Sequelize instance: every model with an `rls`
+ * declaration (table names as Sequelize creates them), plus declared roles and grants.
+ * Models without `rls` are not managed.
+ */
+function schemaFromSequelize(sequelize, options = {}) {
+  const models = options.models || modelsOf(sequelize);
+  const tables = [];
+  const grants = [];
+  for (const Model of models) {
+    const spec = rlsSpecOf(Model);
+    if (!spec) continue;
+    tables.push(tableOf(Model, spec));
+    for (const g of spec.grants) {
+      grants.push({ schema: modelSchema(Model), table: Model.tableName, role: g.role, privileges: [...g.privileges] });
+    }
+  }
+  const d = declarationsOf(sequelize);
+  const names = new Set(tables.map((t) => `${t.schema}.${t.name}`));
+  for (const g of d.grants) {
+    // With a subset of models, keep only the grants on those tables.
+    if (!options.models || names.has(`${g.schema}.${g.table}`)) grants.push(g);
+  }
+  const schema = { tables, grants };
+  if (d.roles) schema.roles = d.roles;
+  return schema;
+}
+
+// ---------------------------------------------------------------------------
+// Connection
+// ---------------------------------------------------------------------------
+
+function enc(s) {
+  return encodeURIComponent(s).replace(/%2F/gi, '/');
+}
+
+/** A libpq URL for the database a Sequelize instance connects to. */
+function connectionUrl(sequelize) {
+  const c = sequelize.config;
+  const user = c.username ? enc(c.username) + (c.password ? ':' + enc(c.password) : '') + '@' : '';
+  const host = c.host || 'localhost';
+  const port = c.port || 5432;
+  if (host.startsWith('/')) {
+    return `postgresql://${user}/${enc(c.database)}?host=${enc(host)}&port=${port}`;
+  }
+  return `postgresql://${user}${host.includes(':') ? `[${host}]` : host}:${port}/${enc(c.database)}`;
+}
+
+// ---------------------------------------------------------------------------
+// Migrations
+// ---------------------------------------------------------------------------
+
+function pad(n, w = 2) {
+  return String(n).padStart(w, '0');
+}
+
+function formatStamp(d) {
+  return (
+    d.getUTCFullYear() +
+    pad(d.getUTCMonth() + 1) +
+    pad(d.getUTCDate()) +
+    pad(d.getUTCHours()) +
+    pad(d.getUTCMinutes()) +
+    pad(d.getUTCSeconds())
+  );
+}
+
+function parseStamp(s) {
+  return new Date(
+    Date.UTC(+s.slice(0, 4), +s.slice(4, 6) - 1, +s.slice(6, 8), +s.slice(8, 10), +s.slice(10, 12), +s.slice(12, 14))
+  );
+}
+
+/** YYYYMMDDHHmmss (UTC, as sequelize-cli), later than every migration already there. */
+function nextStamp(dir) {
+  let stamp = formatStamp(new Date());
+  const existing = fs
+    .readdirSync(dir)
+    .map((f) => /^(\d{14})-/.exec(f))
+    .filter(Boolean)
+    .map((m) => m[1])
+    .sort();
+  const last = existing[existing.length - 1];
+  if (last && last >= stamp) stamp = formatStamp(new Date(parseStamp(last).getTime() + 1000));
+  return stamp;
+}
+
+function slug(name) {
+  return String(name || 'rls').replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '') || 'rls';
+}
+
+function commentLines(text, indent) {
+  return text
+    .split('\n')
+    .map((l) => `${indent}// ${l}`)
+    .join('\n');
+}
+
+function renderSteps(steps, indent) {
+  const out = [];
+  for (const s of steps) {
+    out.push(commentLines(s.comment, indent));
+    for (const stmt of s.sql) {
+      out.push(`${indent}await queryInterface.sequelize.query(${JSON.stringify(stmt)}, { transaction });`);
+    }
+  }
+  return out.join('\n');
+}
+
+/** The text of a sequelize-cli migration running the plan (up) and its reverse (down). */
+function renderMigration(plan) {
+  const up = plan.steps;
+  const down = [...plan.steps].reverse().map((s) => ({ comment: `undo: ${s.comment}`, sql: s.reverse }));
+  const ind = '      ';
+  return `'use strict';
+
+// Row-level security, generated by pgpolicy. The statements of each direction run in one
+// transaction; down undoes up in reverse order.
+
+/** @type {import('sequelize-cli').Migration} */
+module.exports = {
+  async up(queryInterface, Sequelize) {
+    await queryInterface.sequelize.transaction(async (transaction) => {
+${renderSteps(up, ind)}
+    });
+  },
+
+  async down(queryInterface, Sequelize) {
+    await queryInterface.sequelize.transaction(async (transaction) => {
+${renderSteps(down, ind)}
+    });
+  },
+};
+`;
+}
+
+/**
+ * Introspects the database, diffs it with the models' declarations (expressions compared
+ * by PostgreSQL where the offline canonicalizer cannot decide) and writes
+ * `YYYYMMDDHHmmss-<name>.js` in `migrationsPath`. Returns its path, or null (writing
+ * nothing) when the database already matches.
+ */
+async function generateMigration(options) {
+  const { sequelize, migrationsPath, name = 'rls', url, schemas, models } = options || {};
+  if (!sequelize) throw new TypeError('generateMigration: `sequelize` is required');
+  if (!migrationsPath) throw new TypeError('generateMigration: `migrationsPath` is required');
+  if (!isPostgres(sequelize)) return null;
+  const desired = schemaFromSequelize(sequelize, { models });
+  const plan = await pgpolicy.apply(url || connectionUrl(sequelize), desired, { dryRun: true, schemas });
+  if (plan.steps.length === 0) return null;
+  fs.mkdirSync(migrationsPath, { recursive: true });
+  const file = path.join(path.resolve(migrationsPath), `${nextStamp(migrationsPath)}-${slug(name)}.js`);
+  fs.writeFileSync(file, renderMigration(plan));
+  return file;
+}
+
+/** The plan that would bring the database to the models' declarations (nothing applied). */
+async function planFromSequelize(sequelize, options = {}) {
+  const desired = schemaFromSequelize(sequelize, options);
+  return pgpolicy.apply(options.url || connectionUrl(sequelize), desired, { dryRun: true, schemas: options.schemas });
+}
+
+/** Applies the models' declarations to the database now, in one transaction. */
+async function applyToDatabase(sequelize, options = {}) {
+  if (!isPostgres(sequelize)) return null;
+  const desired = schemaFromSequelize(sequelize, options);
+  return pgpolicy.apply(options.url || connectionUrl(sequelize), desired, { schemas: options.schemas });
+}
+
+// ---------------------------------------------------------------------------
+// sync()
+// ---------------------------------------------------------------------------
+
+const BULK = Symbol('pgpolicy.bulkSync');
+
+/**
+ * Makes `sequelize.sync()` (and `Model.sync()`) also apply the RLS flags, policies,
+ * roles and grants of the synced models. Installed by every function of this module that
+ * sees the instance; call it yourself when models declare `rls` in define/init options only.
+ */
+function installHooks(sequelize) {
+  if (hooked.has(sequelize)) return;
+  hooked.add(sequelize);
+  sequelize.addHook('beforeBulkSync', 'pgpolicy', (options) => {
+    options[BULK] = true;
+  });
+  sequelize.addHook('afterBulkSync', 'pgpolicy', async () => {
+    if (!isPostgres(sequelize)) return;
+    if (!modelsOf(sequelize).some((m) => rlsSpecOf(m))) return;
+    await applyToDatabase(sequelize);
+  });
+  // Global model hook, called with the model as `this` after each Model.sync(); bulk
+  // syncs apply once, above.
+  sequelize.addHook('afterSync', 'pgpolicy', async function afterSync(options) {
+    if (options && options[BULK]) return;
+    const Model = this;
+    if (!Model || !Model.options || !rlsSpecOf(Model) || !isPostgres(sequelize)) return;
+    await applyToDatabase(sequelize, { models: [Model] });
+  });
+}
+
+/**
+ * Registers the sync hooks on a Sequelize class (`require('sequelize').Sequelize`) for
+ * every instance created afterwards, so that `rls` in define/init options is enough.
+ */
+function register(SequelizeClass) {
+  if (registered.has(SequelizeClass)) return;
+  registered.add(SequelizeClass);
+  SequelizeClass.addHook('afterInit', 'pgpolicy', (sequelize) => installHooks(sequelize));
+}
+const registered = new WeakSet();
+
+// Best effort: the application's Sequelize (resolved from the working directory and the
+// main module) gets the hooks without a call to register().
+for (const base of [process.cwd(), require.main && path.dirname(require.main.filename)]) {
+  if (!base) continue;
+  try {
+    const resolved = require.resolve('sequelize', { paths: [base] });
+    if (require.cache[resolved] || fs.existsSync(resolved)) register(require(resolved).Sequelize);
+  } catch (_) {
+    // No Sequelize reachable from there.
+  }
+}
+
+// ---------------------------------------------------------------------------
+// withRlsContext
+// ---------------------------------------------------------------------------
+
+function quoteIdent(name) {
+  return '"' + String(name).replace(/"/g, '""') + '"';
+}
+
+async function setContext(sequelize, t, role, settings) {
+  if (role !== undefined && role !== null) {
+    await sequelize.query(`SET LOCAL ROLE ${quoteIdent(role)}`, { transaction: t, raw: true });
+  }
+  const entries = Object.entries(settings);
+  if (entries.length > 0) {
+    const calls = entries.map((_, i) => `pg_catalog.set_config($${2 * i + 1}, $${2 * i + 2}, true)`);
+    const bind = entries.flatMap(([k, v]) => [k, v === null || v === undefined ? null : String(v)]);
+    await sequelize.query(`SELECT ${calls.join(', ')}`, { transaction: t, bind, type: 'SELECT' });
+  }
+}
+
+/** The role and the given settings as they are now in the transaction. */
+async function snapshot(sequelize, t, names) {
+  const cols = names.map((_, i) => `pg_catalog.current_setting($${i + 1}, true) AS s${i}`);
+  const [row] = await sequelize.query(`SELECT current_user AS role${cols.length ? ', ' + cols.join(', ') : ''}`, {
+    transaction: t,
+    bind: names,
+    type: 'SELECT',
+  });
+  const settings = {};
+  names.forEach((n, i) => {
+    settings[n] = row[`s${i}`] ?? '';
+  });
+  return { role: row.role, settings };
+}
+
+/**
+ * Runs `fn(t)` in a transaction `t` where `SET LOCAL ROLE role` and
+ * `set_config(name, value, true)` (values bound) hold; both end with the transaction, so
+ * nothing stays on the pooled connection. Nested calls run in a savepoint of the outer
+ * transaction, override its role and settings, and restore them when they return. With
+ * Sequelize CLS enabled, queries inside `fn` use `t` without passing it.
+ */
+async function withRlsContext(sequelize, context, fn) {
+  if (typeof context === 'function') {
+    fn = context;
+    context = {};
+  }
+  const { role, settings = {}, transaction } = context || {};
+  const outer = contextStore.getStore();
+  const cls = sequelize.constructor._cls;
+  const parent =
+    transaction ||
+    (outer && outer.sequelize === sequelize ? outer.transaction : null) ||
+    (cls && cls.get('transaction')) ||
+    null;
+  const options = parent ? { transaction: parent } : {};
+  return sequelize.transaction(options, async (t) => {
+    const hasRole = role !== undefined && role !== null;
+    const before = parent ? await snapshot(sequelize, t, Object.keys(settings)) : null;
+    await setContext(sequelize, t, role, settings);
+    const result = await contextStore.run({ sequelize, transaction: t }, () => fn(t));
+    if (before) {
+      // RELEASE SAVEPOINT keeps SET LOCAL changes: put the outer context back by hand.
+      await setContext(sequelize, t, hasRole ? before.role : null, before.settings);
+    }
+    return result;
+  });
+}
+
+module.exports = {
+  definePolicies,
+  declareRoles,
+  declareGrants,
+  schemaFromSequelize,
+  connectionUrl,
+  generateMigration,
+  renderMigration,
+  planFromSequelize,
+  applyToDatabase,
+  installHooks,
+  register,
+  withRlsContext,
+};
