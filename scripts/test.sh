@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 echo "== core (cargo test)"
 cargo test -p pgpolicy --release 2>&1
+echo "== core on another major version (PostgreSQL 16): corpus, guides, comparison"
+PGPOLICY_PG_BIN="$(bash scripts/pg16.sh)" PGPOLICY_EXPECT_SERVER_MAJOR=16 \
+  cargo test -p pgpolicy --release --test corpus_live --test guides --test compare 2>&1
 if [ -f scripts/test-python.sh ]; then
   echo "== Python package"
   bash scripts/test-python.sh

@@ -54,6 +54,11 @@ fn corpus_policies_mutations_and_equivalents_live() {
         .map(|s| s.to_string())
         .collect();
     let current = live.introspect(&schemas).unwrap();
+    let version = current.database.as_ref().unwrap().server_version_num;
+    println!("server version {version}");
+    if let Ok(major) = std::env::var("PGPOLICY_EXPECT_SERVER_MAJOR") {
+        assert_eq!((version / 10000).to_string(), major, "the cluster runs the expected major version");
+    }
     let desired = declaration(&all_sql);
     let n = policies.len();
     assert_eq!(desired.tables.iter().map(|t| t.policies.len()).sum::<usize>(), n);
