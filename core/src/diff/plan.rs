@@ -45,13 +45,15 @@ impl Plan {
         }
     }
 
-    /// The SQL script: each change under a comment, all in one transaction. Empty text
+    /// The SQL script: each change under a comment, all in one transaction, with the
+    /// search_path under which expressions are compared ([`crate::introspect::SETUP`]),
+    /// so that an unqualified name means what the comparison took it to mean. Empty text
     /// for an empty plan.
     pub fn sql(&self) -> String {
         if self.is_empty() {
             return String::new();
         }
-        let mut s = String::from("BEGIN;\n");
+        let mut s = format!("BEGIN;\n{};\n", crate::introspect::SETUP);
         for c in &self.changes {
             for line in c.describe().lines() {
                 s.push_str("-- ");

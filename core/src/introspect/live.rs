@@ -41,12 +41,16 @@ pub async fn introspect(client: &Client, schemas: &[String]) -> Result<Schema, E
     from_catalog_json(row.get::<_, &str>(0))
 }
 
-/// Runs the plan in one transaction: all of it or nothing.
+/// Runs the plan in one transaction: all of it or nothing, under the search_path the
+/// comparison uses.
 pub async fn apply(client: &Client, plan: &Plan) -> Result<(), Error> {
     if plan.is_empty() {
         return Ok(());
     }
-    client.batch_execute("BEGIN").await.map_err(|e| db_err("apply", e))?;
+    client
+        .batch_execute(&format!("BEGIN; {SETUP}"))
+        .await
+        .map_err(|e| db_err("apply", e))?;
     for stmt in plan.statements() {
         if let Err(e) = client.batch_execute(&stmt).await {
             let _ = client.batch_execute("ROLLBACK").await;

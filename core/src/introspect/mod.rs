@@ -21,7 +21,9 @@ use crate::sql::quote::literal;
 pub const SEARCH_PATH: &str = "public";
 
 /// Run before [`catalog_query`], in the same transaction (or savepoint) that is then
-/// rolled back, so that the printed expressions do not depend on the session.
+/// rolled back, so that the printed expressions do not depend on the session. Plans run
+/// under the same search_path ([`crate::Plan::sql`] starts with it), so declared
+/// expressions are read the way they are compared.
 pub const SETUP: &str = "SET LOCAL search_path TO public";
 
 /// The one catalog query for the given schemas (an empty list means `public`). Returns one

@@ -2,13 +2,14 @@
 //! into one internal form, and printing it back the way PostgreSQL's `format_type` does.
 
 use crate::sql::quote;
+use std::borrow::Cow;
 
 /// A resolved type. `name` is PostgreSQL's internal name (`int4`, `varchar`,
 /// `timestamptz`) for built-in types; `schema` is set only for user-defined types.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ty {
     pub schema: Option<String>,
-    pub name: String,
+    pub name: Cow<'static, str>,
     /// Type modifiers as printed, e.g. `(10)` or `(12,2)`; empty when absent.
     pub mods: String,
     pub array: bool,
@@ -29,8 +30,11 @@ pub enum Cat {
 }
 
 impl Ty {
-    pub fn builtin(name: &str) -> Ty {
-        Ty { schema: None, name: name.to_string(), mods: String::new(), array: false }
+    pub const fn builtin(name: &'static str) -> Ty {
+        Ty { schema: None, name: Cow::Borrowed(name), mods: String::new(), array: false }
+    }
+    pub fn named(name: &str) -> Ty {
+        Ty { schema: None, name: Cow::Owned(name.to_string()), mods: String::new(), array: false }
     }
     pub fn array_of(mut self) -> Ty {
         self.array = true;
@@ -46,7 +50,7 @@ impl Ty {
         Some(t)
     }
     pub fn is(&self, name: &str) -> bool {
-        !self.array && self.schema.is_none() && self.name == name
+        !self.array && self.schema.is_none() && *self.name == *name
     }
     pub fn is_user(&self) -> bool {
         self.schema.is_some()
@@ -67,7 +71,7 @@ impl Ty {
         if self.schema.is_some() {
             return Cat::User;
         }
-        match self.name.as_str() {
+        match &*self.name {
             "int2" | "int4" | "int8" | "numeric" | "float4" | "float8" | "oid" => Cat::Numeric,
             "text" | "varchar" | "bpchar" | "name" => Cat::String,
             "date" | "time" | "timetz" | "timestamp" | "timestamptz" => Cat::DateTime,
@@ -82,12 +86,12 @@ impl Ty {
         !self.array
             && self.schema.is_none()
             && matches!(
-                self.name.as_str(),
+                &*self.name,
                 "float8" | "text" | "timestamptz" | "interval" | "bool" | "inet" | "oid"
             )
     }
     pub fn is_int(&self) -> bool {
-        !self.array && self.schema.is_none() && matches!(self.name.as_str(), "int2" | "int4" | "int8")
+        !self.array && self.schema.is_none() && matches!(&*self.name, "int2" | "int4" | "int8")
     }
     pub fn is_stringish(&self) -> bool {
         self.category() == Cat::String
@@ -95,14 +99,14 @@ impl Ty {
     pub fn is_datetime(&self) -> bool {
         !self.array
             && self.schema.is_none()
-            && matches!(self.name.as_str(), "date" | "timestamp" | "timestamptz")
+            && matches!(&*self.name, "date" | "timestamp" | "timestamptz")
     }
     /// Numeric ladder rank for implicit casts (int2 < int4 < int8 < numeric < float4 < float8).
     pub fn num_rank(&self) -> Option<u8> {
         if self.array || self.schema.is_some() {
             return None;
         }
-        Some(match self.name.as_str() {
+        Some(match &*self.name {
             "int2" => 0,
             "int4" => 1,
             "int8" => 2,
@@ -133,7 +137,7 @@ impl Ty {
             };
         }
         let m = self.mods.as_str();
-        match self.name.as_str() {
+        match &*self.name {
             "int2" => "smallint".into(),
             "int4" => "integer".into(),
             "int8" => "bigint".into(),
@@ -339,7 +343,7 @@ pub fn parse_type(s: &str, lookup: &dyn TypeLookup, search_path: &[String]) -> R
             t.array |= array;
             return Ok(t);
         }
-        return Ok(Ty { schema: Some(schema.clone()), name: name.clone(), mods: modstr, array });
+        return Ok(Ty { schema: Some(schema.clone()), name: Cow::Owned(name.clone()), mods: modstr, array });
     }
     let all: Vec<&str> = words.iter().map(|(w, _)| w.as_str()).chain(after_mods.iter().map(|s| s.as_str())).collect();
     let quoted = words[0].1;
@@ -359,7 +363,7 @@ pub fn parse_type(s: &str, lookup: &dyn TypeLookup, search_path: &[String]) -> R
         if n == "char" {
             Ty::builtin("char")
         } else if is_builtin_type_name(n) && n != "char" {
-            let mut t = Ty::builtin(n);
+            let mut t = Ty::named(n);
             t.mods = modstr.clone();
             t
         } else {
@@ -406,7 +410,7 @@ fn user_type(n: &str, mods: &str, lookup: &dyn TypeLookup, search_path: &[String
         .resolve_type_schema(n)
         .or_else(|| search_path.first().cloned())
         .unwrap_or_else(|| "public".into());
-    Ty { schema: Some(schema), name: n.to_string(), mods: mods.to_string(), array: false }
+    Ty { schema: Some(schema), name: Cow::Owned(n.to_string()), mods: mods.to_string(), array: false }
 }
 
 fn builtin_single(one: &str, modstr: &str) -> Result<Ty, String> {
@@ -447,7 +451,7 @@ fn builtin_single(one: &str, modstr: &str) -> Result<Ty, String> {
     if !keep_mods && !modstr.is_empty() {
         return Err(format!("type {one} does not take modifiers"));
     }
-    let mut t = Ty::builtin(name);
+    let mut t = Ty::named(name);
     if keep_mods {
         t.mods = modstr.to_string();
     }

@@ -1,0 +1,577 @@
+//! The analysed expression tree and its printer, which follows PostgreSQL's
+//! `ruleutils.c` (`pg_get_expr` with `PRETTYFLAG_INDENT`): every operator expression in
+//! its own parentheses, implicit casts shown where ruleutils shows them, sub-selects and
+//! CASE laid out on several lines.
+
+use super::types::Ty;
+use crate::sql::quote;
+
+#[derive(Clone, Debug)]
+pub enum Node {
+    /// A constant. `text: None` is NULL; `ty: None` is a literal whose type could not be
+    /// determined (never printed: it makes the expression fail to canonicalize).
+    Const { text: Option<String>, ty: Option<Ty> },
+    Var { refname: String, col: String, level: usize, ty: Option<Ty> },
+    Op { name: &'static str, l: Option<Box<Node>>, r: Box<Node>, ty: Option<Ty> },
+    Func { name: String, args: Vec<Node>, star: bool, ty: Option<Ty> },
+    Sql { kind: SqlKind, args: Vec<Node>, ty: Option<Ty> },
+    SqlValue { kw: &'static str, ty: Ty },
+    Cast { arg: Box<Node>, ty: Ty, implicit: bool },
+    And(Vec<Node>),
+    Or(Vec<Node>),
+    Not(Box<Node>),
+    NullTest { arg: Box<Node>, not: bool },
+    BoolTest { arg: Box<Node>, what: &'static str },
+    Distinct { l: Box<Node>, r: Box<Node> },
+    NullIf { l: Box<Node>, r: Box<Node>, ty: Option<Ty> },
+    Coalesce { args: Vec<Node>, ty: Option<Ty> },
+    MinMax { name: &'static str, args: Vec<Node>, ty: Option<Ty> },
+    ScalarArray { op: &'static str, any: bool, l: Box<Node>, r: Box<Node> },
+    Array { elems: Vec<Node>, ty: Ty },
+    Sublink { kind: SubKind, query: Box<Query>, ty: Option<Ty> },
+    Case { arg: Option<Box<Node>>, whens: Vec<(Node, Node)>, els: Box<Node>, ty: Option<Ty> },
+    Subscript { base: Box<Node>, subs: Vec<(Option<Node>, Option<Node>, bool)>, ty: Option<Ty> },
+}
+
+#[derive(Clone, Debug)]
+pub enum SqlKind {
+    Extract(String),
+    Substring,
+    Trim(&'static str),
+    Position,
+    AtTimeZone,
+    Overlaps,
+}
+
+#[derive(Clone, Debug)]
+pub enum SubKind {
+    Exists,
+    Expr,
+    Array,
+    Any { op: &'static str, left: Box<Node> },
+    All { op: &'static str, left: Box<Node> },
+}
+
+#[derive(Clone, Debug)]
+pub struct Query {
+    pub targets: Vec<(Node, Option<String>)>,
+    pub from: Vec<From>,
+    pub filter: Option<Node>,
+    pub limit: Option<Node>,
+}
+
+#[derive(Clone, Debug)]
+pub enum From {
+    Rel { name: String, alias: Option<String> },
+    Join { kind: &'static str, l: Box<From>, r: Box<From>, on: Option<Node> },
+}
+
+impl Node {
+    pub fn ty(&self) -> Option<&Ty> {
+        match self {
+            Node::Const { ty, .. }
+            | Node::Var { ty, .. }
+            | Node::Op { ty, .. }
+            | Node::Func { ty, .. }
+            | Node::Sql { ty, .. }
+            | Node::NullIf { ty, .. }
+            | Node::Coalesce { ty, .. }
+            | Node::MinMax { ty, .. }
+            | Node::Sublink { ty, .. }
+            | Node::Case { ty, .. }
+            | Node::Subscript { ty, .. } => ty.as_ref(),
+            Node::SqlValue { ty, .. } | Node::Cast { ty, .. } | Node::Array { ty, .. } => Some(ty),
+            Node::And(_)
+            | Node::Or(_)
+            | Node::Not(_)
+            | Node::NullTest { .. }
+            | Node::BoolTest { .. }
+            | Node::Distinct { .. }
+            | Node::ScalarArray { .. } => Some(&BOOL),
+        }
+    }
+    pub fn is_unknown_lit(&self) -> bool {
+        matches!(self, Node::Const { ty: None, .. })
+    }
+}
+
+pub static BOOL: Ty = Ty::builtin("bool");
+
+pub fn bool_ty() -> Ty {
+    Ty::builtin("bool")
+}
+
+pub fn is_bool(t: &Ty) -> bool {
+    t.is("bool")
+}
+
+pub struct Printer<'a> {
+    pub buf: String,
+    indent: i32,
+    /// Columns are printed qualified inside sub-selects.
+    prefix: bool,
+    pub search_path: &'a [String],
+    pub error: Option<String>,
+}
+
+const STD: i32 = 8;
+const JOIN: i32 = 4;
+const VAR: i32 = 4;
+const LIMIT: i32 = 40;
+
+impl<'a> Printer<'a> {
+    pub fn new(search_path: &'a [String]) -> Printer<'a> {
+        Printer { buf: String::with_capacity(128), indent: 0, prefix: false, search_path, error: None }
+    }
+
+    fn keyword(&mut self, s: &str, before: i32, after: i32, plus: i32) {
+        self.indent += before;
+        while self.buf.ends_with(' ') {
+            self.buf.pop();
+        }
+        self.buf.push('\n');
+        let amount = if self.indent < LIMIT {
+            self.indent.max(0) + plus
+        } else {
+            let a = LIMIT + (self.indent - LIMIT) / (STD / 2);
+            a % LIMIT + plus
+        };
+        for _ in 0..amount {
+            self.buf.push(' ');
+        }
+        self.buf.push_str(s);
+        self.indent += after;
+        if self.indent < 0 {
+            self.indent = 0;
+        }
+    }
+
+    fn fmt_ty(&self, t: &Ty) -> String {
+        t.format(self.search_path)
+    }
+
+    fn const_(&mut self, text: &Option<String>, ty: &Option<Ty>, showtype: i32) {
+        let Some(ty) = ty else {
+            self.error.get_or_insert_with(|| "a literal's type cannot be determined offline".into());
+            self.buf.push_str("'?'");
+            return;
+        };
+        let Some(v) = text else {
+            self.buf.push_str("NULL");
+            if showtype >= 0 {
+                let t = self.fmt_ty(ty);
+                self.buf.push_str("::");
+                self.buf.push_str(&t);
+            }
+            return;
+        };
+        let mut needlabel = false;
+        let plain = !ty.array && ty.schema.is_none();
+        if plain && ty.name == "int4" {
+            if v.starts_with('-') {
+                quote_lit(&mut self.buf, v);
+                needlabel = true;
+            } else {
+                self.buf.push_str(v);
+            }
+        } else if plain && ty.name == "numeric" {
+            if v.as_bytes()[0].is_ascii_digit() && v.contains(['.', 'e', 'E']) {
+                self.buf.push_str(v);
+            } else {
+                quote_lit(&mut self.buf, v);
+                needlabel = true;
+            }
+            needlabel |= !ty.mods.is_empty();
+        } else if is_bool(ty) {
+            self.buf.push_str(v);
+            return;
+        } else {
+            quote_lit(&mut self.buf, v);
+            needlabel = true;
+        }
+        if showtype < 0 {
+            return;
+        }
+        if needlabel || showtype > 0 {
+            let t = self.fmt_ty(ty);
+            self.buf.push_str("::");
+            self.buf.push_str(&t);
+        }
+    }
+
+    pub fn expr(&mut self, n: &Node, showimplicit: bool) {
+        match n {
+            Node::Const { text, ty } => self.const_(text, ty, 0),
+            Node::Var { refname, col, .. } => {
+                if self.prefix {
+                    self.buf.push_str(&quote::ident(refname));
+                    self.buf.push('.');
+                }
+                self.buf.push_str(&quote::ident(col));
+            }
+            Node::Op { name, l, r, .. } => {
+                self.buf.push('(');
+                if let Some(l) = l {
+                    self.expr(l, true);
+                    self.buf.push(' ');
+                    self.buf.push_str(name);
+                    self.buf.push(' ');
+                } else {
+                    self.buf.push_str(name);
+                    self.buf.push(' ');
+                }
+                self.expr(r, true);
+                self.buf.push(')');
+            }
+            Node::Func { name, args, star, .. } => {
+                self.buf.push_str(name);
+                self.buf.push('(');
+                if *star {
+                    self.buf.push('*');
+                }
+                for (i, a) in args.iter().enumerate() {
+                    if i > 0 {
+                        self.buf.push_str(", ");
+                    }
+                    self.expr(a, true);
+                }
+                self.buf.push(')');
+            }
+            Node::Sql { kind, args, .. } => self.sql(kind, args),
+            Node::SqlValue { kw, .. } => self.buf.push_str(kw),
+            Node::Cast { arg, ty, implicit } => {
+                if *implicit && !showimplicit {
+                    self.expr(arg, false);
+                    return;
+                }
+                match &**arg {
+                    Node::Const { text, ty: Some(cty) } if cty.same_base(ty) && cty.mods.is_empty() => {
+                        self.const_(text, &Some(cty.clone()), -1);
+                    }
+                    _ => {
+                        self.buf.push('(');
+                        self.expr(arg, false);
+                        self.buf.push(')');
+                    }
+                }
+                let t = self.fmt_ty(ty);
+                self.buf.push_str("::");
+                self.buf.push_str(&t);
+            }
+            Node::And(args) | Node::Or(args) => {
+                let sep = if matches!(n, Node::And(_)) { " AND " } else { " OR " };
+                self.buf.push('(');
+                for (i, a) in args.iter().enumerate() {
+                    if i > 0 {
+                        self.buf.push_str(sep);
+                    }
+                    self.expr(a, false);
+                }
+                self.buf.push(')');
+            }
+            Node::Not(a) => {
+                self.buf.push_str("(NOT ");
+                self.expr(a, false);
+                self.buf.push(')');
+            }
+            Node::NullTest { arg, not } => {
+                self.buf.push('(');
+                self.expr(arg, true);
+                self.buf.push_str(if *not { " IS NOT NULL)" } else { " IS NULL)" });
+            }
+            Node::BoolTest { arg, what } => {
+                self.buf.push('(');
+                self.expr(arg, true);
+                self.buf.push(' ');
+                self.buf.push_str(what);
+                self.buf.push(')');
+            }
+            Node::Distinct { l, r } => {
+                self.buf.push('(');
+                self.expr(l, true);
+                self.buf.push_str(" IS DISTINCT FROM ");
+                self.expr(r, true);
+                self.buf.push(')');
+            }
+            Node::NullIf { l, r, .. } => {
+                self.buf.push_str("NULLIF(");
+                self.expr(l, true);
+                self.buf.push_str(", ");
+                self.expr(r, true);
+                self.buf.push(')');
+            }
+            Node::Coalesce { args, .. } | Node::MinMax { args, .. } => {
+                let name = match n {
+                    Node::MinMax { name, .. } => name,
+                    _ => "COALESCE",
+                };
+                self.buf.push_str(name);
+                self.buf.push('(');
+                for (i, a) in args.iter().enumerate() {
+                    if i > 0 {
+                        self.buf.push_str(", ");
+                    }
+                    self.expr(a, true);
+                }
+                self.buf.push(')');
+            }
+            Node::ScalarArray { op, any, l, r } => {
+                self.buf.push('(');
+                self.expr(l, true);
+                self.buf.push(' ');
+                self.buf.push_str(op);
+                self.buf.push_str(if *any { " ANY (" } else { " ALL (" });
+                self.expr(r, true);
+                self.buf.push_str("))");
+            }
+            Node::Array { elems, ty } => {
+                self.buf.push_str("ARRAY[");
+                for (i, a) in elems.iter().enumerate() {
+                    if i > 0 {
+                        self.buf.push_str(", ");
+                    }
+                    self.expr(a, true);
+                }
+                self.buf.push(']');
+                if elems.is_empty() {
+                    let t = self.fmt_ty(ty);
+                    self.buf.push_str("::");
+                    self.buf.push_str(&t);
+                }
+            }
+            Node::Sublink { kind, query, .. } => {
+                if matches!(kind, SubKind::Array) {
+                    self.buf.push_str("ARRAY(");
+                } else {
+                    self.buf.push('(');
+                }
+                let mut need_paren = true;
+                match kind {
+                    SubKind::Exists => self.buf.push_str("EXISTS "),
+                    SubKind::Any { op, left } => {
+                        self.expr(left, true);
+                        if *op == "=" {
+                            self.buf.push_str(" IN ");
+                        } else {
+                            self.buf.push(' ');
+                            self.buf.push_str(op);
+                            self.buf.push_str(" ANY ");
+                        }
+                    }
+                    SubKind::All { op, left } => {
+                        self.expr(left, true);
+                        self.buf.push(' ');
+                        self.buf.push_str(op);
+                        self.buf.push_str(" ALL ");
+                    }
+                    SubKind::Expr | SubKind::Array => need_paren = false,
+                }
+                if need_paren {
+                    self.buf.push('(');
+                }
+                self.query(query);
+                self.buf.push_str(if need_paren { "))" } else { ")" });
+            }
+            Node::Case { arg, whens, els, .. } => {
+                self.keyword("CASE", 0, VAR, 0);
+                if let Some(a) = arg {
+                    self.buf.push(' ');
+                    self.expr(a, true);
+                }
+                for (w, r) in whens {
+                    self.keyword("WHEN ", 0, 0, 0);
+                    self.expr(w, false);
+                    self.buf.push_str(" THEN ");
+                    self.expr(r, true);
+                }
+                self.keyword("ELSE ", 0, 0, 0);
+                self.expr(els, true);
+                self.keyword("END", -VAR, 0, 0);
+            }
+            Node::Subscript { base, subs, .. } => {
+                let paren = !matches!(**base, Node::Var { .. });
+                if paren {
+                    self.buf.push('(');
+                }
+                self.expr(base, showimplicit);
+                if paren {
+                    self.buf.push(')');
+                }
+                for (lo, hi, slice) in subs {
+                    self.buf.push('[');
+                    if *slice {
+                        if let Some(lo) = lo {
+                            self.expr(lo, false);
+                        }
+                        self.buf.push(':');
+                    }
+                    if let Some(hi) = hi {
+                        self.expr(hi, false);
+                    }
+                    self.buf.push(']');
+                }
+            }
+        }
+    }
+
+    fn sql(&mut self, kind: &SqlKind, args: &[Node]) {
+        match kind {
+            SqlKind::Extract(field) => {
+                self.buf.push_str("EXTRACT(");
+                self.buf.push_str(field);
+                self.buf.push_str(" FROM ");
+                self.expr(&args[0], false);
+                self.buf.push(')');
+            }
+            SqlKind::Substring => {
+                self.buf.push_str("SUBSTRING(");
+                self.expr(&args[0], false);
+                self.buf.push_str(" FROM ");
+                self.expr(&args[1], false);
+                if args.len() > 2 {
+                    self.buf.push_str(" FOR ");
+                    self.expr(&args[2], false);
+                }
+                self.buf.push(')');
+            }
+            SqlKind::Trim(w) => {
+                self.buf.push_str("TRIM(");
+                self.buf.push_str(w);
+                if args.len() == 2 {
+                    self.buf.push(' ');
+                    self.expr(&args[1], false);
+                }
+                self.buf.push_str(" FROM ");
+                self.expr(&args[0], false);
+                self.buf.push(')');
+            }
+            SqlKind::Position => {
+                // args: (string, substring)
+                self.buf.push_str("POSITION((");
+                self.expr(&args[1], false);
+                self.buf.push_str(") IN (");
+                self.expr(&args[0], false);
+                self.buf.push_str("))");
+            }
+            SqlKind::AtTimeZone => {
+                // args: (zone, timestamp)
+                self.buf.push('(');
+                self.expr(&args[1], false);
+                self.buf.push_str(" AT TIME ZONE ");
+                self.expr(&args[0], false);
+                self.buf.push(')');
+            }
+            SqlKind::Overlaps => {
+                self.buf.push_str("((");
+                self.expr(&args[0], false);
+                self.buf.push_str(", ");
+                self.expr(&args[1], false);
+                self.buf.push_str(") OVERLAPS (");
+                self.expr(&args[2], false);
+                self.buf.push_str(", ");
+                self.expr(&args[3], false);
+                self.buf.push_str("))");
+            }
+        }
+    }
+
+    fn query(&mut self, q: &Query) {
+        let (save_indent, save_prefix) = (self.indent, self.prefix);
+        self.prefix = true;
+        self.indent += STD;
+        self.buf.push(' ');
+        self.buf.push_str("SELECT");
+        let mut sep = " ";
+        let mut last_multiline = false;
+        for (colno, (node, alias)) in q.targets.iter().enumerate() {
+            self.buf.push_str(sep);
+            sep = ", ";
+            // print the field into its own buffer to decide on wrapping
+            let outer = std::mem::take(&mut self.buf);
+            self.expr(node, true);
+            if let Some(a) = alias {
+                self.buf.push_str(" AS ");
+                self.buf.push_str(&quote::ident(a));
+            }
+            let field = std::mem::replace(&mut self.buf, outer);
+            if field.starts_with('\n') {
+                while self.buf.ends_with(' ') {
+                    self.buf.pop();
+                }
+            } else if colno > 0 {
+                // wrapColumn is 0: every further column starts a new line
+                self.keyword("", -STD, STD, VAR);
+            }
+            let _ = last_multiline;
+            last_multiline = field.contains('\n');
+            self.buf.push_str(&field);
+        }
+        for (i, f) in q.from.iter().enumerate() {
+            if i == 0 {
+                self.keyword(" FROM ", -STD, STD, 2);
+                self.from(f);
+            } else {
+                self.buf.push_str(", ");
+                let outer = std::mem::take(&mut self.buf);
+                self.from(f);
+                let item = std::mem::replace(&mut self.buf, outer);
+                if item.starts_with('\n') {
+                    while self.buf.ends_with(' ') {
+                        self.buf.pop();
+                    }
+                } else {
+                    self.keyword("", -STD, STD, VAR);
+                }
+                self.buf.push_str(&item);
+            }
+        }
+        if let Some(w) = &q.filter {
+            self.keyword(" WHERE ", -STD, STD, 1);
+            self.expr(w, false);
+        }
+        if let Some(l) = &q.limit {
+            self.keyword(" LIMIT ", -STD, STD, 0);
+            self.expr(l, false);
+        }
+        self.indent = save_indent;
+        self.prefix = save_prefix;
+    }
+
+    fn from(&mut self, f: &From) {
+        match f {
+            From::Rel { name, alias } => {
+                self.buf.push_str(name);
+                if let Some(a) = alias {
+                    self.buf.push(' ');
+                    self.buf.push_str(&quote::ident(a));
+                }
+            }
+            From::Join { kind, l, r, on } => {
+                self.buf.push('(');
+                self.from(l);
+                self.keyword(kind, -STD, STD, JOIN);
+                self.from(r);
+                if let Some(on) = on {
+                    self.buf.push_str(" ON (");
+                    self.expr(on, false);
+                    self.buf.push(')');
+                } else if *kind != " CROSS JOIN " && *kind != " JOIN " {
+                    self.buf.push_str(" ON TRUE");
+                }
+                self.buf.push(')');
+            }
+        }
+    }
+}
+
+/// `simple_quote_literal` with standard_conforming_strings on.
+fn quote_lit(buf: &mut String, v: &str) {
+    buf.push('\'');
+    for c in v.chars() {
+        if c == '\'' {
+            buf.push('\'');
+        }
+        buf.push(c);
+    }
+    buf.push('\'');
+}
