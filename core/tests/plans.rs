@@ -207,3 +207,81 @@ fn inspect_formats() {
     let (_d, p) = write_tmp("inspected.sql", &s);
     assert_eq!(cli_ok(&["plan", "--from", &db.url, "--to", &p]), "");
 }
+
+#[test]
+fn rename_only_when_declared() {
+    let db = Db::start();
+    db.sql(
+        "CREATE TABLE t (id int, owner text); ALTER TABLE t ENABLE ROW LEVEL SECURITY; \
+         CREATE POLICY old_name ON t FOR SELECT USING (owner = current_user); CREATE ROLE reader",
+    );
+    let mut live = LiveDb::connect(&db.url).unwrap();
+    let current = live.introspect(&[]).unwrap();
+    let table = |policy: serde_json::Value| {
+        json(serde_json::json!({"tables": [{"name": "t", "rls": {"enabled": true}, "policies": [policy]}]}))
+    };
+    // Without renamed_from a new name is a new policy: drop the old, create the new.
+    let guessed = table(serde_json::json!({"name": "new_name", "command": "SELECT", "using": "owner = current_user"}));
+    let plan = pgpolicy::diff_with(&current, &guessed, &DiffOptions::default(), Some(&mut live)).unwrap();
+    assert!(matches!(plan.changes.as_slice(), [Change::DropPolicy { .. }, Change::CreatePolicy { .. }]), "{}", plan.sql());
+    // With renamed_from: one ALTER POLICY ... RENAME TO, and a reverse that renames back.
+    let declared = table(serde_json::json!({"name": "new_name", "renamedFrom": "old_name", "command": "SELECT", "using": "owner = current_user"}));
+    let plan = pgpolicy::diff_with(&current, &declared, &DiffOptions::default(), Some(&mut live)).unwrap();
+    assert_eq!(plan.statements(), ["ALTER POLICY old_name ON public.t RENAME TO new_name"]);
+    let before = inspect(&db);
+    live.apply(&plan).unwrap();
+    let current = live.introspect(&[]).unwrap();
+    assert_eq!(current.tables[0].policies[0].name, "new_name");
+    assert!(pgpolicy::diff_with(&current, &declared, &DiffOptions::default(), Some(&mut live)).unwrap().is_empty());
+    live.apply(&plan.reverse()).unwrap();
+    assert_eq!(inspect(&db), before);
+    // Renamed and changed: rename, then ALTER on the new name.
+    let changed = table(serde_json::json!({"name": "new_name", "renamed_from": "old_name", "command": "SELECT", "roles": ["reader"], "using": "owner = session_user"}));
+    let current = live.introspect(&[]).unwrap();
+    let plan = pgpolicy::diff_with(&current, &changed, &DiffOptions::default(), Some(&mut live)).unwrap();
+    assert_eq!(
+        plan.statements(),
+        [
+            "ALTER POLICY old_name ON public.t RENAME TO new_name",
+            "ALTER POLICY new_name ON public.t TO reader USING (owner = session_user)"
+        ]
+    );
+    live.apply(&plan).unwrap();
+    live.apply(&plan.reverse()).unwrap();
+    assert_eq!(inspect(&db), before);
+}
+
+#[test]
+fn undeclared_roles_and_grants_are_left_alone() {
+    let db = Db::start();
+    db.sql(
+        "CREATE TABLE t (id int); CREATE TABLE other (id int); \
+         CREATE ROLE app_user; CREATE ROLE bystander; \
+         GRANT SELECT, DELETE ON t TO app_user; GRANT SELECT ON other TO app_user; GRANT ALL ON t TO bystander",
+    );
+    let declared = json(serde_json::json!({
+        "tables": [{"name": "t"}],
+        "roles": [{"name": "app_user", "login": true}],
+        "grants": [{"table": "t", "role": "app_user", "privileges": ["SELECT", "INSERT"]}]
+    }));
+    let mut live = LiveDb::connect(&db.url).unwrap();
+    let current = live.introspect(&[]).unwrap();
+    let plan = pgpolicy::diff_with(&current, &declared, &DiffOptions::default(), Some(&mut live)).unwrap();
+    // app_user is declared: its attributes and its grants on the declared table follow the
+    // declaration. bystander, and app_user's grant on an undeclared table, are not touched.
+    assert_eq!(
+        plan.statements(),
+        [
+            "ALTER ROLE app_user WITH LOGIN INHERIT NOBYPASSRLS",
+            "GRANT INSERT ON TABLE public.t TO app_user",
+            "REVOKE DELETE ON TABLE public.t FROM app_user",
+        ]
+    );
+    live.apply(&plan).unwrap();
+    let after = live.introspect(&[]).unwrap();
+    assert!(pgpolicy::diff_with(&after, &declared, &DiffOptions::default(), Some(&mut live)).unwrap().is_empty());
+    assert!(after.role("bystander").is_some());
+    let grants: Vec<String> = after.grants.iter().map(|g| format!("{}.{} {} {:?}", g.schema, g.table, g.role.as_json(), g.privileges)).collect();
+    assert!(grants.contains(&"public.other app_user [Select]".to_string()), "{grants:?}");
+    assert!(grants.iter().any(|g| g.starts_with("public.t bystander")), "{grants:?}");
+}
