@@ -79,7 +79,12 @@ function definePolicies(Model, spec) {
  */
 function declareRoles(sequelize, roles) {
   const d = declarationsOf(sequelize);
-  d.roles = (d.roles || []).concat(roles.map((r) => (typeof r === 'string' ? { name: r } : { ...r })));
+  const byName = new Map((d.roles || []).map((r) => [r.name, r]));
+  for (const r of roles) {
+    const role = typeof r === 'string' ? { name: r } : { ...r };
+    byName.set(role.name, role); // declaring a role again replaces it
+  }
+  d.roles = [...byName.values()];
   installHooks(sequelize);
 }
 
