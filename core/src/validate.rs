@@ -175,37 +175,26 @@ pub fn check(schema: &Schema) -> Vec<ValidationError> {
     }
     for g in &schema.grants {
         let table = format!("{}.{}", g.schema, g.table);
+        let grant_err = |code, message| ValidationError {
+            code,
+            table: Some(table.clone()),
+            policy: None,
+            clause: Some(Clause::Grant),
+            message,
+        };
+        let mut names = vec![("schema name", &g.schema), ("table name", &g.table)];
         if let RoleSpec::Named(n) = &g.role {
-            if let Some(managed) = &managed_roles {
-                if !managed.contains(n.as_str()) {
-                    out.push(ValidationError {
-                        code: "UNKNOWN_ROLE",
-                        table: Some(table.clone()),
-                        policy: None,
-                        clause: Some(Clause::Grant),
-                        message: format!("grant to role {n:?}, which is not among the declared roles"),
-                    });
-                }
+            if managed_roles.as_ref().is_some_and(|m| !m.contains(n.as_str())) {
+                out.push(grant_err(
+                    "UNKNOWN_ROLE",
+                    format!("grant to role {n:?}, which is not among the declared roles"),
+                ));
             }
-            if let Some(m) = too_long("role name", n) {
-                out.push(ValidationError {
-                    code: "IDENTIFIER_TOO_LONG",
-                    table: Some(table.clone()),
-                    policy: None,
-                    clause: Some(Clause::Grant),
-                    message: m,
-                });
-            }
+            names.push(("role name", n));
         }
-        for (what, name) in [("schema name", &g.schema), ("table name", &g.table)] {
+        for (what, name) in names {
             if let Some(m) = too_long(what, name) {
-                out.push(ValidationError {
-                    code: "IDENTIFIER_TOO_LONG",
-                    table: Some(table.clone()),
-                    policy: None,
-                    clause: Some(Clause::Grant),
-                    message: m,
-                });
+                out.push(grant_err("IDENTIFIER_TOO_LONG", m));
             }
         }
     }

@@ -9,6 +9,20 @@ use common::*;
 use pgpolicy::introspect::{DevDb, LiveDb};
 use pgpolicy::{Change, DiffOptions, Schema};
 
+/// Runs the comparison on its own connection in a thread; returns the thread and the
+/// backend pid of that connection.
+fn compare_in_thread(url: String, current: Schema, declared: Schema) -> (std::thread::JoinHandle<pgpolicy::Result<pgpolicy::Plan>>, String) {
+    let (tx, rx) = mpsc::channel();
+    let worker = std::thread::spawn(move || {
+        let mut cmp = LiveDb::connect(&url).unwrap();
+        let pid = cmp.query("SELECT pg_backend_pid()").unwrap()[0][0].clone().unwrap();
+        tx.send(pid).unwrap();
+        pgpolicy::diff_with(&current, &declared, &DiffOptions::default(), Some(&mut cmp))
+    });
+    let pid = rx.recv().unwrap();
+    (worker, pid)
+}
+
 fn decl(using: &str) -> Schema {
     Schema::from_json(
         &serde_json::json!({
@@ -35,15 +49,7 @@ fn comparison_takes_no_lock_stronger_than_access_share() {
     let holder = LiveDb::connect(&db.url).unwrap();
     holder.execute("BEGIN; LOCK TABLE items IN EXCLUSIVE MODE").unwrap();
     let url = format!("{}&options=-c%20lock_timeout%3D5000", db.url);
-    let (tx, rx) = mpsc::channel();
-    let cur = current.clone();
-    let worker = std::thread::spawn(move || {
-        let mut cmp = LiveDb::connect(&url).unwrap();
-        let pid = cmp.query("SELECT pg_backend_pid()").unwrap()[0][0].clone().unwrap();
-        tx.send(pid).unwrap();
-        pgpolicy::diff_with(&cur, &declared, &DiffOptions::default(), Some(&mut cmp))
-    });
-    let pid = rx.recv().unwrap();
+    let (worker, pid) = compare_in_thread(url, current.clone(), declared);
     // Watch the comparing session's locks on user tables while it runs.
     let mut seen = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -64,16 +70,8 @@ fn comparison_takes_no_lock_stronger_than_access_share() {
 
     // With ACCESS EXCLUSIVE held, the comparison waits; pg_locks shows what it asks for.
     holder.execute("BEGIN; LOCK TABLE items IN ACCESS EXCLUSIVE MODE").unwrap();
-    let url = db.url.clone();
     let declared = decl("tags in ('a','b') and owner = CURRENT_USER");
-    let (tx, rx) = mpsc::channel();
-    let worker = std::thread::spawn(move || {
-        let mut cmp = LiveDb::connect(&url).unwrap();
-        let pid = cmp.query("SELECT pg_backend_pid()").unwrap()[0][0].clone().unwrap();
-        tx.send(pid).unwrap();
-        pgpolicy::diff_with(&current, &declared, &DiffOptions::default(), Some(&mut cmp))
-    });
-    let pid = rx.recv().unwrap();
+    let (worker, pid) = compare_in_thread(db.url.clone(), current, declared);
     let deadline = Instant::now() + Duration::from_secs(20);
     let waiting = loop {
         let rows = holder
