@@ -1,0 +1,43 @@
+"""PostgreSQL row-level security as code.
+
+Declare RLS flags, policies, roles and grants (beside SQLAlchemy models, in JSON or in
+SQL), and get the exact, ordered, reversible DDL that brings a database to that state::
+
+    import pgpolicy
+    desired = pgpolicy.Schema.from_sql_file("schema.sql")
+    plan = pgpolicy.plan("postgresql://app@/app?host=/run/postgresql", desired)
+    print(plan.sql())
+"""
+
+from pgpolicy._native import (
+    DatabaseError,
+    EmbeddedError,
+    Error,
+    Plan,
+    Schema,
+    SourceError,
+    ValidationError,
+    __version__,
+)
+from pgpolicy._db import apply, diff, introspect, plan
+
+
+class RlsSkippedWarning(UserWarning):
+    """RLS was skipped because the database is not PostgreSQL (SQLite in a test suite)."""
+
+
+__all__ = [
+    "DatabaseError",
+    "EmbeddedError",
+    "Error",
+    "Plan",
+    "RlsSkippedWarning",
+    "Schema",
+    "SourceError",
+    "ValidationError",
+    "__version__",
+    "apply",
+    "diff",
+    "introspect",
+    "plan",
+]

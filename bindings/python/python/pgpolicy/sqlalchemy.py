@@ -1,0 +1,570 @@
+"""RLS declared beside SQLAlchemy models.
+
+Put the declarations in a model's ``__table_args__`` or in a Core ``Table(...)``::
+
+    class User(Base):
+        __tablename__ = "users"
+        __table_args__ = (
+            Policy("tenant_isolation",
+                   using="tenant_id = current_setting('app.current_tenant')::integer"),
+        )
+
+A policy implies RLS enabled. ``schema_from_metadata(Base.metadata)`` is the declared
+state for the core; ``metadata.create_all()`` also enables RLS and creates the policies;
+``rls_context(session, role=..., settings=...)`` sets the role and settings for the
+current transaction only.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Union
+
+from sqlalchemy import Column, MetaData, Table, event, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import CompileError
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import ClauseElement, ColumnClause, TextClause
+from sqlalchemy.sql.expression import column as _column
+from sqlalchemy.sql.schema import SchemaItem
+
+from pgpolicy import RlsSkippedWarning, _db, _native
+from pgpolicy._native import Schema, ValidationError
+
+__all__ = [
+    "Grant",
+    "Policy",
+    "Role",
+    "RowLevelSecurity",
+    "declare_roles",
+    "rls_context",
+    "async_rls_context",
+    "schema_from_metadata",
+    "schema_dict",
+    "table_declarations",
+]
+
+Clause = Union[str, ClauseElement, Callable[[], Any], None]
+
+_PG = postgresql.dialect()
+_INFO_KEY = "pgpolicy"
+_ROLES_KEY = "pgpolicy_roles"
+
+
+def validation_error(
+    code: str,
+    message: str,
+    *,
+    table: Optional[str] = None,
+    policy: Optional[str] = None,
+    clause: Optional[str] = None,
+) -> ValidationError:
+    """A `ValidationError` shaped like the core's (same message format and fields)."""
+    place = []
+    if table is not None:
+        place.append(f"table {table}")
+    if policy is not None:
+        place.append(f"policy {json.dumps(policy, ensure_ascii=False)}")
+    if clause is not None:
+        place.append(f"clause {clause}")
+    err = ValidationError(f"{', '.join(place)}: {message}" if place else message)
+    detail = {"code": code, "table": table, "policy": policy, "clause": clause, "message": message}
+    for key, value in detail.items():
+        setattr(err, key, value)
+    err.errors = [detail]
+    return err
+
+
+class _Declarations:
+    """What pgpolicy holds for one table (kept in ``table.info["pgpolicy"]``)."""
+
+    def __init__(self) -> None:
+        self.rls: Optional[RowLevelSecurity] = None
+        self.policies: List[Policy] = []
+        self.grants: List[Grant] = []
+        self.listening = False
+
+    @property
+    def enabled(self) -> bool:
+        return self.rls is not None or bool(self.policies)
+
+    @property
+    def forced(self) -> bool:
+        return self.rls is not None and self.rls.force
+
+
+def table_declarations(table: Table) -> _Declarations:
+    decl = table.info.get(_INFO_KEY)
+    if not isinstance(decl, _Declarations):
+        decl = _Declarations()
+        table.info[_INFO_KEY] = decl
+    return decl
+
+
+def _table_name(table: Table) -> str:
+    return f"{table.schema or 'public'}.{table.name}"
+
+
+class _TableItem(SchemaItem):
+    """A declaration that attaches to a Table like a constraint does."""
+
+    __visit_name__ = "pgpolicy_declaration"
+
+    def _set_parent(self, parent: Any, **kw: Any) -> None:  # noqa: D401 - SQLAlchemy hook
+        if not isinstance(parent, Table):
+            raise TypeError(f"{type(self).__name__} belongs in a Table (or __table_args__), not {type(parent).__name__}")
+        decl = table_declarations(parent)
+        self._attach(parent, decl)
+        if not decl.listening:
+            decl.listening = True
+            event.listen(parent, "after_create", _after_create)
+        _check_table(parent)
+
+    def _attach(self, table: Table, decl: _Declarations) -> None:
+        raise NotImplementedError
+
+
+class RowLevelSecurity(_TableItem):
+    """``ALTER TABLE .. ENABLE ROW LEVEL SECURITY`` (and ``FORCE`` with ``force=True``)."""
+
+    def __init__(self, force: bool = False) -> None:
+        self.force = bool(force)
+
+    def _attach(self, table: Table, decl: _Declarations) -> None:
+        decl.rls = self
+
+    def __repr__(self) -> str:
+        return f"RowLevelSecurity(force={self.force!r})"
+
+
+class Policy(_TableItem):
+    """``CREATE POLICY name ON table AS .. FOR command TO roles USING (..) WITH CHECK (..)``.
+
+    ``using`` and ``with_check`` take SQL text, a SQLAlchemy expression (compiled for
+    PostgreSQL with literals inlined; the table's own columns unqualified), or a
+    callable returning one (evaluated when the metadata is read, so it may refer to
+    mapped classes defined later).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        using: Clause = None,
+        with_check: Clause = None,
+        command: str = "ALL",
+        roles: Union[str, Sequence[str]] = ("PUBLIC",),
+        permissive: bool = True,
+        renamed_from: Optional[str] = None,
+        comment: Optional[str] = None,
+    ) -> None:
+        self.name = name
+        self.using = using
+        self.with_check = with_check
+        self.command = command
+        self.roles = [roles] if isinstance(roles, str) else list(roles)
+        self.permissive = permissive
+        self.renamed_from = renamed_from
+        self.comment = comment
+        self.table: Optional[Table] = None
+
+    def _attach(self, table: Table, decl: _Declarations) -> None:
+        if self.table is not None and self.table is not table:
+            raise TypeError(f"policy {self.name!r} is already attached to table {_table_name(self.table)}")
+        self.table = table
+        if self not in decl.policies:
+            decl.policies.append(self)
+
+    def to_dict(self, table: Optional[Table] = None, *, compile_expressions: bool = True) -> Dict[str, Any]:
+        """The policy in the JSON exchange format."""
+        table = table if table is not None else self.table
+        out: Dict[str, Any] = {
+            "name": self.name,
+            "command": self.command,
+            "permissive": self.permissive,
+            "roles": list(self.roles),
+        }
+        for key in ("using", "with_check"):
+            value = getattr(self, key)
+            if compile_expressions or value is None or isinstance(value, str):
+                out[key] = _clause_sql(value, table, self.name, "USING" if key == "using" else "WITH CHECK")
+            else:
+                out[key] = "true"  # a placeholder, enough to check which clauses are present
+        if self.comment is not None:
+            out["comment"] = self.comment
+        if self.renamed_from is not None:
+            out["renamed_from"] = self.renamed_from
+        return out
+
+    def __repr__(self) -> str:
+        return f"Policy({self.name!r}, command={self.command!r})"
+
+
+class Grant(_TableItem):
+    """``GRANT privileges ON TABLE this TO role``."""
+
+    def __init__(self, role: str, privileges: Union[str, Sequence[str]] = ("SELECT",)) -> None:
+        self.role = role
+        self.privileges = [privileges] if isinstance(privileges, str) else list(privileges)
+
+    def _attach(self, table: Table, decl: _Declarations) -> None:
+        if self not in decl.grants:
+            decl.grants.append(self)
+
+    def to_dict(self, table: Table) -> Dict[str, Any]:
+        return {
+            "schema": table.schema or "public",
+            "table": table.name,
+            "role": self.role,
+            "privileges": list(self.privileges),
+        }
+
+    def __repr__(self) -> str:
+        return f"Grant({self.role!r}, {self.privileges!r})"
+
+
+class Role(_TableItem):
+    """A role the database should have. Declared in ``__table_args__`` (it belongs to
+    the table's MetaData) or with ``declare_roles(metadata, ...)``. Once any role is
+    declared, every role a policy or grant names must be declared."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        login: bool = False,
+        inherit: bool = True,
+        bypassrls: bool = False,
+        member_of: Sequence[str] = (),
+    ) -> None:
+        self.name = name
+        self.login = login
+        self.inherit = inherit
+        self.bypassrls = bypassrls
+        self.member_of = list(member_of)
+
+    def _set_parent(self, parent: Any, **kw: Any) -> None:
+        if not isinstance(parent, Table):
+            raise TypeError(f"Role belongs in a Table (or __table_args__), not {type(parent).__name__}")
+        declare_roles(parent.metadata, self)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {
+            "name": self.name,
+            "login": self.login,
+            "inherit": self.inherit,
+            "bypassrls": self.bypassrls,
+            "member_of": list(self.member_of),
+        }
+
+    def __repr__(self) -> str:
+        return f"Role({self.name!r})"
+
+
+def declare_roles(metadata: MetaData, *roles: Role) -> None:
+    """Declares roles on a MetaData (the same as placing them in ``__table_args__``)."""
+    declared: List[Role] = metadata.info.setdefault(_ROLES_KEY, [])
+    for r in roles:
+        if all(r is not d for d in declared):
+            declared.append(r)
+    if not getattr(metadata, "_pgpolicy_listening", False):
+        metadata._pgpolicy_listening = True  # type: ignore[attr-defined]
+        event.listen(metadata, "before_create", _before_create_roles)
+
+
+def _clause_sql(value: Clause, table: Optional[Table], policy: str, clause: str) -> Optional[str]:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if callable(value) and not isinstance(value, ClauseElement):
+        value = value()
+        if value is None or isinstance(value, str):
+            return value
+    if isinstance(value, TextClause):
+        return value.text
+    expr = getattr(value, "__clause_element__", lambda: value)()
+    if not isinstance(expr, ClauseElement):
+        raise validation_error(
+            "INVALID_EXPRESSION",
+            f"expected SQL text or a SQLAlchemy expression, got {type(value).__name__}",
+            table=_table_name(table) if table is not None else None,
+            policy=policy,
+            clause=clause,
+        )
+
+    def own_column(el: Any) -> Any:
+        # Columns of the policy's own table are written unqualified, as PostgreSQL
+        # prints them.
+        if isinstance(el, Column) and table is not None and el.table is table:
+            return _column(el.name, type_=el.type)
+        return None
+
+    expr = visitors.replacement_traverse(expr, {}, own_column)
+    try:
+        return str(expr.compile(dialect=_PG, compile_kwargs={"literal_binds": True}))
+    except CompileError as e:
+        raise validation_error(
+            "INVALID_EXPRESSION",
+            f"cannot compile the expression for PostgreSQL: {e}",
+            table=_table_name(table) if table is not None else None,
+            policy=policy,
+            clause=clause,
+        ) from e
+
+
+def _column_type(col: Column) -> Optional[str]:
+    try:
+        return str(col.type.compile(dialect=_PG))
+    except (CompileError, NotImplementedError, AttributeError):
+        return None
+
+
+def table_dict(table: Table, *, compile_expressions: bool = True) -> Dict[str, Any]:
+    """One table in the JSON exchange format."""
+    decl = table.info.get(_INFO_KEY)
+    decl = decl if isinstance(decl, _Declarations) else _Declarations()
+    columns = []
+    for col in table.columns:
+        t = _column_type(col)
+        if t is not None:
+            columns.append({"name": col.name, "type": t, "nullable": bool(col.nullable)})
+    return {
+        "schema": table.schema or "public",
+        "name": table.name,
+        "columns": columns,
+        "rls": {"enabled": decl.enabled, "forced": decl.forced},
+        "policies": [p.to_dict(table, compile_expressions=compile_expressions) for p in decl.policies],
+    }
+
+
+def schema_dict(
+    metadata: MetaData,
+    *,
+    include_table: Optional[Callable[[Table], bool]] = None,
+) -> Dict[str, Any]:
+    """The declared state in the JSON exchange format: every table of the metadata (a
+    table without declarations has RLS off and no policies), the declared roles, and the
+    grants."""
+    tables = []
+    grants = []
+    for table in metadata.tables.values():
+        if include_table is not None and not include_table(table):
+            continue
+        tables.append(table_dict(table))
+        decl = table.info.get(_INFO_KEY)
+        if isinstance(decl, _Declarations):
+            grants.extend(g.to_dict(table) for g in decl.grants)
+    out: Dict[str, Any] = {"tables": tables, "grants": grants}
+    roles = metadata.info.get(_ROLES_KEY)
+    if roles:
+        out["roles"] = [r.to_dict() for r in roles]
+    return out
+
+
+def schema_from_metadata(
+    metadata: MetaData,
+    *,
+    include_table: Optional[Callable[[Table], bool]] = None,
+) -> Schema:
+    """The declared RLS state of a MetaData as a core Schema (validated: raises
+    ``pgpolicy.ValidationError`` naming the table, the policy and the clause)."""
+    return Schema.from_json(json.dumps(schema_dict(metadata, include_table=include_table)))
+
+
+def _check_table(table: Table) -> None:
+    """Validates one table's declarations as soon as they are attached, so that a bad
+    declaration fails where the model is defined. Expressions given as SQLAlchemy
+    objects are checked when the metadata is read."""
+    _native.validate_json(json.dumps({"tables": [table_dict(table, compile_expressions=False)]}))
+
+
+_warned = False
+
+
+def warn_skipped(dialect_name: str, what: str) -> None:
+    """One warning per process: RLS is PostgreSQL's; other databases get none of it."""
+    global _warned
+    if _warned:
+        return
+    _warned = True
+    warnings.warn(
+        f"pgpolicy: {what} skipped on {dialect_name}: row-level security exists only in PostgreSQL "
+        "(this warning is shown once)",
+        RlsSkippedWarning,
+        stacklevel=3,
+    )
+
+
+def _after_create(table: Table, connection: Any, **kw: Any) -> None:
+    if connection.dialect.name != "postgresql":
+        warn_skipped(connection.dialect.name, "row-level security")
+        return
+    desired = {"tables": [table_dict(table)], "grants": []}
+    decl = table.info.get(_INFO_KEY)
+    if isinstance(decl, _Declarations):
+        desired["grants"] = [g.to_dict(table) for g in decl.grants]
+    roles = table.metadata.info.get(_ROLES_KEY)
+    if roles:
+        desired["roles"] = [r.to_dict() for r in roles]
+    _db.apply(connection, Schema.from_json(json.dumps(desired)), schemas=[table.schema or "public"])
+
+
+def _before_create_roles(metadata: MetaData, connection: Any, **kw: Any) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    roles = metadata.info.get(_ROLES_KEY)
+    if roles:
+        desired = Schema.from_json(json.dumps({"roles": [r.to_dict() for r in roles]}))
+        _db.apply(connection, desired)
+
+
+# --- The transaction-local RLS context -------------------------------------------------
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _role_statement(role: Optional[str]) -> str:
+    if role is None or role.lower() == "none":
+        return "SET LOCAL ROLE NONE"
+    return f"SET LOCAL ROLE {_quote_ident(role)}"
+
+
+def _read_query(names: Sequence[str]) -> Any:
+    cols = ["pg_catalog.current_setting('role')"] + [
+        f"pg_catalog.current_setting(:n{i}, true)" for i in range(len(names))
+    ]
+    return text("SELECT " + ", ".join(cols)), {f"n{i}": n for i, n in enumerate(names)}
+
+
+def _set_query(settings: Mapping[str, Optional[str]]) -> Any:
+    items = list(settings.items())
+    cols = [f"pg_catalog.set_config(:n{i}, :v{i}, true)" for i in range(len(items))]
+    params: Dict[str, Any] = {}
+    for i, (name, value) in enumerate(items):
+        params[f"n{i}"] = name
+        params[f"v{i}"] = "" if value is None else str(value)
+    return text("SELECT " + ", ".join(cols)), params
+
+
+def _is_async(target: Any) -> bool:
+    return type(target).__name__ in ("AsyncSession", "AsyncConnection", "async_scoped_session")
+
+
+class rls_context:
+    """Sets the role and settings for the current transaction only::
+
+        with Session(engine) as session, session.begin():
+            with rls_context(session, role="app_user", settings={"app.current_tenant": "1"}):
+                session.scalars(select(User)).all()
+
+    ``SET LOCAL ROLE`` (quoted) and ``set_config(name, value, true)`` with bound values:
+    nothing outlives the transaction, so nothing leaks into a pooled connection. Contexts
+    nest: the inner one overrides, and on exit the outer role and settings are restored.
+    Works with Session and Connection (``with``) and AsyncSession and AsyncConnection
+    (``async with``).
+    """
+
+    def __init__(
+        self,
+        target: Any,
+        role: Optional[str] = None,
+        settings: Optional[Mapping[str, Any]] = None,
+    ) -> None:
+        self.target = target
+        self.role = role
+        self.settings: Dict[str, Optional[str]] = {
+            k: (None if v is None else str(v)) for k, v in (settings or {}).items()
+        }
+        self._saved_role: Optional[str] = None
+        self._saved: Dict[str, Optional[str]] = {}
+
+    def _conn(self) -> Any:
+        t = self.target
+        if hasattr(t, "exec_driver_sql"):
+            return t
+        return t.connection()
+
+    def _statements_in(self) -> List[Any]:
+        out: List[Any] = []
+        if self.role is not None:
+            out.append((text(_role_statement(self.role).replace(":", "\\:")), {}))
+        if self.settings:
+            out.append(_set_query(self.settings))
+        return out
+
+    def _statements_out(self) -> List[Any]:
+        out: List[Any] = []
+        if self.role is not None:
+            out.append((text(_role_statement(self._saved_role).replace(":", "\\:")), {}))
+        if self._saved:
+            out.append(_set_query(self._saved))
+        return out
+
+    def _remember(self, row: Sequence[Any]) -> None:
+        self._saved_role = row[0]
+        self._saved = {name: row[i + 1] for i, name in enumerate(self.settings)}
+
+    def __enter__(self) -> "rls_context":
+        if _is_async(self.target):
+            raise TypeError("use `async with rls_context(...)` with an AsyncSession or AsyncConnection")
+        conn = self._conn()
+        if conn.dialect.name != "postgresql":
+            warn_skipped(conn.dialect.name, "rls_context")
+            return self
+        row = conn.execute(*_read_query(list(self.settings))).one()
+        self._remember(row)
+        for stmt, params in self._statements_in():
+            conn.execute(stmt, params)
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        conn = self._conn()
+        if conn.dialect.name != "postgresql":
+            return
+        if exc_type is not None and not conn.in_transaction():
+            return  # the transaction is gone, and with it everything set here
+        try:
+            for stmt, params in self._statements_out():
+                conn.execute(stmt, params)
+        except Exception:
+            if exc_type is None:
+                raise
+            # The transaction failed with the original error; rolling it back undoes
+            # everything set here, so the original error is the one to see.
+
+    async def __aenter__(self) -> "rls_context":
+        t = self.target
+        conn = t if hasattr(t, "exec_driver_sql") else await t.connection()
+        self._async_conn = conn
+        if conn.dialect.name != "postgresql":
+            warn_skipped(conn.dialect.name, "rls_context")
+            return self
+        row = (await conn.execute(*_read_query(list(self.settings)))).one()
+        self._remember(row)
+        for stmt, params in self._statements_in():
+            await conn.execute(stmt, params)
+        return self
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        conn = self._async_conn
+        if conn.dialect.name != "postgresql":
+            return
+        if exc_type is not None and not conn.in_transaction():
+            return
+        try:
+            for stmt, params in self._statements_out():
+                await conn.execute(stmt, params)
+        except Exception:
+            if exc_type is None:
+                raise
+
+
+def async_rls_context(target: Any, role: Optional[str] = None, settings: Optional[Mapping[str, Any]] = None) -> rls_context:
+    """``async with async_rls_context(async_session, ...)``: the same as ``rls_context``."""
+    return rls_context(target, role=role, settings=settings)
+
+
