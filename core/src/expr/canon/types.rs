@@ -13,6 +13,8 @@ pub struct Ty {
     /// Type modifiers as printed, e.g. `(10)` or `(12,2)`; empty when absent.
     pub mods: String,
     pub array: bool,
+    /// A user-defined enum (known from the catalog).
+    pub is_enum: bool,
 }
 
 /// Type categories (`pg_type.typcategory`) for the built-in types we model.
@@ -31,10 +33,10 @@ pub enum Cat {
 
 impl Ty {
     pub const fn builtin(name: &'static str) -> Ty {
-        Ty { schema: None, name: Cow::Borrowed(name), mods: String::new(), array: false }
+        Ty { schema: None, name: Cow::Borrowed(name), mods: String::new(), array: false, is_enum: false }
     }
     pub fn named(name: &str) -> Ty {
-        Ty { schema: None, name: Cow::Owned(name.to_string()), mods: String::new(), array: false }
+        Ty { schema: None, name: Cow::Owned(name.to_string()), mods: String::new(), array: false, is_enum: false }
     }
     pub fn array_of(mut self) -> Ty {
         self.array = true;
@@ -177,7 +179,8 @@ pub fn is_builtin_type_name(n: &str) -> bool {
             | "tsvector" | "tsquery" | "bit" | "varbit" | "record" | "void" | "point" | "line"
             | "lseg" | "box" | "path" | "polygon" | "circle" | "int4range" | "int8range"
             | "numrange" | "tsrange" | "tstzrange" | "daterange" | "pg_lsn" | "txid_snapshot"
-            | "unknown" | "anyelement" | "anyarray" | "tid" | "xid" | "cid"
+            | "unknown" | "anyelement" | "anyarray" | "tid" | "xid" | "cid" | "anynonarray"
+            | "anycompatible" | "anycompatiblearray"
     )
 }
 
@@ -271,6 +274,10 @@ fn lex(s: &str) -> Result<Vec<Tok>, String> {
 pub trait TypeLookup {
     /// The schema that an unqualified user type name resolves to, if known.
     fn resolve_type_schema(&self, name: &str) -> Option<String>;
+    /// Whether `schema.name` is an enum type.
+    fn is_enum(&self, _schema: &str, _name: &str) -> bool {
+        false
+    }
 }
 
 /// Parses any spelling of a type name. `lookup` resolves unqualified user types.
@@ -343,7 +350,8 @@ pub fn parse_type(s: &str, lookup: &dyn TypeLookup, search_path: &[String]) -> R
             t.array |= array;
             return Ok(t);
         }
-        return Ok(Ty { schema: Some(schema.clone()), name: Cow::Owned(name.clone()), mods: modstr, array });
+        let is_enum = lookup.is_enum(schema, name);
+        return Ok(Ty { schema: Some(schema.clone()), name: Cow::Owned(name.clone()), mods: modstr, array, is_enum });
     }
     let all: Vec<&str> = words.iter().map(|(w, _)| w.as_str()).chain(after_mods.iter().map(|s| s.as_str())).collect();
     let quoted = words[0].1;
@@ -410,7 +418,8 @@ fn user_type(n: &str, mods: &str, lookup: &dyn TypeLookup, search_path: &[String
         .resolve_type_schema(n)
         .or_else(|| search_path.first().cloned())
         .unwrap_or_else(|| "public".into());
-    Ty { schema: Some(schema), name: Cow::Owned(n.to_string()), mods: mods.to_string(), array: false }
+    let is_enum = lookup.is_enum(&schema, n);
+    Ty { schema: Some(schema), name: Cow::Owned(n.to_string()), mods: mods.to_string(), array: false, is_enum }
 }
 
 fn builtin_single(one: &str, modstr: &str) -> Result<Ty, String> {

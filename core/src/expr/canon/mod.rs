@@ -1,0 +1,487 @@
+//! Offline canonicalization of policy expressions.
+//!
+//! An expression is parsed (sqlparser, PostgreSQL dialect), analysed the way PostgreSQL's
+//! parser analyses it (column resolution, literal types from operator and function
+//! resolution, IN lists, BETWEEN, ...), and printed the way `pg_get_expr` prints the stored
+//! tree. The canonical text of the text PostgreSQL stores is therefore that text itself,
+//! and a declared expression canonicalizes to what PostgreSQL will store for it.
+//!
+//! Whenever the outcome depends on something not known offline (a literal next to a
+//! function whose result type is unknown, an operator combination that is not modelled,
+//! ambiguous operator precedence), canonicalization fails: two expressions are judged
+//! equal only when the canonical texts are both available and identical.
+
+mod analyze;
+mod jsonpath;
+mod lit;
+mod print;
+mod types;
+
+#[cfg(test)]
+mod tests;
+
+use crate::ir::{Schema, TableName};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Token, Tokenizer};
+
+pub use analyze::Mode;
+pub use types::Ty;
+
+/// What the canonicalizer knows about where an expression lives.
+pub struct Context<'a> {
+    /// The table the policy is defined on.
+    pub table: &'a TableName,
+    /// Tables with their columns (for literal casts that depend on column types).
+    pub schema: &'a Schema,
+    /// Schemas that unqualified names resolve in, in order (e.g. `["public"]`).
+    pub search_path: &'a [String],
+}
+
+/// A user-defined function signature (argument and result types as written in SQL).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FunctionSig {
+    pub schema: String,
+    pub name: String,
+    pub args: Vec<String>,
+    pub returns: String,
+    pub returns_set: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TypeKind {
+    Enum(Vec<String>),
+    Domain(String),
+    Other,
+}
+
+/// A user-defined type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypeDef {
+    pub schema: String,
+    pub name: String,
+    pub kind: TypeKind,
+}
+
+/// User-defined functions and types: what the canonicalizer needs beyond tables to type
+/// literals (`auth.role() = 'x'` gets `'x'::text` because `auth.role()` returns text;
+/// `role = 'owner'` gets `'owner'::team_role` for an enum column).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Catalog {
+    pub functions: Vec<FunctionSig>,
+    pub types: Vec<TypeDef>,
+}
+
+static EMPTY: Catalog = Catalog { functions: Vec::new(), types: Vec::new() };
+
+impl Catalog {
+    /// Reads `CREATE FUNCTION`, `CREATE TYPE ... AS ENUM` and `CREATE DOMAIN` statements
+    /// from SQL text (other statements are skipped). `default_schema` qualifies
+    /// unqualified names.
+    pub fn from_sql(sql: &str, default_schema: &str) -> Catalog {
+        let mut cat = Catalog::default();
+        let toks = words(sql);
+        let mut i = 0;
+        while i < toks.len() {
+            if !toks[i].eq_kw("create") {
+                i += 1;
+                continue;
+            }
+            let mut j = i + 1;
+            if toks.get(j).map(|t| t.eq_kw("or")).unwrap_or(false) && toks.get(j + 1).map(|t| t.eq_kw("replace")).unwrap_or(false) {
+                j += 2;
+            }
+            let Some(kind) = toks.get(j) else { break };
+            if kind.eq_kw("function") {
+                if let Some((f, next)) = parse_function(&toks, j + 1, default_schema) {
+                    cat.functions.push(f);
+                    i = next;
+                    continue;
+                }
+            } else if kind.eq_kw("type") || kind.eq_kw("domain") {
+                if let Some((t, next)) = parse_typedef(&toks, j + 1, default_schema, kind.eq_kw("domain")) {
+                    cat.types.push(t);
+                    i = next;
+                    continue;
+                }
+            }
+            i = j + 1;
+        }
+        cat
+    }
+}
+
+/// The canonical text of `expr`: exactly what `pg_get_expr` prints for it, as far as it
+/// can be determined offline.
+pub fn canonicalize(expr: &str, ctx: &Context) -> Result<String, String> {
+    canonicalize_with(expr, ctx, &EMPTY)
+}
+
+/// Whether two expressions are proven equal offline.
+pub fn equivalent(a: &str, b: &str, ctx: &Context) -> bool {
+    equivalent_with(a, b, ctx, &EMPTY)
+}
+
+/// [`canonicalize`] with user-defined functions and types.
+pub fn canonicalize_with(expr: &str, ctx: &Context, catalog: &Catalog) -> Result<String, String> {
+    canonicalize_mode(expr, ctx, catalog, Mode::Generic)
+}
+
+/// The canonical text of an expression as a developer wrote it (PostgreSQL's grammar
+/// applies: `(a AND b) AND c` is one AND list).
+pub fn canonicalize_declared(expr: &str, ctx: &Context, catalog: &Catalog) -> Result<String, String> {
+    canonicalize_mode(expr, ctx, catalog, Mode::Declared)
+}
+
+/// The canonical text of an expression printed by `pg_get_expr` (its parentheses show the
+/// stored tree: `((a AND b) AND c)` is a nested group).
+pub fn canonicalize_stored(expr: &str, ctx: &Context, catalog: &Catalog) -> Result<String, String> {
+    canonicalize_mode(expr, ctx, catalog, Mode::Stored)
+}
+
+/// Whether a declared expression is proven to be stored as `stored` (text from
+/// `pg_get_expr`).
+pub fn declared_matches_stored(declared: &str, stored: &str, ctx: &Context, catalog: &Catalog) -> bool {
+    match (canonicalize_declared(declared, ctx, catalog), canonicalize_stored(stored, ctx, catalog)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+pub fn canonicalize_mode(expr: &str, ctx: &Context, catalog: &Catalog, mode: Mode) -> Result<String, String> {
+    let e = parse(expr)?;
+    let mut an = analyze::Analyzer::new(ctx, catalog, mode);
+    let node = an.top(&e)?;
+    let mut p = print::Printer::new(ctx.search_path);
+    p.expr(&node, false);
+    match p.error {
+        Some(err) => Err(err),
+        None => Ok(p.buf),
+    }
+}
+
+/// [`equivalent`] with user-defined functions and types.
+pub fn equivalent_with(a: &str, b: &str, ctx: &Context, catalog: &Catalog) -> bool {
+    match (canonicalize_with(a, ctx, catalog), canonicalize_with(b, ctx, catalog)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Parses exactly one expression. `ISNULL` / `NOTNULL` (which sqlparser does not know) are
+/// rewritten to `IS NULL` / `IS NOT NULL` on the token stream.
+fn parse(text: &str) -> Result<sqlparser::ast::Expr, String> {
+    if text.trim().is_empty() {
+        return Err("the expression is empty".into());
+    }
+    let dialect = PostgreSqlDialect {};
+    let toks = Tokenizer::new(&dialect, text)
+        .tokenize()
+        .map_err(|e| format!("not a valid SQL expression: {e}"))?;
+    let mut out = Vec::with_capacity(toks.len() + 4);
+    for t in toks {
+        match &t {
+            Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("isnull") => {
+                out.push(Token::make_keyword("IS"));
+                out.push(Token::Whitespace(sqlparser::tokenizer::Whitespace::Space));
+                out.push(Token::make_keyword("NULL"));
+            }
+            Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("notnull") => {
+                out.push(Token::make_keyword("IS"));
+                out.push(Token::Whitespace(sqlparser::tokenizer::Whitespace::Space));
+                out.push(Token::make_keyword("NOT"));
+                out.push(Token::Whitespace(sqlparser::tokenizer::Whitespace::Space));
+                out.push(Token::make_keyword("NULL"));
+            }
+            _ => out.push(t),
+        }
+    }
+    let mut parser = Parser::new(&dialect).with_tokens(out);
+    let e = parser
+        .parse_expr()
+        .map_err(|e| format!("not a valid SQL expression: {e}"))?;
+    match parser.peek_token().token {
+        Token::EOF => Ok(e),
+        t => Err(format!("must be exactly one SQL expression, but text follows it at {t}")),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// A small reader for CREATE FUNCTION / CREATE TYPE / CREATE DOMAIN
+// ---------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+enum W {
+    Word(String, bool),
+    Str(String),
+    Punct(char),
+    Dollar,
+}
+
+impl W {
+    fn eq_kw(&self, k: &str) -> bool {
+        matches!(self, W::Word(w, false) if w == k)
+    }
+}
+
+fn words(sql: &str) -> Vec<W> {
+    let b = sql.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_whitespace() {
+            i += 1;
+        } else if c == b'-' && b.get(i + 1) == Some(&b'-') {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+        } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
+            i += 2;
+            while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                i += 1;
+            }
+            i += 2;
+        } else if c == b'$' {
+            // dollar quote: skip the body
+            let st = i;
+            i += 1;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+            if i < b.len() && b[i] == b'$' {
+                let tag = &sql[st..=i];
+                i += 1;
+                match sql[i..].find(tag) {
+                    Some(k) => i += k + tag.len(),
+                    None => i = b.len(),
+                }
+                out.push(W::Dollar);
+            } else {
+                out.push(W::Punct('$'));
+            }
+        } else if c == b'\'' {
+            let mut v = String::new();
+            i += 1;
+            while i < b.len() {
+                if b[i] == b'\'' {
+                    if b.get(i + 1) == Some(&b'\'') {
+                        v.push('\'');
+                        i += 2;
+                        continue;
+                    }
+                    i += 1;
+                    break;
+                }
+                let ch = sql[i..].chars().next().unwrap();
+                v.push(ch);
+                i += ch.len_utf8();
+            }
+            out.push(W::Str(v));
+        } else if c == b'"' {
+            let mut v = String::new();
+            i += 1;
+            while i < b.len() {
+                if b[i] == b'"' {
+                    if b.get(i + 1) == Some(&b'"') {
+                        v.push('"');
+                        i += 2;
+                        continue;
+                    }
+                    i += 1;
+                    break;
+                }
+                let ch = sql[i..].chars().next().unwrap();
+                v.push(ch);
+                i += ch.len_utf8();
+            }
+            out.push(W::Word(v, true));
+        } else if c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80 {
+            let st = i;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] >= 0x80) {
+                i += 1;
+            }
+            out.push(W::Word(sql[st..i].to_ascii_lowercase(), false));
+        } else {
+            out.push(W::Punct(c as char));
+            i += 1;
+        }
+    }
+    out
+}
+
+fn qualified(toks: &[W], mut i: usize, default_schema: &str) -> Option<(String, String, usize)> {
+    let first = match toks.get(i)? {
+        W::Word(w, _) => w.clone(),
+        _ => return None,
+    };
+    i += 1;
+    if matches!(toks.get(i), Some(W::Punct('.'))) {
+        let second = match toks.get(i + 1)? {
+            W::Word(w, _) => w.clone(),
+            _ => return None,
+        };
+        return Some((first, second, i + 2));
+    }
+    Some((default_schema.to_string(), first, i))
+}
+
+fn render(toks: &[W]) -> String {
+    let mut s = String::new();
+    for (k, t) in toks.iter().enumerate() {
+        match t {
+            W::Word(w, q) => {
+                if k > 0 && !matches!(toks[k - 1], W::Punct('.') | W::Punct('(')) {
+                    s.push(' ');
+                }
+                if *q {
+                    s.push('"');
+                    s.push_str(&w.replace('"', "\"\""));
+                    s.push('"');
+                } else {
+                    s.push_str(w);
+                }
+            }
+            W::Punct(c) => s.push(*c),
+            W::Str(_) | W::Dollar => s.push('?'),
+        }
+    }
+    s
+}
+
+fn parse_function(toks: &[W], i: usize, default_schema: &str) -> Option<(FunctionSig, usize)> {
+    let (schema, name, mut i) = qualified(toks, i, default_schema)?;
+    if !matches!(toks.get(i), Some(W::Punct('('))) {
+        return None;
+    }
+    i += 1;
+    let mut args: Vec<Vec<W>> = vec![Vec::new()];
+    let mut depth = 0;
+    loop {
+        let t = toks.get(i)?;
+        i += 1;
+        match t {
+            W::Punct('(') => {
+                depth += 1;
+                args.last_mut().unwrap().push(t.clone());
+            }
+            W::Punct(')') if depth == 0 => break,
+            W::Punct(')') => {
+                depth -= 1;
+                args.last_mut().unwrap().push(t.clone());
+            }
+            W::Punct(',') if depth == 0 => args.push(Vec::new()),
+            _ => args.last_mut().unwrap().push(t.clone()),
+        }
+    }
+    if args.len() == 1 && args[0].is_empty() {
+        args.clear();
+    }
+    let mut arg_types = Vec::new();
+    for a in args {
+        let mut a: &[W] = &a;
+        if a.iter().any(|w| w.eq_kw("default") || matches!(w, W::Punct('='))) {
+            return None; // defaults change arity; not modelled
+        }
+        if let Some(f) = a.first() {
+            if f.eq_kw("out") || f.eq_kw("inout") || f.eq_kw("variadic") {
+                return None;
+            }
+            if f.eq_kw("in") {
+                a = &a[1..];
+            }
+        }
+        // "name type" or "type": drop a leading name when the rest is a type
+        let whole = render(a);
+        let nt = struct_types_ok(&whole);
+        let ty = if nt {
+            whole
+        } else if a.len() > 1 {
+            let rest = render(&a[1..]);
+            if !struct_types_ok(&rest) {
+                return None;
+            }
+            rest
+        } else {
+            return None;
+        };
+        arg_types.push(ty);
+    }
+    if !toks.get(i)?.eq_kw("returns") {
+        return None;
+    }
+    i += 1;
+    let mut set = false;
+    if toks.get(i)?.eq_kw("setof") {
+        set = true;
+        i += 1;
+    }
+    if toks.get(i)?.eq_kw("table") {
+        return None;
+    }
+    let st = i;
+    const STOP: &[&str] = &["language", "as", "immutable", "stable", "volatile", "security", "set", "strict", "called", "parallel", "cost", "rows", "leakproof", "not", "external", "window", "support", "begin", "return", "transform"];
+    while let Some(t) = toks.get(i) {
+        match t {
+            W::Word(w, false) if STOP.contains(&w.as_str()) => break,
+            W::Punct(';') | W::Dollar | W::Str(_) => break,
+            _ => i += 1,
+        }
+    }
+    let returns = render(&toks[st..i]);
+    if !struct_types_ok(&returns) {
+        return None;
+    }
+    Some((FunctionSig { schema, name, args: arg_types, returns, returns_set: set }, i))
+}
+
+fn struct_types_ok(s: &str) -> bool {
+    struct NoT;
+    impl types::TypeLookup for NoT {
+        fn resolve_type_schema(&self, _: &str) -> Option<String> {
+            None
+        }
+    }
+    types::parse_type(s, &NoT, &["public".to_string()]).is_ok()
+}
+
+fn parse_typedef(toks: &[W], i: usize, default_schema: &str, domain: bool) -> Option<(TypeDef, usize)> {
+    let (schema, name, mut i) = qualified(toks, i, default_schema)?;
+    if toks.get(i).map(|t| t.eq_kw("as")).unwrap_or(false) {
+        i += 1;
+    }
+    if domain {
+        let st = i;
+        while let Some(t) = toks.get(i) {
+            match t {
+                W::Punct(';') => break,
+                W::Word(w, false) if matches!(w.as_str(), "check" | "default" | "not" | "null" | "constraint" | "collate") => break,
+                _ => i += 1,
+            }
+        }
+        let base = render(&toks[st..i]);
+        return Some((TypeDef { schema, name, kind: TypeKind::Domain(base) }, i));
+    }
+    if toks.get(i)?.eq_kw("enum") {
+        i += 1;
+        if !matches!(toks.get(i), Some(W::Punct('('))) {
+            return None;
+        }
+        i += 1;
+        let mut labels = Vec::new();
+        loop {
+            match toks.get(i)? {
+                W::Str(s) => labels.push(s.clone()),
+                W::Punct(',') => {}
+                W::Punct(')') => {
+                    i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+            i += 1;
+        }
+        return Some((TypeDef { schema, name, kind: TypeKind::Enum(labels) }, i));
+    }
+    Some((TypeDef { schema, name, kind: TypeKind::Other }, i))
+}
