@@ -87,8 +87,8 @@ def _register(cls: Any) -> Any:
     """Registers `op.<op_name>` (a classmethod building the op from its arguments) and
     the implementation that runs the op's SQL."""
 
-    def invoke(klass: Any, operations: Operations, *args: Any, **kw: Any) -> Any:
-        return operations.invoke(klass(*args, **kw))
+    def invoke(cls: Any, operations: Operations, *args: Any, **kw: Any) -> Any:
+        return operations.invoke(cls(*args, **kw))
 
     invoke.__name__ = cls.op_name
     invoke.__doc__ = cls.__doc__
@@ -295,9 +295,6 @@ class DropPolicyOp(_PolicyOp):
 
     def reverse(self) -> CreatePolicyOp:
         return self._same(CreatePolicyOp)
-
-
-_UNSET: Any = object()
 
 
 @_register

@@ -48,8 +48,8 @@ __all__ = [
 Clause = Union[str, ClauseElement, Callable[[], Any], None]
 
 _PG = postgresql.dialect()
-_INFO_KEY = "pgpolicy"
-_ROLES_KEY = "pgpolicy_roles"
+_INFO_KEY = "_pgpolicy_declarations"
+_ROLES_KEY = "_pgpolicy_roles"
 
 
 def validation_error(
@@ -77,7 +77,8 @@ def validation_error(
 
 
 class _Declarations:
-    """What pgpolicy holds for one table (kept in ``table.info["pgpolicy"]``)."""
+    """What pgpolicy holds for one table (an attribute of the Table, not ``table.info``,
+    which Alembic writes into ``create_table``)."""
 
     def __init__(self) -> None:
         self.rls: Optional[RowLevelSecurity] = None
@@ -95,10 +96,10 @@ class _Declarations:
 
 
 def table_declarations(table: Table) -> _Declarations:
-    decl = table.info.get(_INFO_KEY)
+    decl = getattr(table, _INFO_KEY, None)
     if not isinstance(decl, _Declarations):
         decl = _Declarations()
-        table.info[_INFO_KEY] = decl
+        setattr(table, _INFO_KEY, decl)
     return decl
 
 
@@ -264,7 +265,8 @@ class Role(_TableItem):
 
 def declare_roles(metadata: MetaData, *roles: Role) -> None:
     """Declares roles on a MetaData (the same as placing them in ``__table_args__``)."""
-    declared: List[Role] = metadata.info.setdefault(_ROLES_KEY, [])
+    declared: List[Role] = getattr(metadata, _ROLES_KEY, None) or []
+    setattr(metadata, _ROLES_KEY, declared)
     for r in roles:
         if all(r is not d for d in declared):
             declared.append(r)
@@ -323,7 +325,7 @@ def _column_type(col: Column) -> Optional[str]:
 
 def table_dict(table: Table, *, compile_expressions: bool = True) -> Dict[str, Any]:
     """One table in the JSON exchange format."""
-    decl = table.info.get(_INFO_KEY)
+    decl = getattr(table, _INFO_KEY, None)
     decl = decl if isinstance(decl, _Declarations) else _Declarations()
     columns = []
     for col in table.columns:
@@ -353,11 +355,11 @@ def schema_dict(
         if include_table is not None and not include_table(table):
             continue
         tables.append(table_dict(table))
-        decl = table.info.get(_INFO_KEY)
+        decl = getattr(table, _INFO_KEY, None)
         if isinstance(decl, _Declarations):
             grants.extend(g.to_dict(table) for g in decl.grants)
     out: Dict[str, Any] = {"tables": tables, "grants": grants}
-    roles = metadata.info.get(_ROLES_KEY)
+    roles = getattr(metadata, _ROLES_KEY, None)
     if roles:
         out["roles"] = [r.to_dict() for r in roles]
     return out
@@ -402,10 +404,10 @@ def _after_create(table: Table, connection: Any, **kw: Any) -> None:
         warn_skipped(connection.dialect.name, "row-level security")
         return
     desired = {"tables": [table_dict(table)], "grants": []}
-    decl = table.info.get(_INFO_KEY)
+    decl = getattr(table, _INFO_KEY, None)
     if isinstance(decl, _Declarations):
         desired["grants"] = [g.to_dict(table) for g in decl.grants]
-    roles = table.metadata.info.get(_ROLES_KEY)
+    roles = table.getattr(metadata, _ROLES_KEY, None)
     if roles:
         desired["roles"] = [r.to_dict() for r in roles]
     _db.apply(connection, Schema.from_json(json.dumps(desired)), schemas=[table.schema or "public"])
@@ -414,7 +416,7 @@ def _after_create(table: Table, connection: Any, **kw: Any) -> None:
 def _before_create_roles(metadata: MetaData, connection: Any, **kw: Any) -> None:
     if connection.dialect.name != "postgresql":
         return
-    roles = metadata.info.get(_ROLES_KEY)
+    roles = getattr(metadata, _ROLES_KEY, None)
     if roles:
         desired = Schema.from_json(json.dumps({"roles": [r.to_dict() for r in roles]}))
         _db.apply(connection, desired)
