@@ -1,0 +1,245 @@
+// Types of the pgpolicy package. Schemas are plain objects: the exchange format
+// (docs/json-format.md) or the ModelIR shape.
+
+export type Command = 'ALL' | 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
+export type Privilege = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE' | 'TRUNCATE' | 'REFERENCES' | 'TRIGGER' | 'ALL';
+export type Clause = 'NAME' | 'COMMAND' | 'ROLES' | 'USING' | 'WITH_CHECK' | 'TABLE' | 'ROLE' | 'GRANT';
+
+/** A policy as declared (ModelIR fields; `with_check` / `renamed_from` also accepted). */
+export interface PolicyDeclaration {
+  name: string;
+  /** Default `ALL`. */
+  command?: Command | Lowercase<Command>;
+  /** Default `['PUBLIC']`; `PUBLIC`, `CURRENT_USER`, `CURRENT_ROLE`, `SESSION_USER` in any case. */
+  roles?: string[] | string;
+  using?: string | null;
+  withCheck?: string | null;
+  with_check?: string | null;
+  /** Default true; false means RESTRICTIVE. */
+  permissive?: boolean;
+  as?: 'PERMISSIVE' | 'RESTRICTIVE';
+  /** The policy's previous name: plans a rename instead of DROP + CREATE. */
+  renamedFrom?: string | null;
+  renamed_from?: string | null;
+  comment?: string | null;
+}
+
+export interface ColumnDeclaration {
+  name?: string;
+  type: string;
+  nullable?: boolean;
+}
+
+/** A table in the ModelIR shape (`tables` is a map from table name). */
+export interface ModelIrTable {
+  schema?: string;
+  columns?: Record<string, ColumnDeclaration> | ColumnDeclaration[];
+  rlsEnabled?: boolean;
+  rlsForced?: boolean;
+  policies?: PolicyDeclaration[];
+}
+
+/** A table in the exchange format (`tables` is a list). */
+export interface TableDeclaration {
+  schema?: string;
+  name: string;
+  columns?: ColumnDeclaration[] | Record<string, ColumnDeclaration>;
+  rls?: { enabled?: boolean; forced?: boolean };
+  policies?: PolicyDeclaration[];
+}
+
+export interface RoleDeclaration {
+  name: string;
+  login?: boolean;
+  inherit?: boolean;
+  bypassrls?: boolean;
+  memberOf?: string[];
+  member_of?: string[];
+}
+
+export interface GrantDeclaration {
+  schema?: string;
+  table: string;
+  role: string;
+  privileges: Privilege[];
+}
+
+/** A schema as declared. Roles are managed only when `roles` is present. */
+export interface SchemaDeclaration {
+  tables?: TableDeclaration[] | Record<string, ModelIrTable>;
+  roles?: RoleDeclaration[];
+  grants?: GrantDeclaration[];
+  database?: DatabaseInfo;
+}
+
+export interface DatabaseInfo {
+  current_user: string;
+  server_version_num: number;
+  search_path: string;
+}
+
+export interface Policy {
+  name: string;
+  command: Command;
+  permissive: boolean;
+  roles: string[];
+  using: string | null;
+  with_check: string | null;
+  comment?: string;
+  renamed_from?: string;
+}
+
+export interface Table {
+  schema: string;
+  name: string;
+  columns: { name: string; type: string; nullable: boolean }[];
+  rls: { enabled: boolean; forced: boolean };
+  policies: Policy[];
+}
+
+export interface Role {
+  name: string;
+  login: boolean;
+  inherit: boolean;
+  bypassrls: boolean;
+  member_of: string[];
+}
+
+export interface Grant {
+  schema: string;
+  table: string;
+  role: string;
+  privileges: Exclude<Privilege, 'ALL'>[];
+}
+
+/** A schema in the exchange format (what `introspect` and `parseSchema` return). */
+export interface Schema {
+  tables: Table[];
+  roles?: Role[];
+  grants?: Grant[];
+  /** Present on introspected schemas. */
+  database?: DatabaseInfo;
+}
+
+export type ChangeKind =
+  | 'create_role'
+  | 'alter_role'
+  | 'drop_role'
+  | 'grant_membership'
+  | 'revoke_membership'
+  | 'grant'
+  | 'revoke'
+  | 'enable_rls'
+  | 'disable_rls'
+  | 'force_rls'
+  | 'no_force_rls'
+  | 'create_policy'
+  | 'drop_policy'
+  | 'rename_policy'
+  | 'alter_policy'
+  | 'replace_policy'
+  | 'comment_on_policy';
+
+/** A typed change; the other fields depend on `kind` (see the core's `Change`). */
+export interface Change {
+  kind: ChangeKind;
+  [field: string]: unknown;
+}
+
+export interface Step {
+  /** What the change does, e.g. `Create policy "p" on public.t`. */
+  comment: string;
+  sql: string[];
+  reverse: string[];
+}
+
+export interface Plan {
+  /** The script, in one transaction (`BEGIN; ... COMMIT;`); empty when nothing changes. */
+  sql: string;
+  /** The script that undoes `sql`. */
+  reverseSql: string;
+  statements: string[];
+  reverseStatements: string[];
+  steps: Step[];
+  changes: Change[];
+}
+
+export interface AppliedPlan extends Plan {
+  /** Whether statements were run (false for a dry run or an empty plan). */
+  applied: boolean;
+}
+
+export interface DiffOptions {
+  /**
+   * Remove RLS objects the current side has and the desired side does not name. Default:
+   * true when the current side is a declaration, false when it was introspected.
+   */
+  prune?: boolean;
+}
+
+export interface IntrospectOptions {
+  /** PostgreSQL schemas to read (default `['public']`). */
+  schemas?: string[];
+}
+
+export interface ApplyOptions extends IntrospectOptions, DiffOptions {
+  /** Compute the plan only. */
+  dryRun?: boolean;
+}
+
+export type SchemaInput = SchemaDeclaration | Schema | string;
+
+/** Diffs two schemas offline. */
+export function diff(current: SchemaInput, desired: SchemaInput, options?: DiffOptions): Plan;
+/** Reads the RLS state of a database (libpq URL; `?host=/socket/dir` for a unix socket). */
+export function introspect(url: string, options?: IntrospectOptions): Promise<Schema>;
+/** Brings a database to `desired` in one transaction, comparing expressions through PostgreSQL. */
+export function apply(url: string, desired: SchemaInput, options?: ApplyOptions): Promise<AppliedPlan>;
+/** Reads a `.sql` file into a schema. */
+export function fromSqlFile(path: string): Schema & { warnings: string[] };
+/** Reads SQL text into a schema. */
+export function fromSql(sql: string): Schema & { warnings: string[] };
+/** Validates a schema and returns it in the exchange format. */
+export function parseSchema(schema: SchemaInput): Schema;
+/** Every validation error of a schema (empty when valid). */
+export function check(schema: SchemaInput): ValidationErrorDetail[];
+
+export interface EmbeddedPostgres {
+  /** The unix socket directory (`host` for pg and Sequelize). */
+  readonly socketDir: string;
+  readonly port: number;
+  url(database?: string): string;
+  /** Creates a database; returns its URL. */
+  createDatabase(name: string): string;
+  /** Runs SQL through psql as the superuser; returns the output. */
+  psql(database: string, sql: string): string;
+  /** Options for `new Sequelize({ dialect: 'postgres', ...sequelizeOptions('app') })`. */
+  sequelizeOptions(database: string): { host: string; port: number; username: string; database: string };
+  /** Stops the server and removes its directory. */
+  stop(): void;
+}
+
+/** Starts a throwaway PostgreSQL from the local server binaries. */
+export function startEmbeddedPostgres(): EmbeddedPostgres;
+
+export interface ValidationErrorDetail {
+  code: string;
+  table: string | null;
+  policy: string | null;
+  clause: Clause | null;
+  message: string;
+}
+
+export class PgPolicyError extends Error {
+  /** Stable machine-readable code, e.g. `INSERT_WITH_USING`, `DATABASE`, `SOURCE`. */
+  readonly code: string;
+  readonly table: string | null;
+  readonly policy: string | null;
+  readonly clause: Clause | null;
+  /** Every validation error (empty for other errors). */
+  readonly errors: ValidationErrorDetail[];
+}
+export class ValidationError extends PgPolicyError {}
+export class SourceError extends PgPolicyError {}
+export class DatabaseError extends PgPolicyError {}
+export class EmbeddedError extends PgPolicyError {}

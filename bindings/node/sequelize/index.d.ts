@@ -1,0 +1,72 @@
+// Types of pgpolicy/sequelize.
+import type { Sequelize, ModelStatic, Model, Transaction } from 'sequelize';
+import type { PolicyDeclaration, Privilege, RoleDeclaration, SchemaDeclaration, AppliedPlan, Plan } from '..';
+
+export interface ModelGrant {
+  role: string;
+  privileges: Privilege[];
+}
+
+/** RLS of one model: `rls` in define/init options, or definePolicies(Model, spec). */
+export interface RlsSpec {
+  /** Default true (declaring RLS or a policy implies RLS enabled). */
+  enabled?: boolean;
+  /** FORCE ROW LEVEL SECURITY (the owner is subject to the policies too). */
+  force?: boolean;
+  policies?: PolicyDeclaration[];
+  grants?: ModelGrant[];
+}
+
+declare module 'sequelize' {
+  interface ModelOptions {
+    /** Row-level security for this model's table (pgpolicy). */
+    rls?: RlsSpec | boolean;
+  }
+}
+
+export type AnyModel = ModelStatic<Model>;
+
+export function definePolicies<M extends AnyModel>(model: M, spec: RlsSpec | boolean): M;
+export function declareRoles(sequelize: Sequelize, roles: Array<string | RoleDeclaration>): void;
+export function declareGrants(
+  sequelize: Sequelize,
+  grants: Array<{ table: AnyModel | string; schema?: string; role: string; privileges: Privilege[] }>
+): void;
+export function schemaFromSequelize(sequelize: Sequelize, options?: { models?: AnyModel[] }): SchemaDeclaration;
+export function connectionUrl(sequelize: Sequelize): string;
+
+export interface GenerateMigrationOptions {
+  sequelize: Sequelize;
+  migrationsPath: string;
+  /** The file name after the timestamp (default `rls`). */
+  name?: string;
+  /** Connect here instead of the Sequelize instance's database. */
+  url?: string;
+  schemas?: string[];
+  models?: AnyModel[];
+}
+
+/** Writes `YYYYMMDDHHmmss-<name>.js`; resolves to its path, or null when nothing changed. */
+export function generateMigration(options: GenerateMigrationOptions): Promise<string | null>;
+export function renderMigration(plan: Plan): string;
+export function planFromSequelize(
+  sequelize: Sequelize,
+  options?: { models?: AnyModel[]; url?: string; schemas?: string[] }
+): Promise<AppliedPlan>;
+export function applyToDatabase(
+  sequelize: Sequelize,
+  options?: { models?: AnyModel[]; url?: string; schemas?: string[] }
+): Promise<AppliedPlan | null>;
+export function installHooks(sequelize: Sequelize): void;
+export function register(SequelizeClass: typeof Sequelize): void;
+
+export interface RlsContext {
+  /** `SET LOCAL ROLE` for the transaction. */
+  role?: string | null;
+  /** `set_config(name, value, true)` for each entry (values bound). */
+  settings?: Record<string, string | number | boolean | null>;
+  /** Run inside this transaction (a savepoint) instead of a new one. */
+  transaction?: Transaction;
+}
+
+export function withRlsContext<T>(sequelize: Sequelize, context: RlsContext, fn: (t: Transaction) => Promise<T>): Promise<T>;
