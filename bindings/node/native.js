@@ -5,8 +5,26 @@ const path = require('path');
 
 let cached = null;
 
-function load() {
+/**
+ * The addon. When none loads and `build` is true, it is built first (cargo, release):
+ * npm 11 skips dependencies' install scripts unless the project allows them, so the
+ * first require() on a fresh machine may be where the build happens.
+ */
+function load({ build = !process.env.PGPOLICY_NO_BUILD } = {}) {
   if (cached) return cached;
+  try {
+    return tryLoad();
+  } catch (e) {
+    if (!build) throw e;
+    const r = require('child_process').spawnSync(process.execPath, [path.join(__dirname, 'scripts', 'install.js')], {
+      stdio: ['ignore', process.stderr, process.stderr],
+    });
+    if (r.status !== 0) throw e;
+    return tryLoad();
+  }
+}
+
+function tryLoad() {
   const prefix = `pgpolicy.${process.platform}-${process.arch}`;
   const candidates = fs
     .readdirSync(__dirname)

@@ -8,7 +8,7 @@ const root = path.join(__dirname, '..');
 
 function loads() {
   try {
-    require('../native.js').load();
+    require('../native.js').load({ build: false });
     return true;
   } catch (_) {
     return false;
