@@ -23,7 +23,7 @@ mod tests;
 use crate::ir::{Schema, TableName};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
-use sqlparser::tokenizer::{Token, Tokenizer};
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
 pub use analyze::Mode;
 pub use types::Ty;
@@ -176,27 +176,27 @@ fn parse(text: &str) -> Result<sqlparser::ast::Expr, String> {
     }
     let dialect = PostgreSqlDialect {};
     let toks = Tokenizer::new(&dialect, text)
-        .tokenize()
+        .tokenize_with_location()
         .map_err(|e| format!("not a valid SQL expression: {e}"))?;
-    let mut out = Vec::with_capacity(toks.len() + 4);
+    let mut out = Vec::with_capacity(toks.len());
     for t in toks {
-        match &t {
+        match &t.token {
+            // whitespace and comments mean nothing to the grammar; dropping them saves the
+            // parser from skipping them on every look-ahead
+            Token::Whitespace(_) => {}
             Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("isnull") => {
-                out.push(Token::make_keyword("IS"));
-                out.push(Token::Whitespace(sqlparser::tokenizer::Whitespace::Space));
-                out.push(Token::make_keyword("NULL"));
+                out.push(TokenWithSpan::new(Token::make_keyword("IS"), t.span));
+                out.push(TokenWithSpan::new(Token::make_keyword("NULL"), t.span));
             }
             Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("notnull") => {
-                out.push(Token::make_keyword("IS"));
-                out.push(Token::Whitespace(sqlparser::tokenizer::Whitespace::Space));
-                out.push(Token::make_keyword("NOT"));
-                out.push(Token::Whitespace(sqlparser::tokenizer::Whitespace::Space));
-                out.push(Token::make_keyword("NULL"));
+                out.push(TokenWithSpan::new(Token::make_keyword("IS"), t.span));
+                out.push(TokenWithSpan::new(Token::make_keyword("NOT"), t.span));
+                out.push(TokenWithSpan::new(Token::make_keyword("NULL"), t.span));
             }
             _ => out.push(t),
         }
     }
-    let mut parser = Parser::new(&dialect).with_tokens(out);
+    let mut parser = Parser::new(&dialect).with_tokens_with_locations(out);
     let e = parser
         .parse_expr()
         .map_err(|e| format!("not a valid SQL expression: {e}"))?;

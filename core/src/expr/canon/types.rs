@@ -282,6 +282,19 @@ pub trait TypeLookup {
 
 /// Parses any spelling of a type name. `lookup` resolves unqualified user types.
 pub fn parse_type(s: &str, lookup: &dyn TypeLookup, search_path: &[String]) -> Result<Ty, String> {
+    // fast path: one lower-case word, possibly an array
+    let (word, arr) = match s.strip_suffix("[]") {
+        Some(w) => (w, true),
+        None => (s, false),
+    };
+    if !word.is_empty() && word.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_') && !word.as_bytes()[0].is_ascii_digit() && !matches!(word, "array" | "double" | "character" | "timestamp" | "time" | "bit" | "national") {
+        let mut t = match builtin_single(word, "") {
+            Ok(t) => t,
+            Err(_) => user_type(word, "", lookup, search_path),
+        };
+        t.array |= arr;
+        return Ok(t);
+    }
     let toks = lex(s)?;
     let mut i = 0;
     let mut words: Vec<(String, bool)> = Vec::new();
