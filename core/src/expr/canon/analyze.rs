@@ -268,10 +268,6 @@ fn cmp_known(a: &Ty, b: &Ty) -> R<(Option<Ty>, Option<Ty>)> {
             ("text", "varchar") | ("text", "bpchar") => (None, Some(TEXT)),
             ("varchar", "text") | ("bpchar", "text") => (Some(TEXT), None),
             ("text", "name") | ("name", "text") => (None, None),
-            ("varchar", "bpchar") => (Some(t("bpchar")), None),
-            ("bpchar", "varchar") => (None, Some(t("bpchar"))),
-            ("name", "varchar") | ("name", "bpchar") => (None, Some(TEXT)),
-            ("varchar", "name") | ("bpchar", "name") => (Some(TEXT), None),
             _ => return bad(),
         });
     }
@@ -820,7 +816,28 @@ impl<'a> Analyzer<'a> {
     fn expr(&mut self, e: &Expr) -> R<Node> {
         match e {
             Expr::Nested(inner) => self.expr(inner),
-            Expr::Identifier(id) => self.column(&[fold(id)]),
+            Expr::Identifier(id) => {
+                if id.quote_style.is_none() {
+                    let kw = match id.value.to_ascii_lowercase().as_str() {
+                        "current_role" => Some(("CURRENT_ROLE", "name")),
+                        "current_user" => Some(("CURRENT_USER", "name")),
+                        "session_user" => Some(("SESSION_USER", "name")),
+                        "user" => Some(("USER", "name")),
+                        "current_catalog" => Some(("CURRENT_CATALOG", "name")),
+                        "current_schema" => Some(("CURRENT_SCHEMA", "name")),
+                        "current_date" => Some(("CURRENT_DATE", "date")),
+                        "current_timestamp" => Some(("CURRENT_TIMESTAMP", "timestamptz")),
+                        "localtimestamp" => Some(("LOCALTIMESTAMP", "timestamp")),
+                        "current_time" => Some(("CURRENT_TIME", "timetz")),
+                        "localtime" => Some(("LOCALTIME", "time")),
+                        _ => None,
+                    };
+                    if let Some((kw, ty)) = kw {
+                        return Ok(Node::SqlValue { kw, ty: t(ty) });
+                    }
+                }
+                self.column(&[fold(id)])
+            }
             Expr::CompoundIdentifier(ids) => {
                 let parts: Vec<String> = ids.iter().map(fold).collect();
                 self.column(&parts)
