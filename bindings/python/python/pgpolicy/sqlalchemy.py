@@ -407,7 +407,7 @@ def _after_create(table: Table, connection: Any, **kw: Any) -> None:
     decl = getattr(table, _INFO_KEY, None)
     if isinstance(decl, _Declarations):
         desired["grants"] = [g.to_dict(table) for g in decl.grants]
-    roles = table.getattr(metadata, _ROLES_KEY, None)
+    roles = getattr(table.metadata, _ROLES_KEY, None)
     if roles:
         desired["roles"] = [r.to_dict() for r in roles]
     _db.apply(connection, Schema.from_json(json.dumps(desired)), schemas=[table.schema or "public"])
