@@ -687,7 +687,16 @@ const OTHER_BUILTIN_NAMES: &[&str] = &[
     "int8", "numeric", "bool", "name", "inet", "host", "family", "masklen", "set_masklen",
     "pg_get_userbyid", "obj_description", "to_date", "to_number", "lpad", "rpad", "repeat",
     "ascii", "chr", "quote_ident", "quote_literal", "quote_nullable", "translate", "sha256",
-    "digest", "isfinite", "justify_days", "justify_hours", "localtime", "timeofday",
+    "digest", "isfinite", "justify_days", "justify_hours", "localtime", "timeofday", "pi",
+    "sign", "sqrt", "cbrt", "exp", "ln", "log", "log10", "power", "mod", "div", "width_bucket",
+    "array_ndims", "string_to_table", "to_tsvector", "to_tsquery", "plainto_tsquery",
+    "websearch_to_tsquery", "phraseto_tsquery", "ts_rank", "setweight", "jsonb_set",
+    "jsonb_insert", "jsonb_strip_nulls", "jsonb_pretty", "jsonb_each", "jsonb_each_text",
+    "jsonb_array_elements", "json_array_elements", "json_each", "row_to_json", "array_to_json",
+    "lower_inf", "upper_inf", "isempty", "range_merge", "num_nonnulls", "num_nulls",
+    "current_query", "pg_current_xact_id", "inet_client_port", "session_user", "uuid_send",
+    "convert_from", "convert_to", "bit_length", "char_length", "octet_length", "overlaps",
+    "date_bin", "make_timestamp", "make_timestamptz", "epoch", "hashtext", "gen_random_bytes",
 ];
 
 fn is_builtin_fn(name: &str) -> bool {
@@ -815,7 +824,14 @@ impl<'a> Analyzer<'a> {
 
     fn expr(&mut self, e: &Expr) -> R<Node> {
         match e {
-            Expr::Nested(inner) => self.expr(inner),
+            Expr::Nested(inner) => {
+                // `(- 1)` is how pg_get_expr prints minus applied to a constant, while the
+                // grammar folds a written `(-1)` into a negative constant
+                if self.mode == Mode::Generic && is_negated_number(inner) {
+                    return Err("a parenthesized negative number means different trees in written and stored text; compare with a known origin".into());
+                }
+                self.expr(inner)
+            }
             Expr::Identifier(id) => {
                 if id.quote_style.is_none() {
                     let kw = match id.value.to_ascii_lowercase().as_str() {
@@ -932,7 +948,13 @@ impl<'a> Analyzer<'a> {
                         Ok(Node::Not(Box::new(self.to_bool(n)?)))
                     }
                     U::Minus | U::Plus => {
-                        if let (U::Minus, Expr::Value(v)) = (op, &**expr) {
+                        // the grammar folds a minus sign into a numeric literal, even
+                        // through parentheses
+                        let mut inner: &Expr = expr;
+                        while let Expr::Nested(i) = inner {
+                            inner = i;
+                        }
+                        if let (U::Minus, Expr::Value(v), false) = (op, inner, self.mode == Mode::Stored) {
                             if let Value::Number(s, _) = &v.value {
                                 return number(&format!("-{s}"));
                             }
@@ -2056,6 +2078,15 @@ fn number(s: &str) -> R<Node> {
     }
     let n = lit::numeric(s).ok_or_else(|| format!("bad number {s}"))?;
     Ok(Node::Const { text: Some(n), ty: Some(t("numeric")) })
+}
+
+fn is_negated_number(e: &Expr) -> bool {
+    let Expr::UnaryOp { op: U::Minus, expr } = e else { return false };
+    let mut inner: &Expr = expr;
+    while let Expr::Nested(i) = inner {
+        inner = i;
+    }
+    matches!(inner, Expr::Value(v) if matches!(v.value, Value::Number(..)))
 }
 
 /// `contain_vars_of_level(node, 0)` for the query level `level`.

@@ -92,7 +92,6 @@ pub fn numeric(s: &str) -> Option<String> {
                 any = true;
             }
             b'.' if !seen_dot => seen_dot = true,
-            b'_' => {}
             _ => break,
         }
         i += 1;
