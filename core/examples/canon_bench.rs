@@ -9,14 +9,22 @@ use std::time::Instant;
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let dir = args.next().unwrap_or_else(|| "/work/shared/corpus".to_string());
-    let count: usize = args.next().map(|s| s.parse().expect("count")).unwrap_or(100_000);
+    let dir = args
+        .next()
+        .unwrap_or_else(|| "/work/shared/corpus".to_string());
+    let count: usize = args
+        .next()
+        .map(|s| s.parse().expect("count"))
+        .unwrap_or(100_000);
     let sql = std::fs::read_to_string(format!("{dir}/schema.sql")).expect("schema.sql");
     let (schema, _) = pgpolicy::sql::read::read_sql(&sql).expect("schema");
     let catalog = Catalog::from_sql(&sql, "public");
     let search_path = vec!["public".to_string()];
     let mut items: Vec<(TableName, String, Mode)> = Vec::new();
-    for line in std::fs::read_to_string(format!("{dir}/policies.jsonl")).expect("policies").lines() {
+    for line in std::fs::read_to_string(format!("{dir}/policies.jsonl"))
+        .expect("policies")
+        .lines()
+    {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         let table = TableName::new(v["schema"].as_str().unwrap(), v["table"].as_str().unwrap());
         for c in ["using", "with_check"] {
@@ -35,7 +43,11 @@ fn main() {
     let (mut ok, mut bytes) = (0usize, 0usize);
     for i in 0..count {
         let (table, text, mode) = &items[i % items.len()];
-        let ctx = Context { table, schema: &schema, search_path: &search_path };
+        let ctx = Context {
+            table,
+            schema: &schema,
+            search_path: &search_path,
+        };
         if let Ok(s) = canonicalize_mode(text, &ctx, &catalog, *mode) {
             ok += 1;
             bytes += s.len();

@@ -13,7 +13,11 @@ fn corpus_dir() -> PathBuf {
         return PathBuf::from(d);
     }
     let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    for cand in [here.join("../../shared/corpus"), here.join("../corpus"), PathBuf::from("/work/shared/corpus")] {
+    for cand in [
+        here.join("../../shared/corpus"),
+        here.join("../corpus"),
+        PathBuf::from("/work/shared/corpus"),
+    ] {
         if cand.join("policies.jsonl").exists() {
             return cand;
         }
@@ -23,7 +27,10 @@ fn corpus_dir() -> PathBuf {
 
 fn lines(name: &str) -> Vec<Value> {
     let text = std::fs::read_to_string(corpus_dir().join(name)).expect("corpus file");
-    text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).unwrap()).collect()
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 struct Env {
@@ -37,11 +44,19 @@ impl Env {
         let sql = std::fs::read_to_string(corpus_dir().join("schema.sql")).unwrap();
         let (schema, _warnings) = pgpolicy::sql::read::read_sql(&sql).expect("schema.sql");
         let catalog = Catalog::from_sql(&sql, "public");
-        Env { schema, catalog, search_path: vec!["public".to_string()] }
+        Env {
+            schema,
+            catalog,
+            search_path: vec!["public".to_string()],
+        }
     }
     fn canon_in(&self, p: &Value, text: &str, mode: Mode) -> Result<String, String> {
         let table = TableName::new(p["schema"].as_str().unwrap(), p["table"].as_str().unwrap());
-        let ctx = Context { table: &table, schema: &self.schema, search_path: &self.search_path };
+        let ctx = Context {
+            table: &table,
+            schema: &self.schema,
+            search_path: &self.search_path,
+        };
         canonicalize_mode(text, &ctx, &self.catalog, mode)
     }
     /// A declared (written) expression.
@@ -68,7 +83,10 @@ impl Env {
     }
     /// Both in the mode that does not know where the text came from.
     fn equal_generic(&self, p: &Value, a: &str, b: &str) -> bool {
-        match (self.canon_in(p, a, Mode::Generic), self.canon_in(p, b, Mode::Generic)) {
+        match (
+            self.canon_in(p, a, Mode::Generic),
+            self.canon_in(p, b, Mode::Generic),
+        ) {
             (Ok(x), Ok(y)) => x == y,
             _ => false,
         }
@@ -81,14 +99,19 @@ const CLAUSES: [&str; 2] = ["using", "with_check"];
 fn corpus_offline() {
     let env = Env::load();
     let policies = lines("policies.jsonl");
-    let by_id: HashMap<&str, &Value> = policies.iter().map(|p| (p["id"].as_str().unwrap(), p)).collect();
+    let by_id: HashMap<&str, &Value> = policies
+        .iter()
+        .map(|p| (p["id"].as_str().unwrap(), p))
+        .collect();
 
     // Policies: declaration == stored text, stored text is a fixed point.
     let (mut total, mut equal, mut fixed, mut generic) = (0, 0, 0, 0);
     let mut failures = Vec::new();
     for p in &policies {
         for c in CLAUSES {
-            let (Some(w), Some(s)) = (p[c].as_str(), p["pg15"][c].as_str()) else { continue };
+            let (Some(w), Some(s)) = (p[c].as_str(), p["pg15"][c].as_str()) else {
+                continue;
+            };
             total += 1;
             let cw = env.canon(p, w);
             let cs = env.canon_stored(p, s);
@@ -115,7 +138,9 @@ fn corpus_offline() {
     for e in lines("equivalents.jsonl") {
         let p = by_id[e["of"].as_str().unwrap()];
         for c in CLAUSES {
-            let (Some(v), Some(s)) = (e[c].as_str(), p["pg15"][c].as_str()) else { continue };
+            let (Some(v), Some(s)) = (e[c].as_str(), p["pg15"][c].as_str()) else {
+                continue;
+            };
             if Some(v) == p[c].as_str() {
                 continue;
             }
@@ -123,7 +148,13 @@ fn corpus_offline() {
             if env.equal(p, v, s) {
                 eequal += 1;
             } else {
-                efail.push(format!("{} {c} ({})\n  variant:   {v}\n  canonical: {:?}\n  parent:    {:?}", e["id"], e["change"], env.canon(p, v), env.canon_stored(p, s)));
+                efail.push(format!(
+                    "{} {c} ({})\n  variant:   {v}\n  canonical: {:?}\n  parent:    {:?}",
+                    e["id"],
+                    e["change"],
+                    env.canon(p, v),
+                    env.canon_stored(p, s)
+                ));
             }
         }
     }
@@ -138,7 +169,9 @@ fn corpus_offline() {
     for m in lines("mutations.jsonl") {
         let p = by_id[m["of"].as_str().unwrap()];
         for c in CLAUSES {
-            let (Some(v), Some(ms)) = (m[c].as_str(), m["pg15"][c].as_str()) else { continue };
+            let (Some(v), Some(ms)) = (m[c].as_str(), m["pg15"][c].as_str()) else {
+                continue;
+            };
             if p["pg15"][c].as_str() == Some(ms) {
                 continue; // clause not changed by this mutation
             }
@@ -146,14 +179,29 @@ fn corpus_offline() {
             if env.canon(p, v).as_deref() == Ok(ms) {
                 mexact += 1;
             }
-            let against_stored = p["pg15"][c].as_str().map(|s| env.equal(p, v, s)).unwrap_or(false);
-            let against_written = p[c].as_str().map(|s| env.equal_declared(p, v, s)).unwrap_or(false);
-            let generic_stored = p["pg15"][c].as_str().map(|s| env.equal_generic(p, v, s)).unwrap_or(false);
-            let generic_written = p[c].as_str().map(|s| env.equal_generic(p, v, s)).unwrap_or(false);
+            let against_stored = p["pg15"][c]
+                .as_str()
+                .map(|s| env.equal(p, v, s))
+                .unwrap_or(false);
+            let against_written = p[c]
+                .as_str()
+                .map(|s| env.equal_declared(p, v, s))
+                .unwrap_or(false);
+            let generic_stored = p["pg15"][c]
+                .as_str()
+                .map(|s| env.equal_generic(p, v, s))
+                .unwrap_or(false);
+            let generic_written = p[c]
+                .as_str()
+                .map(|s| env.equal_generic(p, v, s))
+                .unwrap_or(false);
             if !against_stored && !against_written && !generic_stored && !generic_written {
                 mdiff += 1;
             } else {
-                mfail.push(format!("{} {c} ({}): judged equal\n  variant: {v}", m["id"], m["change"]));
+                mfail.push(format!(
+                    "{} {c} ({}): judged equal\n  variant: {v}",
+                    m["id"], m["change"]
+                ));
             }
         }
     }

@@ -45,7 +45,12 @@ pub enum Mode {
 
 enum PFrom<'q> {
     Rel(From),
-    Join(&'static str, Box<PFrom<'q>>, Box<PFrom<'q>>, Option<&'q Expr>),
+    Join(
+        &'static str,
+        Box<PFrom<'q>>,
+        Box<PFrom<'q>>,
+        Option<&'q Expr>,
+    ),
 }
 
 pub struct Analyzer<'a> {
@@ -127,7 +132,11 @@ fn level(e: &Expr) -> u8 {
         | Expr::IsNotUnknown(_)
         | Expr::IsDistinctFrom(..)
         | Expr::IsNotDistinctFrom(..) => 4,
-        Expr::Between { .. } | Expr::In { .. } | Expr::Like { .. } | Expr::ILike { .. } | Expr::SimilarTo { .. } => 6,
+        Expr::Between { .. }
+        | Expr::In { .. }
+        | Expr::Like { .. }
+        | Expr::ILike { .. }
+        | Expr::SimilarTo { .. } => 6,
         Expr::AnyOp { compare_op, .. } | Expr::AllOp { compare_op, .. } => bin_level(compare_op),
         Expr::AtTimeZone { .. } => 12,
         Expr::Collate { .. } => 13,
@@ -204,7 +213,10 @@ fn is_cmp(op: &str) -> bool {
     matches!(op, "=" | "<>" | "<" | "<=" | ">" | ">=")
 }
 fn is_pattern(op: &str) -> bool {
-    matches!(op, "~~" | "~~*" | "!~~" | "!~~*" | "~" | "~*" | "!~" | "!~*")
+    matches!(
+        op,
+        "~~" | "~~*" | "!~~" | "!~~*" | "~" | "~*" | "!~" | "!~*"
+    )
 }
 
 /// Implicit casts between the built-in types we model.
@@ -235,7 +247,12 @@ fn can_implicit(from: &Ty, to: &Ty) -> bool {
 // ---------------------------------------------------------------------------------------
 
 fn cmp_known(a: &Ty, b: &Ty) -> R<(Option<Ty>, Option<Ty>)> {
-    let bad = || Err(format!("comparison of {} with {} is not modelled offline", a.name, b.name));
+    let bad = || {
+        Err(format!(
+            "comparison of {} with {} is not modelled offline",
+            a.name, b.name
+        ))
+    };
     if a.same_base(b) {
         if a.is("varchar") {
             return Ok((Some(TEXT), Some(TEXT)));
@@ -243,7 +260,28 @@ fn cmp_known(a: &Ty, b: &Ty) -> R<(Option<Ty>, Option<Ty>)> {
         if a.is("json") || a.is("xml") || a.is("point") {
             return bad();
         }
-        if a.is_user() && !a.is_enum || !a.is_user() && a.category() == Cat::Other && !matches!(&*a.name, "bytea" | "oid" | "char" | "money" | "bit" | "varbit" | "tsvector" | "tsquery" | "macaddr" | "regclass" | "regtype" | "regrole" | "regproc" | "regnamespace" | "pg_lsn") {
+        if a.is_user() && !a.is_enum
+            || !a.is_user()
+                && a.category() == Cat::Other
+                && !matches!(
+                    &*a.name,
+                    "bytea"
+                        | "oid"
+                        | "char"
+                        | "money"
+                        | "bit"
+                        | "varbit"
+                        | "tsvector"
+                        | "tsquery"
+                        | "macaddr"
+                        | "regclass"
+                        | "regtype"
+                        | "regrole"
+                        | "regproc"
+                        | "regnamespace"
+                        | "pg_lsn"
+                )
+        {
             return bad();
         }
         return Ok((None, None));
@@ -255,7 +293,11 @@ fn cmp_known(a: &Ty, b: &Ty) -> R<(Option<Ty>, Option<Ty>)> {
         let hi = ra.max(rb);
         if hi == 3 || hi == 5 {
             let target = if hi == 3 { t("numeric") } else { t("float8") };
-            return Ok(if ra < rb { (Some(target), None) } else { (None, Some(target)) });
+            return Ok(if ra < rb {
+                (Some(target), None)
+            } else {
+                (None, Some(target))
+            });
         }
         return bad();
     }
@@ -280,7 +322,10 @@ fn unknown_vs(k: &Ty) -> R<(Option<Ty>, Option<Ty>)> {
         return Ok((Some(TEXT), Some(TEXT)));
     }
     if k.is("json") || k.is("xml") {
-        return Err(format!("comparison with {} is not modelled offline", k.name));
+        return Err(format!(
+            "comparison with {} is not modelled offline",
+            k.name
+        ));
     }
     Ok((None, Some(k.without_mods())))
 }
@@ -301,7 +346,9 @@ fn resolve_cmp(l: In, r: In) -> R<OpRes> {
             let (a, c) = cmp_known(x, y)?;
             res(a, c, b)
         }
-        (In::O, In::U) | (In::U, In::O) => Err("a literal is compared with an expression of unknown type".into()),
+        (In::O, In::U) | (In::U, In::O) => {
+            Err("a literal is compared with an expression of unknown type".into())
+        }
         _ => res(None, None, b),
     }
 }
@@ -318,7 +365,12 @@ fn resolve_binop(op: &str, l: In, r: In) -> R<OpRes> {
                 In::O => None,
                 In::K(k) if k.is("text") => None,
                 In::K(k) if k.is_stringish() => Some(TEXT),
-                In::K(k) => return Err(format!("pattern match on {} is not modelled offline", k.name)),
+                In::K(k) => {
+                    return Err(format!(
+                        "pattern match on {} is not modelled offline",
+                        k.name
+                    ))
+                }
             })
         };
         let lt = match l {
@@ -416,9 +468,18 @@ fn resolve_binop(op: &str, l: In, r: In) -> R<OpRes> {
         }
         "@>" | "<@" | "&&" => {
             return match (l, r) {
-                (In::K(a), In::U) if a.is("jsonb") && op != "&&" || a.array => res(None, Some(a.without_mods()), b),
-                (In::U, In::K(a)) if a.is("jsonb") && op != "&&" || a.array => res(Some(a.without_mods()), None, b),
-                (In::K(a), In::K(c)) if a.is("jsonb") && c.is("jsonb") && op != "&&" || a.array && c.array && a.same_base(c) => res(None, None, b),
+                (In::K(a), In::U) if a.is("jsonb") && op != "&&" || a.array => {
+                    res(None, Some(a.without_mods()), b)
+                }
+                (In::U, In::K(a)) if a.is("jsonb") && op != "&&" || a.array => {
+                    res(Some(a.without_mods()), None, b)
+                }
+                (In::K(a), In::K(c))
+                    if a.is("jsonb") && c.is("jsonb") && op != "&&"
+                        || a.array && c.array && a.same_base(c) =>
+                {
+                    res(None, None, b)
+                }
                 (In::O, In::K(_)) | (In::K(_), In::O) | (In::O, In::O) => res(None, None, b),
                 _ => Err(format!("operands of {op} are not modelled offline")),
             };
@@ -428,7 +489,9 @@ fn resolve_binop(op: &str, l: In, r: In) -> R<OpRes> {
         _ => {}
     }
     match (l, r) {
-        (In::U, _) | (_, In::U) => Err(format!("a literal operand of {op} cannot be typed offline")),
+        (In::U, _) | (_, In::U) => {
+            Err(format!("a literal operand of {op} cannot be typed offline"))
+        }
         _ => res(None, None, None),
     }
 }
@@ -451,15 +514,30 @@ fn resolve_concat(l: In, r: In) -> R<OpRes> {
     }
     match (l, r) {
         (In::K(a), In::U) | (In::U, In::K(a)) if a.is("jsonb") => {
-            let (x, y) = if matches!(l, In::U) { (Some(a.clone()), None) } else { (None, Some(a.clone())) };
+            let (x, y) = if matches!(l, In::U) {
+                (Some(a.clone()), None)
+            } else {
+                (None, Some(a.clone()))
+            };
             res(x, y, Some(a.clone()))
         }
         (In::K(a), In::K(c)) if a.is("jsonb") && c.is("jsonb") => res(None, None, Some(a.clone())),
-        (In::K(a), In::U) if !a.array && !a.is("jsonb") && !a.is_user() => res(None, Some(TEXT), Some(TEXT)),
-        (In::U, In::K(a)) if !a.array && !a.is("jsonb") && !a.is_user() => res(Some(TEXT), None, Some(TEXT)),
-        (In::K(a), In::K(c)) if (a.is("text") && !c.array && !c.is("jsonb") && !c.is_user()) || (c.is("text") && !a.array && !a.is("jsonb") && !a.is_user()) => res(None, None, Some(TEXT)),
+        (In::K(a), In::U) if !a.array && !a.is("jsonb") && !a.is_user() => {
+            res(None, Some(TEXT), Some(TEXT))
+        }
+        (In::U, In::K(a)) if !a.array && !a.is("jsonb") && !a.is_user() => {
+            res(Some(TEXT), None, Some(TEXT))
+        }
+        (In::K(a), In::K(c))
+            if (a.is("text") && !c.array && !c.is("jsonb") && !c.is_user())
+                || (c.is("text") && !a.array && !a.is("jsonb") && !a.is_user()) =>
+        {
+            res(None, None, Some(TEXT))
+        }
         (In::U, _) | (_, In::U) => Err("a literal operand of || cannot be typed offline".into()),
-        (In::K(a), In::K(c)) if a.array || c.array => Err("array concatenation is not modelled offline".into()),
+        (In::K(a), In::K(c)) if a.array || c.array => {
+            Err("array concatenation is not modelled offline".into())
+        }
         _ => res(None, None, None),
     }
 }
@@ -470,11 +548,23 @@ fn resolve_arith(op: &str, l: In, r: In) -> R<OpRes> {
         (In::K(a), In::K(c)) => {
             if let (Some(ra), Some(rc)) = (a.num_rank(), c.num_rank()) {
                 if ra <= 2 && rc <= 2 {
-                    let out = if ra >= rc { a.without_mods() } else { c.without_mods() };
+                    let out = if ra >= rc {
+                        a.without_mods()
+                    } else {
+                        c.without_mods()
+                    };
                     return res(None, None, Some(out));
                 }
                 if ra >= 4 && rc >= 4 {
-                    return res(None, None, Some(t(if ra == 5 || rc == 5 { "float8" } else { "float4" })));
+                    return res(
+                        None,
+                        None,
+                        Some(t(if ra == 5 || rc == 5 {
+                            "float8"
+                        } else {
+                            "float4"
+                        })),
+                    );
                 }
                 let hi = ra.max(rc);
                 if ra == rc {
@@ -483,9 +573,17 @@ fn resolve_arith(op: &str, l: In, r: In) -> R<OpRes> {
                 if hi == 3 || hi == 5 {
                     let target = if hi == 3 { t("numeric") } else { t("float8") };
                     return Ok(if ra < rc {
-                        OpRes { l: Some(target.clone()), r: None, out: Some(target) }
+                        OpRes {
+                            l: Some(target.clone()),
+                            r: None,
+                            out: Some(target),
+                        }
                     } else {
-                        OpRes { l: None, r: Some(target.clone()), out: Some(target) }
+                        OpRes {
+                            l: None,
+                            r: Some(target.clone()),
+                            out: Some(target),
+                        }
                     });
                 }
                 return bad();
@@ -498,8 +596,12 @@ fn resolve_arith(op: &str, l: In, r: In) -> R<OpRes> {
                 ("+", "date", "int4") | ("+", "int4", "date") | ("-", "date", "int4") => "date",
                 ("-", "date", "date") => "int4",
                 ("+" | "-", "date", "interval") | ("+", "interval", "date") => "timestamp",
-                ("+" | "-", "timestamptz", "interval") | ("+", "interval", "timestamptz") => "timestamptz",
-                ("+" | "-", "timestamp", "interval") | ("+", "interval", "timestamp") => "timestamp",
+                ("+" | "-", "timestamptz", "interval") | ("+", "interval", "timestamptz") => {
+                    "timestamptz"
+                }
+                ("+" | "-", "timestamp", "interval") | ("+", "interval", "timestamp") => {
+                    "timestamp"
+                }
                 ("-", "timestamptz", "timestamptz") | ("-", "timestamp", "timestamp") => "interval",
                 ("+" | "-", "interval", "interval") => "interval",
                 ("*" | "/", "interval", "float8") | ("*", "float8", "interval") => "interval",
@@ -566,7 +668,11 @@ fn common_type(tys: &[In]) -> R<Ty> {
                 None => p = Some(n),
                 Some(pt) if pt.same_base(n) => {}
                 Some(pt) => {
-                    if pt.category() != n.category() || pt.category() == Cat::User || pt.category() == Cat::Other || pt.category() == Cat::Array {
+                    if pt.category() != n.category()
+                        || pt.category() == Cat::User
+                        || pt.category() == Cat::Other
+                        || pt.category() == Cat::Array
+                    {
                         return Err(format!("no common type for {} and {}", pt.name, n.name));
                     }
                     if !pt.preferred() && can_implicit(pt, n) && !can_implicit(n, pt) {
@@ -614,14 +720,22 @@ const BUILTINS: &[(&str, &[&str], &str)] = &[
     ("string_to_array", &["text", "text", "text"], "text[]"),
     ("array_to_string", &["anyarray", "text"], "text"),
     ("array_to_string", &["anyarray", "text", "text"], "text"),
-    ("array_position", &["anycompatiblearray", "anycompatible"], "int4"),
+    (
+        "array_position",
+        &["anycompatiblearray", "anycompatible"],
+        "int4",
+    ),
     ("array_length", &["anyarray", "int4"], "int4"),
     ("cardinality", &["anyarray"], "int4"),
     ("unnest", &["anyarray"], "*anyelement"),
     ("date_trunc", &["text", "timestamptz"], "timestamptz"),
     ("date_trunc", &["text", "timestamp"], "timestamp"),
     ("date_trunc", &["text", "interval"], "interval"),
-    ("date_trunc", &["text", "timestamptz", "text"], "timestamptz"),
+    (
+        "date_trunc",
+        &["text", "timestamptz", "text"],
+        "timestamptz",
+    ),
     ("date_part", &["text", "timestamptz"], "float8"),
     ("date_part", &["text", "timestamp"], "float8"),
     ("date_part", &["text", "date"], "float8"),
@@ -673,30 +787,157 @@ const BUILTINS: &[(&str, &[&str], &str)] = &[
 /// Further pg_catalog function names (only their existence matters: a user function of the
 /// same name is shadowed).
 const OTHER_BUILTIN_NAMES: &[&str] = &[
-    "count", "sum", "avg", "min", "max", "array_agg", "string_agg", "bool_and", "bool_or",
-    "concat", "concat_ws", "format", "coalesce", "greatest", "least", "nullif", "exists",
-    "has_table_privilege", "has_schema_privilege", "has_column_privilege",
-    "has_function_privilege", "current_user", "session_user", "user", "version", "to_jsonb",
-    "to_json", "jsonb_build_object", "json_build_object", "jsonb_extract_path",
-    "jsonb_extract_path_text", "json_extract_path_text", "jsonb_path_exists",
-    "jsonb_path_match", "regexp_replace", "regexp_match", "regexp_matches", "position",
-    "overlay", "trim", "encode", "decode", "round", "floor", "ceil", "ceiling", "trunc",
-    "date", "make_date", "make_interval", "extract", "array_append", "array_prepend",
-    "array_cat", "array_remove", "array_replace", "array_dims", "array_lower", "array_upper",
-    "generate_series", "row_number", "rank", "lag", "lead", "uuid_in", "text", "int4",
-    "int8", "numeric", "bool", "name", "inet", "host", "family", "masklen", "set_masklen",
-    "pg_get_userbyid", "obj_description", "to_date", "to_number", "lpad", "rpad", "repeat",
-    "ascii", "chr", "quote_ident", "quote_literal", "quote_nullable", "translate", "sha256",
-    "digest", "isfinite", "justify_days", "justify_hours", "localtime", "timeofday", "pi",
-    "sign", "sqrt", "cbrt", "exp", "ln", "log", "log10", "power", "mod", "div", "width_bucket",
-    "array_ndims", "string_to_table", "to_tsvector", "to_tsquery", "plainto_tsquery",
-    "websearch_to_tsquery", "phraseto_tsquery", "ts_rank", "setweight", "jsonb_set",
-    "jsonb_insert", "jsonb_strip_nulls", "jsonb_pretty", "jsonb_each", "jsonb_each_text",
-    "jsonb_array_elements", "json_array_elements", "json_each", "row_to_json", "array_to_json",
-    "lower_inf", "upper_inf", "isempty", "range_merge", "num_nonnulls", "num_nulls",
-    "current_query", "pg_current_xact_id", "inet_client_port", "session_user", "uuid_send",
-    "convert_from", "convert_to", "bit_length", "char_length", "octet_length", "overlaps",
-    "date_bin", "make_timestamp", "make_timestamptz", "epoch", "hashtext", "gen_random_bytes",
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "array_agg",
+    "string_agg",
+    "bool_and",
+    "bool_or",
+    "concat",
+    "concat_ws",
+    "format",
+    "coalesce",
+    "greatest",
+    "least",
+    "nullif",
+    "exists",
+    "has_table_privilege",
+    "has_schema_privilege",
+    "has_column_privilege",
+    "has_function_privilege",
+    "current_user",
+    "session_user",
+    "user",
+    "version",
+    "to_jsonb",
+    "to_json",
+    "jsonb_build_object",
+    "json_build_object",
+    "jsonb_extract_path",
+    "jsonb_extract_path_text",
+    "json_extract_path_text",
+    "jsonb_path_exists",
+    "jsonb_path_match",
+    "regexp_replace",
+    "regexp_match",
+    "regexp_matches",
+    "position",
+    "overlay",
+    "trim",
+    "encode",
+    "decode",
+    "round",
+    "floor",
+    "ceil",
+    "ceiling",
+    "trunc",
+    "date",
+    "make_date",
+    "make_interval",
+    "extract",
+    "array_append",
+    "array_prepend",
+    "array_cat",
+    "array_remove",
+    "array_replace",
+    "array_dims",
+    "array_lower",
+    "array_upper",
+    "generate_series",
+    "row_number",
+    "rank",
+    "lag",
+    "lead",
+    "uuid_in",
+    "text",
+    "int4",
+    "int8",
+    "numeric",
+    "bool",
+    "name",
+    "inet",
+    "host",
+    "family",
+    "masklen",
+    "set_masklen",
+    "pg_get_userbyid",
+    "obj_description",
+    "to_date",
+    "to_number",
+    "lpad",
+    "rpad",
+    "repeat",
+    "ascii",
+    "chr",
+    "quote_ident",
+    "quote_literal",
+    "quote_nullable",
+    "translate",
+    "sha256",
+    "digest",
+    "isfinite",
+    "justify_days",
+    "justify_hours",
+    "localtime",
+    "timeofday",
+    "pi",
+    "sign",
+    "sqrt",
+    "cbrt",
+    "exp",
+    "ln",
+    "log",
+    "log10",
+    "power",
+    "mod",
+    "div",
+    "width_bucket",
+    "array_ndims",
+    "string_to_table",
+    "to_tsvector",
+    "to_tsquery",
+    "plainto_tsquery",
+    "websearch_to_tsquery",
+    "phraseto_tsquery",
+    "ts_rank",
+    "setweight",
+    "jsonb_set",
+    "jsonb_insert",
+    "jsonb_strip_nulls",
+    "jsonb_pretty",
+    "jsonb_each",
+    "jsonb_each_text",
+    "jsonb_array_elements",
+    "json_array_elements",
+    "json_each",
+    "row_to_json",
+    "array_to_json",
+    "lower_inf",
+    "upper_inf",
+    "isempty",
+    "range_merge",
+    "num_nonnulls",
+    "num_nulls",
+    "current_query",
+    "pg_current_xact_id",
+    "inet_client_port",
+    "session_user",
+    "uuid_send",
+    "convert_from",
+    "convert_to",
+    "bit_length",
+    "char_length",
+    "octet_length",
+    "overlaps",
+    "date_bin",
+    "make_timestamp",
+    "make_timestamptz",
+    "epoch",
+    "hashtext",
+    "gen_random_bytes",
 ];
 
 fn is_builtin_fn(name: &str) -> bool {
@@ -725,11 +966,19 @@ impl<'a> TypeLookup for Analyzer<'a> {
     fn resolve_type_schema(&self, name: &str) -> Option<String> {
         let sp = self.ctx.search_path;
         sp.iter()
-            .find(|s| self.cat.types.iter().any(|t| t.schema == **s && t.name == name))
+            .find(|s| {
+                self.cat
+                    .types
+                    .iter()
+                    .any(|t| t.schema == **s && t.name == name)
+            })
             .cloned()
     }
     fn is_enum(&self, schema: &str, name: &str) -> bool {
-        self.cat.types.iter().any(|t| t.schema == schema && t.name == name && matches!(t.kind, TypeKind::Enum(_)))
+        self.cat
+            .types
+            .iter()
+            .any(|t| t.schema == schema && t.name == name && matches!(t.kind, TypeKind::Enum(_)))
     }
 }
 
@@ -744,7 +993,12 @@ impl<'a> Analyzer<'a> {
             aliased: false,
             table,
         };
-        Analyzer { ctx, cat, levels: vec![vec![top]], mode }
+        Analyzer {
+            ctx,
+            cat,
+            levels: vec![vec![top]],
+            mode,
+        }
     }
 
     pub fn top(&mut self, e: &Expr) -> R<Node> {
@@ -771,12 +1025,24 @@ impl<'a> Analyzer<'a> {
 
     fn coerce_unknown(&self, n: Node, t: &Ty) -> R<Node> {
         match n {
-            Node::Const { text: Some(v), ty: None } => {
+            Node::Const {
+                text: Some(v),
+                ty: None,
+            } => {
                 let f = |x: &Ty| self.user_kind(x);
                 let out = lit::output(&v, t, &f)?;
-                Ok(Node::Const { text: Some(out), ty: Some(t.clone()) })
+                Ok(Node::Const {
+                    text: Some(out),
+                    ty: Some(t.clone()),
+                })
             }
-            Node::Const { text: None, ty: None } => Ok(Node::Const { text: None, ty: Some(t.clone()) }),
+            Node::Const {
+                text: None,
+                ty: None,
+            } => Ok(Node::Const {
+                text: None,
+                ty: Some(t.clone()),
+            }),
             other => Ok(other),
         }
     }
@@ -788,8 +1054,14 @@ impl<'a> Analyzer<'a> {
         }
         match n.ty() {
             Some(nt) if nt.same_base(&t) => Ok(n),
-            Some(nt) if !can_implicit(nt, &t) => Err(format!("no implicit cast from {} to {}", nt.name, t.name)),
-            _ => Ok(Node::Cast { arg: Box::new(n), ty: t, implicit: true }),
+            Some(nt) if !can_implicit(nt, &t) => {
+                Err(format!("no implicit cast from {} to {}", nt.name, t.name))
+            }
+            _ => Ok(Node::Cast {
+                arg: Box::new(n),
+                ty: t,
+                implicit: true,
+            }),
         }
     }
 
@@ -810,14 +1082,26 @@ impl<'a> Analyzer<'a> {
             }
             let base = t.without_mods();
             let c = self.coerce_unknown(n, &base)?;
-            return Ok(if t.mods.is_empty() { c } else { Node::Cast { arg: Box::new(c), ty: t, implicit: false } });
+            return Ok(if t.mods.is_empty() {
+                c
+            } else {
+                Node::Cast {
+                    arg: Box::new(c),
+                    ty: t,
+                    implicit: false,
+                }
+            });
         }
         if let Some(nt) = n.ty() {
             if *nt == t {
                 return Ok(n);
             }
         }
-        Ok(Node::Cast { arg: Box::new(n), ty: t, implicit: false })
+        Ok(Node::Cast {
+            arg: Box::new(n),
+            ty: t,
+            implicit: false,
+        })
     }
 
     // -----------------------------------------------------------------------------------
@@ -862,20 +1146,45 @@ impl<'a> Analyzer<'a> {
             Expr::TypedString(ts) => {
                 let ty = self.ty(&ts.data_type.to_string())?;
                 let s = string_value(&ts.value.value).ok_or("unsupported typed literal")?;
-                self.explicit_cast(Node::Const { text: Some(s), ty: None }, ty)
+                self.explicit_cast(
+                    Node::Const {
+                        text: Some(s),
+                        ty: None,
+                    },
+                    ty,
+                )
             }
             Expr::Interval(iv) => {
-                if iv.leading_field.is_some() || iv.last_field.is_some() || iv.leading_precision.is_some() || iv.fractional_seconds_precision.is_some() {
+                if iv.leading_field.is_some()
+                    || iv.last_field.is_some()
+                    || iv.leading_precision.is_some()
+                    || iv.fractional_seconds_precision.is_some()
+                {
                     return Err("interval qualifiers are not modelled offline".into());
                 }
                 let s = match &*iv.value {
-                    Expr::Value(v) => string_value(&v.value).ok_or("unsupported interval literal")?,
+                    Expr::Value(v) => {
+                        string_value(&v.value).ok_or("unsupported interval literal")?
+                    }
                     _ => return Err("unsupported interval literal".into()),
                 };
-                self.explicit_cast(Node::Const { text: Some(s), ty: None }, t("interval"))
+                self.explicit_cast(
+                    Node::Const {
+                        text: Some(s),
+                        ty: None,
+                    },
+                    t("interval"),
+                )
             }
-            Expr::Cast { kind, expr, data_type, format } => {
-                if format.is_some() || !matches!(kind, sq::CastKind::DoubleColon | sq::CastKind::Cast) {
+            Expr::Cast {
+                kind,
+                expr,
+                data_type,
+                format,
+            } => {
+                if format.is_some()
+                    || !matches!(kind, sq::CastKind::DoubleColon | sq::CastKind::Cast)
+                {
                     return Err("unsupported cast".into());
                 }
                 let ty = self.ty(&data_type.to_string())?;
@@ -888,9 +1197,17 @@ impl<'a> Analyzer<'a> {
                 if n.is_unknown_lit() {
                     return Err("IS NULL on an untyped literal".into());
                 }
-                Ok(Node::NullTest { arg: Box::new(n), not: matches!(e, Expr::IsNotNull(_)) })
+                Ok(Node::NullTest {
+                    arg: Box::new(n),
+                    not: matches!(e, Expr::IsNotNull(_)),
+                })
             }
-            Expr::IsTrue(a) | Expr::IsNotTrue(a) | Expr::IsFalse(a) | Expr::IsNotFalse(a) | Expr::IsUnknown(a) | Expr::IsNotUnknown(a) => {
+            Expr::IsTrue(a)
+            | Expr::IsNotTrue(a)
+            | Expr::IsFalse(a)
+            | Expr::IsNotFalse(a)
+            | Expr::IsUnknown(a)
+            | Expr::IsNotUnknown(a) => {
                 need(a, 5)?;
                 let what = match e {
                     Expr::IsTrue(_) => "IS TRUE",
@@ -902,7 +1219,10 @@ impl<'a> Analyzer<'a> {
                 };
                 let n = self.expr(a)?;
                 let n = self.to_bool(n)?;
-                Ok(Node::BoolTest { arg: Box::new(n), what })
+                Ok(Node::BoolTest {
+                    arg: Box::new(n),
+                    what,
+                })
             }
             Expr::IsDistinctFrom(a, b) | Expr::IsNotDistinctFrom(a, b) => {
                 need(a, 5)?;
@@ -912,10 +1232,22 @@ impl<'a> Analyzer<'a> {
                 let rs = resolve_cmp(inp(&l), inp(&r))?;
                 let l = self.apply(l, rs.l)?;
                 let r = self.apply(r, rs.r)?;
-                let d = Node::Distinct { l: Box::new(l), r: Box::new(r) };
-                Ok(if matches!(e, Expr::IsNotDistinctFrom(..)) { Node::Not(Box::new(d)) } else { d })
+                let d = Node::Distinct {
+                    l: Box::new(l),
+                    r: Box::new(r),
+                };
+                Ok(if matches!(e, Expr::IsNotDistinctFrom(..)) {
+                    Node::Not(Box::new(d))
+                } else {
+                    d
+                })
             }
-            Expr::In { expr, target, negated, global } => {
+            Expr::In {
+                expr,
+                target,
+                negated,
+                global,
+            } => {
                 if *global {
                     return Err("unsupported IN".into());
                 }
@@ -930,14 +1262,23 @@ impl<'a> Analyzer<'a> {
                     _ => Err("unsupported IN".into()),
                 }
             }
-            Expr::Between { expr, negated, low, high } => {
+            Expr::Between {
+                expr,
+                negated,
+                low,
+                high,
+            } => {
                 need(expr, 7)?;
                 need(low, 7)?;
                 need(high, 7)?;
                 let (o1, o2) = if *negated { ("<", ">") } else { (">=", "<=") };
                 let a = self.binop_expr(o1, expr, low)?;
                 let b = self.binop_expr(o2, expr, high)?;
-                Ok(if *negated { Node::Or(vec![a, b]) } else { Node::And(vec![a, b]) })
+                Ok(if *negated {
+                    Node::Or(vec![a, b])
+                } else {
+                    Node::And(vec![a, b])
+                })
             }
             Expr::BinaryOp { left, op, right } => self.binary(e, left, op, right),
             Expr::UnaryOp { op, expr } => {
@@ -954,7 +1295,9 @@ impl<'a> Analyzer<'a> {
                         while let Expr::Nested(i) = inner {
                             inner = i;
                         }
-                        if let (U::Minus, Expr::Value(v), false) = (op, inner, self.mode == Mode::Stored) {
+                        if let (U::Minus, Expr::Value(v), false) =
+                            (op, inner, self.mode == Mode::Stored)
+                        {
                             if let Value::Number(s, _) = &v.value {
                                 return number(&format!("-{s}"));
                             }
@@ -962,17 +1305,37 @@ impl<'a> Analyzer<'a> {
                         need(expr, 14)?;
                         let n = self.expr(expr)?;
                         let ty = match inp(&n) {
-                            In::K(k) if k.num_rank().is_some() || k.is("interval") => Some(k.without_mods()),
+                            In::K(k) if k.num_rank().is_some() || k.is("interval") => {
+                                Some(k.without_mods())
+                            }
                             In::O => None,
                             _ => return Err("unsupported prefix operator operand".into()),
                         };
                         let name = if matches!(op, U::Minus) { "-" } else { "+" };
-                        Ok(Node::Op { name, l: None, r: Box::new(n), ty })
+                        Ok(Node::Op {
+                            name,
+                            l: None,
+                            r: Box::new(n),
+                            ty,
+                        })
                     }
                     _ => Err(format!("unsupported prefix operator {op}")),
                 }
             }
-            Expr::Like { negated, any, expr, pattern, escape_char } | Expr::ILike { negated, any, expr, pattern, escape_char } => {
+            Expr::Like {
+                negated,
+                any,
+                expr,
+                pattern,
+                escape_char,
+            }
+            | Expr::ILike {
+                negated,
+                any,
+                expr,
+                pattern,
+                escape_char,
+            } => {
                 if escape_char.is_some() {
                     return Err("LIKE ... ESCAPE is not modelled offline".into());
                 }
@@ -992,7 +1355,17 @@ impl<'a> Analyzer<'a> {
                 }
                 self.binop_expr(op, expr, pattern)
             }
-            Expr::AnyOp { left, compare_op, right, .. } | Expr::AllOp { left, compare_op, right } => {
+            Expr::AnyOp {
+                left,
+                compare_op,
+                right,
+                ..
+            }
+            | Expr::AllOp {
+                left,
+                compare_op,
+                right,
+            } => {
                 let any = matches!(e, Expr::AnyOp { .. });
                 let op = op_name(compare_op)?;
                 need(left, bin_level(compare_op) + 1)?;
@@ -1002,17 +1375,28 @@ impl<'a> Analyzer<'a> {
                 }
                 if let Expr::Nested(inner) = &**right {
                     if matches!(**inner, Expr::Subquery(_)) {
-                        return Err("ANY over a parenthesized sub-select is not modelled offline".into());
+                        return Err(
+                            "ANY over a parenthesized sub-select is not modelled offline".into(),
+                        );
                     }
                 }
                 let r = self.expr(right)?;
                 self.saop(op, any, l, r)
             }
             Expr::Function(f) => self.function(f),
-            Expr::Case { operand, conditions, else_result, .. } => self.case(operand.as_deref(), conditions, else_result.as_deref()),
+            Expr::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => self.case(operand.as_deref(), conditions, else_result.as_deref()),
             Expr::Exists { subquery, negated } => {
                 let q = self.query(subquery)?;
-                let n = Node::Sublink { kind: SubKind::Exists, query: Box::new(q.0), ty: Some(bool_ty()) };
+                let n = Node::Sublink {
+                    kind: SubKind::Exists,
+                    query: Box::new(q.0),
+                    ty: Some(bool_ty()),
+                };
                 Ok(if *negated { Node::Not(Box::new(n)) } else { n })
             }
             Expr::Subquery(q) => {
@@ -1020,7 +1404,11 @@ impl<'a> Analyzer<'a> {
                 if tys.len() != 1 {
                     return Err("sub-select must return one column".into());
                 }
-                Ok(Node::Sublink { kind: SubKind::Expr, query: Box::new(q), ty: tys.into_iter().next().unwrap() })
+                Ok(Node::Sublink {
+                    kind: SubKind::Expr,
+                    query: Box::new(q),
+                    ty: tys.into_iter().next().unwrap(),
+                })
             }
             Expr::Array(arr) => {
                 if !arr.named {
@@ -1038,7 +1426,11 @@ impl<'a> Analyzer<'a> {
                             let i = self.expr(index)?;
                             subs.push((None, Some(self.int_index(i)?), false));
                         }
-                        sq::AccessExpr::Subscript(sq::Subscript::Slice { lower_bound, upper_bound, stride: None }) => {
+                        sq::AccessExpr::Subscript(sq::Subscript::Slice {
+                            lower_bound,
+                            upper_bound,
+                            stride: None,
+                        }) => {
                             let lo = match lower_bound {
                                 Some(x) => {
                                     let n = self.expr(x)?;
@@ -1060,14 +1452,28 @@ impl<'a> Analyzer<'a> {
                     }
                 }
                 let ty = match inp(&base) {
-                    In::K(k) if k.array => Some(if slice_any { k.without_mods() } else { k.elem().unwrap() }),
-                    In::K(k) if k.is("jsonb") => return Err(format!("subscripting {} is not modelled offline", k.name)),
+                    In::K(k) if k.array => Some(if slice_any {
+                        k.without_mods()
+                    } else {
+                        k.elem().unwrap()
+                    }),
+                    In::K(k) if k.is("jsonb") => {
+                        return Err(format!("subscripting {} is not modelled offline", k.name))
+                    }
                     In::O => None,
                     _ => return Err("subscript on a non-array".into()),
                 };
-                Ok(Node::Subscript { base: Box::new(base), subs, ty })
+                Ok(Node::Subscript {
+                    base: Box::new(base),
+                    subs,
+                    ty,
+                })
             }
-            Expr::Extract { field, syntax, expr } => {
+            Expr::Extract {
+                field,
+                syntax,
+                expr,
+            } => {
                 if !matches!(syntax, sq::ExtractSyntax::From) {
                     return Err("unsupported EXTRACT syntax".into());
                 }
@@ -1077,13 +1483,27 @@ impl<'a> Analyzer<'a> {
                 }
                 let n = self.expr(expr)?;
                 match inp(&n) {
-                    In::K(k) if k.is_datetime() || k.is("time") || k.is("timetz") || k.is("interval") => {}
+                    In::K(k)
+                        if k.is_datetime()
+                            || k.is("time")
+                            || k.is("timetz")
+                            || k.is("interval") => {}
                     In::O => {}
                     _ => return Err("EXTRACT argument type is not modelled offline".into()),
                 }
-                Ok(Node::Sql { kind: SqlKind::Extract(f), args: vec![n], ty: Some(t("numeric")) })
+                Ok(Node::Sql {
+                    kind: SqlKind::Extract(f),
+                    args: vec![n],
+                    ty: Some(t("numeric")),
+                })
             }
-            Expr::Substring { expr, substring_from, substring_for, special, shorthand } => {
+            Expr::Substring {
+                expr,
+                substring_from,
+                substring_for,
+                special,
+                shorthand,
+            } => {
                 if *shorthand {
                     return Err("unsupported SUBSTRING syntax".into());
                 }
@@ -1100,16 +1520,29 @@ impl<'a> Analyzer<'a> {
                     let name = vec![("substring".to_string(), false)];
                     return self.call(&name, args);
                 }
-                if args.iter().skip(1).any(|a| !matches!(inp(a), In::K(k) if k.is_int())) {
+                if args
+                    .iter()
+                    .skip(1)
+                    .any(|a| !matches!(inp(a), In::K(k) if k.is_int()))
+                {
                     return Err("SUBSTRING bounds must be integers to be modelled offline".into());
                 }
                 let (node, _) = self.resolve_call(&[("substring".to_string(), false)], args)?;
                 match node {
-                    Node::Func { args, ty, .. } => Ok(Node::Sql { kind: SqlKind::Substring, args, ty }),
+                    Node::Func { args, ty, .. } => Ok(Node::Sql {
+                        kind: SqlKind::Substring,
+                        args,
+                        ty,
+                    }),
                     _ => unreachable!(),
                 }
             }
-            Expr::Trim { trim_where, trim_what, expr, trim_characters } => {
+            Expr::Trim {
+                trim_where,
+                trim_what,
+                expr,
+                trim_characters,
+            } => {
                 if trim_characters.is_some() {
                     return Err("unsupported TRIM syntax".into());
                 }
@@ -1124,20 +1557,32 @@ impl<'a> Analyzer<'a> {
                 }
                 let (node, _) = self.resolve_call(&[(fname.to_string(), false)], args)?;
                 match node {
-                    Node::Func { args, ty, .. } => Ok(Node::Sql { kind: SqlKind::Trim(kw), args, ty }),
+                    Node::Func { args, ty, .. } => Ok(Node::Sql {
+                        kind: SqlKind::Trim(kw),
+                        args,
+                        ty,
+                    }),
                     _ => unreachable!(),
                 }
             }
             Expr::Position { expr, r#in } => {
                 let sub = self.expr(expr)?;
                 let s = self.expr(r#in)?;
-                let (node, _) = self.resolve_call(&[("strpos".to_string(), false)], vec![s, sub])?;
+                let (node, _) =
+                    self.resolve_call(&[("strpos".to_string(), false)], vec![s, sub])?;
                 match node {
-                    Node::Func { args, ty, .. } => Ok(Node::Sql { kind: SqlKind::Position, args, ty }),
+                    Node::Func { args, ty, .. } => Ok(Node::Sql {
+                        kind: SqlKind::Position,
+                        args,
+                        ty,
+                    }),
                     _ => unreachable!(),
                 }
             }
-            Expr::AtTimeZone { timestamp, time_zone } => {
+            Expr::AtTimeZone {
+                timestamp,
+                time_zone,
+            } => {
                 need(timestamp, 12)?;
                 need(time_zone, 13)?;
                 let ts = self.expr(timestamp)?;
@@ -1152,7 +1597,11 @@ impl<'a> Analyzer<'a> {
                     In::K(k) if k.is("text") => z,
                     _ => return Err("AT TIME ZONE zone type is not modelled offline".into()),
                 };
-                Ok(Node::Sql { kind: SqlKind::AtTimeZone, args: vec![z, ts], ty: Some(out) })
+                Ok(Node::Sql {
+                    kind: SqlKind::AtTimeZone,
+                    args: vec![z, ts],
+                    ty: Some(out),
+                })
             }
             _ => Err("this expression syntax is not modelled offline".into()),
         }
@@ -1171,10 +1620,19 @@ impl<'a> Analyzer<'a> {
     fn value(&self, v: &Value) -> R<Node> {
         match v {
             Value::Number(s, _) => number(s),
-            Value::Boolean(b) => Ok(Node::Const { text: Some(if *b { "true" } else { "false" }.into()), ty: Some(bool_ty()) }),
-            Value::Null => Ok(Node::Const { text: None, ty: None }),
+            Value::Boolean(b) => Ok(Node::Const {
+                text: Some(if *b { "true" } else { "false" }.into()),
+                ty: Some(bool_ty()),
+            }),
+            Value::Null => Ok(Node::Const {
+                text: None,
+                ty: None,
+            }),
             other => match string_value(other) {
-                Some(s) => Ok(Node::Const { text: Some(s), ty: None }),
+                Some(s) => Ok(Node::Const {
+                    text: Some(s),
+                    ty: None,
+                }),
                 None => Err("unsupported literal".into()),
             },
         }
@@ -1197,14 +1655,22 @@ impl<'a> Analyzer<'a> {
                     }
                     let parenthesized = !std::ptr::eq(c, cur);
                     match c {
-                        Expr::BinaryOp { op: o2, .. } if o2 == op && parenthesized && self.mode == Mode::Stored => {
+                        Expr::BinaryOp { op: o2, .. }
+                            if o2 == op && parenthesized && self.mode == Mode::Stored =>
+                        {
                             spine.push(cur);
                             break;
                         }
-                        Expr::BinaryOp { op: o2, .. } if o2 == op && parenthesized && self.mode == Mode::Generic => {
+                        Expr::BinaryOp { op: o2, .. }
+                            if o2 == op && parenthesized && self.mode == Mode::Generic =>
+                        {
                             return Err("a parenthesized AND/OR group as the left operand of the same operator means different trees in written and stored text; compare with a known origin".into());
                         }
-                        Expr::BinaryOp { left: l2, op: o2, right: r2 } if o2 == op => {
+                        Expr::BinaryOp {
+                            left: l2,
+                            op: o2,
+                            right: r2,
+                        } if o2 == op => {
                             need(l2, lv)?;
                             need(r2, lv + 1)?;
                             spine.push(r2);
@@ -1220,7 +1686,11 @@ impl<'a> Analyzer<'a> {
                     let n = self.expr(x)?;
                     args.push(self.to_bool(n)?);
                 }
-                Ok(if matches!(op, B::And) { Node::And(args) } else { Node::Or(args) })
+                Ok(if matches!(op, B::And) {
+                    Node::And(args)
+                } else {
+                    Node::Or(args)
+                })
             }
             B::Overlaps => {
                 let (Expr::Tuple(a), Expr::Tuple(b)) = (left, right) else {
@@ -1235,14 +1705,22 @@ impl<'a> Analyzer<'a> {
                 }
                 let ins: Vec<In> = args.iter().map(inp).collect();
                 let ct = common_type(&ins)?;
-                if !(ct.is_datetime() || ct.is("time") || ct.is("timetz")) || ins.iter().any(|x| matches!(x, In::K(k) if !k.same_base(&ct))) {
+                if !(ct.is_datetime() || ct.is("time") || ct.is("timetz"))
+                    || ins
+                        .iter()
+                        .any(|x| matches!(x, In::K(k) if !k.same_base(&ct)))
+                {
                     return Err("OVERLAPS operand types are not modelled offline".into());
                 }
                 let mut out = Vec::new();
                 for a in args {
                     out.push(self.apply(a, Some(ct.clone()))?);
                 }
-                Ok(Node::Sql { kind: SqlKind::Overlaps, args: out, ty: Some(bool_ty()) })
+                Ok(Node::Sql {
+                    kind: SqlKind::Overlaps,
+                    args: out,
+                    ty: Some(bool_ty()),
+                })
             }
             _ => {
                 let name = op_name(op)?;
@@ -1269,7 +1747,11 @@ impl<'a> Analyzer<'a> {
         for (x, y) in a.iter().zip(b) {
             out.push(self.binop_expr(op, x, y)?);
         }
-        Ok(if op == "=" { Node::And(out) } else { Node::Or(out) })
+        Ok(if op == "=" {
+            Node::And(out)
+        } else {
+            Node::Or(out)
+        })
     }
 
     fn binop_expr(&mut self, op: &'static str, left: &Expr, right: &Expr) -> R<Node> {
@@ -1282,7 +1764,12 @@ impl<'a> Analyzer<'a> {
         let rs = resolve_binop(op, inp(&l), inp(&r))?;
         let l = self.apply(l, rs.l)?;
         let r = self.apply(r, rs.r)?;
-        Ok(Node::Op { name: op, l: Some(Box::new(l)), r: Box::new(r), ty: rs.out })
+        Ok(Node::Op {
+            name: op,
+            l: Some(Box::new(l)),
+            r: Box::new(r),
+            ty: rs.out,
+        })
     }
 
     fn saop(&self, op: &'static str, any: bool, l: Node, r: Node) -> R<Node> {
@@ -1302,12 +1789,19 @@ impl<'a> Analyzer<'a> {
         let rs = resolve_binop(op, inp(&l), r_in)?;
         let r_target = match (&rs.r, inp(&r)) {
             (Some(et), In::U) => Some(et.clone().array_of()),
-            (Some(et), In::K(k)) if !k.elem().map(|x| x.same_base(et)).unwrap_or(false) => Some(et.clone().array_of()),
+            (Some(et), In::K(k)) if !k.elem().map(|x| x.same_base(et)).unwrap_or(false) => {
+                Some(et.clone().array_of())
+            }
             _ => None,
         };
         let l = self.apply(l, rs.l)?;
         let r = self.apply(r, r_target)?;
-        Ok(Node::ScalarArray { op, any, l: Box::new(l), r: Box::new(r) })
+        Ok(Node::ScalarArray {
+            op,
+            any,
+            l: Box::new(l),
+            r: Box::new(r),
+        })
     }
 
     fn any_sublink(&mut self, op: &'static str, any: bool, l: Node, q: &sq::Query) -> R<Node> {
@@ -1325,8 +1819,22 @@ impl<'a> Analyzer<'a> {
             return Err("sub-select comparison is not modelled offline".into());
         }
         let l = self.apply(l, rs.l)?;
-        let kind = if any { SubKind::Any { op, left: Box::new(l) } } else { SubKind::All { op, left: Box::new(l) } };
-        Ok(Node::Sublink { kind, query: Box::new(q), ty: Some(bool_ty()) })
+        let kind = if any {
+            SubKind::Any {
+                op,
+                left: Box::new(l),
+            }
+        } else {
+            SubKind::All {
+                op,
+                left: Box::new(l),
+            }
+        };
+        Ok(Node::Sublink {
+            kind,
+            query: Box::new(q),
+            ty: Some(bool_ty()),
+        })
     }
 
     fn in_list(&mut self, lexpr: &Expr, list: &[Expr], negated: bool) -> R<Node> {
@@ -1345,7 +1853,8 @@ impl<'a> Analyzer<'a> {
         if nonvar_count > 1 {
             let mut ins = vec![inp(&l)];
             ins.extend(items.iter().filter(|(_, v)| !*v).map(|(n, _)| inp(n)));
-            let ct = common_type(&ins).map_err(|_| "IN list element types are not modelled offline".to_string())?;
+            let ct = common_type(&ins)
+                .map_err(|_| "IN list element types are not modelled offline".to_string())?;
             let mut elems = Vec::new();
             let mut vars = Vec::new();
             for (n, v) in items {
@@ -1355,7 +1864,10 @@ impl<'a> Analyzer<'a> {
                     elems.push(self.apply(n, Some(ct.clone()))?);
                 }
             }
-            let arr = Node::Array { elems, ty: ct.array_of() };
+            let arr = Node::Array {
+                elems,
+                ty: ct.array_of(),
+            };
             result = Some(self.saop(op, !negated, l.clone(), arr)?);
             rest = vars;
         } else {
@@ -1397,10 +1909,18 @@ impl<'a> Analyzer<'a> {
         for n in nodes {
             out.push(self.apply(n, Some(ct.clone()))?);
         }
-        Ok(Node::Array { elems: out, ty: ct.array_of() })
+        Ok(Node::Array {
+            elems: out,
+            ty: ct.array_of(),
+        })
     }
 
-    fn case(&mut self, operand: Option<&Expr>, conditions: &[sq::CaseWhen], else_result: Option<&Expr>) -> R<Node> {
+    fn case(
+        &mut self,
+        operand: Option<&Expr>,
+        conditions: &[sq::CaseWhen],
+        else_result: Option<&Expr>,
+    ) -> R<Node> {
         let arg = match operand {
             Some(o) => Some(self.expr(o)?),
             None => None,
@@ -1424,7 +1944,10 @@ impl<'a> Analyzer<'a> {
         }
         let els = match else_result {
             Some(x) => self.expr(x)?,
-            None => Node::Const { text: None, ty: None },
+            None => Node::Const {
+                text: None,
+                ty: None,
+            },
         };
         results.push(els);
         let ins: Vec<In> = results.iter().map(inp).collect();
@@ -1441,7 +1964,12 @@ impl<'a> Analyzer<'a> {
             });
         }
         let els = rs.pop().unwrap();
-        Ok(Node::Case { arg: arg.map(Box::new), whens: whens.into_iter().zip(rs).collect(), els: Box::new(els), ty })
+        Ok(Node::Case {
+            arg: arg.map(Box::new),
+            whens: whens.into_iter().zip(rs).collect(),
+            els: Box::new(els),
+            ty,
+        })
     }
 
     // -----------------------------------------------------------------------------------
@@ -1449,11 +1977,21 @@ impl<'a> Analyzer<'a> {
     // -----------------------------------------------------------------------------------
 
     fn function(&mut self, f: &sq::Function) -> R<Node> {
-        if f.filter.is_some() || f.over.is_some() || !f.within_group.is_empty() || f.null_treatment.is_some() || !matches!(f.parameters, FunctionArguments::None) || f.uses_odbc_syntax {
+        if f.filter.is_some()
+            || f.over.is_some()
+            || !f.within_group.is_empty()
+            || f.null_treatment.is_some()
+            || !matches!(f.parameters, FunctionArguments::None)
+            || f.uses_odbc_syntax
+        {
             return Err("aggregate and window syntax is not modelled offline".into());
         }
         let parts = name_parts(&f.name)?;
-        let single = if parts.len() == 1 && !parts[0].1 { Some(parts[0].0.as_str()) } else { None };
+        let single = if parts.len() == 1 && !parts[0].1 {
+            Some(parts[0].0.as_str())
+        } else {
+            None
+        };
         match &f.args {
             FunctionArguments::None => {
                 let (kw, ty) = match single {
@@ -1485,7 +2023,11 @@ impl<'a> Analyzer<'a> {
                     Some(_) => return Err("ARRAY() of arrays is not modelled offline".into()),
                     None => None,
                 };
-                Ok(Node::Sublink { kind: SubKind::Array, query: Box::new(q), ty })
+                Ok(Node::Sublink {
+                    kind: SubKind::Array,
+                    query: Box::new(q),
+                    ty,
+                })
             }
             FunctionArguments::List(list) => {
                 if list.duplicate_treatment.is_some() || !list.clauses.is_empty() {
@@ -1496,15 +2038,27 @@ impl<'a> Analyzer<'a> {
                 for a in &list.args {
                     match a {
                         FunctionArg::Unnamed(FunctionArgExpr::Expr(x)) => args.push(self.expr(x)?),
-                        FunctionArg::Unnamed(FunctionArgExpr::Wildcard) if list.args.len() == 1 => star = true,
-                        _ => return Err("named or wildcard function arguments are not modelled offline".into()),
+                        FunctionArg::Unnamed(FunctionArgExpr::Wildcard) if list.args.len() == 1 => {
+                            star = true
+                        }
+                        _ => {
+                            return Err(
+                                "named or wildcard function arguments are not modelled offline"
+                                    .into(),
+                            )
+                        }
                     }
                 }
                 if star {
                     if single != Some("count") {
                         return Err("unsupported * argument".into());
                     }
-                    return Ok(Node::Func { name: "count".into(), args: vec![], star: true, ty: Some(t("int8")) });
+                    return Ok(Node::Func {
+                        name: "count".into(),
+                        args: vec![],
+                        star: true,
+                        ty: Some(t("int8")),
+                    });
                 }
                 match single {
                     Some("coalesce") | Some("greatest") | Some("least") => {
@@ -1515,9 +2069,20 @@ impl<'a> Analyzer<'a> {
                             out.push(self.apply(a, Some(ct.clone()))?);
                         }
                         return Ok(match single {
-                            Some("coalesce") => Node::Coalesce { args: out, ty: Some(ct) },
-                            Some("greatest") => Node::MinMax { name: "GREATEST", args: out, ty: Some(ct) },
-                            _ => Node::MinMax { name: "LEAST", args: out, ty: Some(ct) },
+                            Some("coalesce") => Node::Coalesce {
+                                args: out,
+                                ty: Some(ct),
+                            },
+                            Some("greatest") => Node::MinMax {
+                                name: "GREATEST",
+                                args: out,
+                                ty: Some(ct),
+                            },
+                            _ => Node::MinMax {
+                                name: "LEAST",
+                                args: out,
+                                ty: Some(ct),
+                            },
                         });
                     }
                     Some("nullif") => {
@@ -1530,9 +2095,15 @@ impl<'a> Analyzer<'a> {
                         let l = self.apply(l, rs.l)?;
                         let r = self.apply(r, rs.r)?;
                         let ty = l.ty().cloned();
-                        return Ok(Node::NullIf { l: Box::new(l), r: Box::new(r), ty });
+                        return Ok(Node::NullIf {
+                            l: Box::new(l),
+                            r: Box::new(r),
+                            ty,
+                        });
                     }
-                    Some("exists") | Some("row") | Some("array") => return Err("unsupported function syntax".into()),
+                    Some("exists") | Some("row") | Some("array") => {
+                        return Err("unsupported function syntax".into())
+                    }
                     _ => {}
                 }
                 self.call(&parts, args)
@@ -1586,13 +2157,24 @@ impl<'a> Analyzer<'a> {
             if f.args.len() != args.len() {
                 continue;
             }
-            let Ok(atys) = f.args.iter().map(|x| self.ty(x)).collect::<R<Vec<_>>>() else { continue };
-            let Ok(ret) = self.ty(&f.returns) else { continue };
-            cands.push(Cand { schema: f.schema.clone(), args: atys, ret, set: f.returns_set });
+            let Ok(atys) = f.args.iter().map(|x| self.ty(x)).collect::<R<Vec<_>>>() else {
+                continue;
+            };
+            let Ok(ret) = self.ty(&f.returns) else {
+                continue;
+            };
+            cands.push(Cand {
+                schema: f.schema.clone(),
+                args: atys,
+                ret,
+                set: f.returns_set,
+            });
         }
         let builtin_name = is_builtin_fn(name);
         if cands.is_empty() {
-            if user_found || (builtin_name && want_builtin && BUILTINS.iter().any(|(n, _, _)| *n == name)) {
+            if user_found
+                || (builtin_name && want_builtin && BUILTINS.iter().any(|(n, _, _)| *n == name))
+            {
                 return Err(format!("no matching signature for {name}"));
             }
             // unknown function: no argument may need typing
@@ -1600,7 +2182,15 @@ impl<'a> Analyzer<'a> {
                 return Err(format!("argument types of {name}() are unknown offline"));
             }
             let printed = self.fn_name(schema, name, None);
-            return Ok((Node::Func { name: printed, args, star: false, ty: None }, false));
+            return Ok((
+                Node::Func {
+                    name: printed,
+                    args,
+                    star: false,
+                    ty: None,
+                },
+                false,
+            ));
         }
         let ins: Vec<In> = args.iter().map(inp).collect();
         // filter by coercibility
@@ -1641,35 +2231,55 @@ impl<'a> Analyzer<'a> {
             // unknown literals prefer string-category parameters
             for (pos, x) in ins.iter().enumerate() {
                 if matches!(x, In::U) {
-                    let any_string = ok.iter().any(|(ci, _)| cands[*ci].args[pos].category() == Cat::String);
+                    let any_string = ok
+                        .iter()
+                        .any(|(ci, _)| cands[*ci].args[pos].category() == Cat::String);
                     if any_string {
                         ok.retain(|(ci, _)| cands[*ci].args[pos].category() == Cat::String);
                     }
                 }
             }
             if ok.len() > 1 {
-                let any_pref = ok.iter().any(|(ci, _)| cands[*ci].args.iter().zip(&ins).any(|(p, x)| !matches!(x, In::K(k) if k.same_base(p)) && p.preferred()));
+                let any_pref = ok.iter().any(|(ci, _)| {
+                    cands[*ci]
+                        .args
+                        .iter()
+                        .zip(&ins)
+                        .any(|(p, x)| !matches!(x, In::K(k) if k.same_base(p)) && p.preferred())
+                });
                 if any_pref && ok.len() == 2 {
                     // fall through to ambiguity
                 }
             }
         }
         if ok.len() != 1 {
-            return Err(format!("cannot choose among the signatures of {name}() offline"));
+            return Err(format!(
+                "cannot choose among the signatures of {name}() offline"
+            ));
         }
         if ins.iter().any(|x| matches!(x, In::O)) && cands.len() > 1 {
-            return Err(format!("cannot choose among the signatures of {name}() offline"));
+            return Err(format!(
+                "cannot choose among the signatures of {name}() offline"
+            ));
         }
         let c = &cands[ok[0].0];
         // resolve polymorphic types
         let mut elem: Option<Ty> = None;
         for (x, p) in ins.iter().zip(&c.args) {
             if let (In::K(k), Some(kind)) = (x, poly(p)) {
-                let e = if kind == "array" { k.elem().unwrap() } else { k.without_mods() };
+                let e = if kind == "array" {
+                    k.elem().unwrap()
+                } else {
+                    k.without_mods()
+                };
                 match &elem {
                     None => elem = Some(e),
                     Some(prev) if prev.same_base(&e) => {}
-                    Some(_) => return Err(format!("polymorphic arguments of {name}() are not modelled offline")),
+                    Some(_) => {
+                        return Err(format!(
+                            "polymorphic arguments of {name}() are not modelled offline"
+                        ))
+                    }
                 }
             }
         }
@@ -1677,7 +2287,11 @@ impl<'a> Analyzer<'a> {
             Ok(match poly(p) {
                 None => Some(p.clone()),
                 Some(kind) => match &elem {
-                    Some(e) => Some(if kind == "array" { e.clone().array_of() } else { e.clone() }),
+                    Some(e) => Some(if kind == "array" {
+                        e.clone().array_of()
+                    } else {
+                        e.clone()
+                    }),
                     None => None,
                 },
             })
@@ -1686,14 +2300,24 @@ impl<'a> Analyzer<'a> {
         for (a, p) in args.into_iter().zip(&c.args) {
             let target = subst(p)?;
             if target.is_none() && a.is_unknown_lit() {
-                return Err(format!("polymorphic arguments of {name}() are not modelled offline"));
+                return Err(format!(
+                    "polymorphic arguments of {name}() are not modelled offline"
+                ));
             }
             out.push(self.apply(a, target)?);
         }
         let ret = subst(&c.ret)?;
         let _ = c.set;
         let printed = self.fn_name(schema, name, Some(&c.schema));
-        Ok((Node::Func { name: printed, args: out, star: false, ty: ret }, true))
+        Ok((
+            Node::Func {
+                name: printed,
+                args: out,
+                star: false,
+                ty: ret,
+            },
+            true,
+        ))
     }
 
     /// `generate_function_name`: qualified only when not visible on the search path.
@@ -1708,7 +2332,12 @@ impl<'a> Analyzer<'a> {
                     false
                 } else {
                     // the first schema on the path that has a function of this name
-                    let first = sp.iter().find(|p| self.cat.functions.iter().any(|f| f.schema == **p && f.name == name));
+                    let first = sp.iter().find(|p| {
+                        self.cat
+                            .functions
+                            .iter()
+                            .any(|f| f.schema == **p && f.name == name)
+                    });
                     match first {
                         Some(f) => f == s,
                         None => sp.first().map(|f| f == s).unwrap_or(false) && resolved.is_none(),
@@ -1745,7 +2374,10 @@ impl<'a> Analyzer<'a> {
                     let mut found: Option<Node> = None;
                     for rte in &self.levels[li] {
                         if rte.table.is_none() && li > 0 {
-                            return Err(format!("cannot resolve column {c}: table {} is unknown", rte.relname));
+                            return Err(format!(
+                                "cannot resolve column {c}: table {} is unknown",
+                                rte.relname
+                            ));
                         }
                         if let Some(ty) = self.col_type(rte.table, c)? {
                             if rte.table.is_none() && found.is_some() {
@@ -1754,7 +2386,12 @@ impl<'a> Analyzer<'a> {
                             if found.is_some() {
                                 return Err(format!("column reference {c} is ambiguous"));
                             }
-                            found = Some(Node::Var { refname: rte.refname.clone(), col: c.clone(), level: li, ty });
+                            found = Some(Node::Var {
+                                refname: rte.refname.clone(),
+                                col: c.clone(),
+                                level: li,
+                                ty,
+                            });
                         }
                     }
                     if let Some(n) = found {
@@ -1764,7 +2401,11 @@ impl<'a> Analyzer<'a> {
                 Err(format!("column {c} does not exist"))
             }
             [q, c] | [_, q, c] => {
-                let want_schema = if parts.len() == 3 { Some(&parts[0]) } else { None };
+                let want_schema = if parts.len() == 3 {
+                    Some(&parts[0])
+                } else {
+                    None
+                };
                 for li in (0..nlev).rev() {
                     for rte in &self.levels[li] {
                         let m = match want_schema {
@@ -1773,7 +2414,12 @@ impl<'a> Analyzer<'a> {
                         };
                         if m {
                             return match self.col_type(rte.table, c)? {
-                                Some(ty) => Ok(Node::Var { refname: rte.refname.clone(), col: c.clone(), level: li, ty }),
+                                Some(ty) => Ok(Node::Var {
+                                    refname: rte.refname.clone(),
+                                    col: c.clone(),
+                                    level: li,
+                                    ty,
+                                }),
                                 None => Err(format!("column {q}.{c} does not exist")),
                             };
                         }
@@ -1800,16 +2446,25 @@ impl<'a> Analyzer<'a> {
             [(s, _), (t, _)] => (s.clone(), t.clone()),
             _ => return Err("unsupported table name".into()),
         };
-        let table = schema.table(&s, &t).ok_or_else(|| format!("table {s}.{t} is unknown"))?;
+        let table = schema
+            .table(&s, &t)
+            .ok_or_else(|| format!("table {s}.{t} is unknown"))?;
         let first = sp.iter().find(|p| schema.table(p, &t).is_some());
         let visible = first == Some(&s) && !t.starts_with("pg_");
-        let printed = if visible { quote::ident(&t) } else { format!("{}.{}", quote::ident(&s), quote::ident(&t)) };
+        let printed = if visible {
+            quote::ident(&t)
+        } else {
+            format!("{}.{}", quote::ident(&s), quote::ident(&t))
+        };
         Ok((s, t, table, printed))
     }
 
     fn pfrom<'q>(&mut self, twj: &'q sq::TableWithJoins) -> R<PFrom<'q>> {
         let mut cur = match &twj.relation {
-            TableFactor::NestedJoin { table_with_joins, alias: None } => self.pfrom(table_with_joins)?,
+            TableFactor::NestedJoin {
+                table_with_joins,
+                alias: None,
+            } => self.pfrom(table_with_joins)?,
             other => PFrom::Rel(self.add_rel(other)?),
         };
         for j in &twj.joins {
@@ -1830,7 +2485,10 @@ impl<'a> Analyzer<'a> {
                 _ => return Err("only JOIN ... ON is modelled offline".into()),
             };
             let r = match &j.relation {
-                TableFactor::NestedJoin { table_with_joins, alias: None } => self.pfrom(table_with_joins)?,
+                TableFactor::NestedJoin {
+                    table_with_joins,
+                    alias: None,
+                } => self.pfrom(table_with_joins)?,
                 other => PFrom::Rel(self.add_rel(other)?),
             };
             cur = PFrom::Join(kind, Box::new(cur), Box::new(r), on);
@@ -1851,7 +2509,12 @@ impl<'a> Analyzer<'a> {
                     }
                     None => None,
                 };
-                Ok(From::Join { kind, l: Box::new(l), r: Box::new(r), on })
+                Ok(From::Join {
+                    kind,
+                    l: Box::new(l),
+                    r: Box::new(r),
+                    on,
+                })
             }
         }
     }
@@ -1872,10 +2535,31 @@ impl<'a> Analyzer<'a> {
     }
 
     fn add_rel(&mut self, tf: &TableFactor) -> R<From> {
-        let TableFactor::Table { name, alias, args, with_hints, version, with_ordinality, partitions, json_path, sample, index_directives, .. } = tf else {
+        let TableFactor::Table {
+            name,
+            alias,
+            args,
+            with_hints,
+            version,
+            with_ordinality,
+            partitions,
+            json_path,
+            sample,
+            index_directives,
+            ..
+        } = tf
+        else {
             return Err("only plain tables are supported in FROM".into());
         };
-        if args.is_some() || !with_hints.is_empty() || version.is_some() || *with_ordinality || !partitions.is_empty() || json_path.is_some() || sample.is_some() || !index_directives.is_empty() {
+        if args.is_some()
+            || !with_hints.is_empty()
+            || version.is_some()
+            || *with_ordinality
+            || !partitions.is_empty()
+            || json_path.is_some()
+            || sample.is_some()
+            || !index_directives.is_empty()
+        {
             return Err("unsupported FROM item".into());
         }
         let (schema, relname, table, printed) = self.resolve_table(name)?;
@@ -1889,26 +2573,67 @@ impl<'a> Analyzer<'a> {
             None => (relname.clone(), false),
         };
         let refname = self.unique_name(&written);
-        let alias_out = if refname != relname { Some(refname.clone()) } else { None };
-        self.levels.last_mut().unwrap().push(Rte { written, refname, schema, relname, aliased, table: Some(table) });
-        Ok(From::Rel { name: printed, alias: alias_out })
+        let alias_out = if refname != relname {
+            Some(refname.clone())
+        } else {
+            None
+        };
+        self.levels.last_mut().unwrap().push(Rte {
+            written,
+            refname,
+            schema,
+            relname,
+            aliased,
+            table: Some(table),
+        });
+        Ok(From::Rel {
+            name: printed,
+            alias: alias_out,
+        })
     }
 
     /// Analyses a sub-select; returns it with the types of its output columns.
     fn query(&mut self, q: &sq::Query) -> R<(Query, Vec<Option<Ty>>)> {
-        if q.with.is_some() || q.order_by.is_some() || q.fetch.is_some() || !q.locks.is_empty() || q.for_clause.is_some() || q.settings.is_some() || q.format_clause.is_some() || !q.pipe_operators.is_empty() {
+        if q.with.is_some()
+            || q.order_by.is_some()
+            || q.fetch.is_some()
+            || !q.locks.is_empty()
+            || q.for_clause.is_some()
+            || q.settings.is_some()
+            || q.format_clause.is_some()
+            || !q.pipe_operators.is_empty()
+        {
             return Err("this sub-select syntax is not modelled offline".into());
         }
         let limit = match &q.limit_clause {
             None => None,
-            Some(sq::LimitClause::LimitOffset { limit, offset: None, limit_by }) if limit_by.is_empty() => limit.as_ref(),
+            Some(sq::LimitClause::LimitOffset {
+                limit,
+                offset: None,
+                limit_by,
+            }) if limit_by.is_empty() => limit.as_ref(),
             _ => return Err("OFFSET is not modelled offline".into()),
         };
         let SetExpr::Select(s) = &*q.body else {
             return Err("set operations are not modelled offline".into());
         };
         let gb_empty = matches!(&s.group_by, sq::GroupByExpr::Expressions(a, b) if a.is_empty() && b.is_empty());
-        if s.distinct.is_some() || s.top.is_some() || s.into.is_some() || !s.lateral_views.is_empty() || s.prewhere.is_some() || !gb_empty || !s.cluster_by.is_empty() || !s.distribute_by.is_empty() || !s.sort_by.is_empty() || s.having.is_some() || !s.named_window.is_empty() || s.qualify.is_some() || s.value_table_mode.is_some() || s.exclude.is_some() || !s.connect_by.is_empty() {
+        if s.distinct.is_some()
+            || s.top.is_some()
+            || s.into.is_some()
+            || !s.lateral_views.is_empty()
+            || s.prewhere.is_some()
+            || !gb_empty
+            || !s.cluster_by.is_empty()
+            || !s.distribute_by.is_empty()
+            || !s.sort_by.is_empty()
+            || s.having.is_some()
+            || !s.named_window.is_empty()
+            || s.qualify.is_some()
+            || s.value_table_mode.is_some()
+            || s.exclude.is_some()
+            || !s.connect_by.is_empty()
+        {
             return Err("this sub-select syntax is not modelled offline".into());
         }
         self.levels.push(Vec::new());
@@ -1979,7 +2704,15 @@ impl<'a> Analyzer<'a> {
             }
             None => None,
         };
-        Ok((Query { targets, from, filter, limit }, tys))
+        Ok((
+            Query {
+                targets,
+                from,
+                filter,
+                limit,
+            },
+            tys,
+        ))
     }
 }
 
@@ -2000,7 +2733,9 @@ fn colname(e: &Expr) -> (String, u8) {
             }
             (last, 2)
         }
-        Expr::Cast { expr, data_type, .. } => {
+        Expr::Cast {
+            expr, data_type, ..
+        } => {
             let (n, st) = colname(expr);
             if st > 1 {
                 return (n, st);
@@ -2052,7 +2787,12 @@ fn colname(e: &Expr) -> (String, u8) {
             2,
         ),
         Expr::TypedString(ts) => {
-            let (n, st) = colname(&Expr::Cast { kind: sq::CastKind::DoubleColon, expr: Box::new(Expr::Value(ts.value.clone())), data_type: ts.data_type.clone(), format: None });
+            let (n, st) = colname(&Expr::Cast {
+                kind: sq::CastKind::DoubleColon,
+                expr: Box::new(Expr::Value(ts.value.clone())),
+                data_type: ts.data_type.clone(),
+                format: None,
+            });
             (n, st)
         }
         Expr::Interval(_) => (s("interval"), 1),
@@ -2069,19 +2809,34 @@ fn string_value(v: &Value) -> Option<String> {
 }
 
 fn number(s: &str) -> R<Node> {
-    let is_int = s.trim_start_matches('-').chars().all(|c| c.is_ascii_digit());
+    let is_int = s
+        .trim_start_matches('-')
+        .chars()
+        .all(|c| c.is_ascii_digit());
     if is_int {
         if let Ok(v) = s.parse::<i64>() {
-            let ty = if i32::try_from(v).is_ok() { "int4" } else { "int8" };
-            return Ok(Node::Const { text: Some(v.to_string()), ty: Some(t(ty)) });
+            let ty = if i32::try_from(v).is_ok() {
+                "int4"
+            } else {
+                "int8"
+            };
+            return Ok(Node::Const {
+                text: Some(v.to_string()),
+                ty: Some(t(ty)),
+            });
         }
     }
     let n = lit::numeric(s).ok_or_else(|| format!("bad number {s}"))?;
-    Ok(Node::Const { text: Some(n), ty: Some(t("numeric")) })
+    Ok(Node::Const {
+        text: Some(n),
+        ty: Some(t("numeric")),
+    })
 }
 
 fn is_negated_number(e: &Expr) -> bool {
-    let Expr::UnaryOp { op: U::Minus, expr } = e else { return false };
+    let Expr::UnaryOp { op: U::Minus, expr } = e else {
+        return false;
+    };
     let mut inner: &Expr = expr;
     while let Expr::Nested(i) = inner {
         inner = i;
@@ -2094,14 +2849,40 @@ fn has_vars(n: &Node, level: usize) -> bool {
     match n {
         Node::Var { level: l, .. } => *l == level,
         Node::Const { .. } | Node::SqlValue { .. } => false,
-        Node::Op { l, r, .. } => l.as_deref().map(|x| has_vars(x, level)).unwrap_or(false) || has_vars(r, level),
-        Node::Func { args, .. } | Node::Sql { args, .. } | Node::Coalesce { args, .. } | Node::MinMax { args, .. } | Node::And(args) | Node::Or(args) => args.iter().any(|a| has_vars(a, level)),
-        Node::Cast { arg, .. } | Node::Not(arg) | Node::NullTest { arg, .. } | Node::BoolTest { arg, .. } => has_vars(arg, level),
-        Node::Distinct { l, r } | Node::NullIf { l, r, .. } | Node::ScalarArray { l, r, .. } => has_vars(l, level) || has_vars(r, level),
+        Node::Op { l, r, .. } => {
+            l.as_deref().map(|x| has_vars(x, level)).unwrap_or(false) || has_vars(r, level)
+        }
+        Node::Func { args, .. }
+        | Node::Sql { args, .. }
+        | Node::Coalesce { args, .. }
+        | Node::MinMax { args, .. }
+        | Node::And(args)
+        | Node::Or(args) => args.iter().any(|a| has_vars(a, level)),
+        Node::Cast { arg, .. }
+        | Node::Not(arg)
+        | Node::NullTest { arg, .. }
+        | Node::BoolTest { arg, .. } => has_vars(arg, level),
+        Node::Distinct { l, r } | Node::NullIf { l, r, .. } | Node::ScalarArray { l, r, .. } => {
+            has_vars(l, level) || has_vars(r, level)
+        }
         Node::Array { elems, .. } => elems.iter().any(|a| has_vars(a, level)),
         // sub-selects may reference this level's columns: treat as containing vars
         Node::Sublink { .. } => true,
-        Node::Case { arg, whens, els, .. } => arg.as_deref().map(|x| has_vars(x, level)).unwrap_or(false) || has_vars(els, level) || whens.iter().any(|(a, b)| has_vars(a, level) || has_vars(b, level)),
-        Node::Subscript { base, subs, .. } => has_vars(base, level) || subs.iter().any(|(a, b, _)| a.as_ref().map(|x| has_vars(x, level)).unwrap_or(false) || b.as_ref().map(|x| has_vars(x, level)).unwrap_or(false)),
+        Node::Case {
+            arg, whens, els, ..
+        } => {
+            arg.as_deref().map(|x| has_vars(x, level)).unwrap_or(false)
+                || has_vars(els, level)
+                || whens
+                    .iter()
+                    .any(|(a, b)| has_vars(a, level) || has_vars(b, level))
+        }
+        Node::Subscript { base, subs, .. } => {
+            has_vars(base, level)
+                || subs.iter().any(|(a, b, _)| {
+                    a.as_ref().map(|x| has_vars(x, level)).unwrap_or(false)
+                        || b.as_ref().map(|x| has_vars(x, level)).unwrap_or(false)
+                })
+        }
     }
 }

@@ -74,7 +74,9 @@ impl<'a> Parser<'a> {
         self.ws();
         let b = self.s.as_bytes();
         let st = self.i;
-        while self.i < b.len() && (b[self.i].is_ascii_alphanumeric() || b[self.i] == b'_' || b[self.i] >= 0x80) {
+        while self.i < b.len()
+            && (b[self.i].is_ascii_alphanumeric() || b[self.i] == b'_' || b[self.i] >= 0x80)
+        {
             self.i += 1;
         }
         if self.i == st {
@@ -91,7 +93,10 @@ impl<'a> Parser<'a> {
     }
     fn string(&mut self) -> Option<String> {
         self.ws();
-        let mut jp = JsonParser { s: self.s.as_bytes(), i: self.i };
+        let mut jp = JsonParser {
+            s: self.s.as_bytes(),
+            i: self.i,
+        };
         let v = jp.string()?;
         self.i = jp.i;
         Some(v)
@@ -140,7 +145,15 @@ impl<'a> Parser<'a> {
             return Some(P::Exists(Box::new(e)));
         }
         let l = self.add()?;
-        for (t, name) in [("==", "=="), ("!=", "!="), ("<>", "!="), ("<=", "<="), (">=", ">="), ("<", "<"), (">", ">")] {
+        for (t, name) in [
+            ("==", "=="),
+            ("!=", "!="),
+            ("<>", "!="),
+            ("<=", "<="),
+            (">=", ">="),
+            ("<", "<"),
+            (">", ">"),
+        ] {
             if self.eat(t) {
                 let r = self.add()?;
                 return Some(P::Bin(name, Box::new(l), Box::new(r)));
@@ -167,7 +180,11 @@ impl<'a> Parser<'a> {
                 if self.word() != Some("with") {
                     return None;
                 }
-                let r = if self.peek() == Some(b'"') { P::Str(self.string()?) } else { self.primary()? };
+                let r = if self.peek() == Some(b'"') {
+                    P::Str(self.string()?)
+                } else {
+                    self.primary()?
+                };
                 Some(P::Bin("starts with", Box::new(l), Box::new(r)))
             }
             Some("is") => {
@@ -339,7 +356,14 @@ impl<'a> Parser<'a> {
             c if c.is_ascii_digit() || c == b'.' => {
                 let st = self.i;
                 let b = self.s.as_bytes();
-                while self.i < b.len() && (b[self.i].is_ascii_digit() || b[self.i] == b'.' || b[self.i] == b'e' || b[self.i] == b'E' || ((b[self.i] == b'+' || b[self.i] == b'-') && matches!(b[self.i - 1], b'e' | b'E'))) {
+                while self.i < b.len()
+                    && (b[self.i].is_ascii_digit()
+                        || b[self.i] == b'.'
+                        || b[self.i] == b'e'
+                        || b[self.i] == b'E'
+                        || ((b[self.i] == b'+' || b[self.i] == b'-')
+                            && matches!(b[self.i - 1], b'e' | b'E')))
+                {
                     self.i += 1;
                 }
                 let t = &self.s[st..self.i];
@@ -505,12 +529,21 @@ mod tests {
     #[test]
     fn paths() {
         for (i, o) in [
-            (r#"$.tags[*] ? (@ == "public")"#, r#"$."tags"[*]?(@ == "public")"#),
-            (r#"$."tags"[*]?(@ == "public")"#, r#"$."tags"[*]?(@ == "public")"#),
+            (
+                r#"$.tags[*] ? (@ == "public")"#,
+                r#"$."tags"[*]?(@ == "public")"#,
+            ),
+            (
+                r#"$."tags"[*]?(@ == "public")"#,
+                r#"$."tags"[*]?(@ == "public")"#,
+            ),
             ("$.a.b", r#"$."a"."b""#),
             ("strict $.a", r#"strict $."a""#),
             ("lax $.a[0]", r#"$."a"[0]"#),
-            ("$.a ? (@.x > 1 && @.y <> 2)", r#"$."a"?(@."x" > 1 && @."y" != 2)"#),
+            (
+                "$.a ? (@.x > 1 && @.y <> 2)",
+                r#"$."a"?(@."x" > 1 && @."y" != 2)"#,
+            ),
             ("$.a == 1", r#"($."a" == 1)"#),
         ] {
             assert_eq!(super::normalize(i).as_deref(), Some(o), "{i}");

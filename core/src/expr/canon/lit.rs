@@ -10,7 +10,11 @@ pub enum UserKind<'a> {
     Unknown,
 }
 
-pub fn output<'u>(value: &str, ty: &Ty, user: &dyn Fn(&Ty) -> UserKind<'u>) -> Result<String, String> {
+pub fn output<'u>(
+    value: &str,
+    ty: &Ty,
+    user: &dyn Fn(&Ty) -> UserKind<'u>,
+) -> Result<String, String> {
     if ty.array {
         let elem = ty.elem().unwrap();
         return array_out(value, &elem, user);
@@ -21,7 +25,10 @@ pub fn output<'u>(value: &str, ty: &Ty, user: &dyn Fn(&Ty) -> UserKind<'u>) -> R
                 if labels.iter().any(|l| l == value) {
                     Ok(value.to_string())
                 } else {
-                    Err(format!("invalid input value for enum {}: {value:?}", ty.name))
+                    Err(format!(
+                        "invalid input value for enum {}: {value:?}",
+                        ty.name
+                    ))
                 }
             }
             UserKind::Unknown => Err(format!("cannot interpret a literal of type {}", ty.name)),
@@ -49,7 +56,9 @@ pub fn output<'u>(value: &str, ty: &Ty, user: &dyn Fn(&Ty) -> UserKind<'u>) -> R
         }
         "numeric" => numeric(value.trim()).ok_or_else(bad),
         "float4" | "float8" => float(value.trim()).ok_or_else(bad),
-        "bool" => boolean(value).map(|b| if b { "true" } else { "false" }.to_string()).ok_or_else(bad),
+        "bool" => boolean(value)
+            .map(|b| if b { "true" } else { "false" }.to_string())
+            .ok_or_else(bad),
         "uuid" => uuid(value).ok_or_else(bad),
         "date" => date(value.trim()).ok_or_else(bad),
         "timestamp" => timestamp(value.trim(), false).ok_or_else(bad),
@@ -209,12 +218,25 @@ fn uuid(s: &str) -> Option<String> {
     if hex.len() != 32 {
         return None;
     }
-    Some(format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32]))
+    Some(format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    ))
 }
 
 fn parse_date(s: &str) -> Option<(i32, u32, u32)> {
     let p: Vec<&str> = s.split('-').collect();
-    if p.len() != 3 || p[0].len() != 4 || p[1].is_empty() || p[1].len() > 2 || p[2].is_empty() || p[2].len() > 2 {
+    if p.len() != 3
+        || p[0].len() != 4
+        || p[1].is_empty()
+        || p[1].len() > 2
+        || p[2].is_empty()
+        || p[2].len() > 2
+    {
         return None;
     }
     let y: i32 = p[0].parse().ok()?;
@@ -330,7 +352,12 @@ fn timestamp(s: &str, tz: bool) -> Option<String> {
     if y < 1 {
         return None;
     }
-    let mut out = format!("{y:04}-{mo:02}-{d:02} {:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
+    let mut out = format!(
+        "{y:04}-{mo:02}-{d:02} {:02}:{:02}:{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    );
     if usec != 0 {
         let f = format!("{usec:06}");
         out.push('.');
@@ -430,7 +457,10 @@ pub fn interval(s: &str) -> Option<String> {
             Some((a, b)) => (a, b),
             None => (body, ""),
         };
-        if (ip.is_empty() && fp.is_empty()) || !ip.chars().all(|c| c.is_ascii_digit()) || !fp.chars().all(|c| c.is_ascii_digit()) {
+        if (ip.is_empty() && fp.is_empty())
+            || !ip.chars().all(|c| c.is_ascii_digit())
+            || !fp.chars().all(|c| c.is_ascii_digit())
+        {
             return None;
         }
         let whole: i64 = if ip.is_empty() { 0 } else { ip.parse().ok()? };
@@ -514,11 +544,19 @@ fn frac_to_usec(s: &str, unit: i128) -> Option<i128> {
         Some((a, b)) => (a, b),
         None => (s, ""),
     };
-    if ip.is_empty() || !ip.chars().all(|c| c.is_ascii_digit()) || !fp.chars().all(|c| c.is_ascii_digit()) || fp.len() > 6 {
+    if ip.is_empty()
+        || !ip.chars().all(|c| c.is_ascii_digit())
+        || !fp.chars().all(|c| c.is_ascii_digit())
+        || fp.len() > 6
+    {
         return None;
     }
     let w: i128 = ip.parse().ok()?;
-    let f: i128 = if fp.is_empty() { 0 } else { format!("{fp:0<6}").parse().ok()? };
+    let f: i128 = if fp.is_empty() {
+        0
+    } else {
+        format!("{fp:0<6}").parse().ok()?
+    };
     Some(w * unit + f)
 }
 
@@ -556,8 +594,19 @@ pub fn interval_out(months: i64, days: i64, usecs: i128) -> String {
         if !is_zero {
             out.push(' ');
         }
-        out.push_str(if minus { "-" } else if is_before { "+" } else { "" });
-        out.push_str(&format!("{:02}:{:02}:{:02}", hour.abs(), min.abs(), sec.abs()));
+        out.push_str(if minus {
+            "-"
+        } else if is_before {
+            "+"
+        } else {
+            ""
+        });
+        out.push_str(&format!(
+            "{:02}:{:02}:{:02}",
+            hour.abs(),
+            min.abs(),
+            sec.abs()
+        ));
         if fsec != 0 {
             let f = format!("{:06}", fsec.abs());
             out.push('.');
@@ -595,7 +644,11 @@ fn inet(s: &str, cidr: bool) -> Option<String> {
         return None;
     }
     let a = format!("{}.{}.{}.{}", v >> 24, v >> 16 & 255, v >> 8 & 255, v & 255);
-    Some(if bits == 32 && !cidr { a } else { format!("{a}/{bits}") })
+    Some(if bits == 32 && !cidr {
+        a
+    } else {
+        format!("{a}/{bits}")
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -605,7 +658,10 @@ fn inet(s: &str, cidr: bool) -> Option<String> {
 fn array_out<'u>(s: &str, elem: &Ty, user: &dyn Fn(&Ty) -> UserKind<'u>) -> Result<String, String> {
     let bad = || format!("malformed array literal {s:?}");
     let t = s.trim();
-    let inner = t.strip_prefix('{').and_then(|x| x.strip_suffix('}')).ok_or_else(bad)?;
+    let inner = t
+        .strip_prefix('{')
+        .and_then(|x| x.strip_suffix('}'))
+        .ok_or_else(bad)?;
     let b = inner.as_bytes();
     let mut items: Vec<Option<String>> = Vec::new();
     let mut i = 0;
@@ -711,7 +767,11 @@ fn array_out<'u>(s: &str, elem: &Ty, user: &dyn Fn(&Ty) -> UserKind<'u>) -> Resu
             Some(v) => {
                 let needs = v.is_empty()
                     || v.eq_ignore_ascii_case("null")
-                    || v.bytes().any(|c| matches!(c, b'{' | b'}' | b',' | b'"' | b'\\') || c.is_ascii_whitespace() || c == 0x0b);
+                    || v.bytes().any(|c| {
+                        matches!(c, b'{' | b'}' | b',' | b'"' | b'\\')
+                            || c.is_ascii_whitespace()
+                            || c == 0x0b
+                    });
                 if needs {
                     out.push('"');
                     for ch in v.chars() {
@@ -786,7 +846,8 @@ impl<'a> JsonParser<'a> {
                                 if self.s.get(self.i..self.i + 2)? != b"\\u" {
                                     return None;
                                 }
-                                let h2 = std::str::from_utf8(self.s.get(self.i + 2..self.i + 6)?).ok()?;
+                                let h2 = std::str::from_utf8(self.s.get(self.i + 2..self.i + 6)?)
+                                    .ok()?;
                                 let lo = u32::from_str_radix(h2, 16).ok()?;
                                 if !(0xDC00..0xE000).contains(&lo) {
                                     return None;
@@ -891,7 +952,11 @@ impl<'a> JsonParser<'a> {
                         uniq.push((k, v));
                     }
                 }
-                uniq.sort_by(|a, b| a.0.len().cmp(&b.0.len()).then_with(|| a.0.as_bytes().cmp(b.0.as_bytes())));
+                uniq.sort_by(|a, b| {
+                    a.0.len()
+                        .cmp(&b.0.len())
+                        .then_with(|| a.0.as_bytes().cmp(b.0.as_bytes()))
+                });
                 J::Obj(uniq)
             }
             b'[' => {
@@ -986,7 +1051,10 @@ fn jprint(v: &J, out: &mut String) {
 }
 
 fn jsonb(s: &str) -> Option<String> {
-    let mut p = JsonParser { s: s.as_bytes(), i: 0 };
+    let mut p = JsonParser {
+        s: s.as_bytes(),
+        i: 0,
+    };
     let v = p.value(0)?;
     p.ws();
     if p.i != s.len() {
@@ -1003,7 +1071,16 @@ mod tests {
 
     #[test]
     fn numerics() {
-        for (i, o) in [("0.50", "0.50"), ("1e3", "1000"), ("1.50e1", "15.0"), ("1.5e-3", "0.0015"), ("-0.0", "0.0"), ("007", "7"), (".5", "0.5"), ("5.", "5")] {
+        for (i, o) in [
+            ("0.50", "0.50"),
+            ("1e3", "1000"),
+            ("1.50e1", "15.0"),
+            ("1.5e-3", "0.0015"),
+            ("-0.0", "0.0"),
+            ("007", "7"),
+            (".5", "0.5"),
+            ("5.", "5"),
+        ] {
             assert_eq!(numeric(i).as_deref(), Some(o), "{i}");
         }
     }
@@ -1036,32 +1113,65 @@ mod tests {
 
     #[test]
     fn jsonb_values() {
-        assert_eq!(jsonb(r#"{"theme": "dark", "beta": true}"#).unwrap(), r#"{"beta": true, "theme": "dark"}"#);
-        assert_eq!(jsonb(r#"{"beta":true,"theme":"dark"}"#).unwrap(), r#"{"beta": true, "theme": "dark"}"#);
-        assert_eq!(jsonb(r#"[1, 1.0, 1e2, "a\u0041"]"#).unwrap(), r#"[1, 1.0, 100, "aA"]"#);
+        assert_eq!(
+            jsonb(r#"{"theme": "dark", "beta": true}"#).unwrap(),
+            r#"{"beta": true, "theme": "dark"}"#
+        );
+        assert_eq!(
+            jsonb(r#"{"beta":true,"theme":"dark"}"#).unwrap(),
+            r#"{"beta": true, "theme": "dark"}"#
+        );
+        assert_eq!(
+            jsonb(r#"[1, 1.0, 1e2, "a\u0041"]"#).unwrap(),
+            r#"[1, 1.0, 100, "aA"]"#
+        );
         assert_eq!(jsonb(r#"{"a":1,"a":2}"#).unwrap(), r#"{"a": 2}"#);
         assert!(jsonb("{").is_none());
     }
 
     #[test]
     fn uuids_dates() {
-        assert_eq!(uuid("{A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11}").unwrap(), "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
-        assert_eq!(uuid("a0eebc999c0b4ef8bb6d6bb9bd380a11").unwrap(), "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
+        assert_eq!(
+            uuid("{A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11}").unwrap(),
+            "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
+        );
+        assert_eq!(
+            uuid("a0eebc999c0b4ef8bb6d6bb9bd380a11").unwrap(),
+            "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
+        );
         assert!(uuid("a0eebc99").is_none());
         assert_eq!(date("2024-04-01").unwrap(), "2024-04-01");
         assert!(date("2024-02-30").is_none());
-        assert_eq!(timestamp("2024-01-01 10:00:00+02", true).unwrap(), "2024-01-01 08:00:00+00");
+        assert_eq!(
+            timestamp("2024-01-01 10:00:00+02", true).unwrap(),
+            "2024-01-01 08:00:00+00"
+        );
         assert!(timestamp("2024-01-01 10:00:00", true).is_none());
-        assert_eq!(timestamp("2024-01-01T10:00", false).unwrap(), "2024-01-01 10:00:00");
+        assert_eq!(
+            timestamp("2024-01-01T10:00", false).unwrap(),
+            "2024-01-01 10:00:00"
+        );
     }
 
     #[test]
     fn arrays() {
         let none = |_: &Ty| UserKind::Unknown;
         let text = Ty::builtin("text");
-        assert_eq!(array_out(r#"{ "pro" , enterprise }"#, &text, &none).unwrap(), "{pro,enterprise}");
-        assert_eq!(array_out(r#"{"a b",""}"#, &text, &none).unwrap(), r#"{"a b",""}"#);
-        assert_eq!(array_out(r#"{1, 02}"#, &Ty::builtin("int4"), &none).unwrap(), "{1,2}");
-        assert_eq!(array_out(r#"{"null",NULL}"#, &text, &none).unwrap(), r#"{"null",NULL}"#);
+        assert_eq!(
+            array_out(r#"{ "pro" , enterprise }"#, &text, &none).unwrap(),
+            "{pro,enterprise}"
+        );
+        assert_eq!(
+            array_out(r#"{"a b",""}"#, &text, &none).unwrap(),
+            r#"{"a b",""}"#
+        );
+        assert_eq!(
+            array_out(r#"{1, 02}"#, &Ty::builtin("int4"), &none).unwrap(),
+            "{1,2}"
+        );
+        assert_eq!(
+            array_out(r#"{"null",NULL}"#, &text, &none).unwrap(),
+            r#"{"null",NULL}"#
+        );
     }
 }

@@ -72,7 +72,10 @@ pub struct Catalog {
     pub types: Vec<TypeDef>,
 }
 
-static EMPTY: Catalog = Catalog { functions: Vec::new(), types: Vec::new() };
+static EMPTY: Catalog = Catalog {
+    functions: Vec::new(),
+    types: Vec::new(),
+};
 
 impl Catalog {
     /// Reads `CREATE FUNCTION`, `CREATE TYPE ... AS ENUM` and `CREATE DOMAIN` statements
@@ -88,7 +91,9 @@ impl Catalog {
                 continue;
             }
             let mut j = i + 1;
-            if toks.get(j).map(|t| t.eq_kw("or")).unwrap_or(false) && toks.get(j + 1).map(|t| t.eq_kw("replace")).unwrap_or(false) {
+            if toks.get(j).map(|t| t.eq_kw("or")).unwrap_or(false)
+                && toks.get(j + 1).map(|t| t.eq_kw("replace")).unwrap_or(false)
+            {
                 j += 2;
             }
             let Some(kind) = toks.get(j) else { break };
@@ -99,7 +104,9 @@ impl Catalog {
                     continue;
                 }
             } else if kind.eq_kw("type") || kind.eq_kw("domain") {
-                if let Some((t, next)) = parse_typedef(&toks, j + 1, default_schema, kind.eq_kw("domain")) {
+                if let Some((t, next)) =
+                    parse_typedef(&toks, j + 1, default_schema, kind.eq_kw("domain"))
+                {
                     cat.types.push(t);
                     i = next;
                     continue;
@@ -129,7 +136,11 @@ pub fn canonicalize_with(expr: &str, ctx: &Context, catalog: &Catalog) -> Result
 
 /// The canonical text of an expression as a developer wrote it (PostgreSQL's grammar
 /// applies: `(a AND b) AND c` is one AND list).
-pub fn canonicalize_declared(expr: &str, ctx: &Context, catalog: &Catalog) -> Result<String, String> {
+pub fn canonicalize_declared(
+    expr: &str,
+    ctx: &Context,
+    catalog: &Catalog,
+) -> Result<String, String> {
     canonicalize_mode(expr, ctx, catalog, Mode::Declared)
 }
 
@@ -141,14 +152,27 @@ pub fn canonicalize_stored(expr: &str, ctx: &Context, catalog: &Catalog) -> Resu
 
 /// Whether a declared expression is proven to be stored as `stored` (text from
 /// `pg_get_expr`).
-pub fn declared_matches_stored(declared: &str, stored: &str, ctx: &Context, catalog: &Catalog) -> bool {
-    match (canonicalize_declared(declared, ctx, catalog), canonicalize_stored(stored, ctx, catalog)) {
+pub fn declared_matches_stored(
+    declared: &str,
+    stored: &str,
+    ctx: &Context,
+    catalog: &Catalog,
+) -> bool {
+    match (
+        canonicalize_declared(declared, ctx, catalog),
+        canonicalize_stored(stored, ctx, catalog),
+    ) {
         (Ok(x), Ok(y)) => x == y,
         _ => false,
     }
 }
 
-pub fn canonicalize_mode(expr: &str, ctx: &Context, catalog: &Catalog, mode: Mode) -> Result<String, String> {
+pub fn canonicalize_mode(
+    expr: &str,
+    ctx: &Context,
+    catalog: &Catalog,
+    mode: Mode,
+) -> Result<String, String> {
     let e = parse(expr)?;
     let mut an = analyze::Analyzer::new(ctx, catalog, mode);
     let node = an.top(&e)?;
@@ -162,7 +186,10 @@ pub fn canonicalize_mode(expr: &str, ctx: &Context, catalog: &Catalog, mode: Mod
 
 /// [`equivalent`] with user-defined functions and types.
 pub fn equivalent_with(a: &str, b: &str, ctx: &Context, catalog: &Catalog) -> bool {
-    match (canonicalize_with(a, ctx, catalog), canonicalize_with(b, ctx, catalog)) {
+    match (
+        canonicalize_with(a, ctx, catalog),
+        canonicalize_with(b, ctx, catalog),
+    ) {
         (Ok(x), Ok(y)) => x == y,
         _ => false,
     }
@@ -188,7 +215,9 @@ fn parse(text: &str) -> Result<sqlparser::ast::Expr, String> {
                 out.push(TokenWithSpan::new(Token::make_keyword("IS"), t.span));
                 out.push(TokenWithSpan::new(Token::make_keyword("NULL"), t.span));
             }
-            Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("notnull") => {
+            Token::Word(w)
+                if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("notnull") =>
+            {
                 out.push(TokenWithSpan::new(Token::make_keyword("IS"), t.span));
                 out.push(TokenWithSpan::new(Token::make_keyword("NOT"), t.span));
                 out.push(TokenWithSpan::new(Token::make_keyword("NULL"), t.span));
@@ -202,7 +231,9 @@ fn parse(text: &str) -> Result<sqlparser::ast::Expr, String> {
         .map_err(|e| format!("not a valid SQL expression: {e}"))?;
     match parser.peek_token().token {
         Token::EOF => Ok(e),
-        t => Err(format!("must be exactly one SQL expression, but text follows it at {t}")),
+        t => Err(format!(
+            "must be exactly one SQL expression, but text follows it at {t}"
+        )),
     }
 }
 
@@ -380,7 +411,9 @@ fn parse_function(toks: &[W], i: usize, default_schema: &str) -> Option<(Functio
     let mut arg_types = Vec::new();
     for a in args {
         let mut a: &[W] = &a;
-        if a.iter().any(|w| w.eq_kw("default") || matches!(w, W::Punct('='))) {
+        if a.iter()
+            .any(|w| w.eq_kw("default") || matches!(w, W::Punct('=')))
+        {
             return None; // defaults change arity; not modelled
         }
         if let Some(f) = a.first() {
@@ -420,7 +453,28 @@ fn parse_function(toks: &[W], i: usize, default_schema: &str) -> Option<(Functio
         return None;
     }
     let st = i;
-    const STOP: &[&str] = &["language", "as", "immutable", "stable", "volatile", "security", "set", "strict", "called", "parallel", "cost", "rows", "leakproof", "not", "external", "window", "support", "begin", "return", "transform"];
+    const STOP: &[&str] = &[
+        "language",
+        "as",
+        "immutable",
+        "stable",
+        "volatile",
+        "security",
+        "set",
+        "strict",
+        "called",
+        "parallel",
+        "cost",
+        "rows",
+        "leakproof",
+        "not",
+        "external",
+        "window",
+        "support",
+        "begin",
+        "return",
+        "transform",
+    ];
     while let Some(t) = toks.get(i) {
         match t {
             W::Word(w, false) if STOP.contains(&w.as_str()) => break,
@@ -432,7 +486,16 @@ fn parse_function(toks: &[W], i: usize, default_schema: &str) -> Option<(Functio
     if !struct_types_ok(&returns) {
         return None;
     }
-    Some((FunctionSig { schema, name, args: arg_types, returns, returns_set: set }, i))
+    Some((
+        FunctionSig {
+            schema,
+            name,
+            args: arg_types,
+            returns,
+            returns_set: set,
+        },
+        i,
+    ))
 }
 
 fn struct_types_ok(s: &str) -> bool {
@@ -445,7 +508,12 @@ fn struct_types_ok(s: &str) -> bool {
     types::parse_type(s, &NoT, &["public".to_string()]).is_ok()
 }
 
-fn parse_typedef(toks: &[W], i: usize, default_schema: &str, domain: bool) -> Option<(TypeDef, usize)> {
+fn parse_typedef(
+    toks: &[W],
+    i: usize,
+    default_schema: &str,
+    domain: bool,
+) -> Option<(TypeDef, usize)> {
     let (schema, name, mut i) = qualified(toks, i, default_schema)?;
     if toks.get(i).map(|t| t.eq_kw("as")).unwrap_or(false) {
         i += 1;
@@ -455,12 +523,26 @@ fn parse_typedef(toks: &[W], i: usize, default_schema: &str, domain: bool) -> Op
         while let Some(t) = toks.get(i) {
             match t {
                 W::Punct(';') => break,
-                W::Word(w, false) if matches!(w.as_str(), "check" | "default" | "not" | "null" | "constraint" | "collate") => break,
+                W::Word(w, false)
+                    if matches!(
+                        w.as_str(),
+                        "check" | "default" | "not" | "null" | "constraint" | "collate"
+                    ) =>
+                {
+                    break
+                }
                 _ => i += 1,
             }
         }
         let base = render(&toks[st..i]);
-        return Some((TypeDef { schema, name, kind: TypeKind::Domain(base) }, i));
+        return Some((
+            TypeDef {
+                schema,
+                name,
+                kind: TypeKind::Domain(base),
+            },
+            i,
+        ));
     }
     if toks.get(i)?.eq_kw("enum") {
         i += 1;
@@ -481,7 +563,21 @@ fn parse_typedef(toks: &[W], i: usize, default_schema: &str, domain: bool) -> Op
             }
             i += 1;
         }
-        return Some((TypeDef { schema, name, kind: TypeKind::Enum(labels) }, i));
+        return Some((
+            TypeDef {
+                schema,
+                name,
+                kind: TypeKind::Enum(labels),
+            },
+            i,
+        ));
     }
-    Some((TypeDef { schema, name, kind: TypeKind::Other }, i))
+    Some((
+        TypeDef {
+            schema,
+            name,
+            kind: TypeKind::Other,
+        },
+        i,
+    ))
 }

@@ -10,27 +10,97 @@ use crate::sql::quote;
 pub enum Node {
     /// A constant. `text: None` is NULL; `ty: None` is a literal whose type could not be
     /// determined (never printed: it makes the expression fail to canonicalize).
-    Const { text: Option<String>, ty: Option<Ty> },
-    Var { refname: String, col: String, level: usize, ty: Option<Ty> },
-    Op { name: &'static str, l: Option<Box<Node>>, r: Box<Node>, ty: Option<Ty> },
-    Func { name: String, args: Vec<Node>, star: bool, ty: Option<Ty> },
-    Sql { kind: SqlKind, args: Vec<Node>, ty: Option<Ty> },
-    SqlValue { kw: &'static str, ty: Ty },
-    Cast { arg: Box<Node>, ty: Ty, implicit: bool },
+    Const {
+        text: Option<String>,
+        ty: Option<Ty>,
+    },
+    Var {
+        refname: String,
+        col: String,
+        level: usize,
+        ty: Option<Ty>,
+    },
+    Op {
+        name: &'static str,
+        l: Option<Box<Node>>,
+        r: Box<Node>,
+        ty: Option<Ty>,
+    },
+    Func {
+        name: String,
+        args: Vec<Node>,
+        star: bool,
+        ty: Option<Ty>,
+    },
+    Sql {
+        kind: SqlKind,
+        args: Vec<Node>,
+        ty: Option<Ty>,
+    },
+    SqlValue {
+        kw: &'static str,
+        ty: Ty,
+    },
+    Cast {
+        arg: Box<Node>,
+        ty: Ty,
+        implicit: bool,
+    },
     And(Vec<Node>),
     Or(Vec<Node>),
     Not(Box<Node>),
-    NullTest { arg: Box<Node>, not: bool },
-    BoolTest { arg: Box<Node>, what: &'static str },
-    Distinct { l: Box<Node>, r: Box<Node> },
-    NullIf { l: Box<Node>, r: Box<Node>, ty: Option<Ty> },
-    Coalesce { args: Vec<Node>, ty: Option<Ty> },
-    MinMax { name: &'static str, args: Vec<Node>, ty: Option<Ty> },
-    ScalarArray { op: &'static str, any: bool, l: Box<Node>, r: Box<Node> },
-    Array { elems: Vec<Node>, ty: Ty },
-    Sublink { kind: SubKind, query: Box<Query>, ty: Option<Ty> },
-    Case { arg: Option<Box<Node>>, whens: Vec<(Node, Node)>, els: Box<Node>, ty: Option<Ty> },
-    Subscript { base: Box<Node>, subs: Vec<(Option<Node>, Option<Node>, bool)>, ty: Option<Ty> },
+    NullTest {
+        arg: Box<Node>,
+        not: bool,
+    },
+    BoolTest {
+        arg: Box<Node>,
+        what: &'static str,
+    },
+    Distinct {
+        l: Box<Node>,
+        r: Box<Node>,
+    },
+    NullIf {
+        l: Box<Node>,
+        r: Box<Node>,
+        ty: Option<Ty>,
+    },
+    Coalesce {
+        args: Vec<Node>,
+        ty: Option<Ty>,
+    },
+    MinMax {
+        name: &'static str,
+        args: Vec<Node>,
+        ty: Option<Ty>,
+    },
+    ScalarArray {
+        op: &'static str,
+        any: bool,
+        l: Box<Node>,
+        r: Box<Node>,
+    },
+    Array {
+        elems: Vec<Node>,
+        ty: Ty,
+    },
+    Sublink {
+        kind: SubKind,
+        query: Box<Query>,
+        ty: Option<Ty>,
+    },
+    Case {
+        arg: Option<Box<Node>>,
+        whens: Vec<(Node, Node)>,
+        els: Box<Node>,
+        ty: Option<Ty>,
+    },
+    Subscript {
+        base: Box<Node>,
+        subs: Vec<(Option<Node>, Option<Node>, bool)>,
+        ty: Option<Ty>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -62,8 +132,16 @@ pub struct Query {
 
 #[derive(Clone, Debug)]
 pub enum From {
-    Rel { name: String, alias: Option<String> },
-    Join { kind: &'static str, l: Box<From>, r: Box<From>, on: Option<Node> },
+    Rel {
+        name: String,
+        alias: Option<String>,
+    },
+    Join {
+        kind: &'static str,
+        l: Box<From>,
+        r: Box<From>,
+        on: Option<Node>,
+    },
 }
 
 impl Node {
@@ -121,7 +199,13 @@ const LIMIT: i32 = 40;
 
 impl<'a> Printer<'a> {
     pub fn new(search_path: &'a [String]) -> Printer<'a> {
-        Printer { buf: String::with_capacity(128), indent: 0, prefix: false, search_path, error: None }
+        Printer {
+            buf: String::with_capacity(128),
+            indent: 0,
+            prefix: false,
+            search_path,
+            error: None,
+        }
     }
 
     fn keyword(&mut self, s: &str, before: i32, after: i32, plus: i32) {
@@ -152,7 +236,8 @@ impl<'a> Printer<'a> {
 
     fn const_(&mut self, text: &Option<String>, ty: &Option<Ty>, showtype: i32) {
         let Some(ty) = ty else {
-            self.error.get_or_insert_with(|| "a literal's type cannot be determined offline".into());
+            self.error
+                .get_or_insert_with(|| "a literal's type cannot be determined offline".into());
             self.buf.push_str("'?'");
             return;
         };
@@ -223,7 +308,9 @@ impl<'a> Printer<'a> {
                 self.expr(r, true);
                 self.buf.push(')');
             }
-            Node::Func { name, args, star, .. } => {
+            Node::Func {
+                name, args, star, ..
+            } => {
                 self.buf.push_str(name);
                 self.buf.push('(');
                 if *star {
@@ -245,7 +332,10 @@ impl<'a> Printer<'a> {
                     return;
                 }
                 match &**arg {
-                    Node::Const { text, ty: Some(cty) } if cty.same_base(ty) && cty.mods.is_empty() => {
+                    Node::Const {
+                        text,
+                        ty: Some(cty),
+                    } if cty.same_base(ty) && cty.mods.is_empty() => {
                         self.const_(text, &Some(cty.clone()), -1);
                     }
                     _ => {
@@ -259,7 +349,11 @@ impl<'a> Printer<'a> {
                 self.buf.push_str(&t);
             }
             Node::And(args) | Node::Or(args) => {
-                let sep = if matches!(n, Node::And(_)) { " AND " } else { " OR " };
+                let sep = if matches!(n, Node::And(_)) {
+                    " AND "
+                } else {
+                    " OR "
+                };
                 self.buf.push('(');
                 for (i, a) in args.iter().enumerate() {
                     if i > 0 {
@@ -277,7 +371,8 @@ impl<'a> Printer<'a> {
             Node::NullTest { arg, not } => {
                 self.buf.push('(');
                 self.expr(arg, true);
-                self.buf.push_str(if *not { " IS NOT NULL)" } else { " IS NULL)" });
+                self.buf
+                    .push_str(if *not { " IS NOT NULL)" } else { " IS NULL)" });
             }
             Node::BoolTest { arg, what } => {
                 self.buf.push('(');
@@ -372,7 +467,9 @@ impl<'a> Printer<'a> {
                 self.query(query);
                 self.buf.push_str(if need_paren { "))" } else { ")" });
             }
-            Node::Case { arg, whens, els, .. } => {
+            Node::Case {
+                arg, whens, els, ..
+            } => {
                 self.keyword("CASE", 0, VAR, 0);
                 if let Some(a) = arg {
                     self.buf.push(' ');

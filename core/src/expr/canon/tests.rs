@@ -5,7 +5,11 @@ use super::*;
 use crate::ir::{Column, Table};
 
 fn col(name: &str, ty: &str) -> Column {
-    Column { name: name.into(), data_type: ty.into(), nullable: true }
+    Column {
+        name: name.into(),
+        data_type: ty.into(),
+        nullable: true,
+    }
 }
 
 fn schema() -> Schema {
@@ -28,10 +32,17 @@ fn schema() -> Schema {
         col("Title", "text"),
     ];
     let mut members = Table::new("public", "members");
-    members.columns = vec![col("doc_id", "bigint"), col("user_id", "uuid"), col("role", "text")];
+    members.columns = vec![
+        col("doc_id", "bigint"),
+        col("user_id", "uuid"),
+        col("role", "text"),
+    ];
     let mut other = Table::new("app", "things");
     other.columns = vec![col("id", "int8"), col("doc_id", "int8")];
-    Schema { tables: vec![docs, members, other], ..Schema::default() }
+    Schema {
+        tables: vec![docs, members, other],
+        ..Schema::default()
+    }
 }
 
 fn catalog() -> Catalog {
@@ -50,7 +61,11 @@ fn run(cases: &[(&str, &str)]) {
     let cat = catalog();
     let table = TableName::new("public", "docs");
     let sp = vec!["public".to_string()];
-    let ctx = Context { table: &table, schema: &s, search_path: &sp };
+    let ctx = Context {
+        table: &table,
+        schema: &s,
+        search_path: &sp,
+    };
     for (input, want) in cases {
         let got = canonicalize_declared(input, &ctx, &cat);
         assert_eq!(got.as_deref(), Ok(*want), "input: {input}");
@@ -65,10 +80,17 @@ fn fails(cases: &[&str]) {
     let cat = catalog();
     let table = TableName::new("public", "docs");
     let sp = vec!["public".to_string()];
-    let ctx = Context { table: &table, schema: &s, search_path: &sp };
+    let ctx = Context {
+        table: &table,
+        schema: &s,
+        search_path: &sp,
+    };
     for input in cases {
         let got = canonicalize_declared(input, &ctx, &cat);
-        assert!(got.is_err(), "expected no offline answer for {input}, got {got:?}");
+        assert!(
+            got.is_err(),
+            "expected no offline answer for {input}, got {got:?}"
+        );
     }
 }
 
@@ -80,20 +102,41 @@ fn parentheses_and_bool_lists() {
         ("TRUE", "true"),
         ("status = 'a'", "(status = 'a'::text)"),
         ("((status = 'a'))", "(status = 'a'::text)"),
-        ("locked and status = 'a' and id = 1", "(locked AND (status = 'a'::text) AND (id = 1))"),
-        ("(locked and status = 'a') and id = 1", "(locked AND (status = 'a'::text) AND (id = 1))"),
-        ("locked and (status = 'a' and id = 1)", "(locked AND ((status = 'a'::text) AND (id = 1)))"),
-        ("locked or not locked and id = 1", "(locked OR ((NOT locked) AND (id = 1)))"),
+        (
+            "locked and status = 'a' and id = 1",
+            "(locked AND (status = 'a'::text) AND (id = 1))",
+        ),
+        (
+            "(locked and status = 'a') and id = 1",
+            "(locked AND (status = 'a'::text) AND (id = 1))",
+        ),
+        (
+            "locked and (status = 'a' and id = 1)",
+            "(locked AND ((status = 'a'::text) AND (id = 1)))",
+        ),
+        (
+            "locked or not locked and id = 1",
+            "(locked OR ((NOT locked) AND (id = 1)))",
+        ),
         ("not (status = 'a')", "(NOT (status = 'a'::text))"),
-        ("id between 1 and 5 and locked", "(((id >= 1) AND (id <= 5)) AND locked)"),
+        (
+            "id between 1 and 5 and locked",
+            "(((id >= 1) AND (id <= 5)) AND locked)",
+        ),
     ]);
 }
 
 #[test]
 fn literal_casts_from_column_types() {
     run(&[
-        ("owner_id = 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'", "(owner_id = 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid)"),
-        ("owner_id = '{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}'", "(owner_id = 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid)"),
+        (
+            "owner_id = 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'",
+            "(owner_id = 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid)",
+        ),
+        (
+            "owner_id = '{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}'",
+            "(owner_id = 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid)",
+        ),
         ("code = 'EU'", "(code = 'EU'::bpchar)"),
         ("role = 'owner'", "(role = 'owner'::team_role)"),
         ("amount >= 100", "(amount >= (100)::numeric)"),
@@ -108,16 +151,37 @@ fn literal_casts_from_column_types() {
         ("slug ~ '^a'", "((slug)::text ~ '^a'::text)"),
         ("owner = current_user", "(owner = CURRENT_USER)"),
         ("owner = 'bob'", "(owner = 'bob'::name)"),
-        ("meta @> '{\"b\": 1, \"a\": [1, 2.0]}'", "(meta @> '{\"a\": [1, 2.0], \"b\": 1}'::jsonb)"),
+        (
+            "meta @> '{\"b\": 1, \"a\": [1, 2.0]}'",
+            "(meta @> '{\"a\": [1, 2.0], \"b\": 1}'::jsonb)",
+        ),
         ("meta ->> 'k' = 'v'", "((meta ->> 'k'::text) = 'v'::text)"),
-        ("meta -> 'a' ->> 'b' = 'v'", "(((meta -> 'a'::text) ->> 'b'::text) = 'v'::text)"),
-        ("meta #>> '{a, b}' = 'v'", "((meta #>> '{a,b}'::text[]) = 'v'::text)"),
+        (
+            "meta -> 'a' ->> 'b' = 'v'",
+            "(((meta -> 'a'::text) ->> 'b'::text) = 'v'::text)",
+        ),
+        (
+            "meta #>> '{a, b}' = 'v'",
+            "((meta #>> '{a,b}'::text[]) = 'v'::text)",
+        ),
         ("meta ? 'k'", "(meta ? 'k'::text)"),
         ("tags @> '{ \"x\" , y }'", "(tags @> '{x,y}'::text[])"),
-        ("tags && ARRAY['a', 'b']", "(tags && ARRAY['a'::text, 'b'::text])"),
-        ("created_at > now() - interval '15 minutes'", "(created_at > (now() - '00:15:00'::interval))"),
-        ("created_at > now() - '900 seconds'::interval", "(created_at > (now() - '00:15:00'::interval))"),
-        ("created_at > now() - interval '30 days'", "(created_at > (now() - '30 days'::interval))"),
+        (
+            "tags && ARRAY['a', 'b']",
+            "(tags && ARRAY['a'::text, 'b'::text])",
+        ),
+        (
+            "created_at > now() - interval '15 minutes'",
+            "(created_at > (now() - '00:15:00'::interval))",
+        ),
+        (
+            "created_at > now() - '900 seconds'::interval",
+            "(created_at > (now() - '00:15:00'::interval))",
+        ),
+        (
+            "created_at > now() - interval '30 days'",
+            "(created_at > (now() - '30 days'::interval))",
+        ),
         ("day >= DATE '2024-04-01'", "(day >= '2024-04-01'::date)"),
         ("day >= '2024-04-01'", "(day >= '2024-04-01'::date)"),
         ("day >= current_date - 90", "(day >= (CURRENT_DATE - 90))"),
@@ -128,18 +192,45 @@ fn literal_casts_from_column_types() {
 #[test]
 fn casts_and_type_names() {
     run(&[
-        ("tenant_id = current_setting('app.t')::int", "(tenant_id = (current_setting('app.t'::text))::integer)"),
-        ("tenant_id = current_setting('app.t')::int4", "(tenant_id = (current_setting('app.t'::text))::integer)"),
-        ("tenant_id = CAST(current_setting('app.t') AS integer)", "(tenant_id = (current_setting('app.t'::text))::integer)"),
-        ("id = current_setting('app.t')::int8", "(id = (current_setting('app.t'::text))::bigint)"),
-        ("locked = current_setting('app.t')::bool", "(locked = (current_setting('app.t'::text))::boolean)"),
-        ("created_at < current_setting('app.t')::timestamptz", "(created_at < (current_setting('app.t'::text))::timestamp with time zone)"),
-        ("slug = current_setting('app.t')::varchar(30)", "((slug)::text = ((current_setting('app.t'::text))::character varying(30))::text)"),
+        (
+            "tenant_id = current_setting('app.t')::int",
+            "(tenant_id = (current_setting('app.t'::text))::integer)",
+        ),
+        (
+            "tenant_id = current_setting('app.t')::int4",
+            "(tenant_id = (current_setting('app.t'::text))::integer)",
+        ),
+        (
+            "tenant_id = CAST(current_setting('app.t') AS integer)",
+            "(tenant_id = (current_setting('app.t'::text))::integer)",
+        ),
+        (
+            "id = current_setting('app.t')::int8",
+            "(id = (current_setting('app.t'::text))::bigint)",
+        ),
+        (
+            "locked = current_setting('app.t')::bool",
+            "(locked = (current_setting('app.t'::text))::boolean)",
+        ),
+        (
+            "created_at < current_setting('app.t')::timestamptz",
+            "(created_at < (current_setting('app.t'::text))::timestamp with time zone)",
+        ),
+        (
+            "slug = current_setting('app.t')::varchar(30)",
+            "((slug)::text = ((current_setting('app.t'::text))::character varying(30))::text)",
+        ),
         ("status::text = 'a'", "(status = 'a'::text)"),
         ("tenant_id::int4 = 1", "(tenant_id = 1)"),
         ("tenant_id::text = 'a'", "((tenant_id)::text = 'a'::text)"),
-        ("tags = string_to_array('a,b', ',')::text[]", "(tags = string_to_array('a,b'::text, ','::text))"),
-        ("status = 'a'::varchar(3)", "(status = ('a'::character varying(3))::text)"),
+        (
+            "tags = string_to_array('a,b', ',')::text[]",
+            "(tags = string_to_array('a,b'::text, ','::text))",
+        ),
+        (
+            "status = 'a'::varchar(3)",
+            "(status = ('a'::character varying(3))::text)",
+        ),
         ("amount > 2020::numeric", "(amount > (2020)::numeric)"),
         ("status = $$a$$", "(status = 'a'::text)"),
         ("status = E'a\\\\b'", "(status = 'a\\b'::text)"),
@@ -175,15 +266,27 @@ fn operators_and_predicates() {
         ("status NOT LIKE 'a%'", "(status !~~ 'a%'::text)"),
         ("status NOT ILIKE 'a%'", "(status !~~* 'a%'::text)"),
         ("status ~~ 'a%'", "(status ~~ 'a%'::text)"),
-        ("status IS NOT DISTINCT FROM 'a'", "(NOT (status IS DISTINCT FROM 'a'::text))"),
-        ("status IS DISTINCT FROM 'a'", "(status IS DISTINCT FROM 'a'::text)"),
+        (
+            "status IS NOT DISTINCT FROM 'a'",
+            "(NOT (status IS DISTINCT FROM 'a'::text))",
+        ),
+        (
+            "status IS DISTINCT FROM 'a'",
+            "(status IS DISTINCT FROM 'a'::text)",
+        ),
         ("status ISNULL", "(status IS NULL)"),
         ("status NOTNULL", "(status IS NOT NULL)"),
         ("locked IS NOT TRUE", "(locked IS NOT TRUE)"),
         ("locked IS UNKNOWN", "(locked IS UNKNOWN)"),
         ("id NOT BETWEEN 1 AND 5", "((id < 1) OR (id > 5))"),
-        ("status || ':' || slug = 'a'", "(((status || ':'::text) || (slug)::text) = 'a'::text)"),
-        ("(id, status) = (1, 'a')", "((id = 1) AND (status = 'a'::text))"),
+        (
+            "status || ':' || slug = 'a'",
+            "(((status || ':'::text) || (slug)::text) = 'a'::text)",
+        ),
+        (
+            "(id, status) = (1, 'a')",
+            "((id = 1) AND (status = 'a'::text))",
+        ),
         ("- tenant_id < 0", "((- tenant_id) < 0)"),
     ]);
 }
@@ -195,18 +298,51 @@ fn keyword_functions_and_sql_syntax() {
         ("owner = SESSION_USER", "(owner = SESSION_USER)"),
         ("owner = current_role", "(owner = CURRENT_ROLE)"),
         ("day = current_date", "(day = CURRENT_DATE)"),
-        ("created_at < current_timestamp", "(created_at < CURRENT_TIMESTAMP)"),
-        ("created_at < localtimestamp", "(created_at < LOCALTIMESTAMP)"),
+        (
+            "created_at < current_timestamp",
+            "(created_at < CURRENT_TIMESTAMP)",
+        ),
+        (
+            "created_at < localtimestamp",
+            "(created_at < LOCALTIMESTAMP)",
+        ),
         ("coalesce(locked, false)", "COALESCE(locked, false)"),
-        ("nullif(status, '') is null", "(NULLIF(status, ''::text) IS NULL)"),
-        ("length(trim(status)) > 0", "(length(TRIM(BOTH FROM status)) > 0)"),
-        ("substring(status from 1 for 3) = 'ADR'", "(SUBSTRING(status FROM 1 FOR 3) = 'ADR'::text)"),
-        ("substring(status, 1, 3) = 'ADR'", "(\"substring\"(status, 1, 3) = 'ADR'::text)"),
-        ("extract(YEAR from day) >= 2020", "(EXTRACT(year FROM day) >= (2020)::numeric)"),
-        ("extract(hour from now() at time zone 'UTC') < 8", "(EXTRACT(hour FROM (now() AT TIME ZONE 'UTC'::text)) < (8)::numeric)"),
-        ("position('a' in status) > 0", "(POSITION(('a'::text) IN (status)) > 0)"),
-        ("CASE tenant_id WHEN 0 THEN true ELSE locked END", "\nCASE tenant_id\n    WHEN 0 THEN true\n    ELSE locked\nEND"),
-        ("case when locked then status = 'a' end", "\nCASE\n    WHEN locked THEN (status = 'a'::text)\n    ELSE NULL::boolean\nEND"),
+        (
+            "nullif(status, '') is null",
+            "(NULLIF(status, ''::text) IS NULL)",
+        ),
+        (
+            "length(trim(status)) > 0",
+            "(length(TRIM(BOTH FROM status)) > 0)",
+        ),
+        (
+            "substring(status from 1 for 3) = 'ADR'",
+            "(SUBSTRING(status FROM 1 FOR 3) = 'ADR'::text)",
+        ),
+        (
+            "substring(status, 1, 3) = 'ADR'",
+            "(\"substring\"(status, 1, 3) = 'ADR'::text)",
+        ),
+        (
+            "extract(YEAR from day) >= 2020",
+            "(EXTRACT(year FROM day) >= (2020)::numeric)",
+        ),
+        (
+            "extract(hour from now() at time zone 'UTC') < 8",
+            "(EXTRACT(hour FROM (now() AT TIME ZONE 'UTC'::text)) < (8)::numeric)",
+        ),
+        (
+            "position('a' in status) > 0",
+            "(POSITION(('a'::text) IN (status)) > 0)",
+        ),
+        (
+            "CASE tenant_id WHEN 0 THEN true ELSE locked END",
+            "\nCASE tenant_id\n    WHEN 0 THEN true\n    ELSE locked\nEND",
+        ),
+        (
+            "case when locked then status = 'a' end",
+            "\nCASE\n    WHEN locked THEN (status = 'a'::text)\n    ELSE NULL::boolean\nEND",
+        ),
         ("(tags)[1] = 'a'", "(tags[1] = 'a'::text)"),
     ]);
 }
@@ -223,10 +359,19 @@ fn names_and_qualification() {
         ("tenant_id = tenant()", "(tenant_id = tenant())"),
         ("owner_id = auth.uid()", "(owner_id = auth.uid())"),
         ("inet_client_addr() is null", "(inet_client_addr() IS NULL)"),
-        ("pg_catalog.inet_client_addr() is null", "(inet_client_addr() IS NULL)"),
+        (
+            "pg_catalog.inet_client_addr() is null",
+            "(inet_client_addr() IS NULL)",
+        ),
         ("can('x', 'owner')", "can('x'::text, 'owner'::team_role)"),
-        ("auth.role() = 'authenticated'", "(auth.role() = 'authenticated'::text)"),
-        ("pg_has_role('managers', 'MEMBER')", "pg_has_role('managers'::name, 'MEMBER'::text)"),
+        (
+            "auth.role() = 'authenticated'",
+            "(auth.role() = 'authenticated'::text)",
+        ),
+        (
+            "pg_has_role('managers', 'MEMBER')",
+            "pg_has_role('managers'::name, 'MEMBER'::text)",
+        ),
     ]);
 }
 
@@ -280,8 +425,14 @@ fn sub_selects() {
 #[test]
 fn literal_forms() {
     run(&[
-        ("meta @? '$.tags[*] ? (@ == \"public\")'", "(meta @? '$.\"tags\"[*]?(@ == \"public\")'::jsonpath)"),
-        ("created_at > '2024-01-01 10:00:00+02'", "(created_at > '2024-01-01 08:00:00+00'::timestamp with time zone)"),
+        (
+            "meta @? '$.tags[*] ? (@ == \"public\")'",
+            "(meta @? '$.\"tags\"[*]?(@ == \"public\")'::jsonpath)",
+        ),
+        (
+            "created_at > '2024-01-01 10:00:00+02'",
+            "(created_at > '2024-01-01 08:00:00+00'::timestamp with time zone)",
+        ),
         ("meta = '{\"a\":1,\"a\":2}'", "(meta = '{\"a\": 2}'::jsonb)"),
     ]);
 }
@@ -313,7 +464,11 @@ fn generic_mode_refuses_ambiguous_groups() {
     let cat = catalog();
     let table = TableName::new("public", "docs");
     let sp = vec!["public".to_string()];
-    let ctx = Context { table: &table, schema: &s, search_path: &sp };
+    let ctx = Context {
+        table: &table,
+        schema: &s,
+        search_path: &sp,
+    };
     // written: one AND list; stored: a nested group. Without knowing which, no answer.
     assert!(canonicalize_with("(locked and id = 1) and id = 2", &ctx, &cat).is_err());
     assert_eq!(
@@ -324,14 +479,25 @@ fn generic_mode_refuses_ambiguous_groups() {
         canonicalize_stored("((locked AND (id = 1)) AND (id = 2))", &ctx, &cat).unwrap(),
         "((locked AND (id = 1)) AND (id = 2))"
     );
-    assert!(!equivalent_with("id between 1 and 2 and locked", "((id >= 1) AND (id <= 2) AND locked)", &ctx, &cat));
+    assert!(!equivalent_with(
+        "id between 1 and 2 and locked",
+        "((id >= 1) AND (id <= 2) AND locked)",
+        &ctx,
+        &cat
+    ));
 }
 
 #[test]
 fn catalog_from_sql() {
     let c = catalog();
-    assert!(c.functions.iter().any(|f| f.schema == "auth" && f.name == "uid" && f.returns == "uuid" && f.args.is_empty()));
+    assert!(c.functions.iter().any(|f| f.schema == "auth"
+        && f.name == "uid"
+        && f.returns == "uuid"
+        && f.args.is_empty()));
     let can = c.functions.iter().find(|f| f.name == "can").unwrap();
-    assert_eq!(can.args, vec!["text".to_string(), "public.team_role".to_string()]);
+    assert_eq!(
+        can.args,
+        vec!["text".to_string(), "public.team_role".to_string()]
+    );
     assert!(matches!(&c.types[0].kind, TypeKind::Enum(l) if l.len() == 3));
 }

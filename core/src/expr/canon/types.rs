@@ -33,10 +33,22 @@ pub enum Cat {
 
 impl Ty {
     pub const fn builtin(name: &'static str) -> Ty {
-        Ty { schema: None, name: Cow::Borrowed(name), mods: String::new(), array: false, is_enum: false }
+        Ty {
+            schema: None,
+            name: Cow::Borrowed(name),
+            mods: String::new(),
+            array: false,
+            is_enum: false,
+        }
     }
     pub fn named(name: &str) -> Ty {
-        Ty { schema: None, name: Cow::Owned(name.to_string()), mods: String::new(), array: false, is_enum: false }
+        Ty {
+            schema: None,
+            name: Cow::Owned(name.to_string()),
+            mods: String::new(),
+            array: false,
+            is_enum: false,
+        }
     }
     pub fn array_of(mut self) -> Ty {
         self.array = true;
@@ -171,16 +183,73 @@ impl Ty {
 pub fn is_builtin_type_name(n: &str) -> bool {
     matches!(
         n,
-        "int2" | "int4" | "int8" | "numeric" | "float4" | "float8" | "bool" | "text" | "varchar"
-            | "bpchar" | "name" | "char" | "uuid" | "json" | "jsonb" | "jsonpath" | "date"
-            | "time" | "timetz" | "timestamp" | "timestamptz" | "interval" | "bytea" | "inet"
-            | "cidr" | "macaddr" | "macaddr8" | "oid" | "regclass" | "regtype" | "regproc"
-            | "regprocedure" | "regrole" | "regnamespace" | "regoper" | "money" | "xml"
-            | "tsvector" | "tsquery" | "bit" | "varbit" | "record" | "void" | "point" | "line"
-            | "lseg" | "box" | "path" | "polygon" | "circle" | "int4range" | "int8range"
-            | "numrange" | "tsrange" | "tstzrange" | "daterange" | "pg_lsn" | "txid_snapshot"
-            | "unknown" | "anyelement" | "anyarray" | "tid" | "xid" | "cid" | "anynonarray"
-            | "anycompatible" | "anycompatiblearray"
+        "int2"
+            | "int4"
+            | "int8"
+            | "numeric"
+            | "float4"
+            | "float8"
+            | "bool"
+            | "text"
+            | "varchar"
+            | "bpchar"
+            | "name"
+            | "char"
+            | "uuid"
+            | "json"
+            | "jsonb"
+            | "jsonpath"
+            | "date"
+            | "time"
+            | "timetz"
+            | "timestamp"
+            | "timestamptz"
+            | "interval"
+            | "bytea"
+            | "inet"
+            | "cidr"
+            | "macaddr"
+            | "macaddr8"
+            | "oid"
+            | "regclass"
+            | "regtype"
+            | "regproc"
+            | "regprocedure"
+            | "regrole"
+            | "regnamespace"
+            | "regoper"
+            | "money"
+            | "xml"
+            | "tsvector"
+            | "tsquery"
+            | "bit"
+            | "varbit"
+            | "record"
+            | "void"
+            | "point"
+            | "line"
+            | "lseg"
+            | "box"
+            | "path"
+            | "polygon"
+            | "circle"
+            | "int4range"
+            | "int8range"
+            | "numrange"
+            | "tsrange"
+            | "tstzrange"
+            | "daterange"
+            | "pg_lsn"
+            | "txid_snapshot"
+            | "unknown"
+            | "anyelement"
+            | "anyarray"
+            | "tid"
+            | "xid"
+            | "cid"
+            | "anynonarray"
+            | "anycompatible"
+            | "anycompatiblearray"
     )
 }
 
@@ -259,7 +328,12 @@ fn lex(s: &str) -> Result<Vec<Tok>, String> {
             }
             c if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => {
                 let st = i;
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$' || b[i] >= 0x80) {
+                while i < b.len()
+                    && (b[i].is_ascii_alphanumeric()
+                        || b[i] == b'_'
+                        || b[i] == b'$'
+                        || b[i] >= 0x80)
+                {
                     i += 1;
                 }
                 out.push(Tok::Word(s[st..i].to_ascii_lowercase(), false));
@@ -287,7 +361,16 @@ pub fn parse_type(s: &str, lookup: &dyn TypeLookup, search_path: &[String]) -> R
         Some(w) => (w, true),
         None => (s, false),
     };
-    if !word.is_empty() && word.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_') && !word.as_bytes()[0].is_ascii_digit() && !matches!(word, "array" | "double" | "character" | "timestamp" | "time" | "bit" | "national") {
+    if !word.is_empty()
+        && word
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
+        && !word.as_bytes()[0].is_ascii_digit()
+        && !matches!(
+            word,
+            "array" | "double" | "character" | "timestamp" | "time" | "bit" | "national"
+        )
+    {
         let mut t = match builtin_single(word, "") {
             Ok(t) => t,
             Err(_) => user_type(word, "", lookup, search_path),
@@ -351,7 +434,11 @@ pub fn parse_type(s: &str, lookup: &dyn TypeLookup, search_path: &[String]) -> R
     if words.is_empty() {
         return Err(format!("empty type name {s:?}"));
     }
-    let modstr = if mods.is_empty() { String::new() } else { format!("({})", mods.join(",")) };
+    let modstr = if mods.is_empty() {
+        String::new()
+    } else {
+        format!("({})", mods.join(","))
+    };
     // Qualified names.
     if dotted {
         if words.len() != 2 || !after_mods.is_empty() {
@@ -364,9 +451,19 @@ pub fn parse_type(s: &str, lookup: &dyn TypeLookup, search_path: &[String]) -> R
             return Ok(t);
         }
         let is_enum = lookup.is_enum(schema, name);
-        return Ok(Ty { schema: Some(schema.clone()), name: Cow::Owned(name.clone()), mods: modstr, array, is_enum });
+        return Ok(Ty {
+            schema: Some(schema.clone()),
+            name: Cow::Owned(name.clone()),
+            mods: modstr,
+            array,
+            is_enum,
+        });
     }
-    let all: Vec<&str> = words.iter().map(|(w, _)| w.as_str()).chain(after_mods.iter().map(|s| s.as_str())).collect();
+    let all: Vec<&str> = words
+        .iter()
+        .map(|(w, _)| w.as_str())
+        .chain(after_mods.iter().map(|s| s.as_str()))
+        .collect();
     let quoted = words[0].1;
     let tz = |rest: &[&str]| -> Result<Option<bool>, String> {
         match rest {
@@ -393,7 +490,9 @@ pub fn parse_type(s: &str, lookup: &dyn TypeLookup, search_path: &[String]) -> R
     } else {
         match all.as_slice() {
             ["double", "precision"] => Ty::builtin("float8"),
-            ["character", "varying"] | ["char", "varying"] | ["national", "character", "varying"] => {
+            ["character", "varying"]
+            | ["char", "varying"]
+            | ["national", "character", "varying"] => {
                 let mut t = Ty::builtin("varchar");
                 t.mods = modstr.clone();
                 t
@@ -404,12 +503,20 @@ pub fn parse_type(s: &str, lookup: &dyn TypeLookup, search_path: &[String]) -> R
                 t
             }
             ["timestamp", rest @ ..] => {
-                let mut t = Ty::builtin(if tz(rest)? == Some(true) { "timestamptz" } else { "timestamp" });
+                let mut t = Ty::builtin(if tz(rest)? == Some(true) {
+                    "timestamptz"
+                } else {
+                    "timestamp"
+                });
                 t.mods = modstr.clone();
                 t
             }
             ["time", rest @ ..] => {
-                let mut t = Ty::builtin(if tz(rest)? == Some(true) { "timetz" } else { "time" });
+                let mut t = Ty::builtin(if tz(rest)? == Some(true) {
+                    "timetz"
+                } else {
+                    "time"
+                });
                 t.mods = modstr.clone();
                 t
             }
@@ -432,7 +539,13 @@ fn user_type(n: &str, mods: &str, lookup: &dyn TypeLookup, search_path: &[String
         .or_else(|| search_path.first().cloned())
         .unwrap_or_else(|| "public".into());
     let is_enum = lookup.is_enum(&schema, n);
-    Ty { schema: Some(schema), name: Cow::Owned(n.to_string()), mods: mods.to_string(), array: false, is_enum }
+    Ty {
+        schema: Some(schema),
+        name: Cow::Owned(n.to_string()),
+        mods: mods.to_string(),
+        array: false,
+        is_enum,
+    }
 }
 
 fn builtin_single(one: &str, modstr: &str) -> Result<Ty, String> {
@@ -443,7 +556,10 @@ fn builtin_single(one: &str, modstr: &str) -> Result<Ty, String> {
         "real" | "float4" => ("float4", false),
         "float8" => ("float8", false),
         "float" => {
-            let p: u32 = modstr.trim_matches(|c| c == '(' || c == ')').parse().unwrap_or(53);
+            let p: u32 = modstr
+                .trim_matches(|c| c == '(' || c == ')')
+                .parse()
+                .unwrap_or(53);
             return Ok(Ty::builtin(if p <= 24 { "float4" } else { "float8" }));
         }
         "numeric" | "decimal" | "dec" => ("numeric", true),
@@ -452,7 +568,11 @@ fn builtin_single(one: &str, modstr: &str) -> Result<Ty, String> {
         "varchar" => ("varchar", true),
         "char" | "character" => {
             let mut t = Ty::builtin("bpchar");
-            t.mods = if modstr.is_empty() { "(1)".into() } else { modstr.to_string() };
+            t.mods = if modstr.is_empty() {
+                "(1)".into()
+            } else {
+                modstr.to_string()
+            };
             return Ok(t);
         }
         "bpchar" => ("bpchar", true),
@@ -463,7 +583,11 @@ fn builtin_single(one: &str, modstr: &str) -> Result<Ty, String> {
         "interval" => ("interval", true),
         "bit" => {
             let mut t = Ty::builtin("bit");
-            t.mods = if modstr.is_empty() { "(1)".into() } else { modstr.to_string() };
+            t.mods = if modstr.is_empty() {
+                "(1)".into()
+            } else {
+                modstr.to_string()
+            };
             return Ok(t);
         }
         "varbit" => ("varbit", true),
