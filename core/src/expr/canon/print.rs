@@ -289,10 +289,10 @@ impl<'a> Printer<'a> {
             Node::Const { text, ty } => self.const_(text, ty, 0),
             Node::Var { refname, col, .. } => {
                 if self.prefix {
-                    self.buf.push_str(&quote::ident(refname));
+                    push_ident(&mut self.buf, refname);
                     self.buf.push('.');
                 }
-                self.buf.push_str(&quote::ident(col));
+                push_ident(&mut self.buf, col);
             }
             Node::Op { name, l, r, .. } => {
                 self.buf.push('(');
@@ -588,7 +588,7 @@ impl<'a> Printer<'a> {
             self.expr(node, true);
             if let Some(a) = alias {
                 self.buf.push_str(" AS ");
-                self.buf.push_str(&quote::ident(a));
+                push_ident(&mut self.buf, a);
             }
             let field = std::mem::replace(&mut self.buf, outer);
             if field.starts_with('\n') {
@@ -640,7 +640,7 @@ impl<'a> Printer<'a> {
                 self.buf.push_str(name);
                 if let Some(a) = alias {
                     self.buf.push(' ');
-                    self.buf.push_str(&quote::ident(a));
+                    push_ident(&mut self.buf, a);
                 }
             }
             From::Join { kind, l, r, on } => {
@@ -658,6 +658,15 @@ impl<'a> Printer<'a> {
                 self.buf.push(')');
             }
         }
+    }
+}
+
+/// `quote_identifier` without an intermediate allocation.
+fn push_ident(buf: &mut String, name: &str) {
+    if quote::is_bare(name) {
+        buf.push_str(name);
+    } else {
+        buf.push_str(&quote::ident(name));
     }
 }
 

@@ -356,7 +356,14 @@ pub trait TypeLookup {
 
 /// Parses any spelling of a type name. `lookup` resolves unqualified user types.
 pub fn parse_type(s: &str, lookup: &dyn TypeLookup, search_path: &[String]) -> Result<Ty, String> {
-    // fast path: one lower-case word, possibly an array
+    // fast paths: format_type spellings of common types, one lower-case word
+    match s {
+        "timestamp with time zone" => return Ok(Ty::builtin("timestamptz")),
+        "timestamp without time zone" => return Ok(Ty::builtin("timestamp")),
+        "character varying" => return Ok(Ty::builtin("varchar")),
+        "double precision" => return Ok(Ty::builtin("float8")),
+        _ => {}
+    }
     let (word, arr) = match s.strip_suffix("[]") {
         Some(w) => (w, true),
         None => (s, false),
