@@ -10,6 +10,16 @@
 //! function whose result type is unknown, an operator combination that is not modelled,
 //! ambiguous operator precedence), canonicalization fails: two expressions are judged
 //! equal only when the canonical texts are both available and identical.
+//!
+//! Use:
+//! - [`canonicalize_declared`] for text a developer wrote and [`canonicalize_stored`] for
+//!   text read back with `pg_get_expr`: `(a AND b) AND c` is one AND list when written but
+//!   a nested group when printed by PostgreSQL (BETWEEN, IN-list fallbacks), and `(- 1)` is
+//!   a constant when written but an operator when printed. [`canonicalize`] does not know
+//!   the origin and fails on exactly those shapes.
+//! - Pass a [`Catalog`] (user functions with argument and result types, enums) so that
+//!   literals next to user functions and enum columns can be typed; without it those
+//!   expressions are not provable offline (never wrongly equal).
 
 mod analyze;
 mod jsonpath;
