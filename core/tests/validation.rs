@@ -119,3 +119,15 @@ fn sql_source_errors_name_the_place() {
     let err = pgpolicy::sql::read_sql("CREATE POLICY p ON t FOR ALL TO app_user AS PERMISSIVE USING (true);").unwrap_err();
     assert!(err.to_string().contains("unexpected \"AS\""), "{err}");
 }
+
+#[test]
+fn misspelled_fields_name_the_table_and_policy() {
+    let err = Schema::from_json(
+        &serde_json::json!({"tables": {"users": {"policies": [{"name": "p", "usng": "true"}]}}}).to_string(),
+    )
+    .unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.starts_with("table public.users, policy \"p\": unknown field `usng`, expected one of"), "{msg}");
+    let err = Schema::from_json(r#"{"tables": 3}"#).unwrap_err();
+    assert_eq!(err.to_string(), "`tables` must be a list of tables or an object mapping names to tables, not 3");
+}

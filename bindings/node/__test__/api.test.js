@@ -107,7 +107,7 @@ test('introspect and apply against a database; the round trip compares what the 
   assert.ok(kinds.includes('disable_rls') && kinds.includes('drop_policy'));
 });
 
-test('prune against a database never drops the connected role', { todo: 'core: prune plans DROP ROLE postgres' }, async () => {
+test('prune against a database never drops the connected role', async () => {
   const db = freshDatabase('api');
   const plan = await pgpolicy.apply(pg().url(db), { tables: {} }, { dryRun: true, prune: true });
   assert.deepEqual(plan.changes.filter((c) => c.kind === 'drop_role').map((c) => c.role.name), []);

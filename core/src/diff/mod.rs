@@ -21,9 +21,11 @@ use crate::ir::*;
 
 #[derive(Debug, Clone, Default)]
 pub struct DiffOptions {
-    /// Remove tables' RLS objects, roles and grants that the current side has and the
-    /// declaration does not name. Default: true when the current side is a declaration,
-    /// false when it was read from a database.
+    /// Remove tables' RLS objects and grants that the current side has and the
+    /// declaration does not name, and roles when the current side is a declaration too
+    /// (roles are cluster-wide: a database's roles are never dropped for not being
+    /// declared). Default: true when the current side is a declaration, false when it was
+    /// read from a database.
     pub prune: Option<bool>,
 }
 
@@ -423,7 +425,9 @@ fn diff_roles(current: &Schema, desired: &Schema, prune: bool, changes: &mut Vec
             }
         }
     }
-    if prune {
+    // Roles are cluster-wide: they are dropped only between two declarations, never
+    // because a database has roles a declaration does not name.
+    if prune && !current.is_introspected() {
         for c in &current.roles {
             if desired.role(&c.name).is_none() {
                 // Memberships are revoked explicitly so that the reverse restores them.

@@ -8,13 +8,6 @@ use serde::Deserialize;
 use super::*;
 use crate::error::{Clause, Error, ValidationError};
 
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum RawTables {
-    List(Vec<RawTable>),
-    Map(OrderedMap<RawTable>),
-}
-
 /// A JSON object read in the order it was written (ModelIR column order is table order).
 #[derive(Debug)]
 struct OrderedMap<T>(Vec<(String, T)>);
@@ -39,12 +32,6 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OrderedMap<T> {
     }
 }
 
-impl Default for RawTables {
-    fn default() -> Self {
-        RawTables::List(Vec::new())
-    }
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 enum RawColumns {
@@ -61,8 +48,10 @@ impl Default for RawColumns {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSchema {
+    /// A list of tables, or a ModelIR map from name to table; decoded table by table so
+    /// that an error names its table and policy.
     #[serde(default)]
-    tables: RawTables,
+    tables: serde_json::Value,
     #[serde(default)]
     roles: Vec<RawRole>,
     #[serde(default)]
@@ -95,7 +84,7 @@ struct RawTable {
     #[serde(default, alias = "rlsForced", alias = "rls_forced", alias = "forceRls")]
     rls_forced: Option<bool>,
     #[serde(default)]
-    policies: Vec<RawPolicy>,
+    policies: Vec<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -176,10 +165,28 @@ fn blank_to_none(s: Option<String>) -> Option<String> {
 impl RawSchema {
     pub fn into_schema(self) -> crate::Result<Schema> {
         let mut errors = Vec::new();
-        let raw_tables: Vec<(Option<String>, RawTable)> = match self.tables {
-            RawTables::List(v) => v.into_iter().map(|t| (None, t)).collect(),
-            RawTables::Map(m) => m.0.into_iter().map(|(k, t)| (Some(k), t)).collect(),
+        let entries: Vec<(Option<String>, serde_json::Value)> = match self.tables {
+            serde_json::Value::Null => Vec::new(),
+            serde_json::Value::Array(v) => v.into_iter().map(|t| (None, t)).collect(),
+            serde_json::Value::Object(m) => m.into_iter().map(|(k, t)| (Some(k), t)).collect(),
+            other => {
+                return Err(Error::Source(format!(
+                    "`tables` must be a list of tables or an object mapping names to tables, not {other}"
+                )))
+            }
         };
+        let mut raw_tables: Vec<(Option<String>, RawTable)> = Vec::with_capacity(entries.len());
+        for (key, value) in entries {
+            let label = value
+                .get("name")
+                .and_then(|n| n.as_str())
+                .map(str::to_string)
+                .or_else(|| key.clone())
+                .unwrap_or_else(|| "(unnamed)".into());
+            let t: RawTable = serde_json::from_value(value)
+                .map_err(|e| Error::Source(format!("table {label}: {e}")))?;
+            raw_tables.push((key, t));
+        }
         let mut tables = Vec::new();
         for (key, t) in raw_tables {
             let name = match (t.name.clone(), key) {
@@ -220,7 +227,12 @@ impl RawSchema {
                 rls.forced = f;
             }
             let mut policies = Vec::new();
-            for p in t.policies {
+            for value in t.policies {
+                let p: RawPolicy = {
+                    let label = value.get("name").and_then(|n| n.as_str()).unwrap_or("(unnamed)").to_string();
+                    serde_json::from_value(value)
+                        .map_err(|e| Error::Source(format!("table {display}, policy {label:?}: {e}")))?
+                };
                 let cmd_text = p.command.or(p.for_).unwrap_or_else(|| "ALL".into());
                 let command = match Command::parse(&cmd_text) {
                     Some(c) => c,
