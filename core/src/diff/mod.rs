@@ -76,6 +76,7 @@ fn context_schema(current: &Schema, desired: &Schema) -> Schema {
         roles: Vec::new(),
         grants: Vec::new(),
         database: current.database.clone(),
+        catalog: current.catalog.merged(&desired.catalog),
     };
     for t in &desired.tables {
         let columns = if t.columns.is_empty() {
@@ -240,8 +241,15 @@ pub fn diff_with(
                     if c == d {
                         Some(Verdict { equal: Some(true), cur_canon: None, des_canon: None })
                     } else {
-                        let cc = expr::canonicalize(c, &ctx).ok();
-                        let dc = expr::canonicalize(d, &ctx).ok();
+                        // The origin of each text decides how its parentheses read.
+                        let catalog = &ctx_schema.catalog;
+                        let cc = if current.is_introspected() {
+                            expr::canon::canonicalize_stored(c, &ctx, catalog)
+                        } else {
+                            expr::canon::canonicalize_declared(c, &ctx, catalog)
+                        }
+                        .ok();
+                        let dc = expr::canon::canonicalize_declared(d, &ctx, catalog).ok();
                         let equal = match (&cc, &dc) {
                             (Some(a), Some(b)) if a == b => Some(true),
                             _ => None,

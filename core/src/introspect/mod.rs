@@ -85,7 +85,24 @@ SELECT pg_catalog.json_build_object(
       LEFT JOIN pg_catalog.pg_roles ro ON ro.oid = a.grantee
       WHERE a.grantee <> r.relowner
       GROUP BY r.nspname, r.relname, a.grantee, ro.rolname
-    ) g)
+    ) g),
+  'functions', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
+      'schema', n.nspname, 'name', p.proname,
+      'args', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.format_type(a.t, NULL) ORDER BY a.ord), '[]')
+          FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, ord)),
+      'returns', pg_catalog.format_type(p.prorettype, NULL), 'returns_set', p.proretset
+    ) ORDER BY n.nspname, p.proname, p.oid), '[]')
+    FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+    WHERE p.prokind = 'f' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+      AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp'),
+  'types', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
+      'schema', n.nspname, 'name', t.typname,
+      'labels', CASE WHEN t.typtype = 'e' THEN (SELECT pg_catalog.json_agg(e.enumlabel ORDER BY e.enumsortorder)
+          FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid) END,
+      'base', CASE WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod) END
+    ) ORDER BY n.nspname, t.typname), '[]')
+    FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+    WHERE t.typtype IN ('e', 'd') AND n.nspname NOT IN ('pg_catalog', 'information_schema'))
 )::text"#
     )
 }
@@ -138,7 +155,24 @@ struct CatalogGrant {
 }
 
 #[derive(Deserialize)]
-struct Catalog {
+struct CatalogFunction {
+    schema: String,
+    name: String,
+    args: Vec<String>,
+    returns: String,
+    returns_set: bool,
+}
+
+#[derive(Deserialize)]
+struct CatalogType {
+    schema: String,
+    name: String,
+    labels: Option<Vec<String>>,
+    base: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CatalogDoc {
     current_user: String,
     server_version_num: u32,
     search_path: String,
@@ -146,11 +180,14 @@ struct Catalog {
     policies: Vec<CatalogPolicy>,
     roles: Vec<CatalogRole>,
     grants: Vec<CatalogGrant>,
+    functions: Vec<CatalogFunction>,
+    types: Vec<CatalogType>,
 }
 
 /// Builds the IR from the document [`catalog_query`] returns.
 pub fn from_catalog_json(text: &str) -> Result<Schema, Error> {
-    let c: Catalog = serde_json::from_str(text)
+    use crate::expr::canon::{FunctionSig, TypeDef, TypeKind};
+    let c: CatalogDoc = serde_json::from_str(text)
         .map_err(|e| Error::Database(format!("unexpected catalog result: {e}")))?;
     let mut schema = Schema {
         database: Some(DatabaseInfo {
@@ -218,6 +255,24 @@ pub fn from_catalog_json(text: &str) -> Result<Schema, Error> {
             privileges: g.privileges.iter().filter_map(|p| Privilege::parse(p)).collect(),
         });
     }
+    schema.catalog.functions = c
+        .functions
+        .into_iter()
+        .map(|f| FunctionSig { schema: f.schema, name: f.name, args: f.args, returns: f.returns, returns_set: f.returns_set })
+        .collect();
+    schema.catalog.types = c
+        .types
+        .into_iter()
+        .map(|t| TypeDef {
+            schema: t.schema,
+            name: t.name,
+            kind: match (t.labels, t.base) {
+                (Some(l), _) => TypeKind::Enum(l),
+                (None, Some(b)) => TypeKind::Domain(b),
+                _ => TypeKind::Other,
+            },
+        })
+        .collect();
     schema.normalize();
     Ok(schema)
 }

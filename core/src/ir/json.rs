@@ -58,6 +58,8 @@ pub struct RawSchema {
     grants: Vec<RawGrant>,
     #[serde(default)]
     database: Option<DatabaseInfo>,
+    #[serde(default)]
+    catalog: Catalog,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -341,6 +343,7 @@ impl RawSchema {
             roles,
             grants,
             database: self.database,
+            catalog: self.catalog,
         })
     }
 }

@@ -12,6 +12,8 @@ use serde::Serialize;
 
 pub use json::RawSchema;
 
+pub use crate::expr::canon::Catalog;
+
 /// What a policy applies to (`FOR ...`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -326,6 +328,11 @@ pub struct Schema {
     pub grants: Vec<Grant>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<DatabaseInfo>,
+    /// User-defined functions and types that policy expressions use (from a database's
+    /// catalog, or CREATE FUNCTION / CREATE TYPE in a `.sql` source); lets the offline
+    /// comparison type literals next to them.
+    #[serde(skip_serializing_if = "Catalog::is_empty")]
+    pub catalog: Catalog,
 }
 
 impl Schema {

@@ -15,7 +15,10 @@ pub fn read_sql(src: &str) -> Result<(Schema, Vec<String>), Error> {
         let (line, col) = line_col(src, e.offset);
         Error::Source(format!("SQL at line {line}, column {col}: {}", e.message))
     })?;
-    let mut schema = Schema::default();
+    let mut schema = Schema {
+        catalog: crate::expr::canon::Catalog::from_sql(src, "public"),
+        ..Schema::default()
+    };
     let mut warnings = Vec::new();
     for stmt in lex::statements(&tokens) {
         let mut r = Reader { src, toks: stmt, pos: 0 };

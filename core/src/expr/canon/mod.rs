@@ -49,7 +49,7 @@ pub struct Context<'a> {
 }
 
 /// A user-defined function signature (argument and result types as written in SQL).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionSig {
     pub schema: String,
     pub name: String,
@@ -58,7 +58,8 @@ pub struct FunctionSig {
     pub returns_set: bool,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TypeKind {
     Enum(Vec<String>),
     Domain(String),
@@ -66,7 +67,7 @@ pub enum TypeKind {
 }
 
 /// A user-defined type.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TypeDef {
     pub schema: String,
     pub name: String,
@@ -76,7 +77,7 @@ pub struct TypeDef {
 /// User-defined functions and types: what the canonicalizer needs beyond tables to type
 /// literals (`auth.role() = 'x'` gets `'x'::text` because `auth.role()` returns text;
 /// `role = 'owner'` gets `'owner'::team_role` for an enum column).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Catalog {
     pub functions: Vec<FunctionSig>,
     pub types: Vec<TypeDef>,
@@ -88,6 +89,26 @@ static EMPTY: Catalog = Catalog {
 };
 
 impl Catalog {
+    pub fn is_empty(&self) -> bool {
+        self.functions.is_empty() && self.types.is_empty()
+    }
+
+    /// Both catalogs; `other`'s entries are added where `self` has none of that name.
+    pub fn merged(&self, other: &Catalog) -> Catalog {
+        let mut out = self.clone();
+        for f in &other.functions {
+            if !out.functions.iter().any(|g| g.schema == f.schema && g.name == f.name && g.args == f.args) {
+                out.functions.push(f.clone());
+            }
+        }
+        for t in &other.types {
+            if !out.types.iter().any(|u| u.schema == t.schema && u.name == t.name) {
+                out.types.push(t.clone());
+            }
+        }
+        out
+    }
+
     /// Reads `CREATE FUNCTION`, `CREATE TYPE ... AS ENUM` and `CREATE DOMAIN` statements
     /// from SQL text (other statements are skipped). `default_schema` qualifies
     /// unqualified names.
