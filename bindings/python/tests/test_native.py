@@ -132,3 +132,11 @@ def test_stubs_match_the_native_module() -> None:
         capture_output=True, text=True, cwd=Path(__file__).parent,
     )
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_package_type_checks() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "mypy", "--ignore-missing-imports", "--no-incremental", "-p", "pgpolicy"],
+        capture_output=True, text=True, cwd=Path(__file__).parent,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr

@@ -552,8 +552,9 @@ class RevokePrivilegesOp(_PrivilegesOp):
 def ops_for_change(change: Dict[str, Any]) -> List[_RlsOp]:
     """The ops for one core change (a dict from ``Plan.changes``)."""
     kind = change["kind"]
-    t = change.get("table") or {}
-    name, schema = t.get("name"), _schema_arg(t.get("schema", "public"))
+    t: Dict[str, str] = change.get("table") or {}
+    name: str = t.get("name", "")
+    schema = _schema_arg(t.get("schema", "public"))
     if kind == "enable_rls":
         return [EnableRlsOp(name, schema)]
     if kind == "disable_rls":

@@ -303,7 +303,7 @@ def _clause_sql(value: Clause, table: Optional[Table], policy: str, clause: str)
             return _column(el.name, type_=el.type)
         return None
 
-    expr = visitors.replacement_traverse(expr, {}, own_column)
+    expr = visitors.replacement_traverse(expr, {}, own_column)  # type: ignore[call-overload]
     try:
         return str(expr.compile(dialect=_PG, compile_kwargs={"literal_binds": True}))
     except CompileError as e:
@@ -349,8 +349,8 @@ def schema_dict(
     """The declared state in the JSON exchange format: every table of the metadata (a
     table without declarations has RLS off and no policies), the declared roles, and the
     grants."""
-    tables = []
-    grants = []
+    tables: List[Dict[str, Any]] = []
+    grants: List[Dict[str, Any]] = []
     for table in metadata.tables.values():
         if include_table is not None and not include_table(table):
             continue
