@@ -285,3 +285,29 @@ fn undeclared_roles_and_grants_are_left_alone() {
     assert!(grants.contains(&"public.other app_user [Select]".to_string()), "{grants:?}");
     assert!(grants.iter().any(|g| g.starts_with("public.t bystander")), "{grants:?}");
 }
+
+#[test]
+fn added_clause_reverses_by_replacement() {
+    let db = Db::start();
+    db.sql(
+        "CREATE TABLE t (id int, owner text); ALTER TABLE t ENABLE ROW LEVEL SECURITY; \
+         CREATE POLICY upd ON t FOR UPDATE USING (owner = current_user)",
+    );
+    let mut live = LiveDb::connect(&db.url).unwrap();
+    let current = live.introspect(&[]).unwrap();
+    let declared = json(serde_json::json!({"tables": [{"name": "t", "rls": {"enabled": true}, "policies": [
+        {"name": "upd", "command": "UPDATE", "using": "owner = current_user", "with_check": "id > 0"}]}]}));
+    let plan = pgpolicy::diff_with(&current, &declared, &DiffOptions::default(), Some(&mut live)).unwrap();
+    assert_eq!(plan.statements(), ["ALTER POLICY upd ON public.t WITH CHECK (id > 0)"]);
+    let reverse = plan.reverse();
+    assert!(matches!(reverse.changes.as_slice(), [Change::ReplacePolicy { .. }]), "{}", reverse.sql());
+    let before = inspect(&db);
+    live.apply(&plan).unwrap();
+    live.apply(&reverse).unwrap();
+    assert_eq!(inspect(&db), before);
+    // Changes read back from their JSON form render the same SQL.
+    for c in plan.changes.iter().chain(reverse.changes.iter()) {
+        let back: Change = serde_json::from_str(&serde_json::to_string(c).unwrap()).unwrap();
+        assert_eq!(&back, c);
+    }
+}

@@ -338,7 +338,7 @@ impl CallbackResolver {
     fn stage(&self, py: Python<'_>, st: &roundtrip::PairStatements) -> PyResult<Option<(String, String)>> {
         let mut printed = None;
         let mut ok = true;
-        for s in split_setup(&st.setup) {
+        for s in &st.setup {
             if self.exec(py, &s, false).is_err() {
                 ok = false;
                 break;
@@ -347,33 +347,11 @@ impl CallbackResolver {
         if ok {
             printed = self.exec(py, &st.query, true).ok().flatten();
         }
-        for s in st.cleanup.split("; ") {
+        for s in &st.cleanup {
             self.exec(py, s, false)?;
         }
         Ok(printed)
     }
-}
-
-/// The round trip's setup as single statements, for drivers that prepare every
-/// statement (asyncpg): `SAVEPOINT ..`, then one `CREATE TEMPORARY VIEW` per side.
-fn split_setup(setup: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = setup;
-    if let Some((first, tail)) = rest.split_once("; ") {
-        if first.starts_with("SAVEPOINT ") {
-            out.push(first.to_string());
-            rest = tail;
-        }
-    }
-    const SECOND: &str = "; CREATE TEMPORARY VIEW pgpolicy_compare_desired ";
-    match rest.rfind(SECOND) {
-        Some(i) => {
-            out.push(rest[..i].to_string());
-            out.push(rest[i + 2..].to_string());
-        }
-        None => out.push(rest.to_string()),
-    }
-    out
 }
 
 impl Resolver for CallbackResolver {

@@ -1,6 +1,6 @@
 //! The sealed set of changes a plan is made of. Each change knows its SQL and its reverse.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Clause;
 use crate::ir::*;
@@ -8,7 +8,7 @@ use crate::sql::render;
 
 /// One clause of a policy that differs, with the texts on each side and, where the
 /// comparison computed them, their canonical forms.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClauseChange {
     pub clause: Clause,
     pub from: Option<String>,
@@ -31,7 +31,9 @@ impl ClauseChange {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Serializes with a `kind` tag; deserializes from the same form, so bindings can rebuild
+/// a change (e.g. from a migration file's op) and ask it for its SQL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
     CreateRole { role: Role },
@@ -128,12 +130,22 @@ impl Change {
                 CreatePolicy { table, policy }
             }
             RenamePolicy { table, from, to } => RenamePolicy { table, from: to, to: from },
-            AlterPolicy { table, from, to, clauses } => AlterPolicy {
-                table,
-                from: to,
-                to: from,
-                clauses: clauses.iter().map(ClauseChange::reversed).collect(),
-            },
+            AlterPolicy { table, from, to, clauses } => {
+                // ALTER POLICY cannot remove a clause: undoing an added clause is a
+                // replacement.
+                let removed = |c: &Option<String>, d: &Option<String>| c.is_some() && d.is_none();
+                if removed(&to.using, &from.using) || removed(&to.with_check, &from.with_check) {
+                    let what = if removed(&to.using, &from.using) { "USING removed" } else { "WITH CHECK removed" };
+                    ReplacePolicy { table, from: to, to: from, reason: what.to_string() }
+                } else {
+                    AlterPolicy {
+                        table,
+                        from: to,
+                        to: from,
+                        clauses: clauses.iter().map(ClauseChange::reversed).collect(),
+                    }
+                }
+            }
             ReplacePolicy { table, from, to, reason } => ReplacePolicy { table, from: to, to: from, reason },
             CommentOnPolicy { table, policy, from, to } => CommentOnPolicy { table, policy, from: to, to: from },
         }

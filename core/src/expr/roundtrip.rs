@@ -16,14 +16,15 @@ use crate::diff::{ExprPair, Resolution};
 /// Run once before the pairs, inside the transaction that is rolled back afterwards.
 pub const SETUP: &str = crate::introspect::SETUP;
 
-/// The statements for one pair: run `setup` (several statements, no result), then
-/// `query` (one row, two text columns), then `cleanup`. If `setup` fails (an expression
-/// that does not compile against the table), run `cleanup` and count the pair as
-/// different.
+/// The statements for one pair, each a single statement (drivers that prepare every
+/// statement can run them one by one): run `setup` (no results), then `query` (one row,
+/// two text columns), then `cleanup`. If a setup statement or the query fails (an
+/// expression that does not compile against the table), run `cleanup` and count the
+/// pair as different.
 pub struct PairStatements {
-    pub setup: String,
+    pub setup: Vec<String>,
     pub query: String,
-    pub cleanup: String,
+    pub cleanup: Vec<String>,
 }
 
 pub fn statements(pair: &ExprPair) -> PairStatements {
@@ -40,19 +41,20 @@ pub fn next_statements(pair: &ExprPair, printed: &(String, String)) -> PairState
 }
 
 fn view_statements(table: &str, current: &str, desired: &str) -> PairStatements {
-    let setup = format!(
-        "SAVEPOINT pgpolicy_compare; \
-         CREATE TEMPORARY VIEW pgpolicy_compare_current AS SELECT ({}\n) AS expr FROM {}; \
-         CREATE TEMPORARY VIEW pgpolicy_compare_desired AS SELECT ({}\n) AS expr FROM {}",
-        current, table, desired, table
-    );
+    let setup = vec![
+        "SAVEPOINT pgpolicy_compare".to_string(),
+        format!("CREATE TEMPORARY VIEW pgpolicy_compare_current AS SELECT ({current}\n) AS expr FROM {table}"),
+        format!("CREATE TEMPORARY VIEW pgpolicy_compare_desired AS SELECT ({desired}\n) AS expr FROM {table}"),
+    ];
     PairStatements {
         setup,
         query: "SELECT pg_catalog.pg_get_viewdef('pgpolicy_compare_current'::regclass), \
                 pg_catalog.pg_get_viewdef('pgpolicy_compare_desired'::regclass)"
             .to_string(),
-        cleanup: "ROLLBACK TO SAVEPOINT pgpolicy_compare; RELEASE SAVEPOINT pgpolicy_compare"
-            .to_string(),
+        cleanup: vec![
+            "ROLLBACK TO SAVEPOINT pgpolicy_compare".to_string(),
+            "RELEASE SAVEPOINT pgpolicy_compare".to_string(),
+        ],
     }
 }
 

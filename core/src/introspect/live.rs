@@ -102,14 +102,14 @@ async fn run_stage(
     client: &Client,
     st: &roundtrip::PairStatements,
 ) -> Result<Option<(String, String)>, Error> {
-    let printed = match client.batch_execute(&st.setup).await {
+    let printed = match client.batch_execute(&st.setup.join("; ")).await {
         Ok(()) => match client.query_one(st.query.as_str(), &[]).await {
             Ok(row) => Some((row.get::<_, String>(0), row.get::<_, String>(1))),
             Err(_) => None,
         },
         Err(_) => None,
     };
-    if let Err(e) = client.batch_execute(&st.cleanup).await {
+    if let Err(e) = client.batch_execute(&st.cleanup.join("; ")).await {
         let _ = client.batch_execute("ROLLBACK").await;
         return Err(db_err("comparison", e));
     }
