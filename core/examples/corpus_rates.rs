@@ -3,6 +3,9 @@
 //! origin of the texts known (declared / stored) and unknown, with and without the
 //! catalog of user functions and types.
 //!
+//! Then the same three rates with the round trip through PostgreSQL's deparser, on a
+//! throwaway PostgreSQL loaded with the corpus's schema.sql.
+//!
 //! `cargo run --release -p pgpolicy --example corpus_rates -- /path/to/corpus`
 
 use pgpolicy::expr::canon::{canonicalize_mode, Catalog, Context, Mode};
@@ -150,5 +153,72 @@ fn main() {
                 100.0 * md as f64 / mt as f64
             );
         }
+    }
+    round_trip_rates(&dir, &policies, &equivalents, &mutations, &by_id);
+}
+
+/// Rates with the round trip: every (stored, written) pair compared by PostgreSQL.
+fn round_trip_rates(
+    dir: &str,
+    policies: &[Value],
+    equivalents: &[Value],
+    mutations: &[Value],
+    by_id: &HashMap<&str, &Value>,
+) {
+    use pgpolicy::diff::ExprPair;
+    let cluster = pgpolicy::embedded::Cluster::start().expect("throwaway PostgreSQL");
+    let url = cluster.create_database("corpus").unwrap();
+    cluster
+        .psql_file("corpus", std::path::Path::new(&format!("{dir}/schema.sql")))
+        .expect("load schema.sql");
+    let db = pgpolicy::introspect::LiveDb::connect(&url).unwrap();
+    let pair = |p: &Value, current: &str, desired: &str| ExprPair {
+        table: TableName::new(p["schema"].as_str().unwrap(), p["table"].as_str().unwrap()),
+        policy: p["name"].as_str().unwrap().to_string(),
+        clause: pgpolicy::Clause::Using,
+        current: current.to_string(),
+        desired: desired.to_string(),
+    };
+    let clauses = ["using", "with_check"];
+    let mut groups: Vec<(&str, Vec<ExprPair>, bool)> = Vec::new();
+    let mut own = Vec::new();
+    for p in policies {
+        for c in clauses {
+            if let (Some(w), Some(s)) = (p[c].as_str(), p["pg15"][c].as_str()) {
+                own.push(pair(p, s, w));
+            }
+        }
+    }
+    groups.push(("policies   ", own, true));
+    let mut eq = Vec::new();
+    for e in equivalents {
+        let p = by_id[e["of"].as_str().unwrap()];
+        for c in clauses {
+            if let (Some(v), Some(s)) = (e[c].as_str(), p["pg15"][c].as_str()) {
+                if Some(v) != p[c].as_str() {
+                    eq.push(pair(p, s, v));
+                }
+            }
+        }
+    }
+    groups.push(("equivalents", eq, true));
+    let mut mu = Vec::new();
+    for m in mutations {
+        let p = by_id[m["of"].as_str().unwrap()];
+        for c in clauses {
+            if let (Some(v), Some(ms), Some(s)) = (m[c].as_str(), m["pg15"][c].as_str(), p["pg15"][c].as_str()) {
+                if ms != s {
+                    mu.push(pair(p, s, v));
+                }
+            }
+        }
+    }
+    groups.push(("mutations  ", mu, false));
+    println!("with the round trip (PostgreSQL's deparser, server {}):", db.query("SHOW server_version").unwrap()[0][0].clone().unwrap_or_default());
+    for (label, pairs, want_equal) in groups {
+        let res = db.compare(&pairs).expect("round trip");
+        let good = res.iter().filter(|r| r.equal == want_equal).count();
+        let what = if want_equal { "judged equal" } else { "judged different" };
+        println!("  {label}  {good:>3}/{} {what} ({:.1}%)", pairs.len(), 100.0 * good as f64 / pairs.len() as f64);
     }
 }
