@@ -11,11 +11,13 @@ use crate::sql::render;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClauseChange {
     pub clause: Clause,
+    #[serde(default)]
     pub from: Option<String>,
+    #[serde(default)]
     pub to: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_canonical: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_canonical: Option<String>,
 }
 
@@ -43,8 +45,18 @@ pub enum Change {
     /// `GRANT group TO member`.
     GrantMembership { group: String, member: String },
     RevokeMembership { group: String, member: String },
-    Grant { table: TableName, role: RoleSpec, privileges: Vec<Privilege> },
-    Revoke { table: TableName, role: RoleSpec, privileges: Vec<Privilege> },
+    Grant {
+        table: TableName,
+        role: RoleSpec,
+        #[serde(deserialize_with = "crate::ir::deserialize_privileges")]
+        privileges: Vec<Privilege>,
+    },
+    Revoke {
+        table: TableName,
+        role: RoleSpec,
+        #[serde(deserialize_with = "crate::ir::deserialize_privileges")]
+        privileges: Vec<Privilege>,
+    },
     EnableRls { table: TableName },
     DisableRls { table: TableName },
     ForceRls { table: TableName },
@@ -56,7 +68,13 @@ pub enum Change {
     AlterPolicy { table: TableName, from: Policy, to: Policy, clauses: Vec<ClauseChange> },
     /// Command or permissive/restrictive changed, or a clause was removed: ALTER POLICY
     /// cannot do that, so the policy is dropped and created again.
-    ReplacePolicy { table: TableName, from: Policy, to: Policy, reason: String },
+    ReplacePolicy {
+        table: TableName,
+        from: Policy,
+        to: Policy,
+        #[serde(default)]
+        reason: String,
+    },
     CommentOnPolicy { table: TableName, policy: String, from: Option<String>, to: Option<String> },
 }
 

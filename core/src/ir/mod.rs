@@ -15,9 +15,10 @@ pub use json::RawSchema;
 pub use crate::expr::canon::Catalog;
 
 /// What a policy applies to (`FOR ...`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Command {
+    #[default]
     All,
     Select,
     Insert,
@@ -55,6 +56,13 @@ impl Command {
     /// Whether the command takes a WITH CHECK clause (SELECT and DELETE do not).
     pub fn allows_with_check(self) -> bool {
         !matches!(self, Command::Select | Command::Delete)
+    }
+}
+
+impl<'de> Deserialize<'de> for Command {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Command::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown policy command {s:?}")))
     }
 }
 
@@ -135,15 +143,20 @@ pub struct Rls {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Policy {
     pub name: String,
+    #[serde(default)]
     pub command: Command,
+    #[serde(default = "yes")]
     pub permissive: bool,
+    #[serde(default = "public")]
     pub roles: Vec<RoleSpec>,
+    #[serde(default)]
     pub using: Option<String>,
+    #[serde(default)]
     pub with_check: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// The name this policy had before; a rename is planned only when this says so.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
 }
 
@@ -231,9 +244,13 @@ impl Table {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Role {
     pub name: String,
+    #[serde(default)]
     pub login: bool,
+    #[serde(default = "yes")]
     pub inherit: bool,
+    #[serde(default)]
     pub bypassrls: bool,
+    #[serde(default)]
     pub member_of: Vec<String>,
 }
 
@@ -250,7 +267,7 @@ impl Role {
 }
 
 /// Table privileges, in PostgreSQL's order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Privilege {
     Select,
@@ -297,6 +314,38 @@ impl Privilege {
             _ => return None,
         })
     }
+}
+
+impl<'de> Deserialize<'de> for Privilege {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Privilege::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown table privilege {s:?}")))
+    }
+}
+
+/// Reads a privilege list where `ALL` (or `ALL PRIVILEGES`) stands for every privilege;
+/// sorted, without duplicates.
+pub fn deserialize_privileges<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Privilege>, D::Error> {
+    let mut out = Vec::new();
+    for s in Vec::<String>::deserialize(d)? {
+        let up = s.trim().to_ascii_uppercase();
+        if up == "ALL" || up == "ALL PRIVILEGES" {
+            out.extend(Privilege::ALL);
+        } else {
+            out.push(Privilege::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown table privilege {s:?}")))?);
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn public() -> Vec<RoleSpec> {
+    vec![RoleSpec::Public]
 }
 
 /// Privileges of one grantee on one table.
