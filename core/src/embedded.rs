@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 
 use crate::error::Error;
 
-/// Port number used to name the socket file; nothing listens on TCP.
+/// Port number used to name the socket file when nothing listens on TCP.
 const PORT: u16 = 5432;
 
 pub struct Cluster {
@@ -19,6 +19,7 @@ pub struct Cluster {
     bin: PathBuf,
     as_postgres: bool,
     stopped: bool,
+    port: u16,
 }
 
 fn is_root() -> bool {
@@ -75,6 +76,12 @@ impl Cluster {
     }
 
     pub fn start_with(bin: &Path) -> Result<Cluster, Error> {
+        Self::start_configured(bin, PORT, &[])
+    }
+
+    /// A cluster with extra `postgresql.conf` settings (they override the defaults here,
+    /// e.g. `listen_addresses` to test TCP and TLS on the loopback) on the given port.
+    pub fn start_configured(bin: &Path, port: u16, settings: &[(&str, &str)]) -> Result<Cluster, Error> {
         let as_postgres = is_root();
         let dir = tempfile::Builder::new()
             .prefix("pgpolicy-pg-")
@@ -85,6 +92,7 @@ impl Cluster {
             bin: bin.to_path_buf(),
             as_postgres,
             stopped: true,
+            port,
         };
         let root = cluster.dir().to_path_buf();
         if as_postgres {
@@ -97,11 +105,20 @@ impl Cluster {
             .arg(&data)
             .args(["-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"]);
         run(&mut initdb)?;
-        let opts = format!(
-            "-k {} -p {PORT} -c listen_addresses='' -c fsync=off -c synchronous_commit=off \
-             -c full_page_writes=off -c timezone=UTC -c datestyle='ISO, MDY' -c max_connections=50",
-            root.display()
+        let mut conf = String::from(
+            "\n# pgpolicy throwaway cluster\nlisten_addresses = ''\nfsync = off\nsynchronous_commit = off\n\
+             full_page_writes = off\ntimezone = 'UTC'\ndatestyle = 'ISO, MDY'\nmax_connections = 50\n",
         );
+        for (k, v) in settings {
+            conf.push_str(&format!("{k} = {}\n", crate::sql::quote::literal(v)));
+        }
+        use std::io::Write;
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(data.join("postgresql.conf"))
+            .and_then(|mut f| f.write_all(conf.as_bytes()))
+            .map_err(|e| Error::Embedded(format!("cannot write postgresql.conf: {e}")))?;
+        let opts = format!("-k {} -p {port}", root.display());
         let mut ctl = cluster.server_command("pg_ctl");
         ctl.arg("-D")
             .arg(&data)
@@ -137,7 +154,7 @@ impl Cluster {
     }
 
     pub fn port(&self) -> u16 {
-        PORT
+        self.port
     }
 
     /// A libpq-style URL for `database` as the superuser `postgres`, over the unix socket.
@@ -146,7 +163,7 @@ impl Cluster {
             "postgresql://postgres@/{}?host={}&port={}",
             database,
             self.socket_dir().display(),
-            PORT
+            self.port
         )
     }
 
@@ -155,7 +172,7 @@ impl Cluster {
         let out = Command::new(self.bin.join("psql"))
             .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-U", "postgres", "-h"])
             .arg(self.socket_dir())
-            .args(["-p", &PORT.to_string(), "-d", database, "-c", sql])
+            .args(["-p", &self.port.to_string(), "-d", database, "-c", sql])
             .stdin(Stdio::null())
             .output()
             .map_err(|e| Error::Embedded(format!("psql: {e}")))?;

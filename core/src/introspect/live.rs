@@ -12,20 +12,171 @@ use crate::ir::Schema;
 fn db_err(context: &str, e: tokio_postgres::Error) -> Error {
     match e.as_db_error() {
         Some(d) => Error::Database(format!("{context}: {}: {}", d.severity(), d.message())),
-        None => Error::Database(format!("{context}: {e}")),
+        None => {
+            // The cause (a TLS or I/O error) is where the useful words are.
+            let mut msg = format!("{context}: {e}");
+            let mut src = std::error::Error::source(&e);
+            while let Some(s) = src {
+                msg.push_str(&format!(": {s}"));
+                src = s.source();
+            }
+            Error::Database(msg)
+        }
     }
 }
 
 /// Connects with a libpq-style URL (`postgresql://user@/db?host=/socket/dir` for a unix
 /// socket). The connection task runs on the current tokio runtime.
+///
+/// TLS follows libpq's `sslmode`: `disable` never, `prefer` (the default) and `require`
+/// encrypt without checking the certificate, `verify-ca` and `verify-full` check it
+/// against the Mozilla roots and the `sslrootcert` file when given (`verify-full` also
+/// checks the host name; rustls always does, so both verify it). Unix sockets never use TLS.
 pub async fn connect(url: &str) -> Result<Client, Error> {
-    let (client, conn) = tokio_postgres::connect(url, NoTls)
-        .await
-        .map_err(|e| db_err("cannot connect", e))?;
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
+    let (url, tls) = tls::settings(url)?;
+    let client = match tls {
+        None => {
+            let (client, conn) = tokio_postgres::connect(&url, NoTls)
+                .await
+                .map_err(|e| db_err("cannot connect", e))?;
+            tokio::spawn(async move {
+                let _ = conn.await;
+            });
+            client
+        }
+        Some(make) => {
+            let (client, conn) = tokio_postgres::connect(&url, make)
+                .await
+                .map_err(|e| db_err("cannot connect", e))?;
+            tokio::spawn(async move {
+                let _ = conn.await;
+            });
+            client
+        }
+    };
     Ok(client)
+}
+
+mod tls {
+    use std::sync::Arc;
+
+    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+    use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+    use tokio_postgres_rustls::MakeRustlsConnect;
+
+    use crate::error::Error;
+
+    /// The URL as tokio-postgres reads it (`sslmode` limited to disable, prefer and
+    /// require) and the TLS connector the original `sslmode` asks for.
+    pub fn settings(url: &str) -> Result<(String, Option<MakeRustlsConnect>), Error> {
+        let (base, query) = match url.split_once('?') {
+            Some((b, q)) => (b, q),
+            None => (url, ""),
+        };
+        let mut mode = "prefer".to_string();
+        let mut rootcert = None;
+        let mut kept = Vec::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            match k {
+                "sslmode" => mode = v.to_string(),
+                "sslrootcert" => rootcert = Some(percent_decode(v)),
+                _ => kept.push(pair.to_string()),
+            }
+        }
+        let (pg_mode, verify) = match mode.as_str() {
+            "disable" => ("disable", None),
+            "allow" | "prefer" => ("prefer", Some(false)),
+            "require" => ("require", Some(false)),
+            "verify-ca" | "verify-full" => ("require", Some(true)),
+            other => return Err(Error::Database(format!("unknown sslmode {other:?}"))),
+        };
+        kept.push(format!("sslmode={pg_mode}"));
+        let url = format!("{base}?{}", kept.join("&"));
+        let Some(verify) = verify else { return Ok((url, None)) };
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| Error::Database(format!("TLS: {e}")))?;
+        let config = if verify {
+            let mut roots = RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+            if let Some(path) = rootcert {
+                let certs = CertificateDer::pem_file_iter(&path)
+                    .map_err(|e| Error::Database(format!("sslrootcert {path}: {e}")))?;
+                for c in certs {
+                    let c = c.map_err(|e| Error::Database(format!("sslrootcert {path}: {e}")))?;
+                    roots.add(c).map_err(|e| Error::Database(format!("sslrootcert {path}: {e}")))?;
+                }
+            }
+            builder.with_root_certificates(roots).with_no_client_auth()
+        } else {
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(EncryptOnly(provider)))
+                .with_no_client_auth()
+        };
+        Ok((url, Some(MakeRustlsConnect::new(config))))
+    }
+
+    fn percent_decode(s: &str) -> String {
+        let b = s.as_bytes();
+        let mut out = Vec::with_capacity(b.len());
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'%' && i + 2 < b.len() {
+                if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                    out.push(v);
+                    i += 3;
+                    continue;
+                }
+            }
+            out.push(b[i]);
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// libpq's `require`: the channel is encrypted, the certificate is not checked (the
+    /// handshake signatures still are).
+    #[derive(Debug)]
+    struct EncryptOnly(Arc<rustls::crypto::CryptoProvider>);
+
+    impl ServerCertVerifier for EncryptOnly {
+        fn verify_server_cert(
+            &self,
+            _end_entity: &CertificateDer<'_>,
+            _intermediates: &[CertificateDer<'_>],
+            _server_name: &ServerName<'_>,
+            _ocsp: &[u8],
+            _now: UnixTime,
+        ) -> Result<ServerCertVerified, rustls::Error> {
+            Ok(ServerCertVerified::assertion())
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.0.signature_verification_algorithms.supported_schemes()
+        }
+    }
 }
 
 /// Reads the RLS state of `schemas` (default `public`) in a read-only transaction that
