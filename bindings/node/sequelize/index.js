@@ -189,6 +189,19 @@ function enc(s) {
   return encodeURIComponent(s).replace(/%2F/gi, '/');
 }
 
+/**
+ * The libpq sslmode matching Sequelize's `ssl` / `dialectOptions.ssl` (as node-postgres
+ * reads them): off → prefer, `rejectUnauthorized: false` → require (encrypted, not
+ * verified), anything else → verify-full.
+ */
+function sslMode(sequelize) {
+  const opts = sequelize.options || {};
+  const ssl = (opts.dialectOptions && opts.dialectOptions.ssl) ?? opts.ssl ?? sequelize.config.ssl;
+  if (!ssl) return 'prefer';
+  if (typeof ssl === 'object' && ssl.rejectUnauthorized === false) return 'require';
+  return 'verify-full';
+}
+
 /** A libpq URL for the database a Sequelize instance connects to. */
 function connectionUrl(sequelize) {
   const c = sequelize.config;
@@ -198,7 +211,8 @@ function connectionUrl(sequelize) {
   if (host.startsWith('/')) {
     return `postgresql://${user}/${enc(c.database)}?host=${enc(host)}&port=${port}`;
   }
-  return `postgresql://${user}${host.includes(':') ? `[${host}]` : host}:${port}/${enc(c.database)}`;
+  const hostPart = host.includes(':') ? `[${host}]` : host;
+  return `postgresql://${user}${hostPart}:${port}/${enc(c.database)}?sslmode=${sslMode(sequelize)}`;
 }
 
 // ---------------------------------------------------------------------------
