@@ -311,3 +311,34 @@ fn added_clause_reverses_by_replacement() {
         assert_eq!(&back, c);
     }
 }
+
+#[test]
+fn introspection_is_a_constant_number_of_queries() {
+    use pgpolicy::embedded::{find_bin_dir, Cluster};
+    let cluster = Cluster::start_configured(&find_bin_dir().unwrap(), 5432, &[("log_statement", "all")]).unwrap();
+    let url = cluster.create_database("app").unwrap();
+    let log = cluster.dir().join("server.log");
+    let logged = || {
+        let text = std::fs::read_to_string(&log).unwrap();
+        text.matches("LOG:  statement:").count() + text.matches("LOG:  execute").count()
+    };
+    let mut counts = Vec::new();
+    for n in [1, 40] {
+        let mut ddl = String::new();
+        for i in 0..n {
+            ddl.push_str(&format!(
+                "CREATE TABLE t{n}_{i} (id int, owner text); ALTER TABLE t{n}_{i} ENABLE ROW LEVEL SECURITY; \
+                 CREATE POLICY p ON t{n}_{i} USING (owner = current_user); "
+            ));
+        }
+        cluster.psql("app", &ddl).unwrap();
+        let db = LiveDb::connect(&url).unwrap();
+        let before = logged();
+        let schema = db.introspect(&[]).unwrap();
+        counts.push(logged() - before);
+        assert_eq!(schema.tables.iter().filter(|t| t.policies.len() == 1).count(), if n == 1 { 1 } else { 41 });
+    }
+    assert_eq!(counts[0], counts[1], "statements for 1 table vs 41 tables: {counts:?}");
+    // BEGIN READ ONLY + SET LOCAL, the catalog query, ROLLBACK.
+    assert!((1..=3).contains(&counts[0]), "{counts:?}");
+}
