@@ -90,7 +90,7 @@ fn main() {
                     ),
                 )
                 .unwrap();
-            let last = rows.lines().filter(|l| !l.is_empty()).last().unwrap_or("");
+            let last = rows.lines().filter(|l| !l.is_empty()).next_back().unwrap_or("");
             println!("as app_user, tenant {tenant}: {last}");
         }
         let current = live.introspect(&[]).unwrap();
@@ -142,7 +142,7 @@ fn practical_guide(cluster: &Cluster, dir: &str) {
                 ),
             )
             .unwrap();
-        let last = out.lines().filter(|l| !l.is_empty()).last().unwrap_or("");
+        let last = out.lines().filter(|l| !l.is_empty()).next_back().unwrap_or("");
         println!("as {role} ({who}): {last}");
     }
     let current = live.introspect(&[]).unwrap();

@@ -12,7 +12,7 @@ fn as_tenant(db: &Db, role: &str, tenant: &str, query: &str) -> String {
     let out = db.sql(&format!(
         "BEGIN; SET LOCAL ROLE {role}; SELECT set_config('app.current_tenant', '{tenant}', true); {query}; COMMIT;"
     ));
-    out.lines().filter(|l| !l.is_empty()).last().unwrap_or("").to_string()
+    out.lines().filter(|l| !l.is_empty()).next_back().unwrap_or("").to_string()
 }
 
 fn scenario(declaration: &str, schema: &Schema, table_sql: &str, seed: &str, check: &[(&str, &str)]) {
@@ -106,7 +106,7 @@ fn practical_guide() {
             "BEGIN; SET LOCAL ROLE {role}; SELECT set_config('app.tenant_id', '{tenant}', true), \
              set_config('app.current_user_id', '{user}', true); {sql}; COMMIT;"
         ))
-        .map(|out| out.lines().filter(|l| !l.is_empty()).last().unwrap_or("").to_string())
+        .map(|out| out.lines().filter(|l| !l.is_empty()).next_back().unwrap_or("").to_string())
     };
     let titles = "SELECT string_agg(title, ',' ORDER BY title) FROM posts";
     assert_eq!(run("app_user", t1, alice, titles).unwrap(), "alice in t1");

@@ -7,7 +7,6 @@ mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::*;
 use pgpolicy::introspect::LiveDb;
 use pgpolicy::*;
 use proptest::prelude::*;

@@ -2148,7 +2148,7 @@ impl<'a> Analyzer<'a> {
             }
             let visible = match schema {
                 Some(s) => f.schema == s,
-                None => sp.iter().any(|s| *s == f.schema),
+                None => sp.contains(&f.schema),
             };
             if !visible {
                 continue;
@@ -2286,14 +2286,11 @@ impl<'a> Analyzer<'a> {
         let subst = |p: &Ty| -> R<Option<Ty>> {
             Ok(match poly(p) {
                 None => Some(p.clone()),
-                Some(kind) => match &elem {
-                    Some(e) => Some(if kind == "array" {
+                Some(kind) => elem.as_ref().map(|e| if kind == "array" {
                         e.clone().array_of()
                     } else {
                         e.clone()
                     }),
-                    None => None,
-                },
             })
         };
         let mut out = Vec::new();

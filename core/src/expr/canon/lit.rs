@@ -132,7 +132,7 @@ pub fn numeric(s: &str) -> Option<String> {
     let mut frac_digits: String;
     if shift >= 0 {
         int_digits = digits.clone();
-        int_digits.extend(std::iter::repeat('0').take(shift as usize));
+        int_digits.extend(std::iter::repeat_n('0', shift as usize));
         frac_digits = String::new();
     } else {
         let k = (-shift) as usize;
@@ -205,7 +205,7 @@ fn uuid(s: &str) -> Option<String> {
     while i < b.len() {
         if b[i] == b'-' {
             // a hyphen may follow any group of four digits
-            if hex.is_empty() || hex.len() % 4 != 0 || i + 1 >= b.len() || b[i + 1] == b'-' {
+            if hex.is_empty() || !hex.len().is_multiple_of(4) || i + 1 >= b.len() || b[i + 1] == b'-' {
                 return None;
             }
         } else if b[i].is_ascii_hexdigit() {
