@@ -286,87 +286,23 @@ impl W {
     }
 }
 
+/// The project's SQL lexer's tokens in the reader's shape: words folded to lower case,
+/// strings with their value, dollar-quoted bodies (function bodies) opaque, and operator
+/// characters one by one. Text the lexer cannot read gives no declarations.
 fn words(sql: &str) -> Vec<W> {
-    let b = sql.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if c.is_ascii_whitespace() {
-            i += 1;
-        } else if c == b'-' && b.get(i + 1) == Some(&b'-') {
-            while i < b.len() && b[i] != b'\n' {
-                i += 1;
+    use crate::sql::lex::{tokenize, Kind};
+    let Ok(tokens) = tokenize(sql) else { return Vec::new() };
+    let mut out = Vec::with_capacity(tokens.len());
+    for t in &tokens {
+        let text = t.text(sql);
+        match t.kind {
+            Kind::Word | Kind::Number => out.push(W::Word(text.to_ascii_lowercase(), false)),
+            Kind::Quoted => out.push(W::Word(t.ident(sql).unwrap_or_default(), true)),
+            Kind::String if text.starts_with('$') => out.push(W::Dollar),
+            Kind::String => out.push(W::Str(t.string_value(sql).unwrap_or_default())),
+            Kind::Op | Kind::LParen | Kind::RParen | Kind::Comma | Kind::Semicolon | Kind::Dot => {
+                out.extend(text.chars().map(W::Punct))
             }
-        } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
-            i += 2;
-            while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                i += 1;
-            }
-            i += 2;
-        } else if c == b'$' {
-            // dollar quote: skip the body
-            let st = i;
-            i += 1;
-            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
-                i += 1;
-            }
-            if i < b.len() && b[i] == b'$' {
-                let tag = &sql[st..=i];
-                i += 1;
-                match sql[i..].find(tag) {
-                    Some(k) => i += k + tag.len(),
-                    None => i = b.len(),
-                }
-                out.push(W::Dollar);
-            } else {
-                out.push(W::Punct('$'));
-            }
-        } else if c == b'\'' {
-            let mut v = String::new();
-            i += 1;
-            while i < b.len() {
-                if b[i] == b'\'' {
-                    if b.get(i + 1) == Some(&b'\'') {
-                        v.push('\'');
-                        i += 2;
-                        continue;
-                    }
-                    i += 1;
-                    break;
-                }
-                let ch = sql[i..].chars().next().unwrap();
-                v.push(ch);
-                i += ch.len_utf8();
-            }
-            out.push(W::Str(v));
-        } else if c == b'"' {
-            let mut v = String::new();
-            i += 1;
-            while i < b.len() {
-                if b[i] == b'"' {
-                    if b.get(i + 1) == Some(&b'"') {
-                        v.push('"');
-                        i += 2;
-                        continue;
-                    }
-                    i += 1;
-                    break;
-                }
-                let ch = sql[i..].chars().next().unwrap();
-                v.push(ch);
-                i += ch.len_utf8();
-            }
-            out.push(W::Word(v, true));
-        } else if c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80 {
-            let st = i;
-            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] >= 0x80) {
-                i += 1;
-            }
-            out.push(W::Word(sql[st..i].to_ascii_lowercase(), false));
-        } else {
-            out.push(W::Punct(c as char));
-            i += 1;
         }
     }
     out
