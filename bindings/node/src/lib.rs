@@ -196,12 +196,7 @@ impl Task for ApplyTask {
 
     fn compute(&mut self) -> Result<String> {
         let desired = schema(&self.desired)?;
-        let schemas = self.schemas.clone().unwrap_or_else(|| {
-            let mut s: Vec<String> = desired.tables.iter().map(|t| t.schema.clone()).collect();
-            s.sort();
-            s.dedup();
-            s
-        });
+        let schemas = self.schemas.clone().unwrap_or_else(|| desired.schema_names());
         let mut db = LiveDb::connect(&self.url).map_err(to_js)?;
         let current = db.introspect(&schemas).map_err(to_js)?;
         let opts = DiffOptions { prune: self.prune };

@@ -91,17 +91,11 @@ impl DevArgs {
 }
 
 fn schemas_of(declared: &Schema, explicit: &[String]) -> Vec<String> {
-    if !explicit.is_empty() {
-        return explicit.to_vec();
+    if explicit.is_empty() {
+        declared.schema_names()
+    } else {
+        explicit.to_vec()
     }
-    let mut s: Vec<String> = declared.tables.iter().map(|t| t.schema.clone()).collect();
-    s.extend(declared.grants.iter().map(|g| g.schema.clone()));
-    if s.is_empty() {
-        s.push("public".into());
-    }
-    s.sort();
-    s.dedup();
-    s
 }
 
 /// A loaded side of a plan; a database side keeps its connection for comparisons.

@@ -476,6 +476,23 @@ impl Schema {
         serde_json::to_string_pretty(self).expect("schema serializes")
     }
 
+    /// The PostgreSQL schemas this declaration names (its tables' and grants'), sorted;
+    /// `public` when it names none. What to introspect when comparing with it.
+    pub fn schema_names(&self) -> Vec<String> {
+        let mut s: Vec<String> = self
+            .tables
+            .iter()
+            .map(|t| t.schema.clone())
+            .chain(self.grants.iter().map(|g| g.schema.clone()))
+            .collect();
+        if s.is_empty() {
+            s.push("public".into());
+        }
+        s.sort();
+        s.dedup();
+        s
+    }
+
     /// Whether this schema was read from a live database.
     pub fn is_introspected(&self) -> bool {
         self.database.is_some()
