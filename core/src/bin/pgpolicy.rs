@@ -105,12 +105,13 @@ struct Side {
 }
 
 fn load(src: &str, schemas: &[String]) -> Result<Side, Error> {
-    if let Source::Url(url) = Source::parse(src)? {
-        let db = LiveDb::connect(&url)?;
-        let schema = db.introspect(if schemas.is_empty() { &[] } else { schemas })?;
+    let source = Source::parse(src)?;
+    if let Source::Url(url) = &source {
+        let db = LiveDb::connect(url)?;
+        let schema = db.introspect(schemas)?;
         return Ok(Side { schema, db: Some(db) });
     }
-    let (schema, warnings) = Source::parse(src)?.load(schemas)?;
+    let (schema, warnings) = source.load(schemas)?;
     for w in warnings {
         eprintln!("warning: {src}: {w}");
     }

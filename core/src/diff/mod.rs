@@ -146,7 +146,6 @@ pub fn diff_with(
     let search_path = search_path_of(current);
     let db_user = current.database.as_ref().map(|d| d.current_user.as_str());
     let mut changes = Vec::new();
-    let empty_tables: Vec<Table> = Vec::new();
 
     // Tables the plan touches: every declared table, and current tables when pruning.
     let mut matched: Vec<Matched> = Vec::new();
@@ -161,7 +160,6 @@ pub fn diff_with(
             }
         }
     }
-    let _ = &empty_tables;
 
     for (cur, des) in &table_pairs {
         let name = cur.or(*des).map(|t| t.qualified()).expect("one side");
