@@ -1,7 +1,8 @@
 //! Canonicalizes 100,000 policy expressions (cycling through the corpus: declared and
 //! stored texts) on one thread and prints the rate.
 //!
-//! `cargo run --release -p pgpolicy --example canon_bench -- [corpus dir] [count]`
+//! `cargo run --release -p pgpolicy --example canon_bench -- [corpus dir] [count]` (the
+//! corpus dir defaults to the repository's tests/corpus)
 
 use pgpolicy::expr::canon::{canonicalize_mode, Catalog, Context, Mode};
 use pgpolicy::ir::TableName;
@@ -11,7 +12,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let dir = args
         .next()
-        .unwrap_or_else(|| "/work/shared/corpus".to_string());
+        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/corpus").to_string());
     let count: usize = args
         .next()
         .map(|s| s.parse().expect("count"))

@@ -6,7 +6,8 @@
 //! Then the same three rates with the round trip through PostgreSQL's deparser, on a
 //! throwaway PostgreSQL loaded with the corpus's schema.sql.
 //!
-//! `cargo run --release -p pgpolicy --example corpus_rates -- /path/to/corpus`
+//! `cargo run --release -p pgpolicy --example corpus_rates [-- /path/to/corpus]` (default:
+//! the repository's tests/corpus)
 
 use pgpolicy::expr::canon::{canonicalize_mode, Catalog, Context, Mode};
 use pgpolicy::ir::{Schema, TableName};
@@ -59,7 +60,7 @@ fn lines(dir: &str, name: &str) -> Vec<Value> {
 fn main() {
     let dir = std::env::args()
         .nth(1)
-        .unwrap_or_else(|| "/work/shared/corpus".to_string());
+        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/corpus").to_string());
     let sql = std::fs::read_to_string(format!("{dir}/schema.sql")).expect("schema.sql");
     let (schema, _) = pgpolicy::sql::read::read_sql(&sql).expect("schema.sql");
     let policies = lines(&dir, "policies.jsonl");

@@ -8,21 +8,17 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+/// The project's corpus (tests/corpus), or $PGPOLICY_CORPUS. A missing corpus fails the test.
 fn corpus_dir() -> PathBuf {
-    if let Ok(d) = std::env::var("PGPOLICY_CORPUS") {
-        return PathBuf::from(d);
-    }
-    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    for cand in [
-        here.join("../../shared/corpus"),
-        here.join("../corpus"),
-        PathBuf::from("/work/shared/corpus"),
-    ] {
-        if cand.join("policies.jsonl").exists() {
-            return cand;
-        }
-    }
-    panic!("corpus not found; set PGPOLICY_CORPUS");
+    let dir = std::env::var("PGPOLICY_CORPUS").map(PathBuf::from).unwrap_or_else(|_| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus")
+    });
+    assert!(
+        dir.join("policies.jsonl").is_file(),
+        "corpus not found at {} (tests/corpus in the repository, or set PGPOLICY_CORPUS)",
+        dir.display()
+    );
+    dir
 }
 
 fn lines(name: &str) -> Vec<Value> {

@@ -11,9 +11,13 @@ const { pg, freshDatabase, sequelizeFor, stop } = require('./helpers');
 
 test.after(stop);
 
+// The project's corpus (tests/corpus), or $PGPOLICY_CORPUS. A missing corpus fails the tests.
 function corpusDir() {
-  const candidates = [process.env.PGPOLICY_CORPUS, path.join(__dirname, '..', '..', '..', '..', 'shared', 'corpus')];
-  return candidates.find((d) => d && fs.existsSync(path.join(d, 'policies.jsonl')));
+  const d = process.env.PGPOLICY_CORPUS || path.join(__dirname, '..', '..', '..', 'tests', 'corpus');
+  if (!fs.existsSync(path.join(d, 'policies.jsonl'))) {
+    throw new Error(`corpus not found at ${d} (tests/corpus in the repository, or set PGPOLICY_CORPUS)`);
+  }
+  return d;
 }
 
 const dir = corpusDir();
@@ -26,7 +30,7 @@ function jsonl(file) {
     .map((l) => JSON.parse(l));
 }
 
-test('corpus policies declared beside models: generateMigration returns null', { skip: !dir && 'no corpus (set PGPOLICY_CORPUS)' }, async () => {
+test('corpus policies declared beside models: generateMigration returns null', async () => {
   const policies = jsonl('policies.jsonl');
   const db = freshDatabase('corpus');
   pg().psql(db, fs.readFileSync(path.join(dir, 'schema.sql'), 'utf8'));
@@ -76,7 +80,7 @@ test('corpus policies declared beside models: generateMigration returns null', {
   await sequelize.close();
 });
 
-test('corpus mutations are reported as changed, equivalents are not', { skip: !dir && 'no corpus' }, async () => {
+test('corpus mutations are reported as changed, equivalents are not', async () => {
   const policies = new Map(jsonl('policies.jsonl').map((p) => [p.id, p]));
   const db = freshDatabase('corpusmut');
   pg().psql(db, fs.readFileSync(path.join(dir, 'schema.sql'), 'utf8'));

@@ -20,8 +20,12 @@ _counter = itertools.count()
 
 
 def corpus_dir() -> Path:
+    """The project's corpus (tests/corpus), or $PGPOLICY_CORPUS. A missing corpus is an error."""
     env = os.environ.get("PGPOLICY_CORPUS")
-    return Path(env) if env else REPO.parent / "shared" / "corpus"
+    path = Path(env) if env else REPO / "tests" / "corpus"
+    if not (path / "policies.jsonl").is_file():
+        raise FileNotFoundError(f"corpus not found at {path} (tests/corpus in the repository, or set PGPOLICY_CORPUS)")
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,6 @@ from pgpolicy.testing import EmbeddedPostgres
 from conftest import corpus_dir
 
 CORPUS = corpus_dir()
-pytestmark = pytest.mark.skipif(not (CORPUS / "policies.jsonl").exists(), reason=f"no corpus at {CORPUS}")
 
 
 def corpus_policies() -> List[Dict[str, Any]]:

@@ -38,11 +38,17 @@ pub fn fixture(name: &str) -> String {
     repo_root().join("tests/fixtures").join(name).display().to_string()
 }
 
-/// The corpus shipped beside the project (../shared/corpus), or $PGPOLICY_CORPUS.
+/// The project's corpus (tests/corpus), or $PGPOLICY_CORPUS. A missing corpus fails the test.
 pub fn corpus_dir() -> PathBuf {
-    std::env::var("PGPOLICY_CORPUS")
+    let dir = std::env::var("PGPOLICY_CORPUS")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| repo_root().join("../shared/corpus"))
+        .unwrap_or_else(|_| repo_root().join("tests/corpus"));
+    assert!(
+        dir.join("policies.jsonl").is_file(),
+        "corpus not found at {} (tests/corpus in the repository, or set PGPOLICY_CORPUS)",
+        dir.display()
+    );
+    dir
 }
 
 pub fn cli(args: &[&str]) -> Output {
