@@ -67,12 +67,12 @@ fs.writeFileSync(path.join(dir, 'desired.json'), JSON.stringify(desired));
 const root = path.join(__dirname, '..', '..', '..');
 const r = spawnSync(
   'cargo',
-  ['run', '--quiet', '--release', '-p', 'pgpolicy-node', '--example', 'diff_bench', '--', path.join(dir, 'current.json'), path.join(dir, 'desired.json'), String(ITERATIONS)],
+  ['run', '--quiet', '--release', '-p', 'pgpolicy-node', '--example', 'node_diff_bench', '--', path.join(dir, 'current.json'), path.join(dir, 'desired.json'), String(ITERATIONS)],
   { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }
 );
 fs.rmSync(dir, { recursive: true, force: true });
 if (r.status !== 0) {
-  console.error('cargo run --example diff_bench failed');
+  console.error('cargo run --example node_diff_bench failed');
   process.exit(1);
 }
 const rust = JSON.parse(r.stdout.trim().split('\n').pop());

@@ -1,6 +1,6 @@
 //! The core side of `bench/diff.js`: the same diff of the same schemas, in Rust.
 //!
-//! `cargo run --release -p pgpolicy-node --example diff_bench -- current.json desired.json [iterations]`
+//! `cargo run --release -p pgpolicy-node --example node_diff_bench -- current.json desired.json [iterations]`
 //! prints the median milliseconds of one diff: read both schemas from JSON (as the
 //! binding does), diff, render the SQL and its reverse.
 
@@ -9,7 +9,7 @@ use std::time::Instant;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 3 {
-        eprintln!("usage: diff_bench CURRENT.json DESIRED.json [ITERATIONS]");
+        eprintln!("usage: node_diff_bench CURRENT.json DESIRED.json [ITERATIONS]");
         std::process::exit(2);
     }
     let current = std::fs::read_to_string(&args[1]).expect("current schema");

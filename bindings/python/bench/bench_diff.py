@@ -4,7 +4,7 @@
 
 Builds two schemas (every table with three policies; a tenth of them changed, half of
 those in a spelling only the canonicalizer can settle), times `pgpolicy.diff` from
-Python, runs the core's `diff_bench` example on the same JSON, and prints both and the
+Python, runs the binding's `py_diff_bench` example on the same JSON, and prints both and the
 ratio (target: within 2x). Not a test: numbers depend on the machine.
 """
 
@@ -68,13 +68,13 @@ def main() -> None:
         py_ms = (time.perf_counter() - start) * 1000 / args.iterations
 
         run = subprocess.run(
-            ["cargo", "run", "--quiet", "--release", "-p", "pgpolicy-python", "--example", "diff_bench", "--",
+            ["cargo", "run", "--quiet", "--release", "-p", "pgpolicy-python", "--example", "py_diff_bench", "--",
              str(cur_path), str(des_path), str(args.iterations)],
             cwd=REPO, capture_output=True, text=True, check=True,
         )
     m = re.search(r"rust_ms_per_diff=([\d.]+) changes=(\d+)", run.stdout)
     if not m:
-        sys.exit(f"unexpected output from diff_bench: {run.stdout}{run.stderr}")
+        sys.exit(f"unexpected output from py_diff_bench: {run.stdout}{run.stderr}")
     rust_ms, rust_changes = float(m.group(1)), int(m.group(2))
     assert rust_changes == len(plan), (rust_changes, len(plan))
     ratio = py_ms / rust_ms

@@ -1,7 +1,7 @@
 //! The core's diff of two schemas read from JSON files, timed; the baseline that
 //! `bench/bench_diff.py` compares the Python call against.
 //!
-//!     cargo run --release -p pgpolicy-python --example diff_bench -- current.json desired.json 20
+//!     cargo run --release -p pgpolicy-python --example py_diff_bench -- current.json desired.json 20
 //!
 //! Prints `rust_ms_per_diff=<ms> changes=<n>`.
 
@@ -10,7 +10,7 @@ use std::time::Instant;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 3 {
-        eprintln!("usage: diff_bench CURRENT.json DESIRED.json [ITERATIONS]");
+        eprintln!("usage: py_diff_bench CURRENT.json DESIRED.json [ITERATIONS]");
         std::process::exit(2);
     }
     let read = |p: &str| {
