@@ -17,7 +17,7 @@ pub fn schemas(tables: usize) -> (Schema, Schema) {
             Column { name: "tenant_id".into(), data_type: "integer".into(), nullable: false },
             Column { name: "owner".into(), data_type: "text".into(), nullable: true },
         ];
-        t.rls = Rls { enabled: true, forced: false };
+        t.rls = Rls::new(true, false);
         let mut p1 = Policy::new("tenant_isolation");
         p1.using = Some("tenant_id = current_setting('app.current_tenant')::integer".into());
         let mut p2 = Policy::new("owner_read");
@@ -30,7 +30,7 @@ pub fn schemas(tables: usize) -> (Schema, Schema) {
         current.tables.push(t.clone());
         if i % 10 == 0 {
             t.policies[0].using = Some("tenant_id = current_setting('app.tenant')::integer".into());
-            t.rls.forced = true;
+            t.rls.forced = Some(true);
         }
         desired.tables.push(t);
     }

@@ -81,6 +81,9 @@ pub enum Error {
     /// A database error (connection, query, apply).
     #[error("{0}")]
     Database(String),
+    /// A plan that weakens protection, refused because weakening was not allowed.
+    #[error("{0}")]
+    Weakening(String),
     /// The throwaway PostgreSQL could not be started.
     #[error("embedded PostgreSQL: {0}")]
     Embedded(String),
@@ -107,6 +110,7 @@ impl Error {
             Error::Validation(v) => v.first().map(|e| e.code).unwrap_or("VALIDATION"),
             Error::Source(_) => "SOURCE",
             Error::Database(_) => "DATABASE",
+            Error::Weakening(_) => "WEAKENS",
             Error::Embedded(_) => "EMBEDDED",
             Error::Io(_) => "IO",
         }

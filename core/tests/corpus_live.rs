@@ -23,7 +23,7 @@ fn declaration(sql: &str) -> Schema {
     let (mut s, warnings) = pgpolicy::sql::read_sql(sql).unwrap();
     assert!(warnings.is_empty(), "{warnings:?}");
     for t in &mut s.tables {
-        t.rls.enabled = true;
+        t.rls.enabled = Some(true);
     }
     s.normalize();
     s

@@ -132,7 +132,7 @@ fn hostile_names_round_trip() {
     let live = LiveDb::connect(&db.url).unwrap();
     let got = live.introspect(&["My Schema".to_string()]).unwrap();
     let t = got.table("My Schema", "Users\"; DROP TABLE x; --").expect("table with hostile name");
-    assert!(t.rls.enabled && t.rls.forced);
+    assert!(t.rls.is_enabled() && t.rls.is_forced());
     let mut got_names: Vec<&str> = t.policies.iter().map(|p| p.name.as_str()).collect();
     got_names.sort();
     let mut want: Vec<&str> = names.to_vec();

@@ -99,7 +99,7 @@ fn build(spec: &DeclSpec, case: usize) -> Schema {
         }
         let mut table = Table::new("public", TABLES[t.table]);
         table.columns = columns();
-        table.rls = Rls { enabled: t.enabled, forced: t.forced };
+        table.rls = Rls::new(t.enabled, t.forced);
         for p in &t.policies {
             if table.policy(POLICY_NAMES[p.name]).is_some() {
                 continue;

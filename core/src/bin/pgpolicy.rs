@@ -1,12 +1,26 @@
 //! The `pgpolicy` command: plan, inspect, apply.
+//!
+//! Exit status: 0 success (and no drift), 1 an error, 2 drift found by `plan --exit-code`,
+//! 64 a usage error (an unknown flag or a missing argument), 141 stdout closed early (a
+//! broken pipe, e.g. `| head`).
 
+use std::io::Write;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use pgpolicy::source::Source;
 use pgpolicy::diff::Resolver;
 use pgpolicy::introspect::{DevDb, LiveDb};
+use pgpolicy::session::{parse_duration, Timeouts};
 use pgpolicy::{DiffOptions, Error, Plan, Schema};
+
+/// `plan --exit-code` found drift.
+const EXIT_DRIFT: u8 = 2;
+/// A usage error (clap's own default, 2, would read as drift).
+const EXIT_USAGE: u8 = 64;
+/// stdout was closed before everything was written.
+const EXIT_PIPE: u8 = 141;
 
 #[derive(Parser)]
 #[command(name = "pgpolicy", version, about = "PostgreSQL row-level security as code")]
@@ -39,34 +53,75 @@ enum Cmd {
         /// Exit with status 2 when the plan is not empty (drift check).
         #[arg(long)]
         exit_code: bool,
-        /// Schemas to read from a database (repeatable; default public).
+        /// Schemas to read from a database (repeatable). Default: the schemas the
+        /// declared side names (public when it names none).
         #[arg(long = "schema")]
         schemas: Vec<String>,
         #[command(flatten)]
         dev: DevArgs,
+        #[command(flatten)]
+        limits: Limits,
     },
     /// Print the RLS state of a database.
     Inspect {
+        /// A postgres URL.
         url: String,
+        /// Schemas to read (repeatable; default public).
         #[arg(long = "schema")]
         schemas: Vec<String>,
+        /// `json` (the exchange format) or `sql` (the statements that recreate it).
         #[arg(long, value_enum, default_value = "json")]
         format: Format,
+        #[command(flatten)]
+        limits: Limits,
     },
-    /// Bring a database to the declared state, in one transaction.
+    /// Bring a database to the declared state, in one transaction (the tables must exist).
     Apply {
+        /// The database to change (a postgres URL).
         #[arg(long)]
         url: String,
+        /// The declared state: a .json file, a .sql file, a postgres URL, or `empty`.
         #[arg(long)]
         to: String,
         /// Print the plan instead of running it.
         #[arg(long)]
         dry_run: bool,
+        /// Schemas to read from the database (repeatable). Default: the schemas the
+        /// declaration names (public when it names none).
         #[arg(long = "schema")]
         schemas: Vec<String>,
+        /// Run a plan that weakens protection (disables RLS or FORCE, drops or changes a
+        /// restrictive policy, opens a policy to PUBLIC with `true`, grants BYPASSRLS).
+        #[arg(long)]
+        allow_weaken: bool,
+        /// Retries after a lock timeout, with backoff (0.25 s, 0.5 s, 1 s, ...).
+        #[arg(long, default_value_t = 3)]
+        retries: u32,
         #[command(flatten)]
         dev: DevArgs,
+        #[command(flatten)]
+        limits: Limits,
     },
+}
+
+/// Time limits of every transaction pgpolicy runs.
+#[derive(clap::Args)]
+struct Limits {
+    /// How long a statement waits for a table lock (e.g. 5s, 500ms; minimum 1ms).
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    lock_timeout: Duration,
+    /// How long one statement may run (0 for no limit).
+    #[arg(long, default_value = "300s", value_parser = parse_duration)]
+    statement_timeout: Duration,
+    /// How long connecting may take; a URL's `connect_timeout` takes precedence.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    connect_timeout: Duration,
+}
+
+impl Limits {
+    fn timeouts(&self) -> Timeouts {
+        Timeouts { lock: self.lock_timeout, statement: self.statement_timeout, connect: self.connect_timeout }
+    }
 }
 
 /// Where expressions the offline layer cannot prove equal are compared.
@@ -81,9 +136,9 @@ struct DevArgs {
 }
 
 impl DevArgs {
-    fn open(&self) -> Result<Option<DevDb>, Error> {
+    fn open(&self, t: Timeouts) -> Result<Option<DevDb>, Error> {
         match (&self.dev_url, &self.dev) {
-            (Some(url), _) => Ok(Some(DevDb::url(url)?)),
+            (Some(url), _) => Ok(Some(DevDb::url_with(url, t)?)),
             (None, Some(_)) => Ok(Some(DevDb::embedded()?)),
             _ => Ok(None),
         }
@@ -104,10 +159,10 @@ struct Side {
     db: Option<LiveDb>,
 }
 
-fn load(src: &str, schemas: &[String]) -> Result<Side, Error> {
+fn load(src: &str, schemas: &[String], t: Timeouts) -> Result<Side, Error> {
     let source = Source::parse(src)?;
     if let Source::Url(url) = &source {
-        let db = LiveDb::connect(url)?;
+        let mut db = LiveDb::connect_with(url, t)?;
         let schema = db.introspect(schemas)?;
         return Ok(Side { schema, db: Some(db) });
     }
@@ -119,81 +174,108 @@ fn load(src: &str, schemas: &[String]) -> Result<Side, Error> {
 }
 
 /// Loads both sides; a database side reads the schemas the declared side names.
-fn load_pair(from: &str, to: &str, explicit: &[String]) -> Result<(Side, Side), Error> {
+fn load_pair(from: &str, to: &str, explicit: &[String], t: Timeouts) -> Result<(Side, Side), Error> {
     let is_url = |s: &str| matches!(Source::parse(s), Ok(Source::Url(_)));
     if is_url(to) && !is_url(from) {
-        let from_s = load(from, explicit)?;
-        let to_s = load(to, &schemas_of(&from_s.schema, explicit))?;
+        let from_s = load(from, explicit, t)?;
+        let to_s = load(to, &schemas_of(&from_s.schema, explicit), t)?;
         Ok((from_s, to_s))
     } else {
-        let to_s = load(to, explicit)?;
-        let from_s = load(from, &schemas_of(&to_s.schema, explicit))?;
+        let to_s = load(to, explicit, t)?;
+        let from_s = load(from, &schemas_of(&to_s.schema, explicit), t)?;
         Ok((from_s, to_s))
     }
 }
 
 /// Diff with the strongest comparison available: the dev database when given, else the
 /// round trip on whichever side is a database (the current side first).
-fn plan_between(current: &mut Side, desired: &mut Side, dev: &DevArgs) -> Result<Plan, Error> {
+fn plan_between(current: &mut Side, desired: &mut Side, dev: &DevArgs, t: Timeouts) -> Result<Plan, Error> {
     let opts = DiffOptions::default();
-    let mut dev_db = dev.open()?;
+    let mut dev_db = dev.open(t)?;
     let resolver: Option<&mut dyn Resolver> = match (&mut dev_db, &mut current.db, &mut desired.db) {
         (Some(d), _, _) => Some(d),
         (None, Some(db), _) | (None, None, Some(db)) => Some(db),
         (None, None, None) => None,
     };
-    pgpolicy::diff_with(&current.schema, &desired.schema, &opts, resolver)
+    let plan = pgpolicy::diff_with(&current.schema, &desired.schema, &opts, resolver)?;
+    for w in &plan.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(plan)
 }
 
-fn print_plan(plan: &Plan, format: Format) {
+/// Writes to stdout; a closed pipe (`| head`) ends the program quietly with 141.
+fn emit(text: &str) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(EXIT_PIPE.into());
+        }
+        eprintln!("error: writing the output: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn print_plan(plan: &Plan, format: Format, t: &Timeouts) {
     match format {
-        Format::Sql => print!("{}", plan.sql()),
-        Format::Json => println!("{}", plan.to_json()),
+        Format::Sql => emit(&plan.sql_with(t)),
+        Format::Json => emit(&format!("{}\n", plan.to_json())),
     }
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
-        Cmd::Plan { from, to, format, reverse, exit_code, schemas, dev } => {
-            let (mut current, mut desired) = load_pair(&from, &to, &schemas)?;
-            let mut plan = plan_between(&mut current, &mut desired, &dev)?;
+        Cmd::Plan { from, to, format, reverse, exit_code, schemas, dev, limits } => {
+            let t = limits.timeouts();
+            let (mut current, mut desired) = load_pair(&from, &to, &schemas, t)?;
+            let mut plan = plan_between(&mut current, &mut desired, &dev, t)?;
             if reverse {
                 plan = plan.reverse();
             }
-            print_plan(&plan, format);
+            print_plan(&plan, format, &t);
             if exit_code && !plan.is_empty() {
-                return Ok(ExitCode::from(2));
+                return Ok(ExitCode::from(EXIT_DRIFT));
             }
         }
-        Cmd::Inspect { url, schemas, format } => {
-            let schema = load(&url, &schemas)?.schema;
+        Cmd::Inspect { url, schemas, format, limits } => {
+            if !matches!(Source::parse(&url)?, Source::Url(_)) {
+                return Err(Error::Source(format!("inspect reads a database: expected a postgres URL, not {url:?}")));
+            }
+            let schema = load(&url, &schemas, limits.timeouts())?.schema;
             match format {
-                Format::Json => println!("{}", schema.to_json()),
+                Format::Json => emit(&format!("{}\n", schema.to_json())),
                 Format::Sql => {
                     let mut declared = schema.clone();
                     let me = schema.database.as_ref().map(|d| d.current_user.clone());
                     declared.roles.retain(|r| Some(&r.name) != me.as_ref());
                     declared.database = None;
                     let plan = pgpolicy::diff(&Schema::empty(), &declared, &DiffOptions::default())?;
+                    let mut text = String::new();
                     for stmt in plan.statements() {
-                        println!("{stmt};");
+                        text.push_str(&stmt);
+                        text.push_str(";\n");
                     }
+                    emit(&text);
                 }
             }
         }
-        Cmd::Apply { url, to, dry_run, schemas, dev } => {
+        Cmd::Apply { url, to, dry_run, schemas, allow_weaken, retries, dev, limits } => {
             if !matches!(Source::parse(&url)?, Source::Url(_)) {
                 return Err(Error::Source(format!("--url must be a postgres URL, not {url:?}")));
             }
-            let mut desired = load(&to, &schemas)?;
-            let mut current = load(&url, &schemas_of(&desired.schema, &schemas))?;
-            let plan = plan_between(&mut current, &mut desired, &dev)?;
+            let t = limits.timeouts();
+            let mut desired = load(&to, &schemas, t)?;
+            let mut current = load(&url, &schemas_of(&desired.schema, &schemas), t)?;
+            let plan = plan_between(&mut current, &mut desired, &dev, t)?;
             if dry_run {
-                print!("{}", plan.sql());
+                emit(&plan.sql_with(&t));
             } else if plan.is_empty() {
                 eprintln!("nothing to apply");
             } else {
-                current.db.as_ref().expect("database side").apply(&plan)?;
+                plan.check_weakening(allow_weaken)?;
+                let db = current.db.as_mut().expect("database side");
+                db.set_retries(retries);
+                db.apply(&plan)?;
                 eprintln!("applied {} change(s)", plan.len());
             }
         }
@@ -202,7 +284,16 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            if e.print().is_err() && !e.use_stderr() {
+                return ExitCode::from(EXIT_PIPE);
+            }
+            return ExitCode::from(code);
+        }
+    };
     match run(cli) {
         Ok(code) => code,
         Err(e) => {

@@ -226,6 +226,44 @@ impl Change {
         }
     }
 
+    /// Why this change weakens protection, if it does: RLS or FORCE turned off, a
+    /// restrictive policy dropped or changed (it may be looser), a role given BYPASSRLS,
+    /// or a policy that lets PUBLIC through unconditionally (`true`). Such changes are
+    /// marked in every plan form, and `apply` refuses them unless allowed.
+    pub fn weakens(&self) -> Option<String> {
+        use Change::*;
+        let open_to_public = |p: &Policy| {
+            p.permissive
+                && p.roles.contains(&RoleSpec::Public)
+                && [&p.using, &p.with_check].iter().any(|c| c.as_deref().is_some_and(is_true))
+        };
+        match self {
+            DisableRls { table } => Some(format!("turns row-level security off on {table}")),
+            NoForceRls { table } => Some(format!("stops forcing row-level security on {table} (its owner bypasses the policies)")),
+            DropPolicy { policy, table } if !policy.permissive => {
+                Some(format!("drops the restrictive policy {:?} on {table}", policy.name))
+            }
+            ReplacePolicy { from, table, .. } if !from.permissive => {
+                Some(format!("replaces the restrictive policy {:?} on {table} (it may be looser)", from.name))
+            }
+            AlterPolicy { from, table, .. } if !from.permissive => {
+                Some(format!("changes the restrictive policy {:?} on {table} (it may be looser)", from.name))
+            }
+            CreatePolicy { policy, table } if open_to_public(policy) => {
+                Some(format!("policy {:?} on {table} lets PUBLIC through unconditionally (true)", policy.name))
+            }
+            AlterPolicy { from, to, table, .. } | ReplacePolicy { from, to, table, .. }
+                if open_to_public(to) && !open_to_public(from) =>
+            {
+                Some(format!("policy {:?} on {table} now lets PUBLIC through unconditionally (true)", to.name))
+            }
+            AlterRole { from, to } if to.bypassrls && !from.bypassrls => {
+                Some(format!("gives role {:?} BYPASSRLS", to.name))
+            }
+            _ => None,
+        }
+    }
+
     /// The table a change concerns, if any.
     pub fn table(&self) -> Option<&TableName> {
         use Change::*;
@@ -276,4 +314,13 @@ impl Change {
             DropRole { .. } => 14,
         }
     }
+}
+
+/// Whether an expression is the constant `true` (in any case, in any parentheses).
+fn is_true(text: &str) -> bool {
+    let mut t = text.trim();
+    while let Some(inner) = t.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
+        t = inner.trim();
+    }
+    t.eq_ignore_ascii_case("true") || t.eq_ignore_ascii_case("'t'::boolean") || t.eq_ignore_ascii_case("true::boolean")
 }

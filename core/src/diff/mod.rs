@@ -47,6 +47,8 @@ pub struct Resolution {
     /// Both expressions as PostgreSQL prints them, when the layer computed them.
     pub current_canonical: Option<String>,
     pub desired_canonical: Option<String>,
+    /// Why the layer could not compare the pair (it then counts as changed).
+    pub note: Option<String>,
 }
 
 /// A comparison layer stronger than the offline one (a round trip through PostgreSQL's
@@ -146,6 +148,7 @@ pub fn diff_with(
     let search_path = search_path_of(current);
     let db_user = current.database.as_ref().map(|d| d.current_user.as_str());
     let mut changes = Vec::new();
+    let mut warnings: Vec<String> = Vec::new();
 
     // Tables the plan touches: every declared table, and current tables when pruning.
     let mut matched: Vec<Matched> = Vec::new();
@@ -163,21 +166,31 @@ pub fn diff_with(
 
     for (cur, des) in &table_pairs {
         let name = cur.or(*des).map(|t| t.qualified()).expect("one side");
+        // A flag the declaration leaves unspecified stays as it is; a table the current
+        // side lacks starts with both flags off; a table a declaration drops (pruning) is
+        // taken back to both off, a change marked as weakening.
         let cur_rls = cur.map(|t| t.rls).unwrap_or_default();
-        let des_rls = des.map(|t| t.rls).unwrap_or_default();
-        if cur_rls.enabled != des_rls.enabled {
-            changes.push(if des_rls.enabled {
-                Change::EnableRls { table: name.clone() }
-            } else {
-                Change::DisableRls { table: name.clone() }
-            });
+        let des_rls = match des {
+            Some(t) => t.rls,
+            None => Rls::new(false, false),
+        };
+        if let Some(want) = des_rls.enabled {
+            if cur_rls.enabled.unwrap_or(false) != want {
+                changes.push(if want {
+                    Change::EnableRls { table: name.clone() }
+                } else {
+                    Change::DisableRls { table: name.clone() }
+                });
+            }
         }
-        if cur_rls.forced != des_rls.forced {
-            changes.push(if des_rls.forced {
-                Change::ForceRls { table: name.clone() }
-            } else {
-                Change::NoForceRls { table: name.clone() }
-            });
+        if let Some(want) = des_rls.forced {
+            if cur_rls.forced.unwrap_or(false) != want {
+                changes.push(if want {
+                    Change::ForceRls { table: name.clone() }
+                } else {
+                    Change::NoForceRls { table: name.clone() }
+                });
+            }
         }
         let cur_policies: &[Policy] = cur.map(|t| &t.policies[..]).unwrap_or(&[]);
         let des_policies: &[Policy] = des.map(|t| &t.policies[..]).unwrap_or(&[]);
@@ -280,6 +293,9 @@ pub fn diff_with(
         let pairs: Vec<ExprPair> = pending.iter().map(|(_, _, p)| p.clone()).collect();
         let res = r.resolve(&pairs, &ctx_schema)?;
         for ((i, clause, _), res) in pending.iter().zip(res) {
+            if let Some(note) = &res.note {
+                warnings.push(note.clone());
+            }
             let v = match clause {
                 Clause::Using => matched[*i].using.as_mut(),
                 _ => matched[*i].check.as_mut(),
@@ -376,7 +392,9 @@ pub fn diff_with(
 
     diff_roles(current, desired, prune, &mut changes);
     diff_grants(current, desired, prune, &mut changes);
-    Ok(Plan::ordered(changes))
+    let mut plan = Plan::ordered(changes);
+    plan.warnings = warnings;
+    Ok(plan)
 }
 
 fn strip_rename(p: &Policy) -> Policy {

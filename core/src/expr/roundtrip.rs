@@ -1,81 +1,301 @@
 //! The round-trip comparison: PostgreSQL itself prints both expressions of a pair through
-//! the same deparser. Each expression becomes the one column of a temporary view over the
-//! policy's table; equal view definitions mean equal expressions. Creating a view takes
-//! only ACCESS SHARE on the table, nothing is written outside the session's temporary
-//! schema, and everything runs in a transaction (or savepoint) that is rolled back.
-//! Driver-independent: the Python and Node packages run the same statements.
+//! the same deparser. The pending expressions of one table become the columns of one
+//! temporary view over that table (the current and the desired text of each pair side by
+//! side); equal printed columns mean equal expressions. Creating a view takes only ACCESS
+//! SHARE on the table, nothing is written outside the session's temporary schema, and
+//! everything runs in a transaction (or savepoint) that is rolled back. Every view of a
+//! stage is read back by one catalog query, so the number of statements grows with the
+//! tables compared, not with the expressions.
 //!
 //! PostgreSQL's printing is not idempotent for every expression (a `varchar` IN list
 //! prints as `= ANY ((ARRAY[...])::text[])`, which parses back to a different tree), so
 //! the stored text and the declared text are each taken through two print-and-parse
 //! cycles: stage one prints both, stage two parses and prints those prints. Equal
 //! expressions reach the same text; different ones do not.
+//!
+//! A view that PostgreSQL refuses is retried expression by expression, to name the one
+//! at fault. An expression that names a column, table or function the database does not
+//! have (yet: the migration that adds it may be the one being planned) counts as changed,
+//! with PostgreSQL's message kept as a note; any other refusal (a syntax or type error)
+//! fails the comparison naming the table, the policy, the clause and PostgreSQL's message.
+
+use std::collections::BTreeMap;
+use std::hash::{BuildHasher, Hasher};
 
 use crate::diff::{ExprPair, Resolution};
+use crate::error::Error;
+use crate::exec::{DbError, Exec};
 
-/// Run once before the pairs, inside the transaction that is rolled back afterwards.
-pub const SETUP: &str = crate::introspect::SETUP;
+/// Columns per view (PostgreSQL allows 1,664 in a select list).
+const MAX_COLUMNS: usize = 1600;
 
-/// The statements for one pair, each a single statement (drivers that prepare every
-/// statement can run them one by one): run `setup` (no results), then `query` (one row,
-/// two text columns), then `cleanup`. If a setup statement or the query fails (an
-/// expression that does not compile against the table), run `cleanup` and count the
-/// pair as different.
-pub struct PairStatements {
-    pub setup: Vec<String>,
-    pub query: String,
-    pub cleanup: Vec<String>,
+/// A fresh marker for column names, unguessable by whoever writes the expressions (the
+/// printed view is split at these names).
+fn nonce() -> String {
+    let s = std::collections::hash_map::RandomState::new();
+    let mut h = s.build_hasher();
+    h.write_u64(std::process::id() as u64);
+    let a = h.finish();
+    let mut h2 = std::collections::hash_map::RandomState::new().build_hasher();
+    h2.write_u64(a);
+    format!("{:016x}{:016x}", a, h2.finish())
 }
 
-pub fn statements(pair: &ExprPair) -> PairStatements {
-    view_statements(&pair.table.to_string(), &pair.current, &pair.desired)
+/// One view of a stage: a table and the expressions that become its columns.
+struct View<'a> {
+    table: String,
+    /// (pair index, side: 0 current / 1 desired, text)
+    exprs: Vec<(usize, usize, &'a str)>,
 }
 
-/// Stage two: the statements that print again what stage one printed.
-pub fn next_statements(pair: &ExprPair, printed: &(String, String)) -> PairStatements {
-    view_statements(
-        &pair.table.to_string(),
-        &expression_of(&printed.0),
-        &expression_of(&printed.1),
-    )
+fn column(nonce: &str, k: usize) -> String {
+    format!("pgpolicy_{nonce}_{k}_e")
 }
 
-fn view_statements(table: &str, current: &str, desired: &str) -> PairStatements {
-    let setup = vec![
-        "SAVEPOINT pgpolicy_compare".to_string(),
-        format!("CREATE TEMPORARY VIEW pgpolicy_compare_current AS SELECT ({current}\n) AS expr FROM {table}"),
-        format!("CREATE TEMPORARY VIEW pgpolicy_compare_desired AS SELECT ({desired}\n) AS expr FROM {table}"),
-    ];
-    PairStatements {
-        setup,
-        query: "SELECT pg_catalog.pg_get_viewdef('pgpolicy_compare_current'::regclass), \
-                pg_catalog.pg_get_viewdef('pgpolicy_compare_desired'::regclass)"
-            .to_string(),
-        cleanup: vec![
-            "ROLLBACK TO SAVEPOINT pgpolicy_compare".to_string(),
-            "RELEASE SAVEPOINT pgpolicy_compare".to_string(),
-        ],
+fn create_view(name: &str, nonce: &str, table: &str, exprs: &[&str]) -> String {
+    let mut s = format!("CREATE TEMPORARY VIEW {name} AS SELECT ");
+    for (k, e) in exprs.iter().enumerate() {
+        if k > 0 {
+            s.push_str(", ");
+        }
+        // The newline ends a `--` comment the expression may close with.
+        s.push('(');
+        s.push_str(e);
+        s.push_str("\n) AS ");
+        s.push_str(&column(nonce, k));
     }
+    s.push_str(" FROM ");
+    s.push_str(table);
+    s
 }
 
-/// The expression part of a view definition printed by `pg_get_viewdef`.
-fn expression_of(viewdef: &str) -> String {
-    let body = viewdef.trim_start().strip_prefix("SELECT ").unwrap_or(viewdef);
-    match body.rfind(" AS expr\n") {
-        Some(i) => body[..i].to_string(),
-        None => body.trim_end_matches(';').to_string(),
+/// Splits a printed view definition into its columns' expressions.
+fn split_columns(viewdef: &str, nonce: &str, n: usize) -> Option<Vec<String>> {
+    let body = viewdef.trim_start().strip_prefix("SELECT")?;
+    let mut out = Vec::with_capacity(n);
+    let mut pos = 0;
+    for k in 0..n {
+        let marker = format!(" AS {}", column(nonce, k));
+        let at = body[pos..].find(&marker)? + pos;
+        out.push(body[pos..at].trim().to_string());
+        pos = at + marker.len();
+        let rest = &body[pos..];
+        let next = rest.trim_start();
+        if k + 1 < n {
+            pos += rest.len() - next.strip_prefix(',')?.len();
+        }
     }
+    Some(out)
 }
 
-/// The verdict from the two view definitions printed by stage two (None when a stage
-/// failed).
-pub fn resolution(printed: Option<(String, String)>) -> Resolution {
-    match printed {
-        Some((a, b)) => Resolution {
-            equal: a == b,
-            current_canonical: Some(expression_of(&a)),
-            desired_canonical: Some(expression_of(&b)),
-        },
-        None => Resolution { equal: false, current_canonical: None, desired_canonical: None },
+fn stmt_err(context: &str, e: DbError) -> Error {
+    Error::Database(format!("comparison: {context}: {e}"))
+}
+
+/// What happened to one expression of a stage.
+enum Printed {
+    Text(String),
+    /// PostgreSQL could not read it; its message.
+    Refused(DbError),
+}
+
+/// Prints every expression of `views` through PostgreSQL: returns, per view, the printed
+/// columns or per-expression refusals.
+fn print_stage(exec: &mut dyn Exec, views: &[View<'_>], nonce: &str, stage: usize) -> Result<Vec<Vec<Printed>>, Error> {
+    let name = |v: usize, part: Option<usize>| match part {
+        None => format!("pgpolicy_rt_{stage}_{v}"),
+        Some(p) => format!("pgpolicy_rt_{stage}_{v}_{p}"),
+    };
+    exec.execute("SAVEPOINT pgpolicy_rt").map_err(|e| stmt_err("savepoint", e))?;
+    // Fast path: one view per table, no savepoints.
+    let mut fast_ok = true;
+    for (v, view) in views.iter().enumerate() {
+        let texts: Vec<&str> = view.exprs.iter().map(|x| x.2).collect();
+        if let Err(e) = exec.execute(&create_view(&name(v, None), nonce, &view.table, &texts)) {
+            if !e.is_statement_error() {
+                return Err(stmt_err(&format!("table {}", view.table), e));
+            }
+            fast_ok = false;
+            break;
+        }
+    }
+    // Slow path: a view was refused; find which expressions PostgreSQL refuses.
+    let mut refused: Vec<Vec<Option<DbError>>> = views.iter().map(|v| vec![None; v.exprs.len()]).collect();
+    let mut names: Vec<Vec<String>> = Vec::new();
+    if fast_ok {
+        names = (0..views.len()).map(|v| vec![name(v, None)]).collect();
+    } else {
+        exec.execute("ROLLBACK TO SAVEPOINT pgpolicy_rt").map_err(|e| stmt_err("savepoint", e))?;
+        for (v, view) in views.iter().enumerate() {
+            let mut view_names = Vec::new();
+            for (k, x) in view.exprs.iter().enumerate() {
+                exec.execute("SAVEPOINT pgpolicy_rt_one").map_err(|e| stmt_err("savepoint", e))?;
+                let n = name(v, Some(k));
+                match exec.execute(&create_view(&n, nonce, &view.table, &[x.2])) {
+                    Ok(()) => {
+                        exec.execute("RELEASE SAVEPOINT pgpolicy_rt_one").map_err(|e| stmt_err("savepoint", e))?;
+                    }
+                    Err(e) if e.is_statement_error() => {
+                        exec.execute("ROLLBACK TO SAVEPOINT pgpolicy_rt_one")
+                            .and_then(|_| exec.execute("RELEASE SAVEPOINT pgpolicy_rt_one"))
+                            .map_err(|e| stmt_err("savepoint", e))?;
+                        refused[v][k] = Some(e);
+                    }
+                    Err(e) => return Err(stmt_err(&format!("table {}", view.table), e)),
+                }
+                view_names.push(n);
+            }
+            names.push(view_names);
+        }
+    }
+    // One query reads every view back.
+    let mut all: Vec<String> = Vec::new();
+    for (v, ns) in names.iter().enumerate() {
+        for (k, n) in ns.iter().enumerate() {
+            if fast_ok || refused[v][k].is_none() {
+                all.push(n.clone());
+            }
+        }
+    }
+    let mut printed: BTreeMap<String, String> = BTreeMap::new();
+    if !all.is_empty() {
+        let list = all.iter().map(|n| crate::sql::quote::literal(&format!("pg_temp.{n}"))).collect::<Vec<_>>().join(", ");
+        let q = format!(
+            "SELECT v.n, pg_catalog.pg_get_viewdef(pg_catalog.to_regclass(v.n)) \
+             FROM pg_catalog.unnest(ARRAY[{list}]::pg_catalog.text[]) AS v(n)"
+        );
+        for row in exec.query(&q).map_err(|e| stmt_err("reading the views", e))? {
+            if let (Some(Some(n)), Some(Some(d))) = (row.first(), row.get(1)) {
+                printed.insert(n.trim_start_matches("pg_temp.").to_string(), d.clone());
+            }
+        }
+    }
+    exec.execute("ROLLBACK TO SAVEPOINT pgpolicy_rt").map_err(|e| stmt_err("savepoint", e))?;
+    exec.execute("RELEASE SAVEPOINT pgpolicy_rt").map_err(|e| stmt_err("savepoint", e))?;
+    let unreadable = || Error::Database("comparison: PostgreSQL printed a view pgpolicy cannot read back".into());
+    let mut out = Vec::with_capacity(views.len());
+    for (v, view) in views.iter().enumerate() {
+        let mut cols = Vec::with_capacity(view.exprs.len());
+        if fast_ok {
+            let def = printed.get(&name(v, None)).ok_or_else(unreadable)?;
+            for t in split_columns(def, nonce, view.exprs.len()).ok_or_else(unreadable)? {
+                cols.push(Printed::Text(t));
+            }
+        } else {
+            for k in 0..view.exprs.len() {
+                match refused[v][k].take() {
+                    Some(e) => cols.push(Printed::Refused(e)),
+                    None => {
+                        let def = printed.get(&name(v, Some(k))).ok_or_else(unreadable)?;
+                        let t = split_columns(def, nonce, 1).ok_or_else(unreadable)?;
+                        cols.push(Printed::Text(t.into_iter().next().ok_or_else(unreadable)?));
+                    }
+                }
+            }
+        }
+        out.push(cols);
+    }
+    Ok(out)
+}
+
+/// Groups the given texts (pair index, side, text) into views per table.
+fn views_of<'a>(pairs: &[ExprPair], texts: &[(usize, usize, &'a str)]) -> Vec<View<'a>> {
+    let mut by_table: BTreeMap<String, Vec<(usize, usize, &'a str)>> = BTreeMap::new();
+    for &(i, side, t) in texts {
+        by_table.entry(pairs[i].table.to_string()).or_default().push((i, side, t));
+    }
+    let mut out = Vec::new();
+    for (table, exprs) in by_table {
+        for chunk in exprs.chunks(MAX_COLUMNS) {
+            out.push(View { table: table.clone(), exprs: chunk.to_vec() });
+        }
+    }
+    out
+}
+
+/// Runs both stages for `pairs` on `exec`, inside the caller's transaction (which must
+/// have pinned the session: see [`crate::exec::compare`]).
+pub fn run(exec: &mut dyn Exec, pairs: &[ExprPair]) -> Result<Vec<Resolution>, Error> {
+    let nonce = nonce();
+    // printed[i][side]
+    let mut printed: Vec<[Option<String>; 2]> = vec![[None, None]; pairs.len()];
+    let mut notes: Vec<Option<String>> = vec![None; pairs.len()];
+    let mut inputs: Vec<[String; 2]> = pairs.iter().map(|p| [p.current.clone(), p.desired.clone()]).collect();
+    for stage in 1..=2 {
+        let texts: Vec<(usize, usize, &str)> = inputs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| notes[*i].is_none())
+            .flat_map(|(i, t)| [(i, 0, t[0].as_str()), (i, 1, t[1].as_str())])
+            .collect();
+        if texts.is_empty() {
+            break;
+        }
+        let views = views_of(pairs, &texts);
+        let results = print_stage(exec, &views, &nonce, stage)?;
+        for (view, cols) in views.iter().zip(results) {
+            for (&(i, side, _), col) in view.exprs.iter().zip(cols) {
+                match col {
+                    Printed::Text(t) => printed[i][side] = Some(t),
+                    Printed::Refused(e) => {
+                        let p = &pairs[i];
+                        let which = if side == 0 { "current" } else { "declared" };
+                        let place = format!("table {}, policy {:?}, {}", p.table, p.policy, p.clause);
+                        // Names the database lacks: maybe created by the same migration.
+                        let missing = matches!(e.code.as_deref(), Some("42703" | "42P01" | "42883" | "3F000"));
+                        if missing && stage == 1 {
+                            notes[i] = Some(format!(
+                                "{place}: PostgreSQL cannot read the {which} expression here ({}); counted as changed",
+                                e.message
+                            ));
+                        } else {
+                            return Err(Error::Database(format!(
+                                "comparison: {place}: PostgreSQL refuses the {which} expression: {e}"
+                            )));
+                        }
+                    }
+                }
+            }
+        }
+        for (i, p) in printed.iter().enumerate() {
+            if notes[i].is_none() {
+                if let [Some(a), Some(b)] = p {
+                    inputs[i] = [a.clone(), b.clone()];
+                }
+            }
+        }
+    }
+    Ok(printed
+        .into_iter()
+        .zip(notes)
+        .map(|(p, note)| match (p, note) {
+            (_, Some(note)) => Resolution { equal: false, current_canonical: None, desired_canonical: None, note: Some(note) },
+            ([Some(a), Some(b)], None) => Resolution {
+                equal: a == b,
+                current_canonical: Some(a),
+                desired_canonical: Some(b),
+                note: None,
+            },
+            _ => Resolution { equal: false, current_canonical: None, desired_canonical: None, note: None },
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_printed_columns() {
+        let n = "abc";
+        let def = format!(
+            " SELECT (a = 1) AS {},\n    (b = ' AS x, ') AS {}\n   FROM t;",
+            column(n, 0),
+            column(n, 1)
+        );
+        assert_eq!(split_columns(&def, n, 2).unwrap(), vec!["(a = 1)", "(b = ' AS x, ')"]);
+        let def1 = format!(" SELECT (a = 1) AS {}\n   FROM t;", column(n, 0));
+        assert_eq!(split_columns(&def1, n, 1).unwrap(), vec!["(a = 1)"]);
+        assert!(split_columns("SELECT 1", n, 1).is_none());
     }
 }

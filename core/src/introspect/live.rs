@@ -3,11 +3,11 @@
 
 use tokio_postgres::{Client, NoTls};
 
-use super::{catalog_query, from_catalog_json, SETUP};
 use crate::diff::{ExprPair, Plan, Resolution, Resolver};
 use crate::error::Error;
-use crate::expr::roundtrip;
+use crate::exec::{self, DbError, Exec, Scope};
 use crate::ir::Schema;
+use crate::session::Timeouts;
 
 fn db_err(context: &str, e: tokio_postgres::Error) -> Error {
     match e.as_db_error() {
@@ -26,35 +26,72 @@ fn db_err(context: &str, e: tokio_postgres::Error) -> Error {
 }
 
 /// Connects with a libpq-style URL (`postgresql://user@/db?host=/socket/dir` for a unix
-/// socket). The connection task runs on the current tokio runtime.
+/// socket). The connection task runs on the current tokio runtime. The whole of
+/// connecting (socket, TLS, startup, authentication) is bounded by the URL's
+/// `connect_timeout` (seconds, as libpq reads it) or else by `limit`; an error names the
+/// host or socket.
 ///
 /// TLS follows libpq's `sslmode`: `disable` never, `prefer` (the default) and `require`
 /// encrypt without checking the certificate, `verify-ca` and `verify-full` check it
 /// against the Mozilla roots and the `sslrootcert` file when given (`verify-full` also
 /// checks the host name; rustls always does, so both verify it). Unix sockets never use TLS.
-pub async fn connect(url: &str) -> Result<Client, Error> {
+pub async fn connect_within(url: &str, limit: std::time::Duration) -> Result<Client, Error> {
     let (url, tls) = tls::settings(url)?;
-    let client = match tls {
-        None => {
-            let (client, conn) = tokio_postgres::connect(&url, NoTls)
-                .await
-                .map_err(|e| db_err("cannot connect", e))?;
-            tokio::spawn(async move {
-                let _ = conn.await;
-            });
-            client
-        }
-        Some(make) => {
-            let (client, conn) = tokio_postgres::connect(&url, make)
-                .await
-                .map_err(|e| db_err("cannot connect", e))?;
-            tokio::spawn(async move {
-                let _ = conn.await;
-            });
-            client
+    let config: tokio_postgres::Config = url
+        .parse()
+        .map_err(|e| Error::Database(format!("invalid connection URL: {e}")))?;
+    let limit = config.get_connect_timeout().copied().filter(|d| !d.is_zero()).unwrap_or(limit);
+    let target = describe_target(&config);
+    let attempt = async {
+        match tls {
+            None => {
+                let (client, conn) = config.connect(NoTls).await?;
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+                Ok(client)
+            }
+            Some(make) => {
+                let (client, conn) = config.connect(make).await?;
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+                Ok(client)
+            }
         }
     };
-    Ok(client)
+    match tokio::time::timeout(limit, attempt).await {
+        Ok(Ok(client)) => Ok(client),
+        Ok(Err(e)) => Err(db_err(&format!("cannot connect to {target}"), e)),
+        Err(_) => Err(Error::Database(format!(
+            "cannot connect to {target}: no answer within {:.1} s (connect_timeout)",
+            limit.as_secs_f64()
+        ))),
+    }
+}
+
+/// Connects with the default limit (10 s).
+pub async fn connect(url: &str) -> Result<Client, Error> {
+    connect_within(url, Timeouts::default().connect).await
+}
+
+/// `host:port` or `socket /dir/.s.PGSQL.port` for error messages.
+fn describe_target(config: &tokio_postgres::Config) -> String {
+    use tokio_postgres::config::Host;
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .map(|h| match h {
+            Host::Tcp(name) => format!("{name}:{port}"),
+            Host::Unix(dir) => format!("socket {}/.s.PGSQL.{port}", dir.display()),
+        })
+        .collect();
+    if hosts.is_empty() {
+        format!("localhost:{port}")
+    } else {
+        hosts.join(", ")
+    }
 }
 
 mod tls {
@@ -179,125 +216,94 @@ mod tls {
     }
 }
 
-/// Reads the RLS state of `schemas` (default `public`) in a read-only transaction that
-/// is rolled back.
-pub async fn introspect(client: &Client, schemas: &[String]) -> Result<Schema, Error> {
-    client
-        .batch_execute(&format!("BEGIN READ ONLY; {SETUP}"))
-        .await
-        .map_err(|e| db_err("introspection", e))?;
-    let result = client.query_one(catalog_query(schemas).as_str(), &[]).await;
-    let _ = client.batch_execute("ROLLBACK").await;
-    let row = result.map_err(|e| db_err("introspection", e))?;
-    from_catalog_json(row.get::<_, &str>(0))
-}
-
-/// Runs the plan in one transaction: all of it or nothing, under the search_path the
-/// comparison uses.
-pub async fn apply(client: &Client, plan: &Plan) -> Result<(), Error> {
-    if plan.is_empty() {
-        return Ok(());
-    }
-    client
-        .batch_execute(&format!("BEGIN; {SETUP}"))
-        .await
-        .map_err(|e| db_err("apply", e))?;
-    for stmt in plan.statements() {
-        if let Err(e) = client.batch_execute(&stmt).await {
-            let _ = client.batch_execute("ROLLBACK").await;
-            return Err(db_err(&format!("apply failed (nothing was applied) at `{stmt}`"), e));
+fn db_error(e: &tokio_postgres::Error) -> DbError {
+    match e.as_db_error() {
+        Some(d) => DbError::new(Some(d.code().code().to_string()), format!("{}: {}", d.severity(), d.message())),
+        None => {
+            let mut msg = e.to_string();
+            let mut src = std::error::Error::source(e);
+            while let Some(s) = src {
+                msg.push_str(&format!(": {s}"));
+                src = s.source();
+            }
+            DbError::new(None, msg)
         }
     }
-    client.batch_execute("COMMIT").await.map_err(|e| db_err("apply: COMMIT", e))?;
-    Ok(())
-}
-
-/// Compares pairs through PostgreSQL's deparser in a read-only transaction that is
-/// rolled back (temporary views only; ACCESS SHARE on the tables).
-pub async fn compare(client: &Client, pairs: &[ExprPair]) -> Result<Vec<Resolution>, Error> {
-    compare_after(client, &[], pairs).await
-}
-
-/// [`compare`], after running `setup` statements inside the same rolled-back
-/// transaction, each in a savepoint (one that fails is skipped).
-pub async fn compare_after(client: &Client, setup: &[String], pairs: &[ExprPair]) -> Result<Vec<Resolution>, Error> {
-    if pairs.is_empty() {
-        return Ok(Vec::new());
-    }
-    client
-        .batch_execute(&format!("BEGIN; {}", roundtrip::SETUP))
-        .await
-        .map_err(|e| db_err("comparison", e))?;
-    for stmt in setup {
-        let wrapped = format!("SAVEPOINT pgpolicy_setup; {stmt}; RELEASE SAVEPOINT pgpolicy_setup");
-        if client.batch_execute(&wrapped).await.is_err() {
-            client
-                .batch_execute("ROLLBACK TO SAVEPOINT pgpolicy_setup; RELEASE SAVEPOINT pgpolicy_setup")
-                .await
-                .map_err(|e| db_err("comparison", e))?;
-        }
-    }
-    let mut out = Vec::with_capacity(pairs.len());
-    for pair in pairs {
-        let mut printed = run_stage(client, &roundtrip::statements(pair)).await?;
-        if let Some(p) = &printed {
-            printed = run_stage(client, &roundtrip::next_statements(pair, p)).await?;
-        }
-        out.push(roundtrip::resolution(printed));
-    }
-    client.batch_execute("ROLLBACK").await.map_err(|e| db_err("comparison", e))?;
-    Ok(out)
-}
-
-async fn run_stage(
-    client: &Client,
-    st: &roundtrip::PairStatements,
-) -> Result<Option<(String, String)>, Error> {
-    let printed = match client.batch_execute(&st.setup.join("; ")).await {
-        Ok(()) => match client.query_one(st.query.as_str(), &[]).await {
-            Ok(row) => Some((row.get::<_, String>(0), row.get::<_, String>(1))),
-            Err(_) => None,
-        },
-        Err(_) => None,
-    };
-    if let Err(e) = client.batch_execute(&st.cleanup.join("; ")).await {
-        let _ = client.batch_execute("ROLLBACK").await;
-        return Err(db_err("comparison", e));
-    }
-    Ok(printed)
 }
 
 /// A connection with its own runtime, for synchronous callers (the CLI, the Python and
-/// Node packages). Also the round-trip [`Resolver`].
+/// Node packages). Every statement goes through the extended protocol (one Parse per
+/// statement), so no text it sends can be read as two statements. Also the round-trip
+/// [`Resolver`].
 pub struct LiveDb {
     rt: tokio::runtime::Runtime,
     client: Client,
+    timeouts: Timeouts,
+    retries: u32,
+}
+
+impl Exec for LiveDb {
+    fn execute(&mut self, sql: &str) -> Result<(), DbError> {
+        self.rt
+            .block_on(self.client.query_typed(sql, &[]))
+            .map(|_| ())
+            .map_err(|e| db_error(&e))
+    }
+
+    fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        let rows = self.rt.block_on(self.client.query_typed(sql, &[])).map_err(|e| db_error(&e))?;
+        rows.iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| r.try_get::<_, Option<String>>(i).map_err(|e| db_error(&e)))
+                    .collect()
+            })
+            .collect()
+    }
 }
 
 impl LiveDb {
+    /// Connects with the default time limits.
     pub fn connect(url: &str) -> Result<LiveDb, Error> {
+        LiveDb::connect_with(url, Timeouts::default())
+    }
+
+    /// Connects within `timeouts.connect` (or the URL's `connect_timeout`, in seconds).
+    pub fn connect_with(url: &str, timeouts: Timeouts) -> Result<LiveDb, Error> {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(Error::Io)?;
-        let client = rt.block_on(connect(url))?;
-        Ok(LiveDb { rt, client })
+        let client = rt.block_on(connect_within(url, timeouts.connect))?;
+        Ok(LiveDb { rt, client, timeouts, retries: 3 })
     }
 
-    pub fn introspect(&self, schemas: &[String]) -> Result<Schema, Error> {
-        self.rt.block_on(introspect(&self.client, schemas))
+    /// How many times `apply` retries after a lock timeout (default 3).
+    pub fn set_retries(&mut self, retries: u32) {
+        self.retries = retries;
     }
 
-    pub fn apply(&self, plan: &Plan) -> Result<(), Error> {
-        self.rt.block_on(apply(&self.client, plan))
+    pub fn timeouts(&self) -> &Timeouts {
+        &self.timeouts
     }
 
-    pub fn compare(&self, pairs: &[ExprPair]) -> Result<Vec<Resolution>, Error> {
-        self.rt.block_on(compare(&self.client, pairs))
+    pub fn introspect(&mut self, schemas: &[String]) -> Result<Schema, Error> {
+        let t = self.timeouts;
+        exec::introspect(self, Scope::Transaction, &t, schemas)
+    }
+
+    pub fn apply(&mut self, plan: &Plan) -> Result<(), Error> {
+        let (t, r) = (self.timeouts, self.retries);
+        exec::apply(self, Scope::Transaction, &t, r, plan)
+    }
+
+    pub fn compare(&mut self, pairs: &[ExprPair]) -> Result<Vec<Resolution>, Error> {
+        let t = self.timeouts;
+        exec::compare(self, Scope::Transaction, &t, &[], pairs)
     }
 
     /// Runs one or more statements and returns the rows of the last one that returns rows,
-    /// as text.
+    /// as text. For tests and tools that send their own trusted SQL; never given user text.
     pub fn query(&self, sql: &str) -> Result<Vec<Vec<Option<String>>>, Error> {
         let msgs = self
             .rt
@@ -316,7 +322,8 @@ impl LiveDb {
         Ok(rows)
     }
 
-    /// Runs SQL statements (no results) outside any transaction.
+    /// Runs trusted SQL statements (no results) outside any transaction. For tests and
+    /// tools; never given user text.
     pub fn execute(&self, sql: &str) -> Result<(), Error> {
         self.rt
             .block_on(self.client.batch_execute(sql))
@@ -341,7 +348,11 @@ pub struct DevDb {
 
 impl DevDb {
     pub fn url(url: &str) -> Result<DevDb, Error> {
-        Ok(DevDb { db: LiveDb::connect(url)?, _cluster: None })
+        DevDb::url_with(url, Timeouts::default())
+    }
+
+    pub fn url_with(url: &str, timeouts: Timeouts) -> Result<DevDb, Error> {
+        Ok(DevDb { db: LiveDb::connect_with(url, timeouts)?, _cluster: None })
     }
 
     /// Starts a throwaway PostgreSQL (stopped and removed when this is dropped).
@@ -351,7 +362,8 @@ impl DevDb {
         Ok(DevDb { db: LiveDb::connect(&url)?, _cluster: Some(cluster) })
     }
 
-    /// The statements that create the context's schemas and tables.
+    /// The statements that create the context's schemas and tables (column types were
+    /// checked to be type names when the declaration was validated).
     fn setup(context: &Schema) -> Vec<String> {
         let mut out = Vec::new();
         let mut schemas: Vec<&str> = context.tables.iter().map(|t| t.schema.as_str()).collect();
@@ -370,7 +382,8 @@ impl DevDb {
 impl Resolver for DevDb {
     fn resolve(&mut self, pairs: &[ExprPair], context: &Schema) -> Result<Vec<Resolution>, Error> {
         let setup = DevDb::setup(context);
-        self.db.rt.block_on(compare_after(&self.db.client, &setup, pairs))
+        let t = self.db.timeouts;
+        exec::compare(&mut self.db, Scope::Transaction, &t, &setup, pairs)
     }
 }
 
@@ -382,7 +395,9 @@ pub mod blocking {
         LiveDb::connect(url)?.introspect(schemas)
     }
 
-    pub fn apply_url(url: &str, plan: &Plan) -> Result<(), Error> {
+    /// Applies the plan; refuses one that weakens protection unless `allow_weaken`.
+    pub fn apply_url(url: &str, plan: &Plan, allow_weaken: bool) -> Result<(), Error> {
+        plan.check_weakening(allow_weaken)?;
         LiveDb::connect(url)?.apply(plan)
     }
 }

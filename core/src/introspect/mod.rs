@@ -3,7 +3,7 @@
 //! One catalog query returns the whole state as one JSON document, whatever the number
 //! of tables; any driver can run it (the Python and Node packages run it on their own
 //! connections), and [`from_catalog_json`] turns the result into the IR. Expressions are
-//! printed by `pg_get_expr` under a fixed search_path: run [`SETUP`] first, inside a
+//! printed by `pg_get_expr` under a fixed search_path: run the [`crate::session::pins`] first, inside a
 //! transaction or savepoint that is rolled back afterwards.
 
 #[cfg(feature = "db")]
@@ -17,14 +17,8 @@ use crate::error::Error;
 use crate::ir::*;
 use crate::sql::quote::literal;
 
-/// The search_path under which expressions are printed.
-pub const SEARCH_PATH: &str = "public";
-
-/// Run before [`catalog_query`], in the same transaction (or savepoint) that is then
-/// rolled back, so that the printed expressions do not depend on the session. Plans run
-/// under the same search_path ([`crate::Plan::sql`] starts with it), so declared
-/// expressions are read the way they are compared.
-pub const SETUP: &str = "SET LOCAL search_path TO public";
+/// The search_path under which expressions are printed (and plans run).
+pub use crate::session::SEARCH_PATH;
 
 /// The one catalog query for the given schemas (an empty list means `public`). Returns one
 /// row with one text column holding the JSON document.
@@ -37,12 +31,13 @@ pub fn catalog_query(schemas: &[String]) -> String {
     format!(
         r#"WITH rels AS (
   SELECT c.oid, n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, c.relowner, c.relacl
-  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY (ARRAY[{list}]::text[])
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+  WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{{r,p}}'::pg_catalog."char"[])
+    AND n.nspname OPERATOR(pg_catalog.=) ANY (ARRAY[{list}]::pg_catalog.name[])
 )
 SELECT pg_catalog.json_build_object(
   'current_user', current_user,
-  'server_version_num', pg_catalog.current_setting('server_version_num')::int,
+  'server_version_num', pg_catalog.current_setting('server_version_num')::pg_catalog.int4,
   'search_path', pg_catalog.current_setting('search_path'),
   'tables', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
       'schema', r.nspname, 'name', r.relname,
@@ -52,58 +47,60 @@ SELECT pg_catalog.json_build_object(
             'type', pg_catalog.format_type(a.atttypid, a.atttypmod),
             'nullable', NOT a.attnotnull) ORDER BY a.attnum), '[]')
           FROM pg_catalog.pg_attribute a
-          WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped)
+          WHERE a.attrelid OPERATOR(pg_catalog.=) r.oid AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped)
     ) ORDER BY r.nspname, r.relname), '[]') FROM rels r),
   'policies', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
       'schema', r.nspname, 'table', r.relname, 'name', p.polname,
       'command', p.polcmd, 'permissive', p.polpermissive,
       'roles', (SELECT coalesce(pg_catalog.json_agg(
-            CASE WHEN u.oid = 0 THEN 'PUBLIC' ELSE ro.rolname END ORDER BY u.ord), '[]')
-          FROM unnest(p.polroles) WITH ORDINALITY AS u(oid, ord)
-          LEFT JOIN pg_catalog.pg_roles ro ON ro.oid = u.oid),
+            CASE WHEN u.oid OPERATOR(pg_catalog.=) 0::pg_catalog.oid THEN 'PUBLIC' ELSE ro.rolname END ORDER BY u.ord), '[]')
+          FROM pg_catalog.unnest(p.polroles) WITH ORDINALITY AS u(oid, ord)
+          LEFT JOIN pg_catalog.pg_roles ro ON ro.oid OPERATOR(pg_catalog.=) u.oid),
       'using', pg_catalog.pg_get_expr(p.polqual, p.polrelid),
       'with_check', pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid),
       'comment', pg_catalog.obj_description(p.oid, 'pg_policy')
     ) ORDER BY r.nspname, r.relname, p.polname), '[]')
-    FROM pg_catalog.pg_policy p JOIN rels r ON r.oid = p.polrelid),
+    FROM pg_catalog.pg_policy p JOIN rels r ON r.oid OPERATOR(pg_catalog.=) p.polrelid),
   'roles', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
       'name', ro.rolname, 'login', ro.rolcanlogin, 'inherit', ro.rolinherit,
       'bypassrls', ro.rolbypassrls,
       'member_of', (SELECT coalesce(pg_catalog.json_agg(g.rolname ORDER BY g.rolname), '[]')
-          FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles g ON g.oid = m.roleid
-          WHERE m.member = ro.oid)
+          FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles g ON g.oid OPERATOR(pg_catalog.=) m.roleid
+          WHERE m.member OPERATOR(pg_catalog.=) ro.oid)
     ) ORDER BY ro.rolname), '[]')
-    FROM pg_catalog.pg_roles ro WHERE ro.rolname !~ '^pg_'),
+    FROM pg_catalog.pg_roles ro WHERE ro.rolname OPERATOR(pg_catalog.!~) '^pg_'),
   'grants', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
       'schema', g.nspname, 'table', g.relname, 'role', g.grantee, 'privileges', g.privileges
     ) ORDER BY g.nspname, g.relname, g.grantee), '[]')
     FROM (
       SELECT r.nspname, r.relname,
-             CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE ro.rolname END AS grantee,
+             CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0::pg_catalog.oid THEN 'PUBLIC' ELSE ro.rolname END AS grantee,
              pg_catalog.json_agg(a.privilege_type ORDER BY a.privilege_type) AS privileges
       FROM rels r CROSS JOIN LATERAL pg_catalog.aclexplode(r.relacl) a
-      LEFT JOIN pg_catalog.pg_roles ro ON ro.oid = a.grantee
-      WHERE a.grantee <> r.relowner
+      LEFT JOIN pg_catalog.pg_roles ro ON ro.oid OPERATOR(pg_catalog.=) a.grantee
+      WHERE a.grantee OPERATOR(pg_catalog.<>) r.relowner
       GROUP BY r.nspname, r.relname, a.grantee, ro.rolname
     ) g),
   'functions', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
       'schema', n.nspname, 'name', p.proname,
       'args', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.format_type(a.t, NULL) ORDER BY a.ord), '[]')
-          FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, ord)),
+          FROM pg_catalog.unnest(p.proargtypes::pg_catalog.oid[]) WITH ORDINALITY AS a(t, ord)),
       'returns', pg_catalog.format_type(p.prorettype, NULL), 'returns_set', p.proretset
     ) ORDER BY n.nspname, p.proname, p.oid), '[]')
-    FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-    WHERE p.prokind = 'f' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-      AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp'),
+    FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
+    WHERE p.prokind OPERATOR(pg_catalog.=) 'f'::pg_catalog."char"
+      AND n.nspname OPERATOR(pg_catalog.<>) ALL ('{{pg_catalog,information_schema}}'::pg_catalog.name[])
+      AND n.nspname OPERATOR(pg_catalog.!~) '^pg_toast' AND n.nspname OPERATOR(pg_catalog.!~) '^pg_temp'),
   'types', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
       'schema', n.nspname, 'name', t.typname,
-      'labels', CASE WHEN t.typtype = 'e' THEN (SELECT pg_catalog.json_agg(e.enumlabel ORDER BY e.enumsortorder)
-          FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid) END,
-      'base', CASE WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod) END
+      'labels', CASE WHEN t.typtype OPERATOR(pg_catalog.=) 'e'::pg_catalog."char" THEN (SELECT pg_catalog.json_agg(e.enumlabel ORDER BY e.enumsortorder)
+          FROM pg_catalog.pg_enum e WHERE e.enumtypid OPERATOR(pg_catalog.=) t.oid) END,
+      'base', CASE WHEN t.typtype OPERATOR(pg_catalog.=) 'd'::pg_catalog."char" THEN pg_catalog.format_type(t.typbasetype, t.typtypmod) END
     ) ORDER BY n.nspname, t.typname), '[]')
-    FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
-    WHERE t.typtype IN ('e', 'd') AND n.nspname NOT IN ('pg_catalog', 'information_schema'))
-)::text"#
+    FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) t.typnamespace
+    WHERE t.typtype OPERATOR(pg_catalog.=) ANY ('{{e,d}}'::pg_catalog."char"[])
+      AND n.nspname OPERATOR(pg_catalog.<>) ALL ('{{pg_catalog,information_schema}}'::pg_catalog.name[]))
+)::pg_catalog.text"#
     )
 }
 
@@ -206,7 +203,7 @@ pub fn from_catalog_json(text: &str) -> Result<Schema, Error> {
                 .into_iter()
                 .map(|c| Column { name: c.name, data_type: c.data_type, nullable: c.nullable })
                 .collect(),
-            rls: Rls { enabled: t.enabled, forced: t.forced },
+            rls: Rls::new(t.enabled, t.forced),
             policies: Vec::new(),
         });
     }

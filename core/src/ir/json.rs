@@ -66,9 +66,9 @@ pub struct RawSchema {
 #[serde(deny_unknown_fields)]
 struct RawRls {
     #[serde(default)]
-    enabled: bool,
+    enabled: Option<bool>,
     #[serde(default)]
-    forced: bool,
+    forced: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -223,10 +223,10 @@ impl RawSchema {
                 rls.forced = r.forced;
             }
             if let Some(e) = t.rls_enabled {
-                rls.enabled = e;
+                rls.enabled = Some(e);
             }
             if let Some(f) = t.rls_forced {
-                rls.forced = f;
+                rls.forced = Some(f);
             }
             let mut policies = Vec::new();
             for value in t.policies {

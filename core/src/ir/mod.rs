@@ -134,10 +134,30 @@ pub struct Column {
     pub nullable: bool,
 }
 
+/// A table's RLS flags. `None` is "not declared": the flag is left as the database has
+/// it (a source that names a table only through its policies says nothing about RLS, and
+/// only an explicit declaration may turn protection off).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rls {
-    pub enabled: bool,
-    pub forced: bool,
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    #[serde(default)]
+    pub forced: Option<bool>,
+}
+
+impl Rls {
+    /// Both flags declared.
+    pub fn new(enabled: bool, forced: bool) -> Rls {
+        Rls { enabled: Some(enabled), forced: Some(forced) }
+    }
+
+    pub fn is_enabled(&self) -> bool {
+        self.enabled == Some(true)
+    }
+
+    pub fn is_forced(&self) -> bool {
+        self.forced == Some(true)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -108,8 +108,9 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, LexError> {
                 i += 1;
                 continue;
             }
+            // PostgreSQL ends a `--` comment at a line feed *or* a carriage return.
             b'-' if b.get(i + 1) == Some(&b'-') => {
-                while i < b.len() && b[i] != b'\n' {
+                while i < b.len() && b[i] != b'\n' && b[i] != b'\r' {
                     i += 1;
                 }
                 continue;
@@ -277,6 +278,14 @@ pub fn statements(tokens: &[Token]) -> Vec<&[Token]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn carriage_return_ends_a_comment() {
+        // The server reads `)` after `\r` as code: so must pgpolicy.
+        let toks = tokenize("true -- c\r) ; x").unwrap();
+        assert!(toks.iter().any(|t| t.kind == Kind::RParen));
+        assert!(toks.iter().any(|t| t.kind == Kind::Semicolon));
+    }
 
     #[test]
     fn lexes() {

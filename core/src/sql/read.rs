@@ -505,10 +505,10 @@ impl<'a> Reader<'a> {
         let table = schema.table_entry(&s, &t);
         for (enabled, forced) in actions {
             if let Some(e) = enabled {
-                table.rls.enabled = e;
+                table.rls.enabled = Some(e);
             }
             if let Some(f) = forced {
-                table.rls.forced = f;
+                table.rls.forced = Some(f);
             }
         }
         Ok(Handled::Yes)
@@ -624,7 +624,7 @@ CREATE INDEX x ON t (a);
 "#;
         let (s, w) = read_sql(src).unwrap();
         let users = s.table("public", "Users").unwrap();
-        assert!(users.rls.enabled);
+        assert!(users.rls.is_enabled());
         assert_eq!(
             users.policies[0].using.as_deref(),
             Some("\"tenantId\" = current_setting('app.current_tenant')::integer")

@@ -1,0 +1,221 @@
+//! The driver-independent database protocol: every transaction pgpolicy runs — reading
+//! the catalog, the round-trip comparison, applying a plan — is written once here, over
+//! [`Exec`], a connection that runs one statement at a time. The core's own connections
+//! (tokio-postgres, extended protocol) and the Python and Node packages (the user's own
+//! connections) implement it; none of them writes its own transaction logic.
+//!
+//! Each transaction opens with [`session::begin`] (or a savepoint inside the caller's
+//! transaction), then the [`session::pins`], each as its own statement, before any
+//! statement that carries user text.
+
+use std::time::Duration;
+
+use crate::diff::{ExprPair, Plan, Resolution};
+use crate::error::Error;
+use crate::ir::Schema;
+use crate::session::{self, Purpose, Timeouts};
+
+/// A database error as a driver reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbError {
+    /// The SQLSTATE, when the server sent one.
+    pub code: Option<String>,
+    /// The server's message (with its severity), or the driver's.
+    pub message: String,
+}
+
+impl DbError {
+    pub fn new(code: Option<String>, message: impl Into<String>) -> DbError {
+        DbError { code, message: message.into() }
+    }
+
+    fn is(&self, code: &str) -> bool {
+        self.code.as_deref() == Some(code)
+    }
+
+    /// An error in how a statement reads (syntax or names: SQLSTATE class 42), as opposed
+    /// to the session's or the server's state (locks, timeouts, connections).
+    pub fn is_statement_error(&self) -> bool {
+        self.code.as_deref().is_some_and(|c| c.starts_with("42"))
+    }
+}
+
+impl std::fmt::Display for DbError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.code {
+            Some(c) => write!(f, "{} (SQLSTATE {c})", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// A connection that runs one statement at a time. Implementations must send each call
+/// as exactly one statement (the extended protocol, or a driver that refuses several
+/// statements in one string): the statements pgpolicy passes may carry user text that
+/// was proven to be one expression, and must never be read as two statements.
+pub trait Exec {
+    /// Runs one statement, discarding any rows.
+    fn execute(&mut self, sql: &str) -> Result<(), DbError>;
+    /// Runs one statement and returns its rows, every column as text (or NULL).
+    fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError>;
+    /// Waits before a retry (a blocking sleep unless the driver knows better).
+    fn sleep(&mut self, d: Duration) {
+        std::thread::sleep(d)
+    }
+}
+
+/// Where a pgpolicy transaction lives: a transaction of its own (the core's connections)
+/// or a savepoint inside the caller's transaction (the packages, on the user's
+/// connection; the caller commits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Transaction,
+    Savepoint,
+}
+
+const SAVEPOINT: &str = "pgpolicy";
+
+impl Scope {
+    /// The statements that open a pgpolicy transaction for `purpose`: `BEGIN ...` or a
+    /// savepoint, then the pins.
+    pub fn open(self, purpose: Purpose, timeouts: &Timeouts) -> Vec<String> {
+        let mut out = vec![match self {
+            Scope::Transaction => session::begin(purpose).to_string(),
+            Scope::Savepoint => format!("SAVEPOINT {SAVEPOINT}"),
+        }];
+        out.extend(session::pins(timeouts));
+        out
+    }
+
+    /// The statements that undo everything since [`Scope::open`].
+    pub fn rollback(self) -> Vec<String> {
+        match self {
+            Scope::Transaction => vec!["ROLLBACK".to_string()],
+            Scope::Savepoint => vec![format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}"), format!("RELEASE SAVEPOINT {SAVEPOINT}")],
+        }
+    }
+
+    /// The statements that keep everything since [`Scope::open`] (a savepoint's work is
+    /// committed by the caller with its own transaction).
+    pub fn commit(self) -> Vec<String> {
+        match self {
+            Scope::Transaction => vec!["COMMIT".to_string()],
+            Scope::Savepoint => vec![format!("RELEASE SAVEPOINT {SAVEPOINT}")],
+        }
+    }
+}
+
+fn run_all(exec: &mut dyn Exec, stmts: &[String]) -> Result<(), DbError> {
+    for s in stmts {
+        exec.execute(s)?;
+    }
+    Ok(())
+}
+
+/// Undoes the scope, ignoring a failure to do so (the original error is the one to show).
+fn abandon(exec: &mut dyn Exec, scope: Scope) {
+    for s in scope.rollback() {
+        if exec.execute(&s).is_err() {
+            break;
+        }
+    }
+}
+
+fn db(context: &str, e: DbError) -> Error {
+    if e.is(session::LOCK_NOT_AVAILABLE) {
+        return Error::Database(format!(
+            "{context}: {e}: another session holds a lock on a table pgpolicy needs; \
+             raise the lock timeout or retry when that session is done"
+        ));
+    }
+    if e.is(session::QUERY_CANCELED) {
+        return Error::Database(format!("{context}: {e} (statement timeout)"));
+    }
+    Error::Database(format!("{context}: {e}"))
+}
+
+/// Reads the RLS state of `schemas` (default `public`) in a read-only transaction (or
+/// savepoint) that is rolled back.
+pub fn introspect(exec: &mut dyn Exec, scope: Scope, timeouts: &Timeouts, schemas: &[String]) -> Result<Schema, Error> {
+    run_all(exec, &scope.open(Purpose::Read, timeouts)).map_err(|e| db("introspection", e))?;
+    let rows = exec.query(&crate::introspect::catalog_query(schemas));
+    abandon(exec, scope);
+    let rows = rows.map_err(|e| db("introspection", e))?;
+    let text = rows
+        .first()
+        .and_then(|r| r.first())
+        .and_then(|c| c.as_deref())
+        .ok_or_else(|| Error::Database("introspection: the catalog query returned no row".into()))?;
+    crate::introspect::from_catalog_json(text)
+}
+
+/// Runs the plan: every statement, or nothing. A lock timeout rolls everything back and
+/// is retried after each of `retry_delays`; any other failure rolls back and says so.
+pub fn apply(
+    exec: &mut dyn Exec,
+    scope: Scope,
+    timeouts: &Timeouts,
+    retries: u32,
+    plan: &Plan,
+) -> Result<(), Error> {
+    if plan.is_empty() {
+        return Ok(());
+    }
+    let delays = session::retry_delays(retries);
+    let statements = plan.statements();
+    let mut attempt = 0;
+    loop {
+        let failure = (|| -> Result<(), (Option<String>, DbError)> {
+            run_all(exec, &scope.open(Purpose::Apply, timeouts)).map_err(|e| (None, e))?;
+            for stmt in &statements {
+                exec.execute(stmt).map_err(|e| (Some(stmt.clone()), e))?;
+            }
+            run_all(exec, &scope.commit()).map_err(|e| (Some("COMMIT".into()), e))
+        })();
+        let (stmt, e) = match failure {
+            Ok(()) => return Ok(()),
+            Err(f) => f,
+        };
+        abandon(exec, scope);
+        if e.is(session::LOCK_NOT_AVAILABLE) && attempt < delays.len() {
+            exec.sleep(delays[attempt]);
+            attempt += 1;
+            continue;
+        }
+        let tries = if attempt > 0 { format!(" after {} attempts", attempt + 1) } else { String::new() };
+        let at = stmt.map(|s| format!(" at `{s}`")).unwrap_or_default();
+        return Err(db(&format!("apply failed{tries} (nothing was applied){at}"), e));
+    }
+}
+
+/// Compares pairs through PostgreSQL's deparser (see [`crate::expr::roundtrip`]) in a
+/// transaction (or savepoint) that is rolled back. `setup` statements (the dev
+/// database's tables) run first, each in a savepoint of its own.
+pub fn compare(
+    exec: &mut dyn Exec,
+    scope: Scope,
+    timeouts: &Timeouts,
+    setup: &[String],
+    pairs: &[ExprPair],
+) -> Result<Vec<Resolution>, Error> {
+    if pairs.is_empty() {
+        return Ok(Vec::new());
+    }
+    run_all(exec, &scope.open(Purpose::Compare, timeouts)).map_err(|e| db("comparison", e))?;
+    let result = (|| -> Result<Vec<Resolution>, Error> {
+        for stmt in setup {
+            exec.execute("SAVEPOINT pgpolicy_setup").map_err(|e| db("comparison", e))?;
+            match exec.execute(stmt) {
+                Ok(()) => exec.execute("RELEASE SAVEPOINT pgpolicy_setup"),
+                Err(e) if e.is_statement_error() => exec
+                    .execute("ROLLBACK TO SAVEPOINT pgpolicy_setup")
+                    .and_then(|_| exec.execute("RELEASE SAVEPOINT pgpolicy_setup")),
+                Err(e) => return Err(db(&format!("comparison: preparing the dev database at `{stmt}`"), e)),
+            }
+            .map_err(|e| db("comparison", e))?;
+        }
+        crate::expr::roundtrip::run(exec, pairs)
+    })();
+    abandon(exec, scope);
+    result
+}

@@ -1,0 +1,158 @@
+//! Safe sessions: what every transaction pgpolicy runs pins before any user text.
+//!
+//! pgpolicy often connects as a superuser or as the tables' owner, to databases whose
+//! settings (per database, per role, or in the URL's `options`) and whose `public` schema
+//! may be controlled by someone else. How the server reads a statement depends on session
+//! settings: with `standard_conforming_strings = off`, `'\'` is not a complete string, so an
+//! expression that pgpolicy's lexer proved to be one expression could be read by the
+//! server as several statements. Every transaction therefore starts with [`pins`], each
+//! pin sent as its own statement *before* any statement that carries user text (a
+//! multi-statement query string is parsed whole, under the settings in force when it
+//! arrives).
+//!
+//! The pins are the same for the CLI's own connections, the round trip, the dev database,
+//! and the statements the Python and Node packages run on the user's connections.
+
+use std::time::Duration;
+
+/// The search_path under which plan statements run and expressions are compared and
+/// printed. `pg_catalog` is searched first implicitly; pgpolicy's own catalog queries
+/// qualify every function and operator, so nothing in `public` is resolved by them.
+pub const SEARCH_PATH: &str = "public";
+
+/// Time limits for pgpolicy's transactions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Timeouts {
+    /// `lock_timeout`: how long one statement waits for a lock. Zero is refused: an
+    /// unbounded wait for ACCESS EXCLUSIVE queues every reader of the table behind it.
+    #[serde(with = "millis")]
+    pub lock: Duration,
+    /// `statement_timeout`; zero means none.
+    #[serde(with = "millis")]
+    pub statement: Duration,
+    /// How long connecting (TCP or socket, TLS, startup and authentication) may take.
+    #[serde(with = "millis")]
+    pub connect: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            lock: Duration::from_secs(5),
+            statement: Duration::from_secs(300),
+            connect: Duration::from_secs(10),
+        }
+    }
+}
+
+mod millis {
+    use std::time::Duration;
+
+    pub fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(d.as_millis() as u64)
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        use serde::Deserialize;
+        Ok(Duration::from_millis(u64::deserialize(d)?))
+    }
+}
+
+impl Timeouts {
+    /// The lock timeout clamped to at least 1 ms (zero would mean "wait forever").
+    fn lock_ms(&self) -> u128 {
+        self.lock.as_millis().max(1)
+    }
+}
+
+/// Parses a duration as PostgreSQL and the CLI accept it: `5s`, `500ms`, `2min`, `1h`, or
+/// a bare number of milliseconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("invalid duration {text:?}: expected e.g. 5s, 500ms, 2min"))?;
+    let ms = match unit.trim() {
+        "" | "ms" => n,
+        "s" => n * 1000.0,
+        "min" | "m" => n * 60_000.0,
+        "h" => n * 3_600_000.0,
+        other => return Err(format!("invalid duration {text:?}: unknown unit {other:?} (ms, s, min, h)")),
+    };
+    if !ms.is_finite() || ms < 0.0 {
+        return Err(format!("invalid duration {text:?}"));
+    }
+    Ok(Duration::from_millis(ms as u64))
+}
+
+/// What a transaction is for; decides its `BEGIN`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Reading the catalog: read only, rolled back.
+    Read,
+    /// The round-trip comparison: temporary views only, rolled back.
+    Compare,
+    /// Running a plan: committed when every statement succeeded.
+    Apply,
+}
+
+/// The statement that opens a transaction pgpolicy owns.
+pub fn begin(purpose: Purpose) -> &'static str {
+    match purpose {
+        Purpose::Read => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        // Temporary views need a read-write transaction; nothing in it is ever committed
+        // (it ends with ROLLBACK, and each statement is one Parse, so no COMMIT can be
+        // smuggled in).
+        Purpose::Compare => "BEGIN",
+        Purpose::Apply => "BEGIN",
+    }
+}
+
+/// The settings every pgpolicy transaction pins, each one statement without a
+/// semicolon, to be run in order right after `BEGIN` (or at the start of the user's own
+/// transaction), before any statement carrying user text. `SET LOCAL`: they end with the
+/// transaction and never leak into a pooled connection.
+pub fn pins(timeouts: &Timeouts) -> Vec<String> {
+    vec![
+        "SET LOCAL standard_conforming_strings TO on".to_string(),
+        format!("SET LOCAL search_path TO {SEARCH_PATH}"),
+        format!("SET LOCAL lock_timeout TO '{}ms'", timeouts.lock_ms()),
+        format!("SET LOCAL statement_timeout TO '{}ms'", timeouts.statement.as_millis()),
+    ]
+}
+
+/// SQLSTATE of a lock timeout (`lock_not_available`).
+pub const LOCK_NOT_AVAILABLE: &str = "55P03";
+/// SQLSTATE of a statement timeout (`query_canceled`).
+pub const QUERY_CANCELED: &str = "57014";
+
+/// How `apply` retries a plan whose lock wait timed out: the delays before each retry.
+pub fn retry_delays(retries: u32) -> Vec<Duration> {
+    (0..retries).map(|i| Duration::from_millis(250u64 << i.min(8))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("5s").unwrap(), Duration::from_secs(5));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("2min").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_duration("250").unwrap(), Duration::from_millis(250));
+        assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("-1s").is_err());
+    }
+
+    #[test]
+    fn pins_are_single_statements() {
+        for p in pins(&Timeouts::default()) {
+            assert!(!p.contains(';'));
+        }
+        let zero = Timeouts { lock: Duration::ZERO, ..Timeouts::default() };
+        assert!(pins(&zero).contains(&"SET LOCAL lock_timeout TO '1ms'".to_string()));
+    }
+}
