@@ -2,14 +2,17 @@
 // `npx pgpolicy generate --name <name>`: writes a sequelize-cli migration for the RLS
 // declared beside the models, finding config, models and migrations as sequelize-cli does
 // (`.sequelizerc`, then config/config.json, models/, migrations/; env from --env or NODE_ENV).
+// Every other command (`plan --from A --to B`, `inspect`, `apply`, `--version`, `help`) runs
+// the Rust `pgpolicy` CLI, the same executable as `cargo install` and the Python package's.
 'use strict';
 const fs = require('fs');
 const path = require('path');
+const { spawnSync } = require('child_process');
 const { pathToFileURL } = require('url');
 
 const USAGE = `usage: pgpolicy <command> [options]
 
-commands:
+Sequelize commands (read the project's models and config):
   generate --name <name>   write a migration for the RLS declared beside the models
                            (nothing is written when the database already matches)
   plan                     print the SQL that would bring the database to the models
@@ -21,7 +24,41 @@ options:
   --models-path <dir>      models directory (default from .sequelizerc or models/)
   --migrations-path <dir>  migrations directory (default from .sequelizerc or migrations/)
   --url <url>              connect to this postgres URL instead of the config's database
+
+Core commands (the Rust pgpolicy CLI; \`pgpolicy help <command>\` for their options):
+  plan --from SRC --to SRC print the DDL from one source to another (URL, .json, .sql, empty)
+  inspect URL              print a database's RLS as JSON or SQL
+  apply --url URL --to SRC apply the plan to a database
+  --version                the version
 `;
+
+const SEQUELIZE_COMMANDS = ['generate', 'plan', 'check'];
+
+/** `plan` with --from/--to is the core CLI's; without, the Sequelize command. */
+function isSequelizeCommand(argv) {
+  const command = parseArgs(argv)._[0];
+  if (!SEQUELIZE_COMMANDS.includes(command)) return false;
+  if (command === 'plan' && argv.some((a) => /^--(from|to)(=|$)/.test(a))) return false;
+  return true;
+}
+
+/** Runs the Rust CLI with these arguments; resolves to its exit status. */
+function runCoreCli(argv) {
+  let exe;
+  try {
+    exe = require('../native.js').cliPath();
+  } catch (e) {
+    process.stderr.write(`${e.message}\n`);
+    return 1;
+  }
+  const r = spawnSync(exe, argv, { stdio: 'inherit' });
+  if (r.error) {
+    process.stderr.write(`pgpolicy: could not run ${exe}: ${r.error.message}\n`);
+    return 1;
+  }
+  if (r.signal) process.kill(process.pid, r.signal);
+  return r.status;
+}
 
 function parseArgs(argv) {
   const args = { _: [] };
@@ -93,15 +130,20 @@ async function loadSequelize(paths, env) {
 }
 
 async function main(argv) {
+  if (argv.length === 0) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  if (argv[0] === '--help' || argv[0] === '-h') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (!isSequelizeCommand(argv)) return runCoreCli(argv);
   const args = parseArgs(argv);
   const command = args._[0];
-  if (!command || args.help || args.h) {
+  if (args.help || args.h) {
     process.stdout.write(USAGE);
-    return command ? 0 : 2;
-  }
-  if (!['generate', 'plan', 'check'].includes(command)) {
-    process.stderr.write(`pgpolicy: unknown command ${command}\n${USAGE}`);
-    return 2;
+    return 0;
   }
   const env = args.env || process.env.NODE_ENV || 'development';
   const paths = await projectPaths(args);

@@ -1,34 +1,29 @@
 #!/usr/bin/env node
-// Builds the native addon when no built one loads on this machine.
+// npm's install script for installs from the repository (`npm install ./bindings/node`):
+// builds the native addon with cargo unless one loads already. Published packages carry
+// prebuilt binaries in their platform package and have no install script. When npm skips
+// install scripts (--ignore-scripts, or npm 11 before `npm approve-scripts`), the first
+// require('pgpolicy') builds instead. PGPOLICY_SKIP_BUILD=1 skips the build.
 'use strict';
 const { spawnSync } = require('child_process');
 const path = require('path');
+const native = require('../native.js');
 
-const root = path.join(__dirname, '..');
-
-function loads() {
-  try {
-    require('../native.js').load({ build: false });
-    return true;
-  } catch (_) {
-    return false;
+if (process.env.PGPOLICY_SKIP_BUILD) process.exit(0);
+try {
+  native.load({ build: false });
+  process.exit(0);
+} catch (e) {
+  if (!native.hasSources()) {
+    console.error(e.message);
+    process.exit(1);
   }
 }
-
-if (process.env.PGPOLICY_SKIP_BUILD || loads()) process.exit(0);
-
-console.log('pgpolicy: building the native addon (cargo, release)...');
-const cli = require.resolve('@napi-rs/cli/package.json', { paths: [root] });
-const bin = path.join(path.dirname(cli), require(cli).bin.napi || require(cli).bin['napi-raw']);
-const r = spawnSync(process.execPath, [bin, 'build', '--platform', '--release', '--no-js', '--dts', 'native.d.ts'], {
-  cwd: root,
-  stdio: 'inherit',
-});
-if (r.status !== 0) {
-  console.error('pgpolicy: the native build failed; a Rust toolchain (cargo) is needed to build from source.');
-  process.exit(r.status || 1);
-}
-if (!loads()) {
-  console.error('pgpolicy: built, but the addon does not load');
+const r = spawnSync(process.execPath, [path.join(__dirname, 'build.js')], { stdio: 'inherit' });
+if (r.status !== 0) process.exit(r.status || 1);
+try {
+  native.load({ build: false });
+} catch (e) {
+  console.error(`pgpolicy: built, but the addon does not load:\n${e.message}`);
   process.exit(1);
 }
