@@ -4,10 +4,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
 cd "$root/bindings/node"
-if [ ! -d node_modules/@napi-rs/cli ]; then
-  PGPOLICY_SKIP_BUILD=1 npm ci --no-audit --no-fund
-fi
-node scripts/install.js   # builds the addon unless a built one loads
+node scripts/install.js   # builds the addon with cargo unless a built one loads
 
 cd "$root/examples/sequelize"
 npm ci --no-audit --no-fund

@@ -12,7 +12,10 @@ if [ ! -x "$PY" ]; then
     python3 -m venv "$VENV"
     "$PY" -m pip install -q --upgrade pip
 fi
-"$PY" -m pip install -q maturin sqlalchemy alembic "psycopg[binary]" asyncpg greenlet pytest mypy
-# --no-build-isolation: maturin is in the venv already; cargo reuses $ROOT/target.
-CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}" \
-    "$PY" -m pip install -q --no-build-isolation --force-reinstall --no-deps "$ROOT/bindings/python"
+# PGPOLICY_VENV_READY=1: the venv is made and the package installed already (scripts/demo.sh).
+if [ "${PGPOLICY_VENV_READY:-0}" != 1 ]; then
+    "$PY" -m pip install -q --disable-pip-version-check "maturin>=1.9,<2" sqlalchemy alembic "psycopg[binary]" asyncpg greenlet pytest mypy
+    # --no-build-isolation: maturin is in the venv already; cargo reuses $ROOT/target.
+    CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}" \
+        "$PY" -m pip install -q --disable-pip-version-check --no-build-isolation --force-reinstall --no-deps "$ROOT/bindings/python"
+fi

@@ -1,19 +1,44 @@
 #!/usr/bin/env bash
-# Every test: the Rust core (unit, CLI and live-database tests, the corpus), then the
-# Python and Node packages. Each database test starts its own throwaway PostgreSQL.
-set -euo pipefail
+# Every test, every time: the Rust core (unit, CLI and live-database tests, the corpus) on
+# the local PostgreSQL and on PostgreSQL 16, then the Python and Node packages. A failing
+# suite does not stop the others (and cargo runs every test file: --no-fail-fast); the
+# script exits 1 at the end, naming the suites that failed. Each database test starts its
+# own throwaway PostgreSQL. One target directory (target/) serves every build.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-echo "== core (cargo test)"
-cargo test -p pgpolicy --release 2>&1
-echo "== core on another major version (PostgreSQL 16): corpus, guides, comparison"
-PGPOLICY_PG_BIN="$(bash scripts/pg16.sh)" PGPOLICY_EXPECT_SERVER_MAJOR=16 \
-  cargo test -p pgpolicy --release --test corpus_live --test guides --test compare 2>&1
-if [ -f scripts/test-python.sh ]; then
-  echo "== Python package"
-  bash scripts/test-python.sh
+bash scripts/setup.sh || { echo "test: prerequisites missing (see above)" >&2; exit 1; }
+
+failed=()
+suite() {  # suite NAME COMMAND...
+  local name="$1" start=$SECONDS
+  shift
+  echo "== $name"
+  if "$@"; then
+    echo "== $name: ok ($((SECONDS - start)) s)"
+  else
+    echo "== $name: FAILED ($((SECONDS - start)) s)"
+    failed+=("$name")
+  fi
+}
+
+core_pg16() {
+  local bin
+  bin="$(bash scripts/pg16.sh)" || { echo "could not get PostgreSQL 16 (scripts/pg16.sh)" >&2; return 1; }
+  PGPOLICY_PG_BIN="$bin" PGPOLICY_EXPECT_SERVER_MAJOR=16 \
+    cargo test -p pgpolicy --release --no-fail-fast --test corpus_live --test guides --test compare 2>&1
+}
+
+suite "core (cargo test)" cargo test -p pgpolicy --release --no-fail-fast
+suite "core on PostgreSQL 16: corpus, guides, comparison" core_pg16
+suite "Python package" bash scripts/test-python.sh
+suite "Node package" bash scripts/test-node.sh
+if [ "${PGPOLICY_TEST_DIST:-0}" = 1 ]; then
+  suite "packages: build dist/" bash scripts/package.sh
+  suite "packages: install dist/ as users do" bash scripts/test-dist.sh
 fi
-if [ -f scripts/test-node.sh ]; then
-  echo "== Node package"
-  bash scripts/test-node.sh
+
+if [ "${#failed[@]}" -gt 0 ]; then
+  echo "test: FAILED: ${failed[*]}"
+  exit 1
 fi
+echo "test: every suite passed ($SECONDS s)"
