@@ -172,7 +172,7 @@ fn round_trip_rates(
     cluster
         .psql_file("corpus", std::path::Path::new(&format!("{dir}/schema.sql")))
         .expect("load schema.sql");
-    let db = pgpolicy::introspect::LiveDb::connect(&url).unwrap();
+    let mut db = pgpolicy::introspect::LiveDb::connect(&url).unwrap();
     let pair = |p: &Value, current: &str, desired: &str| ExprPair {
         table: TableName::new(p["schema"].as_str().unwrap(), p["table"].as_str().unwrap()),
         policy: p["name"].as_str().unwrap().to_string(),

@@ -96,7 +96,8 @@ impl Scope {
     }
 
     /// The statements that keep everything since [`Scope::open`] (a savepoint's work is
-    /// committed by the caller with its own transaction).
+    /// committed by the caller with its own transaction; [`apply`] then sets the pinned
+    /// settings back to the caller's).
     pub fn commit(self) -> Vec<String> {
         match self {
             Scope::Transaction => vec!["COMMIT".to_string()],
@@ -151,6 +152,10 @@ pub fn introspect(exec: &mut dyn Exec, scope: Scope, timeouts: &Timeouts, schema
 
 /// Runs the plan: every statement, or nothing. A lock timeout rolls everything back and
 /// is retried after each of `retry_delays`; any other failure rolls back and says so.
+///
+/// In a savepoint, the pins would outlive the released savepoint and hold for the rest of
+/// the caller's transaction (its later statements read under another search_path or
+/// standard_conforming_strings); the settings are read before and set back after.
 pub fn apply(
     exec: &mut dyn Exec,
     scope: Scope,
@@ -161,6 +166,15 @@ pub fn apply(
     if plan.is_empty() {
         return Ok(());
     }
+    let saved = match scope {
+        Scope::Transaction => None,
+        Scope::Savepoint => {
+            let rows = exec
+                .query(&session::pinned_values_query())
+                .map_err(|e| db("apply failed (nothing was applied)", e))?;
+            rows.into_iter().next()
+        }
+    };
     let delays = session::retry_delays(retries);
     let statements = plan.statements();
     let mut attempt = 0;
@@ -173,7 +187,14 @@ pub fn apply(
             run_all(exec, &scope.commit()).map_err(|e| (Some("COMMIT".into()), e))
         })();
         let (stmt, e) = match failure {
-            Ok(()) => return Ok(()),
+            Ok(()) => {
+                if let Some(values) = &saved {
+                    exec.execute(&session::restore_pinned(values)).map_err(|e| {
+                        db("apply: setting the caller's session settings back failed (its transaction cannot commit)", e)
+                    })?;
+                }
+                return Ok(());
+            }
             Err(f) => f,
         };
         abandon(exec, scope);
@@ -218,4 +239,72 @@ pub fn compare(
     })();
     abandon(exec, scope);
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::Change;
+    use crate::ir::TableName;
+
+    /// Records statements; answers the settings query with the caller's values; fails
+    /// the statements that contain `fail_on` with `code`.
+    struct Recorder {
+        log: Vec<String>,
+        fail_on: Option<(&'static str, &'static str)>,
+    }
+
+    impl Exec for Recorder {
+        fn execute(&mut self, sql: &str) -> Result<(), DbError> {
+            self.log.push(sql.to_string());
+            match self.fail_on {
+                Some((needle, code)) if sql.contains(needle) => Err(DbError::new(Some(code.into()), "failed")),
+                _ => Ok(()),
+            }
+        }
+
+        fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
+            self.log.push(sql.to_string());
+            Ok(vec![vec![Some("off".into()), Some("app".into()), Some("0".into()), Some("0".into())]])
+        }
+
+        fn sleep(&mut self, _d: Duration) {}
+    }
+
+    fn plan() -> Plan {
+        Plan::ordered(vec![Change::EnableRls { table: TableName::new("public", "t") }])
+    }
+
+    #[test]
+    fn savepoint_apply_sets_the_callers_settings_back() {
+        let mut r = Recorder { log: Vec::new(), fail_on: None };
+        apply(&mut r, Scope::Savepoint, &Timeouts::default(), 0, &plan()).unwrap();
+        assert_eq!(r.log[0], session::pinned_values_query());
+        assert_eq!(r.log[1], "SAVEPOINT pgpolicy");
+        assert_eq!(&r.log[2..6], &session::pins(&Timeouts::default())[..]);
+        assert_eq!(r.log[6], "ALTER TABLE public.t ENABLE ROW LEVEL SECURITY");
+        assert_eq!(r.log[7], "RELEASE SAVEPOINT pgpolicy");
+        assert_eq!(
+            r.log[8],
+            session::restore_pinned(&[Some("off".into()), Some("app".into()), Some("0".into()), Some("0".into())])
+        );
+        assert_eq!(r.log.len(), 9);
+    }
+
+    #[test]
+    fn a_failed_savepoint_apply_rolls_back_and_restores_nothing() {
+        let mut r = Recorder { log: Vec::new(), fail_on: Some(("ENABLE ROW LEVEL", session::LOCK_NOT_AVAILABLE)) };
+        let e = apply(&mut r, Scope::Savepoint, &Timeouts::default(), 1, &plan()).unwrap_err();
+        assert!(e.to_string().contains("after 2 attempts (nothing was applied)"), "{e}");
+        assert_eq!(r.log.iter().filter(|s| s.starts_with("ROLLBACK TO SAVEPOINT pgpolicy")).count(), 2);
+        assert!(!r.log.iter().any(|s| s.contains("set_config")));
+    }
+
+    #[test]
+    fn transaction_apply_reads_no_settings() {
+        let mut r = Recorder { log: Vec::new(), fail_on: None };
+        apply(&mut r, Scope::Transaction, &Timeouts::default(), 0, &plan()).unwrap();
+        assert_eq!(r.log[0], "BEGIN");
+        assert_eq!(r.log.last().unwrap(), "COMMIT");
+    }
 }

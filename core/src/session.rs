@@ -123,6 +123,35 @@ pub fn pins(timeouts: &Timeouts) -> Vec<String> {
     ]
 }
 
+/// How many times `apply` retries a plan whose lock wait timed out, unless told otherwise.
+pub const DEFAULT_RETRIES: u32 = 3;
+
+/// The settings [`pins`] sets, in its order.
+pub const PINNED: [&str; 4] = ["standard_conforming_strings", "search_path", "lock_timeout", "statement_timeout"];
+
+/// Reads the [`PINNED`] settings as they are now (one row, one text column each). Carries
+/// no user text, so it may run before the pins.
+pub fn pinned_values_query() -> String {
+    let cols: Vec<String> = PINNED.iter().map(|n| format!("pg_catalog.current_setting('{n}')")).collect();
+    format!("SELECT {}", cols.join(", "))
+}
+
+/// Sets the [`PINNED`] settings back to `values` (as [`pinned_values_query`] read them)
+/// for the rest of the transaction: what a savepoint scope runs after its work is
+/// released into the caller's transaction, where `SET LOCAL` would otherwise outlive it.
+/// One statement, parsed under the pins still in force.
+pub fn restore_pinned(values: &[Option<String>]) -> String {
+    let cols: Vec<String> = PINNED
+        .iter()
+        .zip(values)
+        .filter_map(|(n, v)| {
+            v.as_deref()
+                .map(|v| format!("pg_catalog.set_config('{n}', {}, true)", crate::sql::quote::literal(v)))
+        })
+        .collect();
+    format!("SELECT {}", cols.join(", "))
+}
+
 /// SQLSTATE of a lock timeout (`lock_not_available`).
 pub const LOCK_NOT_AVAILABLE: &str = "55P03";
 /// SQLSTATE of a statement timeout (`query_canceled`).
@@ -154,5 +183,21 @@ mod tests {
         }
         let zero = Timeouts { lock: Duration::ZERO, ..Timeouts::default() };
         assert!(pins(&zero).contains(&"SET LOCAL lock_timeout TO '1ms'".to_string()));
+    }
+
+    #[test]
+    fn pinned_settings_are_read_and_restored_in_order() {
+        for (n, p) in PINNED.iter().zip(pins(&Timeouts::default())) {
+            assert!(p.starts_with(&format!("SET LOCAL {n} TO ")), "{p}");
+        }
+        assert!(pinned_values_query().starts_with("SELECT pg_catalog.current_setting('standard_conforming_strings'), "));
+        let values = [Some("off".to_string()), Some("\"$user\", app".to_string()), Some("0".into()), Some("it's\\".into())];
+        assert_eq!(
+            restore_pinned(&values),
+            "SELECT pg_catalog.set_config('standard_conforming_strings', 'off', true), \
+             pg_catalog.set_config('search_path', '\"$user\", app', true), \
+             pg_catalog.set_config('lock_timeout', '0', true), \
+             pg_catalog.set_config('statement_timeout', E'it''s\\\\', true)"
+        );
     }
 }

@@ -43,6 +43,84 @@ fn too_long(what: &str, name: &str) -> Option<String> {
     })
 }
 
+/// Words that may follow the first word of a multi-word built-in type name
+/// (`double precision`, `character varying`, `timestamp(3) with time zone`, `interval
+/// day to second`, `bit varying`).
+const TYPE_WORDS: &[&str] = &[
+    "precision", "varying", "with", "without", "time", "zone", "year", "month", "day", "hour", "minute", "second",
+    "to", "character", "char",
+];
+const MULTIWORD_STARTS: &[&str] = &["double", "character", "char", "national", "nchar", "bit", "timestamp", "time", "interval"];
+
+/// Checks that a column type is a type name as PostgreSQL's grammar reads one, and
+/// nothing else: a possibly qualified name (or a multi-word built-in name), an optional
+/// type modifier in one pair of parentheses, and array bounds. Column constraints,
+/// defaults, collations, strings, a second column and statements are refused.
+pub fn type_name(text: &str) -> Result<(), String> {
+    use crate::sql::lex::{tokenize, Kind};
+    let bad = |why: &str| Err(format!("the type {text:?} is not a type name ({why})"));
+    let tokens = match tokenize(text) {
+        Ok(t) => t,
+        Err(e) => return bad(&e.message),
+    };
+    if tokens.is_empty() {
+        return bad("it is empty");
+    }
+    let mut i = 0;
+    let word = |i: usize| tokens.get(i).filter(|t| t.kind == Kind::Word).map(|t| t.text(text).to_ascii_lowercase());
+    // The name: ident(.ident)*
+    let first = word(0);
+    loop {
+        match tokens.get(i).map(|t| t.kind) {
+            Some(Kind::Word | Kind::Quoted) => i += 1,
+            _ => return bad("expected a name"),
+        }
+        if tokens.get(i).map(|t| t.kind) == Some(Kind::Dot) {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    let multi = i == 1 && first.as_deref().is_some_and(|w| MULTIWORD_STARTS.contains(&w));
+    let mut seen_typmod = false;
+    while i < tokens.len() {
+        let t = &tokens[i];
+        match t.kind {
+            Kind::Word if multi && TYPE_WORDS.contains(&t.text(text).to_ascii_lowercase().as_str()) => i += 1,
+            Kind::LParen if !seen_typmod => {
+                seen_typmod = true;
+                i += 1;
+                loop {
+                    match tokens.get(i).map(|t| (t.kind, t.text(text))) {
+                        Some((Kind::Number | Kind::Word | Kind::Quoted | Kind::Comma, _)) => i += 1,
+                        Some((Kind::Op, "-" | "+")) => i += 1,
+                        Some((Kind::RParen, _)) => {
+                            i += 1;
+                            break;
+                        }
+                        _ => return bad("unexpected text in the type modifier"),
+                    }
+                }
+            }
+            Kind::Op if t.text(text) == "[" => {
+                i += 1;
+                if tokens.get(i).map(|t| t.kind) == Some(Kind::Number) {
+                    i += 1;
+                }
+                match tokens.get(i) {
+                    Some(t) if t.kind == Kind::Op && t.text(text) == "]" => i += 1,
+                    _ => return bad("unclosed array bound"),
+                }
+            }
+            Kind::Word if t.text(text).eq_ignore_ascii_case("array") => {
+                i += 1;
+            }
+            _ => return bad(&format!("unexpected {:?}", t.text(text))),
+        }
+    }
+    Ok(())
+}
+
 /// All validation errors of a schema.
 pub fn check(schema: &Schema) -> Vec<ValidationError> {
     let mut out = Vec::new();
@@ -64,6 +142,15 @@ pub fn check(schema: &Schema) -> Vec<ValidationError> {
         for c in &t.columns {
             if let Some(m) = too_long("column name", &c.name) {
                 out.push(err("IDENTIFIER_TOO_LONG", Some(t), None, Some(Clause::Table), m));
+            }
+            if let Err(m) = type_name(&c.data_type) {
+                out.push(err(
+                    "INVALID_COLUMN_TYPE",
+                    Some(t),
+                    None,
+                    Some(Clause::Table),
+                    format!("column {:?}: {m}", c.name),
+                ));
             }
         }
         let mut names = BTreeSet::new();
@@ -199,4 +286,45 @@ pub fn check(schema: &Schema) -> Vec<ValidationError> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::type_name;
+
+    #[test]
+    fn type_names() {
+        for ok in [
+            "integer",
+            "character varying(255)",
+            "timestamp(3) with time zone",
+            "double precision",
+            "interval day to second",
+            "numeric(10,2)",
+            "public.\"MyEnum\"",
+            "\"char\"",
+            "text[]",
+            "integer[3][]",
+            "bit varying(5)",
+            "geometry(Point, 4326)",
+            "int ARRAY",
+            "uuid",
+        ] {
+            assert!(type_name(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "integer); COMMIT; DROP TABLE victim3; CREATE TABLE pwned(x int); --",
+            "integer DEFAULT pg_sleep(10)",
+            "integer, evil text",
+            "text COLLATE \"C\"",
+            "integer REFERENCES victim ON DELETE CASCADE",
+            "int CHECK (false)",
+            "",
+            "'text'",
+            "integer NOT NULL",
+            "varchar(1) varying",
+        ] {
+            assert!(type_name(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -119,7 +119,7 @@ fn search_path_dependent_meaning() {
 
     // Introspection under a non-default search_path gives the same result.
     let url = format!("{}&options=-c%20search_path%3Dother%2Cpublic", db.url);
-    let other = LiveDb::connect(&url).unwrap();
+    let mut other = LiveDb::connect(&url).unwrap();
     assert_eq!(other.query("SHOW search_path").unwrap()[0][0].as_deref(), Some("other,public"));
     assert_eq!(other.introspect(&[]).unwrap(), current);
     assert_eq!(cli_ok(&["inspect", &url]), cli_ok(&["inspect", &db.url]));

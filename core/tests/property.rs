@@ -143,7 +143,7 @@ fn build(spec: &DeclSpec, case: usize) -> Schema {
 }
 
 /// The introspected state without the cluster's own roles.
-fn state(db: &LiveDb, case: usize) -> Schema {
+fn state(db: &mut LiveDb, case: usize) -> Schema {
     let mut s = db.introspect(&[]).unwrap();
     let prefix = format!("r{case}_");
     s.roles.retain(|r| r.name.starts_with(&prefix));
@@ -185,7 +185,7 @@ fn random_declarations_round_trip() {
             let cur = live.introspect(&[]).unwrap();
             let again = diff_with(&cur, &a, &opts, Some(&mut live)).unwrap();
             prop_assert!(again.is_empty(), "plan after apply is not empty:\n{}", again.sql());
-            let state_a = state(&live, case);
+            let state_a = state(&mut live, case);
 
             // A to B between the two declarations, then B is what the database holds.
             let ab = diff(&a, &b, &opts).unwrap();
@@ -196,7 +196,7 @@ fn random_declarations_round_trip() {
 
             // The reverse returns to A exactly.
             live.apply(&ab.reverse()).unwrap();
-            prop_assert_eq!(state(&live, case), state_a);
+            prop_assert_eq!(state(&mut live, case), state_a);
 
             drop(live);
             let roles: Vec<String> = a.roles.iter().chain(b.roles.iter()).map(|r| sql::quote::ident(&r.name)).collect();

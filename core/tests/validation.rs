@@ -67,10 +67,28 @@ fn not_exactly_one_expression() {
         {"name": "bad", "using": "a = = 1"},
         {"name": "empty", "using": "   "}
     ])));
+    // "a = = 1" cannot leave its parentheses: grammar is PostgreSQL's to judge (it is
+    // named in the plan's warnings, and refused by the server when the plan runs).
+    // A blank clause is an error too, never "no clause".
     assert_eq!(errs.len(), 3, "{errs:?}");
     assert!(errs[0].starts_with("INVALID_EXPRESSION|table public.users, policy \"inj\", clause USING: must be exactly one SQL expression, but text follows it at )"), "{errs:?}");
     assert!(errs[1].starts_with("INVALID_EXPRESSION|table public.users, policy \"two\", clause WITH CHECK: must be exactly one SQL expression, but text follows it at ;"), "{errs:?}");
-    assert!(errs[2].starts_with("INVALID_EXPRESSION|table public.users, policy \"bad\", clause USING: not a valid SQL expression"), "{errs:?}");
+    assert!(errs[2].starts_with("INVALID_EXPRESSION|table public.users, policy \"empty\", clause USING: the expression is empty"), "{errs:?}");
+}
+
+#[test]
+fn unreadable_grammar_is_a_plan_warning() {
+    let desired = pgpolicy::Schema::from_json(
+        &one_table(serde_json::json!([{"name": "bad", "using": "a = = 1"}])).to_string(),
+    )
+    .unwrap();
+    let plan = pgpolicy::diff(&pgpolicy::Schema::empty(), &desired, &Default::default()).unwrap();
+    assert_eq!(plan.warnings.len(), 1, "{:?}", plan.warnings);
+    assert!(
+        plan.warnings[0].starts_with("table public.users, policy \"bad\", clause USING: pgpolicy cannot read this expression offline"),
+        "{:?}",
+        plan.warnings
+    );
 }
 
 #[test]

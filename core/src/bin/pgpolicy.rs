@@ -241,13 +241,11 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             if !matches!(Source::parse(&url)?, Source::Url(_)) {
                 return Err(Error::Source(format!("inspect reads a database: expected a postgres URL, not {url:?}")));
             }
-            let schema = load(&url, &schemas, limits.timeouts())?.schema;
+            let schema = pgpolicy::introspect::as_declaration(&load(&url, &schemas, limits.timeouts())?.schema);
             match format {
                 Format::Json => emit(&format!("{}\n", schema.to_json())),
                 Format::Sql => {
                     let mut declared = schema.clone();
-                    let me = schema.database.as_ref().map(|d| d.current_user.clone());
-                    declared.roles.retain(|r| Some(&r.name) != me.as_ref());
                     declared.database = None;
                     let plan = pgpolicy::diff(&Schema::empty(), &declared, &DiffOptions::default())?;
                     let mut text = String::new();

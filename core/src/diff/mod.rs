@@ -392,9 +392,40 @@ pub fn diff_with(
 
     diff_roles(current, desired, prune, &mut changes);
     diff_grants(current, desired, prune, &mut changes);
+    warnings.extend(unreadable_expressions(&changes));
     let mut plan = Plan::ordered(changes);
     plan.warnings = warnings;
     Ok(plan)
+}
+
+/// Expressions the plan writes that pgpolicy's parser cannot read: not refused (they are
+/// contained, and PostgreSQL's grammar is larger), but named, since nothing offline has
+/// checked them.
+fn unreadable_expressions(changes: &[Change]) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in changes {
+        let (table, policy, clauses): (&TableName, &Policy, Vec<Clause>) = match c {
+            Change::CreatePolicy { table, policy } => (table, policy, vec![Clause::Using, Clause::WithCheck]),
+            Change::ReplacePolicy { table, to, .. } => (table, to, vec![Clause::Using, Clause::WithCheck]),
+            Change::AlterPolicy { table, to, clauses, .. } => (table, to, clauses.iter().map(|c| c.clause).collect()),
+            _ => continue,
+        };
+        for clause in clauses {
+            let text = match clause {
+                Clause::Using => &policy.using,
+                Clause::WithCheck => &policy.with_check,
+                _ => continue,
+            };
+            if let Some(Err(m)) = text.as_deref().map(expr::grammar) {
+                out.push(format!(
+                    "table {table}, policy {:?}, clause {clause}: pgpolicy cannot read this expression offline ({m}); \
+                     PostgreSQL judges it when the plan runs",
+                    policy.name
+                ));
+            }
+        }
+    }
+    out
 }
 
 fn strip_rename(p: &Policy) -> Policy {

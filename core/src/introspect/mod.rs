@@ -273,3 +273,40 @@ pub fn from_catalog_json(text: &str) -> Result<Schema, Error> {
     schema.normalize();
     Ok(schema)
 }
+
+/// What `inspect` shows of a database, as a declaration: its tables, policies and grants,
+/// and only the roles those reference (by a policy's `TO` list, a grant, or as a group of
+/// such a role), never the role that read it. A database has roles the RLS objects do not
+/// concern (the bootstrap superuser, other applications' roles); declaring them would
+/// manage them, and their attributes pgpolicy does not read (SUPERUSER, CREATEDB, ...)
+/// would be lost if the declaration created them elsewhere.
+pub fn as_declaration(schema: &Schema) -> Schema {
+    use std::collections::BTreeSet;
+    let me = schema.database.as_ref().map(|d| d.current_user.as_str());
+    let mut referenced: BTreeSet<&str> = BTreeSet::new();
+    for t in &schema.tables {
+        for p in &t.policies {
+            referenced.extend(p.roles.iter().filter_map(|r| r.name()));
+        }
+    }
+    referenced.extend(schema.grants.iter().filter_map(|g| g.role.name()));
+    // Groups of referenced roles, transitively.
+    loop {
+        let before = referenced.len();
+        for r in &schema.roles {
+            if referenced.contains(r.name.as_str()) {
+                referenced.extend(r.member_of.iter().map(String::as_str));
+            }
+        }
+        if referenced.len() == before {
+            break;
+        }
+    }
+    let mut out = schema.clone();
+    out.roles.retain(|r| referenced.contains(r.name.as_str()) && Some(r.name.as_str()) != me);
+    let kept: BTreeSet<String> = out.roles.iter().map(|r| r.name.clone()).collect();
+    for r in &mut out.roles {
+        r.member_of.retain(|g| kept.contains(g));
+    }
+    out
+}

@@ -160,9 +160,6 @@ struct RawGrant {
     privileges: Vec<String>,
 }
 
-fn blank_to_none(s: Option<String>) -> Option<String> {
-    s.filter(|s| !s.trim().is_empty())
-}
 
 impl RawSchema {
     pub fn into_schema(self) -> crate::Result<Schema> {
@@ -282,8 +279,10 @@ impl RawSchema {
                     command,
                     permissive,
                     roles,
-                    using: blank_to_none(p.using),
-                    with_check: blank_to_none(p.with_check),
+                    // A blank clause is kept: validation names it (an empty string never
+                    // silently means "no clause").
+                    using: p.using,
+                    with_check: p.with_check,
                     comment: p.comment,
                     renamed_from: p.renamed_from,
                 });
