@@ -106,10 +106,10 @@ if (typeof definePolicies !== 'function' || typeof generateMigration !== 'functi
 console.log('  ok: import { diff } from "pgpolicy", import { definePolicies } from "pgpolicy/sequelize"');
 JS
 run node esm.mjs
-out="$(run npx --no-install pgpolicy --version)"
+out="$(run ./node_modules/.bin/pgpolicy --version)"
 [ "$out" = "pgpolicy $version" ] || { echo "unexpected: $out" >&2; exit 1; }
 ok "npm bin: $out"
-out="$(run npx --no-install pgpolicy plan --from empty --to "$tmp/x.sql")"
+out="$(run ./node_modules/.bin/pgpolicy plan --from empty --to "$tmp/x.sql")"
 grep -q "CREATE POLICY tenant_isolation" <<<"$out" || { echo "$out" >&2; exit 1; }
 ok "npx pgpolicy plan --from empty --to x.sql: $(grep -c ';' <<<"$out") statements"
 
