@@ -207,7 +207,9 @@ fn round_trip_rates(
     for m in mutations {
         let p = by_id[m["of"].as_str().unwrap()];
         for c in clauses {
-            if let (Some(v), Some(ms), Some(s)) = (m[c].as_str(), m["pg15"][c].as_str(), p["pg15"][c].as_str()) {
+            if let (Some(v), Some(ms), Some(s)) =
+                (m[c].as_str(), m["pg15"][c].as_str(), p["pg15"][c].as_str())
+            {
                 if ms != s {
                     mu.push(pair(p, s, v));
                 }
@@ -215,11 +217,24 @@ fn round_trip_rates(
         }
     }
     groups.push(("mutations  ", mu, false));
-    println!("with the round trip (PostgreSQL's deparser, server {}):", db.query("SHOW server_version").unwrap()[0][0].clone().unwrap_or_default());
+    println!(
+        "with the round trip (PostgreSQL's deparser, server {}):",
+        db.query("SHOW server_version").unwrap()[0][0]
+            .clone()
+            .unwrap_or_default()
+    );
     for (label, pairs, want_equal) in groups {
         let res = db.compare(&pairs).expect("round trip");
         let good = res.iter().filter(|r| r.equal == want_equal).count();
-        let what = if want_equal { "judged equal" } else { "judged different" };
-        println!("  {label}  {good:>3}/{} {what} ({:.1}%)", pairs.len(), 100.0 * good as f64 / pairs.len() as f64);
+        let what = if want_equal {
+            "judged equal"
+        } else {
+            "judged different"
+        };
+        println!(
+            "  {label}  {good:>3}/{} {what} ({:.1}%)",
+            pairs.len(),
+            100.0 * good as f64 / pairs.len() as f64
+        );
     }
 }

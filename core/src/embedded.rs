@@ -81,7 +81,11 @@ impl Cluster {
 
     /// A cluster with extra `postgresql.conf` settings (they override the defaults here,
     /// e.g. `listen_addresses` to test TCP and TLS on the loopback) on the given port.
-    pub fn start_configured(bin: &Path, port: u16, settings: &[(&str, &str)]) -> Result<Cluster, Error> {
+    pub fn start_configured(
+        bin: &Path,
+        port: u16,
+        settings: &[(&str, &str)],
+    ) -> Result<Cluster, Error> {
         let as_postgres = is_root();
         let dir = tempfile::Builder::new()
             .prefix("pgpolicy-pg-")
@@ -100,10 +104,16 @@ impl Cluster {
         }
         let data = root.join("data");
         let mut initdb = cluster.server_command("initdb");
-        initdb
-            .arg("-D")
-            .arg(&data)
-            .args(["-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"]);
+        initdb.arg("-D").arg(&data).args([
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+        ]);
         run(&mut initdb)?;
         let mut conf = String::from(
             "\n# pgpolicy throwaway cluster\nlisten_addresses = ''\nfsync = off\nsynchronous_commit = off\n\
@@ -170,7 +180,17 @@ impl Cluster {
     /// Run SQL through `psql` as the superuser on `database` (stops on the first error).
     pub fn psql(&self, database: &str, sql: &str) -> Result<String, Error> {
         let out = Command::new(self.bin.join("psql"))
-            .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-U", "postgres", "-h"])
+            .args([
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-U",
+                "postgres",
+                "-h",
+            ])
             .arg(self.socket_dir())
             .args(["-p", &self.port.to_string(), "-d", database, "-c", sql])
             .stdin(Stdio::null())
@@ -209,7 +229,9 @@ impl Cluster {
         self.stopped = true;
         let data = self.dir().join("data");
         let mut ctl = self.server_command("pg_ctl");
-        ctl.arg("-D").arg(&data).args(["-m", "immediate", "-w", "stop"]);
+        ctl.arg("-D")
+            .arg(&data)
+            .args(["-m", "immediate", "-w", "stop"]);
         let _ = ctl.stdout(Stdio::null()).stderr(Stdio::null()).status();
     }
 }

@@ -26,7 +26,10 @@ pub struct DbError {
 
 impl DbError {
     pub fn new(code: Option<String>, message: impl Into<String>) -> DbError {
-        DbError { code, message: message.into() }
+        DbError {
+            code,
+            message: message.into(),
+        }
     }
 
     fn is(&self, code: &str) -> bool {
@@ -91,7 +94,10 @@ impl Scope {
     pub fn rollback(self) -> Vec<String> {
         match self {
             Scope::Transaction => vec!["ROLLBACK".to_string()],
-            Scope::Savepoint => vec![format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}"), format!("RELEASE SAVEPOINT {SAVEPOINT}")],
+            Scope::Savepoint => vec![
+                format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}"),
+                format!("RELEASE SAVEPOINT {SAVEPOINT}"),
+            ],
         }
     }
 
@@ -137,7 +143,12 @@ fn db(context: &str, e: DbError) -> Error {
 
 /// Reads the RLS state of `schemas` (default `public`) in a read-only transaction (or
 /// savepoint) that is rolled back.
-pub fn introspect(exec: &mut dyn Exec, scope: Scope, timeouts: &Timeouts, schemas: &[String]) -> Result<Schema, Error> {
+pub fn introspect(
+    exec: &mut dyn Exec,
+    scope: Scope,
+    timeouts: &Timeouts,
+    schemas: &[String],
+) -> Result<Schema, Error> {
     run_all(exec, &scope.open(Purpose::Read, timeouts)).map_err(|e| db("introspection", e))?;
     let rows = exec.query(&crate::introspect::catalog_query(schemas));
     abandon(exec, scope);
@@ -146,7 +157,9 @@ pub fn introspect(exec: &mut dyn Exec, scope: Scope, timeouts: &Timeouts, schema
         .first()
         .and_then(|r| r.first())
         .and_then(|c| c.as_deref())
-        .ok_or_else(|| Error::Database("introspection: the catalog query returned no row".into()))?;
+        .ok_or_else(|| {
+            Error::Database("introspection: the catalog query returned no row".into())
+        })?;
     crate::introspect::from_catalog_json(text)
 }
 
@@ -203,9 +216,16 @@ pub fn apply(
             attempt += 1;
             continue;
         }
-        let tries = if attempt > 0 { format!(" after {} attempts", attempt + 1) } else { String::new() };
+        let tries = if attempt > 0 {
+            format!(" after {} attempts", attempt + 1)
+        } else {
+            String::new()
+        };
         let at = stmt.map(|s| format!(" at `{s}`")).unwrap_or_default();
-        return Err(db(&format!("apply failed{tries} (nothing was applied){at}"), e));
+        return Err(db(
+            &format!("apply failed{tries} (nothing was applied){at}"),
+            e,
+        ));
     }
 }
 
@@ -225,13 +245,19 @@ pub fn compare(
     run_all(exec, &scope.open(Purpose::Compare, timeouts)).map_err(|e| db("comparison", e))?;
     let result = (|| -> Result<Vec<Resolution>, Error> {
         for stmt in setup {
-            exec.execute("SAVEPOINT pgpolicy_setup").map_err(|e| db("comparison", e))?;
+            exec.execute("SAVEPOINT pgpolicy_setup")
+                .map_err(|e| db("comparison", e))?;
             match exec.execute(stmt) {
                 Ok(()) => exec.execute("RELEASE SAVEPOINT pgpolicy_setup"),
                 Err(e) if e.is_statement_error() => exec
                     .execute("ROLLBACK TO SAVEPOINT pgpolicy_setup")
                     .and_then(|_| exec.execute("RELEASE SAVEPOINT pgpolicy_setup")),
-                Err(e) => return Err(db(&format!("comparison: preparing the dev database at `{stmt}`"), e)),
+                Err(e) => {
+                    return Err(db(
+                        &format!("comparison: preparing the dev database at `{stmt}`"),
+                        e,
+                    ))
+                }
             }
             .map_err(|e| db("comparison", e))?;
         }
@@ -258,26 +284,38 @@ mod tests {
         fn execute(&mut self, sql: &str) -> Result<(), DbError> {
             self.log.push(sql.to_string());
             match self.fail_on {
-                Some((needle, code)) if sql.contains(needle) => Err(DbError::new(Some(code.into()), "failed")),
+                Some((needle, code)) if sql.contains(needle) => {
+                    Err(DbError::new(Some(code.into()), "failed"))
+                }
                 _ => Ok(()),
             }
         }
 
         fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
             self.log.push(sql.to_string());
-            Ok(vec![vec![Some("off".into()), Some("app".into()), Some("0".into()), Some("0".into())]])
+            Ok(vec![vec![
+                Some("off".into()),
+                Some("app".into()),
+                Some("0".into()),
+                Some("0".into()),
+            ]])
         }
 
         fn sleep(&mut self, _d: Duration) {}
     }
 
     fn plan() -> Plan {
-        Plan::ordered(vec![Change::EnableRls { table: TableName::new("public", "t") }])
+        Plan::ordered(vec![Change::EnableRls {
+            table: TableName::new("public", "t"),
+        }])
     }
 
     #[test]
     fn savepoint_apply_sets_the_callers_settings_back() {
-        let mut r = Recorder { log: Vec::new(), fail_on: None };
+        let mut r = Recorder {
+            log: Vec::new(),
+            fail_on: None,
+        };
         apply(&mut r, Scope::Savepoint, &Timeouts::default(), 0, &plan()).unwrap();
         assert_eq!(r.log[0], session::pinned_values_query());
         assert_eq!(r.log[1], "SAVEPOINT pgpolicy");
@@ -286,23 +324,44 @@ mod tests {
         assert_eq!(r.log[7], "RELEASE SAVEPOINT pgpolicy");
         assert_eq!(
             r.log[8],
-            session::restore_pinned(&[Some("off".into()), Some("app".into()), Some("0".into()), Some("0".into())])
+            session::restore_pinned(&[
+                Some("off".into()),
+                Some("app".into()),
+                Some("0".into()),
+                Some("0".into())
+            ])
         );
         assert_eq!(r.log.len(), 9);
     }
 
     #[test]
     fn a_failed_savepoint_apply_rolls_back_and_restores_nothing() {
-        let mut r = Recorder { log: Vec::new(), fail_on: Some(("ENABLE ROW LEVEL", session::LOCK_NOT_AVAILABLE)) };
+        let mut r = Recorder {
+            log: Vec::new(),
+            fail_on: Some(("ENABLE ROW LEVEL", session::LOCK_NOT_AVAILABLE)),
+        };
         let e = apply(&mut r, Scope::Savepoint, &Timeouts::default(), 1, &plan()).unwrap_err();
-        assert!(e.to_string().contains("after 2 attempts (nothing was applied)"), "{e}");
-        assert_eq!(r.log.iter().filter(|s| s.starts_with("ROLLBACK TO SAVEPOINT pgpolicy")).count(), 2);
+        assert!(
+            e.to_string()
+                .contains("after 2 attempts (nothing was applied)"),
+            "{e}"
+        );
+        assert_eq!(
+            r.log
+                .iter()
+                .filter(|s| s.starts_with("ROLLBACK TO SAVEPOINT pgpolicy"))
+                .count(),
+            2
+        );
         assert!(!r.log.iter().any(|s| s.contains("set_config")));
     }
 
     #[test]
     fn transaction_apply_reads_no_settings() {
-        let mut r = Recorder { log: Vec::new(), fail_on: None };
+        let mut r = Recorder {
+            log: Vec::new(),
+            fail_on: None,
+        };
         apply(&mut r, Scope::Transaction, &Timeouts::default(), 0, &plan()).unwrap();
         assert_eq!(r.log[0], "BEGIN");
         assert_eq!(r.log.last().unwrap(), "COMMIT");

@@ -8,9 +8,9 @@
 pub mod diff;
 pub mod embedded;
 pub mod error;
+pub mod exec;
 pub mod expr;
 pub mod introspect;
-pub mod exec;
 pub mod ir;
 pub mod session;
 pub mod source;
@@ -19,4 +19,6 @@ pub mod validate;
 
 pub use diff::{diff, diff_with, Change, DiffOptions, Plan};
 pub use error::{Clause, Error, Result, ValidationError};
-pub use ir::{Column, Command, Grant, Policy, Privilege, Rls, Role, RoleSpec, Schema, Table, TableName};
+pub use ir::{
+    Column, Command, Grant, Policy, Privilege, Rls, Role, RoleSpec, Schema, Table, TableName,
+};

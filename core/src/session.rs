@@ -69,7 +69,9 @@ impl Timeouts {
 /// a bare number of milliseconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let n: f64 = num
         .parse()
@@ -79,7 +81,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "s" => n * 1000.0,
         "min" | "m" => n * 60_000.0,
         "h" => n * 3_600_000.0,
-        other => return Err(format!("invalid duration {text:?}: unknown unit {other:?} (ms, s, min, h)")),
+        other => {
+            return Err(format!(
+                "invalid duration {text:?}: unknown unit {other:?} (ms, s, min, h)"
+            ))
+        }
     };
     if !ms.is_finite() || ms < 0.0 {
         return Err(format!("invalid duration {text:?}"));
@@ -119,7 +125,10 @@ pub fn pins(timeouts: &Timeouts) -> Vec<String> {
         "SET LOCAL standard_conforming_strings TO on".to_string(),
         format!("SET LOCAL search_path TO {SEARCH_PATH}"),
         format!("SET LOCAL lock_timeout TO '{}ms'", timeouts.lock_ms()),
-        format!("SET LOCAL statement_timeout TO '{}ms'", timeouts.statement.as_millis()),
+        format!(
+            "SET LOCAL statement_timeout TO '{}ms'",
+            timeouts.statement.as_millis()
+        ),
     ]
 }
 
@@ -127,12 +136,20 @@ pub fn pins(timeouts: &Timeouts) -> Vec<String> {
 pub const DEFAULT_RETRIES: u32 = 3;
 
 /// The settings [`pins`] sets, in its order.
-pub const PINNED: [&str; 4] = ["standard_conforming_strings", "search_path", "lock_timeout", "statement_timeout"];
+pub const PINNED: [&str; 4] = [
+    "standard_conforming_strings",
+    "search_path",
+    "lock_timeout",
+    "statement_timeout",
+];
 
 /// Reads the [`PINNED`] settings as they are now (one row, one text column each). Carries
 /// no user text, so it may run before the pins.
 pub fn pinned_values_query() -> String {
-    let cols: Vec<String> = PINNED.iter().map(|n| format!("pg_catalog.current_setting('{n}')")).collect();
+    let cols: Vec<String> = PINNED
+        .iter()
+        .map(|n| format!("pg_catalog.current_setting('{n}')"))
+        .collect();
     format!("SELECT {}", cols.join(", "))
 }
 
@@ -145,8 +162,12 @@ pub fn restore_pinned(values: &[Option<String>]) -> String {
         .iter()
         .zip(values)
         .filter_map(|(n, v)| {
-            v.as_deref()
-                .map(|v| format!("pg_catalog.set_config('{n}', {}, true)", crate::sql::quote::literal(v)))
+            v.as_deref().map(|v| {
+                format!(
+                    "pg_catalog.set_config('{n}', {}, true)",
+                    crate::sql::quote::literal(v)
+                )
+            })
         })
         .collect();
     format!("SELECT {}", cols.join(", "))
@@ -159,7 +180,9 @@ pub const QUERY_CANCELED: &str = "57014";
 
 /// How `apply` retries a plan whose lock wait timed out: the delays before each retry.
 pub fn retry_delays(retries: u32) -> Vec<Duration> {
-    (0..retries).map(|i| Duration::from_millis(250u64 << i.min(8))).collect()
+    (0..retries)
+        .map(|i| Duration::from_millis(250u64 << i.min(8)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -181,7 +204,10 @@ mod tests {
         for p in pins(&Timeouts::default()) {
             assert!(!p.contains(';'));
         }
-        let zero = Timeouts { lock: Duration::ZERO, ..Timeouts::default() };
+        let zero = Timeouts {
+            lock: Duration::ZERO,
+            ..Timeouts::default()
+        };
         assert!(pins(&zero).contains(&"SET LOCAL lock_timeout TO '1ms'".to_string()));
     }
 
@@ -190,8 +216,14 @@ mod tests {
         for (n, p) in PINNED.iter().zip(pins(&Timeouts::default())) {
             assert!(p.starts_with(&format!("SET LOCAL {n} TO ")), "{p}");
         }
-        assert!(pinned_values_query().starts_with("SELECT pg_catalog.current_setting('standard_conforming_strings'), "));
-        let values = [Some("off".to_string()), Some("\"$user\", app".to_string()), Some("0".into()), Some("it's\\".into())];
+        assert!(pinned_values_query()
+            .starts_with("SELECT pg_catalog.current_setting('standard_conforming_strings'), "));
+        let values = [
+            Some("off".to_string()),
+            Some("\"$user\", app".to_string()),
+            Some("0".into()),
+            Some("it's\\".into()),
+        ];
         assert_eq!(
             restore_pinned(&values),
             "SELECT pg_catalog.set_config('standard_conforming_strings', 'off', true), \

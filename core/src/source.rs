@@ -47,11 +47,16 @@ impl Source {
                 Ok((s, w))
             }
             #[cfg(feature = "db")]
-            Source::Url(u) => Ok((crate::introspect::blocking::introspect_url(u, schemas)?, Vec::new())),
+            Source::Url(u) => Ok((
+                crate::introspect::blocking::introspect_url(u, schemas)?,
+                Vec::new(),
+            )),
             #[cfg(not(feature = "db"))]
             Source::Url(_) => {
                 let _ = schemas;
-                Err(Error::Source("this build has no database support (feature `db`)".into()))
+                Err(Error::Source(
+                    "this build has no database support (feature `db`)".into(),
+                ))
             }
         }
     }

@@ -47,10 +47,33 @@ fn too_long(what: &str, name: &str) -> Option<String> {
 /// (`double precision`, `character varying`, `timestamp(3) with time zone`, `interval
 /// day to second`, `bit varying`).
 const TYPE_WORDS: &[&str] = &[
-    "precision", "varying", "with", "without", "time", "zone", "year", "month", "day", "hour", "minute", "second",
-    "to", "character", "char",
+    "precision",
+    "varying",
+    "with",
+    "without",
+    "time",
+    "zone",
+    "year",
+    "month",
+    "day",
+    "hour",
+    "minute",
+    "second",
+    "to",
+    "character",
+    "char",
 ];
-const MULTIWORD_STARTS: &[&str] = &["double", "character", "char", "national", "nchar", "bit", "timestamp", "time", "interval"];
+const MULTIWORD_STARTS: &[&str] = &[
+    "double",
+    "character",
+    "char",
+    "national",
+    "nchar",
+    "bit",
+    "timestamp",
+    "time",
+    "interval",
+];
 
 /// Checks that a column type is a type name as PostgreSQL's grammar reads one, and
 /// nothing else: a possibly qualified name (or a multi-word built-in name), an optional
@@ -67,7 +90,12 @@ pub fn type_name(text: &str) -> Result<(), String> {
         return bad("it is empty");
     }
     let mut i = 0;
-    let word = |i: usize| tokens.get(i).filter(|t| t.kind == Kind::Word).map(|t| t.text(text).to_ascii_lowercase());
+    let word = |i: usize| {
+        tokens
+            .get(i)
+            .filter(|t| t.kind == Kind::Word)
+            .map(|t| t.text(text).to_ascii_lowercase())
+    };
     // The name: ident(.ident)*
     let first = word(0);
     loop {
@@ -81,12 +109,19 @@ pub fn type_name(text: &str) -> Result<(), String> {
             break;
         }
     }
-    let multi = i == 1 && first.as_deref().is_some_and(|w| MULTIWORD_STARTS.contains(&w));
+    let multi = i == 1
+        && first
+            .as_deref()
+            .is_some_and(|w| MULTIWORD_STARTS.contains(&w));
     let mut seen_typmod = false;
     while i < tokens.len() {
         let t = &tokens[i];
         match t.kind {
-            Kind::Word if multi && TYPE_WORDS.contains(&t.text(text).to_ascii_lowercase().as_str()) => i += 1,
+            Kind::Word
+                if multi && TYPE_WORDS.contains(&t.text(text).to_ascii_lowercase().as_str()) =>
+            {
+                i += 1
+            }
             Kind::LParen if !seen_typmod => {
                 seen_typmod = true;
                 i += 1;
@@ -124,24 +159,48 @@ pub fn type_name(text: &str) -> Result<(), String> {
 /// All validation errors of a schema.
 pub fn check(schema: &Schema) -> Vec<ValidationError> {
     let mut out = Vec::new();
-    let managed_roles: Option<BTreeSet<&str>> = (!schema.roles.is_empty())
-        .then(|| schema.roles.iter().map(|r| r.name.as_str()).collect());
+    let managed_roles: Option<BTreeSet<&str>> =
+        (!schema.roles.is_empty()).then(|| schema.roles.iter().map(|r| r.name.as_str()).collect());
     let mut seen_tables = BTreeSet::new();
     for t in &schema.tables {
         if !seen_tables.insert((&t.schema, &t.name)) {
-            out.push(err("DUPLICATE_TABLE", Some(t), None, Some(Clause::Table), "the table is declared twice".into()));
+            out.push(err(
+                "DUPLICATE_TABLE",
+                Some(t),
+                None,
+                Some(Clause::Table),
+                "the table is declared twice".into(),
+            ));
         }
         for (what, name) in [("schema name", &t.schema), ("table name", &t.name)] {
             if let Some(m) = too_long(what, name) {
-                out.push(err("IDENTIFIER_TOO_LONG", Some(t), None, Some(Clause::Table), m));
+                out.push(err(
+                    "IDENTIFIER_TOO_LONG",
+                    Some(t),
+                    None,
+                    Some(Clause::Table),
+                    m,
+                ));
             }
             if name.is_empty() {
-                out.push(err("EMPTY_NAME", Some(t), None, Some(Clause::Table), format!("the {what} is empty")));
+                out.push(err(
+                    "EMPTY_NAME",
+                    Some(t),
+                    None,
+                    Some(Clause::Table),
+                    format!("the {what} is empty"),
+                ));
             }
         }
         for c in &t.columns {
             if let Some(m) = too_long("column name", &c.name) {
-                out.push(err("IDENTIFIER_TOO_LONG", Some(t), None, Some(Clause::Table), m));
+                out.push(err(
+                    "IDENTIFIER_TOO_LONG",
+                    Some(t),
+                    None,
+                    Some(Clause::Table),
+                    m,
+                ));
             }
             if let Err(m) = type_name(&c.data_type) {
                 out.push(err(
@@ -166,14 +225,32 @@ pub fn check(schema: &Schema) -> Vec<ValidationError> {
                 ));
             }
             if p.name.is_empty() {
-                out.push(err("EMPTY_NAME", Some(t), pn, Some(Clause::Name), "the policy name is empty".into()));
+                out.push(err(
+                    "EMPTY_NAME",
+                    Some(t),
+                    pn,
+                    Some(Clause::Name),
+                    "the policy name is empty".into(),
+                ));
             }
             if let Some(m) = too_long("policy name", &p.name) {
-                out.push(err("IDENTIFIER_TOO_LONG", Some(t), pn, Some(Clause::Name), m));
+                out.push(err(
+                    "IDENTIFIER_TOO_LONG",
+                    Some(t),
+                    pn,
+                    Some(Clause::Name),
+                    m,
+                ));
             }
             if let Some(old) = &p.renamed_from {
                 if let Some(m) = too_long("renamed_from", old) {
-                    out.push(err("IDENTIFIER_TOO_LONG", Some(t), pn, Some(Clause::Name), m));
+                    out.push(err(
+                        "IDENTIFIER_TOO_LONG",
+                        Some(t),
+                        pn,
+                        Some(Clause::Name),
+                        m,
+                    ));
                 }
             }
             if p.using.is_some() && !p.command.allows_using() {
@@ -187,14 +264,21 @@ pub fn check(schema: &Schema) -> Vec<ValidationError> {
             }
             if p.with_check.is_some() && !p.command.allows_with_check() {
                 out.push(err(
-                    if p.command == Command::Select { "SELECT_WITH_CHECK" } else { "DELETE_WITH_CHECK" },
+                    if p.command == Command::Select {
+                        "SELECT_WITH_CHECK"
+                    } else {
+                        "DELETE_WITH_CHECK"
+                    },
                     Some(t),
                     pn,
                     Some(Clause::WithCheck),
                     format!("a {} policy takes only USING, not WITH CHECK", p.command),
                 ));
             }
-            for (clause, text) in [(Clause::Using, &p.using), (Clause::WithCheck, &p.with_check)] {
+            for (clause, text) in [
+                (Clause::Using, &p.using),
+                (Clause::WithCheck, &p.with_check),
+            ] {
                 if let Some(text) = text {
                     if let Err(m) = crate::expr::validate(text) {
                         out.push(err("INVALID_EXPRESSION", Some(t), pn, Some(clause), m));
@@ -204,7 +288,13 @@ pub fn check(schema: &Schema) -> Vec<ValidationError> {
             for r in &p.roles {
                 if let RoleSpec::Named(n) = r {
                     if let Some(m) = too_long("role name", n) {
-                        out.push(err("IDENTIFIER_TOO_LONG", Some(t), pn, Some(Clause::Roles), m));
+                        out.push(err(
+                            "IDENTIFIER_TOO_LONG",
+                            Some(t),
+                            pn,
+                            Some(Clause::Roles),
+                            m,
+                        ));
                     }
                     if let Some(managed) = &managed_roles {
                         if !managed.contains(n.as_str()) {
@@ -240,20 +330,36 @@ pub fn check(schema: &Schema) -> Vec<ValidationError> {
             message: m,
         };
         if !role_names.insert(r.name.as_str()) {
-            out.push(e("DUPLICATE_ROLE", format!("role {:?} is declared twice", r.name)));
+            out.push(e(
+                "DUPLICATE_ROLE",
+                format!("role {:?} is declared twice", r.name),
+            ));
         }
         if let Some(m) = too_long("role name", &r.name) {
             out.push(e("IDENTIFIER_TOO_LONG", m));
         }
-        if matches!(RoleSpec::parse(&r.name), RoleSpec::Named(_)) && r.name.to_ascii_lowercase().starts_with("pg_") {
-            out.push(e("RESERVED_ROLE", format!("role name {:?} is reserved (pg_ prefix)", r.name)));
+        if matches!(RoleSpec::parse(&r.name), RoleSpec::Named(_))
+            && r.name.to_ascii_lowercase().starts_with("pg_")
+        {
+            out.push(e(
+                "RESERVED_ROLE",
+                format!("role name {:?} is reserved (pg_ prefix)", r.name),
+            ));
         }
-        if !matches!(RoleSpec::parse(&r.name), RoleSpec::Named(_)) || r.name.eq_ignore_ascii_case("none") {
-            out.push(e("RESERVED_ROLE", format!("role name {:?} is reserved", r.name)));
+        if !matches!(RoleSpec::parse(&r.name), RoleSpec::Named(_))
+            || r.name.eq_ignore_ascii_case("none")
+        {
+            out.push(e(
+                "RESERVED_ROLE",
+                format!("role name {:?} is reserved", r.name),
+            ));
         }
         for g in &r.member_of {
             if g == &r.name {
-                out.push(e("CIRCULAR_MEMBERSHIP", format!("role {:?} cannot be a member of itself", r.name)));
+                out.push(e(
+                    "CIRCULAR_MEMBERSHIP",
+                    format!("role {:?} cannot be a member of itself", r.name),
+                ));
             }
             if let Some(m) = too_long("role name", g) {
                 out.push(e("IDENTIFIER_TOO_LONG", m));
@@ -271,7 +377,10 @@ pub fn check(schema: &Schema) -> Vec<ValidationError> {
         };
         let mut names = vec![("schema name", &g.schema), ("table name", &g.table)];
         if let RoleSpec::Named(n) = &g.role {
-            if managed_roles.as_ref().is_some_and(|m| !m.contains(n.as_str())) {
+            if managed_roles
+                .as_ref()
+                .is_some_and(|m| !m.contains(n.as_str()))
+            {
                 out.push(grant_err(
                     "UNKNOWN_ROLE",
                     format!("grant to role {n:?}, which is not among the declared roles"),

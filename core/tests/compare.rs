@@ -11,11 +11,20 @@ use pgpolicy::{Change, DiffOptions, Schema};
 
 /// Runs the comparison on its own connection in a thread; returns the thread and the
 /// backend pid of that connection.
-fn compare_in_thread(url: String, current: Schema, declared: Schema) -> (std::thread::JoinHandle<pgpolicy::Result<pgpolicy::Plan>>, String) {
+fn compare_in_thread(
+    url: String,
+    current: Schema,
+    declared: Schema,
+) -> (
+    std::thread::JoinHandle<pgpolicy::Result<pgpolicy::Plan>>,
+    String,
+) {
     let (tx, rx) = mpsc::channel();
     let worker = std::thread::spawn(move || {
         let mut cmp = LiveDb::connect(&url).unwrap();
-        let pid = cmp.query("SELECT pg_backend_pid()").unwrap()[0][0].clone().unwrap();
+        let pid = cmp.query("SELECT pg_backend_pid()").unwrap()[0][0]
+            .clone()
+            .unwrap();
         tx.send(pid).unwrap();
         pgpolicy::diff_with(&current, &declared, &DiffOptions::default(), Some(&mut cmp))
     });
@@ -48,7 +57,9 @@ fn comparison_takes_no_lock_stronger_than_access_share() {
     // A second session holds EXCLUSIVE on the table: it conflicts with every lock but
     // ACCESS SHARE. The comparison must finish (lock_timeout turns a wait into an error).
     let holder = LiveDb::connect(&db.url).unwrap();
-    holder.execute("BEGIN; LOCK TABLE items IN EXCLUSIVE MODE").unwrap();
+    holder
+        .execute("BEGIN; LOCK TABLE items IN EXCLUSIVE MODE")
+        .unwrap();
     let url = format!("{}&options=-c%20lock_timeout%3D5000", db.url);
     let (worker, pid) = compare_in_thread(url, current.clone(), declared);
     // Watch the comparing session's locks on user tables while it runs.
@@ -64,13 +75,25 @@ fn comparison_takes_no_lock_stronger_than_access_share() {
             .unwrap();
         seen.extend(rows.into_iter().map(|r| r[0].clone().unwrap()));
     }
-    let plan = worker.join().unwrap().expect("comparison finished under a conflicting EXCLUSIVE lock");
-    assert!(matches!(plan.changes.as_slice(), [Change::AlterPolicy { .. }]), "{}", plan.sql());
-    assert!(seen.iter().all(|m| m == "AccessShareLock"), "locks seen: {seen:?}");
+    let plan = worker
+        .join()
+        .unwrap()
+        .expect("comparison finished under a conflicting EXCLUSIVE lock");
+    assert!(
+        matches!(plan.changes.as_slice(), [Change::AlterPolicy { .. }]),
+        "{}",
+        plan.sql()
+    );
+    assert!(
+        seen.iter().all(|m| m == "AccessShareLock"),
+        "locks seen: {seen:?}"
+    );
     holder.execute("COMMIT").unwrap();
 
     // With ACCESS EXCLUSIVE held, the comparison waits; pg_locks shows what it asks for.
-    holder.execute("BEGIN; LOCK TABLE items IN ACCESS EXCLUSIVE MODE").unwrap();
+    holder
+        .execute("BEGIN; LOCK TABLE items IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
     let declared = decl("tags in ('a','b','c') and owner = CURRENT_USER");
     let (worker, pid) = compare_in_thread(db.url.clone(), current, declared);
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -81,7 +104,10 @@ fn comparison_takes_no_lock_stronger_than_access_share() {
         if let Some(r) = rows.first() {
             break r[0].clone().unwrap();
         }
-        assert!(Instant::now() < deadline, "the comparison never waited for the table");
+        assert!(
+            Instant::now() < deadline,
+            "the comparison never waited for the table"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     assert_eq!(waiting, "AccessShareLock");
@@ -102,25 +128,48 @@ fn search_path_dependent_meaning() {
     );
     let mut live = LiveDb::connect(&db.url).unwrap();
     let current = live.introspect(&[]).unwrap();
-    assert_eq!(current.tables[0].policies[0].using.as_deref(), Some("(tenant_id = other.tenant())"));
+    assert_eq!(
+        current.tables[0].policies[0].using.as_deref(),
+        Some("(tenant_id = other.tenant())")
+    );
 
     // Same text, other meaning: declared `tenant()` is public.tenant() where pgpolicy
     // applies it. Offline and with the round trip it is a change.
     let same_text = decl("tenant_id = tenant()");
     for plan in [
         pgpolicy::diff(&current, &same_text, &DiffOptions::default()).unwrap(),
-        pgpolicy::diff_with(&current, &same_text, &DiffOptions::default(), Some(&mut live)).unwrap(),
+        pgpolicy::diff_with(
+            &current,
+            &same_text,
+            &DiffOptions::default(),
+            Some(&mut live),
+        )
+        .unwrap(),
     ] {
-        assert!(matches!(plan.changes.as_slice(), [Change::AlterPolicy { .. }]), "{}", plan.sql());
+        assert!(
+            matches!(plan.changes.as_slice(), [Change::AlterPolicy { .. }]),
+            "{}",
+            plan.sql()
+        );
     }
     // The qualified spelling means the same: no change.
     let qualified = decl("tenant_id = other.tenant()");
-    assert!(pgpolicy::diff_with(&current, &qualified, &DiffOptions::default(), Some(&mut live)).unwrap().is_empty());
+    assert!(pgpolicy::diff_with(
+        &current,
+        &qualified,
+        &DiffOptions::default(),
+        Some(&mut live)
+    )
+    .unwrap()
+    .is_empty());
 
     // Introspection under a non-default search_path gives the same result.
     let url = format!("{}&options=-c%20search_path%3Dother%2Cpublic", db.url);
     let mut other = LiveDb::connect(&url).unwrap();
-    assert_eq!(other.query("SHOW search_path").unwrap()[0][0].as_deref(), Some("other,public"));
+    assert_eq!(
+        other.query("SHOW search_path").unwrap()[0][0].as_deref(),
+        Some("other,public")
+    );
     assert_eq!(other.introspect(&[]).unwrap(), current);
     assert_eq!(cli_ok(&["inspect", &url]), cli_ok(&["inspect", &db.url]));
 }
@@ -135,7 +184,9 @@ fn dev_database_compares_without_touching_the_target() {
     let before = cli_ok(&["inspect", &db.url]);
 
     // Embedded scratch database: equal, so nothing to do.
-    let out = cli_ok(&["plan", "--from", &db.url, "--to", &decl_path, "--dev", "embedded"]);
+    let out = cli_ok(&[
+        "plan", "--from", &db.url, "--to", &decl_path, "--dev", "embedded",
+    ]);
     assert_eq!(out, "");
     // A scratch database by URL, from the core API: a real change is still found, with
     // both texts as PostgreSQL prints them.
@@ -146,17 +197,38 @@ fn dev_database_compares_without_touching_the_target() {
     changed.normalize();
     changed.table_mut("public", "users").unwrap().policies[0].using =
         Some("tenant_id = current_setting('app.current_tenant')::bigint".into());
-    let plan = pgpolicy::diff_with(&current, &changed, &DiffOptions::default(), Some(&mut dev)).unwrap();
+    let plan =
+        pgpolicy::diff_with(&current, &changed, &DiffOptions::default(), Some(&mut dev)).unwrap();
     match plan.changes.as_slice() {
         [Change::AlterPolicy { clauses, .. }] => {
-            assert!(clauses[0].to_canonical.as_deref().unwrap().contains("::bigint"), "{clauses:?}");
+            assert!(
+                clauses[0]
+                    .to_canonical
+                    .as_deref()
+                    .unwrap()
+                    .contains("::bigint"),
+                "{clauses:?}"
+            );
         }
         other => panic!("expected one ALTER POLICY, got {other:?}"),
     }
     let mut same = schema.clone();
     same.normalize();
-    assert!(pgpolicy::diff_with(&current, &same, &DiffOptions::default(), Some(&mut dev)).unwrap().is_empty());
+    assert!(
+        pgpolicy::diff_with(&current, &same, &DiffOptions::default(), Some(&mut dev))
+            .unwrap()
+            .is_empty()
+    );
     // The target and the scratch database are as they were.
     assert_eq!(cli_ok(&["inspect", &db.url]), before);
-    assert_eq!(db.cluster.psql("scratch", "SELECT count(*) FROM pg_class WHERE relname = 'users'").unwrap().trim(), "0");
+    assert_eq!(
+        db.cluster
+            .psql(
+                "scratch",
+                "SELECT count(*) FROM pg_class WHERE relname = 'users'"
+            )
+            .unwrap()
+            .trim(),
+        "0"
+    );
 }

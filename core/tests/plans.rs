@@ -44,28 +44,45 @@ fn changed_using_alters_and_changed_command_replaces() {
     create_tables(&db, &v1);
     let mut live = LiveDb::connect(&db.url).unwrap();
     let mut live_r = LiveDb::connect(&db.url).unwrap();
-    live.apply(&pgpolicy::diff(&Schema::empty(), &v1, &DiffOptions::default()).unwrap()).unwrap();
+    live.apply(&pgpolicy::diff(&Schema::empty(), &v1, &DiffOptions::default()).unwrap())
+        .unwrap();
     let before = inspect(&db);
 
     // USING changed: one ALTER POLICY, no DROP.
     let v2 = docs_schema("owner = current_user AND tenant_id = 1", "SELECT");
     let current = live.introspect(&[]).unwrap();
-    let plan = pgpolicy::diff_with(&current, &v2, &DiffOptions::default(), Some(&mut live_r)).unwrap();
+    let plan =
+        pgpolicy::diff_with(&current, &v2, &DiffOptions::default(), Some(&mut live_r)).unwrap();
     let stmts = plan.statements();
     assert_eq!(stmts.len(), 1, "{stmts:?}");
-    assert!(stmts[0].starts_with("ALTER POLICY owner_only ON public.docs USING ("), "{stmts:?}");
+    assert!(
+        stmts[0].starts_with("ALTER POLICY owner_only ON public.docs USING ("),
+        "{stmts:?}"
+    );
     assert!(!plan.sql().contains("DROP"));
     match &plan.changes[0] {
         Change::AlterPolicy { clauses, .. } => {
             assert_eq!(clauses.len(), 1);
             assert_eq!(clauses[0].clause, pgpolicy::Clause::Using);
             // Both texts as PostgreSQL prints them.
-            assert!(clauses[0].from_canonical.as_deref().unwrap().contains("CURRENT_USER"), "{clauses:?}");
-            assert!(clauses[0].to_canonical.as_deref().unwrap().contains("= 1"), "{clauses:?}");
+            assert!(
+                clauses[0]
+                    .from_canonical
+                    .as_deref()
+                    .unwrap()
+                    .contains("CURRENT_USER"),
+                "{clauses:?}"
+            );
+            assert!(
+                clauses[0].to_canonical.as_deref().unwrap().contains("= 1"),
+                "{clauses:?}"
+            );
         }
         other => panic!("expected AlterPolicy, got {other:?}"),
     }
-    assert!(plan.sql().contains("-- Alter policy \"owner_only\" on public.docs: USING changed"));
+    assert!(plan
+        .sql()
+        .contains("-- Alter policy \"owner_only\" on public.docs: USING changed"));
     live.apply(&plan).unwrap();
     let after_alter = inspect(&db);
     assert_ne!(before, after_alter);
@@ -77,11 +94,14 @@ fn changed_using_alters_and_changed_command_replaces() {
     // Command changed: DROP + CREATE.
     let v3 = docs_schema("owner = current_user", "DELETE");
     let current = live.introspect(&[]).unwrap();
-    let plan = pgpolicy::diff_with(&current, &v3, &DiffOptions::default(), Some(&mut live_r)).unwrap();
+    let plan =
+        pgpolicy::diff_with(&current, &v3, &DiffOptions::default(), Some(&mut live_r)).unwrap();
     let stmts = plan.statements();
     assert_eq!(stmts.len(), 2, "{stmts:?}");
     assert!(stmts[0].starts_with("DROP POLICY owner_only ON public.docs"));
-    assert!(stmts[1].starts_with("CREATE POLICY owner_only ON public.docs AS PERMISSIVE FOR DELETE TO PUBLIC USING ("));
+    assert!(stmts[1].starts_with(
+        "CREATE POLICY owner_only ON public.docs AS PERMISSIVE FOR DELETE TO PUBLIC USING ("
+    ));
     live.apply(&plan).unwrap();
     assert_ne!(inspect(&db), before);
     live.apply(&plan.reverse()).unwrap();
@@ -101,7 +121,15 @@ fn changed_using_alters_and_changed_command_replaces() {
 fn hostile_names_round_trip() {
     let db = Db::start();
     let names = [
-        "Users", "tenantId", "a\"quote", "select", "with space", "ünïcödé", "semi;colon", "x'y", "$dollar",
+        "Users",
+        "tenantId",
+        "a\"quote",
+        "select",
+        "with space",
+        "ünïcödé",
+        "semi;colon",
+        "x'y",
+        "$dollar",
     ];
     let mut policies = Vec::new();
     for (i, n) in names.iter().enumerate() {
@@ -131,7 +159,9 @@ fn hostile_names_round_trip() {
     db.sql(&plan);
     let mut live = LiveDb::connect(&db.url).unwrap();
     let got = live.introspect(&["My Schema".to_string()]).unwrap();
-    let t = got.table("My Schema", "Users\"; DROP TABLE x; --").expect("table with hostile name");
+    let t = got
+        .table("My Schema", "Users\"; DROP TABLE x; --")
+        .expect("table with hostile name");
     assert!(t.rls.is_enabled() && t.rls.is_forced());
     let mut got_names: Vec<&str> = t.policies.iter().map(|p| p.name.as_str()).collect();
     got_names.sort();
@@ -140,10 +170,24 @@ fn hostile_names_round_trip() {
     assert_eq!(got_names, want);
     let p0 = t.policy("a\"quote").unwrap();
     assert_eq!(p0.comment.as_deref(), Some("it's policy a\"quote"));
-    assert!(p0.roles.contains(&pgpolicy::RoleSpec::Named("Weird \"Role\"".into())));
-    assert!(got.role("user").unwrap().member_of.contains(&"Weird \"Role\"".to_string()));
+    assert!(p0
+        .roles
+        .contains(&pgpolicy::RoleSpec::Named("Weird \"Role\"".into())));
+    assert!(got
+        .role("user")
+        .unwrap()
+        .member_of
+        .contains(&"Weird \"Role\"".to_string()));
     // And the database now matches the declaration exactly.
-    let again = cli_ok(&["plan", "--from", &db.url, "--to", &p, "--schema", "My Schema"]);
+    let again = cli_ok(&[
+        "plan",
+        "--from",
+        &db.url,
+        "--to",
+        &p,
+        "--schema",
+        "My Schema",
+    ]);
     assert_eq!(again, "");
 }
 
@@ -180,11 +224,17 @@ fn apply_is_all_or_nothing() {
     let out = cli(&["apply", "--url", &db.url, "--to", &p]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("nothing was applied") && err.contains("no_such_column"), "{err}");
+    assert!(
+        err.contains("nothing was applied") && err.contains("no_such_column"),
+        "{err}"
+    );
     assert_eq!(inspect(&db), before);
     // --dry-run prints and changes nothing.
     let dry = cli_ok(&["apply", "--url", &db.url, "--to", &p, "--dry-run"]);
-    assert!(dry.starts_with("BEGIN;\n") && dry.ends_with("COMMIT;\n"), "{dry}");
+    assert!(
+        dry.starts_with("BEGIN;\n") && dry.ends_with("COMMIT;\n"),
+        "{dry}"
+    );
     assert_eq!(inspect(&db), before);
 }
 
@@ -198,11 +248,17 @@ fn inspect_formats() {
     );
     let j = cli_ok(&["inspect", &db.url]);
     let v: serde_json::Value = serde_json::from_str(&j).unwrap();
-    assert_eq!(v["tables"][0]["policies"][0]["using"], "(owner = CURRENT_USER)");
+    assert_eq!(
+        v["tables"][0]["policies"][0]["using"],
+        "(owner = CURRENT_USER)"
+    );
     assert_eq!(v["database"]["search_path"], "public");
     let s = cli_ok(&["inspect", &db.url, "--format", "sql"]);
     assert!(s.contains("CREATE POLICY p ON public.t AS PERMISSIVE FOR SELECT TO PUBLIC USING ((owner = CURRENT_USER));"), "{s}");
-    assert!(s.contains("GRANT SELECT ON TABLE public.t TO reader;"), "{s}");
+    assert!(
+        s.contains("GRANT SELECT ON TABLE public.t TO reader;"),
+        "{s}"
+    );
     // The SQL output reads back as the same declaration.
     let (_d, p) = write_tmp("inspected.sql", &s);
     assert_eq!(cli_ok(&["plan", "--from", &db.url, "--to", &p]), "");
@@ -218,27 +274,60 @@ fn rename_only_when_declared() {
     let mut live = LiveDb::connect(&db.url).unwrap();
     let current = live.introspect(&[]).unwrap();
     let table = |policy: serde_json::Value| {
-        json(serde_json::json!({"tables": [{"name": "t", "rls": {"enabled": true}, "policies": [policy]}]}))
+        json(
+            serde_json::json!({"tables": [{"name": "t", "rls": {"enabled": true}, "policies": [policy]}]}),
+        )
     };
     // Without renamed_from a new name is a new policy: drop the old, create the new.
-    let guessed = table(serde_json::json!({"name": "new_name", "command": "SELECT", "using": "owner = current_user"}));
-    let plan = pgpolicy::diff_with(&current, &guessed, &DiffOptions::default(), Some(&mut live)).unwrap();
-    assert!(matches!(plan.changes.as_slice(), [Change::DropPolicy { .. }, Change::CreatePolicy { .. }]), "{}", plan.sql());
+    let guessed = table(
+        serde_json::json!({"name": "new_name", "command": "SELECT", "using": "owner = current_user"}),
+    );
+    let plan =
+        pgpolicy::diff_with(&current, &guessed, &DiffOptions::default(), Some(&mut live)).unwrap();
+    assert!(
+        matches!(
+            plan.changes.as_slice(),
+            [Change::DropPolicy { .. }, Change::CreatePolicy { .. }]
+        ),
+        "{}",
+        plan.sql()
+    );
     // With renamed_from: one ALTER POLICY ... RENAME TO, and a reverse that renames back.
-    let declared = table(serde_json::json!({"name": "new_name", "renamedFrom": "old_name", "command": "SELECT", "using": "owner = current_user"}));
-    let plan = pgpolicy::diff_with(&current, &declared, &DiffOptions::default(), Some(&mut live)).unwrap();
-    assert_eq!(plan.statements(), ["ALTER POLICY old_name ON public.t RENAME TO new_name"]);
+    let declared = table(
+        serde_json::json!({"name": "new_name", "renamedFrom": "old_name", "command": "SELECT", "using": "owner = current_user"}),
+    );
+    let plan = pgpolicy::diff_with(
+        &current,
+        &declared,
+        &DiffOptions::default(),
+        Some(&mut live),
+    )
+    .unwrap();
+    assert_eq!(
+        plan.statements(),
+        ["ALTER POLICY old_name ON public.t RENAME TO new_name"]
+    );
     let before = inspect(&db);
     live.apply(&plan).unwrap();
     let current = live.introspect(&[]).unwrap();
     assert_eq!(current.tables[0].policies[0].name, "new_name");
-    assert!(pgpolicy::diff_with(&current, &declared, &DiffOptions::default(), Some(&mut live)).unwrap().is_empty());
+    assert!(pgpolicy::diff_with(
+        &current,
+        &declared,
+        &DiffOptions::default(),
+        Some(&mut live)
+    )
+    .unwrap()
+    .is_empty());
     live.apply(&plan.reverse()).unwrap();
     assert_eq!(inspect(&db), before);
     // Renamed and changed: rename, then ALTER on the new name.
-    let changed = table(serde_json::json!({"name": "new_name", "renamed_from": "old_name", "command": "SELECT", "roles": ["reader"], "using": "owner = session_user"}));
+    let changed = table(
+        serde_json::json!({"name": "new_name", "renamed_from": "old_name", "command": "SELECT", "roles": ["reader"], "using": "owner = session_user"}),
+    );
     let current = live.introspect(&[]).unwrap();
-    let plan = pgpolicy::diff_with(&current, &changed, &DiffOptions::default(), Some(&mut live)).unwrap();
+    let plan =
+        pgpolicy::diff_with(&current, &changed, &DiffOptions::default(), Some(&mut live)).unwrap();
     assert_eq!(
         plan.statements(),
         [
@@ -266,7 +355,13 @@ fn undeclared_roles_and_grants_are_left_alone() {
     }));
     let mut live = LiveDb::connect(&db.url).unwrap();
     let current = live.introspect(&[]).unwrap();
-    let plan = pgpolicy::diff_with(&current, &declared, &DiffOptions::default(), Some(&mut live)).unwrap();
+    let plan = pgpolicy::diff_with(
+        &current,
+        &declared,
+        &DiffOptions::default(),
+        Some(&mut live),
+    )
+    .unwrap();
     // app_user is declared: its attributes and its grants on the declared table follow the
     // declaration. bystander, and app_user's grant on an undeclared table, are not touched.
     assert_eq!(
@@ -279,11 +374,33 @@ fn undeclared_roles_and_grants_are_left_alone() {
     );
     live.apply(&plan).unwrap();
     let after = live.introspect(&[]).unwrap();
-    assert!(pgpolicy::diff_with(&after, &declared, &DiffOptions::default(), Some(&mut live)).unwrap().is_empty());
+    assert!(
+        pgpolicy::diff_with(&after, &declared, &DiffOptions::default(), Some(&mut live))
+            .unwrap()
+            .is_empty()
+    );
     assert!(after.role("bystander").is_some());
-    let grants: Vec<String> = after.grants.iter().map(|g| format!("{}.{} {} {:?}", g.schema, g.table, g.role.as_json(), g.privileges)).collect();
-    assert!(grants.contains(&"public.other app_user [Select]".to_string()), "{grants:?}");
-    assert!(grants.iter().any(|g| g.starts_with("public.t bystander")), "{grants:?}");
+    let grants: Vec<String> = after
+        .grants
+        .iter()
+        .map(|g| {
+            format!(
+                "{}.{} {} {:?}",
+                g.schema,
+                g.table,
+                g.role.as_json(),
+                g.privileges
+            )
+        })
+        .collect();
+    assert!(
+        grants.contains(&"public.other app_user [Select]".to_string()),
+        "{grants:?}"
+    );
+    assert!(
+        grants.iter().any(|g| g.starts_with("public.t bystander")),
+        "{grants:?}"
+    );
 }
 
 #[test]
@@ -295,12 +412,27 @@ fn added_clause_reverses_by_replacement() {
     );
     let mut live = LiveDb::connect(&db.url).unwrap();
     let current = live.introspect(&[]).unwrap();
-    let declared = json(serde_json::json!({"tables": [{"name": "t", "rls": {"enabled": true}, "policies": [
-        {"name": "upd", "command": "UPDATE", "using": "owner = current_user", "with_check": "id > 0"}]}]}));
-    let plan = pgpolicy::diff_with(&current, &declared, &DiffOptions::default(), Some(&mut live)).unwrap();
-    assert_eq!(plan.statements(), ["ALTER POLICY upd ON public.t WITH CHECK (id > 0)"]);
+    let declared = json(
+        serde_json::json!({"tables": [{"name": "t", "rls": {"enabled": true}, "policies": [
+        {"name": "upd", "command": "UPDATE", "using": "owner = current_user", "with_check": "id > 0"}]}]}),
+    );
+    let plan = pgpolicy::diff_with(
+        &current,
+        &declared,
+        &DiffOptions::default(),
+        Some(&mut live),
+    )
+    .unwrap();
+    assert_eq!(
+        plan.statements(),
+        ["ALTER POLICY upd ON public.t WITH CHECK (id > 0)"]
+    );
     let reverse = plan.reverse();
-    assert!(matches!(reverse.changes.as_slice(), [Change::ReplacePolicy { .. }]), "{}", reverse.sql());
+    assert!(
+        matches!(reverse.changes.as_slice(), [Change::ReplacePolicy { .. }]),
+        "{}",
+        reverse.sql()
+    );
     let before = inspect(&db);
     live.apply(&plan).unwrap();
     live.apply(&reverse).unwrap();
@@ -315,7 +447,9 @@ fn added_clause_reverses_by_replacement() {
 #[test]
 fn introspection_is_a_constant_number_of_queries() {
     use pgpolicy::embedded::{find_bin_dir, Cluster};
-    let cluster = Cluster::start_configured(&find_bin_dir().unwrap(), 5432, &[("log_statement", "all")]).unwrap();
+    let cluster =
+        Cluster::start_configured(&find_bin_dir().unwrap(), 5432, &[("log_statement", "all")])
+            .unwrap();
     let url = cluster.create_database("app").unwrap();
     let log = cluster.dir().join("server.log");
     let logged = || {
@@ -336,9 +470,19 @@ fn introspection_is_a_constant_number_of_queries() {
         let before = logged();
         let schema = db.introspect(&[]).unwrap();
         counts.push(logged() - before);
-        assert_eq!(schema.tables.iter().filter(|t| t.policies.len() == 1).count(), if n == 1 { 1 } else { 41 });
+        assert_eq!(
+            schema
+                .tables
+                .iter()
+                .filter(|t| t.policies.len() == 1)
+                .count(),
+            if n == 1 { 1 } else { 41 }
+        );
     }
-    assert_eq!(counts[0], counts[1], "statements for 1 table vs 41 tables: {counts:?}");
+    assert_eq!(
+        counts[0], counts[1],
+        "statements for 1 table vs 41 tables: {counts:?}"
+    );
     // BEGIN READ ONLY, the four session pins (each its own statement, before any other
     // text), the catalog query, ROLLBACK.
     assert!((1..=7).contains(&counts[0]), "{counts:?}");

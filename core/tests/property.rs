@@ -49,8 +49,24 @@ struct DeclSpec {
 }
 
 fn policy_spec() -> impl Strategy<Value = PolicySpec> {
-    (0..POLICY_NAMES.len(), 0..5usize, any::<bool>(), prop::collection::vec(0..3usize, 0..3), 0..USING.len(), 0..USING.len())
-        .prop_map(|(name, command, permissive, roles, using, check)| PolicySpec { name, command, permissive, roles, using, check })
+    (
+        0..POLICY_NAMES.len(),
+        0..5usize,
+        any::<bool>(),
+        prop::collection::vec(0..3usize, 0..3),
+        0..USING.len(),
+        0..USING.len(),
+    )
+        .prop_map(
+            |(name, command, permissive, roles, using, check)| PolicySpec {
+                name,
+                command,
+                permissive,
+                roles,
+                using,
+                check,
+            },
+        )
 }
 
 fn table_spec() -> impl Strategy<Value = TableSpec> {
@@ -61,22 +77,40 @@ fn table_spec() -> impl Strategy<Value = TableSpec> {
         prop::collection::vec(policy_spec(), 0..4),
         prop::collection::vec((0..3usize, prop::collection::vec(0..7usize, 1..4)), 0..3),
     )
-        .prop_map(|(table, enabled, forced, policies, grants)| TableSpec { table, enabled, forced, policies, grants })
+        .prop_map(|(table, enabled, forced, policies, grants)| TableSpec {
+            table,
+            enabled,
+            forced,
+            policies,
+            grants,
+        })
 }
 
 fn decl_spec() -> impl Strategy<Value = DeclSpec> {
     (
-        prop::collection::vec((any::<bool>(), any::<bool>(), prop::option::of(0..3usize)), 0..3),
+        prop::collection::vec(
+            (any::<bool>(), any::<bool>(), prop::option::of(0..3usize)),
+            0..3,
+        ),
         prop::collection::vec(table_spec(), 1..4),
     )
         .prop_map(|(roles, tables)| DeclSpec { roles, tables })
 }
 
 fn columns() -> Vec<Column> {
-    [("id", "integer"), ("owner", "text"), ("tenant_id", "integer"), ("flag", "boolean")]
-        .iter()
-        .map(|(n, t)| Column { name: n.to_string(), data_type: t.to_string(), nullable: true })
-        .collect()
+    [
+        ("id", "integer"),
+        ("owner", "text"),
+        ("tenant_id", "integer"),
+        ("flag", "boolean"),
+    ]
+    .iter()
+    .map(|(n, t)| Column {
+        name: n.to_string(),
+        data_type: t.to_string(),
+        nullable: true,
+    })
+    .collect()
 }
 
 /// Builds a valid declaration from a spec; roles are named per case so cases do not
@@ -104,7 +138,13 @@ fn build(spec: &DeclSpec, case: usize) -> Schema {
             if table.policy(POLICY_NAMES[p.name]).is_some() {
                 continue;
             }
-            let command = [Command::All, Command::Select, Command::Insert, Command::Update, Command::Delete][p.command];
+            let command = [
+                Command::All,
+                Command::Select,
+                Command::Insert,
+                Command::Update,
+                Command::Delete,
+            ][p.command];
             let mut policy = Policy::new(POLICY_NAMES[p.name]);
             policy.command = command;
             policy.permissive = p.permissive;
@@ -116,7 +156,11 @@ fn build(spec: &DeclSpec, case: usize) -> Schema {
                 .collect();
             roles.sort();
             roles.dedup();
-            policy.roles = if roles.is_empty() { vec![RoleSpec::Public] } else { roles };
+            policy.roles = if roles.is_empty() {
+                vec![RoleSpec::Public]
+            } else {
+                roles
+            };
             if command.allows_using() {
                 policy.using = Some(USING[p.using].to_string());
             }
@@ -181,10 +225,15 @@ fn random_declarations_round_trip() {
             let opts = DiffOptions::default();
 
             // From empty to A, then nothing left to do.
-            live.apply(&diff(&Schema::empty(), &a, &opts).unwrap()).unwrap();
+            live.apply(&diff(&Schema::empty(), &a, &opts).unwrap())
+                .unwrap();
             let cur = live.introspect(&[]).unwrap();
             let again = diff_with(&cur, &a, &opts, Some(&mut live)).unwrap();
-            prop_assert!(again.is_empty(), "plan after apply is not empty:\n{}", again.sql());
+            prop_assert!(
+                again.is_empty(),
+                "plan after apply is not empty:\n{}",
+                again.sql()
+            );
             let state_a = state(&mut live, case);
 
             // A to B between the two declarations, then B is what the database holds.
@@ -192,20 +241,35 @@ fn random_declarations_round_trip() {
             live.apply(&ab).unwrap();
             let cur = live.introspect(&[]).unwrap();
             let rest = diff_with(&cur, &b, &opts, Some(&mut live)).unwrap();
-            prop_assert!(rest.is_empty(), "after A->B the database differs from B:\n{}\nplan was:\n{}", rest.sql(), ab.sql());
+            prop_assert!(
+                rest.is_empty(),
+                "after A->B the database differs from B:\n{}\nplan was:\n{}",
+                rest.sql(),
+                ab.sql()
+            );
 
             // The reverse returns to A exactly.
             live.apply(&ab.reverse()).unwrap();
             prop_assert_eq!(state(&mut live, case), state_a);
 
             drop(live);
-            let roles: Vec<String> = a.roles.iter().chain(b.roles.iter()).map(|r| sql::quote::ident(&r.name)).collect();
-            pg.psql("postgres", &format!("DROP DATABASE {dbname}")).unwrap();
+            let roles: Vec<String> = a
+                .roles
+                .iter()
+                .chain(b.roles.iter())
+                .map(|r| sql::quote::ident(&r.name))
+                .collect();
+            pg.psql("postgres", &format!("DROP DATABASE {dbname}"))
+                .unwrap();
             if !roles.is_empty() {
                 let mut unique = roles.clone();
                 unique.sort();
                 unique.dedup();
-                pg.psql("postgres", &format!("DROP ROLE IF EXISTS {}", unique.join(", "))).unwrap();
+                pg.psql(
+                    "postgres",
+                    &format!("DROP ROLE IF EXISTS {}", unique.join(", ")),
+                )
+                .unwrap();
             }
             Ok(())
         })

@@ -48,7 +48,9 @@ fn duplicate_policy_names() {
 fn identifiers_over_63_bytes() {
     let long = "p".repeat(64);
     let ok = "é".repeat(31); // 62 bytes
-    let errs = errors(one_table(serde_json::json!([{"name": long, "using": "true"}, {"name": ok, "using": "true"}])));
+    let errs = errors(one_table(
+        serde_json::json!([{"name": long, "using": "true"}, {"name": ok, "using": "true"}]),
+    ));
     assert_eq!(
         errs,
         [format!("IDENTIFIER_TOO_LONG|table public.users, policy \"{long}\", clause name: policy name \"{long}\" is 64 bytes long; PostgreSQL identifiers are at most 63 bytes")]
@@ -56,7 +58,10 @@ fn identifiers_over_63_bytes() {
     let multibyte = "é".repeat(32); // 64 bytes, 32 characters
     let errs = errors(serde_json::json!({"tables": [{"name": multibyte}]}));
     assert_eq!(errs.len(), 1);
-    assert!(errs[0].contains("table name") && errs[0].contains("64 bytes long"), "{errs:?}");
+    assert!(
+        errs[0].contains("table name") && errs[0].contains("64 bytes long"),
+        "{errs:?}"
+    );
 }
 
 #[test]
@@ -134,18 +139,28 @@ fn sql_source_errors_name_the_place() {
     let err = pgpolicy::sql::read_sql("CREATE POLICY p ON t FOR UPSERT USING (true);").unwrap_err();
     assert_eq!(err.to_string(), "SQL at line 1, column 26: unknown policy command \"UPSERT\" in: CREATE POLICY p ON t FOR UPSERT USING (true)");
     // Clauses in the wrong order (the ModelIR guide prints FOR before AS) are refused, not misread.
-    let err = pgpolicy::sql::read_sql("CREATE POLICY p ON t FOR ALL TO app_user AS PERMISSIVE USING (true);").unwrap_err();
+    let err = pgpolicy::sql::read_sql(
+        "CREATE POLICY p ON t FOR ALL TO app_user AS PERMISSIVE USING (true);",
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("unexpected \"AS\""), "{err}");
 }
 
 #[test]
 fn misspelled_fields_name_the_table_and_policy() {
     let err = Schema::from_json(
-        &serde_json::json!({"tables": {"users": {"policies": [{"name": "p", "usng": "true"}]}}}).to_string(),
+        &serde_json::json!({"tables": {"users": {"policies": [{"name": "p", "usng": "true"}]}}})
+            .to_string(),
     )
     .unwrap_err();
     let msg = err.to_string();
-    assert!(msg.starts_with("table public.users, policy \"p\": unknown field `usng`, expected one of"), "{msg}");
+    assert!(
+        msg.starts_with("table public.users, policy \"p\": unknown field `usng`, expected one of"),
+        "{msg}"
+    );
     let err = Schema::from_json(r#"{"tables": 3}"#).unwrap_err();
-    assert_eq!(err.to_string(), "`tables` must be a list of tables or an object mapping names to tables, not 3");
+    assert_eq!(
+        err.to_string(),
+        "`tables` must be a list of tables or an object mapping names to tables, not 3"
+    );
 }

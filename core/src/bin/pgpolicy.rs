@@ -9,10 +9,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use pgpolicy::source::Source;
 use pgpolicy::diff::Resolver;
 use pgpolicy::introspect::{DevDb, LiveDb};
 use pgpolicy::session::{parse_duration, Timeouts};
+use pgpolicy::source::Source;
 use pgpolicy::{DiffOptions, Error, Plan, Schema};
 
 /// `plan --exit-code` found drift.
@@ -23,7 +23,11 @@ const EXIT_USAGE: u8 = 64;
 const EXIT_PIPE: u8 = 141;
 
 #[derive(Parser)]
-#[command(name = "pgpolicy", version, about = "PostgreSQL row-level security as code")]
+#[command(
+    name = "pgpolicy",
+    version,
+    about = "PostgreSQL row-level security as code"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
@@ -120,7 +124,11 @@ struct Limits {
 
 impl Limits {
     fn timeouts(&self) -> Timeouts {
-        Timeouts { lock: self.lock_timeout, statement: self.statement_timeout, connect: self.connect_timeout }
+        Timeouts {
+            lock: self.lock_timeout,
+            statement: self.statement_timeout,
+            connect: self.connect_timeout,
+        }
     }
 }
 
@@ -164,7 +172,10 @@ fn load(src: &str, schemas: &[String], t: Timeouts) -> Result<Side, Error> {
     if let Source::Url(url) = &source {
         let mut db = LiveDb::connect_with(url, t)?;
         let schema = db.introspect(schemas)?;
-        return Ok(Side { schema, db: Some(db) });
+        return Ok(Side {
+            schema,
+            db: Some(db),
+        });
     }
     let (schema, warnings) = source.load(schemas)?;
     for w in warnings {
@@ -174,7 +185,12 @@ fn load(src: &str, schemas: &[String], t: Timeouts) -> Result<Side, Error> {
 }
 
 /// Loads both sides; a database side reads the schemas the declared side names.
-fn load_pair(from: &str, to: &str, explicit: &[String], t: Timeouts) -> Result<(Side, Side), Error> {
+fn load_pair(
+    from: &str,
+    to: &str,
+    explicit: &[String],
+    t: Timeouts,
+) -> Result<(Side, Side), Error> {
     let is_url = |s: &str| matches!(Source::parse(s), Ok(Source::Url(_)));
     if is_url(to) && !is_url(from) {
         let from_s = load(from, explicit, t)?;
@@ -189,10 +205,16 @@ fn load_pair(from: &str, to: &str, explicit: &[String], t: Timeouts) -> Result<(
 
 /// Diff with the strongest comparison available: the dev database when given, else the
 /// round trip on whichever side is a database (the current side first).
-fn plan_between(current: &mut Side, desired: &mut Side, dev: &DevArgs, t: Timeouts) -> Result<Plan, Error> {
+fn plan_between(
+    current: &mut Side,
+    desired: &mut Side,
+    dev: &DevArgs,
+    t: Timeouts,
+) -> Result<Plan, Error> {
     let opts = DiffOptions::default();
     let mut dev_db = dev.open(t)?;
-    let resolver: Option<&mut dyn Resolver> = match (&mut dev_db, &mut current.db, &mut desired.db) {
+    let resolver: Option<&mut dyn Resolver> = match (&mut dev_db, &mut current.db, &mut desired.db)
+    {
         (Some(d), _, _) => Some(d),
         (None, Some(db), _) | (None, None, Some(db)) => Some(db),
         (None, None, None) => None,
@@ -225,7 +247,16 @@ fn print_plan(plan: &Plan, format: Format, t: &Timeouts) {
 
 fn run(cli: Cli) -> Result<ExitCode, Error> {
     match cli.command {
-        Cmd::Plan { from, to, format, reverse, exit_code, schemas, dev, limits } => {
+        Cmd::Plan {
+            from,
+            to,
+            format,
+            reverse,
+            exit_code,
+            schemas,
+            dev,
+            limits,
+        } => {
             let t = limits.timeouts();
             let (mut current, mut desired) = load_pair(&from, &to, &schemas, t)?;
             let mut plan = plan_between(&mut current, &mut desired, &dev, t)?;
@@ -237,17 +268,27 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 return Ok(ExitCode::from(EXIT_DRIFT));
             }
         }
-        Cmd::Inspect { url, schemas, format, limits } => {
+        Cmd::Inspect {
+            url,
+            schemas,
+            format,
+            limits,
+        } => {
             if !matches!(Source::parse(&url)?, Source::Url(_)) {
-                return Err(Error::Source(format!("inspect reads a database: expected a postgres URL, not {url:?}")));
+                return Err(Error::Source(format!(
+                    "inspect reads a database: expected a postgres URL, not {url:?}"
+                )));
             }
-            let schema = pgpolicy::introspect::as_declaration(&load(&url, &schemas, limits.timeouts())?.schema);
+            let schema = pgpolicy::introspect::as_declaration(
+                &load(&url, &schemas, limits.timeouts())?.schema,
+            );
             match format {
                 Format::Json => emit(&format!("{}\n", schema.to_json())),
                 Format::Sql => {
                     let mut declared = schema.clone();
                     declared.database = None;
-                    let plan = pgpolicy::diff(&Schema::empty(), &declared, &DiffOptions::default())?;
+                    let plan =
+                        pgpolicy::diff(&Schema::empty(), &declared, &DiffOptions::default())?;
                     let mut text = String::new();
                     for stmt in plan.statements() {
                         text.push_str(&stmt);
@@ -257,9 +298,20 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 }
             }
         }
-        Cmd::Apply { url, to, dry_run, schemas, allow_weaken, retries, dev, limits } => {
+        Cmd::Apply {
+            url,
+            to,
+            dry_run,
+            schemas,
+            allow_weaken,
+            retries,
+            dev,
+            limits,
+        } => {
             if !matches!(Source::parse(&url)?, Source::Url(_)) {
-                return Err(Error::Source(format!("--url must be a postgres URL, not {url:?}")));
+                return Err(Error::Source(format!(
+                    "--url must be a postgres URL, not {url:?}"
+                )));
             }
             let t = limits.timeouts();
             let mut desired = load(&to, &schemas, t)?;

@@ -38,13 +38,26 @@ impl ClauseChange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
-    CreateRole { role: Role },
+    CreateRole {
+        role: Role,
+    },
     /// Attributes (login, inherit, bypassrls) of a role.
-    AlterRole { from: Role, to: Role },
-    DropRole { role: Role },
+    AlterRole {
+        from: Role,
+        to: Role,
+    },
+    DropRole {
+        role: Role,
+    },
     /// `GRANT group TO member`.
-    GrantMembership { group: String, member: String },
-    RevokeMembership { group: String, member: String },
+    GrantMembership {
+        group: String,
+        member: String,
+    },
+    RevokeMembership {
+        group: String,
+        member: String,
+    },
     Grant {
         table: TableName,
         role: RoleSpec,
@@ -57,15 +70,38 @@ pub enum Change {
         #[serde(deserialize_with = "crate::ir::deserialize_privileges")]
         privileges: Vec<Privilege>,
     },
-    EnableRls { table: TableName },
-    DisableRls { table: TableName },
-    ForceRls { table: TableName },
-    NoForceRls { table: TableName },
-    CreatePolicy { table: TableName, policy: Policy },
-    DropPolicy { table: TableName, policy: Policy },
-    RenamePolicy { table: TableName, from: String, to: String },
+    EnableRls {
+        table: TableName,
+    },
+    DisableRls {
+        table: TableName,
+    },
+    ForceRls {
+        table: TableName,
+    },
+    NoForceRls {
+        table: TableName,
+    },
+    CreatePolicy {
+        table: TableName,
+        policy: Policy,
+    },
+    DropPolicy {
+        table: TableName,
+        policy: Policy,
+    },
+    RenamePolicy {
+        table: TableName,
+        from: String,
+        to: String,
+    },
     /// Roles, USING or WITH CHECK changed in place (`ALTER POLICY`).
-    AlterPolicy { table: TableName, from: Policy, to: Policy, clauses: Vec<ClauseChange> },
+    AlterPolicy {
+        table: TableName,
+        from: Policy,
+        to: Policy,
+        clauses: Vec<ClauseChange>,
+    },
     /// Command or permissive/restrictive changed, or a clause was removed: ALTER POLICY
     /// cannot do that, so the policy is dropped and created again.
     ReplacePolicy {
@@ -75,7 +111,12 @@ pub enum Change {
         #[serde(default)]
         reason: String,
     },
-    CommentOnPolicy { table: TableName, policy: String, from: Option<String>, to: Option<String> },
+    CommentOnPolicy {
+        table: TableName,
+        policy: String,
+        from: Option<String>,
+        to: Option<String>,
+    },
 }
 
 impl Change {
@@ -88,8 +129,16 @@ impl Change {
             DropRole { role } => vec![render::drop_role(&role.name)],
             GrantMembership { group, member } => vec![render::grant_membership(group, member)],
             RevokeMembership { group, member } => vec![render::revoke_membership(group, member)],
-            Grant { table, role, privileges } => vec![render::grant(table, role, privileges)],
-            Revoke { table, role, privileges } => vec![render::revoke(table, role, privileges)],
+            Grant {
+                table,
+                role,
+                privileges,
+            } => vec![render::grant(table, role, privileges)],
+            Revoke {
+                table,
+                role,
+                privileges,
+            } => vec![render::revoke(table, role, privileges)],
             EnableRls { table } => vec![render::rls(table, true)],
             DisableRls { table } => vec![render::rls(table, false)],
             ForceRls { table } => vec![render::force_rls(table, true)],
@@ -97,28 +146,52 @@ impl Change {
             CreatePolicy { table, policy } => {
                 let mut v = vec![render::create_policy(table, policy)];
                 if policy.comment.is_some() {
-                    v.push(render::comment_on_policy(table, &policy.name, policy.comment.as_deref()));
+                    v.push(render::comment_on_policy(
+                        table,
+                        &policy.name,
+                        policy.comment.as_deref(),
+                    ));
                 }
                 v
             }
             DropPolicy { table, policy } => vec![render::drop_policy(table, &policy.name)],
             RenamePolicy { table, from, to } => vec![render::rename_policy(table, from, to)],
-            AlterPolicy { table, to, clauses, .. } => {
+            AlterPolicy {
+                table, to, clauses, ..
+            } => {
                 let has = |c: Clause| clauses.iter().any(|x| x.clause == c);
                 vec![render::alter_policy(
                     table,
                     &to.name,
                     has(Clause::Roles).then_some(&to.roles[..]),
-                    if has(Clause::Using) { to.using.as_deref() } else { None },
-                    if has(Clause::WithCheck) { to.with_check.as_deref() } else { None },
+                    if has(Clause::Using) {
+                        to.using.as_deref()
+                    } else {
+                        None
+                    },
+                    if has(Clause::WithCheck) {
+                        to.with_check.as_deref()
+                    } else {
+                        None
+                    },
                 )]
             }
-            ReplacePolicy { table, from, to, .. } => {
+            ReplacePolicy {
+                table, from, to, ..
+            } => {
                 let mut v = vec![render::drop_policy(table, &from.name)];
-                v.extend(CreatePolicy { table: table.clone(), policy: to.clone() }.sql());
+                v.extend(
+                    CreatePolicy {
+                        table: table.clone(),
+                        policy: to.clone(),
+                    }
+                    .sql(),
+                );
                 v
             }
-            CommentOnPolicy { table, policy, to, .. } => {
+            CommentOnPolicy {
+                table, policy, to, ..
+            } => {
                 vec![render::comment_on_policy(table, policy, to.as_deref())]
             }
         }
@@ -133,8 +206,24 @@ impl Change {
             AlterRole { from, to } => AlterRole { from: to, to: from },
             GrantMembership { group, member } => RevokeMembership { group, member },
             RevokeMembership { group, member } => GrantMembership { group, member },
-            Grant { table, role, privileges } => Revoke { table, role, privileges },
-            Revoke { table, role, privileges } => Grant { table, role, privileges },
+            Grant {
+                table,
+                role,
+                privileges,
+            } => Revoke {
+                table,
+                role,
+                privileges,
+            },
+            Revoke {
+                table,
+                role,
+                privileges,
+            } => Grant {
+                table,
+                role,
+                privileges,
+            },
             EnableRls { table } => DisableRls { table },
             DisableRls { table } => EnableRls { table },
             ForceRls { table } => NoForceRls { table },
@@ -147,14 +236,32 @@ impl Change {
                 policy.renamed_from = None;
                 CreatePolicy { table, policy }
             }
-            RenamePolicy { table, from, to } => RenamePolicy { table, from: to, to: from },
-            AlterPolicy { table, from, to, clauses } => {
+            RenamePolicy { table, from, to } => RenamePolicy {
+                table,
+                from: to,
+                to: from,
+            },
+            AlterPolicy {
+                table,
+                from,
+                to,
+                clauses,
+            } => {
                 // ALTER POLICY cannot remove a clause: undoing an added clause is a
                 // replacement.
                 let removed = |c: &Option<String>, d: &Option<String>| c.is_some() && d.is_none();
                 if removed(&to.using, &from.using) || removed(&to.with_check, &from.with_check) {
-                    let what = if removed(&to.using, &from.using) { "USING removed" } else { "WITH CHECK removed" };
-                    ReplacePolicy { table, from: to, to: from, reason: what.to_string() }
+                    let what = if removed(&to.using, &from.using) {
+                        "USING removed"
+                    } else {
+                        "WITH CHECK removed"
+                    };
+                    ReplacePolicy {
+                        table,
+                        from: to,
+                        to: from,
+                        reason: what.to_string(),
+                    }
                 } else {
                     AlterPolicy {
                         table,
@@ -164,8 +271,28 @@ impl Change {
                     }
                 }
             }
-            ReplacePolicy { table, from, to, reason } => ReplacePolicy { table, from: to, to: from, reason },
-            CommentOnPolicy { table, policy, from, to } => CommentOnPolicy { table, policy, from: to, to: from },
+            ReplacePolicy {
+                table,
+                from,
+                to,
+                reason,
+            } => ReplacePolicy {
+                table,
+                from: to,
+                to: from,
+                reason,
+            },
+            CommentOnPolicy {
+                table,
+                policy,
+                from,
+                to,
+            } => CommentOnPolicy {
+                table,
+                policy,
+                from: to,
+                to: from,
+            },
         }
     }
 
@@ -176,17 +303,35 @@ impl Change {
             CreateRole { role } => format!("Create role {:?}", role.name),
             AlterRole { to, .. } => format!("Alter role {:?}", to.name),
             DropRole { role } => format!("Drop role {:?}", role.name),
-            GrantMembership { group, member } => format!("Make role {member:?} a member of {group:?}"),
+            GrantMembership { group, member } => {
+                format!("Make role {member:?} a member of {group:?}")
+            }
             RevokeMembership { group, member } => format!("Remove role {member:?} from {group:?}"),
-            Grant { table, role, privileges } => format!(
+            Grant {
+                table,
+                role,
+                privileges,
+            } => format!(
                 "Grant {} on {} to {}",
-                privileges.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", "),
+                privileges
+                    .iter()
+                    .map(|p| p.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 table,
                 role.as_json()
             ),
-            Revoke { table, role, privileges } => format!(
+            Revoke {
+                table,
+                role,
+                privileges,
+            } => format!(
                 "Revoke {} on {} from {}",
-                privileges.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", "),
+                privileges
+                    .iter()
+                    .map(|p| p.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 table,
                 role.as_json()
             ),
@@ -196,17 +341,28 @@ impl Change {
             NoForceRls { table } => format!("Stop forcing row-level security on {table}"),
             CreatePolicy { table, policy } => format!("Create policy {:?} on {table}", policy.name),
             DropPolicy { table, policy } => format!("Drop policy {:?} on {table}", policy.name),
-            RenamePolicy { table, from, to } => format!("Rename policy {from:?} on {table} to {to:?}"),
-            AlterPolicy { table, to, clauses, .. } => {
+            RenamePolicy { table, from, to } => {
+                format!("Rename policy {from:?} on {table} to {to:?}")
+            }
+            AlterPolicy {
+                table, to, clauses, ..
+            } => {
                 let mut s = format!(
                     "Alter policy {:?} on {table}: {} changed",
                     to.name,
-                    clauses.iter().map(|c| c.clause.as_str()).collect::<Vec<_>>().join(", ")
+                    clauses
+                        .iter()
+                        .map(|c| c.clause.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 );
                 for c in clauses {
                     if matches!(c.clause, Clause::Using | Clause::WithCheck) {
                         let show = |canon: &Option<String>, raw: &Option<String>| {
-                            canon.clone().or_else(|| raw.clone()).unwrap_or_else(|| "(none)".into())
+                            canon
+                                .clone()
+                                .or_else(|| raw.clone())
+                                .unwrap_or_else(|| "(none)".into())
                         };
                         s.push_str(&format!(
                             "\n  {} was: {}\n  {} now: {}",
@@ -219,10 +375,14 @@ impl Change {
                 }
                 s
             }
-            ReplacePolicy { table, to, reason, .. } => {
+            ReplacePolicy {
+                table, to, reason, ..
+            } => {
                 format!("Replace policy {:?} on {table} ({reason})", to.name)
             }
-            CommentOnPolicy { table, policy, .. } => format!("Comment on policy {policy:?} on {table}"),
+            CommentOnPolicy { table, policy, .. } => {
+                format!("Comment on policy {policy:?} on {table}")
+            }
         }
     }
 
@@ -235,28 +395,40 @@ impl Change {
         let open_to_public = |p: &Policy| {
             p.permissive
                 && p.roles.contains(&RoleSpec::Public)
-                && [&p.using, &p.with_check].iter().any(|c| c.as_deref().is_some_and(is_true))
+                && [&p.using, &p.with_check]
+                    .iter()
+                    .any(|c| c.as_deref().is_some_and(is_true))
         };
         match self {
             DisableRls { table } => Some(format!("turns row-level security off on {table}")),
-            NoForceRls { table } => Some(format!("stops forcing row-level security on {table} (its owner bypasses the policies)")),
-            DropPolicy { policy, table } if !policy.permissive => {
-                Some(format!("drops the restrictive policy {:?} on {table}", policy.name))
+            NoForceRls { table } => Some(format!(
+                "stops forcing row-level security on {table} (its owner bypasses the policies)"
+            )),
+            DropPolicy { policy, table } if !policy.permissive => Some(format!(
+                "drops the restrictive policy {:?} on {table}",
+                policy.name
+            )),
+            ReplacePolicy { from, table, .. } if !from.permissive => Some(format!(
+                "replaces the restrictive policy {:?} on {table} (it may be looser)",
+                from.name
+            )),
+            AlterPolicy { from, table, .. } if !from.permissive => Some(format!(
+                "changes the restrictive policy {:?} on {table} (it may be looser)",
+                from.name
+            )),
+            CreatePolicy { policy, table } if open_to_public(policy) => Some(format!(
+                "policy {:?} on {table} lets PUBLIC through unconditionally (true)",
+                policy.name
+            )),
+            AlterPolicy {
+                from, to, table, ..
             }
-            ReplacePolicy { from, table, .. } if !from.permissive => {
-                Some(format!("replaces the restrictive policy {:?} on {table} (it may be looser)", from.name))
-            }
-            AlterPolicy { from, table, .. } if !from.permissive => {
-                Some(format!("changes the restrictive policy {:?} on {table} (it may be looser)", from.name))
-            }
-            CreatePolicy { policy, table } if open_to_public(policy) => {
-                Some(format!("policy {:?} on {table} lets PUBLIC through unconditionally (true)", policy.name))
-            }
-            AlterPolicy { from, to, table, .. } | ReplacePolicy { from, to, table, .. }
-                if open_to_public(to) && !open_to_public(from) =>
-            {
-                Some(format!("policy {:?} on {table} now lets PUBLIC through unconditionally (true)", to.name))
-            }
+            | ReplacePolicy {
+                from, to, table, ..
+            } if open_to_public(to) && !open_to_public(from) => Some(format!(
+                "policy {:?} on {table} now lets PUBLIC through unconditionally (true)",
+                to.name
+            )),
             AlterRole { from, to } if to.bypassrls && !from.bypassrls => {
                 Some(format!("gives role {:?} BYPASSRLS", to.name))
             }
@@ -322,5 +494,7 @@ fn is_true(text: &str) -> bool {
     while let Some(inner) = t.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
         t = inner.trim();
     }
-    t.eq_ignore_ascii_case("true") || t.eq_ignore_ascii_case("'t'::boolean") || t.eq_ignore_ascii_case("true::boolean")
+    t.eq_ignore_ascii_case("true")
+        || t.eq_ignore_ascii_case("'t'::boolean")
+        || t.eq_ignore_ascii_case("true::boolean")
 }

@@ -177,18 +177,26 @@ pub fn diff_with(
         if let Some(want) = des_rls.enabled {
             if cur_rls.enabled.unwrap_or(false) != want {
                 changes.push(if want {
-                    Change::EnableRls { table: name.clone() }
+                    Change::EnableRls {
+                        table: name.clone(),
+                    }
                 } else {
-                    Change::DisableRls { table: name.clone() }
+                    Change::DisableRls {
+                        table: name.clone(),
+                    }
                 });
             }
         }
         if let Some(want) = des_rls.forced {
             if cur_rls.forced.unwrap_or(false) != want {
                 changes.push(if want {
-                    Change::ForceRls { table: name.clone() }
+                    Change::ForceRls {
+                        table: name.clone(),
+                    }
                 } else {
-                    Change::NoForceRls { table: name.clone() }
+                    Change::NoForceRls {
+                        table: name.clone(),
+                    }
                 });
             }
         }
@@ -196,13 +204,20 @@ pub fn diff_with(
         let des_policies: &[Policy] = des.map(|t| &t.policies[..]).unwrap_or(&[]);
         let mut used: BTreeSet<&str> = BTreeSet::new();
         for dp in des_policies {
-            let found = cur_policies.iter().find(|p| p.name == dp.name).map(|p| (p, false)).or_else(|| {
-                let old = dp.renamed_from.as_deref()?;
-                if des_policies.iter().any(|p| p.name == old) {
-                    return None;
-                }
-                cur_policies.iter().find(|p| p.name == old).map(|p| (p, true))
-            });
+            let found = cur_policies
+                .iter()
+                .find(|p| p.name == dp.name)
+                .map(|p| (p, false))
+                .or_else(|| {
+                    let old = dp.renamed_from.as_deref()?;
+                    if des_policies.iter().any(|p| p.name == old) {
+                        return None;
+                    }
+                    cur_policies
+                        .iter()
+                        .find(|p| p.name == old)
+                        .map(|p| (p, true))
+                });
             match found {
                 Some((cp, renamed)) => {
                     used.insert(&cp.name);
@@ -250,7 +265,11 @@ pub fn diff_with(
             let verdict = match (c, d) {
                 (Some(c), Some(d)) => {
                     if c == d {
-                        Some(Verdict { equal: Some(true), cur_canon: None, des_canon: None })
+                        Some(Verdict {
+                            equal: Some(true),
+                            cur_canon: None,
+                            des_canon: None,
+                        })
                     } else {
                         // The origin of each text decides how its parentheses read.
                         let catalog = &ctx_schema.catalog;
@@ -278,7 +297,11 @@ pub fn diff_with(
                                 },
                             ));
                         }
-                        Some(Verdict { equal, cur_canon: cc, des_canon: dc })
+                        Some(Verdict {
+                            equal,
+                            cur_canon: cc,
+                            des_canon: dc,
+                        })
                     }
                 }
                 _ => None,
@@ -316,7 +339,14 @@ pub fn diff_with(
         let reason = if cp.command != dp.command {
             Some(format!("command {} -> {}", cp.command, dp.command))
         } else if cp.permissive != dp.permissive {
-            Some(if dp.permissive { "restrictive -> permissive" } else { "permissive -> restrictive" }.to_string())
+            Some(
+                if dp.permissive {
+                    "restrictive -> permissive"
+                } else {
+                    "permissive -> restrictive"
+                }
+                .to_string(),
+            )
         } else if removed(&cp.using, &dp.using) {
             Some("USING removed".into())
         } else if removed(&cp.with_check, &dp.with_check) {
@@ -405,9 +435,15 @@ fn unreadable_expressions(changes: &[Change]) -> Vec<String> {
     let mut out = Vec::new();
     for c in changes {
         let (table, policy, clauses): (&TableName, &Policy, Vec<Clause>) = match c {
-            Change::CreatePolicy { table, policy } => (table, policy, vec![Clause::Using, Clause::WithCheck]),
-            Change::ReplacePolicy { table, to, .. } => (table, to, vec![Clause::Using, Clause::WithCheck]),
-            Change::AlterPolicy { table, to, clauses, .. } => (table, to, clauses.iter().map(|c| c.clause).collect()),
+            Change::CreatePolicy { table, policy } => {
+                (table, policy, vec![Clause::Using, Clause::WithCheck])
+            }
+            Change::ReplacePolicy { table, to, .. } => {
+                (table, to, vec![Clause::Using, Clause::WithCheck])
+            }
+            Change::AlterPolicy {
+                table, to, clauses, ..
+            } => (table, to, clauses.iter().map(|c| c.clause).collect()),
             _ => continue,
         };
         for clause in clauses {
@@ -439,7 +475,9 @@ fn same_roles(cur: &[RoleSpec], des: &[RoleSpec], db_user: Option<&str>) -> bool
     let norm = |v: &[RoleSpec]| -> BTreeSet<RoleSpec> {
         v.iter()
             .map(|r| match (r, db_user) {
-                (RoleSpec::CurrentUser | RoleSpec::CurrentRole, Some(u)) => RoleSpec::Named(u.to_string()),
+                (RoleSpec::CurrentUser | RoleSpec::CurrentRole, Some(u)) => {
+                    RoleSpec::Named(u.to_string())
+                }
                 _ => r.clone(),
             })
             .collect()
@@ -459,11 +497,22 @@ fn diff_roles(current: &Schema, desired: &Schema, prune: bool, changes: &mut Vec
     for d in &desired.roles {
         let c = current.role(&d.name);
         match c {
-            None => changes.push(Change::CreateRole { role: Role { member_of: Vec::new(), ..d.clone() } }),
+            None => changes.push(Change::CreateRole {
+                role: Role {
+                    member_of: Vec::new(),
+                    ..d.clone()
+                },
+            }),
             Some(c) if (c.login, c.inherit, c.bypassrls) != (d.login, d.inherit, d.bypassrls) => {
                 changes.push(Change::AlterRole {
-                    from: Role { member_of: Vec::new(), ..c.clone() },
-                    to: Role { member_of: Vec::new(), ..d.clone() },
+                    from: Role {
+                        member_of: Vec::new(),
+                        ..c.clone()
+                    },
+                    to: Role {
+                        member_of: Vec::new(),
+                        ..d.clone()
+                    },
                 })
             }
             Some(_) => {}
@@ -489,7 +538,12 @@ fn diff_roles(current: &Schema, desired: &Schema, prune: bool, changes: &mut Vec
                 for g in &c.member_of {
                     changes.push(membership(g, &c.name, false));
                 }
-                changes.push(Change::DropRole { role: Role { member_of: Vec::new(), ..c.clone() } });
+                changes.push(Change::DropRole {
+                    role: Role {
+                        member_of: Vec::new(),
+                        ..c.clone()
+                    },
+                });
             }
         }
     }
@@ -509,8 +563,11 @@ fn diff_grants(current: &Schema, desired: &Schema, prune: bool, changes: &mut Ve
     let cur = collect(current);
     let des = collect(desired);
     // Grantees the declaration manages: its roles and every grantee it names.
-    let mut managed: BTreeSet<RoleSpec> =
-        desired.roles.iter().map(|r| RoleSpec::Named(r.name.clone())).collect();
+    let mut managed: BTreeSet<RoleSpec> = desired
+        .roles
+        .iter()
+        .map(|r| RoleSpec::Named(r.name.clone()))
+        .collect();
     managed.extend(des.keys().map(|(_, r)| r.clone()));
     let declared_tables: BTreeSet<TableName> = desired
         .tables
@@ -524,10 +581,18 @@ fn diff_grants(current: &Schema, desired: &Schema, prune: bool, changes: &mut Ve
         let add: Vec<Privilege> = want.difference(have).copied().collect();
         let remove: Vec<Privilege> = have.difference(want).copied().collect();
         if !add.is_empty() {
-            changes.push(Change::Grant { table: key.0.clone(), role: key.1.clone(), privileges: add });
+            changes.push(Change::Grant {
+                table: key.0.clone(),
+                role: key.1.clone(),
+                privileges: add,
+            });
         }
         if !remove.is_empty() {
-            changes.push(Change::Revoke { table: key.0.clone(), role: key.1.clone(), privileges: remove });
+            changes.push(Change::Revoke {
+                table: key.0.clone(),
+                role: key.1.clone(),
+                privileges: remove,
+            });
         }
     }
     for (key, have) in &cur {

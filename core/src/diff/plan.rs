@@ -29,7 +29,10 @@ impl Plan {
     /// Puts changes in plan order (stable within a phase).
     pub fn ordered(mut changes: Vec<Change>) -> Plan {
         changes.sort_by_key(|c| c.phase());
-        Plan { changes, warnings: Vec::new() }
+        Plan {
+            changes,
+            warnings: Vec::new(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -62,7 +65,10 @@ impl Plan {
 
     /// The changes that weaken protection, with the reason for each.
     pub fn weakening(&self) -> Vec<(&Change, String)> {
-        self.changes.iter().filter_map(|c| c.weakens().map(|w| (c, w))).collect()
+        self.changes
+            .iter()
+            .filter_map(|c| c.weakens().map(|w| (c, w)))
+            .collect()
     }
 
     /// Refuses a plan that weakens protection unless `allow` says so: the error lists every
@@ -72,7 +78,10 @@ impl Plan {
         if allow || w.is_empty() {
             return Ok(());
         }
-        let list: Vec<String> = w.iter().map(|(c, why)| format!("  - {}: {why}", c.describe().lines().next().unwrap_or(""))).collect();
+        let list: Vec<String> = w
+            .iter()
+            .map(|(c, why)| format!("  - {}: {why}", c.describe().lines().next().unwrap_or("")))
+            .collect();
         Err(crate::Error::Weakening(format!(
             "the plan weakens protection and was not applied; review it and allow it explicitly (--allow-weaken):\n{}",
             list.join("\n")

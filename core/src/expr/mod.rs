@@ -26,7 +26,8 @@ pub fn validate(text: &str) -> Result<(), String> {
     if text.trim().is_empty() {
         return Err("the expression is empty".into());
     }
-    let tokens = tokenize(text).map_err(|e| format!("not a valid SQL expression: {}", e.message))?;
+    let tokens =
+        tokenize(text).map_err(|e| format!("not a valid SQL expression: {}", e.message))?;
     if tokens.is_empty() {
         return Err("the expression is empty (only comments)".into());
     }
@@ -79,7 +80,9 @@ pub fn grammar(text: &str) -> Result<(), String> {
     let mut parser = Parser::new(&dialect)
         .try_with_sql(&rewritten)
         .map_err(|e| strip_prefix(&e.to_string()).to_string())?;
-    parser.parse_expr().map_err(|e| strip_prefix(&e.to_string()).to_string())?;
+    parser
+        .parse_expr()
+        .map_err(|e| strip_prefix(&e.to_string()).to_string())?;
     match parser.peek_token().token {
         Token::EOF => Ok(()),
         t => Err(format!("text follows the expression at {t}")),
@@ -111,7 +114,9 @@ mod tests {
         // Under standard_conforming_strings = on (pinned before any user text), a backslash
         // does not escape a quote: this is one expression with two string constants. The
         // server reads it the same way because the session pins the setting (tests/safety).
-        assert!(validate("b = '\\' AND b = ');DROP TABLE victim;SELECT (1 --'\nIS NOT NULL").is_ok());
+        assert!(
+            validate("b = '\\' AND b = ');DROP TABLE victim;SELECT (1 --'\nIS NOT NULL").is_ok()
+        );
         assert!(validate("b = E'\\'' AND true").is_ok());
     }
 

@@ -101,12 +101,18 @@ enum Printed {
 
 /// Prints every expression of `views` through PostgreSQL: returns, per view, the printed
 /// columns or per-expression refusals.
-fn print_stage(exec: &mut dyn Exec, views: &[View<'_>], nonce: &str, stage: usize) -> Result<Vec<Vec<Printed>>, Error> {
+fn print_stage(
+    exec: &mut dyn Exec,
+    views: &[View<'_>],
+    nonce: &str,
+    stage: usize,
+) -> Result<Vec<Vec<Printed>>, Error> {
     let name = |v: usize, part: Option<usize>| match part {
         None => format!("pgpolicy_rt_{stage}_{v}"),
         Some(p) => format!("pgpolicy_rt_{stage}_{v}_{p}"),
     };
-    exec.execute("SAVEPOINT pgpolicy_rt").map_err(|e| stmt_err("savepoint", e))?;
+    exec.execute("SAVEPOINT pgpolicy_rt")
+        .map_err(|e| stmt_err("savepoint", e))?;
     // Fast path: one view per table, no savepoints.
     let mut fast_ok = true;
     for (v, view) in views.iter().enumerate() {
@@ -120,20 +126,24 @@ fn print_stage(exec: &mut dyn Exec, views: &[View<'_>], nonce: &str, stage: usiz
         }
     }
     // Slow path: a view was refused; find which expressions PostgreSQL refuses.
-    let mut refused: Vec<Vec<Option<DbError>>> = views.iter().map(|v| vec![None; v.exprs.len()]).collect();
+    let mut refused: Vec<Vec<Option<DbError>>> =
+        views.iter().map(|v| vec![None; v.exprs.len()]).collect();
     let mut names: Vec<Vec<String>> = Vec::new();
     if fast_ok {
         names = (0..views.len()).map(|v| vec![name(v, None)]).collect();
     } else {
-        exec.execute("ROLLBACK TO SAVEPOINT pgpolicy_rt").map_err(|e| stmt_err("savepoint", e))?;
+        exec.execute("ROLLBACK TO SAVEPOINT pgpolicy_rt")
+            .map_err(|e| stmt_err("savepoint", e))?;
         for (v, view) in views.iter().enumerate() {
             let mut view_names = Vec::new();
             for (k, x) in view.exprs.iter().enumerate() {
-                exec.execute("SAVEPOINT pgpolicy_rt_one").map_err(|e| stmt_err("savepoint", e))?;
+                exec.execute("SAVEPOINT pgpolicy_rt_one")
+                    .map_err(|e| stmt_err("savepoint", e))?;
                 let n = name(v, Some(k));
                 match exec.execute(&create_view(&n, nonce, &view.table, &[x.2])) {
                     Ok(()) => {
-                        exec.execute("RELEASE SAVEPOINT pgpolicy_rt_one").map_err(|e| stmt_err("savepoint", e))?;
+                        exec.execute("RELEASE SAVEPOINT pgpolicy_rt_one")
+                            .map_err(|e| stmt_err("savepoint", e))?;
                     }
                     Err(e) if e.is_statement_error() => {
                         exec.execute("ROLLBACK TO SAVEPOINT pgpolicy_rt_one")
@@ -159,20 +169,31 @@ fn print_stage(exec: &mut dyn Exec, views: &[View<'_>], nonce: &str, stage: usiz
     }
     let mut printed: BTreeMap<String, String> = BTreeMap::new();
     if !all.is_empty() {
-        let list = all.iter().map(|n| crate::sql::quote::literal(&format!("pg_temp.{n}"))).collect::<Vec<_>>().join(", ");
+        let list = all
+            .iter()
+            .map(|n| crate::sql::quote::literal(&format!("pg_temp.{n}")))
+            .collect::<Vec<_>>()
+            .join(", ");
         let q = format!(
             "SELECT v.n, pg_catalog.pg_get_viewdef(pg_catalog.to_regclass(v.n)) \
              FROM pg_catalog.unnest(ARRAY[{list}]::pg_catalog.text[]) AS v(n)"
         );
-        for row in exec.query(&q).map_err(|e| stmt_err("reading the views", e))? {
+        for row in exec
+            .query(&q)
+            .map_err(|e| stmt_err("reading the views", e))?
+        {
             if let (Some(Some(n)), Some(Some(d))) = (row.first(), row.get(1)) {
                 printed.insert(n.trim_start_matches("pg_temp.").to_string(), d.clone());
             }
         }
     }
-    exec.execute("ROLLBACK TO SAVEPOINT pgpolicy_rt").map_err(|e| stmt_err("savepoint", e))?;
-    exec.execute("RELEASE SAVEPOINT pgpolicy_rt").map_err(|e| stmt_err("savepoint", e))?;
-    let unreadable = || Error::Database("comparison: PostgreSQL printed a view pgpolicy cannot read back".into());
+    exec.execute("ROLLBACK TO SAVEPOINT pgpolicy_rt")
+        .map_err(|e| stmt_err("savepoint", e))?;
+    exec.execute("RELEASE SAVEPOINT pgpolicy_rt")
+        .map_err(|e| stmt_err("savepoint", e))?;
+    let unreadable = || {
+        Error::Database("comparison: PostgreSQL printed a view pgpolicy cannot read back".into())
+    };
     let mut out = Vec::with_capacity(views.len());
     for (v, view) in views.iter().enumerate() {
         let mut cols = Vec::with_capacity(view.exprs.len());
@@ -202,12 +223,18 @@ fn print_stage(exec: &mut dyn Exec, views: &[View<'_>], nonce: &str, stage: usiz
 fn views_of<'a>(pairs: &[ExprPair], texts: &[(usize, usize, &'a str)]) -> Vec<View<'a>> {
     let mut by_table: BTreeMap<String, Vec<(usize, usize, &'a str)>> = BTreeMap::new();
     for &(i, side, t) in texts {
-        by_table.entry(pairs[i].table.to_string()).or_default().push((i, side, t));
+        by_table
+            .entry(pairs[i].table.to_string())
+            .or_default()
+            .push((i, side, t));
     }
     let mut out = Vec::new();
     for (table, exprs) in by_table {
         for chunk in exprs.chunks(MAX_COLUMNS) {
-            out.push(View { table: table.clone(), exprs: chunk.to_vec() });
+            out.push(View {
+                table: table.clone(),
+                exprs: chunk.to_vec(),
+            });
         }
     }
     out
@@ -220,7 +247,10 @@ pub fn run(exec: &mut dyn Exec, pairs: &[ExprPair]) -> Result<Vec<Resolution>, E
     // printed[i][side]
     let mut printed: Vec<[Option<String>; 2]> = vec![[None, None]; pairs.len()];
     let mut notes: Vec<Option<String>> = vec![None; pairs.len()];
-    let mut inputs: Vec<[String; 2]> = pairs.iter().map(|p| [p.current.clone(), p.desired.clone()]).collect();
+    let mut inputs: Vec<[String; 2]> = pairs
+        .iter()
+        .map(|p| [p.current.clone(), p.desired.clone()])
+        .collect();
     for stage in 1..=2 {
         let texts: Vec<(usize, usize, &str)> = inputs
             .iter()
@@ -240,9 +270,15 @@ pub fn run(exec: &mut dyn Exec, pairs: &[ExprPair]) -> Result<Vec<Resolution>, E
                     Printed::Refused(e) => {
                         let p = &pairs[i];
                         let which = if side == 0 { "current" } else { "declared" };
-                        let place = format!("table {}, policy {:?}, {}", p.table, p.policy, p.clause);
+                        let place = format!(
+                            "table {}, policy {:?}, clause {}",
+                            p.table, p.policy, p.clause
+                        );
                         // Names the database lacks: maybe created by the same migration.
-                        let missing = matches!(e.code.as_deref(), Some("42703" | "42P01" | "42883" | "3F000"));
+                        let missing = matches!(
+                            e.code.as_deref(),
+                            Some("42703" | "42P01" | "42883" | "3F000")
+                        );
                         if missing && stage == 1 {
                             notes[i] = Some(format!(
                                 "{place}: PostgreSQL cannot read the {which} expression here ({}); counted as changed",
@@ -269,14 +305,24 @@ pub fn run(exec: &mut dyn Exec, pairs: &[ExprPair]) -> Result<Vec<Resolution>, E
         .into_iter()
         .zip(notes)
         .map(|(p, note)| match (p, note) {
-            (_, Some(note)) => Resolution { equal: false, current_canonical: None, desired_canonical: None, note: Some(note) },
+            (_, Some(note)) => Resolution {
+                equal: false,
+                current_canonical: None,
+                desired_canonical: None,
+                note: Some(note),
+            },
             ([Some(a), Some(b)], None) => Resolution {
                 equal: a == b,
                 current_canonical: Some(a),
                 desired_canonical: Some(b),
                 note: None,
             },
-            _ => Resolution { equal: false, current_canonical: None, desired_canonical: None, note: None },
+            _ => Resolution {
+                equal: false,
+                current_canonical: None,
+                desired_canonical: None,
+                note: None,
+            },
         })
         .collect())
 }
@@ -293,7 +339,10 @@ mod tests {
             column(n, 0),
             column(n, 1)
         );
-        assert_eq!(split_columns(&def, n, 2).unwrap(), vec!["(a = 1)", "(b = ' AS x, ')"]);
+        assert_eq!(
+            split_columns(&def, n, 2).unwrap(),
+            vec!["(a = 1)", "(b = ' AS x, ')"]
+        );
         let def1 = format!(" SELECT (a = 1) AS {}\n   FROM t;", column(n, 0));
         assert_eq!(split_columns(&def1, n, 1).unwrap(), vec!["(a = 1)"]);
         assert!(split_columns("SELECT 1", n, 1).is_none());

@@ -40,7 +40,11 @@ pub async fn connect_within(url: &str, limit: std::time::Duration) -> Result<Cli
     let config: tokio_postgres::Config = url
         .parse()
         .map_err(|e| Error::Database(format!("invalid connection URL: {e}")))?;
-    let limit = config.get_connect_timeout().copied().filter(|d| !d.is_zero()).unwrap_or(limit);
+    let limit = config
+        .get_connect_timeout()
+        .copied()
+        .filter(|d| !d.is_zero())
+        .unwrap_or(limit);
     let target = describe_target(&config);
     let attempt = async {
         match tls {
@@ -132,19 +136,25 @@ mod tls {
         };
         kept.push(format!("sslmode={pg_mode}"));
         let url = format!("{base}?{}", kept.join("&"));
-        let Some(verify) = verify else { return Ok((url, None)) };
+        let Some(verify) = verify else {
+            return Ok((url, None));
+        };
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
             .map_err(|e| Error::Database(format!("TLS: {e}")))?;
         let config = if verify {
-            let mut roots = RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+            let mut roots = RootCertStore {
+                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+            };
             if let Some(path) = rootcert {
                 let certs = CertificateDer::pem_file_iter(&path)
                     .map_err(|e| Error::Database(format!("sslrootcert {path}: {e}")))?;
                 for c in certs {
                     let c = c.map_err(|e| Error::Database(format!("sslrootcert {path}: {e}")))?;
-                    roots.add(c).map_err(|e| Error::Database(format!("sslrootcert {path}: {e}")))?;
+                    roots
+                        .add(c)
+                        .map_err(|e| Error::Database(format!("sslrootcert {path}: {e}")))?;
                 }
             }
             builder.with_root_certificates(roots).with_no_client_auth()
@@ -198,7 +208,12 @@ mod tls {
             cert: &CertificateDer<'_>,
             dss: &DigitallySignedStruct,
         ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+            rustls::crypto::verify_tls12_signature(
+                message,
+                cert,
+                dss,
+                &self.0.signature_verification_algorithms,
+            )
         }
 
         fn verify_tls13_signature(
@@ -207,7 +222,12 @@ mod tls {
             cert: &CertificateDer<'_>,
             dss: &DigitallySignedStruct,
         ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+            rustls::crypto::verify_tls13_signature(
+                message,
+                cert,
+                dss,
+                &self.0.signature_verification_algorithms,
+            )
         }
 
         fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -218,7 +238,10 @@ mod tls {
 
 fn db_error(e: &tokio_postgres::Error) -> DbError {
     match e.as_db_error() {
-        Some(d) => DbError::new(Some(d.code().code().to_string()), format!("{}: {}", d.severity(), d.message())),
+        Some(d) => DbError::new(
+            Some(d.code().code().to_string()),
+            format!("{}: {}", d.severity(), d.message()),
+        ),
         None => {
             let mut msg = e.to_string();
             let mut src = std::error::Error::source(e);
@@ -251,7 +274,10 @@ impl Exec for LiveDb {
     }
 
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        let rows = self.rt.block_on(self.client.query_typed(sql, &[])).map_err(|e| db_error(&e))?;
+        let rows = self
+            .rt
+            .block_on(self.client.query_typed(sql, &[]))
+            .map_err(|e| db_error(&e))?;
         rows.iter()
             .map(|r| {
                 (0..r.len())
@@ -275,7 +301,12 @@ impl LiveDb {
             .build()
             .map_err(Error::Io)?;
         let client = rt.block_on(connect_within(url, timeouts.connect))?;
-        Ok(LiveDb { rt, client, timeouts, retries: 3 })
+        Ok(LiveDb {
+            rt,
+            client,
+            timeouts,
+            retries: crate::session::DEFAULT_RETRIES,
+        })
     }
 
     /// How many times `apply` retries after a lock timeout (default 3).
@@ -352,14 +383,20 @@ impl DevDb {
     }
 
     pub fn url_with(url: &str, timeouts: Timeouts) -> Result<DevDb, Error> {
-        Ok(DevDb { db: LiveDb::connect_with(url, timeouts)?, _cluster: None })
+        Ok(DevDb {
+            db: LiveDb::connect_with(url, timeouts)?,
+            _cluster: None,
+        })
     }
 
     /// Starts a throwaway PostgreSQL (stopped and removed when this is dropped).
     pub fn embedded() -> Result<DevDb, Error> {
         let cluster = crate::embedded::Cluster::start()?;
         let url = cluster.create_database("pgpolicy_dev")?;
-        Ok(DevDb { db: LiveDb::connect(&url)?, _cluster: Some(cluster) })
+        Ok(DevDb {
+            db: LiveDb::connect(&url)?,
+            _cluster: Some(cluster),
+        })
     }
 
     /// The statements that create the context's schemas and tables (column types were
@@ -370,10 +407,17 @@ impl DevDb {
         schemas.sort();
         schemas.dedup();
         for s in schemas {
-            out.push(format!("CREATE SCHEMA IF NOT EXISTS {}", crate::sql::quote::ident(s)));
+            out.push(format!(
+                "CREATE SCHEMA IF NOT EXISTS {}",
+                crate::sql::quote::ident(s)
+            ));
         }
         for t in &context.tables {
-            out.push(crate::sql::render::create_table(t).replacen("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1));
+            out.push(crate::sql::render::create_table(t).replacen(
+                "CREATE TABLE",
+                "CREATE TABLE IF NOT EXISTS",
+                1,
+            ));
         }
         out
     }

@@ -26,7 +26,11 @@ pub fn catalog_query(schemas: &[String]) -> String {
     let list = if schemas.is_empty() {
         literal("public")
     } else {
-        schemas.iter().map(|s| literal(s)).collect::<Vec<_>>().join(", ")
+        schemas
+            .iter()
+            .map(|s| literal(s))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     format!(
         r#"WITH rels AS (
@@ -201,7 +205,11 @@ pub fn from_catalog_json(text: &str) -> Result<Schema, Error> {
             columns: t
                 .columns
                 .into_iter()
-                .map(|c| Column { name: c.name, data_type: c.data_type, nullable: c.nullable })
+                .map(|c| Column {
+                    name: c.name,
+                    data_type: c.data_type,
+                    nullable: c.nullable,
+                })
                 .collect(),
             rls: Rls::new(t.enabled, t.forced),
             policies: Vec::new(),
@@ -249,13 +257,23 @@ pub fn from_catalog_json(text: &str) -> Result<Schema, Error> {
             schema: g.schema,
             table: g.table,
             role,
-            privileges: g.privileges.iter().filter_map(|p| Privilege::parse(p)).collect(),
+            privileges: g
+                .privileges
+                .iter()
+                .filter_map(|p| Privilege::parse(p))
+                .collect(),
         });
     }
     schema.catalog.functions = c
         .functions
         .into_iter()
-        .map(|f| FunctionSig { schema: f.schema, name: f.name, args: f.args, returns: f.returns, returns_set: f.returns_set })
+        .map(|f| FunctionSig {
+            schema: f.schema,
+            name: f.name,
+            args: f.args,
+            returns: f.returns,
+            returns_set: f.returns_set,
+        })
         .collect();
     schema.catalog.types = c
         .types
@@ -303,7 +321,8 @@ pub fn as_declaration(schema: &Schema) -> Schema {
         }
     }
     let mut out = schema.clone();
-    out.roles.retain(|r| referenced.contains(r.name.as_str()) && Some(r.name.as_str()) != me);
+    out.roles
+        .retain(|r| referenced.contains(r.name.as_str()) && Some(r.name.as_str()) != me);
     let kept: BTreeSet<String> = out.roles.iter().map(|r| r.name.clone()).collect();
     for r in &mut out.roles {
         r.member_of.retain(|g| kept.contains(g));

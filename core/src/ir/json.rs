@@ -20,7 +20,10 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OrderedMap<T> {
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("an object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<Self::Value, A::Error> {
                 let mut v = Vec::new();
                 while let Some((k, x)) = m.next_entry::<String, T>()? {
                     v.push((k, x));
@@ -160,7 +163,6 @@ struct RawGrant {
     privileges: Vec<String>,
 }
 
-
 impl RawSchema {
     pub fn into_schema(self) -> crate::Result<Schema> {
         let mut errors = Vec::new();
@@ -228,9 +230,14 @@ impl RawSchema {
             let mut policies = Vec::new();
             for value in t.policies {
                 let p: RawPolicy = {
-                    let label = value.get("name").and_then(|n| n.as_str()).unwrap_or("(unnamed)").to_string();
-                    serde_json::from_value(value)
-                        .map_err(|e| Error::Source(format!("table {display}, policy {label:?}: {e}")))?
+                    let label = value
+                        .get("name")
+                        .and_then(|n| n.as_str())
+                        .unwrap_or("(unnamed)")
+                        .to_string();
+                    serde_json::from_value(value).map_err(|e| {
+                        Error::Source(format!("table {display}, policy {label:?}: {e}"))
+                    })?
                 };
                 let cmd_text = p.command.or(p.for_).unwrap_or_else(|| "ALL".into());
                 let command = match Command::parse(&cmd_text) {

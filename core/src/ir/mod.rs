@@ -62,7 +62,8 @@ impl Command {
 impl<'de> Deserialize<'de> for Command {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        Command::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown policy command {s:?}")))
+        Command::parse(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown policy command {s:?}")))
     }
 }
 
@@ -148,7 +149,10 @@ pub struct Rls {
 impl Rls {
     /// Both flags declared.
     pub fn new(enabled: bool, forced: bool) -> Rls {
-        Rls { enabled: Some(enabled), forced: Some(forced) }
+        Rls {
+            enabled: Some(enabled),
+            forced: Some(forced),
+        }
     }
 
     pub fn is_enabled(&self) -> bool {
@@ -339,20 +343,25 @@ impl Privilege {
 impl<'de> Deserialize<'de> for Privilege {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        Privilege::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown table privilege {s:?}")))
+        Privilege::parse(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown table privilege {s:?}")))
     }
 }
 
 /// Reads a privilege list where `ALL` (or `ALL PRIVILEGES`) stands for every privilege;
 /// sorted, without duplicates.
-pub fn deserialize_privileges<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Privilege>, D::Error> {
+pub fn deserialize_privileges<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<Privilege>, D::Error> {
     let mut out = Vec::new();
     for s in Vec::<String>::deserialize(d)? {
         let up = s.trim().to_ascii_uppercase();
         if up == "ALL" || up == "ALL PRIVILEGES" {
             out.extend(Privilege::ALL);
         } else {
-            out.push(Privilege::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown table privilege {s:?}")))?);
+            out.push(Privilege::parse(&s).ok_or_else(|| {
+                serde::de::Error::custom(format!("unknown table privilege {s:?}"))
+            })?);
         }
     }
     out.sort();

@@ -144,35 +144,55 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, LexError> {
                     offset: start,
                     message: "unterminated string literal".into(),
                 })?;
-                out.push(Token { kind: Kind::String, start, end: i });
+                out.push(Token {
+                    kind: Kind::String,
+                    start,
+                    end: i,
+                });
             }
             b'E' | b'e' if b.get(i + 1) == Some(&b'\'') => {
                 i = end_of_quoted(b, i + 2, b'\'', true).ok_or(LexError {
                     offset: start,
                     message: "unterminated string literal".into(),
                 })?;
-                out.push(Token { kind: Kind::String, start, end: i });
+                out.push(Token {
+                    kind: Kind::String,
+                    start,
+                    end: i,
+                });
             }
             b'"' => {
                 i = end_of_quoted(b, i + 1, b'"', false).ok_or(LexError {
                     offset: start,
                     message: "unterminated quoted identifier".into(),
                 })?;
-                out.push(Token { kind: Kind::Quoted, start, end: i });
+                out.push(Token {
+                    kind: Kind::Quoted,
+                    start,
+                    end: i,
+                });
             }
             b'$' => {
                 // $tag$ ... $tag$ or a positional parameter $1.
                 let mut j = i + 1;
-                while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] >= 0x80) {
+                while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] >= 0x80)
+                {
                     j += 1;
                 }
-                if j < b.len() && b[j] == b'$' && !b[i + 1..j].first().is_some_and(|d| d.is_ascii_digit()) {
+                if j < b.len()
+                    && b[j] == b'$'
+                    && !b[i + 1..j].first().is_some_and(|d| d.is_ascii_digit())
+                {
                     let tag = &src[i..=j];
                     let body_start = j + 1;
                     match src[body_start..].find(tag) {
                         Some(k) => {
                             i = body_start + k + tag.len();
-                            out.push(Token { kind: Kind::String, start, end: i });
+                            out.push(Token {
+                                kind: Kind::String,
+                                start,
+                                end: i,
+                            });
                         }
                         None => {
                             return Err(LexError {
@@ -183,56 +203,106 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, LexError> {
                     }
                 } else {
                     i = j.max(i + 1);
-                    out.push(Token { kind: Kind::Op, start, end: i });
+                    out.push(Token {
+                        kind: Kind::Op,
+                        start,
+                        end: i,
+                    });
                 }
             }
             b'(' => {
                 i += 1;
-                out.push(Token { kind: Kind::LParen, start, end: i });
+                out.push(Token {
+                    kind: Kind::LParen,
+                    start,
+                    end: i,
+                });
             }
             b')' => {
                 i += 1;
-                out.push(Token { kind: Kind::RParen, start, end: i });
+                out.push(Token {
+                    kind: Kind::RParen,
+                    start,
+                    end: i,
+                });
             }
             b',' => {
                 i += 1;
-                out.push(Token { kind: Kind::Comma, start, end: i });
+                out.push(Token {
+                    kind: Kind::Comma,
+                    start,
+                    end: i,
+                });
             }
             b';' => {
                 i += 1;
-                out.push(Token { kind: Kind::Semicolon, start, end: i });
+                out.push(Token {
+                    kind: Kind::Semicolon,
+                    start,
+                    end: i,
+                });
             }
             b'.' if !b.get(i + 1).is_some_and(|d| d.is_ascii_digit()) => {
                 i += 1;
-                out.push(Token { kind: Kind::Dot, start, end: i });
+                out.push(Token {
+                    kind: Kind::Dot,
+                    start,
+                    end: i,
+                });
             }
             b'0'..=b'9' | b'.' => {
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'.' || b[i] == b'_') {
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'.' || b[i] == b'_')
+                {
                     // Exponent sign: 1e-3
-                    if (b[i] == b'e' || b[i] == b'E') && matches!(b.get(i + 1), Some(b'+') | Some(b'-')) {
+                    if (b[i] == b'e' || b[i] == b'E')
+                        && matches!(b.get(i + 1), Some(b'+') | Some(b'-'))
+                    {
                         i += 1;
                     }
                     i += 1;
                 }
-                out.push(Token { kind: Kind::Number, start, end: i });
+                out.push(Token {
+                    kind: Kind::Number,
+                    start,
+                    end: i,
+                });
             }
             c if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => {
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$' || b[i] >= 0x80) {
+                while i < b.len()
+                    && (b[i].is_ascii_alphanumeric()
+                        || b[i] == b'_'
+                        || b[i] == b'$'
+                        || b[i] >= 0x80)
+                {
                     i += 1;
                 }
-                out.push(Token { kind: Kind::Word, start, end: i });
+                out.push(Token {
+                    kind: Kind::Word,
+                    start,
+                    end: i,
+                });
             }
             _ => {
                 // Operator characters run together (PostgreSQL's rule, simplified).
                 const OPS: &[u8] = b"+-*/<>=~!@#%^&|`?:[]{}";
                 i += 1;
-                while i < b.len() && OPS.contains(&b[i]) && !matches!(b[i], b'[' | b']' | b'{' | b'}') && !matches!(c, b'[' | b']' | b'{' | b'}') {
-                    if (b[i] == b'-' && b.get(i + 1) == Some(&b'-')) || (b[i] == b'/' && b.get(i + 1) == Some(&b'*')) {
+                while i < b.len()
+                    && OPS.contains(&b[i])
+                    && !matches!(b[i], b'[' | b']' | b'{' | b'}')
+                    && !matches!(c, b'[' | b']' | b'{' | b'}')
+                {
+                    if (b[i] == b'-' && b.get(i + 1) == Some(&b'-'))
+                        || (b[i] == b'/' && b.get(i + 1) == Some(&b'*'))
+                    {
                         break;
                     }
                     i += 1;
                 }
-                out.push(Token { kind: Kind::Op, start, end: i });
+                out.push(Token {
+                    kind: Kind::Op,
+                    start,
+                    end: i,
+                });
             }
         }
     }

@@ -10,7 +10,11 @@ pub fn create_policy(table: &TableName, p: &Policy) -> String {
         "CREATE POLICY {} ON {} AS {} FOR {} TO {}",
         ident(&p.name),
         table,
-        if p.permissive { "PERMISSIVE" } else { "RESTRICTIVE" },
+        if p.permissive {
+            "PERMISSIVE"
+        } else {
+            "RESTRICTIVE"
+        },
         p.command,
         roles(&p.roles)
     );
@@ -39,7 +43,12 @@ pub fn drop_policy(table: &TableName, name: &str) -> String {
 }
 
 pub fn rename_policy(table: &TableName, from: &str, to: &str) -> String {
-    format!("ALTER POLICY {} ON {} RENAME TO {}", ident(from), table, ident(to))
+    format!(
+        "ALTER POLICY {} ON {} RENAME TO {}",
+        ident(from),
+        table,
+        ident(to)
+    )
 }
 
 /// `ALTER POLICY` setting the given parts; `None` leaves a part as it is.
@@ -93,7 +102,11 @@ fn role_attributes(r: &Role) -> String {
         "{} {} {}",
         if r.login { "LOGIN" } else { "NOLOGIN" },
         if r.inherit { "INHERIT" } else { "NOINHERIT" },
-        if r.bypassrls { "BYPASSRLS" } else { "NOBYPASSRLS" }
+        if r.bypassrls {
+            "BYPASSRLS"
+        } else {
+            "NOBYPASSRLS"
+        }
     )
 }
 

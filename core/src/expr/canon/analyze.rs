@@ -2286,11 +2286,13 @@ impl<'a> Analyzer<'a> {
         let subst = |p: &Ty| -> R<Option<Ty>> {
             Ok(match poly(p) {
                 None => Some(p.clone()),
-                Some(kind) => elem.as_ref().map(|e| if kind == "array" {
+                Some(kind) => elem.as_ref().map(|e| {
+                    if kind == "array" {
                         e.clone().array_of()
                     } else {
                         e.clone()
-                    }),
+                    }
+                }),
             })
         };
         let mut out = Vec::new();

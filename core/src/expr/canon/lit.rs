@@ -205,7 +205,11 @@ fn uuid(s: &str) -> Option<String> {
     while i < b.len() {
         if b[i] == b'-' {
             // a hyphen may follow any group of four digits
-            if hex.is_empty() || !hex.len().is_multiple_of(4) || i + 1 >= b.len() || b[i + 1] == b'-' {
+            if hex.is_empty()
+                || !hex.len().is_multiple_of(4)
+                || i + 1 >= b.len()
+                || b[i + 1] == b'-'
+            {
                 return None;
             }
         } else if b[i].is_ascii_hexdigit() {

@@ -97,12 +97,20 @@ impl Catalog {
     pub fn merged(&self, other: &Catalog) -> Catalog {
         let mut out = self.clone();
         for f in &other.functions {
-            if !out.functions.iter().any(|g| g.schema == f.schema && g.name == f.name && g.args == f.args) {
+            if !out
+                .functions
+                .iter()
+                .any(|g| g.schema == f.schema && g.name == f.name && g.args == f.args)
+            {
                 out.functions.push(f.clone());
             }
         }
         for t in &other.types {
-            if !out.types.iter().any(|u| u.schema == t.schema && u.name == t.name) {
+            if !out
+                .types
+                .iter()
+                .any(|u| u.schema == t.schema && u.name == t.name)
+            {
                 out.types.push(t.clone());
             }
         }
@@ -291,7 +299,9 @@ impl W {
 /// characters one by one. Text the lexer cannot read gives no declarations.
 fn words(sql: &str) -> Vec<W> {
     use crate::sql::lex::{tokenize, Kind};
-    let Ok(tokens) = tokenize(sql) else { return Vec::new() };
+    let Ok(tokens) = tokenize(sql) else {
+        return Vec::new();
+    };
     let mut out = Vec::with_capacity(tokens.len());
     for t in &tokens {
         let text = t.text(sql);
