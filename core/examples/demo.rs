@@ -21,7 +21,8 @@ struct Scenario {
 
 fn load(path: &Path) -> Schema {
     if path.extension().is_some_and(|e| e == "json") {
-        Schema::from_json(&std::fs::read_to_string(path).expect("read declaration")).expect("valid declaration")
+        Schema::from_json(&std::fs::read_to_string(path).expect("read declaration"))
+            .expect("valid declaration")
     } else {
         let (mut s, _) = pgpolicy::sql::read_sql_file(path).expect("read declaration");
         s.normalize();
@@ -30,7 +31,9 @@ fn load(path: &Path) -> Schema {
 }
 
 fn main() {
-    let dir = std::env::args().nth(1).unwrap_or_else(|| "tests/fixtures".into());
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "tests/fixtures".into());
     let scenarios = [
         Scenario {
             title: "ModelIR guide (tenants, uuid tenant ids)",
@@ -60,7 +63,9 @@ fn main() {
     ];
     let cluster = Cluster::start().expect("start a throwaway PostgreSQL");
     println!("throwaway PostgreSQL at {}", cluster.socket_dir().display());
-    cluster.psql("postgres", "CREATE ROLE app_user LOGIN").unwrap();
+    cluster
+        .psql("postgres", "CREATE ROLE app_user LOGIN")
+        .unwrap();
     for (i, s) in scenarios.iter().enumerate() {
         println!("\n== {}", s.title);
         let db = format!("guide{i}");
@@ -68,14 +73,20 @@ fn main() {
         let desired = load(&Path::new(&dir).join(s.file));
         // The ORM's part: the tables, a grant for the application role, and rows.
         for t in &desired.tables {
-            cluster.psql(&db, &pgpolicy::sql::render::create_table(t)).unwrap();
+            cluster
+                .psql(&db, &pgpolicy::sql::render::create_table(t))
+                .unwrap();
         }
-        cluster.psql(&db, &format!("GRANT SELECT ON {} TO app_user", s.table)).unwrap();
+        cluster
+            .psql(&db, &format!("GRANT SELECT ON {} TO app_user", s.table))
+            .unwrap();
         cluster.psql(&db, s.seed).unwrap();
 
         let mut live = LiveDb::connect(&url).unwrap();
         let current = live.introspect(&[]).unwrap();
-        let plan = pgpolicy::diff_with(&current, &desired, &DiffOptions::default(), Some(&mut live)).unwrap();
+        let plan =
+            pgpolicy::diff_with(&current, &desired, &DiffOptions::default(), Some(&mut live))
+                .unwrap();
         print!("{}", plan.sql());
         live.apply(&plan).unwrap();
 
@@ -90,12 +101,21 @@ fn main() {
                     ),
                 )
                 .unwrap();
-            let last = rows.lines().filter(|l| !l.is_empty()).next_back().unwrap_or("");
+            let last = rows
+                .lines()
+                .filter(|l| !l.is_empty())
+                .next_back()
+                .unwrap_or("");
             println!("as app_user, tenant {tenant}: {last}");
         }
         let current = live.introspect(&[]).unwrap();
-        let again = pgpolicy::diff_with(&current, &desired, &DiffOptions::default(), Some(&mut live)).unwrap();
-        println!("plan from the database to the declaration: {} change(s)", again.len());
+        let again =
+            pgpolicy::diff_with(&current, &desired, &DiffOptions::default(), Some(&mut live))
+                .unwrap();
+        println!(
+            "plan from the database to the declaration: {} change(s)",
+            again.len()
+        );
         assert!(again.is_empty());
     }
     practical_guide(&cluster, &dir);
@@ -104,19 +124,29 @@ fn main() {
 /// The practical guide: a policy per command, a restrictive tenant policy, an admin role
 /// with BYPASSRLS, all declared in one `.sql` file with its roles and grants.
 fn practical_guide(cluster: &Cluster, dir: &str) {
-    println!("\n== Practical RLS guide (posts: a policy per command, tenant isolation, admin bypass)");
+    println!(
+        "\n== Practical RLS guide (posts: a policy per command, tenant isolation, admin bypass)"
+    );
     let url = cluster.create_database("practical").unwrap();
     let desired = load(&Path::new(dir).join("practical-guide.sql"));
     for t in &desired.tables {
-        cluster.psql("practical", &pgpolicy::sql::render::create_table(t)).unwrap();
+        cluster
+            .psql("practical", &pgpolicy::sql::render::create_table(t))
+            .unwrap();
     }
     let mut live = LiveDb::connect(&url).unwrap();
     // app_user exists already (cluster-wide, from the guides above): declared, so kept in line.
     let current = live.introspect(&[]).unwrap();
-    let plan = pgpolicy::diff_with(&current, &desired, &DiffOptions::default(), Some(&mut live)).unwrap();
+    let plan =
+        pgpolicy::diff_with(&current, &desired, &DiffOptions::default(), Some(&mut live)).unwrap();
     print!("{}", plan.sql());
     live.apply(&plan).unwrap();
-    cluster.psql("practical", "GRANT USAGE ON SEQUENCE posts_id_seq TO app_user").unwrap();
+    cluster
+        .psql(
+            "practical",
+            "GRANT USAGE ON SEQUENCE posts_id_seq TO app_user",
+        )
+        .unwrap();
     let (t1, alice, bob) = (
         "10000000-0000-4000-8000-000000000001",
         "a0000000-0000-4000-8000-00000000000a",
@@ -131,7 +161,11 @@ fn practical_guide(cluster: &Cluster, dir: &str) {
             ),
         )
         .unwrap();
-    for (role, user, who) in [("app_user", alice, "alice"), ("app_user", bob, "bob"), ("app_admin", alice, "admin")] {
+    for (role, user, who) in [
+        ("app_user", alice, "alice"),
+        ("app_user", bob, "bob"),
+        ("app_admin", alice, "admin"),
+    ] {
         let out = cluster
             .psql(
                 "practical",
@@ -142,11 +176,19 @@ fn practical_guide(cluster: &Cluster, dir: &str) {
                 ),
             )
             .unwrap();
-        let last = out.lines().filter(|l| !l.is_empty()).next_back().unwrap_or("");
+        let last = out
+            .lines()
+            .filter(|l| !l.is_empty())
+            .next_back()
+            .unwrap_or("");
         println!("as {role} ({who}): {last}");
     }
     let current = live.introspect(&[]).unwrap();
-    let again = pgpolicy::diff_with(&current, &desired, &DiffOptions::default(), Some(&mut live)).unwrap();
-    println!("plan from the database to the declaration: {} change(s)", again.len());
+    let again =
+        pgpolicy::diff_with(&current, &desired, &DiffOptions::default(), Some(&mut live)).unwrap();
+    println!(
+        "plan from the database to the declaration: {} change(s)",
+        again.len()
+    );
     assert!(again.is_empty());
 }

@@ -13,9 +13,21 @@ pub fn schemas(tables: usize) -> (Schema, Schema) {
     for i in 0..tables {
         let mut t = Table::new("public", format!("table_{i}"));
         t.columns = vec![
-            Column { name: "id".into(), data_type: "integer".into(), nullable: false },
-            Column { name: "tenant_id".into(), data_type: "integer".into(), nullable: false },
-            Column { name: "owner".into(), data_type: "text".into(), nullable: true },
+            Column {
+                name: "id".into(),
+                data_type: "integer".into(),
+                nullable: false,
+            },
+            Column {
+                name: "tenant_id".into(),
+                data_type: "integer".into(),
+                nullable: false,
+            },
+            Column {
+                name: "owner".into(),
+                data_type: "text".into(),
+                nullable: true,
+            },
         ];
         t.rls = Rls::new(true, false);
         let mut p1 = Policy::new("tenant_isolation");
@@ -56,7 +68,11 @@ fn main() {
         std::hint::black_box(diff(&current, &desired, &opts).unwrap());
     }
     let per = start.elapsed().as_secs_f64() / runs as f64;
-    println!("diff of 1000 tables ({} changes): {:.2} ms per diff (mean of {runs})", plan.len(), per * 1e3);
+    println!(
+        "diff of 1000 tables ({} changes): {:.2} ms per diff (mean of {runs})",
+        plan.len(),
+        per * 1e3
+    );
     // The same including reading both JSON documents, as the bindings do.
     let (cj, dj) = (current.to_json(), desired.to_json());
     let start = Instant::now();
@@ -66,5 +82,8 @@ fn main() {
         std::hint::black_box(diff(&c, &d, &opts).unwrap().sql());
     }
     let per = start.elapsed().as_secs_f64() / runs as f64;
-    println!("from JSON to plan SQL: {:.2} ms per diff (mean of {runs})", per * 1e3);
+    println!(
+        "from JSON to plan SQL: {:.2} ms per diff (mean of {runs})",
+        per * 1e3
+    );
 }

@@ -10,9 +10,9 @@ use std::path::PathBuf;
 
 /// The project's corpus (tests/corpus), or $PGPOLICY_CORPUS. A missing corpus fails the test.
 fn corpus_dir() -> PathBuf {
-    let dir = std::env::var("PGPOLICY_CORPUS").map(PathBuf::from).unwrap_or_else(|_| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus")
-    });
+    let dir = std::env::var("PGPOLICY_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus"));
     assert!(
         dir.join("policies.jsonl").is_file(),
         "corpus not found at {} (tests/corpus in the repository, or set PGPOLICY_CORPUS)",

@@ -12,10 +12,20 @@ fn as_tenant(db: &Db, role: &str, tenant: &str, query: &str) -> String {
     let out = db.sql(&format!(
         "BEGIN; SET LOCAL ROLE {role}; SELECT set_config('app.current_tenant', '{tenant}', true); {query}; COMMIT;"
     ));
-    out.lines().filter(|l| !l.is_empty()).next_back().unwrap_or("").to_string()
+    out.lines()
+        .filter(|l| !l.is_empty())
+        .next_back()
+        .unwrap_or("")
+        .to_string()
 }
 
-fn scenario(declaration: &str, schema: &Schema, table_sql: &str, seed: &str, check: &[(&str, &str)]) {
+fn scenario(
+    declaration: &str,
+    schema: &Schema,
+    table_sql: &str,
+    seed: &str,
+    check: &[(&str, &str)],
+) {
     let db = Db::start();
     create_tables(&db, schema);
     db.sql("CREATE ROLE app_user LOGIN");
@@ -28,14 +38,36 @@ fn scenario(declaration: &str, schema: &Schema, table_sql: &str, seed: &str, che
     db.sql(&plan);
 
     for (tenant, expected) in check {
-        let seen = as_tenant(&db, "app_user", tenant, &format!("SELECT string_agg(name, ',' ORDER BY name) FROM {table_sql}"));
+        let seen = as_tenant(
+            &db,
+            "app_user",
+            tenant,
+            &format!("SELECT string_agg(name, ',' ORDER BY name) FROM {table_sql}"),
+        );
         assert_eq!(&seen, expected, "tenant {tenant}");
     }
 
     // The database now holds what is declared: nothing to do, and --exit-code says so.
-    let again = cli(&["plan", "--from", &db.url, "--to", declaration, "--exit-code"]);
-    assert_eq!(String::from_utf8_lossy(&again.stdout), "", "{}", String::from_utf8_lossy(&again.stderr));
-    assert_eq!(again.status.code(), Some(0), "{}", String::from_utf8_lossy(&again.stderr));
+    let again = cli(&[
+        "plan",
+        "--from",
+        &db.url,
+        "--to",
+        declaration,
+        "--exit-code",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout),
+        "",
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
 }
 
 #[test]
@@ -95,8 +127,14 @@ fn practical_guide() {
     db.sql(&cli_ok(&["plan", "--from", "empty", "--to", &decl]));
     // Sequence privileges are the ORM's side, like the table.
     db.sql("GRANT USAGE ON SEQUENCE posts_id_seq TO app_user");
-    let (t1, t2) = ("10000000-0000-4000-8000-000000000001", "10000000-0000-4000-8000-000000000002");
-    let (alice, bob) = ("a0000000-0000-4000-8000-00000000000a", "b0000000-0000-4000-8000-00000000000b");
+    let (t1, t2) = (
+        "10000000-0000-4000-8000-000000000001",
+        "10000000-0000-4000-8000-000000000002",
+    );
+    let (alice, bob) = (
+        "a0000000-0000-4000-8000-00000000000a",
+        "b0000000-0000-4000-8000-00000000000b",
+    );
     db.sql(&format!(
         "INSERT INTO posts (tenant_id, author_id, title, status) VALUES \
          ('{t1}', '{alice}', 'alice in t1', 'draft'), ('{t1}', '{bob}', 'bob in t1', 'draft'), ('{t2}', '{alice}', 'alice in t2', 'draft')"
@@ -106,7 +144,13 @@ fn practical_guide() {
             "BEGIN; SET LOCAL ROLE {role}; SELECT set_config('app.tenant_id', '{tenant}', true), \
              set_config('app.current_user_id', '{user}', true); {sql}; COMMIT;"
         ))
-        .map(|out| out.lines().filter(|l| !l.is_empty()).next_back().unwrap_or("").to_string())
+        .map(|out| {
+            out.lines()
+                .filter(|l| !l.is_empty())
+                .next_back()
+                .unwrap_or("")
+                .to_string()
+        })
     };
     let titles = "SELECT string_agg(title, ',' ORDER BY title) FROM posts";
     assert_eq!(run("app_user", t1, alice, titles).unwrap(), "alice in t1");
@@ -118,10 +162,22 @@ fn practical_guide() {
     let err = run("app_user", t1, alice, &format!("INSERT INTO posts (tenant_id, author_id, title, status) VALUES ('{t2}', '{alice}', 'elsewhere', 'draft')")).unwrap_err();
     assert!(err.contains("row-level security"), "{err}");
     // Updates and deletes touch only one's own rows.
-    assert_eq!(run("app_user", t1, alice, "WITH u AS (UPDATE posts SET status = 'published' RETURNING 1) SELECT count(*) FROM u").unwrap(), "1");
+    assert_eq!(
+        run(
+            "app_user",
+            t1,
+            alice,
+            "WITH u AS (UPDATE posts SET status = 'published' RETURNING 1) SELECT count(*) FROM u"
+        )
+        .unwrap(),
+        "1"
+    );
     assert_eq!(run("app_user", t1, alice, "WITH d AS (DELETE FROM posts WHERE title = 'bob in t1' RETURNING 1) SELECT count(*) FROM d").unwrap(), "0");
     // The admin role bypasses RLS.
-    assert_eq!(run("app_admin", t1, alice, "SELECT count(*) FROM posts").unwrap(), "3");
+    assert_eq!(
+        run("app_admin", t1, alice, "SELECT count(*) FROM posts").unwrap(),
+        "3"
+    );
     // And the database holds exactly the declaration.
     assert_eq!(cli_ok(&["plan", "--from", &db.url, "--to", &decl]), "");
 }

@@ -18,24 +18,39 @@ impl Db {
     pub fn start() -> Db {
         let cluster = Cluster::start().expect("start throwaway PostgreSQL");
         let url = cluster.create_database("app").expect("create database");
-        Db { cluster, name: "app".into(), url }
+        Db {
+            cluster,
+            name: "app".into(),
+            url,
+        }
     }
 
     pub fn sql(&self, sql: &str) -> String {
-        self.cluster.psql(&self.name, sql).unwrap_or_else(|e| panic!("{e}\nSQL: {sql}"))
+        self.cluster
+            .psql(&self.name, sql)
+            .unwrap_or_else(|e| panic!("{e}\nSQL: {sql}"))
     }
 
     pub fn try_sql(&self, sql: &str) -> Result<String, String> {
-        self.cluster.psql(&self.name, sql).map_err(|e| e.to_string())
+        self.cluster
+            .psql(&self.name, sql)
+            .map_err(|e| e.to_string())
     }
 }
 
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 pub fn fixture(name: &str) -> String {
-    repo_root().join("tests/fixtures").join(name).display().to_string()
+    repo_root()
+        .join("tests/fixtures")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 /// The project's corpus (tests/corpus), or $PGPOLICY_CORPUS. A missing corpus fails the test.
@@ -76,7 +91,10 @@ pub fn create_tables(db: &Db, schema: &pgpolicy::Schema) {
     schemas.sort();
     schemas.dedup();
     for s in schemas {
-        sql.push_str(&format!("CREATE SCHEMA IF NOT EXISTS {};\n", pgpolicy::sql::quote::ident(s)));
+        sql.push_str(&format!(
+            "CREATE SCHEMA IF NOT EXISTS {};\n",
+            pgpolicy::sql::quote::ident(s)
+        ));
     }
     for t in &schema.tables {
         sql.push_str(&pgpolicy::sql::render::create_table(t));
