@@ -29,22 +29,30 @@ def schema(tables: int, changed: bool) -> dict:
     for i in range(tables):
         using = "tenant_id = current_setting('app.current_tenant')::integer"
         if changed and i % 10 == 0:
-            using = "tenant_id = CAST(current_setting('app.current_tenant') AS int4)" if i % 20 == 0 else "tenant_id = 42"
-        out.append({
-            "schema": "public",
-            "name": f"t{i:04}",
-            "columns": [
-                {"name": "id", "type": "integer", "nullable": False},
-                {"name": "tenant_id", "type": "integer", "nullable": False},
-                {"name": "status", "type": "text", "nullable": True},
-            ],
-            "rls": {"enabled": True, "forced": False},
-            "policies": [
-                {"name": "tenant_isolation", "using": using},
-                {"name": "read_active", "command": "SELECT", "using": "status IN ('active', 'trial') AND id > 0"},
-                {"name": "insert_own", "command": "INSERT", "with_check": "tenant_id = current_setting('app.current_tenant')::integer"},
-            ],
-        })
+            using = (
+                "tenant_id = CAST(current_setting('app.current_tenant') AS int4)" if i % 20 == 0 else "tenant_id = 42"
+            )
+        out.append(
+            {
+                "schema": "public",
+                "name": f"t{i:04}",
+                "columns": [
+                    {"name": "id", "type": "integer", "nullable": False},
+                    {"name": "tenant_id", "type": "integer", "nullable": False},
+                    {"name": "status", "type": "text", "nullable": True},
+                ],
+                "rls": {"enabled": True, "forced": False},
+                "policies": [
+                    {"name": "tenant_isolation", "using": using},
+                    {"name": "read_active", "command": "SELECT", "using": "status IN ('active', 'trial') AND id > 0"},
+                    {
+                        "name": "insert_own",
+                        "command": "INSERT",
+                        "with_check": "tenant_id = current_setting('app.current_tenant')::integer",
+                    },
+                ],
+            }
+        )
     return {"tables": out}
 
 
@@ -68,9 +76,24 @@ def main() -> None:
         py_ms = (time.perf_counter() - start) * 1000 / args.iterations
 
         run = subprocess.run(
-            ["cargo", "run", "--quiet", "--release", "-p", "pgpolicy-python", "--example", "py_diff_bench", "--",
-             str(cur_path), str(des_path), str(args.iterations)],
-            cwd=REPO, capture_output=True, text=True, check=True,
+            [
+                "cargo",
+                "run",
+                "--quiet",
+                "--release",
+                "-p",
+                "pgpolicy-python",
+                "--example",
+                "py_diff_bench",
+                "--",
+                str(cur_path),
+                str(des_path),
+                str(args.iterations),
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
         )
     m = re.search(r"rust_ms_per_diff=([\d.]+) changes=(\d+)", run.stdout)
     if not m:

@@ -1,21 +1,23 @@
 //! `pgpolicy._native`: the core's schema, diff, introspection and throwaway PostgreSQL for
 //! Python. Thin: every decision is the core's; this module converts values and errors,
 //! releases the GIL around database and diff work, and lets a Python connection (a
-//! SQLAlchemy Connection) run the core's catalog and round-trip statements.
+//! SQLAlchemy Connection) carry the core's database protocol (`pgpolicy::exec`:
+//! introspection, the round trip and apply, each in a pinned savepoint).
 
 mod convert;
 
 use std::sync::Mutex;
 
 use pyo3::create_exception;
-use pyo3::exceptions::PyException;
+use pyo3::exceptions::{PyException, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 use serde_json::Value;
 
 use pgpolicy::diff::{ExprPair, Resolution, Resolver};
-use pgpolicy::expr::roundtrip;
+use pgpolicy::exec::{self, DbError, Exec, Scope};
 use pgpolicy::introspect::{self, LiveDb};
+use pgpolicy::session::{self, Timeouts};
 use pgpolicy::{DiffOptions, Plan, Schema};
 
 create_exception!(pgpolicy._native, Error, PyException, "Base class of every pgpolicy error.");
@@ -28,6 +30,12 @@ create_exception!(
 create_exception!(pgpolicy._native, SourceError, Error, "A JSON or SQL source that cannot be read.");
 create_exception!(pgpolicy._native, DatabaseError, Error, "A database error (connection, query, apply).");
 create_exception!(pgpolicy._native, EmbeddedError, Error, "The throwaway PostgreSQL could not be started.");
+create_exception!(
+    pgpolicy._native,
+    WeakeningError,
+    Error,
+    "A plan that weakens protection, refused because weakening was not allowed (`code` is \"WEAKENS\")."
+);
 
 /// A core error on its way to Python.
 struct CoreError(pgpolicy::Error);
@@ -41,11 +49,19 @@ impl From<pgpolicy::Error> for CoreError {
 impl From<CoreError> for PyErr {
     fn from(e: CoreError) -> PyErr {
         let message = e.0.to_string();
+        let code = e.0.code();
         match e.0 {
             pgpolicy::Error::Validation(errors) => Python::attach(|py| validation_error(py, &message, &errors)),
             pgpolicy::Error::Source(_) | pgpolicy::Error::Io(_) => SourceError::new_err(message),
             pgpolicy::Error::Database(_) => DatabaseError::new_err(message),
             pgpolicy::Error::Embedded(_) => EmbeddedError::new_err(message),
+            pgpolicy::Error::Weakening(_) => {
+                let err = WeakeningError::new_err(message);
+                Python::attach(|py| match err.value(py).setattr("code", code) {
+                    Ok(()) => err,
+                    Err(e) => e,
+                })
+            }
         }
     }
 }
@@ -79,6 +95,88 @@ fn validation_error(py: Python<'_>, message: &str, errors: &[pgpolicy::Validatio
 }
 
 type CoreResult<T> = Result<T, CoreError>;
+
+/// A duration given as PostgreSQL writes it (`"5s"`, `"500ms"`, `"2min"`) or as a
+/// `datetime.timedelta`; numbers are refused (seconds or milliseconds would be a guess).
+fn duration_arg(what: &str, value: &Bound<'_, PyAny>) -> PyResult<std::time::Duration> {
+    if let Ok(text) = value.extract::<String>() {
+        return session::parse_duration(&text).map_err(|e| PyValueError::new_err(format!("{what}: {e}")));
+    }
+    value.extract::<std::time::Duration>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "{what}: expected a duration such as \"5s\" or \"500ms\", or a datetime.timedelta"
+        ))
+    })
+}
+
+/// Time limits for pgpolicy's transactions: `lock` (lock_timeout, default 5 s; at least
+/// 1 ms), `statement` (statement_timeout, default 5 min; zero means none) and `connect`
+/// (connecting, default 10 s; a URL's `connect_timeout` wins). Each is a string such as
+/// `"5s"` or a `datetime.timedelta`; None keeps the default.
+#[pyclass(name = "Timeouts", module = "pgpolicy._native", frozen, eq)]
+#[derive(PartialEq)]
+struct PyTimeouts {
+    inner: Timeouts,
+}
+
+#[pymethods]
+impl PyTimeouts {
+    #[new]
+    #[pyo3(signature = (*, lock=None, statement=None, connect=None))]
+    fn new(
+        lock: Option<&Bound<'_, PyAny>>,
+        statement: Option<&Bound<'_, PyAny>>,
+        connect: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyTimeouts> {
+        let mut t = Timeouts::default();
+        if let Some(v) = lock {
+            t.lock = duration_arg("lock_timeout", v)?;
+        }
+        if let Some(v) = statement {
+            t.statement = duration_arg("statement_timeout", v)?;
+        }
+        if let Some(v) = connect {
+            t.connect = duration_arg("connect_timeout", v)?;
+        }
+        Ok(PyTimeouts { inner: t })
+    }
+
+    #[getter]
+    fn lock(&self) -> std::time::Duration {
+        self.inner.lock
+    }
+
+    #[getter]
+    fn statement(&self) -> std::time::Duration {
+        self.inner.statement
+    }
+
+    #[getter]
+    fn connect(&self) -> std::time::Duration {
+        self.inner.connect
+    }
+
+    /// The statements that pin a transaction before any statement carrying user text,
+    /// each to be run on its own: standard_conforming_strings, search_path, lock_timeout,
+    /// statement_timeout (`SET LOCAL`: they end with the transaction).
+    fn pins(&self) -> Vec<String> {
+        session::pins(&self.inner)
+    }
+
+    fn __repr__(&self) -> String {
+        let t = &self.inner;
+        format!(
+            "Timeouts(lock='{}ms', statement='{}ms', connect='{}ms')",
+            t.lock.as_millis(),
+            t.statement.as_millis(),
+            t.connect.as_millis()
+        )
+    }
+}
+
+fn timeouts_of(t: Option<PyRef<'_, PyTimeouts>>) -> Timeouts {
+    t.map(|t| t.inner).unwrap_or_default()
+}
 
 /// The declared or introspected RLS state: tables (with columns, RLS flags and policies),
 /// roles and grants.
@@ -228,10 +326,38 @@ struct PyPlan {
 
 #[pymethods]
 impl PyPlan {
-    /// The SQL script: each change under a comment, all in one transaction; empty when
-    /// there is nothing to do.
-    fn sql(&self) -> String {
-        self.inner.sql()
+    /// The SQL script: the session pins, then each change under a comment (and a
+    /// `-- WEAKENS:` line when it weakens protection), all in one transaction; empty
+    /// when there is nothing to do.
+    #[pyo3(signature = (timeouts=None))]
+    fn sql(&self, timeouts: Option<PyRef<'_, PyTimeouts>>) -> String {
+        self.inner.sql_with(&timeouts_of(timeouts))
+    }
+
+    /// The statements that start the plan's transaction, each on its own, before its
+    /// first change (see `Timeouts.pins`).
+    #[pyo3(signature = (timeouts=None))]
+    fn preamble(&self, timeouts: Option<PyRef<'_, PyTimeouts>>) -> Vec<String> {
+        self.inner.preamble(&timeouts_of(timeouts))
+    }
+
+    /// Why each change that weakens protection does (disables RLS or FORCE, drops or
+    /// changes a restrictive policy, opens a policy to PUBLIC, grants BYPASSRLS); empty
+    /// when none does.
+    fn weakening(&self) -> Vec<String> {
+        self.inner.weakening().into_iter().map(|(_, why)| why).collect()
+    }
+
+    /// Raises `WeakeningError` listing the weakening changes, unless `allow`.
+    #[pyo3(signature = (allow=false))]
+    fn check_weakening(&self, allow: bool) -> CoreResult<()> {
+        Ok(self.inner.check_weakening(allow)?)
+    }
+
+    /// What the comparison could not settle and counted as changed, with the reason.
+    #[getter]
+    fn warnings(&self) -> Vec<String> {
+        self.inner.warnings.clone()
     }
 
     /// The script that undoes this plan.
@@ -259,7 +385,8 @@ impl PyPlan {
         convert::to_py(py, &serde_json::to_value(self.inner.steps()).unwrap_or(Value::Null))
     }
 
-    /// `{"steps": [...], "sql": "...", "reverse_sql": "..."}`.
+    /// `{"steps": [...], "sql": "...", "reverse_sql": "...", "preamble": [...],
+    /// "weakens": bool, "warnings": [...]}`.
     fn to_json(&self) -> String {
         self.inner.to_json()
     }
@@ -305,109 +432,206 @@ fn diff(py: Python<'_>, current: PyRef<'_, PySchema>, desired: PyRef<'_, PySchem
 
 /// Diff whose undecided pairs are compared by the round trip on the database at `url`.
 #[pyfunction]
-#[pyo3(signature = (url, current, desired, *, prune=None))]
+#[pyo3(signature = (url, current, desired, *, prune=None, timeouts=None))]
 fn diff_url(
     py: Python<'_>,
     url: &str,
     current: PyRef<'_, PySchema>,
     desired: PyRef<'_, PySchema>,
     prune: Option<bool>,
+    timeouts: Option<PyRef<'_, PyTimeouts>>,
 ) -> CoreResult<PyPlan> {
-    let (c, d) = (&current.inner, &desired.inner);
+    let (c, d, t) = (&current.inner, &desired.inner, timeouts_of(timeouts));
     let plan = py.detach(|| -> pgpolicy::Result<Plan> {
-        let mut db = LiveDb::connect(url)?;
+        let mut db = LiveDb::connect_with(url, t)?;
         pgpolicy::diff_with(c, d, &options(prune), Some(&mut db))
     })?;
     Ok(PyPlan { inner: plan })
 }
 
-/// The round trip run through a Python callable `run(sql, fetch)`: executes one
-/// statement on the caller's connection and returns the row's two texts when `fetch`,
-/// raising on a database error.
-struct CallbackResolver {
+/// The core's database protocol over a Python callable `run(sql, fetch)` that runs one
+/// statement on the caller's connection and returns its rows (sequences of text or None)
+/// when `fetch`, raising on a database error. The error's `sqlstate` or `pgcode` (on the
+/// exception or on its `orig`, as SQLAlchemy wraps driver errors) is the SQLSTATE the
+/// core reads (lock and statement timeouts, refused expressions).
+struct CallbackExec {
     run: Py<PyAny>,
+    /// An exception that is not an `Exception` (KeyboardInterrupt, SystemExit): the core
+    /// sees a failure and rolls back; the exception is raised again afterwards.
+    interrupt: Option<PyErr>,
 }
 
-impl CallbackResolver {
-    fn exec(&self, py: Python<'_>, sql: &str, fetch: bool) -> PyResult<Option<(String, String)>> {
-        self.run.bind(py).call1((sql, fetch))?.extract()
+impl CallbackExec {
+    fn new(run: Py<PyAny>) -> CallbackExec {
+        CallbackExec { run, interrupt: None }
     }
 
-    /// One stage: setup, query, cleanup. None when the setup or query failed (an
-    /// expression that does not compile against the table counts as different).
-    fn stage(&self, py: Python<'_>, st: &roundtrip::PairStatements) -> PyResult<Option<(String, String)>> {
-        let mut printed = None;
-        let mut ok = true;
-        for s in &st.setup {
-            if self.exec(py, &s, false).is_err() {
-                ok = false;
-                break;
-            }
+    fn call(&mut self, sql: &str, fetch: bool) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        if self.interrupt.is_some() {
+            return Err(DbError::new(None, "interrupted"));
         }
-        if ok {
-            printed = self.exec(py, &st.query, true).ok().flatten();
-        }
-        for s in &st.cleanup {
-            self.exec(py, s, false)?;
-        }
-        Ok(printed)
-    }
-}
-
-impl Resolver for CallbackResolver {
-    fn resolve(&mut self, pairs: &[ExprPair], _context: &Schema) -> pgpolicy::Result<Vec<Resolution>> {
-        Python::attach(|py| -> PyResult<Vec<Resolution>> {
-            self.exec(py, roundtrip::SETUP, false)?;
-            let mut out = Vec::with_capacity(pairs.len());
-            for pair in pairs {
-                let mut printed = self.stage(py, &roundtrip::statements(pair))?;
-                if let Some(p) = &printed {
-                    printed = self.stage(py, &roundtrip::next_statements(pair, p))?;
+        Python::attach(|py| match self.run.bind(py).call1((sql, fetch)) {
+            Ok(rows) if fetch => rows
+                .extract::<Vec<Vec<Option<String>>>>()
+                .map_err(|e| DbError::new(None, format!("the rows of `{sql}` are not text: {e}"))),
+            Ok(_) => Ok(Vec::new()),
+            Err(e) => {
+                let db = db_error_of(py, &e);
+                if !e.is_instance_of::<PyException>(py) {
+                    self.interrupt = Some(e);
                 }
-                out.push(roundtrip::resolution(printed));
+                Err(db)
             }
-            Ok(out)
         })
-        .map_err(|e| pgpolicy::Error::Database(format!("comparison: {e}")))
+    }
+
+    /// The core's result, unless the callback was interrupted.
+    fn finish<T>(&mut self, result: pgpolicy::Result<T>) -> PyResult<T> {
+        if let Some(e) = self.interrupt.take() {
+            return Err(e);
+        }
+        Ok(result.map_err(CoreError)?)
     }
 }
 
-/// Diff whose undecided pairs are compared by the round trip through `run(sql, fetch)`.
-/// The caller runs this inside a savepoint that it rolls back afterwards.
+fn db_error_of(py: Python<'_>, err: &PyErr) -> DbError {
+    let value = err.value(py);
+    let orig = match value.getattr("orig") {
+        Ok(o) if !o.is_none() => o,
+        _ => value.clone().into_any(),
+    };
+    let code = ["sqlstate", "pgcode"]
+        .iter()
+        .find_map(|a| orig.getattr(*a).ok().and_then(|c| c.extract::<String>().ok()));
+    let message = orig
+        .str()
+        .map(|s| s.to_string())
+        .unwrap_or_else(|_| err.to_string())
+        .trim()
+        .to_string();
+    DbError::new(code, message)
+}
+
+impl Exec for CallbackExec {
+    fn execute(&mut self, sql: &str) -> Result<(), DbError> {
+        self.call(sql, false).map(|_| ())
+    }
+
+    fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        self.call(sql, true)
+    }
+}
+
+/// The round trip on the caller's connection: the core's comparison in a savepoint of
+/// the caller's transaction, rolled back.
+struct CallbackResolver<'a> {
+    exec: &'a mut CallbackExec,
+    timeouts: Timeouts,
+}
+
+impl Resolver for CallbackResolver<'_> {
+    fn resolve(&mut self, pairs: &[ExprPair], _context: &Schema) -> pgpolicy::Result<Vec<Resolution>> {
+        exec::compare(self.exec, Scope::Savepoint, &self.timeouts, &[], pairs)
+    }
+}
+
+/// Diff whose undecided pairs are compared by the round trip through `run(sql, fetch)`,
+/// in a savepoint of the caller's transaction that is rolled back.
 #[pyfunction]
-#[pyo3(signature = (run, current, desired, *, prune=None))]
+#[pyo3(signature = (run, current, desired, *, prune=None, timeouts=None))]
 fn diff_with(
     py: Python<'_>,
     run: Py<PyAny>,
     current: PyRef<'_, PySchema>,
     desired: PyRef<'_, PySchema>,
     prune: Option<bool>,
-) -> CoreResult<PyPlan> {
-    let (c, d) = (&current.inner, &desired.inner);
-    let mut resolver = CallbackResolver { run };
-    let plan = py.detach(|| pgpolicy::diff_with(c, d, &options(prune), Some(&mut resolver)))?;
-    Ok(PyPlan { inner: plan })
+    timeouts: Option<PyRef<'_, PyTimeouts>>,
+) -> PyResult<PyPlan> {
+    let (c, d, t) = (&current.inner, &desired.inner, timeouts_of(timeouts));
+    let mut exec = CallbackExec::new(run);
+    let result = py.detach(|| {
+        let mut resolver = CallbackResolver { exec: &mut exec, timeouts: t };
+        pgpolicy::diff_with(c, d, &options(prune), Some(&mut resolver))
+    });
+    Ok(PyPlan { inner: exec.finish(result)? })
 }
 
 /// Reads the RLS state of `schemas` (default `public`) from the database at `url`.
 #[pyfunction]
-#[pyo3(signature = (url, schemas=None))]
-fn introspect_url(py: Python<'_>, url: &str, schemas: Option<Vec<String>>) -> CoreResult<PySchema> {
-    let schemas = schemas.unwrap_or_default();
-    let s = py.detach(|| introspect::blocking::introspect_url(url, &schemas))?;
+#[pyo3(signature = (url, schemas=None, *, timeouts=None))]
+fn introspect_url(
+    py: Python<'_>,
+    url: &str,
+    schemas: Option<Vec<String>>,
+    timeouts: Option<PyRef<'_, PyTimeouts>>,
+) -> CoreResult<PySchema> {
+    let (schemas, t) = (schemas.unwrap_or_default(), timeouts_of(timeouts));
+    let s = py.detach(|| LiveDb::connect_with(url, t)?.introspect(&schemas))?;
     Ok(PySchema::new(s))
 }
 
-/// Runs the plan on the database at `url` in one transaction.
+/// Reads the RLS state of `schemas` (default `public`) through `run(sql, fetch)`, in a
+/// savepoint of the caller's transaction that is rolled back.
 #[pyfunction]
-fn apply_url(py: Python<'_>, url: &str, plan: PyRef<'_, PyPlan>) -> CoreResult<()> {
-    let p = &plan.inner;
-    py.detach(|| introspect::blocking::apply_url(url, p))?;
+#[pyo3(signature = (run, schemas=None, *, timeouts=None))]
+fn introspect_with(
+    py: Python<'_>,
+    run: Py<PyAny>,
+    schemas: Option<Vec<String>>,
+    timeouts: Option<PyRef<'_, PyTimeouts>>,
+) -> PyResult<PySchema> {
+    let (schemas, t) = (schemas.unwrap_or_default(), timeouts_of(timeouts));
+    let mut exec = CallbackExec::new(run);
+    let result = py.detach(|| exec::introspect(&mut exec, Scope::Savepoint, &t, &schemas));
+    Ok(PySchema::new(exec.finish(result)?))
+}
+
+/// Runs the plan on the database at `url` in one transaction (pinned, retried after a
+/// lock timeout); refuses a plan that weakens protection unless `allow_weaken`.
+#[pyfunction]
+#[pyo3(signature = (url, plan, *, allow_weaken=false, timeouts=None, retries=None))]
+fn apply_url(
+    py: Python<'_>,
+    url: &str,
+    plan: PyRef<'_, PyPlan>,
+    allow_weaken: bool,
+    timeouts: Option<PyRef<'_, PyTimeouts>>,
+    retries: Option<u32>,
+) -> CoreResult<()> {
+    let (p, t) = (&plan.inner, timeouts_of(timeouts));
+    p.check_weakening(allow_weaken)?;
+    py.detach(|| -> pgpolicy::Result<()> {
+        let mut db = LiveDb::connect_with(url, t)?;
+        db.set_retries(retries.unwrap_or(session::DEFAULT_RETRIES));
+        db.apply(p)
+    })?;
     Ok(())
 }
 
-/// The one catalog query (one row, one text column: JSON); run `INTROSPECT_SETUP` first
-/// in a savepoint that is rolled back afterwards.
+/// Runs the plan through `run(sql, fetch)` in a savepoint of the caller's transaction
+/// (pinned, retried after a lock timeout; the caller commits); refuses a plan that
+/// weakens protection unless `allow_weaken`.
+#[pyfunction]
+#[pyo3(signature = (run, plan, *, allow_weaken=false, timeouts=None, retries=None))]
+fn apply_with(
+    py: Python<'_>,
+    run: Py<PyAny>,
+    plan: PyRef<'_, PyPlan>,
+    allow_weaken: bool,
+    timeouts: Option<PyRef<'_, PyTimeouts>>,
+    retries: Option<u32>,
+) -> PyResult<()> {
+    let (p, t) = (&plan.inner, timeouts_of(timeouts));
+    p.check_weakening(allow_weaken).map_err(CoreError)?;
+    let retries = retries.unwrap_or(session::DEFAULT_RETRIES);
+    let mut exec = CallbackExec::new(run);
+    let result = py.detach(|| exec::apply(&mut exec, Scope::Savepoint, &t, retries, p));
+    exec.finish(result)
+}
+
+/// The one catalog query (one row, one text column: JSON), for tools that run it
+/// themselves after the session pins (`Timeouts().pins()`), in a transaction or
+/// savepoint that is rolled back.
 #[pyfunction]
 #[pyo3(signature = (schemas=None))]
 fn catalog_query(schemas: Option<Vec<String>>) -> String {
@@ -431,6 +655,12 @@ fn change_describe(change: &Bound<'_, PyAny>) -> PyResult<String> {
 fn change_reverse<'py>(py: Python<'py>, change: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let c = convert::change_from_value(convert::from_py(change)?)?.reverse();
     convert::to_py(py, &serde_json::to_value(&c).unwrap_or(Value::Null))
+}
+
+/// Why a change given as a dict weakens protection, or None.
+#[pyfunction]
+fn change_weakens(change: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+    Ok(convert::change_from_value(convert::from_py(change)?)?.weakens())
 }
 
 /// Checks a schema given as JSON without keeping it (raises `ValidationError`).
@@ -532,6 +762,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("SourceError", py.get_type::<SourceError>())?;
     m.add("DatabaseError", py.get_type::<DatabaseError>())?;
     m.add("EmbeddedError", py.get_type::<EmbeddedError>())?;
+    m.add("WeakeningError", py.get_type::<WeakeningError>())?;
+    m.add_class::<PyTimeouts>()?;
     m.add_class::<PySchema>()?;
     m.add_class::<PyPlan>()?;
     m.add_class::<PyEmbedded>()?;
@@ -539,14 +771,17 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(diff_url, m)?)?;
     m.add_function(wrap_pyfunction!(diff_with, m)?)?;
     m.add_function(wrap_pyfunction!(introspect_url, m)?)?;
+    m.add_function(wrap_pyfunction!(introspect_with, m)?)?;
     m.add_function(wrap_pyfunction!(apply_url, m)?)?;
+    m.add_function(wrap_pyfunction!(apply_with, m)?)?;
     m.add_function(wrap_pyfunction!(catalog_query, m)?)?;
     m.add_function(wrap_pyfunction!(change_sql, m)?)?;
     m.add_function(wrap_pyfunction!(change_describe, m)?)?;
     m.add_function(wrap_pyfunction!(change_reverse, m)?)?;
+    m.add_function(wrap_pyfunction!(change_weakens, m)?)?;
     m.add_function(wrap_pyfunction!(validate_json, m)?)?;
-    m.add("INTROSPECT_SETUP", introspect::SETUP)?;
-    m.add("ROUNDTRIP_SETUP", roundtrip::SETUP)?;
+    m.add("SEARCH_PATH", session::SEARCH_PATH)?;
+    m.add("DEFAULT_RETRIES", session::DEFAULT_RETRIES)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

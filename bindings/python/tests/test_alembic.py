@@ -56,7 +56,7 @@ def section(text: str, name: str) -> str:
 
 
 def op_lines(body: str) -> List[str]:
-    return [l.strip() for l in body.splitlines() if l.strip().startswith("op.")]
+    return [line.strip() for line in body.splitlines() if line.strip().startswith("op.")]
 
 
 def policies(url: str) -> dict:
@@ -74,9 +74,18 @@ def test_example_end_to_end(pg: EmbeddedPostgres, db: str, alembic_project: Call
     assert f"op.create_policy('tenant_isolation', 'users', using=\"{GUIDE_USING}\")" in up
     assert "op.enable_rls('users')" in up
     # Policies after their table, RLS enabled after the policy (no deny-all window).
-    names = [l.split("(")[0] for l in up]
+    names = [line.split("(")[0] for line in up]
     assert names.index("op.create_table") < names.index("op.create_policy") < names.index("op.enable_rls")
-    assert down[:2] == ["op.disable_rls('users')", f"op.drop_policy('tenant_isolation', 'users', using=\"{GUIDE_USING}\")"]
+    # Both directions start by pinning the migration's transaction, and pin only there.
+    assert up[0] == down[0] == "op.pgpolicy_session()"
+    assert names.count("op.pgpolicy_session") == 1 and [line for line in down if "session" in line] == [down[0]]
+    assert down[1:3] == [
+        "op.disable_rls('users')",
+        f"op.drop_policy('tenant_isolation', 'users', using=\"{GUIDE_USING}\")",
+    ]
+    # Disabling RLS weakens protection: the downgrade says so above the op.
+    body = section(first, "downgrade")
+    assert "# WEAKENS: turns row-level security off on public.users\n    op.disable_rls('users')" in body
 
     command.upgrade(cfg, "head")
     libpq = pg.url(db)
@@ -112,10 +121,12 @@ def test_example_end_to_end(pg: EmbeddedPostgres, db: str, alembic_project: Call
     third = revision(cfg, "edit using")
     up, down = op_lines(section(third, "upgrade")), op_lines(section(third, "downgrade"))
     assert up == [
-        f"op.alter_policy('tenant_isolation', 'users', using=\"{EDITED_USING}\", old_using=\"{stored['using']}\")"
+        "op.pgpolicy_session()",
+        f"op.alter_policy('tenant_isolation', 'users', using=\"{EDITED_USING}\", old_using=\"{stored['using']}\")",
     ]
     assert down == [
-        f"op.alter_policy('tenant_isolation', 'users', using=\"{stored['using']}\", old_using=\"{EDITED_USING}\")"
+        "op.pgpolicy_session()",
+        f"op.alter_policy('tenant_isolation', 'users', using=\"{stored['using']}\", old_using=\"{EDITED_USING}\")",
     ]
     command.upgrade(cfg, "head")
     assert "true" in policies(libpq)[("users", "tenant_isolation")]["using"]
@@ -130,17 +141,35 @@ def test_example_end_to_end(pg: EmbeddedPostgres, db: str, alembic_project: Call
     assert [t["name"] for t in current.tables] == ["alembic_version"]
 
 
-def test_new_and_dropped_tables_in_one_revision(pg: EmbeddedPostgres, db: str, alembic_project: Callable[..., Any]) -> None:
+def test_new_and_dropped_tables_in_one_revision(
+    pg: EmbeddedPostgres, db: str, alembic_project: Callable[..., Any]
+) -> None:
     def models(with_projects: bool) -> sa.MetaData:
         md = sa.MetaData()
-        sa.Table("accounts", md, sa.Column("id", sa.Integer, primary_key=True), sa.Column("owner", sa.Text),
-                 Policy("own", using="owner = current_user"))
+        sa.Table(
+            "accounts",
+            md,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("owner", sa.Text),
+            Policy("own", using="owner = current_user"),
+        )
         if with_projects:
-            sa.Table("projects", md, sa.Column("id", sa.Integer, primary_key=True), sa.Column("owner", sa.Text),
-                     Policy("own_projects", command="SELECT", using="owner = current_user"), RowLevelSecurity(force=True))
+            sa.Table(
+                "projects",
+                md,
+                sa.Column("id", sa.Integer, primary_key=True),
+                sa.Column("owner", sa.Text),
+                Policy("own_projects", command="SELECT", using="owner = current_user"),
+                RowLevelSecurity(force=True),
+            )
         else:
-            sa.Table("docs", md, sa.Column("id", sa.Integer, primary_key=True), sa.Column("owner", sa.Text),
-                     Policy("own_docs", using="owner = current_user", with_check="owner = current_user"))
+            sa.Table(
+                "docs",
+                md,
+                sa.Column("id", sa.Integer, primary_key=True),
+                sa.Column("owner", sa.Text),
+                Policy("own_docs", using="owner = current_user", with_check="owner = current_user"),
+            )
         return md
 
     url, libpq = pg.sqlalchemy_url(db), pg.url(db)
@@ -152,7 +181,7 @@ def test_new_and_dropped_tables_in_one_revision(pg: EmbeddedPostgres, db: str, a
     cfg.attributes["target_metadata"] = models(False)
     second = revision(cfg, "swap")
     up = op_lines(section(second, "upgrade"))
-    kinds = [l.split("(")[0] + "(" + l.split("(")[1].split(",")[0].rstrip(")") for l in up]
+    kinds = [line.split("(")[0] + "(" + line.split("(")[1].split(",")[0].rstrip(")") for line in up]
     # The dropped table's RLS objects go before it; the new table's come after it.
     assert kinds.index("op.drop_policy('own_projects'") < kinds.index("op.drop_table('projects'")
     assert kinds.index("op.create_table('docs'") < kinds.index("op.create_policy('own_docs'")
@@ -177,7 +206,10 @@ def test_offline_sql(pg: EmbeddedPostgres, db: str, alembic_project: Callable[..
     cfg.output_buffer = buf
     command.upgrade(cfg, "head", sql=True)
     out = buf.getvalue()
-    assert "CREATE POLICY tenant_isolation ON public.users AS PERMISSIVE FOR ALL TO PUBLIC USING (tenant_id = current_setting('app.current_tenant')::integer);" in out
+    assert (
+        "CREATE POLICY tenant_isolation ON public.users AS PERMISSIVE FOR ALL TO PUBLIC USING (tenant_id = current_setting('app.current_tenant')::integer);"
+        in out
+    )
     assert "ALTER TABLE public.users ENABLE ROW LEVEL SECURITY;" in out
     assert out.index("CREATE TABLE users") < out.index("CREATE POLICY")
     assert [t["name"] for t in pgpolicy.introspect(pg.url(db)).tables] == ["alembic_version"]  # nothing ran
@@ -202,7 +234,7 @@ def test_include_object_and_include_name(pg: EmbeddedPostgres, db: str, alembic_
 
     cfg = alembic_project(pg.sqlalchemy_url(db), guide_models(), include_object=skip_users)
     text = revision(cfg, "filtered")
-    assert not [l for l in op_lines(text) if "policy" in l or "rls" in l]
+    assert not [line for line in op_lines(text) if "policy" in line or "rls" in line]
 
     def skip_users_by_name(name: Any, type_: str, parent: Any) -> bool:
         return not (type_ == "table" and name == "users")
@@ -211,14 +243,17 @@ def test_include_object_and_include_name(pg: EmbeddedPostgres, db: str, alembic_
     for f in Path(cfg.get_main_option("version_locations")).glob("*.py"):
         f.unlink()
     text = revision(cfg, "filtered by name")
-    assert not [l for l in op_lines(text) if "policy" in l or "rls" in l]
+    assert not [line for line in op_lines(text) if "policy" in line or "rls" in line]
 
 
 def test_roles_and_grants(pg: EmbeddedPostgres, db: str, alembic_project: Callable[..., Any]) -> None:
     role = f"reader_{db}"
     md = sa.MetaData()
     sa.Table(
-        "notes", md, sa.Column("id", sa.Integer, primary_key=True), sa.Column("owner", sa.Text),
+        "notes",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("owner", sa.Text),
         Role(role),
         Grant(role, ["SELECT", "INSERT"]),
         Policy("mine", command="SELECT", roles=[role], using="owner = current_user"),
@@ -250,5 +285,5 @@ def test_sqlite_gets_one_warning_and_no_ops(tmp_path: Path, alembic_project: Cal
         command.upgrade(cfg, "head")
         revision(cfg, "sqlite again")
     assert len([w for w in record if issubclass(w.category, pgpolicy.RlsSkippedWarning)]) == 1
-    assert not [l for l in op_lines(text) if "policy" in l or "rls" in l]
+    assert not [line for line in op_lines(text) if "policy" in line or "rls" in line]
     assert "op.create_table('users'" in text

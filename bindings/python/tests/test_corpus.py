@@ -5,26 +5,23 @@ own printing for what it cannot settle)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, Dict, List
 
-import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import produce_migrations
 from alembic.migration import MigrationContext
+from conftest import corpus_dir
 
 import pgpolicy
 from pgpolicy.alembic import _RlsOp
 from pgpolicy.sqlalchemy import Policy
 from pgpolicy.testing import EmbeddedPostgres
 
-from conftest import corpus_dir
-
 CORPUS = corpus_dir()
 
 
 def corpus_policies() -> List[Dict[str, Any]]:
-    return [json.loads(l) for l in (CORPUS / "policies.jsonl").read_text().splitlines() if l.strip()]
+    return [json.loads(line) for line in (CORPUS / "policies.jsonl").read_text().splitlines() if line.strip()]
 
 
 def test_corpus_policies_declared_on_models_give_no_ops(pg: EmbeddedPostgres, db: str, engine: sa.Engine) -> None:
@@ -39,9 +36,16 @@ def test_corpus_policies_declared_on_models_give_no_ops(pg: EmbeddedPostgres, db
     # Each policy goes on its (reflected) table as declared; a policy implies RLS on.
     for p in policies:
         sa.Table(
-            p["table"], md,
-            Policy(p["name"], command=p["command"], permissive=p["permissive"], roles=p["roles"],
-                   using=p["using"], with_check=p["with_check"]),
+            p["table"],
+            md,
+            Policy(
+                p["name"],
+                command=p["command"],
+                permissive=p["permissive"],
+                roles=p["roles"],
+                using=p["using"],
+                with_check=p["with_check"],
+            ),
             schema=None if p["schema"] == "public" else p["schema"],
             extend_existing=True,
         )

@@ -41,8 +41,12 @@ def test_table_args_and_core_table() -> None:
         {"name": "owner", "type": "VARCHAR", "nullable": False},
     ]
     assert docs["policies"][0] == {
-        "name": "read", "command": "SELECT", "permissive": True, "roles": ["app"],
-        "using": "owner = current_user", "with_check": None,
+        "name": "read",
+        "command": "SELECT",
+        "permissive": True,
+        "roles": ["app"],
+        "using": "owner = current_user",
+        "with_check": None,
     }
     assert tables[("public", "notes")]["rls"]["enabled"] is True  # a policy implies RLS
     assert tables[("public", "plain")]["rls"]["enabled"] is False
@@ -50,13 +54,20 @@ def test_table_args_and_core_table() -> None:
 
 def test_sqlalchemy_expressions() -> None:
     md = sa.MetaData()
-    users = sa.Table("users", md, sa.Column("id", sa.Integer), sa.Column("tenant_id", sa.Integer), sa.Column("Kind", sa.Text))
+    users = sa.Table(
+        "users", md, sa.Column("id", sa.Integer), sa.Column("tenant_id", sa.Integer), sa.Column("Kind", sa.Text)
+    )
     members = sa.Table("members", md, sa.Column("user_id", sa.Integer), sa.Column("team", sa.Text))
     sa.Table(
-        "users", md,
+        "users",
+        md,
         Policy("tenant", using=users.c.tenant_id == sa.cast(func.current_setting("app.current_tenant"), sa.Integer)),
         Policy("kinds", command="SELECT", using=users.c.Kind.in_(["a", "b'c"])),
-        Policy("member", command="SELECT", using=lambda: users.c.id.in_(sa.select(members.c.user_id).where(members.c.team == "x"))),
+        Policy(
+            "member",
+            command="SELECT",
+            using=lambda: users.c.id.in_(sa.select(members.c.user_id).where(members.c.team == "x")),
+        ),
         Policy("text", command="SELECT", using=sa.text("true")),
         extend_existing=True,
     )
@@ -71,8 +82,14 @@ def test_sqlalchemy_expressions() -> None:
 
 def test_roles_grants_and_html() -> None:
     md = sa.MetaData()
-    sa.Table("t", md, sa.Column("id", sa.Integer), Role("app", login=True), Grant("app", ["SELECT"]),
-             Policy("p", roles=["app"], using="true"))
+    sa.Table(
+        "t",
+        md,
+        sa.Column("id", sa.Integer),
+        Role("app", login=True),
+        Grant("app", ["SELECT"]),
+        Policy("p", roles=["app"], using="true"),
+    )
     schema = schema_from_metadata(md)
     assert schema.roles == [{"name": "app", "login": True, "inherit": True, "bypassrls": False, "member_of": []}]
     assert schema.grants == [{"schema": "public", "table": "t", "role": "app", "privileges": ["SELECT"]}]
@@ -83,9 +100,16 @@ def test_roles_grants_and_html() -> None:
 def test_create_all_and_drop_all(pg: EmbeddedPostgres, db: str, engine: sa.Engine) -> None:
     role = f"app_{db}"
     md = sa.MetaData()
-    sa.Table("docs", md, sa.Column("id", sa.Integer, primary_key=True), sa.Column("owner", sa.Text),
-             Role(role), Grant(role, ["SELECT"]),
-             Policy("own", roles=[role], using="owner = current_user"), RowLevelSecurity(force=True))
+    sa.Table(
+        "docs",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("owner", sa.Text),
+        Role(role),
+        Grant(role, ["SELECT"]),
+        Policy("own", roles=[role], using="owner = current_user"),
+        RowLevelSecurity(force=True),
+    )
     sa.Table("plain", md, sa.Column("id", sa.Integer))
     md.create_all(engine)
     current = pgpolicy.introspect(engine)

@@ -11,5 +11,5 @@ def test_example_prints_each_tenants_users() -> None:
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines[-2:] == ["user1.name='John'", "user2.name='Sarah'"]
-    assert any("op.create_policy('tenant_isolation', 'users'" in l for l in lines)
-    assert any("op.enable_rls('users')" in l for l in lines)
+    assert any("op.create_policy('tenant_isolation', 'users'" in line for line in lines)
+    assert any("op.enable_rls('users')" in line for line in lines)

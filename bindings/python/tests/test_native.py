@@ -15,12 +15,16 @@ import pgpolicy
 from pgpolicy.testing import EmbeddedPostgres
 
 DECL = {
-    "tables": [{
-        "name": "users",
-        "columns": [{"name": "tenant_id", "type": "integer", "nullable": False}],
-        "policies": [{"name": "tenant_isolation", "using": "tenant_id = current_setting('app.current_tenant')::integer"}],
-        "rls": {"enabled": True},
-    }]
+    "tables": [
+        {
+            "name": "users",
+            "columns": [{"name": "tenant_id", "type": "integer", "nullable": False}],
+            "policies": [
+                {"name": "tenant_isolation", "using": "tenant_id = current_setting('app.current_tenant')::integer"}
+            ],
+            "rls": {"enabled": True},
+        }
+    ]
 }
 
 
@@ -59,7 +63,8 @@ def test_diff_and_plan() -> None:
     assert "DROP POLICY tenant_isolation ON public.users" in plan.reverse_sql()
     assert plan.reverse().statements()[0] == "ALTER TABLE public.users DISABLE ROW LEVEL SECURITY"
     assert [s["comment"] for s in plan.steps()] == [
-        'Create policy "tenant_isolation" on public.users', "Enable row-level security on public.users"
+        'Create policy "tenant_isolation" on public.users',
+        "Enable row-level security on public.users",
     ]
     assert json.loads(plan.to_json())["reverse_sql"] == plan.reverse_sql()
     assert "CREATE POLICY" in plan._repr_html_()
@@ -92,7 +97,9 @@ def test_introspect_apply_and_round_trip(pg: EmbeddedPostgres, db: str, engine: 
         assert pgpolicy.introspect(conn) == stored
         assert not pgpolicy.plan(conn, desired())
         assert not pgpolicy.diff(stored, desired(), connection=conn)
-        assert conn.execute(sa.text("SELECT count(*) FROM pg_class WHERE relname LIKE 'pgpolicy_compare%'")).scalar() == 0
+        assert (
+            conn.execute(sa.text("SELECT count(*) FROM pg_class WHERE relname LIKE 'pgpolicy_compare%'")).scalar() == 0
+        )
     with sa.orm.Session(engine) as session:
         assert not pgpolicy.plan(session, desired())
     # Spellings the offline canonicalizer may not settle are settled on the database.
@@ -129,7 +136,9 @@ def test_embedded_postgres_stops() -> None:
 def test_stubs_match_the_native_module() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "mypy.stubtest", "pgpolicy._native"],
-        capture_output=True, text=True, cwd=Path(__file__).parent,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent,
     )
     assert out.returncode == 0, out.stdout + out.stderr
 
@@ -137,6 +146,8 @@ def test_stubs_match_the_native_module() -> None:
 def test_package_type_checks() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "mypy", "--ignore-missing-imports", "--no-incremental", "-p", "pgpolicy"],
-        capture_output=True, text=True, cwd=Path(__file__).parent,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent,
     )
     assert out.returncode == 0, out.stdout + out.stderr

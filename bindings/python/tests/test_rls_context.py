@@ -13,9 +13,7 @@ from sqlalchemy.orm import Session
 from pgpolicy.sqlalchemy import async_rls_context, rls_context
 from pgpolicy.testing import EmbeddedPostgres
 
-STATE = sa.text(
-    "SELECT current_user, current_setting('app.tenant', true), current_setting('app.user', true)"
-)
+STATE = sa.text("SELECT current_user, current_setting('app.tenant', true), current_setting('app.user', true)")
 
 
 @pytest.fixture

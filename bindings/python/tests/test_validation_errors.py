@@ -14,49 +14,67 @@ from pgpolicy.sqlalchemy import Grant, Policy, Role, schema_from_metadata
 
 
 def table(*items: Any, name: str = "docs") -> sa.Table:
-    return sa.Table(name, sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True), sa.Column("owner", sa.Text), *items)
+    return sa.Table(
+        name, sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True), sa.Column("owner", sa.Text), *items
+    )
 
 
 CASES = [
     (
         [Policy("p", command="INSERT", using="true")],
-        "INSERT_WITH_USING", "p", "USING",
+        "INSERT_WITH_USING",
+        "p",
+        "USING",
         'table public.docs, policy "p", clause USING: an INSERT policy takes only WITH CHECK, not USING',
     ),
     (
         [Policy("p", command="SELECT", with_check="true")],
-        "SELECT_WITH_CHECK", "p", "WITH CHECK",
+        "SELECT_WITH_CHECK",
+        "p",
+        "WITH CHECK",
         'table public.docs, policy "p", clause WITH CHECK: a SELECT policy takes only USING, not WITH CHECK',
     ),
     (
         [Policy("p", command="DELETE", with_check="true")],
-        "DELETE_WITH_CHECK", "p", "WITH CHECK",
+        "DELETE_WITH_CHECK",
+        "p",
+        "WITH CHECK",
         'table public.docs, policy "p", clause WITH CHECK: a DELETE policy takes only USING, not WITH CHECK',
     ),
     (
         [Policy("p", using="true); DROP TABLE docs; --")],
-        "INVALID_EXPRESSION", "p", "USING",
+        "INVALID_EXPRESSION",
+        "p",
+        "USING",
         'table public.docs, policy "p", clause USING: must be exactly one SQL expression, but text follows it at )',
     ),
     (
         [Policy("p", using="true"), Policy("p", using="false")],
-        "DUPLICATE_POLICY", "p", "name",
+        "DUPLICATE_POLICY",
+        "p",
+        "name",
         'table public.docs, policy "p", clause name: policy names must be unique per table; this name is used twice',
     ),
     (
         [Policy("p" * 64, using="true")],
-        "IDENTIFIER_TOO_LONG", "p" * 64, "name",
+        "IDENTIFIER_TOO_LONG",
+        "p" * 64,
+        "name",
         f'table public.docs, policy "{"p" * 64}", clause name: policy name "{"p" * 64}" is 64 bytes long; '
         "PostgreSQL identifiers are at most 63 bytes",
     ),
     (
         [Policy("p", roles=["PUBLIC", "app"], using="true")],
-        "PUBLIC_WITH_ROLES", "p", "roles",
+        "PUBLIC_WITH_ROLES",
+        "p",
+        "roles",
         'table public.docs, policy "p", clause roles: PUBLIC already includes every role; list it alone',
     ),
     (
         [Policy("", using="true")],
-        "EMPTY_NAME", "", "name",
+        "EMPTY_NAME",
+        "",
+        "name",
         'table public.docs, policy "", clause name: the policy name is empty',
     ),
 ]
@@ -86,7 +104,9 @@ def test_unknown_role_when_roles_are_declared() -> None:
     sa.Table("docs", md, sa.Column("id", sa.Integer), Role("app"), Policy("p", roles=["ghost"], using="true"))
     with pytest.raises(pgpolicy.ValidationError) as info:
         schema_from_metadata(md)
-    assert str(info.value) == 'table public.docs, policy "p", clause roles: role "ghost" is not among the declared roles'
+    assert (
+        str(info.value) == 'table public.docs, policy "p", clause roles: role "ghost" is not among the declared roles'
+    )
     assert info.value.code == "UNKNOWN_ROLE"
 
 
@@ -95,7 +115,10 @@ def test_grant_to_unknown_role() -> None:
     sa.Table("docs", md, sa.Column("id", sa.Integer), Role("app"), Grant("ghost", "SELECT"))
     with pytest.raises(pgpolicy.ValidationError) as info:
         schema_from_metadata(md)
-    assert str(info.value) == 'table public.docs, clause grant: grant to role "ghost", which is not among the declared roles'
+    assert (
+        str(info.value)
+        == 'table public.docs, clause grant: grant to role "ghost", which is not among the declared roles'
+    )
 
 
 def test_expression_errors_are_reported_when_the_metadata_is_read() -> None:
@@ -109,13 +132,16 @@ def test_expression_errors_are_reported_when_the_metadata_is_read() -> None:
     sa.Table("docs", md2, sa.Column("id", sa.Integer), Policy("p", using=lambda: 42))
     with pytest.raises(pgpolicy.ValidationError) as info:
         schema_from_metadata(md2)
-    assert str(info.value) == 'table public.docs, policy "p", clause USING: expected SQL text or a SQLAlchemy expression, got int'
+    assert (
+        str(info.value)
+        == 'table public.docs, policy "p", clause USING: expected SQL text or a SQLAlchemy expression, got int'
+    )
 
 
 def test_every_error_is_listed() -> None:
     policies = [
         {"name": "a", "command": "INSERT", "using": "true"},
-        {"name": "b", "command": "SELECT", "with_check": "x ="},
+        {"name": "b", "command": "SELECT", "with_check": "(x = 1"},
     ]
     with pytest.raises(pgpolicy.ValidationError) as info:
         pgpolicy.Schema.from_json(json.dumps({"tables": [{"name": "docs", "policies": policies}]}))
@@ -127,8 +153,15 @@ def test_json_source_errors() -> None:
     with pytest.raises(pgpolicy.SourceError, match="invalid schema JSON"):
         pgpolicy.Schema.from_json("{")
     with pytest.raises(pgpolicy.ValidationError) as info:
-        pgpolicy.Schema.from_json('{"tables": [{"name": "t", "policies": [{"name": "p", "command": "INSERT", "using": "true"}]}]}')
+        pgpolicy.Schema.from_json(
+            '{"tables": [{"name": "t", "policies": [{"name": "p", "command": "INSERT", "using": "true"}]}]}'
+        )
     assert info.value.errors == [
-        {"code": "INSERT_WITH_USING", "table": "public.t", "policy": "p", "clause": "USING",
-         "message": "an INSERT policy takes only WITH CHECK, not USING"}
+        {
+            "code": "INSERT_WITH_USING",
+            "table": "public.t",
+            "policy": "p",
+            "clause": "USING",
+            "message": "an INSERT policy takes only WITH CHECK, not USING",
+        }
     ]

@@ -9,6 +9,7 @@ SQL), and get the exact, ordered, reversible DDL that brings a database to that 
     print(plan.sql())
 """
 
+from pgpolicy._db import apply, diff, introspect, plan
 from pgpolicy._native import (
     DatabaseError,
     EmbeddedError,
@@ -17,9 +18,9 @@ from pgpolicy._native import (
     Schema,
     SourceError,
     ValidationError,
+    WeakeningError,
     __version__,
 )
-from pgpolicy._db import apply, diff, introspect, plan
 
 
 class RlsSkippedWarning(UserWarning):
@@ -35,6 +36,7 @@ __all__ = [
     "Schema",
     "SourceError",
     "ValidationError",
+    "WeakeningError",
     "__version__",
     "apply",
     "diff",

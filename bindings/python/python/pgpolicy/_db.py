@@ -1,17 +1,21 @@
 """Diff, introspection and apply against a database given as a URL (the core connects
-itself) or as a SQLAlchemy Engine, Connection or Session (the core's statements run on
-that connection, inside a savepoint that is rolled back)."""
+itself) or as a SQLAlchemy Engine, Connection or Session (the core's own protocol runs on
+that connection, statement by statement, inside a savepoint of its transaction: pinned
+settings first, then the catalog query, the round trip or the plan)."""
 
 from __future__ import annotations
 
 import contextlib
+import datetime
 import re
-from typing import Any, Iterator, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from pgpolicy import _native
-from pgpolicy._native import Plan, Schema
+from pgpolicy._native import Plan, Schema, Timeouts
 
 Target = Union[str, Any]
+Duration = Union[str, datetime.timedelta]
+Run = Callable[[str, bool], Optional[List[Tuple[Any, ...]]]]
 
 _DRIVER = re.compile(r"^postgres(?:ql)?\+[A-Za-z0-9_]+://")
 
@@ -33,13 +37,22 @@ def schemas_of(desired: Schema) -> list[str]:
     return sorted({t["schema"] for t in desired.tables} | {"public"})
 
 
+def timeouts(
+    lock_timeout: Optional[Duration] = None,
+    statement_timeout: Optional[Duration] = None,
+    connect_timeout: Optional[Duration] = None,
+) -> Timeouts:
+    """The core's time limits; None keeps its default (lock 5s, statement 5min, connect 10s)."""
+    return Timeouts(lock=lock_timeout, statement=statement_timeout, connect=connect_timeout)
+
+
 @contextlib.contextmanager
 def connection_of(target: Any, *, write: bool = False) -> Iterator[Any]:
     """A SQLAlchemy Connection for an Engine, a Connection or a Session."""
     from sqlalchemy.engine import Connection, Engine
 
     if isinstance(target, Engine):
-        with (target.begin() if write else target.connect()) as conn:
+        with target.begin() if write else target.connect() as conn:
             yield conn
     elif isinstance(target, Connection):
         yield target
@@ -51,47 +64,53 @@ def connection_of(target: Any, *, write: bool = False) -> Iterator[Any]:
         )
 
 
-def execute(conn: Any, sql: str) -> Any:
-    """Runs one statement as written (no parameter processing)."""
-    return conn.exec_driver_sql(sql, execution_options={"no_parameters": True})
+def runner(conn: Any) -> Run:
+    """`run(sql, fetch)` for the core's protocol on a SQLAlchemy Connection: one statement
+    per call, rows when `fetch`. With psycopg 3 each statement is sent through the
+    extended protocol (one statement per Parse, never several); other drivers send it as
+    written, after the core's pinned settings."""
+    driver = conn.connection.driver_connection
+    if type(driver).__module__.split(".")[0] == "psycopg":
+        if not conn.in_transaction():
+            conn.begin()  # what the statements run in is the Connection's transaction
+
+        def run_extended(sql: str, fetch: bool) -> Optional[List[Tuple[Any, ...]]]:
+            with driver.cursor() as cur:
+                cur.execute(sql, binary=True)
+                return cur.fetchall() if fetch else None
+
+        return run_extended
+
+    def run(sql: str, fetch: bool) -> Optional[List[Tuple[Any, ...]]]:
+        result = conn.exec_driver_sql(sql, execution_options={"no_parameters": True})
+        return [tuple(row) for row in result] if fetch else None
+
+    return run
 
 
-@contextlib.contextmanager
-def _rolled_back(conn: Any) -> Iterator[None]:
-    savepoint = conn.begin_nested()
-    try:
-        yield
-    finally:
-        if savepoint.is_active:
-            savepoint.rollback()
+def _introspect_on(conn: Any, schemas: Optional[Sequence[str]], t: Timeouts) -> Schema:
+    return _native.introspect_with(runner(conn), list(schemas or []), timeouts=t)
 
 
-def _introspect_on(conn: Any, schemas: Optional[Sequence[str]]) -> Schema:
-    with _rolled_back(conn):
-        execute(conn, _native.INTROSPECT_SETUP)
-        row = execute(conn, _native.catalog_query(list(schemas or []))).fetchone()
-    return Schema.from_catalog_json(row[0])
+def _diff_on(conn: Any, current: Schema, desired: Schema, prune: Optional[bool], t: Timeouts) -> Plan:
+    return _native.diff_with(runner(conn), current, desired, prune=prune, timeouts=t)
 
 
-def _diff_on(conn: Any, current: Schema, desired: Schema, prune: Optional[bool]) -> Plan:
-    def run(sql: str, fetch: bool) -> Optional[Tuple[str, str]]:
-        result = execute(conn, sql)
-        if fetch:
-            row = result.fetchone()
-            return None if row is None else (row[0], row[1])
-        return None
-
-    with _rolled_back(conn):
-        return _native.diff_with(run, current, desired, prune=prune)
-
-
-def introspect(target: Target, schemas: Optional[Sequence[str]] = None) -> Schema:
+def introspect(
+    target: Target,
+    schemas: Optional[Sequence[str]] = None,
+    *,
+    lock_timeout: Optional[Duration] = None,
+    statement_timeout: Optional[Duration] = None,
+    connect_timeout: Optional[Duration] = None,
+) -> Schema:
     """Reads the RLS state (tables, policies, roles, grants) of `schemas` (default
     `public`) from a database URL or a SQLAlchemy Engine, Connection or Session."""
+    t = timeouts(lock_timeout, statement_timeout, connect_timeout)
     if _is_url(target):
-        return _native.introspect_url(libpq_url(target), list(schemas) if schemas else None)
+        return _native.introspect_url(libpq_url(target), list(schemas) if schemas else None, timeouts=t)
     with connection_of(target) as conn:
-        return _introspect_on(conn, schemas)
+        return _introspect_on(conn, schemas, t)
 
 
 def diff(
@@ -100,16 +119,20 @@ def diff(
     *,
     connection: Optional[Target] = None,
     prune: Optional[bool] = None,
+    lock_timeout: Optional[Duration] = None,
+    statement_timeout: Optional[Duration] = None,
+    connect_timeout: Optional[Duration] = None,
 ) -> Plan:
     """The plan from `current` to `desired`. Offline by default; with `connection`,
     expressions the offline canonicalizer cannot prove equal are compared by PostgreSQL
-    itself (a round trip in a transaction that is rolled back)."""
+    itself (a round trip in a transaction or savepoint that is rolled back)."""
     if connection is None:
         return _native.diff(current, desired, prune=prune)
+    t = timeouts(lock_timeout, statement_timeout, connect_timeout)
     if _is_url(connection):
-        return _native.diff_url(libpq_url(connection), current, desired, prune=prune)
+        return _native.diff_url(libpq_url(connection), current, desired, prune=prune, timeouts=t)
     with connection_of(connection) as conn:
-        return _diff_on(conn, current, desired, prune)
+        return _diff_on(conn, current, desired, prune, t)
 
 
 def plan(
@@ -118,17 +141,24 @@ def plan(
     *,
     schemas: Optional[Sequence[str]] = None,
     prune: Optional[bool] = None,
+    lock_timeout: Optional[Duration] = None,
+    statement_timeout: Optional[Duration] = None,
+    connect_timeout: Optional[Duration] = None,
 ) -> Plan:
     """The plan that takes the database `target` to `desired` (introspection, then a diff
     that compares undecided expressions on the same database)."""
+    t = timeouts(lock_timeout, statement_timeout, connect_timeout)
     schemas = list(schemas) if schemas else schemas_of(desired)
     if _is_url(target):
         url = libpq_url(target)
-        current = _native.introspect_url(url, schemas)
-        return _native.diff_url(url, current, desired, prune=prune)
+        current = _native.introspect_url(url, schemas, timeouts=t)
+        return _native.diff_url(url, current, desired, prune=prune, timeouts=t)
     with connection_of(target) as conn:
-        current = _introspect_on(conn, schemas)
-        return _diff_on(conn, current, desired, prune)
+        return _plan_on(conn, desired, schemas, prune, t)
+
+
+def _plan_on(conn: Any, desired: Schema, schemas: Sequence[str], prune: Optional[bool], t: Timeouts) -> Plan:
+    return _diff_on(conn, _introspect_on(conn, schemas, t), desired, prune, t)
 
 
 def apply(
@@ -138,19 +168,28 @@ def apply(
     dry_run: bool = False,
     schemas: Optional[Sequence[str]] = None,
     prune: Optional[bool] = None,
+    allow_weaken: bool = False,
+    lock_timeout: Optional[Duration] = None,
+    statement_timeout: Optional[Duration] = None,
+    connect_timeout: Optional[Duration] = None,
+    retries: Optional[int] = None,
 ) -> Plan:
     """Brings the database to `desired` in one transaction and returns the plan (with
-    `dry_run`, only returns it). On a Connection or Session the plan runs inside a
+    `dry_run`, only returns it). A plan that weakens protection is refused with
+    `WeakeningError` unless `allow_weaken`. A lock wait longer than `lock_timeout` rolls
+    the plan back and retries it `retries` times (default 3) with backoff, then fails
+    saying nothing was applied. On a Connection or Session the plan runs inside a
     savepoint of the caller's transaction; the caller commits."""
+    t = timeouts(lock_timeout, statement_timeout, connect_timeout)
+    schemas = list(schemas) if schemas else schemas_of(desired)
     if _is_url(target):
-        p = plan(target, desired, schemas=schemas, prune=prune)
+        url = libpq_url(target)
+        p = _native.diff_url(url, _native.introspect_url(url, schemas, timeouts=t), desired, prune=prune, timeouts=t)
         if p and not dry_run:
-            _native.apply_url(libpq_url(target), p)
+            _native.apply_url(url, p, allow_weaken=allow_weaken, timeouts=t, retries=retries)
         return p
     with connection_of(target, write=True) as conn:
-        p = plan(conn, desired, schemas=schemas, prune=prune)
+        p = _plan_on(conn, desired, schemas, prune, t)
         if p and not dry_run:
-            with conn.begin_nested():
-                for stmt in p.statements():
-                    execute(conn, stmt)
+            _native.apply_with(runner(conn), p, allow_weaken=allow_weaken, timeouts=t, retries=retries)
         return p

@@ -1,35 +1,47 @@
 """Stubs for the native module (checked by `python -m mypy.stubtest pgpolicy._native`)."""
 
+from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple, Union, final
+from typing import Any, Callable, Dict, List, Optional, Sequence, Union, final
 
 __all__ = [
+    "DEFAULT_RETRIES",
     "DatabaseError",
     "EmbeddedError",
     "EmbeddedPostgres",
     "Error",
-    "INTROSPECT_SETUP",
     "Plan",
-    "ROUNDTRIP_SETUP",
+    "SEARCH_PATH",
     "Schema",
     "SourceError",
+    "Timeouts",
     "ValidationError",
+    "WeakeningError",
     "__version__",
     "apply_url",
+    "apply_with",
     "catalog_query",
     "change_describe",
     "change_reverse",
     "change_sql",
+    "change_weakens",
     "diff",
     "diff_url",
     "diff_with",
     "introspect_url",
+    "introspect_with",
     "validate_json",
 ]
 
 __version__: str
-INTROSPECT_SETUP: str
-ROUNDTRIP_SETUP: str
+SEARCH_PATH: str
+DEFAULT_RETRIES: int
+
+_Duration = Union[str, timedelta]
+#: `run(sql, fetch)`: runs one statement on the caller's connection; returns its rows
+#: (sequences of text or None) when `fetch`; raises on a database error (its `sqlstate`
+#: or `pgcode`, or its `orig`'s, is read as the SQLSTATE).
+_Run = Callable[[str, bool], Optional[Sequence[Sequence[Optional[str]]]]]
 
 class Error(Exception):
     """Base class of every pgpolicy error."""
@@ -47,6 +59,29 @@ class ValidationError(Error):
 class SourceError(Error): ...
 class DatabaseError(Error): ...
 class EmbeddedError(Error): ...
+
+class WeakeningError(Error):
+    """A plan that weakens protection, refused because weakening was not allowed."""
+
+    code: str
+
+@final
+class Timeouts:
+    def __new__(
+        cls,
+        *,
+        lock: Optional[_Duration] = None,
+        statement: Optional[_Duration] = None,
+        connect: Optional[_Duration] = None,
+    ) -> Timeouts: ...
+    @property
+    def lock(self) -> timedelta: ...
+    @property
+    def statement(self) -> timedelta: ...
+    @property
+    def connect(self) -> timedelta: ...
+    def pins(self) -> List[str]: ...
+    def __eq__(self, other: object, /) -> bool: ...
 
 @final
 class Schema:
@@ -79,7 +114,12 @@ class Schema:
 
 @final
 class Plan:
-    def sql(self) -> str: ...
+    def sql(self, timeouts: Optional[Timeouts] = None) -> str: ...
+    def preamble(self, timeouts: Optional[Timeouts] = None) -> List[str]: ...
+    def weakening(self) -> List[str]: ...
+    def check_weakening(self, allow: bool = False) -> None: ...
+    @property
+    def warnings(self) -> List[str]: ...
     def reverse_sql(self) -> str: ...
     def reverse(self) -> Plan: ...
     def statements(self) -> List[str]: ...
@@ -108,18 +148,45 @@ class EmbeddedPostgres:
     def __exit__(self, *_args: object) -> bool: ...
 
 def diff(current: Schema, desired: Schema, *, prune: Optional[bool] = None) -> Plan: ...
-def diff_url(url: str, current: Schema, desired: Schema, *, prune: Optional[bool] = None) -> Plan: ...
-def diff_with(
-    run: Callable[[str, bool], Optional[Tuple[str, str]]],
+def diff_url(
+    url: str,
     current: Schema,
     desired: Schema,
     *,
     prune: Optional[bool] = None,
+    timeouts: Optional[Timeouts] = None,
 ) -> Plan: ...
-def introspect_url(url: str, schemas: Optional[List[str]] = None) -> Schema: ...
-def apply_url(url: str, plan: Plan) -> None: ...
+def diff_with(
+    run: _Run,
+    current: Schema,
+    desired: Schema,
+    *,
+    prune: Optional[bool] = None,
+    timeouts: Optional[Timeouts] = None,
+) -> Plan: ...
+def introspect_url(url: str, schemas: Optional[List[str]] = None, *, timeouts: Optional[Timeouts] = None) -> Schema: ...
+def introspect_with(
+    run: _Run, schemas: Optional[List[str]] = None, *, timeouts: Optional[Timeouts] = None
+) -> Schema: ...
+def apply_url(
+    url: str,
+    plan: Plan,
+    *,
+    allow_weaken: bool = False,
+    timeouts: Optional[Timeouts] = None,
+    retries: Optional[int] = None,
+) -> None: ...
+def apply_with(
+    run: _Run,
+    plan: Plan,
+    *,
+    allow_weaken: bool = False,
+    timeouts: Optional[Timeouts] = None,
+    retries: Optional[int] = None,
+) -> None: ...
 def catalog_query(schemas: Optional[List[str]] = None) -> str: ...
 def change_sql(change: Dict[str, Any]) -> List[str]: ...
 def change_describe(change: Dict[str, Any]) -> str: ...
 def change_reverse(change: Dict[str, Any]) -> Dict[str, Any]: ...
+def change_weakens(change: Dict[str, Any]) -> Optional[str]: ...
 def validate_json(text: str) -> None: ...

@@ -8,14 +8,26 @@
   ``op.rename_policy``, ``op.comment_on_policy``, ``op.create_role``, ``op.alter_role``,
   ``op.drop_role``, ``op.grant_role``, ``op.revoke_role``, ``op.grant_privileges``,
   ``op.revoke_privileges``;
-- renderers that write those calls into the migration file, and implementations that
-  run the core's SQL (online, or printed with ``--sql``).
+- ``op.pgpolicy_session()``, which autogenerate writes first in ``upgrade()`` and in
+  ``downgrade()`` of a revision with RLS ops: it pins the migration's transaction (the
+  core's ``SET LOCAL`` statements: ``standard_conforming_strings``, ``search_path``,
+  ``lock_timeout``, ``statement_timeout``), so that the whole migration waits for a lock
+  at most ``lock_timeout``;
+- renderers that write those calls into the migration file (a ``# WEAKENS: ...`` line
+  above an op that weakens protection), and implementations that run the core's SQL
+  (online, or printed with ``--sql``), each after the core's pinned settings.
+
+Time limits come from ``context.configure(..., pgpolicy_lock_timeout="5s",
+pgpolicy_statement_timeout="5min")`` in ``env.py`` (durations as PostgreSQL writes them,
+or ``datetime.timedelta``), or from ``op.pgpolicy_session(lock_timeout=...)`` in one
+migration; the defaults are the core's (5 s and 5 min).
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+import re
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
 from alembic.autogenerate import comparators, renderers
@@ -27,6 +39,7 @@ from pgpolicy._native import Schema
 from pgpolicy.sqlalchemy import schema_dict, warn_skipped
 
 __all__ = [
+    "PgpolicySessionOp",
     "AlterPolicyOp",
     "AlterRoleOp",
     "CommentOnPolicyOp",
@@ -75,6 +88,10 @@ class _RlsOp(MigrateOperation):
     def describe(self) -> str:
         return "; ".join(_native.change_describe(c) for c in self.changes())
 
+    def weakens(self) -> List[str]:
+        """Why the op weakens protection (the core's words), one entry per change that does."""
+        return [w for w in (_native.change_weakens(c) for c in self.changes()) if w is not None]
+
     def to_diff_tuple(self) -> Tuple[Any, ...]:
         args, kw = self.render_args()
         return (self.op_name, *args, tuple(sorted(kw.items(), key=lambda i: i[0])))
@@ -99,10 +116,31 @@ def _register(cls: Any) -> Any:
     return cls
 
 
-def _run_op(operations: Operations, operation: _RlsOp) -> None:
-    for stmt in operation.statements():
+def _configured_timeouts(operations: Operations, lock: Any = None, statement: Any = None) -> _native.Timeouts:
+    """The time limits for this migration: the op's own, else ``pgpolicy_lock_timeout`` /
+    ``pgpolicy_statement_timeout`` given to ``context.configure``, else the core's."""
+    opts = getattr(operations.migration_context, "opts", {}) or {}
+    return _db.timeouts(
+        lock if lock is not None else opts.get("pgpolicy_lock_timeout"),
+        statement if statement is not None else opts.get("pgpolicy_statement_timeout"),
+    )
+
+
+def _execute(operations: Operations, statements: List[str]) -> None:
+    for stmt in statements:
         # `\:` keeps a colon in the text from being read as a bound parameter.
         operations.execute(sa.text(stmt.replace(":", "\\:")))
+
+
+def _run_op(operations: Operations, operation: _RlsOp) -> None:
+    # The pins first, each its own statement: the op's SQL is read under the settings
+    # it was compared and validated under, whatever the database or role sets.
+    _execute(operations, _configured_timeouts(operations).pins() + operation.statements())
+
+
+def _comment_lines(text: str) -> List[str]:
+    # Every line break Python knows ends a comment; each line gets its own `#`.
+    return ["# " + line for line in re.split(r"\r\n|[\r\n]", text)]
 
 
 def _render_call(op: _RlsOp) -> str:
@@ -111,8 +149,80 @@ def _render_call(op: _RlsOp) -> str:
     return f"op.{op.op_name}({', '.join(parts)})"
 
 
-def _render_op(autogen_context: Any, op: _RlsOp) -> str:
-    return _render_call(op)
+def _render_op(autogen_context: Any, op: _RlsOp) -> List[str]:
+    lines: List[str] = []
+    for why in op.weakens():
+        lines.extend(_comment_lines(f"WEAKENS: {why}"))
+    return lines + [_render_call(op)]
+
+
+@Operations.register_operation("pgpolicy_session")
+class PgpolicySessionOp(MigrateOperation):
+    """Pins the migration's transaction: the core's ``SET LOCAL`` statements
+    (``standard_conforming_strings`` on, ``search_path`` public, ``lock_timeout``,
+    ``statement_timeout``), for every statement after it until the transaction ends.
+    Durations as PostgreSQL writes them (``"5s"``) or ``datetime.timedelta``; None takes
+    ``pgpolicy_lock_timeout`` / ``pgpolicy_statement_timeout`` from
+    ``context.configure``, else the core's defaults."""
+
+    def __init__(self, lock_timeout: Any = None, statement_timeout: Any = None) -> None:
+        self.lock_timeout, self.statement_timeout = lock_timeout, statement_timeout
+
+    @classmethod
+    def pgpolicy_session(cls, operations: Operations, lock_timeout: Any = None, statement_timeout: Any = None) -> None:
+        """Pins the migration's transaction (see ``PgpolicySessionOp``)."""
+        operations.invoke(cls(lock_timeout, statement_timeout))
+
+    def statements(self, operations: Operations) -> List[str]:
+        return _configured_timeouts(operations, self.lock_timeout, self.statement_timeout).pins()
+
+    def reverse(self) -> "_SessionEnd":
+        return _SessionEnd(self)
+
+    def to_diff_tuple(self) -> Tuple[Any, ...]:
+        return ("pgpolicy_session",)
+
+    def __repr__(self) -> str:
+        return _render_session(self)
+
+
+class _SessionEnd(MigrateOperation):
+    """The place of a session op at the other end of a revision: renders and runs
+    nothing. Autogenerate puts one last in ``upgrade()``; Alembic's reversal turns it into
+    the session op that opens ``downgrade()``."""
+
+    def __init__(self, session: Optional[PgpolicySessionOp] = None) -> None:
+        self.session = session or PgpolicySessionOp()
+
+    def reverse(self) -> PgpolicySessionOp:
+        return self.session
+
+    def to_diff_tuple(self) -> Tuple[Any, ...]:
+        return ("pgpolicy_session",)
+
+
+def _render_session(op: PgpolicySessionOp) -> str:
+    kw = {
+        k: v
+        for k, v in (("lock_timeout", op.lock_timeout), ("statement_timeout", op.statement_timeout))
+        if v is not None
+    }
+    return f"op.pgpolicy_session({', '.join(f'{k}={v!r}' for k, v in kw.items())})"
+
+
+@Operations.implementation_for(PgpolicySessionOp)
+def _run_session(operations: Operations, operation: PgpolicySessionOp) -> None:
+    _execute(operations, operation.statements(operations))
+
+
+@renderers.dispatch_for(PgpolicySessionOp)
+def _render_session_op(autogen_context: Any, op: PgpolicySessionOp) -> str:
+    return _render_session(op)
+
+
+@renderers.dispatch_for(_SessionEnd)
+def _render_session_end(autogen_context: Any, op: _SessionEnd) -> List[str]:
+    return []
 
 
 def _with_schema(kw: Dict[str, Any], schema: Optional[str]) -> Dict[str, Any]:
@@ -331,10 +441,34 @@ class AlterPolicyOp(_RlsOp):
             ("WITH_CHECK", self.with_check, self.old_with_check),
         ):
             if new is not None:
-                clauses.append({"clause": name, "from": old if isinstance(old, str) else None, "to": new if isinstance(new, str) else None})
-        to = {"name": self.policy_name, "roles": self.roles or ["PUBLIC"], "using": self.using, "with_check": self.with_check}
-        frm = {"name": self.policy_name, "roles": self.old_roles or ["PUBLIC"], "using": self.old_using, "with_check": self.old_with_check}
-        return [{"kind": "alter_policy", "table": _table(self.table_name, self.schema), "from": frm, "to": to, "clauses": clauses}]
+                clauses.append(
+                    {
+                        "clause": name,
+                        "from": old if isinstance(old, str) else None,
+                        "to": new if isinstance(new, str) else None,
+                    }
+                )
+        to = {
+            "name": self.policy_name,
+            "roles": self.roles or ["PUBLIC"],
+            "using": self.using,
+            "with_check": self.with_check,
+        }
+        frm = {
+            "name": self.policy_name,
+            "roles": self.old_roles or ["PUBLIC"],
+            "using": self.old_using,
+            "with_check": self.old_with_check,
+        }
+        return [
+            {
+                "kind": "alter_policy",
+                "table": _table(self.table_name, self.schema),
+                "from": frm,
+                "to": to,
+                "clauses": clauses,
+            }
+        ]
 
     def reverse(self) -> "AlterPolicyOp":
         return AlterPolicyOp(
@@ -397,7 +531,15 @@ class CommentOnPolicyOp(_RlsOp):
 
     def changes(self) -> List[Dict[str, Any]]:
         t = _table(self.table_name, self.schema)
-        return [{"kind": "comment_on_policy", "table": t, "policy": self.policy_name, "from": self.old_comment, "to": self.comment}]
+        return [
+            {
+                "kind": "comment_on_policy",
+                "table": t,
+                "policy": self.policy_name,
+                "from": self.old_comment,
+                "to": self.comment,
+            }
+        ]
 
     def reverse(self) -> "CommentOnPolicyOp":
         return CommentOnPolicyOp(self.policy_name, self.table_name, self.old_comment, self.schema, self.comment)
@@ -463,7 +605,13 @@ class AlterRoleOp(_RlsOp):
         self.old = dict(old)
 
     def changes(self) -> List[Dict[str, Any]]:
-        return [{"kind": "alter_role", "from": {"name": self.role_name, **self.old}, "to": {"name": self.role_name, **self.new}}]
+        return [
+            {
+                "kind": "alter_role",
+                "from": {"name": self.role_name, **self.old},
+                "to": {"name": self.role_name, **self.new},
+            }
+        ]
 
     def reverse(self) -> "AlterRoleOp":
         return AlterRoleOp(self.role_name, old=self.new, **self.old)
@@ -518,7 +666,14 @@ class _PrivilegesOp(_RlsOp):
         self.privileges = [privileges] if isinstance(privileges, str) else list(privileges)
 
     def changes(self) -> List[Dict[str, Any]]:
-        return [{"kind": self.kind, "table": _table(self.table_name, self.schema), "role": self.role, "privileges": self.privileges}]
+        return [
+            {
+                "kind": self.kind,
+                "table": _table(self.table_name, self.schema),
+                "role": self.role,
+                "privileges": self.privileges,
+            }
+        ]
 
     def render_args(self) -> Tuple[List[Any], Dict[str, Any]]:
         return [self.table_name, self.role, self.privileges], _with_schema({}, self.schema)
@@ -576,7 +731,9 @@ def ops_for_change(change: Dict[str, Any]) -> List[_RlsOp]:
         clauses = {c["clause"] for c in change["clauses"]}
         # ALTER POLICY cannot remove a clause, so a change whose reverse would have to
         # (a clause added here) is written as drop + create, which reverses exactly.
-        if ("USING" in clauses and frm.get("using") is None) or ("WITH_CHECK" in clauses and frm.get("with_check") is None):
+        if ("USING" in clauses and frm.get("using") is None) or (
+            "WITH_CHECK" in clauses and frm.get("with_check") is None
+        ):
             return [DropPolicyOp.from_policy(t, frm), CreatePolicyOp.from_policy(t, to)]
         kw: Dict[str, Any] = {}
         if "ROLES" in clauses:
@@ -650,11 +807,20 @@ def _compare(autogen_context: Any, upgrade_ops: Any, schemas: Any) -> None:
         if isinstance(op, alembic_ops.DropTableOp):
             dropped[(op.schema or default_schema, op.table_name)] = i
     for schema, name in dropped:
-        desired["tables"].append({"schema": schema, "name": name, "rls": {"enabled": False, "forced": False}, "policies": []})
+        desired["tables"].append(
+            {"schema": schema, "name": name, "rls": {"enabled": False, "forced": False}, "policies": []}
+        )
 
     declared = Schema.from_json(json.dumps(desired))
     introspect_schemas = sorted(wanted | {s for s, _ in dropped} | {t["schema"] for t in desired["tables"]})
-    plan = _db.plan(conn, declared, schemas=introspect_schemas)
+    opts = autogen_context.migration_context.opts
+    plan = _db.plan(
+        conn,
+        declared,
+        schemas=introspect_schemas,
+        lock_timeout=opts.get("pgpolicy_lock_timeout"),
+        statement_timeout=opts.get("pgpolicy_statement_timeout"),
+    )
 
     before: Dict[int, List[_RlsOp]] = {}
     after: List[_RlsOp] = []
@@ -673,6 +839,12 @@ def _compare(autogen_context: Any, upgrade_ops: Any, schemas: Any) -> None:
             ops.append(op)
         upgrade_ops.ops[:] = ops
     upgrade_ops.ops.extend(after)
+    if before or after:
+        # The revision's transaction is pinned from its first statement, both ways: the
+        # session op opens upgrade(), and its end marker (reversed by Alembic into a
+        # session op) opens downgrade().
+        upgrade_ops.ops.insert(0, PgpolicySessionOp())
+        upgrade_ops.ops.append(_SessionEnd())
 
 
 def _register_comparator() -> None:

@@ -9,7 +9,8 @@ Put the declarations in a model's ``__table_args__`` or in a Core ``Table(...)``
                    using="tenant_id = current_setting('app.current_tenant')::integer"),
         )
 
-A policy implies RLS enabled. ``schema_from_metadata(Base.metadata)`` is the declared
+A policy implies RLS enabled (FORCE is left as the database has it unless
+``RowLevelSecurity(force=...)`` declares it). ``schema_from_metadata(Base.metadata)`` is the declared
 state for the core; ``metadata.create_all()`` also enables RLS and creates the policies;
 ``rls_context(session, role=..., settings=...)`` sets the role and settings for the
 current transaction only.
@@ -19,13 +20,13 @@ from __future__ import annotations
 
 import json
 import warnings
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
 from sqlalchemy import Column, MetaData, Table, event, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import CompileError
 from sqlalchemy.sql import visitors
-from sqlalchemy.sql.elements import ClauseElement, ColumnClause, TextClause
+from sqlalchemy.sql.elements import ClauseElement, TextClause
 from sqlalchemy.sql.expression import column as _column
 from sqlalchemy.sql.schema import SchemaItem
 
@@ -91,8 +92,10 @@ class _Declarations:
         return self.rls is not None or bool(self.policies)
 
     @property
-    def forced(self) -> bool:
-        return self.rls is not None and self.rls.force
+    def forced(self) -> Optional[bool]:
+        # FORCE is declared only by RowLevelSecurity(...); a table that has only policies
+        # leaves it as the database has it (never turned off implicitly).
+        return self.rls.force if self.rls is not None else None
 
 
 def table_declarations(table: Table) -> _Declarations:
@@ -114,7 +117,9 @@ class _TableItem(SchemaItem):
 
     def _set_parent(self, parent: Any, **kw: Any) -> None:  # noqa: D401 - SQLAlchemy hook
         if not isinstance(parent, Table):
-            raise TypeError(f"{type(self).__name__} belongs in a Table (or __table_args__), not {type(parent).__name__}")
+            raise TypeError(
+                f"{type(self).__name__} belongs in a Table (or __table_args__), not {type(parent).__name__}"
+            )
         decl = table_declarations(parent)
         self._attach(parent, decl)
         if not decl.listening:
@@ -565,8 +570,8 @@ class rls_context:
                 raise
 
 
-def async_rls_context(target: Any, role: Optional[str] = None, settings: Optional[Mapping[str, Any]] = None) -> rls_context:
+def async_rls_context(
+    target: Any, role: Optional[str] = None, settings: Optional[Mapping[str, Any]] = None
+) -> rls_context:
     """``async with async_rls_context(async_session, ...)``: the same as ``rls_context``."""
     return rls_context(target, role=role, settings=settings)
-
-
