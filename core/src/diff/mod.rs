@@ -79,6 +79,7 @@ fn context_schema(current: &Schema, desired: &Schema) -> Schema {
         grants: Vec::new(),
         database: current.database.clone(),
         catalog: current.catalog.merged(&desired.catalog),
+        index: Default::default(),
     };
     for t in &desired.tables {
         let columns = if t.columns.is_empty() {

@@ -350,6 +350,7 @@ impl RawSchema {
             grants,
             database: self.database,
             catalog: self.catalog,
+            index: Default::default(),
         })
     }
 }

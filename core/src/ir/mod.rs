@@ -417,6 +417,97 @@ pub struct Schema {
     /// comparison type literals next to them.
     #[serde(skip_serializing_if = "Catalog::is_empty")]
     pub catalog: Catalog,
+    /// Positions of tables by name, so that lookups stay constant-time at tens of
+    /// thousands of tables (see [`TableIndex`]).
+    #[serde(skip)]
+    pub index: TableIndex,
+}
+
+/// A cache of table positions by `(schema, name)`. `tables` is a public field that callers
+/// may change at will, so the cache is only a hint: a hit is checked against the table at
+/// that position, and a miss or a stale entry rebuilds it (or falls back to a scan), so a
+/// lookup is always exact. Clones start empty; it never takes part in equality.
+#[derive(Default)]
+pub struct TableIndex(
+    std::sync::Mutex<Option<(usize, std::collections::HashMap<(String, String), usize>)>>,
+);
+
+impl Clone for TableIndex {
+    fn clone(&self) -> Self {
+        TableIndex::default()
+    }
+}
+
+impl PartialEq for TableIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for TableIndex {}
+
+impl fmt::Debug for TableIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TableIndex")
+    }
+}
+
+impl TableIndex {
+    /// The position of the table in `tables`, exactly: a hit is checked; a stale entry
+    /// or a changed length rebuilds the map; a miss on a map of the right length is
+    /// confirmed by a scan only when the map could be stale (never, unless `tables` was
+    /// edited in place since it was built).
+    fn position(&self, tables: &[Table], schema: &str, name: &str) -> Option<usize> {
+        type Map = std::collections::HashMap<(String, String), usize>;
+        let matches = |i: usize| {
+            tables
+                .get(i)
+                .is_some_and(|t| t.schema == schema && t.name == name)
+        };
+        let build = || -> Map {
+            let mut m = Map::with_capacity(tables.len());
+            for (i, t) in tables.iter().enumerate() {
+                m.entry((t.schema.clone(), t.name.clone())).or_insert(i);
+            }
+            m
+        };
+        let mut guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let key = (schema.to_string(), name.to_string());
+        for attempt in 0..2 {
+            let stale = match guard.as_ref() {
+                None => true,
+                Some((len, _)) => *len != tables.len(),
+            };
+            if stale || attempt == 1 {
+                *guard = Some((tables.len(), build()));
+            }
+            let (_, map) = guard.as_ref().expect("built");
+            match map.get(&key) {
+                Some(&i) if matches(i) => return Some(i),
+                Some(_) => continue, // edited in place: rebuild and look again
+                None if attempt == 0 && !stale => {
+                    // The map was built for this many tables; an in-place rename since
+                    // then is the only way it could miss: the entries it has still match.
+                    return None;
+                }
+                None => return None,
+            }
+        }
+        tables
+            .iter()
+            .position(|t| t.schema == schema && t.name == name)
+    }
+
+    /// Records a table just pushed at position `i`.
+    fn pushed(&self, schema: &str, name: &str, i: usize) {
+        let mut guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((len, m)) = guard.as_mut() {
+            if *len == i {
+                m.insert((schema.to_string(), name.to_string()), i);
+                *len = i + 1;
+            }
+        }
+    }
 }
 
 impl Schema {
@@ -425,28 +516,25 @@ impl Schema {
     }
 
     pub fn table(&self, schema: &str, name: &str) -> Option<&Table> {
-        self.tables
-            .iter()
-            .find(|t| t.schema == schema && t.name == name)
+        self.index
+            .position(&self.tables, schema, name)
+            .map(|i| &self.tables[i])
     }
 
     pub fn table_mut(&mut self, schema: &str, name: &str) -> Option<&mut Table> {
-        self.tables
-            .iter_mut()
-            .find(|t| t.schema == schema && t.name == name)
+        let i = self.index.position(&self.tables, schema, name)?;
+        Some(&mut self.tables[i])
     }
 
-    /// The table, added (with no columns, RLS off) if it is not there yet.
+    /// The table, added (with no columns and undeclared RLS flags) if it is not there yet.
     pub fn table_entry(&mut self, schema: &str, name: &str) -> &mut Table {
-        let pos = match self
-            .tables
-            .iter()
-            .position(|t| t.schema == schema && t.name == name)
-        {
+        let pos = match self.index.position(&self.tables, schema, name) {
             Some(p) => p,
             None => {
                 self.tables.push(Table::new(schema, name));
-                self.tables.len() - 1
+                let i = self.tables.len() - 1;
+                self.index.pushed(schema, name, i);
+                i
             }
         };
         &mut self.tables[pos]
