@@ -487,3 +487,25 @@ fn introspection_is_a_constant_number_of_queries() {
     // text), the catalog query, ROLLBACK.
     assert!((1..=7).contains(&counts[0]), "{counts:?}");
 }
+
+#[test]
+fn inspect_shows_only_the_roles_its_objects_reference() {
+    let db = Db::start();
+    db.sql(
+        "CREATE ROLE app_user; CREATE ROLE unrelated; CREATE ROLE grp; GRANT grp TO app_user; \
+         CREATE TABLE t (owner text); ALTER TABLE t ENABLE ROW LEVEL SECURITY; \
+         CREATE POLICY p ON t TO app_user USING (owner = current_user); GRANT SELECT ON t TO app_user",
+    );
+    let out = cli_ok(&["inspect", &db.url]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let names: Vec<&str> = doc["roles"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["app_user", "grp"], "{doc}");
+    // Fed back as a declaration, it plans nothing (no role is created or altered).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inspected.json");
+    std::fs::write(&path, &out).unwrap();
+    let out = cli(&["plan", "--from", &db.url, "--to", &path.display().to_string(), "--exit-code"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let sql = cli_ok(&["inspect", &db.url, "--format", "sql"]);
+    assert!(!sql.contains("postgres") && !sql.contains("unrelated"), "{sql}");
+}
