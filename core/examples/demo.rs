@@ -101,11 +101,7 @@ fn main() {
                     ),
                 )
                 .unwrap();
-            let last = rows
-                .lines()
-                .filter(|l| !l.is_empty())
-                .next_back()
-                .unwrap_or("");
+            let last = rows.lines().rfind(|l| !l.is_empty()).unwrap_or("");
             println!("as app_user, tenant {tenant}: {last}");
         }
         let current = live.introspect(&[]).unwrap();
@@ -176,11 +172,7 @@ fn practical_guide(cluster: &Cluster, dir: &str) {
                 ),
             )
             .unwrap();
-        let last = out
-            .lines()
-            .filter(|l| !l.is_empty())
-            .next_back()
-            .unwrap_or("");
+        let last = out.lines().rfind(|l| !l.is_empty()).unwrap_or("");
         println!("as {role} ({who}): {last}");
     }
     let current = live.introspect(&[]).unwrap();

@@ -13,8 +13,7 @@ fn as_tenant(db: &Db, role: &str, tenant: &str, query: &str) -> String {
         "BEGIN; SET LOCAL ROLE {role}; SELECT set_config('app.current_tenant', '{tenant}', true); {query}; COMMIT;"
     ));
     out.lines()
-        .filter(|l| !l.is_empty())
-        .next_back()
+        .rfind(|l| !l.is_empty())
         .unwrap_or("")
         .to_string()
 }
@@ -146,8 +145,7 @@ fn practical_guide() {
         ))
         .map(|out| {
             out.lines()
-                .filter(|l| !l.is_empty())
-                .next_back()
+                .rfind(|l| !l.is_empty())
                 .unwrap_or("")
                 .to_string()
         })

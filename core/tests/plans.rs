@@ -498,14 +498,34 @@ fn inspect_shows_only_the_roles_its_objects_reference() {
     );
     let out = cli_ok(&["inspect", &db.url]);
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let names: Vec<&str> = doc["roles"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = doc["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["app_user", "grp"], "{doc}");
     // Fed back as a declaration, it plans nothing (no role is created or altered).
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("inspected.json");
     std::fs::write(&path, &out).unwrap();
-    let out = cli(&["plan", "--from", &db.url, "--to", &path.display().to_string(), "--exit-code"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = cli(&[
+        "plan",
+        "--from",
+        &db.url,
+        "--to",
+        &path.display().to_string(),
+        "--exit-code",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let sql = cli_ok(&["inspect", &db.url, "--format", "sql"]);
-    assert!(!sql.contains("postgres") && !sql.contains("unrelated"), "{sql}");
+    assert!(
+        !sql.contains("postgres") && !sql.contains("unrelated"),
+        "{sql}"
+    );
 }

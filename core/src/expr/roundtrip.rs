@@ -203,8 +203,8 @@ fn print_stage(
                 cols.push(Printed::Text(t));
             }
         } else {
-            for k in 0..view.exprs.len() {
-                match refused[v][k].take() {
+            for (k, slot) in refused[v].iter_mut().enumerate() {
+                match slot.take() {
                     Some(e) => cols.push(Printed::Refused(e)),
                     None => {
                         let def = printed.get(&name(v, Some(k))).ok_or_else(unreadable)?;

@@ -428,9 +428,10 @@ pub struct Schema {
 /// that position, and a miss or a stale entry rebuilds it (or falls back to a scan), so a
 /// lookup is always exact. Clones start empty; it never takes part in equality.
 #[derive(Default)]
-pub struct TableIndex(
-    std::sync::Mutex<Option<(usize, std::collections::HashMap<(String, String), usize>)>>,
-);
+pub struct TableIndex(std::sync::Mutex<Option<(usize, PositionMap)>>);
+
+/// Table positions by `(schema, name)`.
+type PositionMap = std::collections::HashMap<(String, String), usize>;
 
 impl Clone for TableIndex {
     fn clone(&self) -> Self {

@@ -81,8 +81,8 @@ impl Token {
             }
             return Some(out);
         }
-        if t.starts_with('$') {
-            let tag_end = t[1..].find('$')? + 2;
+        if let Some(after) = t.strip_prefix('$') {
+            let tag_end = after.find('$')? + 2;
             return Some(t[tag_end..t.len() - tag_end].to_string());
         }
         None

@@ -622,9 +622,9 @@ fn resolve_arith(op: &str, l: In, r: In) -> R<OpRes> {
                 Some(lit.clone())
             } else if op == "-" && left_known && a.is("date") {
                 Some(t("int4"))
-            } else if op == "-" && left_known && (a.is("timestamptz") || a.is("timestamp")) {
-                Some(t("interval"))
-            } else if (op == "+" || op == "-") && a.is("interval") {
+            } else if (op == "-" && left_known && (a.is("timestamptz") || a.is("timestamp")))
+                || ((op == "+" || op == "-") && a.is("interval"))
+            {
                 Some(t("interval"))
             } else {
                 return bad();
