@@ -14,7 +14,7 @@ if [ ! -x "$PY" ]; then
 fi
 # PGPOLICY_VENV_READY=1: the venv is made and the package installed already (scripts/demo.sh).
 if [ "${PGPOLICY_VENV_READY:-0}" != 1 ]; then
-    "$PY" -m pip install -q --disable-pip-version-check "maturin>=1.9,<2" sqlalchemy alembic "psycopg[binary]" asyncpg greenlet pytest mypy
+    "$PY" -m pip install -q --disable-pip-version-check "maturin>=1.9,<2" sqlalchemy alembic "psycopg[binary]" asyncpg greenlet pytest mypy ruff
     # --no-build-isolation: maturin is in the venv already; cargo reuses $ROOT/target.
     CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}" \
         "$PY" -m pip install -q --disable-pip-version-check --no-build-isolation --force-reinstall --no-deps "$ROOT/bindings/python"
