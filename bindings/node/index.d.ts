@@ -44,7 +44,8 @@ export interface TableDeclaration {
   schema?: string;
   name: string;
   columns?: ColumnDeclaration[] | Record<string, ColumnDeclaration>;
-  rls?: { enabled?: boolean; forced?: boolean };
+  /** A flag left out (or null) is not declared: the database keeps what it has. */
+  rls?: { enabled?: boolean | null; forced?: boolean | null };
   policies?: PolicyDeclaration[];
 }
 
@@ -93,7 +94,8 @@ export interface Table {
   schema: string;
   name: string;
   columns: { name: string; type: string; nullable: boolean }[];
-  rls: { enabled: boolean; forced: boolean };
+  /** null: not declared (left as the database has it); introspected schemas have both. */
+  rls: { enabled: boolean | null; forced: boolean | null };
   policies: Policy[];
 }
 
@@ -151,16 +153,34 @@ export interface Step {
   comment: string;
   sql: string[];
   reverse: string[];
+  /** Why the change weakens protection (disables RLS or FORCE, ...), or null. */
+  weakens: string | null;
 }
 
 export interface Plan {
-  /** The script, in one transaction (`BEGIN; ... COMMIT;`); empty when nothing changes. */
+  /**
+   * The script, in one transaction (`BEGIN;`, the preamble, each change under a comment
+   * and a `-- WEAKENS:` line where it weakens protection, `COMMIT;`); empty when nothing
+   * changes.
+   */
   sql: string;
   /** The script that undoes `sql`. */
   reverseSql: string;
+  /**
+   * The session pins that start the plan's transaction, each its own statement, before
+   * the first change (`SET LOCAL` standard_conforming_strings, search_path, lock_timeout,
+   * statement_timeout).
+   */
+  preamble: string[];
   statements: string[];
   reverseStatements: string[];
   steps: Step[];
+  /** The steps of the reverse plan, in its order. */
+  reverseSteps: Step[];
+  /** Whether a change weakens protection (`apply` refuses the plan without `allowWeaken`). */
+  weakens: boolean;
+  /** What the comparison could not settle and counted as changed, with the reason. */
+  warnings: string[];
   changes: Change[];
 }
 
@@ -169,7 +189,17 @@ export interface AppliedPlan extends Plan {
   applied: boolean;
 }
 
-export interface DiffOptions {
+/** A duration: a string as PostgreSQL writes it (`'5s'`, `'500ms'`, `'2min'`) or milliseconds. */
+export type Duration = string | number;
+
+export interface SessionOptions {
+  /** How long one statement waits for a lock (`lock_timeout`, default `'5s'`; at least 1 ms). */
+  lockTimeout?: Duration;
+  /** `statement_timeout` (default `'5min'`; 0 means none). */
+  statementTimeout?: Duration;
+}
+
+export interface DiffOptions extends SessionOptions {
   /**
    * Remove RLS objects the current side has and the desired side does not name. Default:
    * true when the current side is a declaration, false when it was introspected.
@@ -177,14 +207,24 @@ export interface DiffOptions {
   prune?: boolean;
 }
 
-export interface IntrospectOptions {
+export interface IntrospectOptions extends SessionOptions {
   /** PostgreSQL schemas to read (default `['public']`). */
   schemas?: string[];
+  /** How long connecting may take (default `'10s'`; the URL's `connect_timeout` wins). */
+  connectTimeout?: Duration;
 }
 
 export interface ApplyOptions extends IntrospectOptions, DiffOptions {
   /** Compute the plan only. */
   dryRun?: boolean;
+  /**
+   * Run a plan that weakens protection (disables RLS or FORCE, drops or changes a
+   * restrictive policy, opens a policy to PUBLIC with `true`, grants BYPASSRLS). Without
+   * it such a plan is refused with a `WeakeningError` (code `WEAKENS`).
+   */
+  allowWeaken?: boolean;
+  /** Retries after a lock timeout, with backoff (default 3); then nothing was applied. */
+  retries?: number;
 }
 
 export type SchemaInput = SchemaDeclaration | Schema | string;
@@ -195,6 +235,8 @@ export function diff(current: SchemaInput, desired: SchemaInput, options?: DiffO
 export function introspect(url: string, options?: IntrospectOptions): Promise<Schema>;
 /** Brings a database to `desired` in one transaction, comparing expressions through PostgreSQL. */
 export function apply(url: string, desired: SchemaInput, options?: ApplyOptions): Promise<AppliedPlan>;
+/** The statements that pin a transaction, each to be run on its own right after BEGIN. */
+export function sessionPins(options?: SessionOptions): string[];
 /** Reads a `.sql` file into a schema. */
 export function fromSqlFile(path: string): Schema & { warnings: string[] };
 /** Reads SQL text into a schema. */
@@ -231,7 +273,7 @@ export interface ValidationErrorDetail {
 }
 
 export class PgPolicyError extends Error {
-  /** Stable machine-readable code, e.g. `INSERT_WITH_USING`, `DATABASE`, `SOURCE`. */
+  /** Stable machine-readable code, e.g. `INSERT_WITH_USING`, `DATABASE`, `SOURCE`, `WEAKENS`. */
   readonly code: string;
   readonly table: string | null;
   readonly policy: string | null;
@@ -243,3 +285,5 @@ export class ValidationError extends PgPolicyError {}
 export class SourceError extends PgPolicyError {}
 export class DatabaseError extends PgPolicyError {}
 export class EmbeddedError extends PgPolicyError {}
+/** A plan that weakens protection, refused without `allowWeaken` (code `WEAKENS`). */
+export class WeakeningError extends PgPolicyError {}

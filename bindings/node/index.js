@@ -30,12 +30,19 @@ class SourceError extends PgPolicyError {}
 class DatabaseError extends PgPolicyError {}
 /** The throwaway PostgreSQL could not be started. */
 class EmbeddedError extends PgPolicyError {}
+/**
+ * A plan that weakens protection (disables RLS or FORCE, drops or changes a restrictive
+ * policy, opens a policy to PUBLIC, grants BYPASSRLS), refused because `allowWeaken` was
+ * not given. `code` is `WEAKENS`; nothing was applied.
+ */
+class WeakeningError extends PgPolicyError {}
 
 const classes = {
   Validation: ValidationError,
   Source: SourceError,
   Database: DatabaseError,
   Embedded: EmbeddedError,
+  Weakening: WeakeningError,
 };
 
 function convertError(e) {
@@ -95,10 +102,23 @@ async function introspect(url, options) {
 /**
  * Brings the database at `url` to `desired` in one transaction; with `{ dryRun: true }`
  * only computes the plan. Expressions the offline canonicalizer cannot prove equal are
- * compared by PostgreSQL. Resolves to the plan (with `applied`).
+ * compared by PostgreSQL. A plan that weakens protection is refused with a
+ * `WeakeningError` unless `{ allowWeaken: true }`; a lock wait longer than `lockTimeout`
+ * (default 5 s) rolls back and is retried `retries` times (default 3), then fails saying
+ * nothing was applied. Resolves to the plan (with `applied`).
  */
 async function apply(url, desired, options) {
   return JSON.parse(await callAsync(native.applyJson, url, schemaText(desired, 'desired'), options));
+}
+
+/**
+ * The statements that pin a transaction before any statement carrying user text, each to
+ * be run on its own right after BEGIN (`SET LOCAL` standard_conforming_strings,
+ * search_path, lock_timeout, statement_timeout). `{ lockTimeout, statementTimeout }` as
+ * `'5s'` or milliseconds.
+ */
+function sessionPins(options) {
+  return call(native.sessionPins, options);
 }
 
 /** Reads a `.sql` file into a schema; skipped statements are listed in `warnings`. */
@@ -166,6 +186,7 @@ module.exports = {
   diff,
   introspect,
   apply,
+  sessionPins,
   fromSqlFile,
   fromSql,
   parseSchema,
@@ -176,4 +197,5 @@ module.exports = {
   SourceError,
   DatabaseError,
   EmbeddedError,
+  WeakeningError,
 };

@@ -58,7 +58,18 @@ test('diff({ tables: {} }, ModelIR) gives SQL PostgreSQL accepts, and its revers
 
 test('diff of equal schemas is empty; JSON text works as well as objects', () => {
   const plan = pgpolicy.diff(modelIr, JSON.stringify(modelIr));
-  assert.deepEqual(plan, { sql: '', reverseSql: '', statements: [], reverseStatements: [], steps: [], changes: [] });
+  assert.deepEqual(plan, {
+    sql: '',
+    reverseSql: '',
+    preamble: pgpolicy.sessionPins(),
+    statements: [],
+    reverseStatements: [],
+    steps: [],
+    reverseSteps: [],
+    weakens: false,
+    warnings: [],
+    changes: [],
+  });
 });
 
 test('a changed USING is an ALTER POLICY; a changed command a DROP + CREATE', () => {
@@ -127,7 +138,8 @@ CREATE POLICY tenant_isolation ON "Users"
   const schema = pgpolicy.fromSqlFile(file);
   assert.deepEqual(schema.warnings, []);
   assert.equal(schema.tables[0].name, 'Users');
-  assert.deepEqual(schema.tables[0].rls, { enabled: true, forced: false });
+  // FORCE is not declared: left as the database has it.
+  assert.deepEqual(schema.tables[0].rls, { enabled: true, forced: null });
   assert.equal(schema.tables[0].policies[0].name, 'tenant_isolation');
   assert.deepEqual(pgpolicy.fromSql(fs.readFileSync(file, 'utf8')), schema);
   const { warnings, ...declared } = schema;

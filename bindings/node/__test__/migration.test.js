@@ -63,8 +63,17 @@ test('generate, db:migrate, isolation, no-op, ALTER POLICY, db:migrate:undo', as
     assert.match(text, /async up\(queryInterface, Sequelize\)/);
     assert.match(text, /async down\(queryInterface, Sequelize\)/);
     assert.match(text, /queryInterface\.sequelize\.transaction\(async \(transaction\) =>/);
+    // Each direction pins its transaction first (the core's session pins), then runs the plan.
+    const pins = pgpolicy.sessionPins();
+    assert.deepEqual(pins, [
+      'SET LOCAL standard_conforming_strings TO on',
+      'SET LOCAL search_path TO public',
+      "SET LOCAL lock_timeout TO '5000ms'",
+      "SET LOCAL statement_timeout TO '300000ms'",
+    ]);
     assert.deepEqual(await statementsOf(file), {
       up: [
+        ...pins,
         'CREATE ROLE app_user WITH NOLOGIN INHERIT NOBYPASSRLS',
         'GRANT SELECT ON TABLE public."Users" TO app_user',
         `CREATE POLICY tenant_isolation ON public."Users" AS PERMISSIVE FOR ALL TO PUBLIC USING (${GUIDE_USING})`,
@@ -72,6 +81,7 @@ test('generate, db:migrate, isolation, no-op, ALTER POLICY, db:migrate:undo', as
       ],
       // The reverse plan, in reverse order: RLS is disabled before the policy is dropped.
       down: [
+        ...pins,
         'ALTER TABLE public."Users" DISABLE ROW LEVEL SECURITY',
         'DROP POLICY tenant_isolation ON public."Users"',
         'REVOKE SELECT ON TABLE public."Users" FROM app_user',
@@ -102,10 +112,11 @@ test('generate, db:migrate, isolation, no-op, ALTER POLICY, db:migrate:undo', as
     assert.ok(edit > file, 'the new migration sorts after the previous one');
     const editStatements = await statementsOf(edit);
     assert.deepEqual(editStatements.up, [
+      ...pins,
       `ALTER POLICY tenant_isolation ON public."Users" USING ("tenantId" = current_setting('app.current_tenant', true)::integer)`,
     ]);
-    assert.equal(editStatements.down.length, 1);
-    assert.match(editStatements.down[0], /^ALTER POLICY tenant_isolation ON public\."Users" USING /);
+    assert.equal(editStatements.down.length, 5);
+    assert.match(editStatements.down[4], /^ALTER POLICY tenant_isolation ON public\."Users" USING /);
     p.cli('db:migrate');
     const altered = await storedPolicy(db);
     assert.equal(altered.policies[0].using, `("tenantId" = (current_setting('app.current_tenant'::text, true))::integer)`);

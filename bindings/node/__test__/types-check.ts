@@ -1,6 +1,6 @@
 // Compiled with `tsc --noEmit` by types.test.js: the declarations describe the API.
-import { diff, introspect, apply, fromSqlFile, startEmbeddedPostgres, PgPolicyError, ValidationError, Plan, Schema } from 'pgpolicy';
-import { definePolicies, generateMigration, withRlsContext, schemaFromSequelize, declareRoles } from 'pgpolicy/sequelize';
+import { diff, introspect, apply, fromSqlFile, sessionPins, startEmbeddedPostgres, PgPolicyError, ValidationError, WeakeningError, Plan, Schema } from 'pgpolicy';
+import { definePolicies, generateMigration, withRlsContext, schemaFromSequelize, declareRoles, applyToDatabase } from 'pgpolicy/sequelize';
 import { Sequelize, DataTypes, Model, Transaction } from 'sequelize';
 
 const plan: Plan = diff({ tables: {} }, {
@@ -13,12 +13,23 @@ const plan: Plan = diff({ tables: {} }, {
   },
 });
 const statements: string[] = plan.statements;
+const preamble: string[] = plan.preamble;
+const weakens: boolean = plan.weakens;
+const reasons: (string | null)[] = plan.steps.map((s) => s.weakens).concat(plan.reverseSteps.map((s) => s.weakens));
+const pins: string[] = sessionPins({ lockTimeout: '2s', statementTimeout: 60000 });
 const kinds: string[] = plan.changes.map((c) => c.kind);
 
 async function run(url: string): Promise<void> {
   const schema: Schema = await introspect(url, { schemas: ['public'] });
   const applied = await apply(url, schema, { dryRun: true });
   const ok: boolean = applied.applied;
+  try {
+    await apply(url, schema, { allowWeaken: false, lockTimeout: '200ms', statementTimeout: '1min', connectTimeout: 3000, retries: 1 });
+  } catch (e) {
+    if (e instanceof WeakeningError) {
+      const code: string = e.code;
+    }
+  }
   const fromFile = fromSqlFile('schema.sql');
   const w: string[] = fromFile.warnings;
   try {
@@ -40,7 +51,9 @@ async function run(url: string): Promise<void> {
   Doc.init({ title: DataTypes.TEXT }, { sequelize, rls: { force: true, policies: [] } });
   definePolicies(User, { policies: [{ name: 'p', command: 'SELECT', using: 'true', permissive: false }] });
   declareRoles(sequelize, ['app_user', { name: 'admin', bypassrls: true }]);
-  const file: string | null = await generateMigration({ sequelize, migrationsPath: 'migrations', name: 'rls' });
+  const file: string | null = await generateMigration({ sequelize, migrationsPath: 'migrations', name: 'rls', lockTimeout: '10s' });
+  await applyToDatabase(sequelize, { allowWeaken: true, lockTimeout: 500, retries: 0 });
+  await sequelize.sync({ pgpolicy: { allowWeaken: true, lockTimeout: '1s' } });
   const n: number = await withRlsContext(sequelize, { role: 'app_user', settings: { 'app.tenant': 1 } }, async (t: Transaction) =>
     User.count({ transaction: t })
   );
@@ -49,4 +62,8 @@ async function run(url: string): Promise<void> {
 }
 void run;
 void statements;
+void preamble;
+void weakens;
+void reasons;
+void pins;
 void kinds;

@@ -1,6 +1,6 @@
 // Types of pgpolicy/sequelize.
 import type { Sequelize, ModelStatic, Model, Transaction } from 'sequelize';
-import type { PolicyDeclaration, Privilege, RoleDeclaration, SchemaDeclaration, AppliedPlan, Plan } from '..';
+import type { PolicyDeclaration, Privilege, RoleDeclaration, SchemaDeclaration, AppliedPlan, Plan, Duration } from '..';
 
 export interface ModelGrant {
   role: string;
@@ -11,7 +11,10 @@ export interface ModelGrant {
 export interface RlsSpec {
   /** Default true (declaring RLS or a policy implies RLS enabled). */
   enabled?: boolean;
-  /** FORCE ROW LEVEL SECURITY (the owner is subject to the policies too). */
+  /**
+   * FORCE ROW LEVEL SECURITY (the owner is subject to the policies too). Left out: the
+   * database keeps what it has.
+   */
   force?: boolean;
   policies?: PolicyDeclaration[];
   grants?: ModelGrant[];
@@ -44,19 +47,39 @@ export interface GenerateMigrationOptions {
   url?: string;
   schemas?: string[];
   models?: AnyModel[];
+  /** `lock_timeout` the migration sets at the start of up and down (default `'5s'`). */
+  lockTimeout?: Duration;
+  /** `statement_timeout` the migration sets at the start of up and down (default `'5min'`). */
+  statementTimeout?: Duration;
+  connectTimeout?: Duration;
+}
+
+/** Options of `applyToDatabase`, `planFromSequelize` and `sync({ pgpolicy })`. */
+export interface ApplyToDatabaseOptions {
+  models?: AnyModel[];
+  url?: string;
+  schemas?: string[];
+  /** Run a plan that weakens protection (refused with a `WeakeningError` otherwise). */
+  allowWeaken?: boolean;
+  lockTimeout?: Duration;
+  statementTimeout?: Duration;
+  connectTimeout?: Duration;
+  /** Retries after a lock timeout (default 3). */
+  retries?: number;
+}
+
+declare module 'sequelize' {
+  interface SyncOptions {
+    /** How the sync hooks apply RLS (pgpolicy). */
+    pgpolicy?: Omit<ApplyToDatabaseOptions, 'models' | 'url' | 'schemas'>;
+  }
 }
 
 /** Writes `YYYYMMDDHHmmss-<name>.js`; resolves to its path, or null when nothing changed. */
 export function generateMigration(options: GenerateMigrationOptions): Promise<string | null>;
 export function renderMigration(plan: Plan): string;
-export function planFromSequelize(
-  sequelize: Sequelize,
-  options?: { models?: AnyModel[]; url?: string; schemas?: string[] }
-): Promise<AppliedPlan>;
-export function applyToDatabase(
-  sequelize: Sequelize,
-  options?: { models?: AnyModel[]; url?: string; schemas?: string[] }
-): Promise<AppliedPlan | null>;
+export function planFromSequelize(sequelize: Sequelize, options?: ApplyToDatabaseOptions): Promise<AppliedPlan>;
+export function applyToDatabase(sequelize: Sequelize, options?: ApplyToDatabaseOptions): Promise<AppliedPlan | null>;
 export function installHooks(sequelize: Sequelize): void;
 export function register(SequelizeClass: typeof Sequelize): void;
 

@@ -45,15 +45,18 @@ function declarationsOf(sequelize) {
 /** Reads `rls` as declared: `true`, `false`, or `{ enabled, force, policies, grants }`. */
 function normalizeSpec(spec) {
   if (spec === undefined || spec === null) return null;
-  if (spec === true) return { enabled: true, force: false, policies: [], grants: [] };
-  if (spec === false) return { enabled: false, force: false, policies: [], grants: [] };
+  if (spec === true) return { enabled: true, force: null, policies: [], grants: [] };
+  if (spec === false) return { enabled: false, force: null, policies: [], grants: [] };
   if (typeof spec !== 'object' || Array.isArray(spec)) {
     throw new TypeError('rls must be true, false or { enabled, force, policies, grants }');
   }
+  const force = spec.force ?? spec.forced;
   return {
     // Declaring RLS (or a policy) implies RLS enabled unless `enabled: false` says otherwise.
     enabled: spec.enabled === undefined ? true : !!spec.enabled,
-    force: !!(spec.force ?? spec.forced),
+    // FORCE only when declared: otherwise left as the database has it (never turned off
+    // implicitly).
+    force: force === undefined || force === null ? null : !!force,
     policies: spec.policies ? [...spec.policies] : [],
     grants: spec.grants ? [...spec.grants] : [],
   };
@@ -258,28 +261,38 @@ function slug(name) {
   return String(name || 'rls').replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '') || 'rls';
 }
 
+/** `// ` comment lines; every line terminator JavaScript knows starts a new one. */
 function commentLines(text, indent) {
-  return text
-    .split('\n')
+  return String(text)
+    .split(/\r\n|[\n\r\u2028\u2029]/)
     .map((l) => `${indent}// ${l}`)
     .join('\n');
 }
 
-function renderSteps(steps, indent) {
-  const out = [];
+function queryLine(stmt, indent) {
+  return `${indent}await queryInterface.sequelize.query(${JSON.stringify(stmt)}, { transaction });`;
+}
+
+function renderSteps(preamble, steps, indent) {
+  const out = [commentLines('Session settings first, each its own statement (pgpolicy): the statements below are read as they were compared.', indent)];
+  for (const stmt of preamble) out.push(queryLine(stmt, indent));
   for (const s of steps) {
     out.push(commentLines(s.comment, indent));
-    for (const stmt of s.sql) {
-      out.push(`${indent}await queryInterface.sequelize.query(${JSON.stringify(stmt)}, { transaction });`);
-    }
+    if (s.weakens) out.push(commentLines(`WEAKENS: ${s.weakens}`, indent));
+    for (const stmt of s.sql) out.push(queryLine(stmt, indent));
   }
   return out.join('\n');
 }
 
-/** The text of a sequelize-cli migration running the plan (up) and its reverse (down). */
+/**
+ * The text of a sequelize-cli migration running the plan (up) and its reverse (down),
+ * each in one transaction that starts with the plan's preamble (the core's session pins),
+ * with a `// WEAKENS:` line above each change that weakens protection.
+ */
 function renderMigration(plan) {
+  const preamble = plan.preamble || pgpolicy.sessionPins();
   const up = plan.steps;
-  const down = [...plan.steps].reverse().map((s) => ({ comment: `undo: ${s.comment}`, sql: s.reverse }));
+  const down = plan.reverseSteps || [...plan.steps].reverse().map((s) => ({ comment: `undo: ${s.comment}`, sql: s.reverse }));
   const ind = '      ';
   return `'use strict';
 
@@ -290,13 +303,13 @@ function renderMigration(plan) {
 module.exports = {
   async up(queryInterface, Sequelize) {
     await queryInterface.sequelize.transaction(async (transaction) => {
-${renderSteps(up, ind)}
+${renderSteps(preamble, up, ind)}
     });
   },
 
   async down(queryInterface, Sequelize) {
     await queryInterface.sequelize.transaction(async (transaction) => {
-${renderSteps(down, ind)}
+${renderSteps(preamble, down, ind)}
     });
   },
 };
@@ -310,12 +323,19 @@ ${renderSteps(down, ind)}
  * nothing) when the database already matches.
  */
 async function generateMigration(options) {
-  const { sequelize, migrationsPath, name = 'rls', url, schemas, models } = options || {};
+  const { sequelize, migrationsPath, name = 'rls', url, schemas, models, lockTimeout, statementTimeout, connectTimeout } =
+    options || {};
   if (!sequelize) throw new TypeError('generateMigration: `sequelize` is required');
   if (!migrationsPath) throw new TypeError('generateMigration: `migrationsPath` is required');
   if (!isPostgres(sequelize)) return null;
   const desired = schemaFromSequelize(sequelize, { models });
-  const plan = await pgpolicy.apply(url || connectionUrl(sequelize), desired, { dryRun: true, schemas });
+  const plan = await pgpolicy.apply(url || connectionUrl(sequelize), desired, {
+    dryRun: true,
+    schemas,
+    lockTimeout,
+    statementTimeout,
+    connectTimeout,
+  });
   if (plan.steps.length === 0) return null;
   fs.mkdirSync(migrationsPath, { recursive: true });
   const file = path.join(path.resolve(migrationsPath), `${nextStamp(migrationsPath)}-${slug(name)}.js`);
@@ -323,17 +343,30 @@ async function generateMigration(options) {
   return file;
 }
 
+/** The options of `apply` that pass through (time limits, retries, allowWeaken). */
+function applyOptions(options) {
+  const out = {};
+  for (const k of ['schemas', 'allowWeaken', 'lockTimeout', 'statementTimeout', 'connectTimeout', 'retries']) {
+    if (options[k] !== undefined) out[k] = options[k];
+  }
+  return out;
+}
+
 /** The plan that would bring the database to the models' declarations (nothing applied). */
 async function planFromSequelize(sequelize, options = {}) {
   const desired = schemaFromSequelize(sequelize, options);
-  return pgpolicy.apply(options.url || connectionUrl(sequelize), desired, { dryRun: true, schemas: options.schemas });
+  return pgpolicy.apply(options.url || connectionUrl(sequelize), desired, { ...applyOptions(options), dryRun: true });
 }
 
-/** Applies the models' declarations to the database now, in one transaction. */
+/**
+ * Applies the models' declarations to the database now, in one transaction on a
+ * connection of pgpolicy's own (pinned first; a weakening plan is refused unless
+ * `allowWeaken`; `lockTimeout`, `statementTimeout`, `retries` as for `apply`).
+ */
 async function applyToDatabase(sequelize, options = {}) {
   if (!isPostgres(sequelize)) return null;
   const desired = schemaFromSequelize(sequelize, options);
-  return pgpolicy.apply(options.url || connectionUrl(sequelize), desired, { schemas: options.schemas });
+  return pgpolicy.apply(options.url || connectionUrl(sequelize), desired, applyOptions(options));
 }
 
 // ---------------------------------------------------------------------------
@@ -341,6 +374,12 @@ async function applyToDatabase(sequelize, options = {}) {
 // ---------------------------------------------------------------------------
 
 const BULK = Symbol('pgpolicy.bulkSync');
+
+/** `sync({ pgpolicy: { allowWeaken, lockTimeout, statementTimeout, retries } })`. */
+function syncOptions(options) {
+  const o = options && options.pgpolicy;
+  return o && typeof o === 'object' ? applyOptions(o) : {};
+}
 
 /**
  * Makes `sequelize.sync()` (and `Model.sync()`) also apply the RLS flags, policies,
@@ -353,10 +392,10 @@ function installHooks(sequelize) {
   sequelize.addHook('beforeBulkSync', 'pgpolicy', (options) => {
     options[BULK] = true;
   });
-  sequelize.addHook('afterBulkSync', 'pgpolicy', async () => {
+  sequelize.addHook('afterBulkSync', 'pgpolicy', async (options) => {
     if (!isPostgres(sequelize)) return;
     if (!modelsOf(sequelize).some((m) => rlsSpecOf(m))) return;
-    await applyToDatabase(sequelize);
+    await applyToDatabase(sequelize, syncOptions(options));
   });
   // Global model hook, called with the model as `this` after each Model.sync(); bulk
   // syncs apply once, above.
@@ -364,7 +403,7 @@ function installHooks(sequelize) {
     if (options && options[BULK]) return;
     const Model = this;
     if (!Model || !Model.options || !rlsSpecOf(Model) || !isPostgres(sequelize)) return;
-    await applyToDatabase(sequelize, { models: [Model] });
+    await applyToDatabase(sequelize, { ...syncOptions(options), models: [Model] });
   });
 }
 

@@ -10,6 +10,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use pgpolicy::embedded::Cluster;
 use pgpolicy::introspect::LiveDb;
+use pgpolicy::session::{self, Timeouts};
 use pgpolicy::{DiffOptions, Error as CoreError, Plan, Schema};
 use serde_json::json;
 
@@ -22,6 +23,7 @@ fn kind_of(e: &CoreError) -> &'static str {
         CoreError::Source(_) => "Source",
         CoreError::Database(_) => "Database",
         CoreError::Embedded(_) => "Embedded",
+        CoreError::Weakening(_) => "Weakening",
         CoreError::Io(_) => "Io",
     }
 }
@@ -44,6 +46,41 @@ fn schema(json_text: &str) -> Result<Schema> {
     Schema::from_json(json_text).map_err(to_js)
 }
 
+/// A duration: a string as PostgreSQL writes it (`"5s"`, `"500ms"`, `"2min"`) or a
+/// number of milliseconds.
+type DurationJs = Either<String, f64>;
+
+fn duration(what: &str, d: &DurationJs) -> Result<std::time::Duration> {
+    match d {
+        Either::A(text) => session::parse_duration(text)
+            .map_err(|e| napi::Error::new(Status::InvalidArg, format!("{what}: {e}"))),
+        Either::B(ms) if ms.is_finite() && *ms >= 0.0 => Ok(std::time::Duration::from_micros((ms * 1000.0) as u64)),
+        Either::B(ms) => Err(napi::Error::new(
+            Status::InvalidArg,
+            format!("{what}: expected a number of milliseconds or a string such as \"5s\", not {ms}"),
+        )),
+    }
+}
+
+/// The core's time limits with the given ones in place of its defaults.
+fn timeouts(
+    lock: &Option<DurationJs>,
+    statement: &Option<DurationJs>,
+    connect: &Option<DurationJs>,
+) -> Result<Timeouts> {
+    let mut t = Timeouts::default();
+    if let Some(d) = lock {
+        t.lock = duration("lockTimeout", d)?;
+    }
+    if let Some(d) = statement {
+        t.statement = duration("statementTimeout", d)?;
+    }
+    if let Some(d) = connect {
+        t.connect = duration("connectTimeout", d)?;
+    }
+    Ok(t)
+}
+
 /// Options of `diff`.
 #[napi(object)]
 #[derive(Default)]
@@ -52,6 +89,10 @@ pub struct DiffOptionsJs {
     /// Default: true when the current side is a declaration, false when it was read from a
     /// database (it has a `database` entry).
     pub prune: Option<bool>,
+    /// `lock_timeout` in the plan's preamble (default 5 s).
+    pub lock_timeout: Option<DurationJs>,
+    /// `statement_timeout` in the plan's preamble (default 5 min; 0 means none).
+    pub statement_timeout: Option<DurationJs>,
 }
 
 /// Options of `introspect`.
@@ -60,6 +101,12 @@ pub struct DiffOptionsJs {
 pub struct IntrospectOptions {
     /// PostgreSQL schemas to read (default `["public"]`).
     pub schemas: Option<Vec<String>>,
+    /// How long one statement waits for a lock (default 5 s).
+    pub lock_timeout: Option<DurationJs>,
+    /// `statement_timeout` (default 5 min; 0 means none).
+    pub statement_timeout: Option<DurationJs>,
+    /// How long connecting may take (default 10 s; the URL's `connect_timeout` wins).
+    pub connect_timeout: Option<DurationJs>,
 }
 
 /// Options of `apply`.
@@ -72,22 +119,58 @@ pub struct ApplyOptions {
     pub schemas: Option<Vec<String>>,
     /// See `DiffOptions.prune` (default false against a database).
     pub prune: Option<bool>,
+    /// Run a plan that weakens protection (disables RLS or FORCE, drops or changes a
+    /// restrictive policy, opens a policy to PUBLIC with `true`, grants BYPASSRLS);
+    /// without it such a plan is refused with a `WeakeningError` (code `WEAKENS`).
+    pub allow_weaken: Option<bool>,
+    /// How long one statement waits for a lock (default 5 s); a plan whose lock wait
+    /// times out is rolled back and retried.
+    pub lock_timeout: Option<DurationJs>,
+    /// `statement_timeout` (default 5 min; 0 means none).
+    pub statement_timeout: Option<DurationJs>,
+    /// How long connecting may take (default 10 s; the URL's `connect_timeout` wins).
+    pub connect_timeout: Option<DurationJs>,
+    /// Retries after a lock timeout, with backoff (default 3); then the apply fails
+    /// saying nothing was applied.
+    pub retries: Option<u32>,
 }
 
-/// The plan as JSON text: SQL both ways, statements, steps and typed changes.
-fn plan_json(plan: &Plan, applied: Option<bool>) -> String {
-    let reverse = plan.reverse();
-    let steps: Vec<_> = plan
-        .changes
+/// Options of `sessionPins`.
+#[napi(object)]
+#[derive(Default)]
+pub struct PinOptions {
+    pub lock_timeout: Option<DurationJs>,
+    pub statement_timeout: Option<DurationJs>,
+}
+
+fn steps_json(plan: &Plan) -> Vec<serde_json::Value> {
+    plan.changes
         .iter()
-        .map(|c| json!({ "comment": c.describe(), "sql": c.sql(), "reverse": c.reverse().sql() }))
-        .collect();
+        .map(|c| {
+            json!({
+                "comment": c.describe(),
+                "sql": c.sql(),
+                "reverse": c.reverse().sql(),
+                "weakens": c.weakens(),
+            })
+        })
+        .collect()
+}
+
+/// The plan as JSON text: SQL both ways (with the preamble for `timeouts`), statements,
+/// steps both ways (each with its `weakens` reason or null) and typed changes.
+fn plan_json(plan: &Plan, applied: Option<bool>, timeouts: &Timeouts) -> String {
+    let reverse = plan.reverse();
     let mut v = json!({
-        "sql": plan.sql(),
-        "reverseSql": reverse.sql(),
+        "sql": plan.sql_with(timeouts),
+        "reverseSql": reverse.sql_with(timeouts),
+        "preamble": plan.preamble(timeouts),
         "statements": plan.statements(),
         "reverseStatements": reverse.statements(),
-        "steps": steps,
+        "steps": steps_json(plan),
+        "reverseSteps": steps_json(&reverse),
+        "weakens": !plan.weakening().is_empty(),
+        "warnings": plan.warnings,
         "changes": plan.changes,
     });
     if let Some(a) = applied {
@@ -104,11 +187,20 @@ fn plan_json(plan: &Plan, applied: Option<bool>) -> String {
 pub fn diff_json(current: String, desired: String, options: Option<DiffOptionsJs>) -> Result<String> {
     let current = schema(&current)?;
     let desired = schema(&desired)?;
-    let opts = DiffOptions {
-        prune: options.unwrap_or_default().prune,
-    };
+    let o = options.unwrap_or_default();
+    let t = timeouts(&o.lock_timeout, &o.statement_timeout, &None)?;
+    let opts = DiffOptions { prune: o.prune };
     let plan = pgpolicy::diff(&current, &desired, &opts).map_err(to_js)?;
-    Ok(plan_json(&plan, None))
+    Ok(plan_json(&plan, None, &t))
+}
+
+/// The statements that pin a transaction before any statement that carries user text,
+/// each to be run on its own right after BEGIN: standard_conforming_strings, search_path,
+/// lock_timeout, statement_timeout (`SET LOCAL`: they end with the transaction).
+#[napi(js_name = "sessionPins")]
+pub fn session_pins(options: Option<PinOptions>) -> Result<Vec<String>> {
+    let o = options.unwrap_or_default();
+    Ok(session::pins(&timeouts(&o.lock_timeout, &o.statement_timeout, &None)?))
 }
 
 /// Reads a schema (exchange format or ModelIR shape), validates it and returns it in the
@@ -156,6 +248,7 @@ pub fn from_sql_json(sql: String) -> Result<String> {
 pub struct IntrospectTask {
     url: String,
     schemas: Vec<String>,
+    timeouts: Timeouts,
 }
 
 impl Task for IntrospectTask {
@@ -163,7 +256,7 @@ impl Task for IntrospectTask {
     type JsValue = String;
 
     fn compute(&mut self) -> Result<String> {
-        let db = LiveDb::connect(&self.url).map_err(to_js)?;
+        let mut db = LiveDb::connect_with(&self.url, self.timeouts).map_err(to_js)?;
         Ok(db.introspect(&self.schemas).map_err(to_js)?.to_json())
     }
 
@@ -175,11 +268,13 @@ impl Task for IntrospectTask {
 /// Reads the RLS state of a database (tables, columns, RLS flags, policies, roles,
 /// grants) on a worker thread; resolves to the schema as JSON text.
 #[napi(js_name = "introspectJson")]
-pub fn introspect_json(url: String, options: Option<IntrospectOptions>) -> AsyncTask<IntrospectTask> {
-    AsyncTask::new(IntrospectTask {
+pub fn introspect_json(url: String, options: Option<IntrospectOptions>) -> Result<AsyncTask<IntrospectTask>> {
+    let o = options.unwrap_or_default();
+    Ok(AsyncTask::new(IntrospectTask {
         url,
-        schemas: options.and_then(|o| o.schemas).unwrap_or_default(),
-    })
+        timeouts: timeouts(&o.lock_timeout, &o.statement_timeout, &o.connect_timeout)?,
+        schemas: o.schemas.unwrap_or_default(),
+    }))
 }
 
 pub struct ApplyTask {
@@ -188,6 +283,9 @@ pub struct ApplyTask {
     schemas: Option<Vec<String>>,
     dry_run: bool,
     prune: Option<bool>,
+    allow_weaken: bool,
+    timeouts: Timeouts,
+    retries: u32,
 }
 
 impl Task for ApplyTask {
@@ -197,16 +295,18 @@ impl Task for ApplyTask {
     fn compute(&mut self) -> Result<String> {
         let desired = schema(&self.desired)?;
         let schemas = self.schemas.clone().unwrap_or_else(|| desired.schema_names());
-        let mut db = LiveDb::connect(&self.url).map_err(to_js)?;
+        let mut db = LiveDb::connect_with(&self.url, self.timeouts).map_err(to_js)?;
+        db.set_retries(self.retries);
         let current = db.introspect(&schemas).map_err(to_js)?;
         let opts = DiffOptions { prune: self.prune };
         // The database is the resolver: pairs the offline layer cannot prove equal are
         // printed by PostgreSQL's deparser.
         let plan = pgpolicy::diff_with(&current, &desired, &opts, Some(&mut db)).map_err(to_js)?;
         if !self.dry_run {
+            plan.check_weakening(self.allow_weaken).map_err(to_js)?;
             db.apply(&plan).map_err(to_js)?;
         }
-        Ok(plan_json(&plan, Some(!self.dry_run && !plan.is_empty())))
+        Ok(plan_json(&plan, Some(!self.dry_run && !plan.is_empty()), &self.timeouts))
     }
 
     fn resolve(&mut self, _env: Env, output: String) -> Result<String> {
@@ -216,17 +316,23 @@ impl Task for ApplyTask {
 
 /// Brings a database to the declared state in one transaction (or, with `dryRun`, only
 /// computes the plan). Expressions are compared through the database's own deparser when
-/// the offline canonicalizer cannot prove them equal. Resolves to the plan as JSON text.
+/// the offline canonicalizer cannot prove them equal. Every transaction is pinned first
+/// (standard_conforming_strings, search_path, lock and statement timeouts); a plan that
+/// weakens protection is refused unless `allowWeaken`; a lock timeout rolls back and
+/// retries. Resolves to the plan as JSON text.
 #[napi(js_name = "applyJson")]
-pub fn apply_json(url: String, desired: String, options: Option<ApplyOptions>) -> AsyncTask<ApplyTask> {
+pub fn apply_json(url: String, desired: String, options: Option<ApplyOptions>) -> Result<AsyncTask<ApplyTask>> {
     let o = options.unwrap_or_default();
-    AsyncTask::new(ApplyTask {
+    Ok(AsyncTask::new(ApplyTask {
         url,
         desired,
+        timeouts: timeouts(&o.lock_timeout, &o.statement_timeout, &o.connect_timeout)?,
         schemas: o.schemas,
         dry_run: o.dry_run.unwrap_or(false),
         prune: o.prune,
-    })
+        allow_weaken: o.allow_weaken.unwrap_or(false),
+        retries: o.retries.unwrap_or(session::DEFAULT_RETRIES),
+    }))
 }
 
 /// A throwaway PostgreSQL cluster: initdb in a temporary directory, unix socket only,
