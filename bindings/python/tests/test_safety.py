@@ -282,3 +282,29 @@ def test_timeouts_are_durations() -> None:
         _native.Timeouts(lock=5)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="lock_timeout: invalid duration"):
         pgpolicy.plan("postgresql://nowhere/x", pgpolicy.Schema.empty(), lock_timeout="5 parsecs")
+
+
+def test_ops_pin_before_their_statements_with_the_migrations_limits() -> None:
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    buf = io.StringIO()
+    ctx = MigrationContext.configure(
+        dialect_name="postgresql",
+        opts={"as_sql": True, "output_buffer": buf, "pgpolicy_lock_timeout": "3s"},
+    )
+    op: Any = Operations(ctx)
+    op.enable_rls("users")
+    op.pgpolicy_session(lock_timeout="30s")
+    op.enable_rls("users")
+    statements = [s.strip() for s in buf.getvalue().split(";") if s.strip()]
+    configured, session, own = statements[0:4], statements[5:9], statements[9:13]
+    assert configured[2] == "SET LOCAL lock_timeout TO '3000ms'"
+    assert statements[4] == statements[13] == "ALTER TABLE public.users ENABLE ROW LEVEL SECURITY"
+    assert session == own and session[2] == "SET LOCAL lock_timeout TO '30000ms'"
+    assert [s.split(" TO ")[0] for s in own] == [
+        "SET LOCAL standard_conforming_strings",
+        "SET LOCAL search_path",
+        "SET LOCAL lock_timeout",
+        "SET LOCAL statement_timeout",
+    ]

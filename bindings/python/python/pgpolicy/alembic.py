@@ -132,10 +132,17 @@ def _execute(operations: Operations, statements: List[str]) -> None:
         operations.execute(sa.text(stmt.replace(":", "\\:")))
 
 
+_SESSION_ATTR = "_pgpolicy_session_timeouts"
+
+
 def _run_op(operations: Operations, operation: _RlsOp) -> None:
     # The pins first, each its own statement: the op's SQL is read under the settings
-    # it was compared and validated under, whatever the database or role sets.
-    _execute(operations, _configured_timeouts(operations).pins() + operation.statements())
+    # it was compared and validated under, whatever the database or role sets. The time
+    # limits are those of the last `op.pgpolicy_session(...)` of this run, else the
+    # configured ones.
+    ctx = operations.migration_context
+    timeouts = getattr(ctx, _SESSION_ATTR, None) or _configured_timeouts(operations)
+    _execute(operations, timeouts.pins() + operation.statements())
 
 
 def _comment_lines(text: str) -> List[str]:
@@ -173,8 +180,8 @@ class PgpolicySessionOp(MigrateOperation):
         """Pins the migration's transaction (see ``PgpolicySessionOp``)."""
         operations.invoke(cls(lock_timeout, statement_timeout))
 
-    def statements(self, operations: Operations) -> List[str]:
-        return _configured_timeouts(operations, self.lock_timeout, self.statement_timeout).pins()
+    def timeouts(self, operations: Operations) -> _native.Timeouts:
+        return _configured_timeouts(operations, self.lock_timeout, self.statement_timeout)
 
     def reverse(self) -> "_SessionEnd":
         return _SessionEnd(self)
@@ -212,7 +219,9 @@ def _render_session(op: PgpolicySessionOp) -> str:
 
 @Operations.implementation_for(PgpolicySessionOp)
 def _run_session(operations: Operations, operation: PgpolicySessionOp) -> None:
-    _execute(operations, operation.statements(operations))
+    timeouts = operation.timeouts(operations)
+    setattr(operations.migration_context, _SESSION_ATTR, timeouts)
+    _execute(operations, timeouts.pins())
 
 
 @renderers.dispatch_for(PgpolicySessionOp)
