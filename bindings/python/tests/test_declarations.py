@@ -95,6 +95,12 @@ def test_roles_grants_and_html() -> None:
     assert schema.grants == [{"schema": "public", "table": "t", "role": "app", "privileges": ["SELECT"]}]
     html = schema._repr_html_()
     assert "<table" in html and "public.t" in html and "Roles: app" in html
+    # A policy implies RLS on; FORCE is not declared (null): left as the database has it.
+    assert schema.tables[0]["rls"] == {"enabled": True, "forced": None}
+    assert ">enabled<" in html
+    undeclared = pgpolicy.Schema.from_json('{"tables": [{"name": "u", "rls": {"forced": false}}]}')
+    assert undeclared.tables[0]["rls"] == {"enabled": None, "forced": False}
+    assert ">as is, not forced<" in undeclared._repr_html_()
 
 
 def test_create_all_and_drop_all(pg: EmbeddedPostgres, db: str, engine: sa.Engine) -> None:
