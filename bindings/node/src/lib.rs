@@ -54,10 +54,14 @@ fn duration(what: &str, d: &DurationJs) -> Result<std::time::Duration> {
     match d {
         Either::A(text) => session::parse_duration(text)
             .map_err(|e| napi::Error::new(Status::InvalidArg, format!("{what}: {e}"))),
-        Either::B(ms) if ms.is_finite() && *ms >= 0.0 => Ok(std::time::Duration::from_micros((ms * 1000.0) as u64)),
+        Either::B(ms) if ms.is_finite() && *ms >= 0.0 => {
+            Ok(std::time::Duration::from_micros((ms * 1000.0) as u64))
+        }
         Either::B(ms) => Err(napi::Error::new(
             Status::InvalidArg,
-            format!("{what}: expected a number of milliseconds or a string such as \"5s\", not {ms}"),
+            format!(
+                "{what}: expected a number of milliseconds or a string such as \"5s\", not {ms}"
+            ),
         )),
     }
 }
@@ -184,7 +188,11 @@ fn plan_json(plan: &Plan, applied: Option<bool>, timeouts: &Timeouts) -> String 
 /// Expression pairs the offline canonicalizer cannot prove equal count as changed; use
 /// `apply(url, desired, { dryRun: true })` to let PostgreSQL compare them.
 #[napi(js_name = "diffJson")]
-pub fn diff_json(current: String, desired: String, options: Option<DiffOptionsJs>) -> Result<String> {
+pub fn diff_json(
+    current: String,
+    desired: String,
+    options: Option<DiffOptionsJs>,
+) -> Result<String> {
     let current = schema(&current)?;
     let desired = schema(&desired)?;
     let o = options.unwrap_or_default();
@@ -200,7 +208,11 @@ pub fn diff_json(current: String, desired: String, options: Option<DiffOptionsJs
 #[napi(js_name = "sessionPins")]
 pub fn session_pins(options: Option<PinOptions>) -> Result<Vec<String>> {
     let o = options.unwrap_or_default();
-    Ok(session::pins(&timeouts(&o.lock_timeout, &o.statement_timeout, &None)?))
+    Ok(session::pins(&timeouts(
+        &o.lock_timeout,
+        &o.statement_timeout,
+        &None,
+    )?))
 }
 
 /// Reads a schema (exchange format or ModelIR shape), validates it and returns it in the
@@ -268,7 +280,10 @@ impl Task for IntrospectTask {
 /// Reads the RLS state of a database (tables, columns, RLS flags, policies, roles,
 /// grants) on a worker thread; resolves to the schema as JSON text.
 #[napi(js_name = "introspectJson")]
-pub fn introspect_json(url: String, options: Option<IntrospectOptions>) -> Result<AsyncTask<IntrospectTask>> {
+pub fn introspect_json(
+    url: String,
+    options: Option<IntrospectOptions>,
+) -> Result<AsyncTask<IntrospectTask>> {
     let o = options.unwrap_or_default();
     Ok(AsyncTask::new(IntrospectTask {
         url,
@@ -294,7 +309,10 @@ impl Task for ApplyTask {
 
     fn compute(&mut self) -> Result<String> {
         let desired = schema(&self.desired)?;
-        let schemas = self.schemas.clone().unwrap_or_else(|| desired.schema_names());
+        let schemas = self
+            .schemas
+            .clone()
+            .unwrap_or_else(|| desired.schema_names());
         let mut db = LiveDb::connect_with(&self.url, self.timeouts).map_err(to_js)?;
         db.set_retries(self.retries);
         let current = db.introspect(&schemas).map_err(to_js)?;
@@ -306,7 +324,11 @@ impl Task for ApplyTask {
             plan.check_weakening(self.allow_weaken).map_err(to_js)?;
             db.apply(&plan).map_err(to_js)?;
         }
-        Ok(plan_json(&plan, Some(!self.dry_run && !plan.is_empty()), &self.timeouts))
+        Ok(plan_json(
+            &plan,
+            Some(!self.dry_run && !plan.is_empty()),
+            &self.timeouts,
+        ))
     }
 
     fn resolve(&mut self, _env: Env, output: String) -> Result<String> {
@@ -321,7 +343,11 @@ impl Task for ApplyTask {
 /// weakens protection is refused unless `allowWeaken`; a lock timeout rolls back and
 /// retries. Resolves to the plan as JSON text.
 #[napi(js_name = "applyJson")]
-pub fn apply_json(url: String, desired: String, options: Option<ApplyOptions>) -> Result<AsyncTask<ApplyTask>> {
+pub fn apply_json(
+    url: String,
+    desired: String,
+    options: Option<ApplyOptions>,
+) -> Result<AsyncTask<ApplyTask>> {
     let o = options.unwrap_or_default();
     Ok(AsyncTask::new(ApplyTask {
         url,

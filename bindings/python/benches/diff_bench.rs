@@ -20,10 +20,14 @@ fn main() {
     let (current, desired) = (read(&args[1]), read(&args[2]));
     let iterations: u32 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(20);
     let opts = pgpolicy::DiffOptions::default();
-    let mut changes = pgpolicy::diff(&current, &desired, &opts).expect("diff").len();
+    let mut changes = pgpolicy::diff(&current, &desired, &opts)
+        .expect("diff")
+        .len();
     let start = Instant::now();
     for _ in 0..iterations {
-        changes = pgpolicy::diff(&current, &desired, &opts).expect("diff").len();
+        changes = pgpolicy::diff(&current, &desired, &opts)
+            .expect("diff")
+            .len();
     }
     let ms = start.elapsed().as_secs_f64() * 1000.0 / iterations as f64;
     println!("rust_ms_per_diff={ms:.3} changes={changes}");

@@ -18,7 +18,10 @@ pub fn to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
         },
         Value::String(s) => PyString::new(py, s).into_any(),
         Value::Array(a) => {
-            let items = a.iter().map(|x| to_py(py, x)).collect::<PyResult<Vec<_>>>()?;
+            let items = a
+                .iter()
+                .map(|x| to_py(py, x))
+                .collect::<PyResult<Vec<_>>>()?;
             PyList::new(py, items)?.into_any()
         }
         Value::Object(o) => {
@@ -60,10 +63,14 @@ pub fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
         return Ok(Value::Object(m));
     }
     if let Ok(l) = obj.cast::<PyList>() {
-        return Ok(Value::Array(l.iter().map(|x| from_py(&x)).collect::<PyResult<_>>()?));
+        return Ok(Value::Array(
+            l.iter().map(|x| from_py(&x)).collect::<PyResult<_>>()?,
+        ));
     }
     if let Ok(t) = obj.cast::<PyTuple>() {
-        return Ok(Value::Array(t.iter().map(|x| from_py(&x)).collect::<PyResult<_>>()?));
+        return Ok(Value::Array(
+            t.iter().map(|x| from_py(&x)).collect::<PyResult<_>>()?,
+        ));
     }
     Err(PyTypeError::new_err(format!(
         "cannot convert {} to JSON",

@@ -20,16 +20,36 @@ use pgpolicy::introspect::{self, LiveDb};
 use pgpolicy::session::{self, Timeouts};
 use pgpolicy::{DiffOptions, Plan, Schema};
 
-create_exception!(pgpolicy._native, Error, PyException, "Base class of every pgpolicy error.");
+create_exception!(
+    pgpolicy._native,
+    Error,
+    PyException,
+    "Base class of every pgpolicy error."
+);
 create_exception!(
     pgpolicy._native,
     ValidationError,
     Error,
     "Invalid declarations; names the table, the policy and the clause."
 );
-create_exception!(pgpolicy._native, SourceError, Error, "A JSON or SQL source that cannot be read.");
-create_exception!(pgpolicy._native, DatabaseError, Error, "A database error (connection, query, apply).");
-create_exception!(pgpolicy._native, EmbeddedError, Error, "The throwaway PostgreSQL could not be started.");
+create_exception!(
+    pgpolicy._native,
+    SourceError,
+    Error,
+    "A JSON or SQL source that cannot be read."
+);
+create_exception!(
+    pgpolicy._native,
+    DatabaseError,
+    Error,
+    "A database error (connection, query, apply)."
+);
+create_exception!(
+    pgpolicy._native,
+    EmbeddedError,
+    Error,
+    "The throwaway PostgreSQL could not be started."
+);
 create_exception!(
     pgpolicy._native,
     WeakeningError,
@@ -51,7 +71,9 @@ impl From<CoreError> for PyErr {
         let message = e.0.to_string();
         let code = e.0.code();
         match e.0 {
-            pgpolicy::Error::Validation(errors) => Python::attach(|py| validation_error(py, &message, &errors)),
+            pgpolicy::Error::Validation(errors) => {
+                Python::attach(|py| validation_error(py, &message, &errors))
+            }
             pgpolicy::Error::Source(_) | pgpolicy::Error::Io(_) => SourceError::new_err(message),
             pgpolicy::Error::Database(_) => DatabaseError::new_err(message),
             pgpolicy::Error::Embedded(_) => EmbeddedError::new_err(message),
@@ -75,7 +97,10 @@ fn validation_error(py: Python<'_>, message: &str, errors: &[pgpolicy::Validatio
         let all = serde_json::to_value(errors).unwrap_or(Value::Null);
         let first = all.get(0).cloned().unwrap_or(Value::Null);
         for key in ["code", "table", "policy", "message"] {
-            value.setattr(key, convert::to_py(py, first.get(key).unwrap_or(&Value::Null))?)?;
+            value.setattr(
+                key,
+                convert::to_py(py, first.get(key).unwrap_or(&Value::Null))?,
+            )?;
         }
         let clause = errors.first().and_then(|e| e.clause).map(|c| c.as_str());
         value.setattr("clause", clause)?;
@@ -100,7 +125,8 @@ type CoreResult<T> = Result<T, CoreError>;
 /// `datetime.timedelta`; numbers are refused (seconds or milliseconds would be a guess).
 fn duration_arg(what: &str, value: &Bound<'_, PyAny>) -> PyResult<std::time::Duration> {
     if let Ok(text) = value.extract::<String>() {
-        return session::parse_duration(&text).map_err(|e| PyValueError::new_err(format!("{what}: {e}")));
+        return session::parse_duration(&text)
+            .map_err(|e| PyValueError::new_err(format!("{what}: {e}")));
     }
     value.extract::<std::time::Duration>().map_err(|_| {
         PyTypeError::new_err(format!(
@@ -188,7 +214,10 @@ struct PySchema {
 
 impl PySchema {
     fn new(inner: Schema) -> PySchema {
-        PySchema { inner, warnings: Vec::new() }
+        PySchema {
+            inner,
+            warnings: Vec::new(),
+        }
     }
 
     fn value(&self) -> Value {
@@ -253,7 +282,12 @@ impl PySchema {
     /// Tables as dicts (schema, name, columns, rls, policies).
     #[getter]
     fn tables<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        convert::to_py(py, self.value().get("tables").unwrap_or(&Value::Array(Vec::new())))
+        convert::to_py(
+            py,
+            self.value()
+                .get("tables")
+                .unwrap_or(&Value::Array(Vec::new())),
+        )
     }
 
     /// Every policy as a dict, with its table's `schema` and `table`.
@@ -275,12 +309,18 @@ impl PySchema {
 
     #[getter]
     fn roles<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        convert::to_py(py, &serde_json::to_value(&self.inner.roles).unwrap_or(Value::Null))
+        convert::to_py(
+            py,
+            &serde_json::to_value(&self.inner.roles).unwrap_or(Value::Null),
+        )
     }
 
     #[getter]
     fn grants<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        convert::to_py(py, &serde_json::to_value(&self.inner.grants).unwrap_or(Value::Null))
+        convert::to_py(
+            py,
+            &serde_json::to_value(&self.inner.grants).unwrap_or(Value::Null),
+        )
     }
 
     /// Statements skipped while reading a SQL source.
@@ -314,7 +354,10 @@ impl PySchema {
     }
 
     fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
-        slf.py().import("pgpolicy._html")?.call_method1("schema_html", (slf,))?.extract()
+        slf.py()
+            .import("pgpolicy._html")?
+            .call_method1("schema_html", (slf,))?
+            .extract()
     }
 }
 
@@ -345,7 +388,11 @@ impl PyPlan {
     /// changes a restrictive policy, opens a policy to PUBLIC, grants BYPASSRLS); empty
     /// when none does.
     fn weakening(&self) -> Vec<String> {
-        self.inner.weakening().into_iter().map(|(_, why)| why).collect()
+        self.inner
+            .weakening()
+            .into_iter()
+            .map(|(_, why)| why)
+            .collect()
     }
 
     /// Raises `WeakeningError` listing the weakening changes, unless `allow`.
@@ -366,7 +413,9 @@ impl PyPlan {
     }
 
     fn reverse(&self) -> PyPlan {
-        PyPlan { inner: self.inner.reverse() }
+        PyPlan {
+            inner: self.inner.reverse(),
+        }
     }
 
     /// Every statement in order, without semicolons.
@@ -377,12 +426,18 @@ impl PyPlan {
     /// The changes as dicts; `kind` says which (`create_policy`, `alter_policy`, ...).
     #[getter]
     fn changes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        convert::to_py(py, &serde_json::to_value(&self.inner.changes).unwrap_or(Value::Null))
+        convert::to_py(
+            py,
+            &serde_json::to_value(&self.inner.changes).unwrap_or(Value::Null),
+        )
     }
 
     /// Each change with its comment, its SQL and the SQL that undoes it.
     fn steps<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        convert::to_py(py, &serde_json::to_value(self.inner.steps()).unwrap_or(Value::Null))
+        convert::to_py(
+            py,
+            &serde_json::to_value(self.inner.steps()).unwrap_or(Value::Null),
+        )
     }
 
     /// `{"steps": [...], "sql": "...", "reverse_sql": "...", "preamble": [...],
@@ -409,11 +464,18 @@ impl PyPlan {
             .iter()
             .map(|c| format!("  {}", c.describe().lines().next().unwrap_or_default()))
             .collect();
-        format!("<pgpolicy.Plan: {} changes\n{}>", self.inner.len(), lines.join("\n"))
+        format!(
+            "<pgpolicy.Plan: {} changes\n{}>",
+            self.inner.len(),
+            lines.join("\n")
+        )
     }
 
     fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
-        slf.py().import("pgpolicy._html")?.call_method1("plan_html", (slf,))?.extract()
+        slf.py()
+            .import("pgpolicy._html")?
+            .call_method1("plan_html", (slf,))?
+            .extract()
     }
 }
 
@@ -424,7 +486,12 @@ fn options(prune: Option<bool>) -> DiffOptions {
 /// Offline diff: expressions the canonicalizer cannot prove equal count as changed.
 #[pyfunction]
 #[pyo3(signature = (current, desired, *, prune=None))]
-fn diff(py: Python<'_>, current: PyRef<'_, PySchema>, desired: PyRef<'_, PySchema>, prune: Option<bool>) -> CoreResult<PyPlan> {
+fn diff(
+    py: Python<'_>,
+    current: PyRef<'_, PySchema>,
+    desired: PyRef<'_, PySchema>,
+    prune: Option<bool>,
+) -> CoreResult<PyPlan> {
     let (c, d) = (&current.inner, &desired.inner);
     let plan = py.detach(|| pgpolicy::diff(c, d, &options(prune)))?;
     Ok(PyPlan { inner: plan })
@@ -463,7 +530,10 @@ struct CallbackExec {
 
 impl CallbackExec {
     fn new(run: Py<PyAny>) -> CallbackExec {
-        CallbackExec { run, interrupt: None }
+        CallbackExec {
+            run,
+            interrupt: None,
+        }
     }
 
     fn call(&mut self, sql: &str, fetch: bool) -> Result<Vec<Vec<Option<String>>>, DbError> {
@@ -500,9 +570,11 @@ fn db_error_of(py: Python<'_>, err: &PyErr) -> DbError {
         Ok(o) if !o.is_none() => o,
         _ => value.clone().into_any(),
     };
-    let code = ["sqlstate", "pgcode"]
-        .iter()
-        .find_map(|a| orig.getattr(*a).ok().and_then(|c| c.extract::<String>().ok()));
+    let code = ["sqlstate", "pgcode"].iter().find_map(|a| {
+        orig.getattr(*a)
+            .ok()
+            .and_then(|c| c.extract::<String>().ok())
+    });
     let message = orig
         .str()
         .map(|s| s.to_string())
@@ -530,7 +602,11 @@ struct CallbackResolver<'a> {
 }
 
 impl Resolver for CallbackResolver<'_> {
-    fn resolve(&mut self, pairs: &[ExprPair], _context: &Schema) -> pgpolicy::Result<Vec<Resolution>> {
+    fn resolve(
+        &mut self,
+        pairs: &[ExprPair],
+        _context: &Schema,
+    ) -> pgpolicy::Result<Vec<Resolution>> {
         exec::compare(self.exec, Scope::Savepoint, &self.timeouts, &[], pairs)
     }
 }
@@ -550,10 +626,15 @@ fn diff_with(
     let (c, d, t) = (&current.inner, &desired.inner, timeouts_of(timeouts));
     let mut exec = CallbackExec::new(run);
     let result = py.detach(|| {
-        let mut resolver = CallbackResolver { exec: &mut exec, timeouts: t };
+        let mut resolver = CallbackResolver {
+            exec: &mut exec,
+            timeouts: t,
+        };
         pgpolicy::diff_with(c, d, &options(prune), Some(&mut resolver))
     });
-    Ok(PyPlan { inner: exec.finish(result)? })
+    Ok(PyPlan {
+        inner: exec.finish(result)?,
+    })
 }
 
 /// Reads the RLS state of `schemas` (default `public`) from the database at `url`.
@@ -680,11 +761,16 @@ struct PyEmbedded {
 }
 
 impl PyEmbedded {
-    fn with<T>(&self, f: impl FnOnce(&pgpolicy::embedded::Cluster) -> pgpolicy::Result<T>) -> CoreResult<T> {
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&pgpolicy::embedded::Cluster) -> pgpolicy::Result<T>,
+    ) -> CoreResult<T> {
         let guard = self.cluster.lock().unwrap_or_else(|e| e.into_inner());
         match guard.as_ref() {
             Some(c) => Ok(f(c)?),
-            None => Err(CoreError(pgpolicy::Error::Embedded("the server was stopped".into()))),
+            None => Err(CoreError(pgpolicy::Error::Embedded(
+                "the server was stopped".into(),
+            ))),
         }
     }
 }
@@ -697,7 +783,11 @@ impl PyEmbedded {
         let cluster = py.detach(pgpolicy::embedded::Cluster::start)?;
         let socket_dir = cluster.socket_dir().display().to_string();
         let port = cluster.port();
-        Ok(PyEmbedded { cluster: Mutex::new(Some(cluster)), socket_dir, port })
+        Ok(PyEmbedded {
+            cluster: Mutex::new(Some(cluster)),
+            socket_dir,
+            port,
+        })
     }
 
     /// The directory holding the unix socket.
@@ -730,7 +820,11 @@ impl PyEmbedded {
 
     /// Stops the server and removes its directory.
     fn stop(&self, py: Python<'_>) {
-        let cluster = self.cluster.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let cluster = self
+            .cluster
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         py.detach(move || drop(cluster));
     }
 
@@ -750,7 +844,11 @@ impl PyEmbedded {
     }
 
     fn __repr__(&self) -> String {
-        format!("<pgpolicy.EmbeddedPostgres socket_dir={:?} running={}>", self.socket_dir, self.running())
+        format!(
+            "<pgpolicy.EmbeddedPostgres socket_dir={:?} running={}>",
+            self.socket_dir,
+            self.running()
+        )
     }
 }
 
