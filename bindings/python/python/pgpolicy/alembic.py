@@ -229,6 +229,11 @@ def _render_session_op(autogen_context: Any, op: PgpolicySessionOp) -> str:
     return _render_session(op)
 
 
+@Operations.implementation_for(_SessionEnd)
+def _run_session_end(operations: Operations, operation: _SessionEnd) -> None:
+    pass
+
+
 @renderers.dispatch_for(_SessionEnd)
 def _render_session_end(autogen_context: Any, op: _SessionEnd) -> List[str]:
     return []
