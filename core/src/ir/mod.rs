@@ -4,6 +4,7 @@
 //! form is documented in `docs/json-format.md`; [`Schema::from_json`] also reads the
 //! ModelIR shape (a `tables` map with `rlsEnabled`, `withCheck`, `permissive: false`).
 
+pub mod catalog;
 mod json;
 
 use std::fmt;
@@ -12,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 pub use json::RawSchema;
 
-pub use crate::expr::canon::Catalog;
+pub use catalog::Catalog;
 
 /// What a policy applies to (`FOR ...`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

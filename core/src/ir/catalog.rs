@@ -1,0 +1,385 @@
+//! User-defined functions and types that policy expressions use: read from a database's
+//! catalog or from `CREATE FUNCTION` / `CREATE TYPE` / `CREATE DOMAIN` in a `.sql` source,
+//! carried on [`crate::Schema`], and used by the offline comparison to type literals.
+
+/// A user-defined function signature (argument and result types as written in SQL).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FunctionSig {
+    pub schema: String,
+    pub name: String,
+    pub args: Vec<String>,
+    pub returns: String,
+    pub returns_set: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TypeKind {
+    Enum(Vec<String>),
+    Domain(String),
+    Other,
+}
+
+/// A user-defined type.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TypeDef {
+    pub schema: String,
+    pub name: String,
+    pub kind: TypeKind,
+}
+
+/// User-defined functions and types: what the canonicalizer needs beyond tables to type
+/// literals (`auth.role() = 'x'` gets `'x'::text` because `auth.role()` returns text;
+/// `role = 'owner'` gets `'owner'::team_role` for an enum column).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Catalog {
+    pub functions: Vec<FunctionSig>,
+    pub types: Vec<TypeDef>,
+}
+
+impl Catalog {
+    pub fn is_empty(&self) -> bool {
+        self.functions.is_empty() && self.types.is_empty()
+    }
+
+    /// Both catalogs; `other`'s entries are added where `self` has none of that name.
+    pub fn merged(&self, other: &Catalog) -> Catalog {
+        let mut out = self.clone();
+        for f in &other.functions {
+            if !out
+                .functions
+                .iter()
+                .any(|g| g.schema == f.schema && g.name == f.name && g.args == f.args)
+            {
+                out.functions.push(f.clone());
+            }
+        }
+        for t in &other.types {
+            if !out
+                .types
+                .iter()
+                .any(|u| u.schema == t.schema && u.name == t.name)
+            {
+                out.types.push(t.clone());
+            }
+        }
+        out
+    }
+
+    /// Reads `CREATE FUNCTION`, `CREATE TYPE ... AS ENUM` and `CREATE DOMAIN` statements
+    /// from SQL text (other statements are skipped). `default_schema` qualifies
+    /// unqualified names.
+    pub fn from_sql(sql: &str, default_schema: &str) -> Catalog {
+        let mut cat = Catalog::default();
+        let toks = words(sql);
+        let mut i = 0;
+        while i < toks.len() {
+            if !toks[i].eq_kw("create") {
+                i += 1;
+                continue;
+            }
+            let mut j = i + 1;
+            if toks.get(j).map(|t| t.eq_kw("or")).unwrap_or(false)
+                && toks.get(j + 1).map(|t| t.eq_kw("replace")).unwrap_or(false)
+            {
+                j += 2;
+            }
+            let Some(kind) = toks.get(j) else { break };
+            if kind.eq_kw("function") {
+                if let Some((f, next)) = parse_function(&toks, j + 1, default_schema) {
+                    cat.functions.push(f);
+                    i = next;
+                    continue;
+                }
+            } else if kind.eq_kw("type") || kind.eq_kw("domain") {
+                if let Some((t, next)) =
+                    parse_typedef(&toks, j + 1, default_schema, kind.eq_kw("domain"))
+                {
+                    cat.types.push(t);
+                    i = next;
+                    continue;
+                }
+            }
+            i = j + 1;
+        }
+        cat
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// A small reader for CREATE FUNCTION / CREATE TYPE / CREATE DOMAIN
+// ---------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+enum W {
+    Word(String, bool),
+    Str(String),
+    Punct(char),
+    Dollar,
+}
+
+impl W {
+    fn eq_kw(&self, k: &str) -> bool {
+        matches!(self, W::Word(w, false) if w == k)
+    }
+}
+
+/// The project's SQL lexer's tokens in the reader's shape: words folded to lower case,
+/// strings with their value, dollar-quoted bodies (function bodies) opaque, and operator
+/// characters one by one. Text the lexer cannot read gives no declarations.
+fn words(sql: &str) -> Vec<W> {
+    use crate::sql::lex::{tokenize, Kind};
+    let Ok(tokens) = tokenize(sql) else {
+        return Vec::new();
+    };
+    let mut out = Vec::with_capacity(tokens.len());
+    for t in &tokens {
+        let text = t.text(sql);
+        match t.kind {
+            Kind::Word | Kind::Number => out.push(W::Word(text.to_ascii_lowercase(), false)),
+            Kind::Quoted => out.push(W::Word(t.ident(sql).unwrap_or_default(), true)),
+            Kind::String if text.starts_with('$') => out.push(W::Dollar),
+            Kind::String => out.push(W::Str(t.string_value(sql).unwrap_or_default())),
+            Kind::Op | Kind::LParen | Kind::RParen | Kind::Comma | Kind::Semicolon | Kind::Dot => {
+                out.extend(text.chars().map(W::Punct))
+            }
+        }
+    }
+    out
+}
+
+fn qualified(toks: &[W], mut i: usize, default_schema: &str) -> Option<(String, String, usize)> {
+    let first = match toks.get(i)? {
+        W::Word(w, _) => w.clone(),
+        _ => return None,
+    };
+    i += 1;
+    if matches!(toks.get(i), Some(W::Punct('.'))) {
+        let second = match toks.get(i + 1)? {
+            W::Word(w, _) => w.clone(),
+            _ => return None,
+        };
+        return Some((first, second, i + 2));
+    }
+    Some((default_schema.to_string(), first, i))
+}
+
+fn render(toks: &[W]) -> String {
+    let mut s = String::new();
+    for (k, t) in toks.iter().enumerate() {
+        match t {
+            W::Word(w, q) => {
+                if k > 0 && !matches!(toks[k - 1], W::Punct('.') | W::Punct('(')) {
+                    s.push(' ');
+                }
+                if *q {
+                    s.push('"');
+                    s.push_str(&w.replace('"', "\"\""));
+                    s.push('"');
+                } else {
+                    s.push_str(w);
+                }
+            }
+            W::Punct(c) => s.push(*c),
+            W::Str(_) | W::Dollar => s.push('?'),
+        }
+    }
+    s
+}
+
+fn parse_function(toks: &[W], i: usize, default_schema: &str) -> Option<(FunctionSig, usize)> {
+    let (schema, name, mut i) = qualified(toks, i, default_schema)?;
+    if !matches!(toks.get(i), Some(W::Punct('('))) {
+        return None;
+    }
+    i += 1;
+    let mut args: Vec<Vec<W>> = vec![Vec::new()];
+    let mut depth = 0;
+    loop {
+        let t = toks.get(i)?;
+        i += 1;
+        match t {
+            W::Punct('(') => {
+                depth += 1;
+                args.last_mut().unwrap().push(t.clone());
+            }
+            W::Punct(')') if depth == 0 => break,
+            W::Punct(')') => {
+                depth -= 1;
+                args.last_mut().unwrap().push(t.clone());
+            }
+            W::Punct(',') if depth == 0 => args.push(Vec::new()),
+            _ => args.last_mut().unwrap().push(t.clone()),
+        }
+    }
+    if args.len() == 1 && args[0].is_empty() {
+        args.clear();
+    }
+    let mut arg_types = Vec::new();
+    for a in args {
+        let mut a: &[W] = &a;
+        if a.iter()
+            .any(|w| w.eq_kw("default") || matches!(w, W::Punct('=')))
+        {
+            return None; // defaults change arity; not modelled
+        }
+        if let Some(f) = a.first() {
+            if f.eq_kw("out") || f.eq_kw("inout") || f.eq_kw("variadic") {
+                return None;
+            }
+            if f.eq_kw("in") {
+                a = &a[1..];
+            }
+        }
+        // "name type" or "type": drop a leading name when the rest is a type
+        let whole = render(a);
+        let nt = struct_types_ok(&whole);
+        let ty = if nt {
+            whole
+        } else if a.len() > 1 {
+            let rest = render(&a[1..]);
+            if !struct_types_ok(&rest) {
+                return None;
+            }
+            rest
+        } else {
+            return None;
+        };
+        arg_types.push(ty);
+    }
+    if !toks.get(i)?.eq_kw("returns") {
+        return None;
+    }
+    i += 1;
+    let mut set = false;
+    if toks.get(i)?.eq_kw("setof") {
+        set = true;
+        i += 1;
+    }
+    if toks.get(i)?.eq_kw("table") {
+        return None;
+    }
+    let st = i;
+    const STOP: &[&str] = &[
+        "language",
+        "as",
+        "immutable",
+        "stable",
+        "volatile",
+        "security",
+        "set",
+        "strict",
+        "called",
+        "parallel",
+        "cost",
+        "rows",
+        "leakproof",
+        "not",
+        "external",
+        "window",
+        "support",
+        "begin",
+        "return",
+        "transform",
+    ];
+    while let Some(t) = toks.get(i) {
+        match t {
+            W::Word(w, false) if STOP.contains(&w.as_str()) => break,
+            W::Punct(';') | W::Dollar | W::Str(_) => break,
+            _ => i += 1,
+        }
+    }
+    let returns = render(&toks[st..i]);
+    if !struct_types_ok(&returns) {
+        return None;
+    }
+    Some((
+        FunctionSig {
+            schema,
+            name,
+            args: arg_types,
+            returns,
+            returns_set: set,
+        },
+        i,
+    ))
+}
+
+/// Whether `s` reads as a type name (see [`crate::validate::type_name`]).
+fn struct_types_ok(s: &str) -> bool {
+    crate::validate::type_name(s).is_ok()
+}
+
+fn parse_typedef(
+    toks: &[W],
+    i: usize,
+    default_schema: &str,
+    domain: bool,
+) -> Option<(TypeDef, usize)> {
+    let (schema, name, mut i) = qualified(toks, i, default_schema)?;
+    if toks.get(i).map(|t| t.eq_kw("as")).unwrap_or(false) {
+        i += 1;
+    }
+    if domain {
+        let st = i;
+        while let Some(t) = toks.get(i) {
+            match t {
+                W::Punct(';') => break,
+                W::Word(w, false)
+                    if matches!(
+                        w.as_str(),
+                        "check" | "default" | "not" | "null" | "constraint" | "collate"
+                    ) =>
+                {
+                    break
+                }
+                _ => i += 1,
+            }
+        }
+        let base = render(&toks[st..i]);
+        return Some((
+            TypeDef {
+                schema,
+                name,
+                kind: TypeKind::Domain(base),
+            },
+            i,
+        ));
+    }
+    if toks.get(i)?.eq_kw("enum") {
+        i += 1;
+        if !matches!(toks.get(i), Some(W::Punct('('))) {
+            return None;
+        }
+        i += 1;
+        let mut labels = Vec::new();
+        loop {
+            match toks.get(i)? {
+                W::Str(s) => labels.push(s.clone()),
+                W::Punct(',') => {}
+                W::Punct(')') => {
+                    i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+            i += 1;
+        }
+        return Some((
+            TypeDef {
+                schema,
+                name,
+                kind: TypeKind::Enum(labels),
+            },
+            i,
+        ));
+    }
+    Some((
+        TypeDef {
+            schema,
+            name,
+            kind: TypeKind::Other,
+        },
+        i,
+    ))
+}
