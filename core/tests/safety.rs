@@ -544,3 +544,19 @@ fn exit_codes_and_a_closed_pipe() {
         out.status
     );
 }
+
+#[test]
+fn sessions_name_themselves_for_operators() {
+    let db = Db::start();
+    let live = LiveDb::connect(&db.url).unwrap();
+    let name = live
+        .query("SELECT current_setting('application_name')")
+        .unwrap();
+    assert_eq!(name[0][0].as_deref(), Some("pgpolicy"));
+    // A URL that names the application keeps its name.
+    let live = LiveDb::connect(&format!("{}&application_name=deploy", db.url)).unwrap();
+    let name = live
+        .query("SELECT current_setting('application_name')")
+        .unwrap();
+    assert_eq!(name[0][0].as_deref(), Some("deploy"));
+}

@@ -37,9 +37,13 @@ fn db_err(context: &str, e: tokio_postgres::Error) -> Error {
 /// checks the host name; rustls always does, so both verify it). Unix sockets never use TLS.
 pub async fn connect_within(url: &str, limit: std::time::Duration) -> Result<Client, Error> {
     let (url, tls) = tls::settings(url)?;
-    let config: tokio_postgres::Config = url
+    let mut config: tokio_postgres::Config = url
         .parse()
         .map_err(|e| Error::Database(format!("invalid connection URL: {e}")))?;
+    // Operators see who holds a lock in pg_stat_activity.
+    if config.get_application_name().is_none() {
+        config.application_name("pgpolicy");
+    }
     let limit = config
         .get_connect_timeout()
         .copied()
