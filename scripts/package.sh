@@ -36,6 +36,7 @@ step() {  # step DESCRIPTION COMMAND...: output in the log, shown on failure
 }
 
 bash scripts/setup.sh >/dev/null || { echo "package: prerequisites missing (see above)" >&2; exit 1; }
+command -v strip >/dev/null || { echo "package: strip not found: apt-get install binutils" >&2; exit 1; }
 
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)"
 for f in bindings/node/package.json bindings/node/npm/*/package.json; do
@@ -81,7 +82,8 @@ trap 'rm -f "$root/$cli_slot"' EXIT
 step "Python sdist" maturin sdist -m bindings/python/Cargo.toml -o "$dist"
 wheel() {  # wheel TRIPLE COMPATIBILITY
   install -m 755 "$target_dir/$1/release/pgpolicy" "$cli_slot"
-  maturin build --release --zig --target "$1" --compatibility "$2" \
+  strip --strip-unneeded "$cli_slot"
+  maturin build --release --strip --zig --target "$1" --compatibility "$2" \
     -m bindings/python/Cargo.toml -o "$work/wheels/$2"
   rm -f "$cli_slot"
   cp "$work/wheels/$2"/*.whl "$dist/"
@@ -103,6 +105,7 @@ for id in linux-x64-gnu linux-x64-musl; do
   cp bindings/node/npm/"$id"/package.json bindings/node/npm/"$id"/README.md LICENSE-MIT LICENSE-APACHE "$dir/"
   cp "$target_dir/$triple/release/libpgpolicy_node.so" "$dir/pgpolicy.$id.node"
   install -m 755 "$target_dir/$triple/release/pgpolicy" "$dir/pgpolicy"
+  strip --strip-unneeded "$dir/pgpolicy.$id.node" "$dir/pgpolicy"  # as maturin --strip does
   step "npm package pgpolicy-$id" npm pack --pack-destination "$dist" "$dir"
 done
 main="$work/npm/pgpolicy"
