@@ -63,6 +63,10 @@ test('generate, db:migrate, isolation, no-op, ALTER POLICY, db:migrate:undo', as
     assert.match(text, /async up\(queryInterface, Sequelize\)/);
     assert.match(text, /async down\(queryInterface, Sequelize\)/);
     assert.match(text, /queryInterface\.sequelize\.transaction\(async \(transaction\) =>/);
+    // Undoing the migration turns RLS off: down says so, up does not.
+    const downText = text.slice(text.indexOf('async down('));
+    assert.match(downText, /\/\/ WEAKENS: turns row-level security off on public\."Users"\n/);
+    assert.doesNotMatch(text.slice(0, text.indexOf('async down(')), /WEAKENS/);
     // Each direction pins its transaction first (the core's session pins), then runs the plan.
     const pins = pgpolicy.sessionPins();
     assert.deepEqual(pins, [
