@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the prebuilt packages into dist/, as the ecosystems ship them:
-#   Python: pgpolicy-<v>-cp39-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl (glibc 2.17+),
+#   Python: pgpolicy-<v>-cp39-abi3-manylinux2014_x86_64.manylinux_2_17_x86_64.whl (glibc 2.17+),
 #           pgpolicy-<v>-cp39-abi3-musllinux_1_2_x86_64.whl (Alpine), each with the `pgpolicy`
 #           CLI (console script), and the sdist pgpolicy-<v>.tar.gz (builds with cargo);
 #   npm:    pgpolicy-<v>.tgz (JavaScript, optionalDependencies on the platform packages),
