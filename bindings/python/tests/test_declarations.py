@@ -49,7 +49,8 @@ def test_table_args_and_core_table() -> None:
         "with_check": None,
     }
     assert tables[("public", "notes")]["rls"]["enabled"] is True  # a policy implies RLS
-    assert tables[("public", "plain")]["rls"]["enabled"] is False
+    # No declaration: the flag is left as the database has it, never turned off implicitly.
+    assert tables[("public", "plain")]["rls"]["enabled"] is None
 
 
 def test_sqlalchemy_expressions() -> None:

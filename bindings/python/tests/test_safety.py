@@ -187,7 +187,14 @@ def test_generated_migration_pins_its_transaction_and_marks_weakening(
 ) -> None:
     pg.psql("CREATE TABLE users (id integer PRIMARY KEY); ALTER TABLE users ENABLE ROW LEVEL SECURITY", db)
     md = sa.MetaData()
-    sa.Table("users", md, sa.Column("id", sa.Integer, primary_key=True))  # declares no RLS: off
+    # Without a declaration the flag is left alone; turning RLS off must be declared.
+    sa.Table("users", md, sa.Column("id", sa.Integer, primary_key=True))
+    cfg = alembic_project(pg.sqlalchemy_url(db), md)
+    text = Path(command.revision(cfg, message="nothing", autogenerate=True).path).read_text()
+    assert "disable_rls" not in text and "WEAKENS" not in text
+    command.upgrade(cfg, "head")
+    md = sa.MetaData()
+    sa.Table("users", md, sa.Column("id", sa.Integer, primary_key=True), RowLevelSecurity(enabled=False))
     cfg = alembic_project(pg.sqlalchemy_url(db), md, pgpolicy_lock_timeout="2s", pgpolicy_statement_timeout="1min")
     text = Path(command.revision(cfg, message="rls off", autogenerate=True).path).read_text()
     up = text[text.index("def upgrade()") : text.index("def downgrade()")]

@@ -88,8 +88,12 @@ class _Declarations:
         self.listening = False
 
     @property
-    def enabled(self) -> bool:
-        return self.rls is not None or bool(self.policies)
+    def enabled(self) -> Optional[bool]:
+        # RowLevelSecurity declares the flag, a policy implies RLS on; a table with no
+        # declaration at all leaves it as the database has it (never turned off implicitly).
+        if self.rls is not None:
+            return self.rls.enabled
+        return True if self.policies else None
 
     @property
     def forced(self) -> Optional[bool]:
@@ -132,15 +136,22 @@ class _TableItem(SchemaItem):
 
 
 class RowLevelSecurity(_TableItem):
-    """``ALTER TABLE .. ENABLE ROW LEVEL SECURITY`` (and ``FORCE`` with ``force=True``)."""
+    """``ALTER TABLE .. ENABLE ROW LEVEL SECURITY`` (and ``FORCE`` with ``force=True``).
 
-    def __init__(self, force: bool = False) -> None:
+    ``RowLevelSecurity(enabled=False)`` declares RLS off: the only way to turn it off (a
+    table with no declaration leaves it as the database has it), and a change that the
+    plan marks as weakening protection."""
+
+    def __init__(self, force: bool = False, *, enabled: bool = True) -> None:
         self.force = bool(force)
+        self.enabled = bool(enabled)
 
     def _attach(self, table: Table, decl: _Declarations) -> None:
         decl.rls = self
 
     def __repr__(self) -> str:
+        if not self.enabled:
+            return "RowLevelSecurity(enabled=False)"
         return f"RowLevelSecurity(force={self.force!r})"
 
 
