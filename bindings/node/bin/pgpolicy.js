@@ -98,7 +98,15 @@ async function projectPaths(args) {
 }
 
 function requireSequelize() {
-  const resolved = require.resolve('sequelize', { paths: [process.cwd(), __dirname] });
+  let resolved;
+  try {
+    resolved = require.resolve('sequelize', { paths: [process.cwd(), __dirname] });
+  } catch (_) {
+    throw new Error(
+      'the Sequelize commands (generate, plan, check) need sequelize in this project (npm install sequelize pg); ' +
+        'without Sequelize, `pgpolicy plan --from SRC --to SRC` is the core CLI (pgpolicy help plan)'
+    );
+  }
   return require(resolved);
 }
 
