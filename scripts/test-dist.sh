@@ -47,6 +47,7 @@ SQL
 echo "== Python: pip install the wheel into a fresh venv (no cargo on PATH)"
 cd "$tmp"
 run python3 -m venv "$tmp/venv"
+run "$tmp/venv/bin/pip" install -q --disable-pip-version-check --upgrade pip  # a current pip shows License-Expression
 TIMED_LABEL="pip install $(basename "$wheel") sqlalchemy alembic" \
   timed run "$tmp/venv/bin/pip" install -q --disable-pip-version-check "$tmp/$(basename "$wheel")" "sqlalchemy>=2" "alembic>=1.13"
 run "$tmp/venv/bin/python" - "$tmp/a.sql" "$tmp/x.sql" <<'PY'
@@ -70,8 +71,9 @@ ok "console script: $out"
 out="$(run "$tmp/venv/bin/pgpolicy" plan --from empty --to "$tmp/x.sql")"
 grep -q "CREATE POLICY tenant_isolation" <<<"$out" || { echo "$out" >&2; exit 1; }
 ok "pgpolicy plan --from empty --to x.sql: $(grep -c ';' <<<"$out") statements"
-show="$(run "$tmp/venv/bin/pip" show -f pgpolicy)"
-for want in "Summary: PostgreSQL row-level security" "License-Expression: MIT OR Apache-2.0" "Home-page\|Project-URL\|project_urls" "LICENSE-MIT" "LICENSE-APACHE"; do
+show="$(run "$tmp/venv/bin/pip" show -v -f pgpolicy)"
+for want in "Summary: PostgreSQL row-level security" "License-Expression: MIT OR Apache-2.0" "Home-page: https://" \
+  "Repository, https://" "Typing :: Typed" "pgpolicy=pgpolicy._cli:main" "licenses/LICENSE-MIT" "licenses/LICENSE-APACHE"; do
   grep -q "$want" <<<"$show" || { echo "pip show lacks $want:" >&2; echo "$show" >&2; exit 1; }
 done
 ok "pip show: summary, license expression, URLs, license files"
