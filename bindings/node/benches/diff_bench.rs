@@ -31,5 +31,8 @@ fn main() {
     // The first two runs warm up.
     let mut t = times[2..].to_vec();
     t.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    println!("{{\"median_ms\": {:.3}, \"changes\": {changes}}}", t[t.len() / 2]);
+    println!(
+        "{{\"median_ms\": {:.3}, \"changes\": {changes}}}",
+        t[t.len() / 2]
+    );
 }
