@@ -237,6 +237,17 @@ export function introspect(url: string, options?: IntrospectOptions): Promise<Sc
 export function apply(url: string, desired: SchemaInput, options?: ApplyOptions): Promise<AppliedPlan>;
 /** The statements that pin a transaction, each to be run on its own right after BEGIN. */
 export function sessionPins(options?: SessionOptions): string[];
+/** One statement of a runtime RLS context, `$1`, `$2`, ... bound to `params`. */
+export interface ContextStatement {
+  sql: string;
+  params: Array<string | null>;
+}
+/** The core's statements for a runtime RLS context (what `withRlsContext` runs). */
+export function contextStatements(context: { role?: string | null; settings?: Record<string, unknown> }): {
+  enter: ContextStatement[];
+  snapshot: ContextStatement;
+  restore(row: Array<string | null>): ContextStatement[];
+};
 /** Reads a `.sql` file into a schema. */
 export function fromSqlFile(path: string): Schema & { warnings: string[] };
 /** Reads SQL text into a schema. */

@@ -121,6 +121,26 @@ function sessionPins(options) {
   return call(native.sessionPins, options);
 }
 
+/**
+ * The statements of a runtime RLS context, from the core: `enter` (`SET LOCAL ROLE` with
+ * the role quoted, one `set_config($1, $2, true)` per setting, values bound), `snapshot`
+ * (run before `enter` in a nested context: the role as SET ROLE left it and the settings)
+ * and `restore(row)` (the statements that put the snapshot's state back). Each statement
+ * is `{ sql, params }`, `$1`, `$2`, ... bound to `params`. Setting names must be
+ * `prefix.name`; a `ValidationError` (code `INVALID_CONTEXT`) otherwise.
+ */
+function contextStatements({ role, settings = {} } = {}) {
+  const r = role === undefined || role === null ? null : String(role);
+  const names = Object.keys(settings);
+  const values = names.map((n) => (settings[n] === null || settings[n] === undefined ? null : String(settings[n])));
+  const { enter, snapshot } = call(native.contextStatements, r, names, values);
+  return {
+    enter,
+    snapshot,
+    restore: (row) => call(native.contextRestore, r, names, values, row.map((v) => (v === null || v === undefined ? null : String(v)))),
+  };
+}
+
 /** Reads a `.sql` file into a schema; skipped statements are listed in `warnings`. */
 function fromSqlFile(path) {
   return JSON.parse(call(native.fromSqlFileJson, String(path)));
@@ -187,6 +207,7 @@ module.exports = {
   introspect,
   apply,
   sessionPins,
+  contextStatements,
   fromSqlFile,
   fromSql,
   parseSchema,

@@ -5,6 +5,7 @@
 //! canonicalizes policy expressions, [`diff`] computes ordered, reversible plans,
 //! [`introspect`] reads a live database, and [`embedded`] starts a throwaway PostgreSQL.
 
+pub mod context;
 pub mod diff;
 pub mod embedded;
 pub mod error;

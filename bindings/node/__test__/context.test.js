@@ -143,3 +143,39 @@ test('with Sequelize CLS, queries inside the callback use the transaction withou
     Sequelize._cls = undefined;
   }
 });
+
+test('a nested context restores the role as SET ROLE left it (not current_user)', async () => {
+  const { sequelize } = await setup();
+  const ROLE = `SELECT current_setting('role') AS role, current_user AS "user"`;
+  const seen = await withRlsContext(sequelize, { settings: { 'app.current_tenant': '1' } }, async (t) => {
+    const before = (await sequelize.query(ROLE, { type: 'SELECT', transaction: t }))[0];
+    await withRlsContext(sequelize, { role: 'auditor' }, async () => {});
+    const after = (await sequelize.query(ROLE, { type: 'SELECT', transaction: t }))[0];
+    return { before, after };
+  });
+  // No SET ROLE before, none after: not an explicit `SET ROLE postgres` (what restoring
+  // current_user did), which would differ inside a SECURITY DEFINER function.
+  assert.deepEqual(seen, { before: { role: 'none', user: 'postgres' }, after: { role: 'none', user: 'postgres' } });
+  await sequelize.close();
+});
+
+test("the context's statements come from the core; setting names must be prefix.name", async () => {
+  const pgpolicy = require('..');
+  const s = pgpolicy.contextStatements({ role: 'App User', settings: { 'app.current_tenant': 1, 'app.reason': null } });
+  assert.deepEqual(s.enter, [
+    { sql: 'SET LOCAL ROLE "App User"', params: [] },
+    { sql: 'SELECT pg_catalog.set_config($1, $2, true)', params: ['app.current_tenant', '1'] },
+    { sql: 'SELECT pg_catalog.set_config($1, $2, true)', params: ['app.reason', ''] },
+  ]);
+  assert.equal(s.snapshot.sql, "SELECT pg_catalog.current_setting('role') AS role, pg_catalog.current_setting($1, true) AS setting_1, pg_catalog.current_setting($2, true) AS setting_2");
+  assert.deepEqual(s.restore(['none', '7', null]).map((x) => x.sql)[0], 'SET LOCAL ROLE NONE');
+  const { sequelize } = await setup();
+  for (const name of ['search_path', "app.x'", 'app."x"', 'app.x; SELECT 1']) {
+    await assert.rejects(withRlsContext(sequelize, { settings: { [name]: '1' } }, async () => {}), (e) => {
+      assert.ok(e instanceof pgpolicy.ValidationError, String(e));
+      assert.equal(e.code, 'INVALID_CONTEXT');
+      return true;
+    });
+  }
+  await sequelize.close();
+});

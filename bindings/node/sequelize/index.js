@@ -434,35 +434,19 @@ for (const base of [process.cwd(), require.main && path.dirname(require.main.fil
 // withRlsContext
 // ---------------------------------------------------------------------------
 
-function quoteIdent(name) {
-  return '"' + String(name).replace(/"/g, '""') + '"';
-}
-
-async function setContext(sequelize, t, role, settings) {
-  if (role !== undefined && role !== null) {
-    await sequelize.query(`SET LOCAL ROLE ${quoteIdent(role)}`, { transaction: t, raw: true });
-  }
-  const entries = Object.entries(settings);
-  if (entries.length > 0) {
-    const calls = entries.map((_, i) => `pg_catalog.set_config($${2 * i + 1}, $${2 * i + 2}, true)`);
-    const bind = entries.flatMap(([k, v]) => [k, v === null || v === undefined ? null : String(v)]);
-    await sequelize.query(`SELECT ${calls.join(', ')}`, { transaction: t, bind, type: 'SELECT' });
+/** Runs the core's context statements in order, parameters bound. */
+async function runStatements(sequelize, t, statements) {
+  for (const { sql, params } of statements) {
+    // Only a statement with parameters is given `bind`: the others may carry a quoted
+    // role name, in which Sequelize must not look for `$n`.
+    await sequelize.query(sql, params.length ? { transaction: t, bind: params, raw: true } : { transaction: t, raw: true });
   }
 }
 
-/** The role and the given settings as they are now in the transaction. */
-async function snapshot(sequelize, t, names) {
-  const cols = names.map((_, i) => `pg_catalog.current_setting($${i + 1}, true) AS s${i}`);
-  const [row] = await sequelize.query(`SELECT current_user AS role${cols.length ? ', ' + cols.join(', ') : ''}`, {
-    transaction: t,
-    bind: names,
-    type: 'SELECT',
-  });
-  const settings = {};
-  names.forEach((n, i) => {
-    settings[n] = row[`s${i}`] ?? '';
-  });
-  return { role: row.role, settings };
+/** The snapshot row (role as SET ROLE left it, then each setting), as text or null. */
+async function snapshot(sequelize, t, statement) {
+  const [rows] = await sequelize.query(statement.sql, { transaction: t, bind: statement.params, raw: true });
+  return Object.values(rows[0]).map((v) => (v === null || v === undefined ? null : String(v)));
 }
 
 /**
@@ -486,14 +470,14 @@ async function withRlsContext(sequelize, context, fn) {
     (cls && cls.get('transaction')) ||
     null;
   const options = parent ? { transaction: parent } : {};
+  const statements = pgpolicy.contextStatements({ role, settings });
   return sequelize.transaction(options, async (t) => {
-    const hasRole = role !== undefined && role !== null;
-    const before = parent ? await snapshot(sequelize, t, Object.keys(settings)) : null;
-    await setContext(sequelize, t, role, settings);
+    const before = parent ? await snapshot(sequelize, t, statements.snapshot) : null;
+    await runStatements(sequelize, t, statements.enter);
     const result = await contextStore.run({ sequelize, transaction: t }, () => fn(t));
     if (before) {
-      // RELEASE SAVEPOINT keeps SET LOCAL changes: put the outer context back by hand.
-      await setContext(sequelize, t, hasRole ? before.role : null, before.settings);
+      // RELEASE SAVEPOINT keeps SET LOCAL changes: put the outer context back.
+      await runStatements(sequelize, t, statements.restore(before));
     }
     return result;
   });

@@ -215,6 +215,73 @@ pub fn session_pins(options: Option<PinOptions>) -> Result<Vec<String>> {
     )?))
 }
 
+/// One statement of the runtime RLS context, with `$1`, `$2`, ... bound to `params`.
+#[napi(object)]
+pub struct ContextStatementJs {
+    pub sql: String,
+    pub params: Vec<Option<String>>,
+}
+
+/// The runtime RLS context's statements: `enter` sets the role and settings, `snapshot`
+/// reads what `contextRestore` needs (run it before `enter` in a nested context).
+#[napi(object)]
+pub struct ContextStatementsJs {
+    pub enter: Vec<ContextStatementJs>,
+    pub snapshot: ContextStatementJs,
+}
+
+fn context_of(
+    role: Option<String>,
+    names: Vec<String>,
+    values: Vec<Option<String>>,
+) -> Result<pgpolicy::context::Context> {
+    if names.len() != values.len() {
+        return Err(napi::Error::new(
+            Status::InvalidArg,
+            "setting names and values differ in length",
+        ));
+    }
+    pgpolicy::context::Context::new(role, names.into_iter().zip(values).collect()).map_err(to_js)
+}
+
+fn statement_js(s: pgpolicy::context::Statement) -> ContextStatementJs {
+    ContextStatementJs {
+        sql: s.sql,
+        params: s.params,
+    }
+}
+
+/// The statements of a runtime RLS context (`pgpolicy::context`): `SET LOCAL ROLE` with
+/// the role quoted, and `set_config($1, $2, true)` per setting, values bound.
+#[napi(js_name = "contextStatements")]
+pub fn context_statements(
+    role: Option<String>,
+    names: Vec<String>,
+    values: Vec<Option<String>>,
+) -> Result<ContextStatementsJs> {
+    let c = context_of(role, names, values)?;
+    Ok(ContextStatementsJs {
+        enter: c.enter().into_iter().map(statement_js).collect(),
+        snapshot: statement_js(c.snapshot()),
+    })
+}
+
+/// The statements that leave a nested context for the state its snapshot row describes.
+#[napi(js_name = "contextRestore")]
+pub fn context_restore(
+    role: Option<String>,
+    names: Vec<String>,
+    values: Vec<Option<String>>,
+    row: Vec<Option<String>>,
+) -> Result<Vec<ContextStatementJs>> {
+    let c = context_of(role, names, values)?;
+    Ok(c.restore(&row)
+        .map_err(to_js)?
+        .into_iter()
+        .map(statement_js)
+        .collect())
+}
+
 /// Reads a schema (exchange format or ModelIR shape), validates it and returns it in the
 /// exchange format.
 #[napi(js_name = "parseSchemaJson")]

@@ -751,6 +751,51 @@ fn validate_json(py: Python<'_>, text: &str) -> CoreResult<()> {
     Ok(())
 }
 
+type ContextStatement = (String, Vec<Option<String>>);
+
+fn context_of(
+    role: Option<String>,
+    settings: Vec<(String, Option<String>)>,
+) -> CoreResult<pgpolicy::context::Context> {
+    Ok(pgpolicy::context::Context::new(role, settings)?)
+}
+
+fn statement_tuple(s: pgpolicy::context::Statement) -> ContextStatement {
+    (s.sql, s.params)
+}
+
+/// The runtime RLS context's statements (`pgpolicy::context`): `(enter, snapshot)`, each
+/// statement `(sql, params)` with `$1`, `$2`, ... placeholders bound to `params`. `enter`
+/// sets the role and settings; `snapshot` reads what `context_restore` needs. Raises
+/// `ValidationError` (code `INVALID_CONTEXT`) for a setting name that is not `prefix.name`.
+#[pyfunction]
+#[pyo3(signature = (role, settings))]
+fn context_statements(
+    role: Option<String>,
+    settings: Vec<(String, Option<String>)>,
+) -> CoreResult<(Vec<ContextStatement>, ContextStatement)> {
+    let c = context_of(role, settings)?;
+    Ok((
+        c.enter().into_iter().map(statement_tuple).collect(),
+        statement_tuple(c.snapshot()),
+    ))
+}
+
+/// The statements that leave a nested context for the state its snapshot row describes.
+#[pyfunction]
+#[pyo3(signature = (role, settings, row))]
+fn context_restore(
+    role: Option<String>,
+    settings: Vec<(String, Option<String>)>,
+    row: Vec<Option<String>>,
+) -> CoreResult<Vec<ContextStatement>> {
+    Ok(context_of(role, settings)?
+        .restore(&row)?
+        .into_iter()
+        .map(statement_tuple)
+        .collect())
+}
+
 /// A throwaway PostgreSQL cluster: initdb in a temporary directory, a unix socket only,
 /// stopped and removed by `stop()`, on leaving a `with` block, or when collected.
 #[pyclass(name = "EmbeddedPostgres", module = "pgpolicy._native")]
@@ -878,6 +923,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(change_reverse, m)?)?;
     m.add_function(wrap_pyfunction!(change_weakens, m)?)?;
     m.add_function(wrap_pyfunction!(validate_json, m)?)?;
+    m.add_function(wrap_pyfunction!(context_statements, m)?)?;
+    m.add_function(wrap_pyfunction!(context_restore, m)?)?;
     m.add("SEARCH_PATH", session::SEARCH_PATH)?;
     m.add("DEFAULT_RETRIES", session::DEFAULT_RETRIES)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

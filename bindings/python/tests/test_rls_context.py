@@ -122,3 +122,30 @@ def test_sync_with_on_async_session_is_refused(pg: EmbeddedPostgres, db: str) ->
         with rls_context(AsyncSession(eng), role="x"):
             pass
     asyncio.run(eng.dispose())
+
+
+def test_statements_come_from_the_core_and_setting_names_are_checked(engine: sa.Engine) -> None:
+    from pgpolicy import ValidationError, _native
+
+    enter, snapshot = _native.context_statements("App User", [("app.tenant", "1"), ("app.user", None)])
+    assert enter == [
+        ('SET LOCAL ROLE "App User"', []),
+        ("SELECT pg_catalog.set_config($1, $2, true)", ["app.tenant", "1"]),
+        ("SELECT pg_catalog.set_config($1, $2, true)", ["app.user", ""]),
+    ]
+    assert snapshot[0].startswith("SELECT pg_catalog.current_setting('role') AS role, ")
+    with engine.connect() as conn:
+        for name in ["search_path", "app.x'", 'app."x"', "app.x; SELECT 1"]:
+            with pytest.raises(ValidationError) as e:
+                rls_context(conn, settings={name: "1"})
+            assert e.value.code == "INVALID_CONTEXT"
+
+
+def test_nested_context_restores_the_set_role_value(engine: sa.Engine, roles: Tuple[str, str]) -> None:
+    ROLE = sa.text("SELECT current_setting('role'), current_user")
+    with engine.begin() as conn:
+        with rls_context(conn, settings={"app.tenant": "1"}):
+            with rls_context(conn, role=roles[0]):
+                assert conn.execute(ROLE).one()[1] == roles[0]
+            # No SET ROLE before, none after (not an explicit SET ROLE to the login role).
+            assert tuple(conn.execute(ROLE).one()) == ("none", "postgres")

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Union, final
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, final
 
 __all__ = [
     "DEFAULT_RETRIES",
@@ -25,6 +25,8 @@ __all__ = [
     "change_reverse",
     "change_sql",
     "change_weakens",
+    "context_restore",
+    "context_statements",
     "diff",
     "diff_url",
     "diff_with",
@@ -190,3 +192,9 @@ def change_describe(change: Dict[str, Any]) -> str: ...
 def change_reverse(change: Dict[str, Any]) -> Dict[str, Any]: ...
 def change_weakens(change: Dict[str, Any]) -> Optional[str]: ...
 def validate_json(text: str) -> None: ...
+def context_statements(
+    role: Optional[str], settings: List[Tuple[str, Optional[str]]]
+) -> Tuple[List[Tuple[str, List[Optional[str]]]], Tuple[str, List[Optional[str]]]]: ...
+def context_restore(
+    role: Optional[str], settings: List[Tuple[str, Optional[str]]], row: List[Optional[str]]
+) -> List[Tuple[str, List[Optional[str]]]]: ...

@@ -19,8 +19,9 @@ current transaction only.
 from __future__ import annotations
 
 import json
+import re
 import warnings
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from sqlalchemy import Column, MetaData, Table, event, text
 from sqlalchemy.dialects import postgresql
@@ -441,31 +442,16 @@ def _before_create_roles(metadata: MetaData, connection: Any, **kw: Any) -> None
 # --- The transaction-local RLS context -------------------------------------------------
 
 
-def _quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _role_statement(role: Optional[str]) -> str:
-    if role is None or role.lower() == "none":
-        return "SET LOCAL ROLE NONE"
-    return f"SET LOCAL ROLE {_quote_ident(role)}"
-
-
-def _read_query(names: Sequence[str]) -> Any:
-    cols = ["pg_catalog.current_setting('role')"] + [
-        f"pg_catalog.current_setting(:n{i}, true)" for i in range(len(names))
-    ]
-    return text("SELECT " + ", ".join(cols)), {f"n{i}": n for i, n in enumerate(names)}
-
-
-def _set_query(settings: Mapping[str, Optional[str]]) -> Any:
-    items = list(settings.items())
-    cols = [f"pg_catalog.set_config(:n{i}, :v{i}, true)" for i in range(len(items))]
-    params: Dict[str, Any] = {}
-    for i, (name, value) in enumerate(items):
-        params[f"n{i}"] = name
-        params[f"v{i}"] = "" if value is None else str(value)
-    return text("SELECT " + ", ".join(cols)), params
+def _statement(sql: str, params: Sequence[Optional[str]]) -> Tuple[TextClause, Dict[str, Any]]:
+    """One of the core's context statements as a SQLAlchemy text clause. A core statement
+    with parameters carries no text but its ``$n`` placeholders; one without parameters
+    may carry a quoted role name, whose colons must not read as bind parameters."""
+    if not params:
+        return text(sql.replace(":", "\\:")), {}
+    return (
+        text(re.sub(r"\$(\d+)", r":p\1", sql)),
+        {f"p{i + 1}": v for i, v in enumerate(params)},
+    )
 
 
 def _is_async(target: Any) -> bool:
@@ -497,8 +483,11 @@ class rls_context:
         self.settings: Dict[str, Optional[str]] = {
             k: (None if v is None else str(v)) for k, v in (settings or {}).items()
         }
-        self._saved_role: Optional[str] = None
-        self._saved: Dict[str, Optional[str]] = {}
+        # The core's statements; a setting name that is not `prefix.name` is refused here.
+        enter, snapshot = _native.context_statements(role, list(self.settings.items()))
+        self._enter = [_statement(sql, params) for sql, params in enter]
+        self._snapshot = _statement(*snapshot)
+        self._restore: List[Tuple[TextClause, Dict[str, Any]]] = []
 
     def _conn(self) -> Any:
         t = self.target
@@ -506,25 +495,15 @@ class rls_context:
             return t
         return t.connection()
 
-    def _statements_in(self) -> List[Any]:
-        out: List[Any] = []
-        if self.role is not None:
-            out.append((text(_role_statement(self.role).replace(":", "\\:")), {}))
-        if self.settings:
-            out.append(_set_query(self.settings))
-        return out
+    def _statements_in(self) -> List[Tuple[TextClause, Dict[str, Any]]]:
+        return self._enter
 
-    def _statements_out(self) -> List[Any]:
-        out: List[Any] = []
-        if self.role is not None:
-            out.append((text(_role_statement(self._saved_role).replace(":", "\\:")), {}))
-        if self._saved:
-            out.append(_set_query(self._saved))
-        return out
+    def _statements_out(self) -> List[Tuple[TextClause, Dict[str, Any]]]:
+        return self._restore
 
     def _remember(self, row: Sequence[Any]) -> None:
-        self._saved_role = row[0]
-        self._saved = {name: row[i + 1] for i, name in enumerate(self.settings)}
+        restore = _native.context_restore(self.role, list(self.settings.items()), list(row))
+        self._restore = [_statement(sql, params) for sql, params in restore]
 
     def __enter__(self) -> "rls_context":
         if _is_async(self.target):
@@ -533,7 +512,7 @@ class rls_context:
         if conn.dialect.name != "postgresql":
             warn_skipped(conn.dialect.name, "rls_context")
             return self
-        row = conn.execute(*_read_query(list(self.settings))).one()
+        row = conn.execute(*self._snapshot).one()
         self._remember(row)
         for stmt, params in self._statements_in():
             conn.execute(stmt, params)
@@ -561,7 +540,7 @@ class rls_context:
         if conn.dialect.name != "postgresql":
             warn_skipped(conn.dialect.name, "rls_context")
             return self
-        row = (await conn.execute(*_read_query(list(self.settings)))).one()
+        row = (await conn.execute(*self._snapshot)).one()
         self._remember(row)
         for stmt, params in self._statements_in():
             await conn.execute(stmt, params)
