@@ -458,6 +458,13 @@ def _is_async(target: Any) -> bool:
     return type(target).__name__ in ("AsyncSession", "AsyncConnection", "async_scoped_session")
 
 
+def _is_autocommit(conn: Any) -> bool:
+    check = getattr(conn, "_is_autocommit_isolation", None)
+    if check is not None:
+        return bool(check())
+    return conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+
+
 class rls_context:
     """Sets the role and settings for the current transaction only::
 
@@ -465,11 +472,16 @@ class rls_context:
             with rls_context(session, role="app_user", settings={"app.current_tenant": "1"}):
                 session.scalars(select(User)).all()
 
-    ``SET LOCAL ROLE`` (quoted) and ``set_config(name, value, true)`` with bound values:
-    nothing outlives the transaction, so nothing leaks into a pooled connection. Contexts
-    nest: the inner one overrides, and on exit the outer role and settings are restored.
-    Works with Session and Connection (``with``) and AsyncSession and AsyncConnection
-    (``async with``).
+    ``SET LOCAL ROLE`` (quoted) and ``set_config(name, value, true)`` with bound values, as
+    the core writes them: nothing outlives the transaction, so nothing leaks into a pooled
+    connection. Contexts nest: the inner one overrides, and on exit the outer role and
+    settings are restored. Works with Session and Connection (``with``) and AsyncSession
+    and AsyncConnection (``async with``).
+
+    It fails closed: an AUTOCOMMIT connection (where ``SET LOCAL`` would end with its own
+    statement) is refused with ``pgpolicy.Error``; after a ``commit()`` or ``rollback()``
+    inside the block, the role and settings are set again as the next transaction begins;
+    an exception raised inside the block propagates unchanged.
     """
 
     def __init__(
@@ -488,18 +500,79 @@ class rls_context:
         self._enter = [_statement(sql, params) for sql, params in enter]
         self._snapshot = _statement(*snapshot)
         self._restore: List[Tuple[TextClause, Dict[str, Any]]] = []
+        self._sync: Any = None
+        self._listener: Optional[Tuple[Any, str, Callable[..., None]]] = None
+        self._skipped = False
 
-    def _conn(self) -> Any:
-        t = self.target
-        if hasattr(t, "exec_driver_sql"):
-            return t
-        return t.connection()
+    def _is_session(self) -> bool:
+        return not hasattr(self._sync, "exec_driver_sql")
 
-    def _statements_in(self) -> List[Tuple[TextClause, Dict[str, Any]]]:
-        return self._enter
+    def _apply(self, conn: Any) -> None:
+        for stmt, params in self._enter:
+            conn.execute(stmt, params)
 
-    def _statements_out(self) -> List[Tuple[TextClause, Dict[str, Any]]]:
-        return self._restore
+    def _listen(self) -> None:
+        # A commit or rollback inside the block ends the transaction and with it the role
+        # and settings: set them again when the next one begins.
+        if self._is_session():
+
+            def after_begin(session: Any, transaction: Any, connection: Any) -> None:
+                if not transaction.nested:
+                    self._apply(connection)
+
+            self._listener = (self._sync, "after_begin", after_begin)
+        else:
+
+            def begin(connection: Any) -> None:
+                self._apply(connection)
+
+            self._listener = (self._sync, "begin", begin)
+        event.listen(*self._listener)
+
+    def _unlisten(self) -> None:
+        if self._listener is not None:
+            event.remove(*self._listener)
+            self._listener = None
+
+    def _enter_sync(self, target: Any) -> None:
+        self._sync = target
+        conn = target.connection() if self._is_session() else target
+        if conn.dialect.name != "postgresql":
+            self._skipped = True
+            warn_skipped(conn.dialect.name, "rls_context")
+            return
+        if _is_autocommit(conn):
+            raise _native.Error(
+                "rls_context needs a transaction, and this connection is in AUTOCOMMIT mode "
+                '(isolation_level="AUTOCOMMIT"): SET LOCAL ROLE and set_config(.., true) would end '
+                "with their own statement and every query would run as the login role. Use a "
+                'connection that is not AUTOCOMMIT (e.g. engine.execution_options(isolation_level="READ COMMITTED")).'
+            )
+        row = conn.execute(*self._snapshot).one()
+        self._remember(row)
+        self._apply(conn)
+        self._listen()
+
+    def _exit_sync(self, target: Any, failed: bool) -> None:
+        if self._skipped:
+            return
+        self._unlisten()
+        try:
+            if not target.in_transaction():
+                return  # the transaction is gone, and with it everything set here
+            if self._is_session():
+                if not target.is_active:
+                    return  # a failed transaction; its rollback undoes everything set here
+                conn = target.connection()
+            else:
+                conn = target
+            for stmt, params in self._restore:
+                conn.execute(stmt, params)
+        except Exception:
+            if not failed:
+                raise
+            # The block failed: its error is the one to see (the failed transaction is rolled
+            # back, and everything set here with it).
 
     def _remember(self, row: Sequence[Any]) -> None:
         restore = _native.context_restore(self.role, list(self.settings.items()), list(row))
@@ -508,55 +581,22 @@ class rls_context:
     def __enter__(self) -> "rls_context":
         if _is_async(self.target):
             raise TypeError("use `async with rls_context(...)` with an AsyncSession or AsyncConnection")
-        conn = self._conn()
-        if conn.dialect.name != "postgresql":
-            warn_skipped(conn.dialect.name, "rls_context")
-            return self
-        row = conn.execute(*self._snapshot).one()
-        self._remember(row)
-        for stmt, params in self._statements_in():
-            conn.execute(stmt, params)
+        self._enter_sync(self.target)
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        conn = self._conn()
-        if conn.dialect.name != "postgresql":
-            return
-        if exc_type is not None and not conn.in_transaction():
-            return  # the transaction is gone, and with it everything set here
-        try:
-            for stmt, params in self._statements_out():
-                conn.execute(stmt, params)
-        except Exception:
-            if exc_type is None:
-                raise
-            # The transaction failed with the original error; rolling it back undoes
-            # everything set here, so the original error is the one to see.
+        self._exit_sync(self._sync, exc_type is not None)
 
     async def __aenter__(self) -> "rls_context":
-        t = self.target
-        conn = t if hasattr(t, "exec_driver_sql") else await t.connection()
-        self._async_conn = conn
-        if conn.dialect.name != "postgresql":
-            warn_skipped(conn.dialect.name, "rls_context")
-            return self
-        row = (await conn.execute(*self._snapshot)).one()
-        self._remember(row)
-        for stmt, params in self._statements_in():
-            await conn.execute(stmt, params)
+        await self.target.run_sync(self._enter_sync)
         return self
 
     async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        conn = self._async_conn
-        if conn.dialect.name != "postgresql":
-            return
-        if exc_type is not None and not conn.in_transaction():
-            return
+        failed = exc_type is not None
         try:
-            for stmt, params in self._statements_out():
-                await conn.execute(stmt, params)
+            await self.target.run_sync(lambda sync: self._exit_sync(sync, failed))
         except Exception:
-            if exc_type is None:
+            if not failed:
                 raise
 
 
