@@ -8,6 +8,7 @@ const fs = require('fs');
 const path = require('path');
 const { AsyncLocalStorage } = require('async_hooks');
 const pgpolicy = require('..');
+const { PgPolicyError } = pgpolicy;
 
 /** Roles and grants declared per Sequelize instance. */
 const declarations = new WeakMap();
@@ -434,6 +435,74 @@ for (const base of [process.cwd(), require.main && path.dirname(require.main.fil
 // withRlsContext
 // ---------------------------------------------------------------------------
 
+const GUARDED = Symbol('pgpolicy.rlsContextGuard');
+
+/**
+ * A CLS namespace for Sequelize (`Sequelize.useCLS`) on Node's AsyncLocalStorage: what
+ * Sequelize calls (`get`, `set`, `run`, `bind`, `active`) with cls-hooked's meaning. Each
+ * `run` starts a context that inherits the current one's values.
+ */
+function asyncLocalNamespace() {
+  const als = new AsyncLocalStorage();
+  return {
+    pgpolicy: true,
+    get active() {
+      return als.getStore() || null;
+    },
+    get(key) {
+      const store = als.getStore();
+      return store ? store.get(key) : undefined;
+    },
+    set(key, value) {
+      const store = als.getStore();
+      if (!store) throw new Error('pgpolicy CLS: set() outside a context');
+      store.set(key, value);
+      return value;
+    },
+    run(fn) {
+      const context = new Map(als.getStore() || []);
+      als.run(context, () => fn(context));
+      return context;
+    },
+    runAndReturn(fn) {
+      const context = new Map(als.getStore() || []);
+      return als.run(context, () => fn(context));
+    },
+    bind(fn, context) {
+      const ctx = context || als.getStore() || new Map();
+      return (...args) => als.run(ctx, () => fn(...args));
+    },
+  };
+}
+
+/**
+ * Makes sure queries inside `withRlsContext` find its transaction without being given it:
+ * Sequelize's CLS, on AsyncLocalStorage unless the application set up its own namespace
+ * (`Sequelize.useCLS`). Then every query of the callback that is not given a transaction
+ * runs in the context's. And a guard: a query of the callback that would run on another
+ * connection (an explicit `transaction: null`, another transaction) throws instead of
+ * running as the login role.
+ */
+function bindQueries(sequelize) {
+  const Ctor = sequelize.constructor;
+  if (!Ctor._cls && typeof Ctor.useCLS === 'function') {
+    Ctor.useCLS(asyncLocalNamespace());
+  }
+  if (sequelize[GUARDED]) return;
+  sequelize[GUARDED] = true;
+  sequelize.addHook('beforeQuery', 'pgpolicyRlsContext', (options) => {
+    const store = contextStore.getStore();
+    if (!store || store.sequelize !== sequelize || store.transaction.finished) return;
+    const t = options && options.transaction;
+    if (t && t.connection === store.transaction.connection) return;
+    throw new PgPolicyError(
+      'withRlsContext: a query inside the callback would run outside its transaction, on another ' +
+        'connection, without the role and settings (as the login role). Run it in the transaction ' +
+        '(leave `transaction` out, or pass the callback\'s `t`), or outside withRlsContext.'
+    );
+  });
+}
+
 /** Runs the core's context statements in order, parameters bound. */
 async function runStatements(sequelize, t, statements) {
   for (const { sql, params } of statements) {
@@ -453,8 +522,13 @@ async function snapshot(sequelize, t, statement) {
  * Runs `fn(t)` in a transaction `t` where `SET LOCAL ROLE role` and
  * `set_config(name, value, true)` (values bound) hold; both end with the transaction, so
  * nothing stays on the pooled connection. Nested calls run in a savepoint of the outer
- * transaction, override its role and settings, and restore them when they return. With
- * Sequelize CLS enabled, queries inside `fn` use `t` without passing it.
+ * transaction, override its role and settings, and restore them when they return.
+ *
+ * Fails closed: every query of `fn` runs in `t` without being given it (Sequelize's CLS,
+ * set up by pgpolicy on AsyncLocalStorage unless the application has its own namespace),
+ * and a query of `fn` that would run on another connection (`transaction: null`, another
+ * transaction) throws instead of running as the login role. One call, no transaction to
+ * pass: `withRlsContext(sequelize, ctx, () => Model.findAll())`.
  */
 async function withRlsContext(sequelize, context, fn) {
   if (typeof context === 'function') {
@@ -471,6 +545,7 @@ async function withRlsContext(sequelize, context, fn) {
     null;
   const options = parent ? { transaction: parent } : {};
   const statements = pgpolicy.contextStatements({ role, settings });
+  bindQueries(sequelize);
   return sequelize.transaction(options, async (t) => {
     const before = parent ? await snapshot(sequelize, t, statements.snapshot) : null;
     await runStatements(sequelize, t, statements.enter);
