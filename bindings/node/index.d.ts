@@ -237,6 +237,8 @@ export function introspect(url: string, options?: IntrospectOptions): Promise<Sc
 export function apply(url: string, desired: SchemaInput, options?: ApplyOptions): Promise<AppliedPlan>;
 /** The statements that pin a transaction, each to be run on its own right after BEGIN. */
 export function sessionPins(options?: SessionOptions): string[];
+/** Throws a `ValidationError` (code `UNKNOWN_COLUMN`) for a policy column its table does not have. */
+export function checkColumns(schema: SchemaInput): void;
 /** One statement of a runtime RLS context, `$1`, `$2`, ... bound to `params`. */
 export interface ContextStatement {
   sql: string;

@@ -141,6 +141,15 @@ function contextStatements({ role, settings = {} } = {}) {
   };
 }
 
+/**
+ * Checks the columns the policies of a schema name, for tables whose columns are declared
+ * (models): throws a `ValidationError` (code `UNKNOWN_COLUMN`, with a "did you mean", and
+ * the quoting hint for camelCase names) for each column the core proves unknown.
+ */
+function checkColumns(schema) {
+  call(native.checkColumnsJson, schemaText(schema, 'schema'));
+}
+
 /** Reads a `.sql` file into a schema; skipped statements are listed in `warnings`. */
 function fromSqlFile(path) {
   return JSON.parse(call(native.fromSqlFileJson, String(path)));
@@ -208,6 +217,7 @@ module.exports = {
   apply,
   sessionPins,
   contextStatements,
+  checkColumns,
   fromSqlFile,
   fromSql,
   parseSchema,

@@ -182,6 +182,9 @@ function schemaFromSequelize(sequelize, options = {}) {
   }
   const schema = { tables, grants };
   if (d.roles) schema.roles = d.roles;
+  // The models know their columns: a column no table has (a typo, an unquoted camelCase
+  // name) is an error now, not at db:migrate.
+  pgpolicy.checkColumns(schema);
   return schema;
 }
 

@@ -215,6 +215,20 @@ pub fn session_pins(options: Option<PinOptions>) -> Result<Vec<String>> {
     )?))
 }
 
+/// Checks the columns that the policies of a schema name, for tables whose columns are
+/// declared: a `ValidationError` (code `UNKNOWN_COLUMN`, with a "did you mean") for each
+/// column the core's column resolution proves unknown.
+#[napi(js_name = "checkColumnsJson")]
+pub fn check_columns_json(text: String) -> Result<()> {
+    let schema = schema(&text)?;
+    let errors = pgpolicy::expr::columns::unknown_columns(&schema);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(to_js(CoreError::Validation(errors)))
+    }
+}
+
 /// One statement of the runtime RLS context, with `$1`, `$2`, ... bound to `params`.
 #[napi(object)]
 pub struct ContextStatementJs {

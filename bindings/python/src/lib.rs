@@ -751,6 +751,23 @@ fn validate_json(py: Python<'_>, text: &str) -> CoreResult<()> {
     Ok(())
 }
 
+/// Checks the columns that the policies of a schema (given as JSON) name, for tables whose
+/// columns are declared: raises `ValidationError` (code `UNKNOWN_COLUMN`, with a "did you
+/// mean") for each column the core's column resolution proves unknown.
+#[pyfunction]
+fn check_columns(py: Python<'_>, text: &str) -> CoreResult<()> {
+    py.detach(|| {
+        let schema = Schema::from_json(text)?;
+        let errors = pgpolicy::expr::columns::unknown_columns(&schema);
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(pgpolicy::Error::Validation(errors))
+        }
+    })?;
+    Ok(())
+}
+
 type ContextStatement = (String, Vec<Option<String>>);
 
 fn context_of(
@@ -924,6 +941,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(change_weakens, m)?)?;
     m.add_function(wrap_pyfunction!(validate_json, m)?)?;
     m.add_function(wrap_pyfunction!(context_statements, m)?)?;
+    m.add_function(wrap_pyfunction!(check_columns, m)?)?;
     m.add_function(wrap_pyfunction!(context_restore, m)?)?;
     m.add("SEARCH_PATH", session::SEARCH_PATH)?;
     m.add("DEFAULT_RETRIES", session::DEFAULT_RETRIES)?;

@@ -2,6 +2,7 @@
 //! (comparing what was declared with what PostgreSQL stores).
 
 pub mod canon;
+pub mod columns;
 pub mod roundtrip;
 
 use sqlparser::dialect::PostgreSqlDialect;

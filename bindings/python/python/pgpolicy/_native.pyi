@@ -25,6 +25,7 @@ __all__ = [
     "change_reverse",
     "change_sql",
     "change_weakens",
+    "check_columns",
     "context_restore",
     "context_statements",
     "diff",
@@ -198,3 +199,4 @@ def context_statements(
 def context_restore(
     role: Optional[str], settings: List[Tuple[str, Optional[str]]], row: List[Optional[str]]
 ) -> List[Tuple[str, List[Optional[str]]]]: ...
+def check_columns(text: str) -> None: ...

@@ -23,13 +23,14 @@ import re
 import warnings
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-from sqlalchemy import Column, MetaData, Table, event, text
+from sqlalchemy import Column, MetaData, Table, event, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import CompileError
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ClauseElement, TextClause
 from sqlalchemy.sql.expression import column as _column
 from sqlalchemy.sql.schema import SchemaItem
+from sqlalchemy.sql.selectable import Select
 
 from pgpolicy import RlsSkippedWarning, _db, _native
 from pgpolicy._native import Schema, ValidationError
@@ -314,15 +315,25 @@ def _clause_sql(value: Clause, table: Optional[Table], policy: str, clause: str)
         )
 
     def own_column(el: Any) -> Any:
-        # Columns of the policy's own table are written unqualified, as PostgreSQL
-        # prints them.
+        # Columns of the policy's own table are written unqualified at the top level, as
+        # PostgreSQL prints them. Inside a sub-select they stay qualified: there an
+        # unqualified name would bind to the sub-select's own table first
+        # (`memberships.document_id = id` reads `memberships.id`).
+        if isinstance(el, Select):
+            return el
         if isinstance(el, Column) and table is not None and el.table is table:
             return _column(el.name, type_=el.type)
         return None
 
     expr = visitors.replacement_traverse(expr, {}, own_column)  # type: ignore[call-overload]
     try:
-        return str(expr.compile(dialect=_PG, compile_kwargs={"literal_binds": True}))
+        if table is None:
+            return str(expr.compile(dialect=_PG, compile_kwargs={"literal_binds": True}))
+        # Compiled as the WHERE clause of a query on the policy's table, so that a
+        # sub-select correlates to it (no second `documents` in the sub-select's FROM).
+        compiler = _PG.statement_compiler(_PG, None)
+        compiler.stack.append({"correlate_froms": {table}, "asfrom_froms": {table}, "selectable": select(table)})
+        return str(compiler.process(expr, literal_binds=True))
     except CompileError as e:
         raise validation_error(
             "INVALID_EXPRESSION",
@@ -388,8 +399,13 @@ def schema_from_metadata(
     include_table: Optional[Callable[[Table], bool]] = None,
 ) -> Schema:
     """The declared RLS state of a MetaData as a core Schema (validated: raises
-    ``pgpolicy.ValidationError`` naming the table, the policy and the clause)."""
-    return Schema.from_json(json.dumps(schema_dict(metadata, include_table=include_table)))
+    ``pgpolicy.ValidationError`` naming the table, the policy and the clause; a column
+    that the policy's tables do not have is ``UNKNOWN_COLUMN``, with a "did you mean")."""
+    text = json.dumps(schema_dict(metadata, include_table=include_table))
+    schema = Schema.from_json(text)
+    # The models know their columns: a column no table has is an error now, not at upgrade.
+    _native.check_columns(text)
+    return schema
 
 
 def _check_table(table: Table) -> None:
