@@ -4,7 +4,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
 cd "$root/bindings/node"
-node scripts/install.js   # builds the addon with cargo unless a built one loads
+node scripts/build.js     # builds the addon with cargo (nothing to do when up to date)
 
 cd "$root/examples/sequelize"
 npm ci --no-audit --no-fund

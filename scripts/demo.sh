@@ -32,7 +32,7 @@ build "building the CLI and the demo (cargo build --release)" \
   cargo build --release -p pgpolicy --bin pgpolicy --example demo
 build "building the Python package into .venv (maturin)" bash -c 'ROOT="$PWD"; source scripts/python-env.sh'
 build "building the Node addon (cargo) and installing the Sequelize example" \
-  bash -c 'node bindings/node/scripts/install.js && cd examples/sequelize && npm ci --no-audit --no-fund'
+  bash -c 'node bindings/node/scripts/build.js && cd examples/sequelize && npm ci --no-audit --no-fund'
 
 part "1. The CLI on the ModelIR and SQL declarations (tests/fixtures)"
 target/release/examples/demo tests/fixtures
