@@ -80,7 +80,7 @@ step "addon and CLI for $musl (zig)" \
 cli_slot="bindings/python/python/pgpolicy/_cli/pgpolicy"
 trap 'rm -f "$root/$cli_slot"' EXIT
 step "Python sdist" maturin sdist -m bindings/python/Cargo.toml -o "$dist"
-wheel() {  # wheel TRIPLE COMPATIBILITY
+build_wheel() {  # build_wheel TRIPLE COMPATIBILITY
   install -m 755 "$target_dir/$1/release/pgpolicy" "$cli_slot"
   strip --strip-unneeded "$cli_slot"
   maturin build --release --strip --zig --target "$1" --compatibility "$2" \
@@ -100,8 +100,8 @@ musl_needed() {  # musl_needed WHEEL: rewrite in place
   rm "$w"
   wheel pack -d "$(dirname "$w")" "$d"/*/
 }
-step "Python wheel manylinux2014 (with the CLI)" wheel "$gnu" manylinux2014
-step "Python wheel musllinux_1_2 (with the CLI)" wheel "$musl" musllinux_1_2
+step "Python wheel manylinux2014 (with the CLI)" build_wheel "$gnu" manylinux2014
+step "Python wheel musllinux_1_2 (with the CLI)" build_wheel "$musl" musllinux_1_2
 for w in "$dist"/*.whl; do
   echo "auditwheel show $(basename "$w"):"
   # On a glibc host, look for no libraries: the musl libc is not here (nor needed to check).
