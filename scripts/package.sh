@@ -107,7 +107,7 @@ for w in "$dist"/*.whl; do
   # On a glibc host, look for no libraries: the musl libc is not here (nor needed to check).
   case "$w" in *musllinux*) ldpaths=(--ldpaths "$work/no-ldpaths"); mkdir -p "$work/no-ldpaths" ;; *) ldpaths=() ;; esac
   auditwheel show "${ldpaths[@]}" "$w" 2>&1 | tr -s '\n' | sed 's/^/  /'
-  auditwheel show "${ldpaths[@]}" "$w" 2>&1 | tr -d '\n' | grep -q 'is consistent with the following platform tag' \
+  auditwheel show "${ldpaths[@]}" "$w" 2>&1 | tr -s '\n ' '  ' | grep -q 'is consistent with the following platform tag' \
     || { echo "package: auditwheel does not agree with $(basename "$w")" >&2; exit 1; }
   python3 -c 'import sys, zipfile; sys.exit("pgpolicy/_cli/pgpolicy" not in zipfile.ZipFile(sys.argv[1]).namelist())' "$w" \
     || { echo "package: $w lacks the CLI" >&2; exit 1; }
