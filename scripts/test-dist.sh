@@ -92,8 +92,7 @@ const fs = require('fs');
 const pgpolicy = require('pgpolicy');
 const sequelize = require('pgpolicy/sequelize');
 if (!require.resolve('pgpolicy').includes('node_modules')) throw new Error('not the installed package');
-// fromSql returns the schema with the skipped statements in `warnings`; diff takes the schema.
-const schema = (sql) => { const { warnings, ...s } = pgpolicy.fromSql(sql); return s; };
+const schema = (sql) => pgpolicy.fromSql(sql);
 const [a, x] = process.argv.slice(2).map((f) => schema(fs.readFileSync(f, 'utf8')));
 const plan = pgpolicy.diff(a, x);
 if (!/CREATE POLICY tenant_isolation/.test(plan.sql)) throw new Error(plan.sql);
@@ -101,10 +100,9 @@ if (typeof sequelize.definePolicies !== 'function') throw new Error('pgpolicy/se
 console.log(`  ok: require('pgpolicy'), require('pgpolicy/sequelize'); diff: ${plan.statements.length} statements`);
 JS
 cat >esm.mjs <<'JS'
-import { diff, fromSql as fromSqlWithWarnings } from 'pgpolicy';
+import { diff, fromSql } from 'pgpolicy';
 import { definePolicies, generateMigration } from 'pgpolicy/sequelize';
 import pgpolicyDefault from 'pgpolicy';
-const fromSql = (sql) => { const { warnings, ...s } = fromSqlWithWarnings(sql); return s; };
 const plan = diff(fromSql('CREATE TABLE t (id int);'), fromSql('CREATE TABLE t (id int); ALTER TABLE t ENABLE ROW LEVEL SECURITY;'));
 if (!/ENABLE ROW LEVEL SECURITY/.test(plan.sql)) throw new Error(plan.sql);
 if (typeof definePolicies !== 'function' || typeof generateMigration !== 'function' || typeof pgpolicyDefault.diff !== 'function') throw new Error('exports');

@@ -250,10 +250,13 @@ export function contextStatements(context: { role?: string | null; settings?: Re
   snapshot: ContextStatement;
   restore(row: Array<string | null>): ContextStatement[];
 };
-/** Reads a `.sql` file into a schema. */
-export function fromSqlFile(path: string): Schema & { warnings: string[] };
-/** Reads SQL text into a schema. */
-export function fromSql(sql: string): Schema & { warnings: string[] };
+/**
+ * Reads a `.sql` file into a schema. The skipped statements are in `warnings`, a
+ * non-enumerable property: the result is passed to `diff`/`apply` as it is.
+ */
+export function fromSqlFile(path: string): Schema & { readonly warnings: string[] };
+/** Reads SQL text into a schema, like `fromSqlFile`. */
+export function fromSql(sql: string): Schema & { readonly warnings: string[] };
 /** Validates a schema and returns it in the exchange format. */
 export function parseSchema(schema: SchemaInput): Schema;
 /** Every validation error of a schema (empty when valid). */

@@ -150,14 +150,25 @@ function checkColumns(schema) {
   call(native.checkColumnsJson, schemaText(schema, 'schema'));
 }
 
+/**
+ * The schema a `.sql` read returned, with the skipped statements as a non-enumerable
+ * `warnings`: readable, but not part of the schema that `diff`, `apply` or
+ * `JSON.stringify` see, so the result is itself a valid schema.
+ */
+function sqlSchema(text) {
+  const { warnings, ...schema } = JSON.parse(text);
+  Object.defineProperty(schema, 'warnings', { value: warnings, enumerable: false });
+  return schema;
+}
+
 /** Reads a `.sql` file into a schema; skipped statements are listed in `warnings`. */
 function fromSqlFile(path) {
-  return JSON.parse(call(native.fromSqlFileJson, String(path)));
+  return sqlSchema(call(native.fromSqlFileJson, String(path)));
 }
 
 /** Reads SQL text into a schema, like `fromSqlFile`. */
 function fromSql(sql) {
-  return JSON.parse(call(native.fromSqlJson, sql));
+  return sqlSchema(call(native.fromSqlJson, sql));
 }
 
 /** Validates a schema and returns it in the exchange format (throws ValidationError). */
