@@ -6,6 +6,23 @@ use std::path::Path;
 use crate::error::Error;
 use crate::ir::Schema;
 
+/// Reads SQL text into a validated, normalized schema; the skipped statements are
+/// returned beside it. The one way every front end (CLI, Python, Node) reads `.sql`.
+pub fn from_sql(text: &str) -> Result<(Schema, Vec<String>), Error> {
+    checked(crate::sql::read_sql(text)?)
+}
+
+/// Reads a `.sql` file like [`from_sql`].
+pub fn from_sql_file(path: &Path) -> Result<(Schema, Vec<String>), Error> {
+    checked(crate::sql::read_sql_file(path)?)
+}
+
+fn checked((mut schema, warnings): (Schema, Vec<String>)) -> Result<(Schema, Vec<String>), Error> {
+    crate::validate::validate(&schema)?;
+    schema.normalize();
+    Ok((schema, warnings))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     Empty,
@@ -40,12 +57,7 @@ impl Source {
                     .map_err(|e| Error::Source(format!("cannot read {p}: {e}")))?;
                 Ok((Schema::from_json(&text)?, Vec::new()))
             }
-            Source::Sql(p) => {
-                let (mut s, w) = crate::sql::read_sql_file(Path::new(p))?;
-                crate::validate::validate(&s)?;
-                s.normalize();
-                Ok((s, w))
-            }
+            Source::Sql(p) => from_sql_file(Path::new(p)),
             #[cfg(feature = "db")]
             Source::Url(u) => Ok((
                 crate::introspect::blocking::introspect_url(u, schemas)?,

@@ -317,9 +317,7 @@ pub fn check_json(text: String) -> Result<String> {
 }
 
 fn read_sql_result(res: pgpolicy::Result<(Schema, Vec<String>)>) -> Result<String> {
-    let (mut s, warnings) = res.map_err(to_js)?;
-    pgpolicy::validate::validate(&s).map_err(to_js)?;
-    s.normalize();
+    let (s, warnings) = res.map_err(to_js)?;
     let mut v: serde_json::Value = serde_json::from_str(&s.to_json()).expect("schema JSON");
     v["warnings"] = json!(warnings);
     Ok(v.to_string())
@@ -329,13 +327,13 @@ fn read_sql_result(res: pgpolicy::Result<(Schema, Vec<String>)>) -> Result<Strin
 /// CREATE ROLE, GRANT) into a schema; skipped statements come back as `warnings`.
 #[napi(js_name = "fromSqlFileJson")]
 pub fn from_sql_file_json(path: String) -> Result<String> {
-    read_sql_result(pgpolicy::sql::read_sql_file(std::path::Path::new(&path)))
+    read_sql_result(pgpolicy::source::from_sql_file(std::path::Path::new(&path)))
 }
 
 /// Reads SQL text like `fromSqlFile`.
 #[napi(js_name = "fromSqlJson")]
 pub fn from_sql_json(sql: String) -> Result<String> {
-    read_sql_result(pgpolicy::sql::read_sql(&sql))
+    read_sql_result(pgpolicy::source::from_sql(&sql))
 }
 
 pub struct IntrospectTask {

@@ -239,10 +239,8 @@ impl PySchema {
     #[staticmethod]
     fn from_sql(py: Python<'_>, text: &str) -> CoreResult<PySchema> {
         py.detach(|| {
-            let (mut s, warnings) = pgpolicy::sql::read_sql(text)?;
-            pgpolicy::validate::validate(&s)?;
-            s.normalize();
-            Ok(PySchema { inner: s, warnings })
+            let (inner, warnings) = pgpolicy::source::from_sql(text)?;
+            Ok(PySchema { inner, warnings })
         })
     }
 
@@ -250,10 +248,8 @@ impl PySchema {
     #[staticmethod]
     fn from_sql_file(py: Python<'_>, path: std::path::PathBuf) -> CoreResult<PySchema> {
         py.detach(|| {
-            let (mut s, warnings) = pgpolicy::sql::read_sql_file(&path)?;
-            pgpolicy::validate::validate(&s)?;
-            s.normalize();
-            Ok(PySchema { inner: s, warnings })
+            let (inner, warnings) = pgpolicy::source::from_sql_file(&path)?;
+            Ok(PySchema { inner, warnings })
         })
     }
 
