@@ -1,12 +1,9 @@
-//! Values crossing the boundary: serde JSON values to Python objects and back, and core
-//! changes rebuilt from the dicts the package hands out (an Alembic op holds one).
+//! Values crossing the boundary: serde JSON values to Python objects and back.
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::Value;
-
-use pgpolicy::Change;
 
 pub fn to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
     Ok(match v {
@@ -76,10 +73,4 @@ pub fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
         "cannot convert {} to JSON",
         obj.get_type().name()?
     )))
-}
-
-/// A core change from the dict form `Plan.changes` hands out (the core's own serde form;
-/// omitted policy and role attributes take their defaults).
-pub fn change_from_value(v: Value) -> PyResult<Change> {
-    serde_json::from_value(v).map_err(|e| PyValueError::new_err(format!("not a change: {e}")))
 }

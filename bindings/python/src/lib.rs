@@ -4,6 +4,7 @@
 //! SQLAlchemy Connection) carry the core's database protocol (`pgpolicy::exec`:
 //! introspection, the round trip and apply, each in a pinned savepoint).
 
+mod change;
 mod convert;
 
 use std::sync::Mutex;
@@ -58,7 +59,7 @@ create_exception!(
 );
 
 /// A core error on its way to Python.
-struct CoreError(pgpolicy::Error);
+pub(crate) struct CoreError(pgpolicy::Error);
 
 impl From<pgpolicy::Error> for CoreError {
     fn from(e: pgpolicy::Error) -> CoreError {
@@ -70,47 +71,51 @@ impl From<CoreError> for PyErr {
     fn from(e: CoreError) -> PyErr {
         let message = e.0.to_string();
         let code = e.0.code();
-        match e.0 {
+        let err = match e.0 {
             pgpolicy::Error::Validation(errors) => {
-                Python::attach(|py| validation_error(py, &message, &errors))
+                return Python::attach(|py| validation_error(py, &message, &errors))
             }
             pgpolicy::Error::Source(_) | pgpolicy::Error::Io(_) => SourceError::new_err(message),
             pgpolicy::Error::Database(_) => DatabaseError::new_err(message),
             pgpolicy::Error::Embedded(_) => EmbeddedError::new_err(message),
-            pgpolicy::Error::Weakening(_) => {
-                let err = WeakeningError::new_err(message);
-                Python::attach(|py| match err.value(py).setattr("code", code) {
-                    Ok(()) => err,
-                    Err(e) => e,
-                })
-            }
-        }
+            pgpolicy::Error::Weakening(_) => WeakeningError::new_err(message),
+        };
+        Python::attach(|py| match error_fields(py, &err, code) {
+            Ok(()) => err,
+            Err(e) => e,
+        })
     }
 }
 
-/// `ValidationError` with `.errors` (every error as a dict) and the first error's `.code`,
-/// `.table`, `.policy`, `.clause` and `.message`.
+/// The fields every pgpolicy error has (as in the Node package): the core's `code`
+/// (`SOURCE`, `DATABASE`, `WEAKENS`, ...); no table, policy or clause; no validation errors.
+fn error_fields(py: Python<'_>, err: &PyErr, code: &str) -> PyResult<()> {
+    let value = err.value(py);
+    value.setattr("code", code)?;
+    for key in ["table", "policy", "clause"] {
+        value.setattr(key, py.None())?;
+    }
+    value.setattr("errors", PyList::empty(py))?;
+    Ok(())
+}
+
+/// `ValidationError` with `.errors` (every error as a dict, the core's serde form) and the
+/// first error's `.code`, `.table`, `.policy`, `.clause` and `.message`. Clauses are
+/// spelled as the core serializes them (`USING`, `WITH_CHECK`, `NAME`, ...), the same in
+/// every binding; the message is the core's.
 fn validation_error(py: Python<'_>, message: &str, errors: &[pgpolicy::ValidationError]) -> PyErr {
     let err = ValidationError::new_err(message.to_string());
     let set = || -> PyResult<()> {
         let value = err.value(py);
         let all = serde_json::to_value(errors).unwrap_or(Value::Null);
         let first = all.get(0).cloned().unwrap_or(Value::Null);
-        for key in ["code", "table", "policy", "message"] {
+        for key in ["code", "table", "policy", "clause", "message"] {
             value.setattr(
                 key,
                 convert::to_py(py, first.get(key).unwrap_or(&Value::Null))?,
             )?;
         }
-        let clause = errors.first().and_then(|e| e.clause).map(|c| c.as_str());
-        value.setattr("clause", clause)?;
-        let list = PyList::empty(py);
-        for (e, v) in errors.iter().zip(all.as_array().into_iter().flatten()) {
-            let d = convert::to_py(py, v)?;
-            d.set_item("clause", e.clause.map(|c| c.as_str()))?;
-            list.append(d)?;
-        }
-        value.setattr("errors", list)?;
+        value.setattr("errors", convert::to_py(py, &all)?)?;
         Ok(())
     };
     if let Err(e) = set() {
@@ -119,7 +124,7 @@ fn validation_error(py: Python<'_>, message: &str, errors: &[pgpolicy::Validatio
     err
 }
 
-type CoreResult<T> = Result<T, CoreError>;
+pub(crate) type CoreResult<T> = Result<T, CoreError>;
 
 /// A duration given as PostgreSQL writes it (`"5s"`, `"500ms"`, `"2min"`) or as a
 /// `datetime.timedelta`; numbers are refused (seconds or milliseconds would be a guess).
@@ -325,6 +330,12 @@ impl PySchema {
         self.warnings.clone()
     }
 
+    /// The schemas the declaration names (its tables' and grants'), sorted; `public` when
+    /// it names none: what `plan` and `apply` introspect.
+    fn schema_names(&self) -> Vec<String> {
+        self.inner.schema_names()
+    }
+
     /// Whether the schema was read from a live database.
     #[getter]
     fn is_introspected(&self) -> bool {
@@ -419,21 +430,20 @@ impl PyPlan {
         self.inner.statements()
     }
 
-    /// The changes as dicts; `kind` says which (`create_policy`, `alter_policy`, ...).
+    /// The changes (`pgpolicy.Change`), in plan order.
     #[getter]
-    fn changes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        convert::to_py(
-            py,
-            &serde_json::to_value(&self.inner.changes).unwrap_or(Value::Null),
-        )
+    fn changes(&self) -> Vec<change::PyChange> {
+        self.inner
+            .changes
+            .iter()
+            .map(|c| change::PyChange { inner: c.clone() })
+            .collect()
     }
 
-    /// Each change with its comment, its SQL and the SQL that undoes it.
-    fn steps<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        convert::to_py(
-            py,
-            &serde_json::to_value(self.inner.steps()).unwrap_or(Value::Null),
-        )
+    /// Each change with its comment, its SQL, the SQL that undoes it and why it weakens
+    /// protection (`pgpolicy.Step`).
+    fn steps(&self) -> Vec<change::PyStep> {
+        self.inner.steps().iter().map(change::PyStep::of).collect()
     }
 
     /// `{"steps": [...], "sql": "...", "reverse_sql": "...", "preamble": [...],
@@ -715,29 +725,58 @@ fn catalog_query(schemas: Option<Vec<String>>) -> String {
     introspect::catalog_query(&schemas.unwrap_or_default())
 }
 
-/// The SQL statements of one change given as a dict (the form `Plan.changes` hands out).
+/// The SQL statements of one change (a `Change`, or its dict form).
 #[pyfunction]
 fn change_sql(change: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
-    Ok(convert::change_from_value(convert::from_py(change)?)?.sql())
+    Ok(change::PyChange::extract(change)?.sql())
 }
 
-/// The one-line description of a change given as a dict.
+/// The one-line description of a change (a `Change`, or its dict form).
 #[pyfunction]
 fn change_describe(change: &Bound<'_, PyAny>) -> PyResult<String> {
-    Ok(convert::change_from_value(convert::from_py(change)?)?.describe())
+    Ok(change::PyChange::extract(change)?.describe())
 }
 
-/// The change that undoes the given one, as a dict.
+/// The change that undoes the given one (a `Change`, or its dict form).
 #[pyfunction]
-fn change_reverse<'py>(py: Python<'py>, change: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    let c = convert::change_from_value(convert::from_py(change)?)?.reverse();
-    convert::to_py(py, &serde_json::to_value(&c).unwrap_or(Value::Null))
+fn change_reverse(change: &Bound<'_, PyAny>) -> PyResult<change::PyChange> {
+    Ok(change::PyChange {
+        inner: change::PyChange::extract(change)?.reverse(),
+    })
 }
 
-/// Why a change given as a dict weakens protection, or None.
+/// Why a change (a `Change`, or its dict form) weakens protection, or None.
 #[pyfunction]
 fn change_weakens(change: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
-    Ok(convert::change_from_value(convert::from_py(change)?)?.weakens())
+    Ok(change::PyChange::extract(change)?.weakens())
+}
+
+/// The core's `ValidationError` (code `INVALID_EXPRESSION`) for a policy clause that the
+/// package cannot turn into SQL text (an object that is no expression, one that does not
+/// compile for PostgreSQL): returned, for the caller to raise. `clause` is the core's
+/// spelling (`USING`, `WITH_CHECK`).
+#[pyfunction]
+#[pyo3(signature = (message, *, table=None, policy=None, clause=None))]
+fn invalid_expression(
+    message: String,
+    table: Option<String>,
+    policy: Option<String>,
+    clause: Option<String>,
+) -> PyResult<PyErr> {
+    let clause = clause
+        .map(|c| {
+            serde_json::from_value::<pgpolicy::Clause>(Value::String(c.clone()))
+                .map_err(|_| PyValueError::new_err(format!("unknown clause {c:?}")))
+        })
+        .transpose()?;
+    let e = pgpolicy::ValidationError {
+        code: "INVALID_EXPRESSION",
+        table,
+        policy,
+        clause,
+        message,
+    };
+    Ok(CoreError(pgpolicy::Error::validation(e)).into())
 }
 
 /// Checks a schema given as JSON without keeping it (raises `ValidationError`).
@@ -922,6 +961,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyTimeouts>()?;
     m.add_class::<PySchema>()?;
     m.add_class::<PyPlan>()?;
+    m.add_class::<change::PyChange>()?;
+    m.add_class::<change::PyStep>()?;
     m.add_class::<PyEmbedded>()?;
     m.add_function(wrap_pyfunction!(diff, m)?)?;
     m.add_function(wrap_pyfunction!(diff_url, m)?)?;
@@ -936,6 +977,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(change_reverse, m)?)?;
     m.add_function(wrap_pyfunction!(change_weakens, m)?)?;
     m.add_function(wrap_pyfunction!(validate_json, m)?)?;
+    m.add_function(wrap_pyfunction!(invalid_expression, m)?)?;
     m.add_function(wrap_pyfunction!(context_statements, m)?)?;
     m.add_function(wrap_pyfunction!(check_columns, m)?)?;
     m.add_function(wrap_pyfunction!(context_restore, m)?)?;

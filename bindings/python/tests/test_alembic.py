@@ -287,3 +287,47 @@ def test_sqlite_gets_one_warning_and_no_ops(tmp_path: Path, alembic_project: Cal
     assert len([w for w in record if issubclass(w.category, pgpolicy.RlsSkippedWarning)]) == 1
     assert not [line for line in op_lines(text) if "policy" in line or "rls" in line]
     assert "op.create_table('users'" in text
+
+
+def test_an_added_using_is_altered_and_downgrades_exactly(
+    pg: EmbeddedPostgres, db: str, alembic_project: Callable[..., Any]
+) -> None:
+    role = f"editor_{db}"
+
+    def models(using: Any) -> sa.MetaData:
+        md = sa.MetaData()
+        sa.Table(
+            "notes",
+            md,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("owner", sa.Text),
+            Role(role),
+            Policy("edit", command="UPDATE", roles=[role], using=using, with_check="owner = current_user"),
+        )
+        return md
+
+    libpq = pg.url(db)
+    cfg = alembic_project(pg.sqlalchemy_url(db), models(None))
+    revision(cfg, "first")
+    command.upgrade(cfg, "head")
+    before = policies(libpq)[("notes", "edit")]
+    assert before["using"] is None
+
+    cfg.attributes["target_metadata"] = models("owner = current_user")
+    text = revision(cfg, "add using")
+    up, down = op_lines(section(text, "upgrade")), op_lines(section(text, "downgrade"))
+    # The upgrade is the core's change: one ALTER POLICY, no window without the policy.
+    assert up == ["op.pgpolicy_session()", "op.alter_policy('edit', 'notes', using='owner = current_user')"]
+    # Its reverse is the core's: ALTER POLICY cannot remove a clause, so the policy is
+    # replaced by exactly the one before.
+    assert down == [
+        "op.pgpolicy_session()",
+        f"op.drop_policy('edit', 'notes', command='UPDATE', roles=['{role}'], using='owner = current_user', "
+        "with_check='owner = current_user')",
+        f"op.create_policy('edit', 'notes', command='UPDATE', roles=['{role}'], with_check='(owner = CURRENT_USER)')",
+    ]
+    command.upgrade(cfg, "head")
+    assert policies(libpq)[("notes", "edit")]["using"] == "(owner = CURRENT_USER)"
+    command.check(cfg)
+    command.downgrade(cfg, "-1")
+    assert policies(libpq)[("notes", "edit")] == before

@@ -53,7 +53,7 @@ def test_schema_round_trips_through_json_and_sql(tmp_path: Path) -> None:
 def test_diff_and_plan() -> None:
     plan = pgpolicy.diff(pgpolicy.Schema.empty(), desired())
     assert plan and len(plan) == 2
-    assert [c["kind"] for c in plan.changes] == ["create_policy", "enable_rls"]
+    assert [c.kind for c in plan.changes] == ["create_policy", "enable_rls"]
     assert plan.statements() == [
         "CREATE POLICY tenant_isolation ON public.users AS PERMISSIVE FOR ALL TO PUBLIC "
         "USING (tenant_id = current_setting('app.current_tenant')::integer)",
@@ -62,7 +62,7 @@ def test_diff_and_plan() -> None:
     assert plan.sql().startswith("BEGIN;") and plan.sql().endswith("COMMIT;\n")
     assert "DROP POLICY tenant_isolation ON public.users" in plan.reverse_sql()
     assert plan.reverse().statements()[0] == "ALTER TABLE public.users DISABLE ROW LEVEL SECURITY"
-    assert [s["comment"] for s in plan.steps()] == [
+    assert [s.comment for s in plan.steps()] == [
         'Create policy "tenant_isolation" on public.users',
         "Enable row-level security on public.users",
     ]
@@ -111,7 +111,7 @@ def test_introspect_apply_and_round_trip(pg: EmbeddedPostgres, db: str, engine: 
     other["tables"][0]["policies"][0]["using"] = "tenant_id = 1"
     with engine.begin() as conn:
         plan = pgpolicy.apply(conn, pgpolicy.Schema.from_json(json.dumps(other)))
-    assert [c["kind"] for c in plan.changes] == ["alter_policy"]
+    assert [c.kind for c in plan.changes] == ["alter_policy"]
     assert pgpolicy.introspect(url).policies[0]["using"] == "(tenant_id = 1)"
 
 

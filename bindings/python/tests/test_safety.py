@@ -67,7 +67,7 @@ def test_apply_on_an_engine_and_a_url_reads_one_expression(pg: EmbeddedPostgres,
     db = scs_off(pg, new_db)
     engine = sa.create_engine(pg.sqlalchemy_url(db))
     plan = pgpolicy.apply(engine, declaration())
-    assert [c["kind"] for c in plan.changes] == ["create_policy"]
+    assert [c.kind for c in plan.changes] == ["create_policy"]
     assert has_victim(pg, db)
     assert "');DROP TABLE victim;SELECT (1 --'" in stored_using(pg, db)
     # The comparison's round trip runs on the same connection, under the same pins.
@@ -162,7 +162,7 @@ def test_a_weakening_plan_is_refused_unless_allowed(pg: EmbeddedPostgres, db: st
         "stops forcing row-level security on public.docs (its owner bypasses the policies)",
     ]
     assert "-- WEAKENS: turns row-level security off on public.docs\n" in dry.sql()
-    assert [s["weakens"] for s in dry.steps()] == dry.weakening()
+    assert [s.weakens for s in dry.steps()] == dry.weakening()
     for target in (engine, pg.url(db)):
         with pytest.raises(pgpolicy.WeakeningError, match="weakens protection") as info:
             pgpolicy.apply(target, off)
@@ -173,7 +173,7 @@ def test_a_weakening_plan_is_refused_unless_allowed(pg: EmbeddedPostgres, db: st
     # A model that declares only a policy says nothing about FORCE: it stays on.
     md = sa.MetaData()
     sa.Table("docs", md, sa.Column("owner", sa.Text), Policy("own", using="owner = current_user"))
-    assert [c["kind"] for c in pgpolicy.plan(engine, schema_from_metadata(md)).changes] == ["create_policy"]
+    assert [c.kind for c in pgpolicy.plan(engine, schema_from_metadata(md)).changes] == ["create_policy"]
     sa.Table("docs", md, RowLevelSecurity(force=False), extend_existing=True)
     with pytest.raises(pgpolicy.WeakeningError, match="stops forcing"):
         pgpolicy.apply(engine, schema_from_metadata(md))

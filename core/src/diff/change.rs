@@ -464,7 +464,7 @@ impl Change {
     /// comments, RLS on, revokes, roles dropped. Policies exist before RLS is enabled (no
     /// deny-all window) and RLS is disabled before policies go. The reverse of a plan in
     /// this order is again in this order.
-    pub(crate) fn phase(&self) -> u8 {
+    pub fn phase(&self) -> u8 {
         use Change::*;
         match self {
             CreateRole { .. } => 0,

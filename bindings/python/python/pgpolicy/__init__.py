@@ -11,12 +11,14 @@ SQL), and get the exact, ordered, reversible DDL that brings a database to that 
 
 from pgpolicy._db import apply, diff, introspect, plan
 from pgpolicy._native import (
+    Change,
     DatabaseError,
     EmbeddedError,
     Error,
     Plan,
     Schema,
     SourceError,
+    Step,
     ValidationError,
     WeakeningError,
     __version__,
@@ -28,6 +30,7 @@ class RlsSkippedWarning(UserWarning):
 
 
 __all__ = [
+    "Change",
     "DatabaseError",
     "EmbeddedError",
     "Error",
@@ -35,6 +38,7 @@ __all__ = [
     "RlsSkippedWarning",
     "Schema",
     "SourceError",
+    "Step",
     "ValidationError",
     "WeakeningError",
     "__version__",

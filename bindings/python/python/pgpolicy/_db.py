@@ -32,9 +32,10 @@ def _is_url(target: Any) -> bool:
     return isinstance(target, str) or type(target).__name__ == "URL"
 
 
-def schemas_of(desired: Schema) -> list[str]:
-    """The schemas a declaration names, and `public`."""
-    return sorted({t["schema"] for t in desired.tables} | {"public"})
+def schemas_of(desired: Schema) -> List[str]:
+    """The schemas a declaration names (its tables' and grants'; `public` when it names
+    none): the core's `Schema::schema_names`."""
+    return desired.schema_names()
 
 
 def timeouts(

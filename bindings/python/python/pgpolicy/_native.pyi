@@ -2,9 +2,10 @@
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, final
+from typing import Any, Callable, Dict, List, Literal, Optional, Sequence, Tuple, TypedDict, Union, final
 
 __all__ = [
+    "Change",
     "DEFAULT_RETRIES",
     "DatabaseError",
     "EmbeddedError",
@@ -14,6 +15,7 @@ __all__ = [
     "SEARCH_PATH",
     "Schema",
     "SourceError",
+    "Step",
     "Timeouts",
     "ValidationError",
     "WeakeningError",
@@ -33,6 +35,7 @@ __all__ = [
     "diff_with",
     "introspect_url",
     "introspect_with",
+    "invalid_expression",
     "validate_json",
 ]
 
@@ -46,27 +49,91 @@ _Duration = Union[str, timedelta]
 #: or `pgcode`, or its `orig`'s, is read as the SQLSTATE).
 _Run = Callable[[str, bool], Optional[Sequence[Sequence[Optional[str]]]]]
 
-class Error(Exception):
-    """Base class of every pgpolicy error."""
+#: A clause as the core spells it (the same in every binding).
+_ClauseName = Literal["NAME", "COMMAND", "ROLES", "USING", "WITH_CHECK", "TABLE", "ROLE", "GRANT"]
+_ChangeKind = Literal[
+    "create_role",
+    "alter_role",
+    "drop_role",
+    "grant_membership",
+    "revoke_membership",
+    "grant",
+    "revoke",
+    "enable_rls",
+    "disable_rls",
+    "force_rls",
+    "no_force_rls",
+    "create_policy",
+    "drop_policy",
+    "rename_policy",
+    "alter_policy",
+    "replace_policy",
+    "comment_on_policy",
+]
 
-class ValidationError(Error):
-    """Invalid declarations; names the table, the policy and the clause."""
+class _TableRef(TypedDict):
+    schema: str
+    name: str
+
+class _PolicyDict(TypedDict, total=False):
+    name: str
+    command: str
+    permissive: bool
+    roles: List[str]
+    using: Optional[str]
+    with_check: Optional[str]
+    comment: Optional[str]
+    renamed_from: Optional[str]
+
+class _RoleDict(TypedDict, total=False):
+    name: str
+    login: bool
+    inherit: bool
+    bypassrls: bool
+    member_of: List[str]
+
+_ClauseChange = TypedDict(
+    "_ClauseChange",
+    {
+        "clause": _ClauseName,
+        "from": Optional[str],
+        "to": Optional[str],
+        "from_canonical": Optional[str],
+        "to_canonical": Optional[str],
+    },
+    total=False,
+)
+
+class _ValidationErrorDict(TypedDict):
+    code: str
+    table: Optional[str]
+    policy: Optional[str]
+    clause: Optional[_ClauseName]
+    message: str
+
+class Error(Exception):
+    """Base class of every pgpolicy error. Those the core raises carry `code` (e.g.
+    `INSERT_WITH_USING`, `DATABASE`, `WEAKENS`), `table`, `policy`, `clause` (None unless a
+    validation error names them) and `errors` (every validation error)."""
 
     code: str
     table: Optional[str]
     policy: Optional[str]
-    clause: Optional[str]
+    clause: Optional[_ClauseName]
+    errors: List[_ValidationErrorDict]
+
+class ValidationError(Error):
+    """Invalid declarations; names the table, the policy and the clause."""
+
     message: str
-    errors: List[Dict[str, Any]]
 
 class SourceError(Error): ...
 class DatabaseError(Error): ...
 class EmbeddedError(Error): ...
 
 class WeakeningError(Error):
-    """A plan that weakens protection, refused because weakening was not allowed."""
-
-    code: str
+    """A plan that weakens protection, refused because weakening was not allowed (`code`
+    is `WEAKENS`)."""
 
 @final
 class Timeouts:
@@ -112,6 +179,7 @@ class Schema:
     def warnings(self) -> List[str]: ...
     @property
     def is_introspected(self) -> bool: ...
+    def schema_names(self) -> List[str]: ...
     def __eq__(self, value: object, /) -> bool: ...
     def _repr_html_(self) -> str: ...
 
@@ -127,12 +195,77 @@ class Plan:
     def reverse(self) -> Plan: ...
     def statements(self) -> List[str]: ...
     @property
-    def changes(self) -> List[Dict[str, Any]]: ...
-    def steps(self) -> List[Dict[str, Any]]: ...
+    def changes(self) -> List[Change]: ...
+    def steps(self) -> List[Step]: ...
     def to_json(self) -> str: ...
     def __bool__(self) -> bool: ...
     def __len__(self) -> int: ...
     def _repr_html_(self) -> str: ...
+
+@final
+class Change:
+    """One change of a plan (the core's): `kind` and the fields of that kind (None where
+    the kind has none); SQL, reverse, description and weakening are the core's."""
+
+    @staticmethod
+    def from_dict(change: Dict[str, Any]) -> Change: ...
+    @staticmethod
+    def from_json(text: str) -> Change: ...
+    @property
+    def kind(self) -> _ChangeKind: ...
+    @property
+    def table(self) -> Optional[_TableRef]: ...
+    @property
+    def policy(self) -> Any:
+        """`create_policy` / `drop_policy`: a `_PolicyDict`; `comment_on_policy`: the name."""
+    @property
+    def role(self) -> Any:
+        """`create_role` / `drop_role`: a `_RoleDict`; `grant` / `revoke`: the grantee."""
+    @property
+    def group(self) -> Optional[str]: ...
+    @property
+    def member(self) -> Optional[str]: ...
+    @property
+    def privileges(self) -> Optional[List[str]]: ...
+    @property
+    def from_(self) -> Any:
+        """Before: a `_PolicyDict` (alter/replace_policy), a `_RoleDict` (alter_role), the old
+        name (rename_policy) or comment (comment_on_policy)."""
+    @property
+    def to(self) -> Any:
+        """After (see `from_`)."""
+    @property
+    def clauses(self) -> Optional[List[_ClauseChange]]: ...
+    @property
+    def reason(self) -> Optional[str]: ...
+    @property
+    def weakens(self) -> Optional[str]: ...
+    @property
+    def phase(self) -> int: ...
+    def sql(self) -> List[str]: ...
+    def reverse(self) -> Change: ...
+    def describe(self) -> str: ...
+    def to_dict(self) -> Dict[str, Any]: ...
+    def to_json(self) -> str: ...
+    def __getitem__(self, key: str, /) -> Any: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Step:
+    @property
+    def change(self) -> Change: ...
+    @property
+    def comment(self) -> str: ...
+    @property
+    def sql(self) -> List[str]: ...
+    @property
+    def reverse(self) -> List[str]: ...
+    @property
+    def weakens(self) -> Optional[str]: ...
+    @property
+    def phase(self) -> int: ...
+    def to_dict(self) -> Dict[str, Any]: ...
+    def __getitem__(self, key: str, /) -> Any: ...
 
 @final
 class EmbeddedPostgres:
@@ -188,10 +321,13 @@ def apply_with(
     retries: Optional[int] = None,
 ) -> None: ...
 def catalog_query(schemas: Optional[List[str]] = None) -> str: ...
-def change_sql(change: Dict[str, Any]) -> List[str]: ...
-def change_describe(change: Dict[str, Any]) -> str: ...
-def change_reverse(change: Dict[str, Any]) -> Dict[str, Any]: ...
-def change_weakens(change: Dict[str, Any]) -> Optional[str]: ...
+def change_sql(change: Union[Change, Dict[str, Any]]) -> List[str]: ...
+def change_describe(change: Union[Change, Dict[str, Any]]) -> str: ...
+def change_reverse(change: Union[Change, Dict[str, Any]]) -> Change: ...
+def change_weakens(change: Union[Change, Dict[str, Any]]) -> Optional[str]: ...
+def invalid_expression(
+    message: str, *, table: Optional[str] = None, policy: Optional[str] = None, clause: Optional[str] = None
+) -> ValidationError: ...
 def validate_json(text: str) -> None: ...
 def context_statements(
     role: Optional[str], settings: List[Tuple[str, Optional[str]]]

@@ -2,20 +2,24 @@
 
 - a schema comparator: introspects through the autogenerate connection, diffs against
   ``schema_from_metadata(target_metadata)`` (undecided expressions compared by PostgreSQL
-  itself, in a savepoint that is rolled back) and turns each change into an op;
-- ops, each with its reverse: ``op.enable_rls``, ``op.disable_rls``, ``op.force_rls``,
-  ``op.no_force_rls``, ``op.create_policy``, ``op.alter_policy``, ``op.drop_policy``,
-  ``op.rename_policy``, ``op.comment_on_policy``, ``op.create_role``, ``op.alter_role``,
-  ``op.drop_role``, ``op.grant_role``, ``op.revoke_role``, ``op.grant_privileges``,
-  ``op.revoke_privileges``;
+  itself, in a savepoint that is rolled back) and turns each of the plan's changes into an
+  op that holds it;
+- ops: ``op.enable_rls``, ``op.disable_rls``, ``op.force_rls``, ``op.no_force_rls``,
+  ``op.create_policy``, ``op.alter_policy``, ``op.drop_policy``, ``op.rename_policy``,
+  ``op.comment_on_policy``, ``op.create_role``, ``op.alter_role``, ``op.drop_role``,
+  ``op.grant_role``, ``op.revoke_role``, ``op.grant_privileges``, ``op.revoke_privileges``.
+  Each only builds the core's ``pgpolicy.Change`` from its arguments; the op
+  (``ChangeOp``) takes its SQL, its reverse, its description and whether it weakens
+  protection from the core;
 - ``op.pgpolicy_session()``, which autogenerate writes first in ``upgrade()`` and in
   ``downgrade()`` of a revision with RLS ops: it pins the migration's transaction (the
   core's ``SET LOCAL`` statements: ``standard_conforming_strings``, ``search_path``,
   ``lock_timeout``, ``statement_timeout``), so that the whole migration waits for a lock
   at most ``lock_timeout``;
-- renderers that write those calls into the migration file (a ``# WEAKENS: ...`` line
-  above an op that weakens protection), and implementations that run the core's SQL
-  (online, or printed with ``--sql``), each after the core's pinned settings.
+- renderers that write each change as its readable call into the migration file (a
+  ``# WEAKENS: ...`` line above an op that weakens protection; a replaced policy as
+  ``op.drop_policy`` and ``op.create_policy``), and an implementation that runs the core's
+  SQL (online, or printed with ``--sql``) after the core's pinned settings.
 
 Time limits come from ``context.configure(..., pgpolicy_lock_timeout="5s",
 pgpolicy_statement_timeout="5min")`` in ``env.py`` (durations as PostgreSQL writes them,
@@ -35,10 +39,11 @@ from alembic.operations import MigrateOperation, Operations
 from alembic.operations import ops as alembic_ops
 
 from pgpolicy import _db, _native
-from pgpolicy._native import Schema
+from pgpolicy._native import Change, Schema
 from pgpolicy.sqlalchemy import schema_dict, warn_skipped
 
 __all__ = [
+    "ChangeOp",
     "PgpolicySessionOp",
     "AlterPolicyOp",
     "AlterRoleOp",
@@ -58,62 +63,74 @@ __all__ = [
     "RevokeRoleOp",
 ]
 
+#: One readable call in a migration file: ``op.<name>(*args, **kw)``.
+Call = Tuple[str, List[Any], Dict[str, Any]]
+
+
+class ChangeOp(MigrateOperation):
+    """An RLS operation of a migration: the core ``Change`` it is (two for
+    ``enable_rls(force=True)`` and ``disable_rls(force=True)``). Its statements, reverse,
+    description and weakening are the core's; it is written into a migration file as the
+    readable ``op.<name>(...)`` call(s) of its changes."""
+
+    def __init__(self, changes: Sequence[Change]) -> None:
+        self.changes: List[Change] = list(changes)
+
+    def statements(self) -> List[str]:
+        return [stmt for c in self.changes for stmt in c.sql()]
+
+    def describe(self) -> str:
+        return "; ".join(c.describe() for c in self.changes)
+
+    def weakens(self) -> List[str]:
+        """Why the op weakens protection (the core's words), one entry per change that does."""
+        return [w for w in (c.weakens for c in self.changes) if w is not None]
+
+    def reverse(self) -> "ChangeOp":
+        """The op that undoes this one: each change's reverse (the core's), in reverse order."""
+        return ChangeOp([c.reverse() for c in reversed(self.changes)])
+
+    def calls(self) -> List[Call]:
+        """The readable calls this op is written as."""
+        return [call for c in self.changes for call in _calls(c)]
+
+    def to_diff_tuple(self) -> Tuple[Any, ...]:
+        calls = tuple((name, *args, tuple(sorted(kw.items(), key=lambda i: i[0]))) for name, args, kw in self.calls())
+        return calls[0] if len(calls) == 1 else calls
+
+    def __repr__(self) -> str:
+        return "\n".join(_render_call(call) for call in self.calls())
+
+
+#: The name of ``ChangeOp`` before ops held core changes.
+_RlsOp = ChangeOp
+
 
 def _table(table_name: str, schema: Optional[str]) -> Dict[str, str]:
     return {"schema": schema or "public", "name": table_name}
 
 
-def _schema_arg(schema: str) -> Optional[str]:
-    return None if schema == "public" else schema
+def _changes(*forms: Dict[str, Any]) -> List[Change]:
+    """Core changes from their serde form (read and checked by the core)."""
+    return [Change.from_dict(f) for f in forms]
 
 
-class _RlsOp(MigrateOperation):
-    """An op that is one or more core changes."""
+def _readable(op_name: str) -> Any:
+    """Registers ``op.<op_name>(...)``: builds the op (a ``ChangeOp`` subclass whose
+    constructor only turns its arguments into core changes) and runs it."""
 
-    #: the name under ``op.``; set by each subclass
-    op_name = ""
+    def register(cls: Any) -> Any:
+        def invoke(cls: Any, operations: Operations, *args: Any, **kw: Any) -> Any:
+            return operations.invoke(cls(*args, **kw))
 
-    def changes(self) -> List[Dict[str, Any]]:
-        raise NotImplementedError
+        invoke.__name__ = op_name
+        invoke.__doc__ = cls.__doc__
+        cls.op_name = op_name
+        setattr(cls, op_name, classmethod(invoke))
+        Operations.register_operation(op_name)(cls)
+        return cls
 
-    def render_args(self) -> Tuple[List[Any], Dict[str, Any]]:
-        raise NotImplementedError
-
-    def statements(self) -> List[str]:
-        out: List[str] = []
-        for c in self.changes():
-            out.extend(_native.change_sql(c))
-        return out
-
-    def describe(self) -> str:
-        return "; ".join(_native.change_describe(c) for c in self.changes())
-
-    def weakens(self) -> List[str]:
-        """Why the op weakens protection (the core's words), one entry per change that does."""
-        return [w for w in (_native.change_weakens(c) for c in self.changes()) if w is not None]
-
-    def to_diff_tuple(self) -> Tuple[Any, ...]:
-        args, kw = self.render_args()
-        return (self.op_name, *args, tuple(sorted(kw.items(), key=lambda i: i[0])))
-
-    def __repr__(self) -> str:
-        return _render_call(self)
-
-
-def _register(cls: Any) -> Any:
-    """Registers `op.<op_name>` (a classmethod building the op from its arguments) and
-    the implementation that runs the op's SQL."""
-
-    def invoke(cls: Any, operations: Operations, *args: Any, **kw: Any) -> Any:
-        return operations.invoke(cls(*args, **kw))
-
-    invoke.__name__ = cls.op_name
-    invoke.__doc__ = cls.__doc__
-    setattr(cls, cls.op_name, classmethod(invoke))
-    Operations.register_operation(cls.op_name)(cls)
-    Operations.implementation_for(cls)(_run_op)
-    renderers.dispatch_for(cls)(_render_op)
-    return cls
+    return register
 
 
 def _configured_timeouts(operations: Operations, lock: Any = None, statement: Any = None) -> _native.Timeouts:
@@ -133,34 +150,6 @@ def _execute(operations: Operations, statements: List[str]) -> None:
 
 
 _SESSION_ATTR = "_pgpolicy_session_timeouts"
-
-
-def _run_op(operations: Operations, operation: _RlsOp) -> None:
-    # The pins first, each its own statement: the op's SQL is read under the settings
-    # it was compared and validated under, whatever the database or role sets. The time
-    # limits are those of the last `op.pgpolicy_session(...)` of this run, else the
-    # configured ones.
-    ctx = operations.migration_context
-    timeouts = getattr(ctx, _SESSION_ATTR, None) or _configured_timeouts(operations)
-    _execute(operations, timeouts.pins() + operation.statements())
-
-
-def _comment_lines(text: str) -> List[str]:
-    # Every line break Python knows ends a comment; each line gets its own `#`.
-    return ["# " + line for line in re.split(r"\r\n|[\r\n]", text)]
-
-
-def _render_call(op: _RlsOp) -> str:
-    args, kw = op.render_args()
-    parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kw.items()]
-    return f"op.{op.op_name}({', '.join(parts)})"
-
-
-def _render_op(autogen_context: Any, op: _RlsOp) -> List[str]:
-    lines: List[str] = []
-    for why in op.weakens():
-        lines.extend(_comment_lines(f"WEAKENS: {why}"))
-    return lines + [_render_call(op)]
 
 
 @Operations.register_operation("pgpolicy_session")
@@ -239,99 +228,154 @@ def _render_session_end(autogen_context: Any, op: _SessionEnd) -> List[str]:
     return []
 
 
-def _with_schema(kw: Dict[str, Any], schema: Optional[str]) -> Dict[str, Any]:
-    if schema is not None and schema != "public":
-        kw = {"schema": schema, **kw}
+@Operations.implementation_for(ChangeOp)
+def _run_op(operations: Operations, operation: ChangeOp) -> None:
+    # The pins first, each its own statement: the op's SQL is read under the settings
+    # it was compared and validated under, whatever the database or role sets. The time
+    # limits are those of the last `op.pgpolicy_session(...)` of this run, else the
+    # configured ones.
+    ctx = operations.migration_context
+    timeouts = getattr(ctx, _SESSION_ATTR, None) or _configured_timeouts(operations)
+    _execute(operations, timeouts.pins() + operation.statements())
+
+
+def _comment_lines(text: str) -> List[str]:
+    # Every line break Python knows ends a comment; each line gets its own `#`.
+    return ["# " + line for line in re.split(r"\r\n|[\r\n]", text)]
+
+
+def _render_call(call: Call) -> str:
+    name, args, kw = call
+    parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kw.items()]
+    return f"op.{name}({', '.join(parts)})"
+
+
+@renderers.dispatch_for(ChangeOp)
+def _render_op(autogen_context: Any, op: ChangeOp) -> List[str]:
+    lines: List[str] = []
+    for why in op.weakens():
+        lines.extend(_comment_lines(f"WEAKENS: {why}"))
+    return lines + [_render_call(call) for call in op.calls()]
+
+
+# --- The readable calls: a change as `op.<name>(...)` ----------------------------------
+
+
+def _policy_call(op_name: str, table: str, schema_kw: Dict[str, Any], p: Dict[str, Any]) -> Call:
+    kw = dict(schema_kw)
+    if p["command"] != "ALL":
+        kw["command"] = p["command"]
+    if not p["permissive"]:
+        kw["permissive"] = False
+    if p["roles"] != ["PUBLIC"]:
+        kw["roles"] = p["roles"]
+    for key in ("using", "with_check", "comment"):
+        if p.get(key) is not None:
+            kw[key] = p[key]
+    return (op_name, [p["name"], table], kw)
+
+
+def _role_kw(r: Dict[str, Any]) -> Dict[str, Any]:
+    kw: Dict[str, Any] = {}
+    if r["login"]:
+        kw["login"] = True
+    if not r["inherit"]:
+        kw["inherit"] = False
+    if r["bypassrls"]:
+        kw["bypassrls"] = True
     return kw
 
 
-@_register
-class EnableRlsOp(_RlsOp):
+_ROLE_ATTRS = ("login", "inherit", "bypassrls")
+_CLAUSE_KEYS = {"ROLES": "roles", "USING": "using", "WITH_CHECK": "with_check"}
+_RLS_KINDS = ("enable_rls", "disable_rls", "force_rls", "no_force_rls")
+
+
+def _calls(c: Change) -> List[Call]:
+    """How a core change is written in a migration file (the fields are the core's; the
+    op's constructor turns the call back into the same change)."""
+    kind, t = c.kind, c.table
+    table = t["name"] if t else ""
+    schema_kw: Dict[str, Any] = {"schema": t["schema"]} if t and t["schema"] != "public" else {}
+    if kind in _RLS_KINDS:
+        return [(kind, [table], schema_kw)]
+    if kind in ("create_policy", "drop_policy"):
+        return [_policy_call(kind, table, schema_kw, c.policy)]
+    if kind == "replace_policy":
+        return [
+            _policy_call("drop_policy", table, schema_kw, c.from_),
+            _policy_call("create_policy", table, schema_kw, c.to),
+        ]
+    if kind == "rename_policy":
+        return [(kind, [c.from_, c.to, table], schema_kw)]
+    if kind == "alter_policy":
+        frm, to = c.from_, c.to
+        changed = [_CLAUSE_KEYS[cl["clause"]] for cl in c.clauses or []]
+        kw = dict(schema_kw)
+        kw.update({key: to[key] for key in changed})
+        kw.update({f"old_{key}": frm[key] for key in changed if frm[key] is not None})
+        return [(kind, [to["name"], table], kw)]
+    if kind == "comment_on_policy":
+        kw = dict(schema_kw)
+        if c.from_ is not None:
+            kw["old_comment"] = c.from_
+        return [(kind, [c.policy, table, c.to], kw)]
+    if kind in ("create_role", "drop_role"):
+        return [(kind, [c.role["name"]], _role_kw(c.role))]
+    if kind == "alter_role":
+        frm, to = c.from_, c.to
+        new = {k: to[k] for k in _ROLE_ATTRS}
+        return [(kind, [to["name"]], {**new, "old": {k: frm[k] for k in _ROLE_ATTRS}})]
+    if kind in ("grant_membership", "revoke_membership"):
+        return [("grant_role" if kind == "grant_membership" else "revoke_role", [c.group, c.member], {})]
+    if kind in ("grant", "revoke"):
+        name = "grant_privileges" if kind == "grant" else "revoke_privileges"
+        return [(name, [table, c.role, c.privileges], schema_kw)]
+    raise ValueError(f"no readable call for a {kind!r} change")
+
+
+# --- The readable ops: each builds the core's change from its arguments -----------------
+
+
+@_readable("enable_rls")
+class EnableRlsOp(ChangeOp):
     """``ALTER TABLE .. ENABLE ROW LEVEL SECURITY`` (and ``FORCE`` with ``force=True``)."""
 
-    op_name = "enable_rls"
-
     def __init__(self, table_name: str, schema: Optional[str] = None, force: bool = False) -> None:
-        self.table_name, self.schema, self.force = table_name, schema, force
-
-    def changes(self) -> List[Dict[str, Any]]:
-        t = _table(self.table_name, self.schema)
-        out = [{"kind": "enable_rls", "table": t}]
-        if self.force:
-            out.insert(0, {"kind": "force_rls", "table": t})
-        return out
-
-    def reverse(self) -> "DisableRlsOp":
-        return DisableRlsOp(self.table_name, self.schema, self.force)
-
-    def render_args(self) -> Tuple[List[Any], Dict[str, Any]]:
-        kw = {"force": True} if self.force else {}
-        return [self.table_name], _with_schema(kw, self.schema)
+        t = _table(table_name, schema)
+        forced = [{"kind": "force_rls", "table": t}] if force else []
+        super().__init__(_changes(*forced, {"kind": "enable_rls", "table": t}))
 
 
-@_register
-class DisableRlsOp(_RlsOp):
+@_readable("disable_rls")
+class DisableRlsOp(ChangeOp):
     """``ALTER TABLE .. DISABLE ROW LEVEL SECURITY`` (and ``NO FORCE`` with ``force=True``)."""
 
-    op_name = "disable_rls"
-
     def __init__(self, table_name: str, schema: Optional[str] = None, force: bool = False) -> None:
-        self.table_name, self.schema, self.force = table_name, schema, force
-
-    def changes(self) -> List[Dict[str, Any]]:
-        t = _table(self.table_name, self.schema)
-        out = [{"kind": "disable_rls", "table": t}]
-        if self.force:
-            out.append({"kind": "no_force_rls", "table": t})
-        return out
-
-    def reverse(self) -> EnableRlsOp:
-        return EnableRlsOp(self.table_name, self.schema, self.force)
-
-    def render_args(self) -> Tuple[List[Any], Dict[str, Any]]:
-        kw = {"force": True} if self.force else {}
-        return [self.table_name], _with_schema(kw, self.schema)
+        t = _table(table_name, schema)
+        forced = [{"kind": "no_force_rls", "table": t}] if force else []
+        super().__init__(_changes({"kind": "disable_rls", "table": t}, *forced))
 
 
-@_register
-class ForceRlsOp(_RlsOp):
+@_readable("force_rls")
+class ForceRlsOp(ChangeOp):
     """``ALTER TABLE .. FORCE ROW LEVEL SECURITY`` (the owner is subject to policies)."""
 
-    op_name = "force_rls"
-
     def __init__(self, table_name: str, schema: Optional[str] = None) -> None:
-        self.table_name, self.schema = table_name, schema
-
-    def changes(self) -> List[Dict[str, Any]]:
-        return [{"kind": "force_rls", "table": _table(self.table_name, self.schema)}]
-
-    def reverse(self) -> "NoForceRlsOp":
-        return NoForceRlsOp(self.table_name, self.schema)
-
-    def render_args(self) -> Tuple[List[Any], Dict[str, Any]]:
-        return [self.table_name], _with_schema({}, self.schema)
+        super().__init__(_changes({"kind": "force_rls", "table": _table(table_name, schema)}))
 
 
-@_register
-class NoForceRlsOp(_RlsOp):
+@_readable("no_force_rls")
+class NoForceRlsOp(ChangeOp):
     """``ALTER TABLE .. NO FORCE ROW LEVEL SECURITY``."""
 
-    op_name = "no_force_rls"
-
     def __init__(self, table_name: str, schema: Optional[str] = None) -> None:
-        self.table_name, self.schema = table_name, schema
-
-    def changes(self) -> List[Dict[str, Any]]:
-        return [{"kind": "no_force_rls", "table": _table(self.table_name, self.schema)}]
-
-    def reverse(self) -> ForceRlsOp:
-        return ForceRlsOp(self.table_name, self.schema)
-
-    def render_args(self) -> Tuple[List[Any], Dict[str, Any]]:
-        return [self.table_name], _with_schema({}, self.schema)
+        super().__init__(_changes({"kind": "no_force_rls", "table": _table(table_name, schema)}))
 
 
-class _PolicyOp(_RlsOp):
+class _PolicyOp(ChangeOp):
+    kind = ""
+
     def __init__(
         self,
         policy_name: str,
@@ -345,88 +389,37 @@ class _PolicyOp(_RlsOp):
         permissive: bool = True,
         comment: Optional[str] = None,
     ) -> None:
-        self.policy_name, self.table_name, self.schema = policy_name, table_name, schema
-        self.using, self.with_check, self.command = using, with_check, command
-        self.roles = [roles] if isinstance(roles, str) else list(roles)
-        self.permissive, self.comment = permissive, comment
-
-    def policy(self) -> Dict[str, Any]:
-        return {
-            "name": self.policy_name,
-            "command": self.command,
-            "permissive": self.permissive,
-            "roles": self.roles,
-            "using": self.using,
-            "with_check": self.with_check,
-            "comment": self.comment,
+        policy = {
+            "name": policy_name,
+            "command": command,
+            "permissive": permissive,
+            "roles": [roles] if isinstance(roles, str) else list(roles),
+            "using": using,
+            "with_check": with_check,
+            "comment": comment,
         }
-
-    @classmethod
-    def from_policy(cls, table: Dict[str, str], p: Dict[str, Any]) -> Any:
-        return cls(
-            p["name"],
-            table["name"],
-            _schema_arg(table["schema"]),
-            using=p.get("using"),
-            with_check=p.get("with_check"),
-            command=p.get("command", "ALL"),
-            roles=p.get("roles", ["PUBLIC"]),
-            permissive=p.get("permissive", True),
-            comment=p.get("comment"),
-        )
-
-    def _same(self, cls: Any) -> Any:
-        return cls.from_policy(_table(self.table_name, self.schema), self.policy())
-
-    def render_args(self) -> Tuple[List[Any], Dict[str, Any]]:
-        kw: Dict[str, Any] = {}
-        if self.command.upper() != "ALL":
-            kw["command"] = self.command
-        if not self.permissive:
-            kw["permissive"] = False
-        if [r.upper() for r in self.roles] != ["PUBLIC"]:
-            kw["roles"] = self.roles
-        if self.using is not None:
-            kw["using"] = self.using
-        if self.with_check is not None:
-            kw["with_check"] = self.with_check
-        if self.comment is not None:
-            kw["comment"] = self.comment
-        return [self.policy_name, self.table_name], _with_schema(kw, self.schema)
+        super().__init__(_changes({"kind": self.kind, "table": _table(table_name, schema), "policy": policy}))
 
 
-@_register
+@_readable("create_policy")
 class CreatePolicyOp(_PolicyOp):
     """``CREATE POLICY``; the reverse drops it."""
 
-    op_name = "create_policy"
-
-    def changes(self) -> List[Dict[str, Any]]:
-        return [{"kind": "create_policy", "table": _table(self.table_name, self.schema), "policy": self.policy()}]
-
-    def reverse(self) -> "DropPolicyOp":
-        return self._same(DropPolicyOp)
+    kind = "create_policy"
 
 
-@_register
+@_readable("drop_policy")
 class DropPolicyOp(_PolicyOp):
     """``DROP POLICY``; carries the whole policy so that the reverse creates it again."""
 
-    op_name = "drop_policy"
-
-    def changes(self) -> List[Dict[str, Any]]:
-        return [{"kind": "drop_policy", "table": _table(self.table_name, self.schema), "policy": self.policy()}]
-
-    def reverse(self) -> CreatePolicyOp:
-        return self._same(CreatePolicyOp)
+    kind = "drop_policy"
 
 
-@_register
-class AlterPolicyOp(_RlsOp):
+@_readable("alter_policy")
+class AlterPolicyOp(ChangeOp):
     """``ALTER POLICY .. TO .. USING (..) WITH CHECK (..)`` for the parts given; the
-    ``old_*`` values are what the reverse sets back."""
-
-    op_name = "alter_policy"
+    ``old_*`` values are what the reverse sets back (none: the clause is added, and the
+    core's reverse replaces the policy)."""
 
     def __init__(
         self,
@@ -441,96 +434,38 @@ class AlterPolicyOp(_RlsOp):
         old_using: Optional[str] = None,
         old_with_check: Optional[str] = None,
     ) -> None:
-        self.policy_name, self.table_name, self.schema = policy_name, table_name, schema
-        self.roles = list(roles) if roles is not None else None
-        self.using, self.with_check = using, with_check
-        self.old_roles = list(old_roles) if old_roles is not None else None
-        self.old_using, self.old_with_check = old_using, old_with_check
-
-    def changes(self) -> List[Dict[str, Any]]:
-        clauses = []
-        for name, new, old in (
-            ("ROLES", self.roles, self.old_roles),
-            ("USING", self.using, self.old_using),
-            ("WITH_CHECK", self.with_check, self.old_with_check),
-        ):
-            if new is not None:
-                clauses.append(
-                    {
-                        "clause": name,
-                        "from": old if isinstance(old, str) else None,
-                        "to": new if isinstance(new, str) else None,
-                    }
-                )
-        to = {
-            "name": self.policy_name,
-            "roles": self.roles or ["PUBLIC"],
-            "using": self.using,
-            "with_check": self.with_check,
-        }
-        frm = {
-            "name": self.policy_name,
-            "roles": self.old_roles or ["PUBLIC"],
-            "using": self.old_using,
-            "with_check": self.old_with_check,
-        }
-        return [
-            {
-                "kind": "alter_policy",
-                "table": _table(self.table_name, self.schema),
-                "from": frm,
-                "to": to,
-                "clauses": clauses,
-            }
+        given = {"ROLES": (roles, old_roles), "USING": (using, old_using), "WITH_CHECK": (with_check, old_with_check)}
+        clauses = [
+            {"clause": name, "from": old if isinstance(old, str) else None, "to": new if isinstance(new, str) else None}
+            for name, (new, old) in given.items()
+            if new is not None
         ]
 
-    def reverse(self) -> "AlterPolicyOp":
-        return AlterPolicyOp(
-            self.policy_name,
-            self.table_name,
-            self.schema,
-            roles=self.old_roles if self.roles is not None else None,
-            using=self.old_using if self.using is not None else None,
-            with_check=self.old_with_check if self.with_check is not None else None,
-            old_roles=self.roles if self.roles is not None else None,
-            old_using=self.using if self.using is not None else None,
-            old_with_check=self.with_check if self.with_check is not None else None,
-        )
+        def side(r: Optional[Sequence[str]], u: Optional[str], w: Optional[str]) -> Dict[str, Any]:
+            return {"name": policy_name, "roles": list(r) if r else ["PUBLIC"], "using": u, "with_check": w}
 
-    def render_args(self) -> Tuple[List[Any], Dict[str, Any]]:
-        kw: Dict[str, Any] = {}
-        for key in ("roles", "using", "with_check", "old_roles", "old_using", "old_with_check"):
-            value = getattr(self, key)
-            if value is not None:
-                kw[key] = value
-        return [self.policy_name, self.table_name], _with_schema(kw, self.schema)
+        change = {
+            "kind": "alter_policy",
+            "table": _table(table_name, schema),
+            "from": side(old_roles, old_using, old_with_check),
+            "to": side(roles, using, with_check),
+            "clauses": clauses,
+        }
+        super().__init__(_changes(change))
 
 
-@_register
-class RenamePolicyOp(_RlsOp):
+@_readable("rename_policy")
+class RenamePolicyOp(ChangeOp):
     """``ALTER POLICY .. RENAME TO ..``."""
 
-    op_name = "rename_policy"
-
     def __init__(self, old_name: str, new_name: str, table_name: str, schema: Optional[str] = None) -> None:
-        self.old_name, self.new_name, self.table_name, self.schema = old_name, new_name, table_name, schema
-
-    def changes(self) -> List[Dict[str, Any]]:
-        t = _table(self.table_name, self.schema)
-        return [{"kind": "rename_policy", "table": t, "from": self.old_name, "to": self.new_name}]
-
-    def reverse(self) -> "RenamePolicyOp":
-        return RenamePolicyOp(self.new_name, self.old_name, self.table_name, self.schema)
-
-    def render_args(self) -> Tuple[List[Any], Dict[str, Any]]:
-        return [self.old_name, self.new_name, self.table_name], _with_schema({}, self.schema)
+        t = _table(table_name, schema)
+        super().__init__(_changes({"kind": "rename_policy", "table": t, "from": old_name, "to": new_name}))
 
 
-@_register
-class CommentOnPolicyOp(_RlsOp):
+@_readable("comment_on_policy")
+class CommentOnPolicyOp(ChangeOp):
     """``COMMENT ON POLICY``; ``old_comment`` is what the reverse sets back."""
-
-    op_name = "comment_on_policy"
 
     def __init__(
         self,
@@ -540,242 +475,89 @@ class CommentOnPolicyOp(_RlsOp):
         schema: Optional[str] = None,
         old_comment: Optional[str] = None,
     ) -> None:
-        self.policy_name, self.table_name, self.comment = policy_name, table_name, comment
-        self.schema, self.old_comment = schema, old_comment
-
-    def changes(self) -> List[Dict[str, Any]]:
-        t = _table(self.table_name, self.schema)
-        return [
-            {
-                "kind": "comment_on_policy",
-                "table": t,
-                "policy": self.policy_name,
-                "from": self.old_comment,
-                "to": self.comment,
-            }
-        ]
-
-    def reverse(self) -> "CommentOnPolicyOp":
-        return CommentOnPolicyOp(self.policy_name, self.table_name, self.old_comment, self.schema, self.comment)
-
-    def render_args(self) -> Tuple[List[Any], Dict[str, Any]]:
-        kw = {"old_comment": self.old_comment} if self.old_comment is not None else {}
-        return [self.policy_name, self.table_name, self.comment], _with_schema(kw, self.schema)
+        t = _table(table_name, schema)
+        change = {"kind": "comment_on_policy", "table": t, "policy": policy_name, "from": old_comment, "to": comment}
+        super().__init__(_changes(change))
 
 
-class _RoleOp(_RlsOp):
+class _RoleOp(ChangeOp):
+    kind = ""
+
     def __init__(self, role_name: str, *, login: bool = False, inherit: bool = True, bypassrls: bool = False) -> None:
-        self.role_name, self.login, self.inherit, self.bypassrls = role_name, login, inherit, bypassrls
-
-    def role(self) -> Dict[str, Any]:
-        return {"name": self.role_name, "login": self.login, "inherit": self.inherit, "bypassrls": self.bypassrls}
-
-    def render_args(self) -> Tuple[List[Any], Dict[str, Any]]:
-        kw: Dict[str, Any] = {}
-        if self.login:
-            kw["login"] = True
-        if not self.inherit:
-            kw["inherit"] = False
-        if self.bypassrls:
-            kw["bypassrls"] = True
-        return [self.role_name], kw
+        role = {"name": role_name, "login": login, "inherit": inherit, "bypassrls": bypassrls}
+        super().__init__(_changes({"kind": self.kind, "role": role}))
 
 
-@_register
+@_readable("create_role")
 class CreateRoleOp(_RoleOp):
     """``CREATE ROLE``; the reverse drops it."""
 
-    op_name = "create_role"
-
-    def changes(self) -> List[Dict[str, Any]]:
-        return [{"kind": "create_role", "role": self.role()}]
-
-    def reverse(self) -> "DropRoleOp":
-        return DropRoleOp(self.role_name, login=self.login, inherit=self.inherit, bypassrls=self.bypassrls)
+    kind = "create_role"
 
 
-@_register
+@_readable("drop_role")
 class DropRoleOp(_RoleOp):
     """``DROP ROLE``; carries the attributes so that the reverse creates it again."""
 
-    op_name = "drop_role"
-
-    def changes(self) -> List[Dict[str, Any]]:
-        return [{"kind": "drop_role", "role": self.role()}]
-
-    def reverse(self) -> CreateRoleOp:
-        return CreateRoleOp(self.role_name, login=self.login, inherit=self.inherit, bypassrls=self.bypassrls)
+    kind = "drop_role"
 
 
-@_register
-class AlterRoleOp(_RlsOp):
+@_readable("alter_role")
+class AlterRoleOp(ChangeOp):
     """``ALTER ROLE .. WITH ..``; ``old`` holds the attributes the reverse sets back."""
 
-    op_name = "alter_role"
-
     def __init__(self, role_name: str, *, login: bool, inherit: bool, bypassrls: bool, old: Dict[str, bool]) -> None:
-        self.role_name = role_name
-        self.new = {"login": login, "inherit": inherit, "bypassrls": bypassrls}
-        self.old = dict(old)
-
-    def changes(self) -> List[Dict[str, Any]]:
-        return [
-            {
-                "kind": "alter_role",
-                "from": {"name": self.role_name, **self.old},
-                "to": {"name": self.role_name, **self.new},
-            }
-        ]
-
-    def reverse(self) -> "AlterRoleOp":
-        return AlterRoleOp(self.role_name, old=self.new, **self.old)
-
-    def render_args(self) -> Tuple[List[Any], Dict[str, Any]]:
-        return [self.role_name], {**self.new, "old": self.old}
+        new = {"login": login, "inherit": inherit, "bypassrls": bypassrls}
+        change = {"kind": "alter_role", "from": {"name": role_name, **old}, "to": {"name": role_name, **new}}
+        super().__init__(_changes(change))
 
 
-@_register
-class GrantRoleOp(_RlsOp):
+class _MembershipOp(ChangeOp):
+    kind = ""
+
+    def __init__(self, group: str, member: str) -> None:
+        super().__init__(_changes({"kind": self.kind, "group": group, "member": member}))
+
+
+@_readable("grant_role")
+class GrantRoleOp(_MembershipOp):
     """``GRANT group TO member``."""
 
-    op_name = "grant_role"
-
-    def __init__(self, group: str, member: str) -> None:
-        self.group, self.member = group, member
-
-    def changes(self) -> List[Dict[str, Any]]:
-        return [{"kind": "grant_membership", "group": self.group, "member": self.member}]
-
-    def reverse(self) -> "RevokeRoleOp":
-        return RevokeRoleOp(self.group, self.member)
-
-    def render_args(self) -> Tuple[List[Any], Dict[str, Any]]:
-        return [self.group, self.member], {}
+    kind = "grant_membership"
 
 
-@_register
-class RevokeRoleOp(_RlsOp):
+@_readable("revoke_role")
+class RevokeRoleOp(_MembershipOp):
     """``REVOKE group FROM member``."""
 
-    op_name = "revoke_role"
-
-    def __init__(self, group: str, member: str) -> None:
-        self.group, self.member = group, member
-
-    def changes(self) -> List[Dict[str, Any]]:
-        return [{"kind": "revoke_membership", "group": self.group, "member": self.member}]
-
-    def reverse(self) -> GrantRoleOp:
-        return GrantRoleOp(self.group, self.member)
-
-    def render_args(self) -> Tuple[List[Any], Dict[str, Any]]:
-        return [self.group, self.member], {}
+    kind = "revoke_membership"
 
 
-class _PrivilegesOp(_RlsOp):
+class _PrivilegesOp(ChangeOp):
     kind = ""
 
     def __init__(self, table_name: str, role: str, privileges: Sequence[str], schema: Optional[str] = None) -> None:
-        self.table_name, self.role, self.schema = table_name, role, schema
-        self.privileges = [privileges] if isinstance(privileges, str) else list(privileges)
-
-    def changes(self) -> List[Dict[str, Any]]:
-        return [
-            {
-                "kind": self.kind,
-                "table": _table(self.table_name, self.schema),
-                "role": self.role,
-                "privileges": self.privileges,
-            }
-        ]
-
-    def render_args(self) -> Tuple[List[Any], Dict[str, Any]]:
-        return [self.table_name, self.role, self.privileges], _with_schema({}, self.schema)
+        change = {
+            "kind": self.kind,
+            "table": _table(table_name, schema),
+            "role": role,
+            "privileges": [privileges] if isinstance(privileges, str) else list(privileges),
+        }
+        super().__init__(_changes(change))
 
 
-@_register
+@_readable("grant_privileges")
 class GrantPrivilegesOp(_PrivilegesOp):
     """``GRANT privileges ON TABLE .. TO role``."""
 
-    op_name = "grant_privileges"
     kind = "grant"
 
-    def reverse(self) -> "RevokePrivilegesOp":
-        return RevokePrivilegesOp(self.table_name, self.role, self.privileges, self.schema)
 
-
-@_register
+@_readable("revoke_privileges")
 class RevokePrivilegesOp(_PrivilegesOp):
     """``REVOKE privileges ON TABLE .. FROM role``."""
 
-    op_name = "revoke_privileges"
     kind = "revoke"
-
-    def reverse(self) -> GrantPrivilegesOp:
-        return GrantPrivilegesOp(self.table_name, self.role, self.privileges, self.schema)
-
-
-# --- From core changes to ops -------------------------------------------------------------
-
-
-def ops_for_change(change: Dict[str, Any]) -> List[_RlsOp]:
-    """The ops for one core change (a dict from ``Plan.changes``)."""
-    kind = change["kind"]
-    t: Dict[str, str] = change.get("table") or {}
-    name: str = t.get("name", "")
-    schema = _schema_arg(t.get("schema", "public"))
-    if kind == "enable_rls":
-        return [EnableRlsOp(name, schema)]
-    if kind == "disable_rls":
-        return [DisableRlsOp(name, schema)]
-    if kind == "force_rls":
-        return [ForceRlsOp(name, schema)]
-    if kind == "no_force_rls":
-        return [NoForceRlsOp(name, schema)]
-    if kind == "create_policy":
-        return [CreatePolicyOp.from_policy(t, change["policy"])]
-    if kind == "drop_policy":
-        return [DropPolicyOp.from_policy(t, change["policy"])]
-    if kind == "replace_policy":
-        return [DropPolicyOp.from_policy(t, change["from"]), CreatePolicyOp.from_policy(t, change["to"])]
-    if kind == "rename_policy":
-        return [RenamePolicyOp(change["from"], change["to"], name, schema)]
-    if kind == "alter_policy":
-        frm, to = change["from"], change["to"]
-        clauses = {c["clause"] for c in change["clauses"]}
-        # ALTER POLICY cannot remove a clause, so a change whose reverse would have to
-        # (a clause added here) is written as drop + create, which reverses exactly.
-        if ("USING" in clauses and frm.get("using") is None) or (
-            "WITH_CHECK" in clauses and frm.get("with_check") is None
-        ):
-            return [DropPolicyOp.from_policy(t, frm), CreatePolicyOp.from_policy(t, to)]
-        kw: Dict[str, Any] = {}
-        if "ROLES" in clauses:
-            kw["roles"], kw["old_roles"] = to["roles"], frm["roles"]
-        if "USING" in clauses:
-            kw["using"], kw["old_using"] = to["using"], frm["using"]
-        if "WITH_CHECK" in clauses:
-            kw["with_check"], kw["old_with_check"] = to["with_check"], frm["with_check"]
-        return [AlterPolicyOp(to["name"], name, schema, **kw)]
-    if kind == "comment_on_policy":
-        return [CommentOnPolicyOp(change["policy"], name, change["to"], schema, change["from"])]
-    if kind in ("create_role", "drop_role"):
-        r = change["role"]
-        cls = CreateRoleOp if kind == "create_role" else DropRoleOp
-        return [cls(r["name"], login=r["login"], inherit=r["inherit"], bypassrls=r["bypassrls"])]
-    if kind == "alter_role":
-        frm, to = change["from"], change["to"]
-        old = {k: frm[k] for k in ("login", "inherit", "bypassrls")}
-        return [AlterRoleOp(to["name"], login=to["login"], inherit=to["inherit"], bypassrls=to["bypassrls"], old=old)]
-    if kind == "grant_membership":
-        return [GrantRoleOp(change["group"], change["member"])]
-    if kind == "revoke_membership":
-        return [RevokeRoleOp(change["group"], change["member"])]
-    if kind == "grant":
-        return [GrantPrivilegesOp(name, change["role"], change["privileges"], schema)]
-    if kind == "revoke":
-        return [RevokePrivilegesOp(name, change["role"], change["privileges"], schema)]
-    raise ValueError(f"unknown change kind {kind!r}")
 
 
 def _metadatas(autogen_context: Any) -> List[sa.MetaData]:
@@ -836,11 +618,11 @@ def _compare(autogen_context: Any, upgrade_ops: Any, schemas: Any) -> None:
         statement_timeout=opts.get("pgpolicy_statement_timeout"),
     )
 
-    before: Dict[int, List[_RlsOp]] = {}
-    after: List[_RlsOp] = []
+    before: Dict[int, List[ChangeOp]] = {}
+    after: List[ChangeOp] = []
     for change in plan.changes:
-        new_ops = ops_for_change(change)
-        t = change.get("table")
+        new_ops = [ChangeOp([change])]
+        t = change.table
         key = (t["schema"], t["name"]) if t else None
         if key in dropped:
             before.setdefault(dropped[key], []).extend(new_ops)

@@ -63,20 +63,12 @@ def validation_error(
     policy: Optional[str] = None,
     clause: Optional[str] = None,
 ) -> ValidationError:
-    """A `ValidationError` shaped like the core's (same message format and fields)."""
-    place = []
-    if table is not None:
-        place.append(f"table {table}")
-    if policy is not None:
-        place.append(f"policy {json.dumps(policy, ensure_ascii=False)}")
-    if clause is not None:
-        place.append(f"clause {clause}")
-    err = ValidationError(f"{', '.join(place)}: {message}" if place else message)
-    detail = {"code": code, "table": table, "policy": policy, "clause": clause, "message": message}
-    for key, value in detail.items():
-        setattr(err, key, value)
-    err.errors = [detail]
-    return err
+    """The core's `ValidationError` for a clause the package cannot turn into SQL text
+    (code ``INVALID_EXPRESSION``; the message and fields are the core's, the clause in its
+    spelling: ``USING``, ``WITH_CHECK``)."""
+    if code != "INVALID_EXPRESSION":
+        raise ValueError(f"the package raises only INVALID_EXPRESSION itself, not {code}")
+    return _native.invalid_expression(message, table=table, policy=policy, clause=clause)
 
 
 class _Declarations:
@@ -207,7 +199,7 @@ class Policy(_TableItem):
         for key in ("using", "with_check"):
             value = getattr(self, key)
             if compile_expressions or value is None or isinstance(value, str):
-                out[key] = _clause_sql(value, table, self.name, "USING" if key == "using" else "WITH CHECK")
+                out[key] = _clause_sql(value, table, self.name, key.upper())
             else:
                 out[key] = "true"  # a placeholder, enough to check which clauses are present
         if self.comment is not None:
