@@ -130,6 +130,39 @@ def test_create_all_and_drop_all(pg: EmbeddedPostgres, db: str, engine: sa.Engin
     assert pgpolicy.introspect(engine).tables == []
 
 
+def test_create_all_creates_every_table_before_any_policy(pg: EmbeddedPostgres, db: str, engine: sa.Engine) -> None:
+    # Document's policy names memberships, which references documents and so is created
+    # after it: the policy can only be created once both tables exist.
+    class Base(DeclarativeBase):
+        pass
+
+    class Document(Base):
+        __tablename__ = "documents"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        __table_args__ = (
+            Policy(
+                "members",
+                using=lambda: sa.exists(sa.select(Membership.id).where(Membership.document_id == Document.id)),
+            ),
+        )
+
+    class Membership(Base):
+        __tablename__ = "memberships"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"))
+        __table_args__ = (Policy("own", using="id > 0"),)
+
+    Base.metadata.create_all(engine)
+    current = {p["name"]: p for p in pgpolicy.introspect(engine).policies}
+    assert set(current) == {"members", "own"}
+    assert "memberships.document_id = documents.id" in current["members"]["using"]
+    assert not pgpolicy.plan(engine, schema_from_metadata(Base.metadata))
+    # A table created on its own still gets its RLS as it is created.
+    notes = sa.Table("notes", Base.metadata, sa.Column("id", sa.Integer), Policy("mine", using="id > 0"))
+    notes.create(engine)
+    assert {p["name"] for p in pgpolicy.introspect(engine).policies} == {"members", "own", "mine"}
+
+
 def test_sqlite_skips_rls_with_one_warning(tmp_path: Path) -> None:
     decl._warned = False
     md = sa.MetaData()

@@ -11,7 +11,8 @@ Put the declarations in a model's ``__table_args__`` or in a Core ``Table(...)``
 
 A policy implies RLS enabled (FORCE is left as the database has it unless
 ``RowLevelSecurity(force=...)`` declares it). ``schema_from_metadata(Base.metadata)`` is the declared
-state for the core; ``metadata.create_all()`` also enables RLS and creates the policies;
+state for the core; ``metadata.create_all()`` also enables RLS and creates the policies
+(after all its tables, so a policy may name a table created later);
 ``rls_context(session, role=..., settings=...)`` sets the role and settings for the
 current transaction only.
 """
@@ -123,6 +124,9 @@ class _TableItem(SchemaItem):
         if not decl.listening:
             decl.listening = True
             event.listen(parent, "after_create", _after_create)
+        if not getattr(parent.metadata, "_pgpolicy_create_listening", False):
+            parent.metadata._pgpolicy_create_listening = True  # type: ignore[attr-defined]
+            event.listen(parent.metadata, "after_create", _after_create_all)
         _check_table(parent)
 
     def _attach(self, table: Table, decl: _Declarations) -> None:
@@ -425,17 +429,33 @@ def warn_skipped(dialect_name: str, what: str) -> None:
 
 
 def _after_create(table: Table, connection: Any, **kw: Any) -> None:
+    if kw.get("_is_metadata_operation"):
+        return  # create_all: the MetaData's after_create does it, once every table exists
+    _create_rls(connection, [table])
+
+
+def _after_create_all(metadata: MetaData, connection: Any, tables: Sequence[Table] = (), **kw: Any) -> None:
+    # After every table of create_all exists: a policy may name a table created later.
+    _create_rls(connection, [t for t in tables if isinstance(getattr(t, _INFO_KEY, None), _Declarations)])
+
+
+def _create_rls(connection: Any, tables: Sequence[Table]) -> None:
+    """RLS, policies and grants of the tables just created, as one core plan."""
+    if not tables:
+        return
     if connection.dialect.name != "postgresql":
         warn_skipped(connection.dialect.name, "row-level security")
         return
-    desired = {"tables": [table_dict(table)], "grants": []}
-    decl = getattr(table, _INFO_KEY, None)
-    if isinstance(decl, _Declarations):
-        desired["grants"] = [g.to_dict(table) for g in decl.grants]
-    roles = getattr(table.metadata, _ROLES_KEY, None)
+    desired: Dict[str, Any] = {"tables": [table_dict(t) for t in tables], "grants": []}
+    for t in tables:
+        decl = getattr(t, _INFO_KEY, None)
+        if isinstance(decl, _Declarations):
+            desired["grants"].extend(g.to_dict(t) for g in decl.grants)
+    roles = getattr(tables[0].metadata, _ROLES_KEY, None)
     if roles:
         desired["roles"] = [r.to_dict() for r in roles]
-    _db.apply(connection, Schema.from_json(json.dumps(desired)), schemas=[table.schema or "public"])
+    schema = Schema.from_json(json.dumps(desired))
+    _db.apply(connection, schema, schemas=schema.schema_names())
 
 
 def _before_create_roles(metadata: MetaData, connection: Any, **kw: Any) -> None:
