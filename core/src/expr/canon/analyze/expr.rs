@@ -1,0 +1,760 @@
+//! Expressions: `transformExpr` for every expression form we model (literals, casts,
+//! IS tests, IN lists, BETWEEN, LIKE, CASE, ARRAY[], subscripts, EXTRACT, ...).
+
+use super::*;
+
+impl<'a> Analyzer<'a> {
+    pub(super) fn expr(&mut self, e: &Expr) -> R<Node> {
+        match e {
+            Expr::Nested(inner) => {
+                // `(- 1)` is how pg_get_expr prints minus applied to a constant, while the
+                // grammar folds a written `(-1)` into a negative constant
+                if self.mode == Mode::Generic && is_negated_number(inner) {
+                    return Err("a parenthesized negative number means different trees in written and stored text; compare with a known origin".into());
+                }
+                self.expr(inner)
+            }
+            Expr::Identifier(id) => {
+                if id.quote_style.is_none() {
+                    let kw = match id.value.to_ascii_lowercase().as_str() {
+                        "current_role" => Some(("CURRENT_ROLE", "name")),
+                        "current_user" => Some(("CURRENT_USER", "name")),
+                        "session_user" => Some(("SESSION_USER", "name")),
+                        "user" => Some(("USER", "name")),
+                        "current_catalog" => Some(("CURRENT_CATALOG", "name")),
+                        "current_schema" => Some(("CURRENT_SCHEMA", "name")),
+                        "current_date" => Some(("CURRENT_DATE", "date")),
+                        "current_timestamp" => Some(("CURRENT_TIMESTAMP", "timestamptz")),
+                        "localtimestamp" => Some(("LOCALTIMESTAMP", "timestamp")),
+                        "current_time" => Some(("CURRENT_TIME", "timetz")),
+                        "localtime" => Some(("LOCALTIME", "time")),
+                        _ => None,
+                    };
+                    if let Some((kw, ty)) = kw {
+                        return Ok(Node::SqlValue { kw, ty: t(ty) });
+                    }
+                }
+                self.column(&[fold(id)])
+            }
+            Expr::CompoundIdentifier(ids) => {
+                let parts: Vec<String> = ids.iter().map(fold).collect();
+                self.column(&parts)
+            }
+            Expr::Value(v) => self.value(&v.value),
+            Expr::TypedString(ts) => {
+                let ty = self.ty(&ts.data_type.to_string())?;
+                let s = string_value(&ts.value.value).ok_or("unsupported typed literal")?;
+                self.explicit_cast(
+                    Node::Const {
+                        text: Some(s),
+                        ty: None,
+                    },
+                    ty,
+                )
+            }
+            Expr::Interval(iv) => {
+                if iv.leading_field.is_some()
+                    || iv.last_field.is_some()
+                    || iv.leading_precision.is_some()
+                    || iv.fractional_seconds_precision.is_some()
+                {
+                    return Err("interval qualifiers are not modelled offline".into());
+                }
+                let s = match &*iv.value {
+                    Expr::Value(v) => {
+                        string_value(&v.value).ok_or("unsupported interval literal")?
+                    }
+                    _ => return Err("unsupported interval literal".into()),
+                };
+                self.explicit_cast(
+                    Node::Const {
+                        text: Some(s),
+                        ty: None,
+                    },
+                    t("interval"),
+                )
+            }
+            Expr::Cast {
+                kind,
+                expr,
+                data_type,
+                format,
+            } => {
+                if format.is_some()
+                    || !matches!(kind, sq::CastKind::DoubleColon | sq::CastKind::Cast)
+                {
+                    return Err("unsupported cast".into());
+                }
+                let ty = self.ty(&data_type.to_string())?;
+                let n = self.expr(expr)?;
+                self.explicit_cast(n, ty)
+            }
+            Expr::IsNull(a) | Expr::IsNotNull(a) => {
+                need(a, 5)?;
+                let n = self.expr(a)?;
+                if n.is_unknown_lit() {
+                    return Err("IS NULL on an untyped literal".into());
+                }
+                Ok(Node::NullTest {
+                    arg: Box::new(n),
+                    not: matches!(e, Expr::IsNotNull(_)),
+                })
+            }
+            Expr::IsTrue(a)
+            | Expr::IsNotTrue(a)
+            | Expr::IsFalse(a)
+            | Expr::IsNotFalse(a)
+            | Expr::IsUnknown(a)
+            | Expr::IsNotUnknown(a) => {
+                need(a, 5)?;
+                let what = match e {
+                    Expr::IsTrue(_) => "IS TRUE",
+                    Expr::IsNotTrue(_) => "IS NOT TRUE",
+                    Expr::IsFalse(_) => "IS FALSE",
+                    Expr::IsNotFalse(_) => "IS NOT FALSE",
+                    Expr::IsUnknown(_) => "IS UNKNOWN",
+                    _ => "IS NOT UNKNOWN",
+                };
+                let n = self.expr(a)?;
+                let n = self.to_bool(n)?;
+                Ok(Node::BoolTest {
+                    arg: Box::new(n),
+                    what,
+                })
+            }
+            Expr::IsDistinctFrom(a, b) | Expr::IsNotDistinctFrom(a, b) => {
+                need(a, 5)?;
+                need(b, 5)?;
+                let l = self.expr(a)?;
+                let r = self.expr(b)?;
+                let rs = resolve_cmp(inp(&l), inp(&r))?;
+                let l = self.apply(l, rs.l)?;
+                let r = self.apply(r, rs.r)?;
+                let d = Node::Distinct {
+                    l: Box::new(l),
+                    r: Box::new(r),
+                };
+                Ok(if matches!(e, Expr::IsNotDistinctFrom(..)) {
+                    Node::Not(Box::new(d))
+                } else {
+                    d
+                })
+            }
+            Expr::In {
+                expr,
+                target,
+                negated,
+                global,
+            } => {
+                if *global {
+                    return Err("unsupported IN".into());
+                }
+                need(expr, 7)?;
+                match target {
+                    sq::InTarget::List(list) => self.in_list(expr, list, *negated),
+                    sq::InTarget::Subquery(q) => {
+                        let l = self.expr(expr)?;
+                        let n = self.any_sublink("=", true, l, q)?;
+                        Ok(if *negated { Node::Not(Box::new(n)) } else { n })
+                    }
+                    _ => Err("unsupported IN".into()),
+                }
+            }
+            Expr::Between {
+                expr,
+                negated,
+                low,
+                high,
+            } => {
+                need(expr, 7)?;
+                need(low, 7)?;
+                need(high, 7)?;
+                let (o1, o2) = if *negated { ("<", ">") } else { (">=", "<=") };
+                let a = self.binop_expr(o1, expr, low)?;
+                let b = self.binop_expr(o2, expr, high)?;
+                Ok(if *negated {
+                    Node::Or(vec![a, b])
+                } else {
+                    Node::And(vec![a, b])
+                })
+            }
+            Expr::BinaryOp { left, op, right } => self.binary(e, left, op, right),
+            Expr::UnaryOp { op, expr } => {
+                match op {
+                    U::Not => {
+                        need(expr, 3)?;
+                        let n = self.expr(expr)?;
+                        Ok(Node::Not(Box::new(self.to_bool(n)?)))
+                    }
+                    U::Minus | U::Plus => {
+                        // the grammar folds a minus sign into a numeric literal, even
+                        // through parentheses
+                        let mut inner: &Expr = expr;
+                        while let Expr::Nested(i) = inner {
+                            inner = i;
+                        }
+                        if let (U::Minus, Expr::Value(v), false) =
+                            (op, inner, self.mode == Mode::Stored)
+                        {
+                            if let Value::Number(s, _) = &v.value {
+                                return number(&format!("-{s}"));
+                            }
+                        }
+                        need(expr, 14)?;
+                        let n = self.expr(expr)?;
+                        let ty = match inp(&n) {
+                            In::K(k) if k.num_rank().is_some() || k.is("interval") => {
+                                Some(k.without_mods())
+                            }
+                            In::O => None,
+                            _ => return Err("unsupported prefix operator operand".into()),
+                        };
+                        let name = if matches!(op, U::Minus) { "-" } else { "+" };
+                        Ok(Node::Op {
+                            name,
+                            l: None,
+                            r: Box::new(n),
+                            ty,
+                        })
+                    }
+                    _ => Err(format!("unsupported prefix operator {op}")),
+                }
+            }
+            Expr::Like {
+                negated,
+                any,
+                expr,
+                pattern,
+                escape_char,
+            }
+            | Expr::ILike {
+                negated,
+                any,
+                expr,
+                pattern,
+                escape_char,
+            } => {
+                if escape_char.is_some() {
+                    return Err("LIKE ... ESCAPE is not modelled offline".into());
+                }
+                need(expr, 7)?;
+                need(pattern, 7)?;
+                let ilike = matches!(e, Expr::ILike { .. });
+                let op = match (ilike, *negated) {
+                    (false, false) => "~~",
+                    (false, true) => "!~~",
+                    (true, false) => "~~*",
+                    (true, true) => "!~~*",
+                };
+                if *any {
+                    let l = self.expr(expr)?;
+                    let r = self.expr(pattern)?;
+                    return self.saop(op, true, l, r);
+                }
+                self.binop_expr(op, expr, pattern)
+            }
+            Expr::AnyOp {
+                left,
+                compare_op,
+                right,
+                ..
+            }
+            | Expr::AllOp {
+                left,
+                compare_op,
+                right,
+            } => {
+                let any = matches!(e, Expr::AnyOp { .. });
+                let op = op_name(compare_op)?;
+                need(left, bin_level(compare_op) + 1)?;
+                let l = self.expr(left)?;
+                if let Expr::Subquery(q) = &**right {
+                    return self.any_sublink(op, any, l, q);
+                }
+                if let Expr::Nested(inner) = &**right {
+                    if matches!(**inner, Expr::Subquery(_)) {
+                        return Err(
+                            "ANY over a parenthesized sub-select is not modelled offline".into(),
+                        );
+                    }
+                }
+                let r = self.expr(right)?;
+                self.saop(op, any, l, r)
+            }
+            Expr::Function(f) => self.function(f),
+            Expr::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => self.case(operand.as_deref(), conditions, else_result.as_deref()),
+            Expr::Exists { subquery, negated } => {
+                let q = self.query(subquery)?;
+                let n = Node::Sublink {
+                    kind: SubKind::Exists,
+                    query: Box::new(q.0),
+                    ty: Some(bool_ty()),
+                };
+                Ok(if *negated { Node::Not(Box::new(n)) } else { n })
+            }
+            Expr::Subquery(q) => {
+                let (q, tys) = self.query(q)?;
+                if tys.len() != 1 {
+                    return Err("sub-select must return one column".into());
+                }
+                Ok(Node::Sublink {
+                    kind: SubKind::Expr,
+                    query: Box::new(q),
+                    ty: tys.into_iter().next().unwrap(),
+                })
+            }
+            Expr::Array(arr) => {
+                if !arr.named {
+                    return Err("unsupported array syntax".into());
+                }
+                self.array(&arr.elem)
+            }
+            Expr::CompoundFieldAccess { root, access_chain } => {
+                let base = self.expr(root)?;
+                let mut subs = Vec::new();
+                let mut slice_any = false;
+                for a in access_chain {
+                    match a {
+                        sq::AccessExpr::Subscript(sq::Subscript::Index { index }) => {
+                            let i = self.expr(index)?;
+                            subs.push((None, Some(self.int_index(i)?), false));
+                        }
+                        sq::AccessExpr::Subscript(sq::Subscript::Slice {
+                            lower_bound,
+                            upper_bound,
+                            stride: None,
+                        }) => {
+                            let lo = match lower_bound {
+                                Some(x) => {
+                                    let n = self.expr(x)?;
+                                    Some(self.int_index(n)?)
+                                }
+                                None => None,
+                            };
+                            let hi = match upper_bound {
+                                Some(x) => {
+                                    let n = self.expr(x)?;
+                                    Some(self.int_index(n)?)
+                                }
+                                None => None,
+                            };
+                            slice_any = true;
+                            subs.push((lo, hi, true));
+                        }
+                        _ => return Err("unsupported field access".into()),
+                    }
+                }
+                let ty = match inp(&base) {
+                    In::K(k) if k.array => Some(if slice_any {
+                        k.without_mods()
+                    } else {
+                        k.elem().unwrap()
+                    }),
+                    In::K(k) if k.is("jsonb") => {
+                        return Err(format!("subscripting {} is not modelled offline", k.name))
+                    }
+                    In::O => None,
+                    _ => return Err("subscript on a non-array".into()),
+                };
+                Ok(Node::Subscript {
+                    base: Box::new(base),
+                    subs,
+                    ty,
+                })
+            }
+            Expr::Extract {
+                field,
+                syntax,
+                expr,
+            } => {
+                if !matches!(syntax, sq::ExtractSyntax::From) {
+                    return Err("unsupported EXTRACT syntax".into());
+                }
+                let f = field.to_string().to_ascii_lowercase();
+                if !f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    return Err("unsupported EXTRACT field".into());
+                }
+                let n = self.expr(expr)?;
+                match inp(&n) {
+                    In::K(k)
+                        if k.is_datetime()
+                            || k.is("time")
+                            || k.is("timetz")
+                            || k.is("interval") => {}
+                    In::O => {}
+                    _ => return Err("EXTRACT argument type is not modelled offline".into()),
+                }
+                Ok(Node::Sql {
+                    kind: SqlKind::Extract(f),
+                    args: vec![n],
+                    ty: Some(t("numeric")),
+                })
+            }
+            Expr::Substring {
+                expr,
+                substring_from,
+                substring_for,
+                special,
+                shorthand,
+            } => {
+                if *shorthand {
+                    return Err("unsupported SUBSTRING syntax".into());
+                }
+                let mut args = vec![self.expr(expr)?];
+                if let Some(f) = substring_from {
+                    args.push(self.expr(f)?);
+                } else {
+                    return Err("SUBSTRING without FROM is not modelled offline".into());
+                }
+                if let Some(f) = substring_for {
+                    args.push(self.expr(f)?);
+                }
+                if *special {
+                    let name = vec![("substring".to_string(), false)];
+                    return self.call(&name, args);
+                }
+                if args
+                    .iter()
+                    .skip(1)
+                    .any(|a| !matches!(inp(a), In::K(k) if k.is_int()))
+                {
+                    return Err("SUBSTRING bounds must be integers to be modelled offline".into());
+                }
+                let (node, _) = self.resolve_call(&[("substring".to_string(), false)], args)?;
+                match node {
+                    Node::Func { args, ty, .. } => Ok(Node::Sql {
+                        kind: SqlKind::Substring,
+                        args,
+                        ty,
+                    }),
+                    _ => unreachable!(),
+                }
+            }
+            Expr::Trim {
+                trim_where,
+                trim_what,
+                expr,
+                trim_characters,
+            } => {
+                if trim_characters.is_some() {
+                    return Err("unsupported TRIM syntax".into());
+                }
+                let (fname, kw) = match trim_where {
+                    None | Some(sq::TrimWhereField::Both) => ("btrim", "BOTH"),
+                    Some(sq::TrimWhereField::Leading) => ("ltrim", "LEADING"),
+                    Some(sq::TrimWhereField::Trailing) => ("rtrim", "TRAILING"),
+                };
+                let mut args = vec![self.expr(expr)?];
+                if let Some(w) = trim_what {
+                    args.push(self.expr(w)?);
+                }
+                let (node, _) = self.resolve_call(&[(fname.to_string(), false)], args)?;
+                match node {
+                    Node::Func { args, ty, .. } => Ok(Node::Sql {
+                        kind: SqlKind::Trim(kw),
+                        args,
+                        ty,
+                    }),
+                    _ => unreachable!(),
+                }
+            }
+            Expr::Position { expr, r#in } => {
+                let sub = self.expr(expr)?;
+                let s = self.expr(r#in)?;
+                let (node, _) =
+                    self.resolve_call(&[("strpos".to_string(), false)], vec![s, sub])?;
+                match node {
+                    Node::Func { args, ty, .. } => Ok(Node::Sql {
+                        kind: SqlKind::Position,
+                        args,
+                        ty,
+                    }),
+                    _ => unreachable!(),
+                }
+            }
+            Expr::AtTimeZone {
+                timestamp,
+                time_zone,
+            } => {
+                need(timestamp, 12)?;
+                need(time_zone, 13)?;
+                let ts = self.expr(timestamp)?;
+                let z = self.expr(time_zone)?;
+                let out = match inp(&ts) {
+                    In::K(k) if k.is("timestamptz") => t("timestamp"),
+                    In::K(k) if k.is("timestamp") => t("timestamptz"),
+                    _ => return Err("AT TIME ZONE operand type is not modelled offline".into()),
+                };
+                let z = match inp(&z) {
+                    In::U => self.coerce_unknown(z, &TEXT)?,
+                    In::K(k) if k.is("text") => z,
+                    _ => return Err("AT TIME ZONE zone type is not modelled offline".into()),
+                };
+                Ok(Node::Sql {
+                    kind: SqlKind::AtTimeZone,
+                    args: vec![z, ts],
+                    ty: Some(out),
+                })
+            }
+            _ => Err("this expression syntax is not modelled offline".into()),
+        }
+    }
+
+    pub(super) fn int_index(&self, n: Node) -> R<Node> {
+        match inp(&n) {
+            In::U => self.coerce_unknown(n, &t("int4")),
+            In::K(k) if k.is("int4") => Ok(n),
+            In::K(k) if k.is("int2") => self.apply(n, Some(t("int4"))),
+            In::O => Ok(n),
+            _ => Err("array subscript must be an integer".into()),
+        }
+    }
+
+    pub(super) fn value(&self, v: &Value) -> R<Node> {
+        match v {
+            Value::Number(s, _) => number(s),
+            Value::Boolean(b) => Ok(Node::Const {
+                text: Some(if *b { "true" } else { "false" }.into()),
+                ty: Some(bool_ty()),
+            }),
+            Value::Null => Ok(Node::Const {
+                text: None,
+                ty: None,
+            }),
+            other => match string_value(other) {
+                Some(s) => Ok(Node::Const {
+                    text: Some(s),
+                    ty: None,
+                }),
+                None => Err("unsupported literal".into()),
+            },
+        }
+    }
+
+    pub(super) fn in_list(&mut self, lexpr: &Expr, list: &[Expr], negated: bool) -> R<Node> {
+        let op = if negated { "<>" } else { "=" };
+        let l = self.expr(lexpr)?;
+        let cur_level = self.levels.len() - 1;
+        let mut items: Vec<(Node, bool)> = Vec::new();
+        for x in list {
+            let n = self.expr(x)?;
+            let v = has_vars(&n, cur_level);
+            items.push((n, v));
+        }
+        let nonvar_count = items.iter().filter(|(_, v)| !*v).count();
+        let mut result: Option<Node> = None;
+        let rest: Vec<Node>;
+        if nonvar_count > 1 {
+            let mut ins = vec![inp(&l)];
+            ins.extend(items.iter().filter(|(_, v)| !*v).map(|(n, _)| inp(n)));
+            let ct = common_type(&ins)
+                .map_err(|_| "IN list element types are not modelled offline".to_string())?;
+            let mut elems = Vec::new();
+            let mut vars = Vec::new();
+            for (n, v) in items {
+                if v {
+                    vars.push(n);
+                } else {
+                    elems.push(self.apply(n, Some(ct.clone()))?);
+                }
+            }
+            let arr = Node::Array {
+                elems,
+                ty: ct.array_of(),
+            };
+            result = Some(self.saop(op, !negated, l.clone(), arr)?);
+            rest = vars;
+        } else {
+            rest = items.into_iter().map(|(n, _)| n).collect();
+        }
+        for r in rest {
+            let cmp = self.binop(op, l.clone(), r)?;
+            result = Some(match result {
+                None => cmp,
+                Some(prev) => {
+                    if negated {
+                        Node::And(vec![prev, cmp])
+                    } else {
+                        Node::Or(vec![prev, cmp])
+                    }
+                }
+            });
+        }
+        result.ok_or_else(|| "empty IN list".into())
+    }
+
+    pub(super) fn array(&mut self, elems: &[Expr]) -> R<Node> {
+        if elems.is_empty() {
+            return Err("empty ARRAY[] is not modelled offline".into());
+        }
+        let mut nodes = Vec::new();
+        for x in elems {
+            if matches!(x, Expr::Array(_)) {
+                return Err("multidimensional ARRAY[] is not modelled offline".into());
+            }
+            nodes.push(self.expr(x)?);
+        }
+        let ins: Vec<In> = nodes.iter().map(inp).collect();
+        let ct = common_type(&ins)?;
+        if ct.array {
+            return Err("multidimensional ARRAY[] is not modelled offline".into());
+        }
+        let mut out = Vec::new();
+        for n in nodes {
+            out.push(self.apply(n, Some(ct.clone()))?);
+        }
+        Ok(Node::Array {
+            elems: out,
+            ty: ct.array_of(),
+        })
+    }
+
+    pub(super) fn case(
+        &mut self,
+        operand: Option<&Expr>,
+        conditions: &[sq::CaseWhen],
+        else_result: Option<&Expr>,
+    ) -> R<Node> {
+        let arg = match operand {
+            Some(o) => Some(self.expr(o)?),
+            None => None,
+        };
+        let mut whens = Vec::new();
+        let mut results = Vec::new();
+        for cw in conditions {
+            let c = self.expr(&cw.condition)?;
+            let c = match &arg {
+                Some(a) => {
+                    let rs = resolve_cmp(inp(a), inp(&c))?;
+                    if rs.l.is_some() && a.is_unknown_lit() {
+                        return Err("untyped CASE operand".into());
+                    }
+                    self.apply(c, rs.r)?
+                }
+                None => self.to_bool(c)?,
+            };
+            whens.push(c);
+            results.push(self.expr(&cw.result)?);
+        }
+        let els = match else_result {
+            Some(x) => self.expr(x)?,
+            None => Node::Const {
+                text: None,
+                ty: None,
+            },
+        };
+        results.push(els);
+        let ins: Vec<In> = results.iter().map(inp).collect();
+        let ty = match common_type(&ins) {
+            Ok(t) => Some(t),
+            Err(_) if ins.iter().all(|x| !matches!(x, In::U)) => None,
+            Err(e) => return Err(e),
+        };
+        let mut rs = Vec::new();
+        for r in results {
+            rs.push(match &ty {
+                Some(t) => self.apply(r, Some(t.clone()))?,
+                None => r,
+            });
+        }
+        let els = rs.pop().unwrap();
+        Ok(Node::Case {
+            arg: arg.map(Box::new),
+            whens: whens.into_iter().zip(rs).collect(),
+            els: Box::new(els),
+            ty,
+        })
+    }
+}
+
+pub(super) fn string_value(v: &Value) -> Option<String> {
+    match v {
+        Value::SingleQuotedString(s) | Value::EscapedStringLiteral(s) => Some(s.clone()),
+        Value::DollarQuotedString(d) => Some(d.value.clone()),
+        _ => None,
+    }
+}
+
+pub(super) fn number(s: &str) -> R<Node> {
+    let is_int = s
+        .trim_start_matches('-')
+        .chars()
+        .all(|c| c.is_ascii_digit());
+    if is_int {
+        if let Ok(v) = s.parse::<i64>() {
+            let ty = if i32::try_from(v).is_ok() {
+                "int4"
+            } else {
+                "int8"
+            };
+            return Ok(Node::Const {
+                text: Some(v.to_string()),
+                ty: Some(t(ty)),
+            });
+        }
+    }
+    let n = lit::numeric(s).ok_or_else(|| format!("bad number {s}"))?;
+    Ok(Node::Const {
+        text: Some(n),
+        ty: Some(t("numeric")),
+    })
+}
+
+pub(super) fn is_negated_number(e: &Expr) -> bool {
+    let Expr::UnaryOp { op: U::Minus, expr } = e else {
+        return false;
+    };
+    let mut inner: &Expr = expr;
+    while let Expr::Nested(i) = inner {
+        inner = i;
+    }
+    matches!(inner, Expr::Value(v) if matches!(v.value, Value::Number(..)))
+}
+
+/// `contain_vars_of_level(node, 0)` for the query level `level`.
+pub(super) fn has_vars(n: &Node, level: usize) -> bool {
+    match n {
+        Node::Var { level: l, .. } => *l == level,
+        Node::Const { .. } | Node::SqlValue { .. } => false,
+        Node::Op { l, r, .. } => {
+            l.as_deref().map(|x| has_vars(x, level)).unwrap_or(false) || has_vars(r, level)
+        }
+        Node::Func { args, .. }
+        | Node::Sql { args, .. }
+        | Node::Coalesce { args, .. }
+        | Node::MinMax { args, .. }
+        | Node::And(args)
+        | Node::Or(args) => args.iter().any(|a| has_vars(a, level)),
+        Node::Cast { arg, .. }
+        | Node::Not(arg)
+        | Node::NullTest { arg, .. }
+        | Node::BoolTest { arg, .. } => has_vars(arg, level),
+        Node::Distinct { l, r } | Node::NullIf { l, r, .. } | Node::ScalarArray { l, r, .. } => {
+            has_vars(l, level) || has_vars(r, level)
+        }
+        Node::Array { elems, .. } => elems.iter().any(|a| has_vars(a, level)),
+        // sub-selects may reference this level's columns: treat as containing vars
+        Node::Sublink { .. } => true,
+        Node::Case {
+            arg, whens, els, ..
+        } => {
+            arg.as_deref().map(|x| has_vars(x, level)).unwrap_or(false)
+                || has_vars(els, level)
+                || whens
+                    .iter()
+                    .any(|(a, b)| has_vars(a, level) || has_vars(b, level))
+        }
+        Node::Subscript { base, subs, .. } => {
+            has_vars(base, level)
+                || subs.iter().any(|(a, b, _)| {
+                    a.as_ref().map(|x| has_vars(x, level)).unwrap_or(false)
+                        || b.as_ref().map(|x| has_vars(x, level)).unwrap_or(false)
+                })
+        }
+    }
+}

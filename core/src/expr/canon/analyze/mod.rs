@@ -1,0 +1,174 @@
+//! Parse analysis: turns sqlparser's syntax tree into the tree PostgreSQL builds
+//! (`transformExpr`): column references resolved against the policy's table and the
+//! tables of sub-selects, literal types chosen the way operator and function resolution
+//! chooses them, IN lists, BETWEEN, IS NOT DISTINCT FROM and friends rewritten.
+//!
+//! Whenever PostgreSQL's choice depends on something we do not know or do not model, the
+//! analysis fails instead of guessing.
+
+mod coerce;
+mod expr;
+mod functions;
+mod operators;
+mod precedence;
+mod range_table;
+mod subselect;
+
+use coerce::*;
+use operators::*;
+use precedence::*;
+
+use super::lit::{self, UserKind};
+use super::print::{bool_ty, is_bool, From, Node, Query, SqlKind, SubKind};
+use super::types::{parse_type, Cat, Ty, TypeLookup};
+use super::{Catalog, Context, TypeKind};
+use crate::ir::Table;
+use crate::sql::quote;
+use sqlparser::ast::{
+    self as sq, BinaryOperator as B, Expr, FunctionArg, FunctionArgExpr, FunctionArguments,
+    JoinConstraint, JoinOperator, ObjectName, ObjectNamePart, SelectItem, SetExpr, TableFactor,
+    UnaryOperator as U, Value,
+};
+
+type R<T> = Result<T, String>;
+
+struct Rte<'a> {
+    written: String,
+    refname: String,
+    schema: String,
+    relname: String,
+    aliased: bool,
+    table: Option<&'a Table>,
+}
+
+/// How the text was produced, which decides what a parenthesized AND (OR) group as the left
+/// operand of another AND (OR) means. PostgreSQL's grammar flattens `(a AND b) AND c` into
+/// one list, while `pg_get_expr` prints a genuinely nested group (from BETWEEN, for
+/// example) the same way.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Mode {
+    /// Written by a developer: parsed the way PostgreSQL parses it.
+    Declared,
+    /// Printed by `pg_get_expr`: parentheses show the stored tree exactly.
+    Stored,
+    /// Either: such a group is ambiguous and fails.
+    Generic,
+}
+
+pub struct Analyzer<'a> {
+    ctx: &'a Context<'a>,
+    cat: &'a Catalog,
+    levels: Vec<Vec<Rte<'a>>>,
+    mode: Mode,
+}
+
+/// Input types for operator and function resolution.
+#[derive(Clone, Copy)]
+enum In<'t> {
+    K(&'t Ty),
+    /// An untyped literal.
+    U,
+    /// An expression whose type is not known offline.
+    O,
+}
+
+fn inp(n: &Node) -> In<'_> {
+    if n.is_unknown_lit() {
+        return In::U;
+    }
+    match n.ty() {
+        Some(t) => In::K(t),
+        None => In::O,
+    }
+}
+
+struct OpRes {
+    l: Option<Ty>,
+    r: Option<Ty>,
+    out: Option<Ty>,
+}
+
+const TEXT: Ty = Ty::builtin("text");
+
+fn t(n: &'static str) -> Ty {
+    Ty::builtin(n)
+}
+
+fn fold(id: &sq::Ident) -> String {
+    if id.quote_style.is_some() {
+        id.value.clone()
+    } else {
+        id.value.to_ascii_lowercase()
+    }
+}
+
+fn name_parts(n: &ObjectName) -> R<Vec<(String, bool)>> {
+    n.0.iter()
+        .map(|p| match p {
+            ObjectNamePart::Identifier(id) => Ok((fold(id), id.quote_style.is_some())),
+            _ => Err("unsupported name".to_string()),
+        })
+        .collect()
+}
+
+impl<'a> TypeLookup for Analyzer<'a> {
+    fn resolve_type_schema(&self, name: &str) -> Option<String> {
+        let sp = self.ctx.search_path;
+        sp.iter()
+            .find(|s| {
+                self.cat
+                    .types
+                    .iter()
+                    .any(|t| t.schema == **s && t.name == name)
+            })
+            .cloned()
+    }
+    fn is_enum(&self, schema: &str, name: &str) -> bool {
+        self.cat
+            .types
+            .iter()
+            .any(|t| t.schema == schema && t.name == name && matches!(t.kind, TypeKind::Enum(_)))
+    }
+}
+
+impl<'a> Analyzer<'a> {
+    pub fn new(ctx: &'a Context<'a>, cat: &'a Catalog, mode: Mode) -> Analyzer<'a> {
+        let table = ctx.schema.table(&ctx.table.schema, &ctx.table.name);
+        let top = Rte {
+            written: ctx.table.name.clone(),
+            refname: ctx.table.name.clone(),
+            schema: ctx.table.schema.clone(),
+            relname: ctx.table.name.clone(),
+            aliased: false,
+            table,
+        };
+        Analyzer {
+            ctx,
+            cat,
+            levels: vec![vec![top]],
+            mode,
+        }
+    }
+
+    pub fn top(&mut self, e: &Expr) -> R<Node> {
+        let n = self.expr(e)?;
+        self.to_bool(n)
+    }
+
+    fn ty(&self, s: &str) -> R<Ty> {
+        parse_type(s, self, self.ctx.search_path)
+    }
+
+    fn user_kind(&self, t: &Ty) -> UserKind<'a> {
+        let cat: &'a Catalog = self.cat;
+        let schema = t.schema.as_deref().unwrap_or("");
+        for d in &cat.types {
+            if d.schema == schema && d.name == *t.name {
+                if let TypeKind::Enum(labels) = &d.kind {
+                    return UserKind::Enum(labels);
+                }
+            }
+        }
+        UserKind::Unknown
+    }
+}

@@ -1,0 +1,217 @@
+//! Sub-selects: the SELECT forms we model, their target lists and the column names
+//! PostgreSQL derives for them (`FigureColname`).
+
+use super::*;
+
+impl<'a> Analyzer<'a> {
+    /// Analyses a sub-select; returns it with the types of its output columns.
+    pub(super) fn query(&mut self, q: &sq::Query) -> R<(Query, Vec<Option<Ty>>)> {
+        if q.with.is_some()
+            || q.order_by.is_some()
+            || q.fetch.is_some()
+            || !q.locks.is_empty()
+            || q.for_clause.is_some()
+            || q.settings.is_some()
+            || q.format_clause.is_some()
+            || !q.pipe_operators.is_empty()
+        {
+            return Err("this sub-select syntax is not modelled offline".into());
+        }
+        let limit = match &q.limit_clause {
+            None => None,
+            Some(sq::LimitClause::LimitOffset {
+                limit,
+                offset: None,
+                limit_by,
+            }) if limit_by.is_empty() => limit.as_ref(),
+            _ => return Err("OFFSET is not modelled offline".into()),
+        };
+        let SetExpr::Select(s) = &*q.body else {
+            return Err("set operations are not modelled offline".into());
+        };
+        let gb_empty = matches!(&s.group_by, sq::GroupByExpr::Expressions(a, b) if a.is_empty() && b.is_empty());
+        if s.distinct.is_some()
+            || s.top.is_some()
+            || s.into.is_some()
+            || !s.lateral_views.is_empty()
+            || s.prewhere.is_some()
+            || !gb_empty
+            || !s.cluster_by.is_empty()
+            || !s.distribute_by.is_empty()
+            || !s.sort_by.is_empty()
+            || s.having.is_some()
+            || !s.named_window.is_empty()
+            || s.qualify.is_some()
+            || s.value_table_mode.is_some()
+            || s.exclude.is_some()
+            || !s.connect_by.is_empty()
+        {
+            return Err("this sub-select syntax is not modelled offline".into());
+        }
+        self.levels.push(Vec::new());
+        let r = self.query_body(s, limit);
+        self.levels.pop();
+        r
+    }
+
+    pub(super) fn query_body(
+        &mut self,
+        s: &sq::Select,
+        limit: Option<&Expr>,
+    ) -> R<(Query, Vec<Option<Ty>>)> {
+        // register every table of this level first, then analyse join conditions
+        let mut items = Vec::new();
+        for twj in &s.from {
+            items.push(self.pfrom(twj)?);
+        }
+        let mut from = Vec::new();
+        for it in items {
+            from.push(self.finish_from(it)?);
+        }
+        let mut targets = Vec::new();
+        let mut tys = Vec::new();
+        for item in &s.projection {
+            let (e, alias) = match item {
+                SelectItem::UnnamedExpr(e) => (e, None),
+                SelectItem::ExprWithAlias { expr, alias } => (expr, Some(fold(alias))),
+                _ => return Err("SELECT * is not modelled offline".into()),
+            };
+            let mut n = self.expr(e)?;
+            if n.is_unknown_lit() {
+                n = self.coerce_unknown(n, &TEXT)?;
+            }
+            let resname = alias.unwrap_or_else(|| colname(e).0);
+            let printed_alias = match &n {
+                Node::Var { col, .. } => {
+                    if *col != resname {
+                        Some(resname)
+                    } else {
+                        None
+                    }
+                }
+                _ => {
+                    if resname != "?column?" {
+                        Some(resname)
+                    } else {
+                        None
+                    }
+                }
+            };
+            tys.push(n.ty().cloned());
+            targets.push((n, printed_alias));
+        }
+        let filter = match &s.selection {
+            Some(w) => {
+                let n = self.expr(w)?;
+                Some(self.to_bool(n)?)
+            }
+            None => None,
+        };
+        let limit = match limit {
+            Some(e) => {
+                let n = self.expr(e)?;
+                let n = match inp(&n) {
+                    In::U => self.coerce_unknown(n, &t("int8"))?,
+                    In::K(k) if k.is_int() => self.apply(n, Some(t("int8")))?,
+                    In::O => n,
+                    _ => return Err("LIMIT must be an integer".into()),
+                };
+                Some(n)
+            }
+            None => None,
+        };
+        Ok((
+            Query {
+                targets,
+                from,
+                filter,
+                limit,
+            },
+            tys,
+        ))
+    }
+}
+
+/// `FigureColname` on the written expression: the column name PostgreSQL derives.
+pub(super) fn colname(e: &Expr) -> (String, u8) {
+    let s = |x: &str| x.to_string();
+    match e {
+        Expr::Nested(i) => colname(i),
+        Expr::Identifier(id) => (fold(id), 2),
+        Expr::CompoundIdentifier(ids) => (fold(ids.last().unwrap()), 2),
+        Expr::Function(f) => {
+            let last = match f.name.0.last() {
+                Some(ObjectNamePart::Identifier(id)) => fold(id),
+                _ => s("?column?"),
+            };
+            if matches!(f.args, FunctionArguments::Subquery(_)) && last == "array" {
+                return (s("array"), 2);
+            }
+            (last, 2)
+        }
+        Expr::Cast {
+            expr, data_type, ..
+        } => {
+            let (n, st) = colname(expr);
+            if st > 1 {
+                return (n, st);
+            }
+            let tn = data_type.to_string();
+            struct NoT;
+            impl TypeLookup for NoT {
+                fn resolve_type_schema(&self, _: &str) -> Option<String> {
+                    None
+                }
+            }
+            match parse_type(&tn, &NoT, &[]) {
+                Ok(t) => (t.name.to_string(), 1),
+                Err(_) => (s("?column?"), 0),
+            }
+        }
+        Expr::CompoundFieldAccess { root, .. } => colname(root),
+        Expr::Case { else_result, .. } => {
+            if let Some(er) = else_result {
+                let (n, st) = colname(er);
+                if st > 1 {
+                    return (n, st);
+                }
+            }
+            (s("case"), 1)
+        }
+        Expr::Subquery(q) => {
+            if let SetExpr::Select(sel) = &*q.body {
+                match sel.projection.first() {
+                    Some(SelectItem::ExprWithAlias { alias, .. }) => return (fold(alias), 2),
+                    Some(SelectItem::UnnamedExpr(x)) => return (colname(x).0, 2),
+                    _ => {}
+                }
+            }
+            (s("?column?"), 0)
+        }
+        Expr::Exists { .. } => (s("exists"), 2),
+        Expr::Array(_) => (s("array"), 1),
+        Expr::Extract { .. } => (s("extract"), 2),
+        Expr::Substring { .. } => (s("substring"), 2),
+        Expr::Position { .. } => (s("position"), 2),
+        Expr::AtTimeZone { .. } => (s("timezone"), 2),
+        Expr::Trim { trim_where, .. } => (
+            s(match trim_where {
+                Some(sq::TrimWhereField::Leading) => "ltrim",
+                Some(sq::TrimWhereField::Trailing) => "rtrim",
+                _ => "btrim",
+            }),
+            2,
+        ),
+        Expr::TypedString(ts) => {
+            let (n, st) = colname(&Expr::Cast {
+                kind: sq::CastKind::DoubleColon,
+                expr: Box::new(Expr::Value(ts.value.clone())),
+                data_type: ts.data_type.clone(),
+                format: None,
+            });
+            (n, st)
+        }
+        Expr::Interval(_) => (s("interval"), 1),
+        _ => (s("?column?"), 0),
+    }
+}
