@@ -9,7 +9,7 @@
 //! `cargo run --release -p pgpolicy --example corpus_rates [-- /path/to/corpus]` (default:
 //! the repository's tests/corpus)
 
-use pgpolicy::expr::canon::{canonicalize_mode, Catalog, Context, Mode};
+use pgpolicy::expr::canon::{canonicalize_mode, Catalog, Context, Mode, Undecidable};
 use pgpolicy::ir::{Schema, TableName};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -21,7 +21,7 @@ struct Env {
 }
 
 impl Env {
-    fn canon(&self, p: &Value, text: &str, mode: Mode) -> Result<String, String> {
+    fn canon(&self, p: &Value, text: &str, mode: Mode) -> Result<String, Undecidable> {
         let table = TableName::new(p["schema"].as_str().unwrap(), p["table"].as_str().unwrap());
         let ctx = Context {
             table: &table,

@@ -2,7 +2,7 @@
 //! stores for it (and the stored text to itself), every equivalent spelling must be judged
 //! equal to its parent, and every mutation must be judged different. No database needed.
 
-use pgpolicy::expr::canon::{canonicalize_mode, Catalog, Context, Mode};
+use pgpolicy::expr::canon::{canonicalize_mode, Catalog, Context, Mode, Undecidable};
 use pgpolicy::ir::{Schema, TableName};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -46,7 +46,7 @@ impl Env {
             search_path: vec!["public".to_string()],
         }
     }
-    fn canon_in(&self, p: &Value, text: &str, mode: Mode) -> Result<String, String> {
+    fn canon_in(&self, p: &Value, text: &str, mode: Mode) -> Result<String, Undecidable> {
         let table = TableName::new(p["schema"].as_str().unwrap(), p["table"].as_str().unwrap());
         let ctx = Context {
             table: &table,
@@ -56,11 +56,11 @@ impl Env {
         canonicalize_mode(text, &ctx, &self.catalog, mode)
     }
     /// A declared (written) expression.
-    fn canon(&self, p: &Value, text: &str) -> Result<String, String> {
+    fn canon(&self, p: &Value, text: &str) -> Result<String, Undecidable> {
         self.canon_in(p, text, Mode::Declared)
     }
     /// Text printed by PostgreSQL.
-    fn canon_stored(&self, p: &Value, text: &str) -> Result<String, String> {
+    fn canon_stored(&self, p: &Value, text: &str) -> Result<String, Undecidable> {
         self.canon_in(p, text, Mode::Stored)
     }
     /// Declared `a` against stored `b`.

@@ -9,7 +9,7 @@
 //! declared (a table known by name only accepts any column).
 
 use crate::error::{Clause, ValidationError};
-use crate::expr::canon::{self, Context};
+use crate::expr::canon::{self, Context, Undecidable};
 use crate::ir::{Schema, Table, TableName};
 use crate::session::SEARCH_PATH;
 
@@ -34,10 +34,10 @@ pub fn unknown_columns(schema: &Schema) -> Vec<ValidationError> {
                 let Some(text) = text.as_deref() else {
                     continue;
                 };
-                let Err(msg) = canon::canonicalize_declared(text, &ctx, &schema.catalog) else {
+                let Err(why) = canon::canonicalize_declared(text, &ctx, &schema.catalog) else {
                     continue;
                 };
-                let Some((qualifier, column)) = missing_column(&msg) else {
+                let Some((qualifier, column)) = missing_column(&why) else {
                     continue;
                 };
                 // A sub-select may read a table whose columns are not declared, where the
@@ -62,19 +62,17 @@ pub fn unknown_columns(schema: &Schema) -> Vec<ValidationError> {
     out
 }
 
-/// `column c does not exist` / `column q.c does not exist`, as the canonicalizer says it.
-fn missing_column(msg: &str) -> Option<(Option<&str>, &str)> {
-    let name = msg
-        .strip_prefix("column ")?
-        .strip_suffix(" does not exist")?;
-    if name.contains(' ') {
+/// The column the canonicalizer says does not exist, with its qualifier as written. Names
+/// that would need quotes to read back (a space or a dot in them) are left to PostgreSQL.
+fn missing_column(u: &Undecidable) -> Option<(Option<&str>, &str)> {
+    let Undecidable::UnknownColumn { qualifier, column } = u else {
+        return None;
+    };
+    let plain = |s: &str| !s.contains(' ') && !s.contains('.');
+    if !plain(column) || !qualifier.as_deref().is_none_or(plain) {
         return None;
     }
-    Some(match name.split_once('.') {
-        Some((q, c)) if !c.contains('.') => (Some(q), c),
-        Some(_) => return None,
-        None => (None, name),
-    })
+    Some((qualifier.as_deref(), column))
 }
 
 fn has_subselect(text: &str) -> bool {

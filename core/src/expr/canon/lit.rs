@@ -3,6 +3,7 @@
 //! modelled exactly is an error, so that it is never judged equal by accident.
 
 use super::types::Ty;
+use super::undecidable::Undecidable;
 
 /// What a user-defined type is, as far as literal input is concerned.
 pub enum UserKind<'a> {
@@ -14,7 +15,7 @@ pub fn output<'u>(
     value: &str,
     ty: &Ty,
     user: &dyn Fn(&Ty) -> UserKind<'u>,
-) -> Result<String, String> {
+) -> Result<String, Undecidable> {
     if ty.array {
         let elem = ty.elem().unwrap();
         return array_out(value, &elem, user);
@@ -25,16 +26,18 @@ pub fn output<'u>(
                 if labels.iter().any(|l| l == value) {
                     Ok(value.to_string())
                 } else {
-                    Err(format!(
+                    Err(Undecidable::Literal(format!(
                         "invalid input value for enum {}: {value:?}",
                         ty.name
-                    ))
+                    )))
                 }
             }
-            UserKind::Unknown => Err(format!("cannot interpret a literal of type {}", ty.name)),
+            UserKind::Unknown => Err(Undecidable::NeedsCatalog {
+                type_name: ty.name.to_string(),
+            }),
         };
     }
-    let bad = || format!("cannot interpret {value:?} as {}", ty.name);
+    let bad = || Undecidable::Literal(format!("cannot interpret {value:?} as {}", ty.name));
     match &*ty.name {
         "text" | "varchar" | "bpchar" | "name" | "json" => {
             if ty.name == "name" && value.len() >= 64 {
@@ -67,7 +70,10 @@ pub fn output<'u>(
         "jsonb" => jsonb(value).ok_or_else(bad),
         "jsonpath" => super::jsonpath::normalize(value).ok_or_else(bad),
         "inet" | "cidr" => inet(value.trim(), ty.name == "cidr").ok_or_else(bad),
-        _ => Err(format!("cannot interpret a literal of type {}", ty.name)),
+        _ => Err(Undecidable::Literal(format!(
+            "cannot interpret a literal of type {}",
+            ty.name
+        ))),
     }
 }
 
@@ -659,8 +665,12 @@ fn inet(s: &str, cidr: bool) -> Option<String> {
 // Arrays
 // ---------------------------------------------------------------------------------------
 
-fn array_out<'u>(s: &str, elem: &Ty, user: &dyn Fn(&Ty) -> UserKind<'u>) -> Result<String, String> {
-    let bad = || format!("malformed array literal {s:?}");
+fn array_out<'u>(
+    s: &str,
+    elem: &Ty,
+    user: &dyn Fn(&Ty) -> UserKind<'u>,
+) -> Result<String, Undecidable> {
+    let bad = || Undecidable::Literal(format!("malformed array literal {s:?}"));
     let t = s.trim();
     let inner = t
         .strip_prefix('{')
@@ -682,7 +692,9 @@ fn array_out<'u>(s: &str, elem: &Ty, user: &dyn Fn(&Ty) -> UserKind<'u>) -> Resu
         let mut v = String::new();
         let mut quoted = false;
         if b[i] == b'{' {
-            return Err("multidimensional array literals are not supported".into());
+            return Err(Undecidable::Literal(
+                "multidimensional array literals are not supported".into(),
+            ));
         }
         if b[i] == b'"' {
             quoted = true;

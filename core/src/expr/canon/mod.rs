@@ -8,8 +8,9 @@
 //!
 //! Whenever the outcome depends on something not known offline (a literal next to a
 //! function whose result type is unknown, an operator combination that is not modelled,
-//! ambiguous operator precedence), canonicalization fails: two expressions are judged
-//! equal only when the canonical texts are both available and identical.
+//! ambiguous operator precedence), canonicalization fails with the reason (an
+//! [`Undecidable`]): two expressions are judged equal only when the canonical texts are both
+//! available and identical.
 //!
 //! Use:
 //! - [`canonicalize_declared`] for text a developer wrote and [`canonicalize_stored`] for
@@ -26,6 +27,7 @@ mod jsonpath;
 mod lit;
 mod print;
 mod types;
+mod undecidable;
 
 #[cfg(test)]
 mod tests;
@@ -38,6 +40,7 @@ use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
 pub use analyze::Mode;
 pub use types::Ty;
+pub use undecidable::{OriginShape, ParseFailure, SignatureProblem, Undecidable};
 
 /// What the canonicalizer knows about where an expression lives.
 pub struct Context<'a> {
@@ -56,7 +59,7 @@ static EMPTY: Catalog = Catalog {
 
 /// The canonical text of `expr`: exactly what `pg_get_expr` prints for it, as far as it
 /// can be determined offline.
-pub fn canonicalize(expr: &str, ctx: &Context) -> Result<String, String> {
+pub fn canonicalize(expr: &str, ctx: &Context) -> Result<String, Undecidable> {
     canonicalize_with(expr, ctx, &EMPTY)
 }
 
@@ -66,7 +69,11 @@ pub fn equivalent(a: &str, b: &str, ctx: &Context) -> bool {
 }
 
 /// [`canonicalize`] with user-defined functions and types.
-pub fn canonicalize_with(expr: &str, ctx: &Context, catalog: &Catalog) -> Result<String, String> {
+pub fn canonicalize_with(
+    expr: &str,
+    ctx: &Context,
+    catalog: &Catalog,
+) -> Result<String, Undecidable> {
     canonicalize_mode(expr, ctx, catalog, Mode::Generic)
 }
 
@@ -76,13 +83,17 @@ pub fn canonicalize_declared(
     expr: &str,
     ctx: &Context,
     catalog: &Catalog,
-) -> Result<String, String> {
+) -> Result<String, Undecidable> {
     canonicalize_mode(expr, ctx, catalog, Mode::Declared)
 }
 
 /// The canonical text of an expression printed by `pg_get_expr` (its parentheses show the
 /// stored tree: `((a AND b) AND c)` is a nested group).
-pub fn canonicalize_stored(expr: &str, ctx: &Context, catalog: &Catalog) -> Result<String, String> {
+pub fn canonicalize_stored(
+    expr: &str,
+    ctx: &Context,
+    catalog: &Catalog,
+) -> Result<String, Undecidable> {
     canonicalize_mode(expr, ctx, catalog, Mode::Stored)
 }
 
@@ -108,7 +119,7 @@ pub fn canonicalize_mode(
     ctx: &Context,
     catalog: &Catalog,
     mode: Mode,
-) -> Result<String, String> {
+) -> Result<String, Undecidable> {
     let e = parse(expr)?;
     let mut an = analyze::Analyzer::new(ctx, catalog, mode);
     let node = an.top(&e)?;
@@ -133,14 +144,16 @@ pub fn equivalent_with(a: &str, b: &str, ctx: &Context, catalog: &Catalog) -> bo
 
 /// Parses exactly one expression. `ISNULL` / `NOTNULL` (which sqlparser does not know) are
 /// rewritten to `IS NULL` / `IS NOT NULL` on the token stream.
-fn parse(text: &str) -> Result<sqlparser::ast::Expr, String> {
+fn parse(text: &str) -> Result<sqlparser::ast::Expr, Undecidable> {
+    let syntax =
+        |e: &dyn std::fmt::Display| Undecidable::Parse(ParseFailure::Syntax(e.to_string()));
     if text.trim().is_empty() {
-        return Err("the expression is empty".into());
+        return Err(Undecidable::Parse(ParseFailure::Empty));
     }
     let dialect = PostgreSqlDialect {};
     let toks = Tokenizer::new(&dialect, text)
         .tokenize_with_location()
-        .map_err(|e| format!("not a valid SQL expression: {e}"))?;
+        .map_err(|e| syntax(&e))?;
     let mut out = Vec::with_capacity(toks.len());
     for t in toks {
         match &t.token {
@@ -162,13 +175,11 @@ fn parse(text: &str) -> Result<sqlparser::ast::Expr, String> {
         }
     }
     let mut parser = Parser::new(&dialect).with_tokens_with_locations(out);
-    let e = parser
-        .parse_expr()
-        .map_err(|e| format!("not a valid SQL expression: {e}"))?;
+    let e = parser.parse_expr().map_err(|e| syntax(&e))?;
     match parser.peek_token().token {
         Token::EOF => Ok(e),
-        t => Err(format!(
-            "must be exactly one SQL expression, but text follows it at {t}"
-        )),
+        t => Err(Undecidable::Parse(ParseFailure::TrailingText(
+            t.to_string(),
+        ))),
     }
 }

@@ -4,6 +4,7 @@
 //! CASE laid out on several lines.
 
 use super::types::Ty;
+use super::undecidable::Undecidable;
 use crate::sql::quote;
 
 #[derive(Clone, Debug)]
@@ -189,7 +190,7 @@ pub struct Printer<'a> {
     /// Columns are printed qualified inside sub-selects.
     prefix: bool,
     pub search_path: &'a [String],
-    pub error: Option<String>,
+    pub error: Option<Undecidable>,
 }
 
 const STD: i32 = 8;
@@ -236,8 +237,9 @@ impl<'a> Printer<'a> {
 
     fn const_(&mut self, text: &Option<String>, ty: &Option<Ty>, showtype: i32) {
         let Some(ty) = ty else {
-            self.error
-                .get_or_insert_with(|| "a literal's type cannot be determined offline".into());
+            self.error.get_or_insert_with(|| {
+                Undecidable::untyped("a literal's type cannot be determined offline")
+            });
             self.buf.push_str("'?'");
             return;
         };

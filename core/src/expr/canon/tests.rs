@@ -501,3 +501,155 @@ fn catalog_from_sql() {
     );
     assert!(matches!(&c.types[0].kind, TypeKind::Enum(l) if l.len() == 3));
 }
+
+/// Each reason is its own variant, and its text is the sentence the canonicalizer has
+/// always written (UNKNOWN_COLUMN and plan texts read it).
+#[test]
+fn undecidable_reasons() {
+    let s = schema();
+    let cat = catalog();
+    let table = TableName::new("public", "docs");
+    let sp = vec!["public".to_string()];
+    let ctx = Context {
+        table: &table,
+        schema: &s,
+        search_path: &sp,
+    };
+    let none = Catalog::default();
+    let col = |q: Option<&str>, c: &str| Undecidable::UnknownColumn {
+        qualifier: q.map(str::to_string),
+        column: c.to_string(),
+    };
+    let sig = |f: &str, problem| Undecidable::FunctionSignature {
+        function: f.to_string(),
+        problem,
+    };
+    let cases: Vec<(&str, &Catalog, Mode, Undecidable, &str)> = vec![
+        (
+            "",
+            &cat,
+            Mode::Declared,
+            Undecidable::Parse(ParseFailure::Empty),
+            "the expression is empty",
+        ),
+        (
+            "a = 1 b",
+            &cat,
+            Mode::Declared,
+            Undecidable::Parse(ParseFailure::TrailingText("b".into())),
+            "must be exactly one SQL expression, but text follows it at b",
+        ),
+        (
+            "nope = 1",
+            &cat,
+            Mode::Declared,
+            col(None, "nope"),
+            "column nope does not exist",
+        ),
+        (
+            "exists (select 1 from members m where m.nope = id)",
+            &cat,
+            Mode::Declared,
+            col(Some("m"), "nope"),
+            "column m.nope does not exist",
+        ),
+        (
+            "exists (select 1 from members m where x.id = 1)",
+            &cat,
+            Mode::Declared,
+            Undecidable::MissingFromEntry {
+                qualifier: "x".into(),
+            },
+            "missing FROM-clause entry for table x",
+        ),
+        (
+            "exists (select 1 from nowhere)",
+            &cat,
+            Mode::Declared,
+            Undecidable::UnknownTable {
+                name: "nowhere".into(),
+            },
+            "table nowhere is unknown",
+        ),
+        (
+            "exists (select 1 from members a, members b where role = 'x')",
+            &cat,
+            Mode::Declared,
+            Undecidable::AmbiguousColumn {
+                column: "role".into(),
+            },
+            "column reference role is ambiguous",
+        ),
+        (
+            "unknown_fn('x')",
+            &cat,
+            Mode::Declared,
+            sig("unknown_fn", SignatureProblem::UnknownArgumentTypes),
+            "argument types of unknown_fn() are unknown offline",
+        ),
+        (
+            "can(1, 2, 3)",
+            &cat,
+            Mode::Declared,
+            sig("can", SignatureProblem::NoMatch),
+            "no matching signature for can",
+        ),
+        (
+            "role = 'owner'",
+            &none,
+            Mode::Declared,
+            Undecidable::NeedsCatalog {
+                type_name: "team_role".into(),
+            },
+            "cannot interpret a literal of type team_role",
+        ),
+        (
+            "(locked and id = 1) and id = 2",
+            &cat,
+            Mode::Generic,
+            Undecidable::NeedsOrigin(OriginShape::NestedAndOr),
+            "a parenthesized AND/OR group as the left operand of the same operator means \
+             different trees in written and stored text; compare with a known origin",
+        ),
+        (
+            "status = 'a' ~ 'b'",
+            &cat,
+            Mode::Declared,
+            Undecidable::AmbiguousPrecedence,
+            "operator precedence is ambiguous here; add parentheses",
+        ),
+        (
+            "exists (select 1 from members order by 1)",
+            &cat,
+            Mode::Declared,
+            Undecidable::not_modelled("this sub-select syntax"),
+            "this sub-select syntax is not modelled offline",
+        ),
+        (
+            "exists (select 1 from members union select 1 from members)",
+            &cat,
+            Mode::Declared,
+            Undecidable::are_not_modelled("set operations"),
+            "set operations are not modelled offline",
+        ),
+        (
+            "id = 'x'",
+            &cat,
+            Mode::Declared,
+            Undecidable::Literal("cannot interpret \"x\" as int8".into()),
+            "cannot interpret \"x\" as int8",
+        ),
+        (
+            "id",
+            &cat,
+            Mode::Declared,
+            Undecidable::mismatch("argument must be boolean, not int8"),
+            "argument must be boolean, not int8",
+        ),
+    ];
+    for (input, catalog, mode, want, text) in cases {
+        let got = canonicalize_mode(input, &ctx, catalog, mode);
+        assert_eq!(got, Err(want), "input: {input}");
+        assert_eq!(got.unwrap_err().to_string(), text, "input: {input}");
+    }
+}

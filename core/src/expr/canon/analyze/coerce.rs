@@ -32,7 +32,7 @@ pub(super) fn common_type(tys: &[In]) -> R<Ty> {
     let mut all_same = true;
     for x in tys {
         match x {
-            In::O => return Err("expression of unknown type in a list".into()),
+            In::O => return Err(Undecidable::untyped("expression of unknown type in a list")),
             In::U => all_same = false,
             In::K(k) => match first {
                 None => first = Some(k),
@@ -59,7 +59,10 @@ pub(super) fn common_type(tys: &[In]) -> R<Ty> {
                         || pt.category() == Cat::Other
                         || pt.category() == Cat::Array
                     {
-                        return Err(format!("no common type for {} and {}", pt.name, n.name));
+                        return Err(Undecidable::mismatch(format!(
+                            "no common type for {} and {}",
+                            pt.name, n.name
+                        )));
                     }
                     if !pt.preferred() && can_implicit(pt, n) && !can_implicit(n, pt) {
                         p = Some(n);
@@ -103,9 +106,10 @@ impl<'a> Analyzer<'a> {
         }
         match n.ty() {
             Some(nt) if nt.same_base(&t) => Ok(n),
-            Some(nt) if !can_implicit(nt, &t) => {
-                Err(format!("no implicit cast from {} to {}", nt.name, t.name))
-            }
+            Some(nt) if !can_implicit(nt, &t) => Err(Undecidable::mismatch(format!(
+                "no implicit cast from {} to {}",
+                nt.name, t.name
+            ))),
             _ => Ok(Node::Cast {
                 arg: Box::new(n),
                 ty: t,
@@ -119,7 +123,10 @@ impl<'a> Analyzer<'a> {
             return self.coerce_unknown(n, &bool_ty());
         }
         match n.ty() {
-            Some(t) if !is_bool(t) => Err(format!("argument must be boolean, not {}", t.name)),
+            Some(t) if !is_bool(t) => Err(Undecidable::mismatch(format!(
+                "argument must be boolean, not {}",
+                t.name
+            ))),
             _ => Ok(n),
         }
     }
@@ -127,7 +134,7 @@ impl<'a> Analyzer<'a> {
     pub(super) fn explicit_cast(&self, n: Node, t: Ty) -> R<Node> {
         if n.is_unknown_lit() {
             if t.is("interval") && !t.mods.is_empty() {
-                return Err("interval type modifiers are not modelled offline".into());
+                return Err(Undecidable::are_not_modelled("interval type modifiers"));
             }
             let base = t.without_mods();
             let c = self.coerce_unknown(n, &base)?;

@@ -10,7 +10,9 @@ impl<'a> Analyzer<'a> {
                 // `(- 1)` is how pg_get_expr prints minus applied to a constant, while the
                 // grammar folds a written `(-1)` into a negative constant
                 if self.mode == Mode::Generic && is_negated_number(inner) {
-                    return Err("a parenthesized negative number means different trees in written and stored text; compare with a known origin".into());
+                    return Err(Undecidable::NeedsOrigin(
+                        OriginShape::ParenthesizedNegativeNumber,
+                    ));
                 }
                 self.expr(inner)
             }
@@ -43,7 +45,8 @@ impl<'a> Analyzer<'a> {
             Expr::Value(v) => self.value(&v.value),
             Expr::TypedString(ts) => {
                 let ty = self.ty(&ts.data_type.to_string())?;
-                let s = string_value(&ts.value.value).ok_or("unsupported typed literal")?;
+                let s = string_value(&ts.value.value)
+                    .ok_or(Undecidable::unsupported("typed literal"))?;
                 self.explicit_cast(
                     Node::Const {
                         text: Some(s),
@@ -58,13 +61,12 @@ impl<'a> Analyzer<'a> {
                     || iv.leading_precision.is_some()
                     || iv.fractional_seconds_precision.is_some()
                 {
-                    return Err("interval qualifiers are not modelled offline".into());
+                    return Err(Undecidable::are_not_modelled("interval qualifiers"));
                 }
                 let s = match &*iv.value {
-                    Expr::Value(v) => {
-                        string_value(&v.value).ok_or("unsupported interval literal")?
-                    }
-                    _ => return Err("unsupported interval literal".into()),
+                    Expr::Value(v) => string_value(&v.value)
+                        .ok_or(Undecidable::unsupported("interval literal"))?,
+                    _ => return Err(Undecidable::unsupported("interval literal")),
                 };
                 self.explicit_cast(
                     Node::Const {
@@ -83,7 +85,7 @@ impl<'a> Analyzer<'a> {
                 if format.is_some()
                     || !matches!(kind, sq::CastKind::DoubleColon | sq::CastKind::Cast)
                 {
-                    return Err("unsupported cast".into());
+                    return Err(Undecidable::unsupported("cast"));
                 }
                 let ty = self.ty(&data_type.to_string())?;
                 let n = self.expr(expr)?;
@@ -93,7 +95,7 @@ impl<'a> Analyzer<'a> {
                 need(a, 5)?;
                 let n = self.expr(a)?;
                 if n.is_unknown_lit() {
-                    return Err("IS NULL on an untyped literal".into());
+                    return Err(Undecidable::untyped("IS NULL on an untyped literal"));
                 }
                 Ok(Node::NullTest {
                     arg: Box::new(n),
@@ -147,7 +149,7 @@ impl<'a> Analyzer<'a> {
                 global,
             } => {
                 if *global {
-                    return Err("unsupported IN".into());
+                    return Err(Undecidable::unsupported("IN"));
                 }
                 need(expr, 7)?;
                 match target {
@@ -157,7 +159,7 @@ impl<'a> Analyzer<'a> {
                         let n = self.any_sublink("=", true, l, q)?;
                         Ok(if *negated { Node::Not(Box::new(n)) } else { n })
                     }
-                    _ => Err("unsupported IN".into()),
+                    _ => Err(Undecidable::unsupported("IN")),
                 }
             }
             Expr::Between {
@@ -207,7 +209,7 @@ impl<'a> Analyzer<'a> {
                                 Some(k.without_mods())
                             }
                             In::O => None,
-                            _ => return Err("unsupported prefix operator operand".into()),
+                            _ => return Err(Undecidable::unsupported("prefix operator operand")),
                         };
                         let name = if matches!(op, U::Minus) { "-" } else { "+" };
                         Ok(Node::Op {
@@ -217,7 +219,7 @@ impl<'a> Analyzer<'a> {
                             ty,
                         })
                     }
-                    _ => Err(format!("unsupported prefix operator {op}")),
+                    _ => Err(Undecidable::unsupported(format!("prefix operator {op}"))),
                 }
             }
             Expr::Like {
@@ -235,7 +237,7 @@ impl<'a> Analyzer<'a> {
                 escape_char,
             } => {
                 if escape_char.is_some() {
-                    return Err("LIKE ... ESCAPE is not modelled offline".into());
+                    return Err(Undecidable::not_modelled("LIKE ... ESCAPE"));
                 }
                 need(expr, 7)?;
                 need(pattern, 7)?;
@@ -273,9 +275,9 @@ impl<'a> Analyzer<'a> {
                 }
                 if let Expr::Nested(inner) = &**right {
                     if matches!(**inner, Expr::Subquery(_)) {
-                        return Err(
-                            "ANY over a parenthesized sub-select is not modelled offline".into(),
-                        );
+                        return Err(Undecidable::not_modelled(
+                            "ANY over a parenthesized sub-select",
+                        ));
                     }
                 }
                 let r = self.expr(right)?;
@@ -300,7 +302,7 @@ impl<'a> Analyzer<'a> {
             Expr::Subquery(q) => {
                 let (q, tys) = self.query(q)?;
                 if tys.len() != 1 {
-                    return Err("sub-select must return one column".into());
+                    return Err(Undecidable::mismatch("sub-select must return one column"));
                 }
                 Ok(Node::Sublink {
                     kind: SubKind::Expr,
@@ -310,7 +312,7 @@ impl<'a> Analyzer<'a> {
             }
             Expr::Array(arr) => {
                 if !arr.named {
-                    return Err("unsupported array syntax".into());
+                    return Err(Undecidable::unsupported("array syntax"));
                 }
                 self.array(&arr.elem)
             }
@@ -346,7 +348,7 @@ impl<'a> Analyzer<'a> {
                             slice_any = true;
                             subs.push((lo, hi, true));
                         }
-                        _ => return Err("unsupported field access".into()),
+                        _ => return Err(Undecidable::unsupported("field access")),
                     }
                 }
                 let ty = match inp(&base) {
@@ -356,10 +358,13 @@ impl<'a> Analyzer<'a> {
                         k.elem().unwrap()
                     }),
                     In::K(k) if k.is("jsonb") => {
-                        return Err(format!("subscripting {} is not modelled offline", k.name))
+                        return Err(Undecidable::not_modelled(format!(
+                            "subscripting {}",
+                            k.name
+                        )))
                     }
                     In::O => None,
-                    _ => return Err("subscript on a non-array".into()),
+                    _ => return Err(Undecidable::mismatch("subscript on a non-array")),
                 };
                 Ok(Node::Subscript {
                     base: Box::new(base),
@@ -373,11 +378,11 @@ impl<'a> Analyzer<'a> {
                 expr,
             } => {
                 if !matches!(syntax, sq::ExtractSyntax::From) {
-                    return Err("unsupported EXTRACT syntax".into());
+                    return Err(Undecidable::unsupported("EXTRACT syntax"));
                 }
                 let f = field.to_string().to_ascii_lowercase();
                 if !f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                    return Err("unsupported EXTRACT field".into());
+                    return Err(Undecidable::unsupported("EXTRACT field"));
                 }
                 let n = self.expr(expr)?;
                 match inp(&n) {
@@ -387,7 +392,7 @@ impl<'a> Analyzer<'a> {
                             || k.is("timetz")
                             || k.is("interval") => {}
                     In::O => {}
-                    _ => return Err("EXTRACT argument type is not modelled offline".into()),
+                    _ => return Err(Undecidable::not_modelled("EXTRACT argument type")),
                 }
                 Ok(Node::Sql {
                     kind: SqlKind::Extract(f),
@@ -403,13 +408,13 @@ impl<'a> Analyzer<'a> {
                 shorthand,
             } => {
                 if *shorthand {
-                    return Err("unsupported SUBSTRING syntax".into());
+                    return Err(Undecidable::unsupported("SUBSTRING syntax"));
                 }
                 let mut args = vec![self.expr(expr)?];
                 if let Some(f) = substring_from {
                     args.push(self.expr(f)?);
                 } else {
-                    return Err("SUBSTRING without FROM is not modelled offline".into());
+                    return Err(Undecidable::not_modelled("SUBSTRING without FROM"));
                 }
                 if let Some(f) = substring_for {
                     args.push(self.expr(f)?);
@@ -423,7 +428,9 @@ impl<'a> Analyzer<'a> {
                     .skip(1)
                     .any(|a| !matches!(inp(a), In::K(k) if k.is_int()))
                 {
-                    return Err("SUBSTRING bounds must be integers to be modelled offline".into());
+                    return Err(Undecidable::mismatch(
+                        "SUBSTRING bounds must be integers to be modelled offline",
+                    ));
                 }
                 let (node, _) = self.resolve_call(&[("substring".to_string(), false)], args)?;
                 match node {
@@ -442,7 +449,7 @@ impl<'a> Analyzer<'a> {
                 trim_characters,
             } => {
                 if trim_characters.is_some() {
-                    return Err("unsupported TRIM syntax".into());
+                    return Err(Undecidable::unsupported("TRIM syntax"));
                 }
                 let (fname, kw) = match trim_where {
                     None | Some(sq::TrimWhereField::Both) => ("btrim", "BOTH"),
@@ -488,12 +495,12 @@ impl<'a> Analyzer<'a> {
                 let out = match inp(&ts) {
                     In::K(k) if k.is("timestamptz") => t("timestamp"),
                     In::K(k) if k.is("timestamp") => t("timestamptz"),
-                    _ => return Err("AT TIME ZONE operand type is not modelled offline".into()),
+                    _ => return Err(Undecidable::not_modelled("AT TIME ZONE operand type")),
                 };
                 let z = match inp(&z) {
                     In::U => self.coerce_unknown(z, &TEXT)?,
                     In::K(k) if k.is("text") => z,
-                    _ => return Err("AT TIME ZONE zone type is not modelled offline".into()),
+                    _ => return Err(Undecidable::not_modelled("AT TIME ZONE zone type")),
                 };
                 Ok(Node::Sql {
                     kind: SqlKind::AtTimeZone,
@@ -501,7 +508,7 @@ impl<'a> Analyzer<'a> {
                     ty: Some(out),
                 })
             }
-            _ => Err("this expression syntax is not modelled offline".into()),
+            _ => Err(Undecidable::not_modelled("this expression syntax")),
         }
     }
 
@@ -511,7 +518,7 @@ impl<'a> Analyzer<'a> {
             In::K(k) if k.is("int4") => Ok(n),
             In::K(k) if k.is("int2") => self.apply(n, Some(t("int4"))),
             In::O => Ok(n),
-            _ => Err("array subscript must be an integer".into()),
+            _ => Err(Undecidable::mismatch("array subscript must be an integer")),
         }
     }
 
@@ -531,7 +538,7 @@ impl<'a> Analyzer<'a> {
                     text: Some(s),
                     ty: None,
                 }),
-                None => Err("unsupported literal".into()),
+                None => Err(Undecidable::unsupported("literal")),
             },
         }
     }
@@ -553,7 +560,7 @@ impl<'a> Analyzer<'a> {
             let mut ins = vec![inp(&l)];
             ins.extend(items.iter().filter(|(_, v)| !*v).map(|(n, _)| inp(n)));
             let ct = common_type(&ins)
-                .map_err(|_| "IN list element types are not modelled offline".to_string())?;
+                .map_err(|_| Undecidable::are_not_modelled("IN list element types"))?;
             let mut elems = Vec::new();
             let mut vars = Vec::new();
             for (n, v) in items {
@@ -585,24 +592,24 @@ impl<'a> Analyzer<'a> {
                 }
             });
         }
-        result.ok_or_else(|| "empty IN list".into())
+        result.ok_or_else(|| Undecidable::mismatch("empty IN list"))
     }
 
     pub(super) fn array(&mut self, elems: &[Expr]) -> R<Node> {
         if elems.is_empty() {
-            return Err("empty ARRAY[] is not modelled offline".into());
+            return Err(Undecidable::not_modelled("empty ARRAY[]"));
         }
         let mut nodes = Vec::new();
         for x in elems {
             if matches!(x, Expr::Array(_)) {
-                return Err("multidimensional ARRAY[] is not modelled offline".into());
+                return Err(Undecidable::not_modelled("multidimensional ARRAY[]"));
             }
             nodes.push(self.expr(x)?);
         }
         let ins: Vec<In> = nodes.iter().map(inp).collect();
         let ct = common_type(&ins)?;
         if ct.array {
-            return Err("multidimensional ARRAY[] is not modelled offline".into());
+            return Err(Undecidable::not_modelled("multidimensional ARRAY[]"));
         }
         let mut out = Vec::new();
         for n in nodes {
@@ -632,7 +639,7 @@ impl<'a> Analyzer<'a> {
                 Some(a) => {
                     let rs = resolve_cmp(inp(a), inp(&c))?;
                     if rs.l.is_some() && a.is_unknown_lit() {
-                        return Err("untyped CASE operand".into());
+                        return Err(Undecidable::untyped("untyped CASE operand"));
                     }
                     self.apply(c, rs.r)?
                 }
@@ -698,7 +705,7 @@ pub(super) fn number(s: &str) -> R<Node> {
             });
         }
     }
-    let n = lit::numeric(s).ok_or_else(|| format!("bad number {s}"))?;
+    let n = lit::numeric(s).ok_or_else(|| Undecidable::Literal(format!("bad number {s}")))?;
     Ok(Node::Const {
         text: Some(n),
         ty: Some(t("numeric")),

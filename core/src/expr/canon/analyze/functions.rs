@@ -290,7 +290,7 @@ impl<'a> Analyzer<'a> {
             || !matches!(f.parameters, FunctionArguments::None)
             || f.uses_odbc_syntax
         {
-            return Err("aggregate and window syntax is not modelled offline".into());
+            return Err(Undecidable::not_modelled("aggregate and window syntax"));
         }
         let parts = name_parts(&f.name)?;
         let single = if parts.len() == 1 && !parts[0].1 {
@@ -312,21 +312,23 @@ impl<'a> Analyzer<'a> {
                     Some("localtimestamp") => ("LOCALTIMESTAMP", "timestamp"),
                     Some("current_time") => ("CURRENT_TIME", "timetz"),
                     Some("localtime") => ("LOCALTIME", "time"),
-                    _ => return Err("unsupported function syntax".into()),
+                    _ => return Err(Undecidable::unsupported("function syntax")),
                 };
                 Ok(Node::SqlValue { kw, ty: t(ty) })
             }
             FunctionArguments::Subquery(q) => {
                 if single != Some("array") {
-                    return Err("unsupported function syntax".into());
+                    return Err(Undecidable::unsupported("function syntax"));
                 }
                 let (q, tys) = self.query(q)?;
                 if tys.len() != 1 {
-                    return Err("ARRAY() sub-select must return one column".into());
+                    return Err(Undecidable::mismatch(
+                        "ARRAY() sub-select must return one column",
+                    ));
                 }
                 let ty = match &tys[0] {
                     Some(t) if !t.array => Some(t.without_mods().array_of()),
-                    Some(_) => return Err("ARRAY() of arrays is not modelled offline".into()),
+                    Some(_) => return Err(Undecidable::not_modelled("ARRAY() of arrays")),
                     None => None,
                 };
                 Ok(Node::Sublink {
@@ -337,7 +339,7 @@ impl<'a> Analyzer<'a> {
             }
             FunctionArguments::List(list) => {
                 if list.duplicate_treatment.is_some() || !list.clauses.is_empty() {
-                    return Err("aggregate syntax is not modelled offline".into());
+                    return Err(Undecidable::not_modelled("aggregate syntax"));
                 }
                 let mut args = Vec::new();
                 let mut star = false;
@@ -348,16 +350,15 @@ impl<'a> Analyzer<'a> {
                             star = true
                         }
                         _ => {
-                            return Err(
-                                "named or wildcard function arguments are not modelled offline"
-                                    .into(),
-                            )
+                            return Err(Undecidable::are_not_modelled(
+                                "named or wildcard function arguments",
+                            ))
                         }
                     }
                 }
                 if star {
                     if single != Some("count") {
-                        return Err("unsupported * argument".into());
+                        return Err(Undecidable::unsupported("* argument"));
                     }
                     return Ok(Node::Func {
                         name: "count".into(),
@@ -393,7 +394,7 @@ impl<'a> Analyzer<'a> {
                     }
                     Some("nullif") => {
                         if args.len() != 2 {
-                            return Err("NULLIF takes two arguments".into());
+                            return Err(Undecidable::mismatch("NULLIF takes two arguments"));
                         }
                         let r = args.pop().unwrap();
                         let l = args.pop().unwrap();
@@ -408,7 +409,7 @@ impl<'a> Analyzer<'a> {
                         });
                     }
                     Some("exists") | Some("row") | Some("array") => {
-                        return Err("unsupported function syntax".into())
+                        return Err(Undecidable::unsupported("function syntax"))
                     }
                     _ => {}
                 }
@@ -430,7 +431,7 @@ impl<'a> Analyzer<'a> {
         let (schema, name) = match parts {
             [(n, _)] => (None, n.as_str()),
             [(s, _), (n, _)] => (Some(s.as_str()), n.as_str()),
-            _ => return Err("unsupported function name".into()),
+            _ => return Err(Undecidable::unsupported("function name")),
         };
         let sp = self.ctx.search_path;
         let mut cands: Vec<Cand> = Vec::new();
@@ -485,11 +486,14 @@ impl<'a> Analyzer<'a> {
             if user_found
                 || (builtin_name && want_builtin && BUILTINS.iter().any(|(n, _, _)| *n == name))
             {
-                return Err(format!("no matching signature for {name}"));
+                return Err(Undecidable::signature(name, SignatureProblem::NoMatch));
             }
             // unknown function: no argument may need typing
             if args.iter().any(|a| a.is_unknown_lit()) {
-                return Err(format!("argument types of {name}() are unknown offline"));
+                return Err(Undecidable::signature(
+                    name,
+                    SignatureProblem::UnknownArgumentTypes,
+                ));
             }
             let printed = self.fn_name(schema, name, None);
             return Ok((
@@ -563,14 +567,10 @@ impl<'a> Analyzer<'a> {
             }
         }
         if ok.len() != 1 {
-            return Err(format!(
-                "cannot choose among the signatures of {name}() offline"
-            ));
+            return Err(Undecidable::signature(name, SignatureProblem::Ambiguous));
         }
         if ins.iter().any(|x| matches!(x, In::O)) && cands.len() > 1 {
-            return Err(format!(
-                "cannot choose among the signatures of {name}() offline"
-            ));
+            return Err(Undecidable::signature(name, SignatureProblem::Ambiguous));
         }
         let c = &cands[ok[0].0];
         // resolve polymorphic types
@@ -586,9 +586,7 @@ impl<'a> Analyzer<'a> {
                     None => elem = Some(e),
                     Some(prev) if prev.same_base(&e) => {}
                     Some(_) => {
-                        return Err(format!(
-                            "polymorphic arguments of {name}() are not modelled offline"
-                        ))
+                        return Err(Undecidable::signature(name, SignatureProblem::Polymorphic))
                     }
                 }
             }
@@ -609,9 +607,7 @@ impl<'a> Analyzer<'a> {
         for (a, p) in args.into_iter().zip(&c.args) {
             let target = subst(p)?;
             if target.is_none() && a.is_unknown_lit() {
-                return Err(format!(
-                    "polymorphic arguments of {name}() are not modelled offline"
-                ));
+                return Err(Undecidable::signature(name, SignatureProblem::Polymorphic));
             }
             out.push(self.apply(a, target)?);
         }

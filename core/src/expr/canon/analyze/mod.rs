@@ -21,6 +21,7 @@ use precedence::*;
 use super::lit::{self, UserKind};
 use super::print::{bool_ty, is_bool, From, Node, Query, SqlKind, SubKind};
 use super::types::{parse_type, Cat, Ty, TypeLookup};
+use super::undecidable::{OriginShape, SignatureProblem, Undecidable};
 use super::{Catalog, Context, TypeKind};
 use crate::ir::Table;
 use crate::sql::quote;
@@ -30,7 +31,7 @@ use sqlparser::ast::{
     UnaryOperator as U, Value,
 };
 
-type R<T> = Result<T, String>;
+type R<T> = Result<T, Undecidable>;
 
 struct Rte<'a> {
     written: String,
@@ -106,7 +107,7 @@ fn name_parts(n: &ObjectName) -> R<Vec<(String, bool)>> {
     n.0.iter()
         .map(|p| match p {
             ObjectNamePart::Identifier(id) => Ok((fold(id), id.quote_style.is_some())),
-            _ => Err("unsupported name".to_string()),
+            _ => Err(Undecidable::unsupported("name")),
         })
         .collect()
 }
@@ -156,7 +157,7 @@ impl<'a> Analyzer<'a> {
     }
 
     fn ty(&self, s: &str) -> R<Ty> {
-        parse_type(s, self, self.ctx.search_path)
+        parse_type(s, self, self.ctx.search_path).map_err(Undecidable::TypeName)
     }
 
     fn user_kind(&self, t: &Ty) -> UserKind<'a> {

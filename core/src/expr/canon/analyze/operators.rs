@@ -49,7 +49,7 @@ pub(super) fn op_name(op: &B) -> R<&'static str> {
         B::PGBitwiseXor => "#",
         B::PGBitwiseShiftLeft => "<<",
         B::PGBitwiseShiftRight => ">>",
-        other => return Err(format!("unsupported operator {other}")),
+        other => return Err(Undecidable::unsupported(format!("operator {other}"))),
     })
 }
 
@@ -69,10 +69,10 @@ pub(super) fn is_pattern(op: &str) -> bool {
 
 pub(super) fn cmp_known(a: &Ty, b: &Ty) -> R<(Option<Ty>, Option<Ty>)> {
     let bad = || {
-        Err(format!(
-            "comparison of {} with {} is not modelled offline",
+        Err(Undecidable::not_modelled(format!(
+            "comparison of {} with {}",
             a.name, b.name
-        ))
+        )))
     };
     if a.same_base(b) {
         if a.is("varchar") {
@@ -143,10 +143,10 @@ pub(super) fn unknown_vs(k: &Ty) -> R<(Option<Ty>, Option<Ty>)> {
         return Ok((Some(TEXT), Some(TEXT)));
     }
     if k.is("json") || k.is("xml") {
-        return Err(format!(
-            "comparison with {} is not modelled offline",
+        return Err(Undecidable::not_modelled(format!(
+            "comparison with {}",
             k.name
-        ));
+        )));
     }
     Ok((None, Some(k.without_mods())))
 }
@@ -167,9 +167,9 @@ pub(super) fn resolve_cmp(l: In, r: In) -> R<OpRes> {
             let (a, c) = cmp_known(x, y)?;
             res(a, c, b)
         }
-        (In::O, In::U) | (In::U, In::O) => {
-            Err("a literal is compared with an expression of unknown type".into())
-        }
+        (In::O, In::U) | (In::U, In::O) => Err(Undecidable::untyped(
+            "a literal is compared with an expression of unknown type",
+        )),
         _ => res(None, None, b),
     }
 }
@@ -187,10 +187,10 @@ pub(super) fn resolve_binop(op: &str, l: In, r: In) -> R<OpRes> {
                 In::K(k) if k.is("text") => None,
                 In::K(k) if k.is_stringish() => Some(TEXT),
                 In::K(k) => {
-                    return Err(format!(
-                        "pattern match on {} is not modelled offline",
+                    return Err(Undecidable::not_modelled(format!(
+                        "pattern match on {}",
                         k.name
-                    ))
+                    )))
                 }
             })
         };
@@ -209,7 +209,7 @@ pub(super) fn resolve_binop(op: &str, l: In, r: In) -> R<OpRes> {
                 In::K(k) if k.is("text") || k.is("int4") => None,
                 In::K(k) if k.is("varchar") => Some(TEXT),
                 In::O => None,
-                _ => return Err("unsupported json accessor".into()),
+                _ => return Err(Undecidable::unsupported("json accessor")),
             };
             let out = if op == "->>" {
                 Some(TEXT)
@@ -226,7 +226,7 @@ pub(super) fn resolve_binop(op: &str, l: In, r: In) -> R<OpRes> {
                 In::U => Some(TEXT.array_of()),
                 In::K(k) if k.array && k.name == "text" => None,
                 In::O => None,
-                _ => return Err("unsupported json path accessor".into()),
+                _ => return Err(Undecidable::unsupported("json path accessor")),
             };
             let out = if op == "#>>" {
                 Some(TEXT)
@@ -244,7 +244,7 @@ pub(super) fn resolve_binop(op: &str, l: In, r: In) -> R<OpRes> {
                 In::K(k) if k.is("text") => None,
                 In::K(k) if k.is("varchar") => Some(TEXT),
                 In::O => None,
-                _ => return Err("unsupported ? operand".into()),
+                _ => return Err(Undecidable::unsupported("? operand")),
             };
             return res(None, rt, b);
         }
@@ -253,19 +253,19 @@ pub(super) fn resolve_binop(op: &str, l: In, r: In) -> R<OpRes> {
                 In::U => Some(TEXT.array_of()),
                 In::K(k) if k.array && k.name == "text" => None,
                 In::O => None,
-                _ => return Err("unsupported ?| operand".into()),
+                _ => return Err(Undecidable::unsupported("?| operand")),
             };
             return res(None, rt, b);
         }
         "@?" | "@@" if jsonish(l) => {
             if matches!(l, In::O) && op == "@@" {
-                return Err("@@ on an expression of unknown type".into());
+                return Err(Undecidable::untyped("@@ on an expression of unknown type"));
             }
             let rt = match r {
                 In::U => Some(t("jsonpath")),
                 In::K(k) if k.is("jsonpath") => None,
                 In::O => None,
-                _ => return Err("unsupported jsonpath operand".into()),
+                _ => return Err(Undecidable::unsupported("jsonpath operand")),
             };
             return res(None, rt, b);
         }
@@ -274,7 +274,7 @@ pub(super) fn resolve_binop(op: &str, l: In, r: In) -> R<OpRes> {
                 In::U => Some(TEXT.array_of()),
                 In::K(k) if k.array && k.name == "text" => None,
                 In::O => None,
-                _ => return Err("unsupported #- operand".into()),
+                _ => return Err(Undecidable::unsupported("#- operand")),
             };
             return res(None, rt, l_ty(l));
         }
@@ -283,7 +283,7 @@ pub(super) fn resolve_binop(op: &str, l: In, r: In) -> R<OpRes> {
                 In::U => Some(TEXT),
                 In::K(k) if k.is("text") || k.is("int4") || (k.array && k.name == "text") => None,
                 In::O => None,
-                _ => return Err("unsupported jsonb - operand".into()),
+                _ => return Err(Undecidable::unsupported("jsonb - operand")),
             };
             return res(None, rt, l_ty(l));
         }
@@ -302,7 +302,7 @@ pub(super) fn resolve_binop(op: &str, l: In, r: In) -> R<OpRes> {
                     res(None, None, b)
                 }
                 (In::O, In::K(_)) | (In::K(_), In::O) | (In::O, In::O) => res(None, None, b),
-                _ => Err(format!("operands of {op} are not modelled offline")),
+                _ => Err(Undecidable::are_not_modelled(format!("operands of {op}"))),
             };
         }
         "||" => return resolve_concat(l, r),
@@ -310,9 +310,9 @@ pub(super) fn resolve_binop(op: &str, l: In, r: In) -> R<OpRes> {
         _ => {}
     }
     match (l, r) {
-        (In::U, _) | (_, In::U) => {
-            Err(format!("a literal operand of {op} cannot be typed offline"))
-        }
+        (In::U, _) | (_, In::U) => Err(Undecidable::untyped(format!(
+            "a literal operand of {op} cannot be typed offline"
+        ))),
         _ => res(None, None, None),
     }
 }
@@ -355,16 +355,18 @@ pub(super) fn resolve_concat(l: In, r: In) -> R<OpRes> {
         {
             res(None, None, Some(TEXT))
         }
-        (In::U, _) | (_, In::U) => Err("a literal operand of || cannot be typed offline".into()),
+        (In::U, _) | (_, In::U) => Err(Undecidable::untyped(
+            "a literal operand of || cannot be typed offline",
+        )),
         (In::K(a), In::K(c)) if a.array || c.array => {
-            Err("array concatenation is not modelled offline".into())
+            Err(Undecidable::not_modelled("array concatenation"))
         }
         _ => res(None, None, None),
     }
 }
 
 pub(super) fn resolve_arith(op: &str, l: In, r: In) -> R<OpRes> {
-    let bad = || Err(format!("operands of {op} are not modelled offline"));
+    let bad = || Err(Undecidable::are_not_modelled(format!("operands of {op}")));
     match (l, r) {
         (In::K(a), In::K(c)) => {
             if let (Some(ra), Some(rc)) = (a.num_rank(), c.num_rank()) {
@@ -488,7 +490,7 @@ impl<'a> Analyzer<'a> {
                         Expr::BinaryOp { op: o2, .. }
                             if o2 == op && parenthesized && self.mode == Mode::Generic =>
                         {
-                            return Err("a parenthesized AND/OR group as the left operand of the same operator means different trees in written and stored text; compare with a known origin".into());
+                            return Err(Undecidable::NeedsOrigin(OriginShape::NestedAndOr));
                         }
                         Expr::BinaryOp {
                             left: l2,
@@ -518,10 +520,10 @@ impl<'a> Analyzer<'a> {
             }
             B::Overlaps => {
                 let (Expr::Tuple(a), Expr::Tuple(b)) = (left, right) else {
-                    return Err("OVERLAPS needs two pairs".into());
+                    return Err(Undecidable::mismatch("OVERLAPS needs two pairs"));
                 };
                 if a.len() != 2 || b.len() != 2 {
-                    return Err("OVERLAPS needs two pairs".into());
+                    return Err(Undecidable::mismatch("OVERLAPS needs two pairs"));
                 }
                 let mut args = Vec::new();
                 for x in a.iter().chain(b.iter()) {
@@ -534,7 +536,7 @@ impl<'a> Analyzer<'a> {
                         .iter()
                         .any(|x| matches!(x, In::K(k) if !k.same_base(&ct)))
                 {
-                    return Err("OVERLAPS operand types are not modelled offline".into());
+                    return Err(Undecidable::are_not_modelled("OVERLAPS operand types"));
                 }
                 let mut out = Vec::new();
                 for a in args {
@@ -565,7 +567,7 @@ impl<'a> Analyzer<'a> {
 
     pub(super) fn row_cmp(&mut self, op: &'static str, a: &[Expr], b: &[Expr]) -> R<Node> {
         if a.len() != b.len() || !(op == "=" || op == "<>") {
-            return Err("row comparison is not modelled offline".into());
+            return Err(Undecidable::not_modelled("row comparison"));
         }
         let mut out = Vec::new();
         for (x, y) in a.iter().zip(b) {
@@ -598,7 +600,7 @@ impl<'a> Analyzer<'a> {
 
     pub(super) fn saop(&self, op: &'static str, any: bool, l: Node, r: Node) -> R<Node> {
         if !(is_cmp(op) || is_pattern(op)) {
-            return Err(format!("{op} ANY is not modelled offline"));
+            return Err(Undecidable::not_modelled(format!("{op} ANY")));
         }
         let elem: Option<Ty>;
         let r_in = match inp(&r) {
@@ -608,7 +610,7 @@ impl<'a> Analyzer<'a> {
                 elem = k.elem();
                 In::K(elem.as_ref().unwrap())
             }
-            In::K(_) => return Err("ANY/ALL needs an array".into()),
+            In::K(_) => return Err(Undecidable::mismatch("ANY/ALL needs an array")),
         };
         let rs = resolve_binop(op, inp(&l), r_in)?;
         let r_target = match (&rs.r, inp(&r)) {
@@ -637,7 +639,7 @@ impl<'a> Analyzer<'a> {
     ) -> R<Node> {
         let (q, tys) = self.query(q)?;
         if tys.len() != 1 {
-            return Err("sub-select must return one column".into());
+            return Err(Undecidable::mismatch("sub-select must return one column"));
         }
         let rt = tys[0].clone();
         let r_in = match &rt {
@@ -646,7 +648,7 @@ impl<'a> Analyzer<'a> {
         };
         let rs = resolve_binop(op, inp(&l), r_in)?;
         if !matches!(rs.out, Some(ref b) if is_bool(b)) {
-            return Err("sub-select comparison is not modelled offline".into());
+            return Err(Undecidable::not_modelled("sub-select comparison"));
         }
         let l = self.apply(l, rs.l)?;
         let kind = if any {

@@ -49,7 +49,7 @@ pub(super) fn bin_level(op: &B) -> u8 {
 
 pub(super) fn need(e: &Expr, min: u8) -> R<()> {
     if level(e) < min {
-        return Err("operator precedence is ambiguous here; add parentheses".into());
+        return Err(Undecidable::AmbiguousPrecedence);
     }
     Ok(())
 }

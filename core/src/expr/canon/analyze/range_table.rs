@@ -32,17 +32,17 @@ impl<'a> Analyzer<'a> {
                     let mut found: Option<Node> = None;
                     for rte in &self.levels[li] {
                         if rte.table.is_none() && li > 0 {
-                            return Err(format!(
-                                "cannot resolve column {c}: table {} is unknown",
-                                rte.relname
-                            ));
+                            return Err(Undecidable::ColumnOfUnknownTable {
+                                column: c.clone(),
+                                table: rte.relname.clone(),
+                            });
                         }
                         if let Some(ty) = self.col_type(rte.table, c)? {
                             if rte.table.is_none() && found.is_some() {
                                 continue;
                             }
                             if found.is_some() {
-                                return Err(format!("column reference {c} is ambiguous"));
+                                return Err(Undecidable::AmbiguousColumn { column: c.clone() });
                             }
                             found = Some(Node::Var {
                                 refname: rte.refname.clone(),
@@ -56,7 +56,10 @@ impl<'a> Analyzer<'a> {
                         return Ok(n);
                     }
                 }
-                Err(format!("column {c} does not exist"))
+                Err(Undecidable::UnknownColumn {
+                    qualifier: None,
+                    column: c.clone(),
+                })
             }
             [q, c] | [_, q, c] => {
                 let want_schema = if parts.len() == 3 {
@@ -78,14 +81,19 @@ impl<'a> Analyzer<'a> {
                                     level: li,
                                     ty,
                                 }),
-                                None => Err(format!("column {q}.{c} does not exist")),
+                                None => Err(Undecidable::UnknownColumn {
+                                    qualifier: Some(q.clone()),
+                                    column: c.clone(),
+                                }),
                             };
                         }
                     }
                 }
-                Err(format!("missing FROM-clause entry for table {q}"))
+                Err(Undecidable::MissingFromEntry {
+                    qualifier: q.clone(),
+                })
             }
-            _ => Err("unsupported column reference".into()),
+            _ => Err(Undecidable::unsupported("column reference")),
         }
     }
 
@@ -101,15 +109,17 @@ impl<'a> Analyzer<'a> {
                 let s = sp
                     .iter()
                     .find(|s| schema.table(s, t).is_some())
-                    .ok_or_else(|| format!("table {t} is unknown"))?;
+                    .ok_or_else(|| Undecidable::UnknownTable { name: t.clone() })?;
                 (s.clone(), t.clone())
             }
             [(s, _), (t, _)] => (s.clone(), t.clone()),
-            _ => return Err("unsupported table name".into()),
+            _ => return Err(Undecidable::unsupported("table name")),
         };
         let table = schema
             .table(&s, &t)
-            .ok_or_else(|| format!("table {s}.{t} is unknown"))?;
+            .ok_or_else(|| Undecidable::UnknownTable {
+                name: format!("{s}.{t}"),
+            })?;
         let first = sp.iter().find(|p| schema.table(p, &t).is_some());
         let visible = first == Some(&s) && !t.starts_with("pg_");
         let printed = if visible {
@@ -130,7 +140,7 @@ impl<'a> Analyzer<'a> {
         };
         for j in &twj.joins {
             if j.global {
-                return Err("unsupported join".into());
+                return Err(Undecidable::unsupported("join"));
             }
             let (kind, c) = match &j.join_operator {
                 JoinOperator::Join(c) | JoinOperator::Inner(c) => (" JOIN ", c),
@@ -138,12 +148,12 @@ impl<'a> Analyzer<'a> {
                 JoinOperator::Right(c) | JoinOperator::RightOuter(c) => (" RIGHT JOIN ", c),
                 JoinOperator::FullOuter(c) => (" FULL JOIN ", c),
                 JoinOperator::CrossJoin(c) => (" CROSS JOIN ", c),
-                _ => return Err("unsupported join".into()),
+                _ => return Err(Undecidable::unsupported("join")),
             };
             let on = match c {
                 JoinConstraint::On(e) if kind != " CROSS JOIN " => Some(e),
                 JoinConstraint::None if kind == " CROSS JOIN " => None,
-                _ => return Err("only JOIN ... ON is modelled offline".into()),
+                _ => return Err(Undecidable::JoinWithoutOn),
             };
             let r = match &j.relation {
                 TableFactor::NestedJoin {
@@ -210,7 +220,7 @@ impl<'a> Analyzer<'a> {
             ..
         } = tf
         else {
-            return Err("only plain tables are supported in FROM".into());
+            return Err(Undecidable::NotPlainTable);
         };
         if args.is_some()
             || !with_hints.is_empty()
@@ -221,13 +231,13 @@ impl<'a> Analyzer<'a> {
             || sample.is_some()
             || !index_directives.is_empty()
         {
-            return Err("unsupported FROM item".into());
+            return Err(Undecidable::unsupported("FROM item"));
         }
         let (schema, relname, table, printed) = self.resolve_table(name)?;
         let (written, aliased) = match alias {
             Some(a) => {
                 if !a.columns.is_empty() {
-                    return Err("column aliases are not modelled offline".into());
+                    return Err(Undecidable::are_not_modelled("column aliases"));
                 }
                 (fold(&a.name), true)
             }

@@ -15,7 +15,7 @@ impl<'a> Analyzer<'a> {
             || q.format_clause.is_some()
             || !q.pipe_operators.is_empty()
         {
-            return Err("this sub-select syntax is not modelled offline".into());
+            return Err(Undecidable::not_modelled("this sub-select syntax"));
         }
         let limit = match &q.limit_clause {
             None => None,
@@ -24,10 +24,10 @@ impl<'a> Analyzer<'a> {
                 offset: None,
                 limit_by,
             }) if limit_by.is_empty() => limit.as_ref(),
-            _ => return Err("OFFSET is not modelled offline".into()),
+            _ => return Err(Undecidable::not_modelled("OFFSET")),
         };
         let SetExpr::Select(s) = &*q.body else {
-            return Err("set operations are not modelled offline".into());
+            return Err(Undecidable::are_not_modelled("set operations"));
         };
         let gb_empty = matches!(&s.group_by, sq::GroupByExpr::Expressions(a, b) if a.is_empty() && b.is_empty());
         if s.distinct.is_some()
@@ -46,7 +46,7 @@ impl<'a> Analyzer<'a> {
             || s.exclude.is_some()
             || !s.connect_by.is_empty()
         {
-            return Err("this sub-select syntax is not modelled offline".into());
+            return Err(Undecidable::not_modelled("this sub-select syntax"));
         }
         self.levels.push(Vec::new());
         let r = self.query_body(s, limit);
@@ -74,7 +74,7 @@ impl<'a> Analyzer<'a> {
             let (e, alias) = match item {
                 SelectItem::UnnamedExpr(e) => (e, None),
                 SelectItem::ExprWithAlias { expr, alias } => (expr, Some(fold(alias))),
-                _ => return Err("SELECT * is not modelled offline".into()),
+                _ => return Err(Undecidable::not_modelled("SELECT *")),
             };
             let mut n = self.expr(e)?;
             if n.is_unknown_lit() {
@@ -114,7 +114,7 @@ impl<'a> Analyzer<'a> {
                     In::U => self.coerce_unknown(n, &t("int8"))?,
                     In::K(k) if k.is_int() => self.apply(n, Some(t("int8")))?,
                     In::O => n,
-                    _ => return Err("LIMIT must be an integer".into()),
+                    _ => return Err(Undecidable::mismatch("LIMIT must be an integer")),
                 };
                 Some(n)
             }
