@@ -5,7 +5,7 @@
 //! connections) implement it; none of them writes its own transaction logic.
 //!
 //! Each transaction opens with [`session::begin`] (or a savepoint inside the caller's
-//! transaction), then the [`session::pins`], each as its own statement, before any
+//! transaction), then the pins in one statement ([`session::pin_statement`]), before any
 //! statement that carries user text.
 
 use std::time::Duration;
@@ -86,7 +86,7 @@ impl Scope {
             Scope::Transaction => session::begin(purpose).to_string(),
             Scope::Savepoint => format!("SAVEPOINT {SAVEPOINT}"),
         }];
-        out.extend(session::pins(timeouts));
+        out.push(session::pin_statement(timeouts));
         out
     }
 
@@ -150,9 +150,49 @@ pub fn introspect(
     schemas: &[String],
 ) -> Result<Schema, Error> {
     run_all(exec, &scope.open(Purpose::Read, timeouts)).map_err(|e| db("introspection", e))?;
-    let rows = exec.query(&crate::introspect::catalog_query(schemas));
+    let schema = read_catalog(exec, schemas);
     abandon(exec, scope);
-    let rows = rows.map_err(|e| db("introspection", e))?;
+    schema
+}
+
+/// Reads the catalog for a plan in a transaction that stays open for that plan's
+/// comparison ([`compare_in_plan`]), so that both see one snapshot (repeatable read) and
+/// share one `BEGIN` and one set of pins. [`end_plan`] rolls it back; it is rolled back
+/// here when the read fails. Nothing in it is ever committed.
+pub fn introspect_for_plan(
+    exec: &mut dyn Exec,
+    timeouts: &Timeouts,
+    schemas: &[String],
+) -> Result<Schema, Error> {
+    let scope = Scope::Transaction;
+    run_all(exec, &scope.open(Purpose::Plan, timeouts)).map_err(|e| {
+        abandon(exec, scope);
+        db("introspection", e)
+    })?;
+    let schema = read_catalog(exec, schemas);
+    if schema.is_err() {
+        abandon(exec, scope);
+    }
+    schema
+}
+
+/// The round trip inside the transaction [`introspect_for_plan`] left open.
+pub fn compare_in_plan(exec: &mut dyn Exec, pairs: &[ExprPair]) -> Result<Vec<Resolution>, Error> {
+    if pairs.is_empty() {
+        return Ok(Vec::new());
+    }
+    crate::expr::roundtrip::run(exec, pairs)
+}
+
+/// Ends the transaction [`introspect_for_plan`] opened.
+pub fn end_plan(exec: &mut dyn Exec) {
+    abandon(exec, Scope::Transaction)
+}
+
+fn read_catalog(exec: &mut dyn Exec, schemas: &[String]) -> Result<Schema, Error> {
+    let rows = exec
+        .query(&crate::introspect::catalog_query(schemas))
+        .map_err(|e| db("introspection", e))?;
     let text = rows
         .first()
         .and_then(|r| r.first())
@@ -163,12 +203,6 @@ pub fn introspect(
     crate::introspect::from_catalog_json(text)
 }
 
-/// Runs the plan: every statement, or nothing. A lock timeout rolls everything back and
-/// is retried after each of `retry_delays`; any other failure rolls back and says so.
-///
-/// In a savepoint, the pins would outlive the released savepoint and hold for the rest of
-/// the caller's transaction (its later statements read under another search_path or
-/// standard_conforming_strings); the settings are read before and set back after.
 pub fn apply(
     exec: &mut dyn Exec,
     scope: Scope,
@@ -293,15 +327,20 @@ mod tests {
 
         fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
             self.log.push(sql.to_string());
-            Ok(vec![vec![
-                Some("off".into()),
-                Some("app".into()),
-                Some("0".into()),
-                Some("0".into()),
-            ]])
+            Ok(vec![caller_settings()])
         }
 
         fn sleep(&mut self, _d: Duration) {}
+    }
+
+    /// The settings the recorder's caller has (what its `pinned_values_query` returns).
+    fn caller_settings() -> Vec<Option<String>> {
+        vec![
+            Some("off".into()),
+            Some("app".into()),
+            Some("0".into()),
+            Some("0".into()),
+        ]
     }
 
     fn plan() -> Plan {
@@ -319,19 +358,11 @@ mod tests {
         apply(&mut r, Scope::Savepoint, &Timeouts::default(), 0, &plan()).unwrap();
         assert_eq!(r.log[0], session::pinned_values_query());
         assert_eq!(r.log[1], "SAVEPOINT pgpolicy");
-        assert_eq!(&r.log[2..6], &session::pins(&Timeouts::default())[..]);
-        assert_eq!(r.log[6], "ALTER TABLE public.t ENABLE ROW LEVEL SECURITY");
-        assert_eq!(r.log[7], "RELEASE SAVEPOINT pgpolicy");
-        assert_eq!(
-            r.log[8],
-            session::restore_pinned(&[
-                Some("off".into()),
-                Some("app".into()),
-                Some("0".into()),
-                Some("0".into())
-            ])
-        );
-        assert_eq!(r.log.len(), 9);
+        assert_eq!(r.log[2], session::pin_statement(&Timeouts::default()));
+        assert_eq!(r.log[3], "ALTER TABLE public.t ENABLE ROW LEVEL SECURITY");
+        assert_eq!(r.log[4], "RELEASE SAVEPOINT pgpolicy");
+        assert_eq!(r.log[5], session::restore_pinned(&caller_settings()));
+        assert_eq!(r.log.len(), 6);
     }
 
     #[test]
@@ -353,7 +384,7 @@ mod tests {
                 .count(),
             2
         );
-        assert!(!r.log.iter().any(|s| s.contains("set_config")));
+        assert!(!r.log.contains(&session::restore_pinned(&caller_settings())));
     }
 
     #[test]

@@ -100,6 +100,9 @@ pub enum Purpose {
     Read,
     /// The round-trip comparison: temporary views only, rolled back.
     Compare,
+    /// A plan against a database: the catalog read and the comparison in one snapshot,
+    /// rolled back.
+    Plan,
     /// Running a plan: committed when every statement succeeded.
     Apply,
 }
@@ -112,6 +115,7 @@ pub fn begin(purpose: Purpose) -> &'static str {
         // (it ends with ROLLBACK, and each statement is one Parse, so no COMMIT can be
         // smuggled in).
         Purpose::Compare => "BEGIN",
+        Purpose::Plan => "BEGIN ISOLATION LEVEL REPEATABLE READ",
         Purpose::Apply => "BEGIN",
     }
 }
@@ -121,14 +125,36 @@ pub fn begin(purpose: Purpose) -> &'static str {
 /// transaction), before any statement carrying user text. `SET LOCAL`: they end with the
 /// transaction and never leak into a pooled connection.
 pub fn pins(timeouts: &Timeouts) -> Vec<String> {
-    vec![
-        "SET LOCAL standard_conforming_strings TO on".to_string(),
-        format!("SET LOCAL search_path TO {SEARCH_PATH}"),
-        format!("SET LOCAL lock_timeout TO '{}ms'", timeouts.lock_ms()),
-        format!(
-            "SET LOCAL statement_timeout TO '{}ms'",
-            timeouts.statement.as_millis()
-        ),
+    pinned(timeouts)
+        .iter()
+        .map(|(name, value)| match *name {
+            // `TO on` and `TO public` as a person writes them; the durations quoted.
+            "standard_conforming_strings" | "search_path" => {
+                format!("SET LOCAL {name} TO {value}")
+            }
+            _ => format!("SET LOCAL {name} TO '{value}'"),
+        })
+        .collect()
+}
+
+/// The [`pins`] as one statement (`set_config(name, value, true)` is `SET LOCAL`), for
+/// the transactions pgpolicy opens itself: the same settings, one round trip. Carries no
+/// user text and no backslash, so it reads the same whatever the session's settings.
+pub fn pin_statement(timeouts: &Timeouts) -> String {
+    let cols: Vec<String> = pinned(timeouts)
+        .iter()
+        .map(|(name, value)| format!("pg_catalog.set_config('{name}', '{value}', true)"))
+        .collect();
+    format!("SELECT {}", cols.join(", "))
+}
+
+/// The pinned settings and their values, in [`PINNED`]'s order.
+fn pinned(timeouts: &Timeouts) -> [(&'static str, String); 4] {
+    [
+        (PINNED[0], "on".to_string()),
+        (PINNED[1], SEARCH_PATH.to_string()),
+        (PINNED[2], format!("{}ms", timeouts.lock_ms())),
+        (PINNED[3], format!("{}ms", timeouts.statement.as_millis())),
     ]
 }
 

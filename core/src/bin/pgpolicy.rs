@@ -171,7 +171,8 @@ fn load(src: &str, schemas: &[String], t: Timeouts) -> Result<Side, Error> {
     let source = Source::parse(src)?;
     if let Source::Url(url) = &source {
         let mut db = LiveDb::connect_with(url, t)?;
-        let schema = db.introspect(schemas)?;
+        // The comparisons of this plan run in the same transaction, on the same snapshot.
+        let schema = db.introspect_for_plan(schemas)?;
         return Ok(Side {
             schema,
             db: Some(db),

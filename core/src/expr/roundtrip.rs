@@ -1,11 +1,13 @@
 //! The round-trip comparison: PostgreSQL itself prints both expressions of a pair through
-//! the same deparser. The pending expressions of one table become the columns of one
-//! temporary view over that table (the current and the desired text of each pair side by
-//! side); equal printed columns mean equal expressions. Creating a view takes only ACCESS
-//! SHARE on the table, nothing is written outside the session's temporary schema, and
-//! everything runs in a transaction (or savepoint) that is rolled back. Every view of a
-//! stage is read back by one catalog query, so the number of statements grows with the
-//! tables compared, not with the expressions.
+//! the same deparser. The pending expressions of one table become the columns of one view
+//! over that table (the current and the desired text of each pair side by side); equal
+//! printed columns mean equal expressions. All views of a stage are created by one
+//! statement (`CREATE SCHEMA s CREATE VIEW v0 AS ... CREATE VIEW v1 AS ...`, in a schema
+//! named with a random nonce) and read back by one catalog query, so a comparison sends
+//! the same few statements for one expression or for thousands. A role that may not
+//! create schemas gets one temporary view per table instead. Creating a view takes only
+//! ACCESS SHARE on the table, and everything runs in a transaction (or savepoint) that is
+//! rolled back: nothing is ever committed, and no other session sees the schema.
 //!
 //! PostgreSQL's printing is not idempotent for every expression (a `varchar` IN list
 //! prints as `= ANY ((ARRAY[...])::text[])`, which parses back to a different tree), so
@@ -19,7 +21,7 @@
 //! with PostgreSQL's message kept as a note; any other refusal (a syntax or type error)
 //! fails the comparison naming the table, the policy, the clause and PostgreSQL's message.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hasher};
 
 use crate::diff::{ExprPair, Resolution};
@@ -99,79 +101,125 @@ enum Printed {
     Refused(DbError),
 }
 
+/// The statement that creates every view of a stage at once: a schema of its own holding
+/// one view per table (`CREATE SCHEMA ... CREATE VIEW ...` is one statement, however many
+/// views). The schema is rolled back with the comparison's transaction or savepoint.
+fn create_schema(schema: &str, nonce: &str, views: &[View<'_>]) -> String {
+    let mut s = format!("CREATE SCHEMA {schema}");
+    for (v, view) in views.iter().enumerate() {
+        let texts: Vec<&str> = view.exprs.iter().map(|x| x.2).collect();
+        s.push(' ');
+        // `CREATE VIEW v AS ...` inside CREATE SCHEMA names a view of that schema.
+        s.push_str(
+            &create_view(&format!("v{v}"), nonce, &view.table, &texts).replacen(
+                "CREATE TEMPORARY VIEW",
+                "CREATE VIEW",
+                1,
+            ),
+        );
+    }
+    s
+}
+
+/// How a stage's views were made.
+enum Made {
+    /// One `CREATE SCHEMA` statement: `schema.v{v}`.
+    Schema(String),
+    /// One temporary view per table: `pg_temp.pgpolicy_rt_{stage}_{v}`.
+    PerTable,
+    /// One temporary view per expression, refusals kept: `pg_temp.pgpolicy_rt_{stage}_{v}_{k}`.
+    PerExpression(Vec<Vec<Option<DbError>>>),
+}
+
 /// Prints every expression of `views` through PostgreSQL: returns, per view, the printed
 /// columns or per-expression refusals.
+///
+/// Fast path: all views in one `CREATE SCHEMA` statement, read back by one query; no
+/// savepoint is released or rolled back on success (the caller's scope ends them all).
+/// Where the role may not create a schema, one temporary view per table. Where PostgreSQL
+/// refuses a view, each expression on its own, in its own savepoint, to name the one at
+/// fault.
 fn print_stage(
     exec: &mut dyn Exec,
     views: &[View<'_>],
     nonce: &str,
     stage: usize,
 ) -> Result<Vec<Vec<Printed>>, Error> {
-    let name = |v: usize, part: Option<usize>| match part {
+    let savepoint = format!("pgpolicy_rt_{stage}");
+    let temp = |v: usize, part: Option<usize>| match part {
         None => format!("pgpolicy_rt_{stage}_{v}"),
         Some(p) => format!("pgpolicy_rt_{stage}_{v}_{p}"),
     };
-    exec.execute("SAVEPOINT pgpolicy_rt")
-        .map_err(|e| stmt_err("savepoint", e))?;
-    // Fast path: one view per table, no savepoints.
-    let mut fast_ok = true;
-    for (v, view) in views.iter().enumerate() {
-        let texts: Vec<&str> = view.exprs.iter().map(|x| x.2).collect();
-        if let Err(e) = exec.execute(&create_view(&name(v, None), nonce, &view.table, &texts)) {
-            if !e.is_statement_error() {
-                return Err(stmt_err(&format!("table {}", view.table), e));
+    let sp = |exec: &mut dyn Exec, what: &str| {
+        exec.execute(&format!("{what} {savepoint}"))
+            .map_err(|e| stmt_err("savepoint", e))
+    };
+    let table_err = |view: &View<'_>, e: DbError| stmt_err(&format!("table {}", view.table), e);
+    sp(exec, "SAVEPOINT")?;
+    let schema = format!("pgpolicy_rt_{nonce}_{stage}");
+    let mut made = match exec.execute(&create_schema(&schema, nonce, views)) {
+        Ok(()) => Made::Schema(schema.clone()),
+        Err(e) if e.code.as_deref() == Some("42501") => Made::PerTable,
+        Err(e) if e.is_statement_error() => Made::PerExpression(Vec::new()),
+        Err(e) => return Err(stmt_err("creating the comparison's views", e)),
+    };
+    if let Made::PerTable = made {
+        // The role may not create schemas (or an expression is not allowed): one
+        // temporary view per table.
+        sp(exec, "ROLLBACK TO SAVEPOINT")?;
+        for (v, view) in views.iter().enumerate() {
+            let texts: Vec<&str> = view.exprs.iter().map(|x| x.2).collect();
+            match exec.execute(&create_view(&temp(v, None), nonce, &view.table, &texts)) {
+                Ok(()) => {}
+                Err(e) if e.is_statement_error() => {
+                    made = Made::PerExpression(Vec::new());
+                    break;
+                }
+                Err(e) => return Err(table_err(view, e)),
             }
-            fast_ok = false;
-            break;
         }
     }
-    // Slow path: a view was refused; find which expressions PostgreSQL refuses.
-    let mut refused: Vec<Vec<Option<DbError>>> =
-        views.iter().map(|v| vec![None; v.exprs.len()]).collect();
-    let mut names: Vec<Vec<String>> = Vec::new();
-    if fast_ok {
-        names = (0..views.len()).map(|v| vec![name(v, None)]).collect();
-    } else {
-        exec.execute("ROLLBACK TO SAVEPOINT pgpolicy_rt")
-            .map_err(|e| stmt_err("savepoint", e))?;
+    if let Made::PerExpression(refused) = &mut made {
+        sp(exec, "ROLLBACK TO SAVEPOINT")?;
+        *refused = views.iter().map(|v| vec![None; v.exprs.len()]).collect();
         for (v, view) in views.iter().enumerate() {
-            let mut view_names = Vec::new();
             for (k, x) in view.exprs.iter().enumerate() {
                 exec.execute("SAVEPOINT pgpolicy_rt_one")
                     .map_err(|e| stmt_err("savepoint", e))?;
-                let n = name(v, Some(k));
-                match exec.execute(&create_view(&n, nonce, &view.table, &[x.2])) {
-                    Ok(()) => {
-                        exec.execute("RELEASE SAVEPOINT pgpolicy_rt_one")
-                            .map_err(|e| stmt_err("savepoint", e))?;
-                    }
+                match exec.execute(&create_view(&temp(v, Some(k)), nonce, &view.table, &[x.2])) {
+                    Ok(()) => exec.execute("RELEASE SAVEPOINT pgpolicy_rt_one"),
                     Err(e) if e.is_statement_error() => {
+                        refused[v][k] = Some(e);
                         exec.execute("ROLLBACK TO SAVEPOINT pgpolicy_rt_one")
                             .and_then(|_| exec.execute("RELEASE SAVEPOINT pgpolicy_rt_one"))
-                            .map_err(|e| stmt_err("savepoint", e))?;
-                        refused[v][k] = Some(e);
                     }
-                    Err(e) => return Err(stmt_err(&format!("table {}", view.table), e)),
+                    Err(e) => return Err(table_err(view, e)),
                 }
-                view_names.push(n);
+                .map_err(|e| stmt_err("savepoint", e))?;
             }
-            names.push(view_names);
+        }
+    }
+    // The qualified name of each view (or expression view) that exists, keyed by (view, part).
+    let mut names: Vec<((usize, Option<usize>), String)> = Vec::new();
+    for v in 0..views.len() {
+        match &made {
+            Made::Schema(schema) => names.push(((v, None), format!("{schema}.v{v}"))),
+            Made::PerTable => names.push(((v, None), format!("pg_temp.{}", temp(v, None)))),
+            Made::PerExpression(refused) => {
+                for (k, r) in refused[v].iter().enumerate() {
+                    if r.is_none() {
+                        names.push(((v, Some(k)), format!("pg_temp.{}", temp(v, Some(k)))));
+                    }
+                }
+            }
         }
     }
     // One query reads every view back.
-    let mut all: Vec<String> = Vec::new();
-    for (v, ns) in names.iter().enumerate() {
-        for (k, n) in ns.iter().enumerate() {
-            if fast_ok || refused[v][k].is_none() {
-                all.push(n.clone());
-            }
-        }
-    }
     let mut printed: BTreeMap<String, String> = BTreeMap::new();
-    if !all.is_empty() {
-        let list = all
+    if !names.is_empty() {
+        let list = names
             .iter()
-            .map(|n| crate::sql::quote::literal(&format!("pg_temp.{n}")))
+            .map(|(_, n)| crate::sql::quote::literal(n))
             .collect::<Vec<_>>()
             .join(", ");
         let q = format!(
@@ -183,33 +231,37 @@ fn print_stage(
             .map_err(|e| stmt_err("reading the views", e))?
         {
             if let (Some(Some(n)), Some(Some(d))) = (row.first(), row.get(1)) {
-                printed.insert(n.trim_start_matches("pg_temp.").to_string(), d.clone());
+                printed.insert(n.clone(), d.clone());
             }
         }
     }
-    exec.execute("ROLLBACK TO SAVEPOINT pgpolicy_rt")
-        .map_err(|e| stmt_err("savepoint", e))?;
-    exec.execute("RELEASE SAVEPOINT pgpolicy_rt")
-        .map_err(|e| stmt_err("savepoint", e))?;
     let unreadable = || {
         Error::Database("comparison: PostgreSQL printed a view pgpolicy cannot read back".into())
     };
+    let by_key: HashMap<(usize, Option<usize>), &String> = names
+        .iter()
+        .filter_map(|(k, n)| printed.get(n).map(|d| (*k, d)))
+        .collect();
+    let def = |key: (usize, Option<usize>)| by_key.get(&key).copied().ok_or_else(unreadable);
     let mut out = Vec::with_capacity(views.len());
     for (v, view) in views.iter().enumerate() {
         let mut cols = Vec::with_capacity(view.exprs.len());
-        if fast_ok {
-            let def = printed.get(&name(v, None)).ok_or_else(unreadable)?;
-            for t in split_columns(def, nonce, view.exprs.len()).ok_or_else(unreadable)? {
-                cols.push(Printed::Text(t));
+        match &mut made {
+            Made::Schema(_) | Made::PerTable => {
+                let d = def((v, None))?;
+                for t in split_columns(d, nonce, view.exprs.len()).ok_or_else(unreadable)? {
+                    cols.push(Printed::Text(t));
+                }
             }
-        } else {
-            for (k, slot) in refused[v].iter_mut().enumerate() {
-                match slot.take() {
-                    Some(e) => cols.push(Printed::Refused(e)),
-                    None => {
-                        let def = printed.get(&name(v, Some(k))).ok_or_else(unreadable)?;
-                        let t = split_columns(def, nonce, 1).ok_or_else(unreadable)?;
-                        cols.push(Printed::Text(t.into_iter().next().ok_or_else(unreadable)?));
+            Made::PerExpression(refused) => {
+                for (k, slot) in refused[v].iter_mut().enumerate() {
+                    match slot.take() {
+                        Some(e) => cols.push(Printed::Refused(e)),
+                        None => {
+                            let t = split_columns(def((v, Some(k)))?, nonce, 1)
+                                .ok_or_else(unreadable)?;
+                            cols.push(Printed::Text(t.into_iter().next().ok_or_else(unreadable)?));
+                        }
                     }
                 }
             }

@@ -267,6 +267,14 @@ pub struct LiveDb {
     client: Client,
     timeouts: Timeouts,
     retries: u32,
+    /// A plan's transaction is open ([`LiveDb::introspect_for_plan`]).
+    in_plan: bool,
+}
+
+impl Drop for LiveDb {
+    fn drop(&mut self) {
+        self.end_plan();
+    }
 }
 
 impl Exec for LiveDb {
@@ -310,6 +318,7 @@ impl LiveDb {
             client,
             timeouts,
             retries: crate::session::DEFAULT_RETRIES,
+            in_plan: false,
         })
     }
 
@@ -323,16 +332,46 @@ impl LiveDb {
     }
 
     pub fn introspect(&mut self, schemas: &[String]) -> Result<Schema, Error> {
+        self.end_plan();
         let t = self.timeouts;
         exec::introspect(self, Scope::Transaction, &t, schemas)
     }
 
+    /// Reads the catalog and keeps the transaction open for the comparisons of the plan
+    /// made from it ([`LiveDb::compare`]): one snapshot, one `BEGIN`, one set of pins. It
+    /// is rolled back by [`LiveDb::end_plan`], by `introspect` or `apply`, or when the
+    /// connection is dropped.
+    pub fn introspect_for_plan(&mut self, schemas: &[String]) -> Result<Schema, Error> {
+        self.end_plan();
+        let t = self.timeouts;
+        let schema = exec::introspect_for_plan(self, &t, schemas)?;
+        self.in_plan = true;
+        Ok(schema)
+    }
+
+    /// Rolls back the plan's transaction, if one is open.
+    pub fn end_plan(&mut self) {
+        if std::mem::take(&mut self.in_plan) {
+            exec::end_plan(self);
+        }
+    }
+
     pub fn apply(&mut self, plan: &Plan) -> Result<(), Error> {
+        self.end_plan();
         let (t, r) = (self.timeouts, self.retries);
         exec::apply(self, Scope::Transaction, &t, r, plan)
     }
 
+    /// Compares the pairs through PostgreSQL: inside the plan's transaction when one is
+    /// open, else in a transaction of its own.
     pub fn compare(&mut self, pairs: &[ExprPair]) -> Result<Vec<Resolution>, Error> {
+        if self.in_plan {
+            let res = exec::compare_in_plan(self, pairs);
+            if res.is_err() {
+                self.end_plan();
+            }
+            return res;
+        }
         let t = self.timeouts;
         exec::compare(self, Scope::Transaction, &t, &[], pairs)
     }
