@@ -8,9 +8,12 @@
 //! `renamed_from`.
 
 pub mod change;
+mod compare;
+mod emit;
+mod matching;
 pub mod plan;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 pub use change::{Change, ClauseChange};
 pub use plan::Plan;
@@ -117,26 +120,9 @@ pub fn diff(current: &Schema, desired: &Schema, opts: &DiffOptions) -> Result<Pl
     diff_with(current, desired, opts, None)
 }
 
-struct Matched<'a> {
-    table: TableName,
-    cur: &'a Policy,
-    des: &'a Policy,
-    renamed: bool,
-    /// For USING and WITH CHECK: None when both absent or not comparable here; else the
-    /// verdict and canonical texts.
-    using: Option<Verdict>,
-    check: Option<Verdict>,
-}
-
-#[derive(Clone)]
-struct Verdict {
-    equal: Option<bool>,
-    cur_canon: Option<String>,
-    des_canon: Option<String>,
-}
-
 /// Diff with an optional stronger comparison layer for the pairs the offline layer
-/// cannot prove equal.
+/// cannot prove equal: [`matching`] pairs both sides by name, [`compare`] decides what
+/// changed, [`emit`] builds the changes; roles and grants follow, then the plan's order.
 pub fn diff_with(
     current: &Schema,
     desired: &Schema,
@@ -145,281 +131,12 @@ pub fn diff_with(
 ) -> Result<Plan> {
     crate::validate::validate(desired)?;
     let prune = opts.prune.unwrap_or(!current.is_introspected());
-    let ctx_schema = context_schema(current, desired);
-    let search_path = search_path_of(current);
-    let db_user = current.database.as_ref().map(|d| d.current_user.as_str());
-    let mut changes = Vec::new();
+    let context = context_schema(current, desired);
     let mut warnings: Vec<String> = Vec::new();
 
-    // Tables the plan touches: every declared table, and current tables when pruning.
-    let mut matched: Vec<Matched> = Vec::new();
-    let mut table_pairs: Vec<(Option<&Table>, Option<&Table>)> = Vec::new();
-    for d in &desired.tables {
-        table_pairs.push((current.table(&d.schema, &d.name), Some(d)));
-    }
-    if prune {
-        for c in &current.tables {
-            if desired.table(&c.schema, &c.name).is_none() {
-                table_pairs.push((Some(c), None));
-            }
-        }
-    }
-
-    for (cur, des) in &table_pairs {
-        let name = cur.or(*des).map(|t| t.qualified()).expect("one side");
-        // A flag the declaration leaves unspecified stays as it is; a table the current
-        // side lacks starts with both flags off; a table a declaration drops (pruning) is
-        // taken back to both off, a change marked as weakening.
-        let cur_rls = cur.map(|t| t.rls).unwrap_or_default();
-        let des_rls = match des {
-            Some(t) => t.rls,
-            None => Rls::new(false, false),
-        };
-        if let Some(want) = des_rls.enabled {
-            if cur_rls.enabled.unwrap_or(false) != want {
-                changes.push(if want {
-                    Change::EnableRls {
-                        table: name.clone(),
-                    }
-                } else {
-                    Change::DisableRls {
-                        table: name.clone(),
-                    }
-                });
-            }
-        }
-        if let Some(want) = des_rls.forced {
-            if cur_rls.forced.unwrap_or(false) != want {
-                changes.push(if want {
-                    Change::ForceRls {
-                        table: name.clone(),
-                    }
-                } else {
-                    Change::NoForceRls {
-                        table: name.clone(),
-                    }
-                });
-            }
-        }
-        let cur_policies: &[Policy] = cur.map(|t| &t.policies[..]).unwrap_or(&[]);
-        let des_policies: &[Policy] = des.map(|t| &t.policies[..]).unwrap_or(&[]);
-        let mut used: BTreeSet<&str> = BTreeSet::new();
-        for dp in des_policies {
-            let found = cur_policies
-                .iter()
-                .find(|p| p.name == dp.name)
-                .map(|p| (p, false))
-                .or_else(|| {
-                    let old = dp.renamed_from.as_deref()?;
-                    if des_policies.iter().any(|p| p.name == old) {
-                        return None;
-                    }
-                    cur_policies
-                        .iter()
-                        .find(|p| p.name == old)
-                        .map(|p| (p, true))
-                });
-            match found {
-                Some((cp, renamed)) => {
-                    used.insert(&cp.name);
-                    matched.push(Matched {
-                        table: name.clone(),
-                        cur: cp,
-                        des: dp,
-                        renamed,
-                        using: None,
-                        check: None,
-                    });
-                }
-                None => changes.push(Change::CreatePolicy {
-                    table: name.clone(),
-                    policy: strip_rename(dp),
-                }),
-            }
-        }
-        for cp in cur_policies {
-            if !used.contains(cp.name.as_str()) {
-                changes.push(Change::DropPolicy {
-                    table: name.clone(),
-                    policy: strip_rename(cp),
-                });
-            }
-        }
-    }
-
-    // Expressions: offline first, then the stronger layer for what is left.
-    let mut pending: Vec<(usize, Clause, ExprPair)> = Vec::new();
-    for (i, m) in matched.iter_mut().enumerate() {
-        if m.cur.command != m.des.command || m.cur.permissive != m.des.permissive {
-            continue; // replaced whatever the expressions say
-        }
-        let ctx = expr::Context {
-            table: &m.table,
-            schema: &ctx_schema,
-            search_path: &search_path,
-        };
-        for clause in [Clause::Using, Clause::WithCheck] {
-            let (c, d) = match clause {
-                Clause::Using => (&m.cur.using, &m.des.using),
-                _ => (&m.cur.with_check, &m.des.with_check),
-            };
-            let verdict = match (c, d) {
-                (Some(c), Some(d)) => {
-                    if c == d {
-                        Some(Verdict {
-                            equal: Some(true),
-                            cur_canon: None,
-                            des_canon: None,
-                        })
-                    } else {
-                        // The origin of each text decides how its parentheses read.
-                        let catalog = &ctx_schema.catalog;
-                        let cc = if current.is_introspected() {
-                            expr::canon::canonicalize_stored(c, &ctx, catalog)
-                        } else {
-                            expr::canon::canonicalize_declared(c, &ctx, catalog)
-                        }
-                        .ok();
-                        let dc = expr::canon::canonicalize_declared(d, &ctx, catalog).ok();
-                        let equal = match (&cc, &dc) {
-                            (Some(a), Some(b)) if a == b => Some(true),
-                            _ => None,
-                        };
-                        if equal.is_none() {
-                            pending.push((
-                                i,
-                                clause,
-                                ExprPair {
-                                    table: m.table.clone(),
-                                    policy: m.des.name.clone(),
-                                    clause,
-                                    current: c.clone(),
-                                    desired: d.clone(),
-                                },
-                            ));
-                        }
-                        Some(Verdict {
-                            equal,
-                            cur_canon: cc,
-                            des_canon: dc,
-                        })
-                    }
-                }
-                _ => None,
-            };
-            match clause {
-                Clause::Using => m.using = verdict,
-                _ => m.check = verdict,
-            }
-        }
-    }
-    if let (Some(r), false) = (resolver, pending.is_empty()) {
-        let pairs: Vec<ExprPair> = pending.iter().map(|(_, _, p)| p.clone()).collect();
-        let res = r.resolve(&pairs, &ctx_schema)?;
-        for ((i, clause, _), res) in pending.iter().zip(res) {
-            if let Some(note) = &res.note {
-                warnings.push(note.clone());
-            }
-            let v = match clause {
-                Clause::Using => matched[*i].using.as_mut(),
-                _ => matched[*i].check.as_mut(),
-            }
-            .expect("pending verdict");
-            v.equal = Some(res.equal);
-            if res.current_canonical.is_some() {
-                v.cur_canon = res.current_canonical;
-                v.des_canon = res.desired_canonical;
-            }
-        }
-    }
-
-    for m in &matched {
-        let (cp, dp) = (m.cur, m.des);
-        let table = m.table.clone();
-        let removed = |c: &Option<String>, d: &Option<String>| c.is_some() && d.is_none();
-        let reason = if cp.command != dp.command {
-            Some(format!("command {} -> {}", cp.command, dp.command))
-        } else if cp.permissive != dp.permissive {
-            Some(
-                if dp.permissive {
-                    "restrictive -> permissive"
-                } else {
-                    "permissive -> restrictive"
-                }
-                .to_string(),
-            )
-        } else if removed(&cp.using, &dp.using) {
-            Some("USING removed".into())
-        } else if removed(&cp.with_check, &dp.with_check) {
-            Some("WITH CHECK removed".into())
-        } else {
-            None
-        };
-        if let Some(reason) = reason {
-            changes.push(Change::ReplacePolicy {
-                table,
-                from: strip_rename(cp),
-                to: strip_rename(dp),
-                reason,
-            });
-            continue;
-        }
-        if m.renamed {
-            changes.push(Change::RenamePolicy {
-                table: table.clone(),
-                from: cp.name.clone(),
-                to: dp.name.clone(),
-            });
-        }
-        let mut clauses = Vec::new();
-        if !same_roles(&cp.roles, &dp.roles, db_user) {
-            clauses.push(ClauseChange {
-                clause: Clause::Roles,
-                from: Some(crate::sql::quote::roles(&cp.roles)),
-                to: Some(crate::sql::quote::roles(&dp.roles)),
-                from_canonical: None,
-                to_canonical: None,
-            });
-        }
-        for (clause, v, c, d) in [
-            (Clause::Using, &m.using, &cp.using, &dp.using),
-            (Clause::WithCheck, &m.check, &cp.with_check, &dp.with_check),
-        ] {
-            let changed = match (c, d, v) {
-                (None, None, _) => false,
-                (None, Some(_), _) => true,
-                (Some(_), Some(_), Some(v)) => v.equal != Some(true),
-                _ => false,
-            };
-            if changed {
-                clauses.push(ClauseChange {
-                    clause,
-                    from: c.clone(),
-                    to: d.clone(),
-                    from_canonical: v.as_ref().and_then(|v| v.cur_canon.clone()),
-                    to_canonical: v.as_ref().and_then(|v| v.des_canon.clone()),
-                });
-            }
-        }
-        if !clauses.is_empty() {
-            let mut from = strip_rename(cp);
-            from.name = dp.name.clone();
-            changes.push(Change::AlterPolicy {
-                table: table.clone(),
-                from,
-                to: strip_rename(dp),
-                clauses,
-            });
-        }
-        if cp.comment != dp.comment {
-            changes.push(Change::CommentOnPolicy {
-                table,
-                policy: dp.name.clone(),
-                from: cp.comment.clone(),
-                to: dp.comment.clone(),
-            });
-        }
-    }
+    let matching = matching::match_schemas(current, desired, prune);
+    let comparison = compare::compare(&matching, current, &context, resolver, &mut warnings)?;
+    let mut changes = emit::emit_tables(&matching, comparison);
 
     diff_roles(current, desired, prune, &mut changes);
     diff_grants(current, desired, prune, &mut changes);
@@ -465,28 +182,15 @@ fn unreadable_expressions(changes: &[Change]) -> Vec<String> {
     out
 }
 
-fn strip_rename(p: &Policy) -> Policy {
-    let mut p = p.clone();
-    p.renamed_from = None;
-    p
-}
-
-/// Roles as a set; a declared CURRENT_USER matches the role that read the database.
-fn same_roles(cur: &[RoleSpec], des: &[RoleSpec], db_user: Option<&str>) -> bool {
-    let norm = |v: &[RoleSpec]| -> BTreeSet<RoleSpec> {
-        v.iter()
-            .map(|r| match (r, db_user) {
-                (RoleSpec::CurrentUser | RoleSpec::CurrentRole, Some(u)) => {
-                    RoleSpec::Named(u.to_string())
-                }
-                _ => r.clone(),
-            })
-            .collect()
-    };
-    norm(cur) == norm(des)
-}
-
+/// Roles, paired by name: created, altered (attributes), memberships granted and revoked;
+/// dropped only between two declarations when pruning.
 fn diff_roles(current: &Schema, desired: &Schema, prune: bool, changes: &mut Vec<Change>) {
+    // The first role of each name, as `Schema::role` finds it.
+    let mut cur_roles: HashMap<&str, &Role> = HashMap::with_capacity(current.roles.len());
+    for r in &current.roles {
+        cur_roles.entry(r.name.as_str()).or_insert(r);
+    }
+    let des_names: HashSet<&str> = desired.roles.iter().map(|r| r.name.as_str()).collect();
     let membership = |group: &str, member: &str, grant: bool| {
         let (group, member) = (group.to_string(), member.to_string());
         if grant {
@@ -496,7 +200,7 @@ fn diff_roles(current: &Schema, desired: &Schema, prune: bool, changes: &mut Vec
         }
     };
     for d in &desired.roles {
-        let c = current.role(&d.name);
+        let c = cur_roles.get(d.name.as_str()).copied();
         match c {
             None => changes.push(Change::CreateRole {
                 role: Role {
@@ -534,7 +238,7 @@ fn diff_roles(current: &Schema, desired: &Schema, prune: bool, changes: &mut Vec
     // because a database has roles a declaration does not name.
     if prune && !current.is_introspected() {
         for c in &current.roles {
-            if desired.role(&c.name).is_none() {
+            if !des_names.contains(c.name.as_str()) {
                 // Memberships are revoked explicitly so that the reverse restores them.
                 for g in &c.member_of {
                     changes.push(membership(g, &c.name, false));
@@ -550,6 +254,9 @@ fn diff_roles(current: &Schema, desired: &Schema, prune: bool, changes: &mut Vec
     }
 }
 
+/// Grants, paired by (table, grantee): privileges granted and revoked; a grant the
+/// declaration does not name is revoked when pruning, or when both its table and its
+/// grantee are the declaration's.
 fn diff_grants(current: &Schema, desired: &Schema, prune: bool, changes: &mut Vec<Change>) {
     type Key = (TableName, RoleSpec);
     let collect = |s: &Schema| -> BTreeMap<Key, BTreeSet<Privilege>> {
