@@ -11,6 +11,17 @@ PGPOLICY_SKIP_BUILD=1 npm ci --no-audit --no-fund
 # Always build, so the addon and the CLI match the sources being tested.
 node scripts/build.js --all
 
+# core-types.d.ts is generated from the core's Rust definitions: it must be what they say.
+echo "== core-types.d.ts matches the Rust definitions"
+generated="$(mktemp)"
+cargo run --release --quiet -p pgpolicy-node --example gen_types >"$generated"
+if ! diff -u core-types.d.ts "$generated"; then
+  echo "core-types.d.ts differs from the Rust definitions; regenerate it:" >&2
+  echo "  cargo run --release -p pgpolicy-node --example gen_types > bindings/node/core-types.d.ts" >&2
+  rm -f "$generated"; exit 1
+fi
+rm -f "$generated"
+
 export PGPOLICY_CORPUS="${PGPOLICY_CORPUS:-$root/tests/corpus}"
 node --test __test__/
 

@@ -1,9 +1,51 @@
 // Types of the pgpolicy package. Schemas are plain objects: the exchange format
 // (docs/json-format.md) or the ModelIR shape.
 
-export type Command = 'ALL' | 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
-export type Privilege = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE' | 'TRUNCATE' | 'REFERENCES' | 'TRIGGER' | 'ALL';
-export type Clause = 'NAME' | 'COMMAND' | 'ROLES' | 'USING' | 'WITH_CHECK' | 'TABLE' | 'ROLE' | 'GRANT';
+// The typed values the addon hands out (plans, steps, changes, schemas, validation errors)
+// are declared in core-types.d.ts, generated from the core's Rust definitions.
+import type {
+  Plan,
+  Step,
+  Change,
+  ClauseChange,
+  Schema,
+  Table,
+  Column,
+  Rls,
+  Policy,
+  Command,
+  Role,
+  Grant,
+  Privilege as CorePrivilege,
+  TableName,
+  DatabaseInfo,
+  Catalog,
+  ValidationErrorDetail,
+  Clause,
+} from './core-types';
+export type {
+  Plan,
+  Step,
+  Change,
+  ClauseChange,
+  Schema,
+  Table,
+  Column,
+  Rls,
+  Policy,
+  Command,
+  Role,
+  Grant,
+  TableName,
+  DatabaseInfo,
+  Catalog,
+  ValidationErrorDetail,
+  Clause,
+};
+/** A privilege as declared: the core's privileges, or `ALL`. */
+export type Privilege = CorePrivilege | 'ALL';
+/** The `kind` of a change (the discriminant of `Change`). */
+export type ChangeKind = Change['kind'];
 
 /** A policy as declared (ModelIR fields; `with_check` / `renamed_from` also accepted). */
 export interface PolicyDeclaration {
@@ -73,121 +115,11 @@ export interface SchemaDeclaration {
   database?: DatabaseInfo;
 }
 
-export interface DatabaseInfo {
-  current_user: string;
-  server_version_num: number;
-  search_path: string;
-}
-
-export interface Policy {
-  name: string;
-  command: Command;
-  permissive: boolean;
-  roles: string[];
-  using: string | null;
-  with_check: string | null;
-  comment?: string;
-  renamed_from?: string;
-}
-
-export interface Table {
-  schema: string;
-  name: string;
-  columns: { name: string; type: string; nullable: boolean }[];
-  /** null: not declared (left as the database has it); introspected schemas have both. */
-  rls: { enabled: boolean | null; forced: boolean | null };
-  policies: Policy[];
-}
-
-export interface Role {
-  name: string;
-  login: boolean;
-  inherit: boolean;
-  bypassrls: boolean;
-  member_of: string[];
-}
-
-export interface Grant {
-  schema: string;
-  table: string;
-  role: string;
-  privileges: Exclude<Privilege, 'ALL'>[];
-}
-
-/** A schema in the exchange format (what `introspect` and `parseSchema` return). */
-export interface Schema {
-  tables: Table[];
-  roles?: Role[];
-  grants?: Grant[];
-  /** Present on introspected schemas. */
-  database?: DatabaseInfo;
-}
-
-export type ChangeKind =
-  | 'create_role'
-  | 'alter_role'
-  | 'drop_role'
-  | 'grant_membership'
-  | 'revoke_membership'
-  | 'grant'
-  | 'revoke'
-  | 'enable_rls'
-  | 'disable_rls'
-  | 'force_rls'
-  | 'no_force_rls'
-  | 'create_policy'
-  | 'drop_policy'
-  | 'rename_policy'
-  | 'alter_policy'
-  | 'replace_policy'
-  | 'comment_on_policy';
-
-/** A typed change; the other fields depend on `kind` (see the core's `Change`). */
-export interface Change {
-  kind: ChangeKind;
-  [field: string]: unknown;
-}
-
-export interface Step {
-  /** What the change does, e.g. `Create policy "p" on public.t`. */
-  comment: string;
-  sql: string[];
-  reverse: string[];
-  /** Why the change weakens protection (disables RLS or FORCE, ...), or null. */
-  weakens: string | null;
-}
-
-export interface Plan {
-  /**
-   * The script, in one transaction (`BEGIN;`, the preamble, each change under a comment
-   * and a `-- WEAKENS:` line where it weakens protection, `COMMIT;`); empty when nothing
-   * changes.
-   */
-  sql: string;
-  /** The script that undoes `sql`. */
-  reverseSql: string;
-  /**
-   * The session pins that start the plan's transaction, each its own statement, before
-   * the first change (`SET LOCAL` standard_conforming_strings, search_path, lock_timeout,
-   * statement_timeout).
-   */
-  preamble: string[];
-  statements: string[];
-  reverseStatements: string[];
-  steps: Step[];
-  /** The steps of the reverse plan, in its order. */
-  reverseSteps: Step[];
-  /** Whether a change weakens protection (`apply` refuses the plan without `allowWeaken`). */
-  weakens: boolean;
-  /** What the comparison could not settle and counted as changed, with the reason. */
-  warnings: string[];
-  changes: Change[];
-}
-
-export interface AppliedPlan extends Plan {
+/** A plan `apply` resolved to. */
+export type AppliedPlan = Plan & {
   /** Whether statements were run (false for a dry run or an empty plan). */
   applied: boolean;
-}
+};
 
 /** A duration: a string as PostgreSQL writes it (`'5s'`, `'500ms'`, `'2min'`) or milliseconds. */
 export type Duration = string | number;
@@ -279,14 +211,6 @@ export interface EmbeddedPostgres {
 
 /** Starts a throwaway PostgreSQL from the local server binaries. */
 export function startEmbeddedPostgres(): EmbeddedPostgres;
-
-export interface ValidationErrorDetail {
-  code: string;
-  table: string | null;
-  policy: string | null;
-  clause: Clause | null;
-  message: string;
-}
 
 export class PgPolicyError extends Error {
   /** Stable machine-readable code, e.g. `INSERT_WITH_USING`, `DATABASE`, `SOURCE`, `WEAKENS`. */

@@ -1,9 +1,8 @@
 // pgpolicy: PostgreSQL row-level security as code. The work happens in the Rust core;
-// this module turns JS values into JSON for it and its errors into Error subclasses.
+// what the addon returns are JS values napi builds from the core's typed values, and its
+// errors are thrown as instances of the classes below, their fields set by the addon.
 'use strict';
 const native = require('./native.js').load();
-
-const ERROR_PREFIX = 'PGPOLICY_ERROR:';
 
 /** Base class of every error pgpolicy throws. */
 class PgPolicyError extends Error {
@@ -37,45 +36,16 @@ class EmbeddedError extends PgPolicyError {}
  */
 class WeakeningError extends PgPolicyError {}
 
-const classes = {
+// The addon throws each core error as an instance of the class for its kind, with
+// `code`, `table`, `policy`, `clause` and `errors` set and the core's message.
+native.registerErrorClasses({
+  PgPolicy: PgPolicyError,
   Validation: ValidationError,
   Source: SourceError,
   Database: DatabaseError,
   Embedded: EmbeddedError,
   Weakening: WeakeningError,
-};
-
-function convertError(e) {
-  if (!(e instanceof Error) || typeof e.message !== 'string' || !e.message.startsWith(ERROR_PREFIX)) {
-    return e;
-  }
-  const payload = JSON.parse(e.message.slice(ERROR_PREFIX.length));
-  const first = payload.errors[0] || {};
-  const Cls = classes[payload.kind] || PgPolicyError;
-  return new Cls(payload.message, {
-    code: payload.code,
-    table: first.table,
-    policy: first.policy,
-    clause: first.clause,
-    errors: payload.errors,
-  });
-}
-
-function call(fn, ...args) {
-  try {
-    return fn(...args);
-  } catch (e) {
-    throw convertError(e);
-  }
-}
-
-async function callAsync(fn, ...args) {
-  try {
-    return await fn(...args);
-  } catch (e) {
-    throw convertError(e);
-  }
-}
+});
 
 function schemaText(schema, what) {
   if (typeof schema === 'string') return schema;
@@ -90,13 +60,12 @@ function schemaText(schema, what) {
  * ModelIR shape (`{ tables: { users: { columns, rlsEnabled, policies } } }`).
  */
 function diff(current, desired, options) {
-  const text = call(native.diffJson, schemaText(current, 'current'), schemaText(desired, 'desired'), options);
-  return JSON.parse(text);
+  return native.diff(schemaText(current, 'current'), schemaText(desired, 'desired'), options);
 }
 
 /** Reads the RLS state of a database. Resolves to a schema in the exchange format. */
 async function introspect(url, options) {
-  return JSON.parse(await callAsync(native.introspectJson, url, options));
+  return native.introspect(url, options);
 }
 
 /**
@@ -108,7 +77,7 @@ async function introspect(url, options) {
  * nothing was applied. Resolves to the plan (with `applied`).
  */
 async function apply(url, desired, options) {
-  return JSON.parse(await callAsync(native.applyJson, url, schemaText(desired, 'desired'), options));
+  return native.apply(url, schemaText(desired, 'desired'), options);
 }
 
 /**
@@ -118,7 +87,7 @@ async function apply(url, desired, options) {
  * `'5s'` or milliseconds.
  */
 function sessionPins(options) {
-  return call(native.sessionPins, options);
+  return native.sessionPins(options);
 }
 
 /**
@@ -133,11 +102,11 @@ function contextStatements({ role, settings = {} } = {}) {
   const r = role === undefined || role === null ? null : String(role);
   const names = Object.keys(settings);
   const values = names.map((n) => (settings[n] === null || settings[n] === undefined ? null : String(settings[n])));
-  const { enter, snapshot } = call(native.contextStatements, r, names, values);
+  const { enter, snapshot } = native.contextStatements(r, names, values);
   return {
     enter,
     snapshot,
-    restore: (row) => call(native.contextRestore, r, names, values, row.map((v) => (v === null || v === undefined ? null : String(v)))),
+    restore: (row) => native.contextRestore(r, names, values, row.map((v) => (v === null || v === undefined ? null : String(v)))),
   };
 }
 
@@ -147,7 +116,7 @@ function contextStatements({ role, settings = {} } = {}) {
  * the quoting hint for camelCase names) for each column the core proves unknown.
  */
 function checkColumns(schema) {
-  call(native.checkColumnsJson, schemaText(schema, 'schema'));
+  native.checkColumns(schemaText(schema, 'schema'));
 }
 
 /**
@@ -155,30 +124,29 @@ function checkColumns(schema) {
  * `warnings`: readable, but not part of the schema that `diff`, `apply` or
  * `JSON.stringify` see, so the result is itself a valid schema.
  */
-function sqlSchema(text) {
-  const { warnings, ...schema } = JSON.parse(text);
+function sqlSchema({ schema, warnings }) {
   Object.defineProperty(schema, 'warnings', { value: warnings, enumerable: false });
   return schema;
 }
 
 /** Reads a `.sql` file into a schema; skipped statements are listed in `warnings`. */
 function fromSqlFile(path) {
-  return sqlSchema(call(native.fromSqlFileJson, String(path)));
+  return sqlSchema(native.fromSqlFile(String(path)));
 }
 
 /** Reads SQL text into a schema, like `fromSqlFile`. */
 function fromSql(sql) {
-  return sqlSchema(call(native.fromSqlJson, sql));
+  return sqlSchema(native.fromSql(sql));
 }
 
 /** Validates a schema and returns it in the exchange format (throws ValidationError). */
 function parseSchema(schema) {
-  return JSON.parse(call(native.parseSchemaJson, schemaText(schema, 'schema')));
+  return native.parseSchema(schemaText(schema, 'schema'));
 }
 
 /** Every validation error of a schema; an empty array when it is valid. */
 function check(schema) {
-  return JSON.parse(call(native.checkJson, schemaText(schema, 'schema')));
+  return native.check(schemaText(schema, 'schema'));
 }
 
 const running = new Set();
@@ -189,7 +157,7 @@ let exitHook = false;
  * `stop()`; it is also stopped when the process exits.
  */
 function startEmbeddedPostgres() {
-  const cluster = call(native.startEmbeddedPostgres);
+  const cluster = native.startEmbeddedPostgres();
   const handle = {
     get socketDir() {
       return cluster.socketDir;
@@ -197,9 +165,9 @@ function startEmbeddedPostgres() {
     get port() {
       return cluster.port;
     },
-    url: (database = 'postgres') => call(() => cluster.url(database)),
-    createDatabase: (name) => call(() => cluster.createDatabase(name)),
-    psql: (database, sql) => call(() => cluster.psql(database, sql)),
+    url: (database = 'postgres') => cluster.url(database),
+    createDatabase: (name) => cluster.createDatabase(name),
+    psql: (database, sql) => cluster.psql(database, sql),
     /** Connection options for `new Sequelize({ dialect: 'postgres', ...sequelizeOptions(db) })`. */
     sequelizeOptions: (database) => ({
       host: cluster.socketDir,

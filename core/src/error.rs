@@ -5,6 +5,7 @@ use std::fmt;
 
 /// The clause of a policy or table an error concerns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Clause {
     Name,
@@ -39,9 +40,12 @@ impl fmt::Display for Clause {
 }
 
 /// A declaration that cannot be applied: names what and where.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", ts(rename = "ValidationErrorDetail"))]
 pub struct ValidationError {
     /// Stable machine-readable code, e.g. `INSERT_WITH_USING`.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub code: &'static str,
     /// `schema.table` as declared, when the error concerns a table.
     pub table: Option<String>,

@@ -1,5 +1,5 @@
 // Compiled with `tsc --noEmit` by types.test.js: the declarations describe the API.
-import { diff, introspect, apply, fromSqlFile, sessionPins, startEmbeddedPostgres, PgPolicyError, ValidationError, WeakeningError, Plan, Schema } from 'pgpolicy';
+import { diff, introspect, apply, fromSqlFile, sessionPins, startEmbeddedPostgres, PgPolicyError, ValidationError, WeakeningError, Plan, Schema, Change, ChangeKind, Clause, Step } from 'pgpolicy';
 import { definePolicies, generateMigration, withRlsContext, schemaFromSequelize, declareRoles, applyToDatabase } from 'pgpolicy/sequelize';
 import { Sequelize, DataTypes, Model, Transaction } from 'sequelize';
 
@@ -18,6 +18,36 @@ const weakens: boolean = plan.weakens;
 const reasons: (string | null)[] = plan.steps.map((s) => s.weakens).concat(plan.reverseSteps.map((s) => s.weakens));
 const pins: string[] = sessionPins({ lockTimeout: '2s', statementTimeout: 60000 });
 const kinds: string[] = plan.changes.map((c) => c.kind);
+
+// Changes are a union discriminated by `kind`: each kind's fields after narrowing.
+function describeChange(c: Change): string {
+  switch (c.kind) {
+    case 'create_policy':
+    case 'drop_policy': {
+      const using: string | null = c.policy.using;
+      const withCheck: string | null = c.policy.with_check;
+      return `${c.table.schema}.${c.table.name} ${c.policy.name} ${using} ${withCheck}`;
+    }
+    case 'alter_policy': {
+      const clauses: Clause[] = c.clauses.map((x) => x.clause);
+      return `${c.from.name} -> ${c.to.name}: ${clauses.join(', ')}`;
+    }
+    case 'grant':
+    case 'revoke':
+      return `${c.role}: ${c.privileges.join(', ')}`;
+    case 'create_role':
+      // @ts-expect-error a role change has no table
+      return c.table.name;
+    default:
+      return c.kind;
+  }
+}
+const step: Step = plan.steps[0];
+const phase: number = step.phase;
+const description: string = step.description;
+const stepText: string = describeChange(step.change);
+// @ts-expect-error not a kind of change
+const wrongKind: ChangeKind = 'create_polcy';
 
 async function run(url: string): Promise<void> {
   const schema: Schema = await introspect(url, { schemas: ['public'] });
@@ -39,7 +69,10 @@ async function run(url: string): Promise<void> {
       const code: string = e.code;
       const policy: string | null = e.policy;
     } else if (e instanceof PgPolicyError) {
-      const clause = e.clause;
+      const clause: Clause | null = e.clause;
+      const withCheck: Clause = 'WITH_CHECK';
+      // @ts-expect-error the core spells the clause WITH_CHECK
+      const spaced: Clause = 'WITH CHECK';
     }
   }
   const pg = startEmbeddedPostgres();
@@ -67,3 +100,7 @@ void weakens;
 void reasons;
 void pins;
 void kinds;
+void phase;
+void description;
+void stepText;
+void wrongKind;

@@ -281,7 +281,7 @@ function renderSteps(preamble, steps, indent) {
   const out = [commentLines('Session settings first, each its own statement (pgpolicy): the statements below are read as they were compared.', indent)];
   for (const stmt of preamble) out.push(queryLine(stmt, indent));
   for (const s of steps) {
-    out.push(commentLines(s.comment, indent));
+    out.push(commentLines(s.description, indent));
     if (s.weakens) out.push(commentLines(`WEAKENS: ${s.weakens}`, indent));
     for (const stmt of s.sql) out.push(queryLine(stmt, indent));
   }
@@ -294,9 +294,7 @@ function renderSteps(preamble, steps, indent) {
  * with a `// WEAKENS:` line above each change that weakens protection.
  */
 function renderMigration(plan) {
-  const preamble = plan.preamble || pgpolicy.sessionPins();
-  const up = plan.steps;
-  const down = plan.reverseSteps || [...plan.steps].reverse().map((s) => ({ comment: `undo: ${s.comment}`, sql: s.reverse }));
+  const { preamble, steps: up, reverseSteps: down } = plan;
   const ind = '      ';
   return `'use strict';
 

@@ -1,21 +1,22 @@
 //! Node.js bindings for the pgpolicy core (napi-rs).
 //!
-//! Thin by design: schemas cross the boundary as JSON text (the exchange format or the
-//! ModelIR shape, read by `Schema::from_json`), plans come back as JSON text, and every
-//! core error becomes a JS error whose message carries the error's fields; `index.js`
-//! turns that into the `PgPolicyError` subclasses. Database work runs on libuv's worker
-//! pool (`AsyncTask`), each task with its own connection and runtime (`LiveDb`).
+//! Thin by design: schemas go in as JSON text (the exchange format or the ModelIR shape,
+//! read by `Schema::from_json`); what comes out is built by napi from the core's typed
+//! values (serde): plans are the core's `PlanDocument`, schemas the exchange format, and
+//! every core error is thrown as an instance of the error class `index.js` registered for
+//! its kind, with `code`, `table`, `policy`, `clause` and `errors` set here and the
+//! message as the core formats it. Database work runs on libuv's worker pool
+//! (`AsyncTask`), each task with its own connection and runtime (`LiveDb`).
+
+use std::cell::RefCell;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
+use pgpolicy::diff::PlanDocument;
 use pgpolicy::embedded::Cluster;
 use pgpolicy::introspect::LiveDb;
 use pgpolicy::session::{self, Timeouts};
-use pgpolicy::{DiffOptions, Error as CoreError, Plan, Schema};
-use serde_json::json;
-
-/// Marks messages that carry a serialized core error; `index.js` strips it.
-const ERROR_PREFIX: &str = "PGPOLICY_ERROR:";
+use pgpolicy::{DiffOptions, Error as CoreError, Plan, Schema, ValidationError};
 
 fn kind_of(e: &CoreError) -> &'static str {
     match e {
@@ -28,22 +29,87 @@ fn kind_of(e: &CoreError) -> &'static str {
     }
 }
 
-fn to_js(e: CoreError) -> napi::Error {
-    let errors = match &e {
-        CoreError::Validation(v) => serde_json::to_value(v).unwrap_or_default(),
-        _ => json!([]),
-    };
-    let payload = json!({
-        "kind": kind_of(&e),
-        "code": e.code(),
-        "message": e.to_string(),
-        "errors": errors,
-    });
-    napi::Error::new(Status::GenericFailure, format!("{ERROR_PREFIX}{payload}"))
+thread_local! {
+    /// The error classes `index.js` registered, by kind (`Validation`, ...; `PgPolicy` for
+    /// the others). One per thread: each Node environment (main thread, worker) has its own.
+    static ERROR_CLASSES: RefCell<Option<ObjectRef<false>>> = const { RefCell::new(None) };
 }
 
-fn schema(json_text: &str) -> Result<Schema> {
-    Schema::from_json(json_text).map_err(to_js)
+/// Registers the classes core errors are thrown as: an object mapping a kind
+/// (`Validation`, `Source`, `Database`, `Embedded`, `Weakening`, and `PgPolicy` for any
+/// other) to a constructor taking the message.
+#[napi(js_name = "registerErrorClasses")]
+pub fn register_error_classes(classes: Object) -> Result<()> {
+    let r = classes.create_ref::<false>()?;
+    ERROR_CLASSES.with(|c| *c.borrow_mut() = Some(r));
+    Ok(())
+}
+
+/// A core value handed to JS as napi's serde support builds it (no JSON text between).
+pub struct Js<T>(T);
+
+impl<T: serde::Serialize> ToNapiValue for Js<T> {
+    unsafe fn to_napi_value(env: napi::sys::napi_env, val: Self) -> Result<napi::sys::napi_value> {
+        let env = Env::from_raw(env);
+        Ok(env.to_js_value(&val.0)?.raw())
+    }
+}
+
+impl<T> TypeName for Js<T> {
+    fn type_name() -> &'static str {
+        "unknown"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::Unknown
+    }
+}
+
+/// The JS error object for a core error: an instance of the registered class for its
+/// kind, with the core's message and fields.
+fn error_object<'e>(env: &'e Env, e: &CoreError) -> Result<Object<'e>> {
+    let message = e.to_string();
+    let ctor = ERROR_CLASSES.with(|c| -> Result<Option<Object<'e>>> {
+        let classes = match &*c.borrow() {
+            Some(r) => r.get_value(env)?,
+            None => return Ok(None),
+        };
+        let kind = kind_of(e);
+        let key = if classes.has_named_property(kind)? {
+            kind
+        } else {
+            "PgPolicy"
+        };
+        let f: Function<'e, String, Unknown<'e>> = classes.get_named_property(key)?;
+        Ok(Some(f.new_instance(message.clone())?.coerce_to_object()?))
+    })?;
+    let mut obj = match ctor {
+        Some(o) => o,
+        None => env.create_error(napi::Error::from_reason(message))?,
+    };
+    let errors = match e {
+        CoreError::Validation(v) => v.clone(),
+        _ => Vec::new(),
+    };
+    let first = errors.first();
+    obj.set("code", e.code())?;
+    obj.set("table", first.and_then(|f| f.table.clone()))?;
+    obj.set("policy", first.and_then(|f| f.policy.clone()))?;
+    obj.set("clause", Js(first.and_then(|f| f.clause)))?;
+    obj.set("errors", Js(errors))?;
+    Ok(obj)
+}
+
+/// A core error as the napi error that throws (or rejects with) its JS error object.
+fn throw(env: &Env, e: CoreError) -> napi::Error {
+    match error_object(env, &e) {
+        Ok(obj) => napi::Error::from(obj.to_unknown()),
+        Err(failed) => failed,
+    }
+}
+
+fn schema(env: &Env, json_text: &str) -> Result<Schema> {
+    Schema::from_json(json_text).map_err(|e| throw(env, e))
 }
 
 /// A duration: a string as PostgreSQL writes it (`"5s"`, `"500ms"`, `"2min"`) or a
@@ -147,59 +213,31 @@ pub struct PinOptions {
     pub statement_timeout: Option<DurationJs>,
 }
 
-fn steps_json(plan: &Plan) -> Vec<serde_json::Value> {
-    plan.changes
-        .iter()
-        .map(|c| {
-            json!({
-                "comment": c.describe(),
-                "sql": c.sql(),
-                "reverse": c.reverse().sql(),
-                "weakens": c.weakens(),
-            })
-        })
-        .collect()
+/// The plan as the JS value the package hands out (the core's `PlanDocument`).
+fn plan_value(plan: &Plan, applied: Option<bool>, timeouts: &Timeouts) -> Js<PlanDocument> {
+    let mut doc = plan.document(timeouts);
+    doc.applied = applied;
+    Js(doc)
 }
 
-/// The plan as JSON text: SQL both ways (with the preamble for `timeouts`), statements,
-/// steps both ways (each with its `weakens` reason or null) and typed changes.
-fn plan_json(plan: &Plan, applied: Option<bool>, timeouts: &Timeouts) -> String {
-    let reverse = plan.reverse();
-    let mut v = json!({
-        "sql": plan.sql_with(timeouts),
-        "reverseSql": reverse.sql_with(timeouts),
-        "preamble": plan.preamble(timeouts),
-        "statements": plan.statements(),
-        "reverseStatements": reverse.statements(),
-        "steps": steps_json(plan),
-        "reverseSteps": steps_json(&reverse),
-        "weakens": !plan.weakening().is_empty(),
-        "warnings": plan.warnings,
-        "changes": plan.changes,
-    });
-    if let Some(a) = applied {
-        v["applied"] = json!(a);
-    }
-    v.to_string()
-}
-
-/// Diffs two schemas offline (JSON text in, plan JSON text out).
+/// Diffs two schemas offline (JSON text in, the plan out).
 ///
 /// Expression pairs the offline canonicalizer cannot prove equal count as changed; use
 /// `apply(url, desired, { dryRun: true })` to let PostgreSQL compare them.
-#[napi(js_name = "diffJson")]
-pub fn diff_json(
+#[napi(js_name = "diff")]
+pub fn diff(
+    env: Env,
     current: String,
     desired: String,
     options: Option<DiffOptionsJs>,
-) -> Result<String> {
-    let current = schema(&current)?;
-    let desired = schema(&desired)?;
+) -> Result<Js<PlanDocument>> {
+    let current = schema(&env, &current)?;
+    let desired = schema(&env, &desired)?;
     let o = options.unwrap_or_default();
     let t = timeouts(&o.lock_timeout, &o.statement_timeout, &None)?;
     let opts = DiffOptions { prune: o.prune };
-    let plan = pgpolicy::diff(&current, &desired, &opts).map_err(to_js)?;
-    Ok(plan_json(&plan, None, &t))
+    let plan = pgpolicy::diff(&current, &desired, &opts).map_err(|e| throw(&env, e))?;
+    Ok(plan_value(&plan, None, &t))
 }
 
 /// The statements that pin a transaction before any statement that carries user text,
@@ -218,14 +256,14 @@ pub fn session_pins(options: Option<PinOptions>) -> Result<Vec<String>> {
 /// Checks the columns that the policies of a schema name, for tables whose columns are
 /// declared: a `ValidationError` (code `UNKNOWN_COLUMN`, with a "did you mean") for each
 /// column the core's column resolution proves unknown.
-#[napi(js_name = "checkColumnsJson")]
-pub fn check_columns_json(text: String) -> Result<()> {
-    let schema = schema(&text)?;
+#[napi(js_name = "checkColumns")]
+pub fn check_columns(env: Env, text: String) -> Result<()> {
+    let schema = schema(&env, &text)?;
     let errors = pgpolicy::expr::columns::unknown_columns(&schema);
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(to_js(CoreError::Validation(errors)))
+        Err(throw(&env, CoreError::Validation(errors)))
     }
 }
 
@@ -245,6 +283,7 @@ pub struct ContextStatementsJs {
 }
 
 fn context_of(
+    env: &Env,
     role: Option<String>,
     names: Vec<String>,
     values: Vec<Option<String>>,
@@ -255,7 +294,8 @@ fn context_of(
             "setting names and values differ in length",
         ));
     }
-    pgpolicy::context::Context::new(role, names.into_iter().zip(values).collect()).map_err(to_js)
+    pgpolicy::context::Context::new(role, names.into_iter().zip(values).collect())
+        .map_err(|e| throw(env, e))
 }
 
 fn statement_js(s: pgpolicy::context::Statement) -> ContextStatementJs {
@@ -269,11 +309,12 @@ fn statement_js(s: pgpolicy::context::Statement) -> ContextStatementJs {
 /// the role quoted, and `set_config($1, $2, true)` per setting, values bound.
 #[napi(js_name = "contextStatements")]
 pub fn context_statements(
+    env: Env,
     role: Option<String>,
     names: Vec<String>,
     values: Vec<Option<String>>,
 ) -> Result<ContextStatementsJs> {
-    let c = context_of(role, names, values)?;
+    let c = context_of(&env, role, names, values)?;
     Ok(ContextStatementsJs {
         enter: c.enter().into_iter().map(statement_js).collect(),
         snapshot: statement_js(c.snapshot()),
@@ -283,14 +324,15 @@ pub fn context_statements(
 /// The statements that leave a nested context for the state its snapshot row describes.
 #[napi(js_name = "contextRestore")]
 pub fn context_restore(
+    env: Env,
     role: Option<String>,
     names: Vec<String>,
     values: Vec<Option<String>>,
     row: Vec<Option<String>>,
 ) -> Result<Vec<ContextStatementJs>> {
-    let c = context_of(role, names, values)?;
+    let c = context_of(&env, role, names, values)?;
     Ok(c.restore(&row)
-        .map_err(to_js)?
+        .map_err(|e| throw(&env, e))?
         .into_iter()
         .map(statement_js)
         .collect())
@@ -298,42 +340,50 @@ pub fn context_restore(
 
 /// Reads a schema (exchange format or ModelIR shape), validates it and returns it in the
 /// exchange format.
-#[napi(js_name = "parseSchemaJson")]
-pub fn parse_schema_json(text: String) -> Result<String> {
-    Ok(schema(&text)?.to_json())
+#[napi(js_name = "parseSchema")]
+pub fn parse_schema(env: Env, text: String) -> Result<Js<Schema>> {
+    Ok(Js(schema(&env, &text)?))
 }
 
-/// Every validation error of a schema (empty when it is valid), as JSON text.
-#[napi(js_name = "checkJson")]
-pub fn check_json(text: String) -> Result<String> {
+/// Every validation error of a schema (empty when it is valid).
+#[napi(js_name = "check")]
+pub fn check(env: Env, text: String) -> Result<Js<Vec<ValidationError>>> {
     let raw: pgpolicy::ir::RawSchema = serde_json::from_str(&text)
-        .map_err(|e| to_js(CoreError::Source(format!("invalid schema JSON: {e}"))))?;
+        .map_err(|e| throw(&env, CoreError::Source(format!("invalid schema JSON: {e}"))))?;
     let errors = match raw.into_schema() {
         Ok(s) => pgpolicy::validate::check(&s),
         Err(CoreError::Validation(v)) => v,
-        Err(e) => return Err(to_js(e)),
+        Err(e) => return Err(throw(&env, e)),
     };
-    Ok(serde_json::to_string(&errors).expect("errors serialize"))
+    Ok(Js(errors))
 }
 
-fn read_sql_result(res: pgpolicy::Result<(Schema, Vec<String>)>) -> Result<String> {
-    let (s, warnings) = res.map_err(to_js)?;
-    let mut v: serde_json::Value = serde_json::from_str(&s.to_json()).expect("schema JSON");
-    v["warnings"] = json!(warnings);
-    Ok(v.to_string())
+/// A schema read from SQL, with the statements the reader skipped.
+#[derive(serde::Serialize)]
+pub struct SqlSchema {
+    schema: Schema,
+    warnings: Vec<String>,
+}
+
+fn sql_schema(env: &Env, res: pgpolicy::Result<(Schema, Vec<String>)>) -> Result<Js<SqlSchema>> {
+    let (schema, warnings) = res.map_err(|e| throw(env, e))?;
+    Ok(Js(SqlSchema { schema, warnings }))
 }
 
 /// Reads a `.sql` file (CREATE TABLE, ALTER TABLE .. ROW LEVEL SECURITY, CREATE POLICY,
-/// CREATE ROLE, GRANT) into a schema; skipped statements come back as `warnings`.
-#[napi(js_name = "fromSqlFileJson")]
-pub fn from_sql_file_json(path: String) -> Result<String> {
-    read_sql_result(pgpolicy::source::from_sql_file(std::path::Path::new(&path)))
+/// CREATE ROLE, GRANT) into a validated schema; skipped statements come back as `warnings`.
+#[napi(js_name = "fromSqlFile")]
+pub fn from_sql_file(env: Env, path: String) -> Result<Js<SqlSchema>> {
+    sql_schema(
+        &env,
+        pgpolicy::source::from_sql_file(std::path::Path::new(&path)),
+    )
 }
 
 /// Reads SQL text like `fromSqlFile`.
-#[napi(js_name = "fromSqlJson")]
-pub fn from_sql_json(sql: String) -> Result<String> {
-    read_sql_result(pgpolicy::source::from_sql(&sql))
+#[napi(js_name = "fromSql")]
+pub fn from_sql(env: Env, sql: String) -> Result<Js<SqlSchema>> {
+    sql_schema(&env, pgpolicy::source::from_sql(&sql))
 }
 
 pub struct IntrospectTask {
@@ -343,23 +393,23 @@ pub struct IntrospectTask {
 }
 
 impl Task for IntrospectTask {
-    type Output = String;
-    type JsValue = String;
+    type Output = pgpolicy::Result<Schema>;
+    type JsValue = Js<Schema>;
 
-    fn compute(&mut self) -> Result<String> {
-        let mut db = LiveDb::connect_with(&self.url, self.timeouts).map_err(to_js)?;
-        Ok(db.introspect(&self.schemas).map_err(to_js)?.to_json())
+    fn compute(&mut self) -> Result<Self::Output> {
+        Ok(LiveDb::connect_with(&self.url, self.timeouts)
+            .and_then(|mut db| db.introspect(&self.schemas)))
     }
 
-    fn resolve(&mut self, _env: Env, output: String) -> Result<String> {
-        Ok(output)
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Js<Schema>> {
+        Ok(Js(output.map_err(|e| throw(&env, e))?))
     }
 }
 
 /// Reads the RLS state of a database (tables, columns, RLS flags, policies, roles,
-/// grants) on a worker thread; resolves to the schema as JSON text.
-#[napi(js_name = "introspectJson")]
-pub fn introspect_json(
+/// grants) on a worker thread; resolves to the schema in the exchange format.
+#[napi(js_name = "introspect")]
+pub fn introspect(
     url: String,
     options: Option<IntrospectOptions>,
 ) -> Result<AsyncTask<IntrospectTask>> {
@@ -382,36 +432,43 @@ pub struct ApplyTask {
     retries: u32,
 }
 
-impl Task for ApplyTask {
-    type Output = String;
-    type JsValue = String;
-
-    fn compute(&mut self) -> Result<String> {
-        let desired = schema(&self.desired)?;
+impl ApplyTask {
+    fn run(&self) -> pgpolicy::Result<Plan> {
+        let desired = Schema::from_json(&self.desired)?;
         let schemas = self
             .schemas
             .clone()
             .unwrap_or_else(|| desired.schema_names());
-        let mut db = LiveDb::connect_with(&self.url, self.timeouts).map_err(to_js)?;
+        let mut db = LiveDb::connect_with(&self.url, self.timeouts)?;
         db.set_retries(self.retries);
-        let current = db.introspect(&schemas).map_err(to_js)?;
+        let current = db.introspect(&schemas)?;
         let opts = DiffOptions { prune: self.prune };
         // The database is the resolver: pairs the offline layer cannot prove equal are
         // printed by PostgreSQL's deparser.
-        let plan = pgpolicy::diff_with(&current, &desired, &opts, Some(&mut db)).map_err(to_js)?;
+        let plan = pgpolicy::diff_with(&current, &desired, &opts, Some(&mut db))?;
         if !self.dry_run {
-            plan.check_weakening(self.allow_weaken).map_err(to_js)?;
-            db.apply(&plan).map_err(to_js)?;
+            plan.check_weakening(self.allow_weaken)?;
+            db.apply(&plan)?;
         }
-        Ok(plan_json(
+        Ok(plan)
+    }
+}
+
+impl Task for ApplyTask {
+    type Output = pgpolicy::Result<Plan>;
+    type JsValue = Js<PlanDocument>;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        Ok(self.run())
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Js<PlanDocument>> {
+        let plan = output.map_err(|e| throw(&env, e))?;
+        Ok(plan_value(
             &plan,
             Some(!self.dry_run && !plan.is_empty()),
             &self.timeouts,
         ))
-    }
-
-    fn resolve(&mut self, _env: Env, output: String) -> Result<String> {
-        Ok(output)
     }
 }
 
@@ -420,9 +477,9 @@ impl Task for ApplyTask {
 /// the offline canonicalizer cannot prove them equal. Every transaction is pinned first
 /// (standard_conforming_strings, search_path, lock and statement timeouts); a plan that
 /// weakens protection is refused unless `allowWeaken`; a lock timeout rolls back and
-/// retries. Resolves to the plan as JSON text.
-#[napi(js_name = "applyJson")]
-pub fn apply_json(
+/// retries. Resolves to the plan.
+#[napi(js_name = "apply")]
+pub fn apply(
     url: String,
     desired: String,
     options: Option<ApplyOptions>,
@@ -448,10 +505,10 @@ pub struct EmbeddedPostgres {
 }
 
 impl EmbeddedPostgres {
-    fn cluster(&self) -> Result<&Cluster> {
+    fn cluster(&self, env: &Env) -> Result<&Cluster> {
         self.cluster
             .as_ref()
-            .ok_or_else(|| to_js(CoreError::Embedded("the cluster was stopped".into())))
+            .ok_or_else(|| throw(env, CoreError::Embedded("the cluster was stopped".into())))
     }
 }
 
@@ -459,32 +516,36 @@ impl EmbeddedPostgres {
 impl EmbeddedPostgres {
     /// A libpq URL for `database` as `postgres` over the unix socket.
     #[napi]
-    pub fn url(&self, database: String) -> Result<String> {
-        Ok(self.cluster()?.url(&database))
+    pub fn url(&self, env: Env, database: String) -> Result<String> {
+        Ok(self.cluster(&env)?.url(&database))
     }
 
     /// Creates a database and returns its URL.
     #[napi]
-    pub fn create_database(&self, name: String) -> Result<String> {
-        self.cluster()?.create_database(&name).map_err(to_js)
+    pub fn create_database(&self, env: Env, name: String) -> Result<String> {
+        self.cluster(&env)?
+            .create_database(&name)
+            .map_err(|e| throw(&env, e))
     }
 
     /// Runs SQL through psql as the superuser (stops on the first error); returns the output.
     #[napi]
-    pub fn psql(&self, database: String, sql: String) -> Result<String> {
-        self.cluster()?.psql(&database, &sql).map_err(to_js)
+    pub fn psql(&self, env: Env, database: String, sql: String) -> Result<String> {
+        self.cluster(&env)?
+            .psql(&database, &sql)
+            .map_err(|e| throw(&env, e))
     }
 
     /// The directory of the unix socket (use it as `host` with pg or Sequelize).
     #[napi(getter)]
-    pub fn socket_dir(&self) -> Result<String> {
-        Ok(self.cluster()?.socket_dir().display().to_string())
+    pub fn socket_dir(&self, env: Env) -> Result<String> {
+        Ok(self.cluster(&env)?.socket_dir().display().to_string())
     }
 
     /// The port that names the socket file.
     #[napi(getter)]
-    pub fn port(&self) -> Result<u32> {
-        Ok(self.cluster()?.port() as u32)
+    pub fn port(&self, env: Env) -> Result<u32> {
+        Ok(self.cluster(&env)?.port() as u32)
     }
 
     /// Stops the server and removes its directory. Idempotent.
@@ -499,8 +560,8 @@ impl EmbeddedPostgres {
 /// Starts a throwaway PostgreSQL from the local server binaries (`PGPOLICY_PG_BIN`, else
 /// the newest `/usr/lib/postgresql/*/bin`); as root, through `runuser -u postgres`.
 #[napi]
-pub fn start_embedded_postgres() -> Result<EmbeddedPostgres> {
+pub fn start_embedded_postgres(env: Env) -> Result<EmbeddedPostgres> {
     Ok(EmbeddedPostgres {
-        cluster: Some(Cluster::start().map_err(to_js)?),
+        cluster: Some(Cluster::start().map_err(|e| throw(&env, e))?),
     })
 }

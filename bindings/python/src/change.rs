@@ -216,7 +216,7 @@ pub(crate) struct PyStep {
 }
 
 impl PyStep {
-    pub(crate) fn of(step: &pgpolicy::diff::plan::Step<'_>) -> PyStep {
+    pub(crate) fn of(step: &pgpolicy::diff::plan::Step) -> PyStep {
         PyStep {
             change: PyChange {
                 inner: step.change.clone(),

@@ -8,6 +8,7 @@ use crate::sql::render;
 
 /// One clause of a policy that differs, with the texts on each side and, where the
 /// comparison computed them, their canonical forms.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClauseChange {
     pub clause: Clause,
@@ -16,8 +17,10 @@ pub struct ClauseChange {
     #[serde(default)]
     pub to: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub from_canonical: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub to_canonical: Option<String>,
 }
 
@@ -36,6 +39,7 @@ impl ClauseChange {
 /// Serializes with a `kind` tag; deserializes from the same form, so bindings can rebuild
 /// a change (e.g. from a migration file's op) and ask it for its SQL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
     CreateRole {
@@ -60,12 +64,14 @@ pub enum Change {
     },
     Grant {
         table: TableName,
+        #[cfg_attr(feature = "ts", ts(as = "String"))]
         role: RoleSpec,
         #[serde(deserialize_with = "crate::ir::deserialize_privileges")]
         privileges: Vec<Privilege>,
     },
     Revoke {
         table: TableName,
+        #[cfg_attr(feature = "ts", ts(as = "String"))]
         role: RoleSpec,
         #[serde(deserialize_with = "crate::ir::deserialize_privileges")]
         privileges: Vec<Privilege>,

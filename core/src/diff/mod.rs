@@ -16,7 +16,7 @@ pub mod plan;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 pub use change::{Change, ClauseChange};
-pub use plan::Plan;
+pub use plan::{Plan, PlanDocument, Step};
 
 use crate::error::{Clause, Result};
 use crate::expr;

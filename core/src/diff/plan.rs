@@ -13,16 +13,76 @@ pub struct Plan {
     pub warnings: Vec<String>,
 }
 
-/// One step of a plan as bindings and `--format json` show it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Step<'a> {
+/// One step of a plan as bindings and `--format json` show it: a change with its
+/// description, its place in plan order, its SQL both ways and its weakening mark.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Step {
+    /// What the change does, e.g. `Create policy "p" on public.t` (the comment above its
+    /// SQL in a script).
+    pub description: String,
+    /// The former name of `description`, kept for one release.
     pub comment: String,
+    /// The change's phase in plan order (roles, grants, RLS off, policies dropped,
+    /// replaced, renamed, altered, created, comments, RLS on, revokes, roles dropped);
+    /// steps are ordered by it.
+    pub phase: u8,
     pub sql: Vec<String>,
     pub reverse: Vec<String>,
-    /// Why the change weakens protection (see [`Change::weakens`]).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Why the change weakens protection (see [`Change::weakens`]), or null.
     pub weakens: Option<String>,
-    pub change: &'a Change,
+    pub change: Change,
+}
+
+impl Step {
+    pub fn of(change: &Change) -> Step {
+        let description = change.describe();
+        Step {
+            comment: description.clone(),
+            description,
+            phase: change.phase(),
+            sql: change.sql(),
+            reverse: change.reverse().sql(),
+            weakens: change.weakens(),
+            change: change.clone(),
+        }
+    }
+}
+
+/// A plan with everything a binding hands out about it, in one value: the script both
+/// ways (with the preamble for the given time limits), the statements, the steps both
+/// ways, the weakening mark, the warnings and the typed changes. Serialized with
+/// camelCase keys (the Node package's plan object).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "Plan"))]
+pub struct PlanDocument {
+    /// The script, in one transaction (`BEGIN;`, the preamble, each change under its
+    /// description and a `-- WEAKENS:` line where it weakens protection, `COMMIT;`);
+    /// empty when nothing changes.
+    pub sql: String,
+    /// The script that undoes `sql`.
+    pub reverse_sql: String,
+    /// The session pins that start the plan's transaction, each its own statement, before
+    /// the first change (`SET LOCAL` standard_conforming_strings, search_path,
+    /// lock_timeout, statement_timeout).
+    pub preamble: Vec<String>,
+    /// Every statement of the changes, in order, without semicolons.
+    pub statements: Vec<String>,
+    pub reverse_statements: Vec<String>,
+    pub steps: Vec<Step>,
+    /// The steps of the reverse plan, in its order.
+    pub reverse_steps: Vec<Step>,
+    /// Whether a change weakens protection (`apply` refuses the plan unless allowed).
+    pub weakens: bool,
+    /// What the comparison could not settle and counted as changed, with the reason.
+    pub warnings: Vec<String>,
+    pub changes: Vec<Change>,
+    /// Set by `apply`: whether statements were run (false for a dry run or an empty plan).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub applied: Option<bool>,
 }
 
 impl Plan {
@@ -125,17 +185,27 @@ impl Plan {
         s
     }
 
-    pub fn steps(&self) -> Vec<Step<'_>> {
-        self.changes
-            .iter()
-            .map(|c| Step {
-                comment: c.describe(),
-                sql: c.sql(),
-                reverse: c.reverse().sql(),
-                weakens: c.weakens(),
-                change: c,
-            })
-            .collect()
+    pub fn steps(&self) -> Vec<Step> {
+        self.changes.iter().map(Step::of).collect()
+    }
+
+    /// The plan as one value (see [`PlanDocument`]), its scripts with the preamble for
+    /// `timeouts`.
+    pub fn document(&self, timeouts: &Timeouts) -> PlanDocument {
+        let reverse = self.reverse();
+        PlanDocument {
+            sql: self.sql_with(timeouts),
+            reverse_sql: reverse.sql_with(timeouts),
+            preamble: self.preamble(timeouts),
+            statements: self.statements(),
+            reverse_statements: reverse.statements(),
+            steps: self.steps(),
+            reverse_steps: reverse.steps(),
+            weakens: !self.weakening().is_empty(),
+            warnings: self.warnings.clone(),
+            changes: self.changes.clone(),
+            applied: None,
+        }
     }
 
     /// `{ "steps": [...], "sql": "...", "reverse_sql": "..." }`.

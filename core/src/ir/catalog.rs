@@ -3,6 +3,7 @@
 //! carried on [`crate::Schema`], and used by the offline comparison to type literals.
 
 /// A user-defined function signature (argument and result types as written in SQL).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FunctionSig {
     pub schema: String,
@@ -13,6 +14,7 @@ pub struct FunctionSig {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum TypeKind {
     Enum(Vec<String>),
@@ -21,6 +23,7 @@ pub enum TypeKind {
 }
 
 /// A user-defined type.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TypeDef {
     pub schema: String,
@@ -31,6 +34,7 @@ pub struct TypeDef {
 /// User-defined functions and types: what the canonicalizer needs beyond tables to type
 /// literals (`auth.role() = 'x'` gets `'x'::text` because `auth.role()` returns text;
 /// `role = 'owner'` gets `'owner'::team_role` for an enum column).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Catalog {
     pub functions: Vec<FunctionSig>,

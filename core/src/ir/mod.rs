@@ -17,6 +17,7 @@ pub use catalog::Catalog;
 
 /// What a policy applies to (`FOR ...`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Command {
     #[default]
@@ -128,6 +129,7 @@ impl Serialize for RoleSpec {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Column {
     pub name: String,
@@ -139,6 +141,7 @@ pub struct Column {
 /// A table's RLS flags. `None` is "not declared": the flag is left as the database has
 /// it (a source that names a table only through its policies says nothing about RLS, and
 /// only an explicit declaration may turn protection off).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rls {
     #[serde(default)]
@@ -165,6 +168,7 @@ impl Rls {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Policy {
     pub name: String,
@@ -173,15 +177,18 @@ pub struct Policy {
     #[serde(default = "yes")]
     pub permissive: bool,
     #[serde(default = "public")]
+    #[cfg_attr(feature = "ts", ts(as = "Vec<String>"))]
     pub roles: Vec<RoleSpec>,
     #[serde(default)]
     pub using: Option<String>,
     #[serde(default)]
     pub with_check: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub comment: Option<String>,
     /// The name this policy had before; a rename is planned only when this says so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub renamed_from: Option<String>,
 }
 
@@ -201,6 +208,7 @@ impl Policy {
 }
 
 /// A schema-qualified table name.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct TableName {
     pub schema: String,
@@ -228,6 +236,7 @@ impl fmt::Display for TableName {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Table {
     pub schema: String,
@@ -266,6 +275,7 @@ impl Table {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Role {
     pub name: String,
@@ -293,6 +303,7 @@ impl Role {
 
 /// Table privileges, in PostgreSQL's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Privilege {
     Select,
@@ -379,10 +390,12 @@ fn public() -> Vec<RoleSpec> {
 }
 
 /// Privileges of one grantee on one table.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Grant {
     pub schema: String,
     pub table: String,
+    #[cfg_attr(feature = "ts", ts(as = "String"))]
     pub role: RoleSpec,
     /// Sorted, without duplicates.
     pub privileges: Vec<Privilege>,
@@ -395,6 +408,7 @@ impl Grant {
 }
 
 /// Facts about the database a schema was read from. Present only on introspected schemas.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct DatabaseInfo {
     /// The role that read the catalog; a declared `CURRENT_USER` stands for this role.
@@ -404,19 +418,24 @@ pub struct DatabaseInfo {
     pub search_path: String,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Schema {
     pub tables: Vec<Table>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<Role>>", optional))]
     pub roles: Vec<Role>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<Grant>>", optional))]
     pub grants: Vec<Grant>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub database: Option<DatabaseInfo>,
     /// User-defined functions and types that policy expressions use (from a database's
     /// catalog, or CREATE FUNCTION / CREATE TYPE in a `.sql` source); lets the offline
     /// comparison type literals next to them.
     #[serde(skip_serializing_if = "Catalog::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Catalog>", optional))]
     pub catalog: Catalog,
     /// Positions of tables by name, so that lookups stay constant-time at tens of
     /// thousands of tables (see [`TableIndex`]).

@@ -1,0 +1,184 @@
+// Generated from the core's Rust definitions (ts-rs) by
+// `cargo run --release -p pgpolicy-node --example gen_types`: do not edit.
+
+/**
+ * A plan with everything a binding hands out about it, in one value: the script both
+ * ways (with the preamble for the given time limits), the statements, the steps both
+ * ways, the weakening mark, the warnings and the typed changes. Serialized with
+ * camelCase keys (the Node package's plan object).
+ */
+export type Plan = {
+/**
+ * The script, in one transaction (`BEGIN;`, the preamble, each change under its
+ * description and a `-- WEAKENS:` line where it weakens protection, `COMMIT;`);
+ * empty when nothing changes.
+ */
+sql: string,
+/**
+ * The script that undoes `sql`.
+ */
+reverseSql: string,
+/**
+ * The session pins that start the plan's transaction, each its own statement, before
+ * the first change (`SET LOCAL` standard_conforming_strings, search_path,
+ * lock_timeout, statement_timeout).
+ */
+preamble: Array<string>,
+/**
+ * Every statement of the changes, in order, without semicolons.
+ */
+statements: Array<string>, reverseStatements: Array<string>, steps: Array<Step>,
+/**
+ * The steps of the reverse plan, in its order.
+ */
+reverseSteps: Array<Step>,
+/**
+ * Whether a change weakens protection (`apply` refuses the plan unless allowed).
+ */
+weakens: boolean,
+/**
+ * What the comparison could not settle and counted as changed, with the reason.
+ */
+warnings: Array<string>, changes: Array<Change>,
+/**
+ * Set by `apply`: whether statements were run (false for a dry run or an empty plan).
+ */
+applied?: boolean, };
+
+/**
+ * One step of a plan as bindings and `--format json` show it: a change with its
+ * description, its place in plan order, its SQL both ways and its weakening mark.
+ */
+export type Step = {
+/**
+ * What the change does, e.g. `Create policy "p" on public.t` (the comment above its
+ * SQL in a script).
+ */
+description: string,
+/**
+ * The former name of `description`, kept for one release.
+ */
+comment: string,
+/**
+ * The change's phase in plan order (roles, grants, RLS off, policies dropped,
+ * replaced, renamed, altered, created, comments, RLS on, revokes, roles dropped);
+ * steps are ordered by it.
+ */
+phase: number, sql: Array<string>, reverse: Array<string>,
+/**
+ * Why the change weakens protection (see [`Change::weakens`]), or null.
+ */
+weakens: string | null, change: Change, };
+
+/**
+ * Serializes with a `kind` tag; deserializes from the same form, so bindings can rebuild
+ * a change (e.g. from a migration file's op) and ask it for its SQL.
+ */
+export type Change = { "kind": "create_role", role: Role, } | { "kind": "alter_role", from: Role, to: Role, } | { "kind": "drop_role", role: Role, } | { "kind": "grant_membership", group: string, member: string, } | { "kind": "revoke_membership", group: string, member: string, } | { "kind": "grant", table: TableName, role: string, privileges: Array<Privilege>, } | { "kind": "revoke", table: TableName, role: string, privileges: Array<Privilege>, } | { "kind": "enable_rls", table: TableName, } | { "kind": "disable_rls", table: TableName, } | { "kind": "force_rls", table: TableName, } | { "kind": "no_force_rls", table: TableName, } | { "kind": "create_policy", table: TableName, policy: Policy, } | { "kind": "drop_policy", table: TableName, policy: Policy, } | { "kind": "rename_policy", table: TableName, from: string, to: string, } | { "kind": "alter_policy", table: TableName, from: Policy, to: Policy, clauses: Array<ClauseChange>, } | { "kind": "replace_policy", table: TableName, from: Policy, to: Policy, reason: string, } | { "kind": "comment_on_policy", table: TableName, policy: string, from: string | null, to: string | null, };
+
+/**
+ * One clause of a policy that differs, with the texts on each side and, where the
+ * comparison computed them, their canonical forms.
+ */
+export type ClauseChange = { clause: Clause, from: string | null, to: string | null, from_canonical?: string, to_canonical?: string, };
+
+export type Schema = { tables: Array<Table>, roles?: Array<Role>, grants?: Array<Grant>, database?: DatabaseInfo,
+/**
+ * User-defined functions and types that policy expressions use (from a database's
+ * catalog, or CREATE FUNCTION / CREATE TYPE in a `.sql` source); lets the offline
+ * comparison type literals next to them.
+ */
+catalog?: Catalog, };
+
+export type Table = { schema: string, name: string, columns: Array<Column>, rls: Rls, policies: Array<Policy>, };
+
+export type Column = { name: string, type: string, nullable: boolean, };
+
+/**
+ * A table's RLS flags. `None` is "not declared": the flag is left as the database has
+ * it (a source that names a table only through its policies says nothing about RLS, and
+ * only an explicit declaration may turn protection off).
+ */
+export type Rls = { enabled: boolean | null, forced: boolean | null, };
+
+export type Policy = { name: string, command: Command, permissive: boolean, roles: Array<string>, using: string | null, with_check: string | null, comment?: string,
+/**
+ * The name this policy had before; a rename is planned only when this says so.
+ */
+renamed_from?: string, };
+
+/**
+ * What a policy applies to (`FOR ...`).
+ */
+export type Command = "ALL" | "SELECT" | "INSERT" | "UPDATE" | "DELETE";
+
+export type Role = { name: string, login: boolean, inherit: boolean, bypassrls: boolean, member_of: Array<string>, };
+
+/**
+ * Privileges of one grantee on one table.
+ */
+export type Grant = { schema: string, table: string, role: string,
+/**
+ * Sorted, without duplicates.
+ */
+privileges: Array<Privilege>, };
+
+/**
+ * Table privileges, in PostgreSQL's order.
+ */
+export type Privilege = "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "TRUNCATE" | "REFERENCES" | "TRIGGER";
+
+/**
+ * A schema-qualified table name.
+ */
+export type TableName = { schema: string, name: string, };
+
+/**
+ * Facts about the database a schema was read from. Present only on introspected schemas.
+ */
+export type DatabaseInfo = {
+/**
+ * The role that read the catalog; a declared `CURRENT_USER` stands for this role.
+ */
+current_user: string, server_version_num: number,
+/**
+ * The search_path under which expressions were printed.
+ */
+search_path: string, };
+
+/**
+ * User-defined functions and types: what the canonicalizer needs beyond tables to type
+ * literals (`auth.role() = 'x'` gets `'x'::text` because `auth.role()` returns text;
+ * `role = 'owner'` gets `'owner'::team_role` for an enum column).
+ */
+export type Catalog = { functions: Array<FunctionSig>, types: Array<TypeDef>, };
+
+/**
+ * A user-defined function signature (argument and result types as written in SQL).
+ */
+export type FunctionSig = { schema: string, name: string, args: Array<string>, returns: string, returns_set: boolean, };
+
+/**
+ * A user-defined type.
+ */
+export type TypeDef = { schema: string, name: string, kind: TypeKind, };
+
+export type TypeKind = { "enum": Array<string> } | { "domain": string } | "other";
+
+/**
+ * A declaration that cannot be applied: names what and where.
+ */
+export type ValidationErrorDetail = {
+/**
+ * Stable machine-readable code, e.g. `INSERT_WITH_USING`.
+ */
+code: string,
+/**
+ * `schema.table` as declared, when the error concerns a table.
+ */
+table: string | null, policy: string | null, clause: Clause | null, message: string, };
+
+/**
+ * The clause of a policy or table an error concerns.
+ */
+export type Clause = "NAME" | "COMMAND" | "ROLES" | "USING" | "WITH_CHECK" | "TABLE" | "ROLE" | "GRANT";
