@@ -167,6 +167,13 @@ export function diff(current: SchemaInput, desired: SchemaInput, options?: DiffO
 export function introspect(url: string, options?: IntrospectOptions): Promise<Schema>;
 /** Brings a database to `desired` in one transaction, comparing expressions through PostgreSQL. */
 export function apply(url: string, desired: SchemaInput, options?: ApplyOptions): Promise<AppliedPlan>;
+/**
+ * The plan that drops the policies depending on a column of one of `tables` (PostgreSQL's
+ * dependency records): run `statements` before changing those columns' types, then
+ * `preamble` and `reverseStatements` to re-create the policies as the database had them,
+ * in one transaction (what `sequelize.sync({ alter: true })` does).
+ */
+export function columnPolicies(url: string, tables: Array<{ schema?: string; name: string }>, options?: SessionOptions): Promise<Plan>;
 /** The statements that pin a transaction, each to be run on its own right after BEGIN. */
 export function sessionPins(options?: SessionOptions): string[];
 /** Throws a `ValidationError` (code `UNKNOWN_COLUMN`) for a policy column its table does not have. */

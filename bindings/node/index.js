@@ -81,6 +81,22 @@ async function apply(url, desired, options) {
 }
 
 /**
+ * The plan that drops the policies depending on a column of one of `tables` (`[{ schema,
+ * name }]`; PostgreSQL's dependency records: a policy whose USING or WITH CHECK reads the
+ * column, on its table or in a sub-select). Run its `statements` before changing the
+ * columns' types (PostgreSQL refuses while such a policy exists), then its `preamble` and
+ * `reverseStatements` to re-create the policies as the database had them, all in one
+ * transaction.
+ */
+async function columnPolicies(url, tables, options) {
+  return native.columnPolicies(
+    url,
+    tables.map((t) => ({ schema: t.schema || 'public', name: String(t.name) })),
+    options
+  );
+}
+
+/**
  * The statements that pin a transaction before any statement carrying user text, each to
  * be run on its own right after BEGIN (`SET LOCAL` standard_conforming_strings,
  * search_path, lock_timeout, statement_timeout). `{ lockTimeout, statementTimeout }` as
@@ -194,6 +210,7 @@ module.exports = {
   diff,
   introspect,
   apply,
+  columnPolicies,
   sessionPins,
   contextStatements,
   checkColumns,

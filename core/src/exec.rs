@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use crate::diff::{ExprPair, Plan, Resolution};
 use crate::error::Error;
-use crate::ir::Schema;
+use crate::ir::{Schema, TableName};
 use crate::session::{self, Purpose, Timeouts};
 
 /// A database error as a driver reports it.
@@ -201,6 +201,60 @@ fn read_catalog(exec: &mut dyn Exec, schemas: &[String]) -> Result<Schema, Error
             Error::Database("introspection: the catalog query returned no row".into())
         })?;
     crate::introspect::from_catalog_json(text)
+}
+
+/// The policies that depend on a column of one of `tables` (PostgreSQL's own dependency
+/// records: a policy's USING or WITH CHECK reads the column, on its table or in a
+/// sub-select), as `(schema, table, policy)`, sorted. PostgreSQL refuses to change the
+/// type of such a column while the policy exists.
+pub fn column_policies(
+    exec: &mut dyn Exec,
+    scope: Scope,
+    timeouts: &Timeouts,
+    tables: &[TableName],
+) -> Result<Vec<(String, String, String)>, Error> {
+    if tables.is_empty() {
+        return Ok(Vec::new());
+    }
+    run_all(exec, &scope.open(Purpose::Read, timeouts)).map_err(|e| db("dependencies", e))?;
+    let rows = exec.query(&column_policies_query(tables));
+    abandon(exec, scope);
+    let rows = rows.map_err(|e| db("dependencies", e))?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| match r.as_slice() {
+            [Some(s), Some(t), Some(p)] => Some((s.clone(), t.clone(), p.clone())),
+            _ => None,
+        })
+        .collect())
+}
+
+fn column_policies_query(tables: &[TableName]) -> String {
+    use crate::sql::quote::literal;
+    let list = |f: &dyn Fn(&TableName) -> &str| {
+        tables
+            .iter()
+            .map(|t| literal(f(t)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        r#"SELECT DISTINCT n.nspname::pg_catalog.text, c.relname::pg_catalog.text, p.polname::pg_catalog.text
+  FROM pg_catalog.pg_depend d
+  JOIN pg_catalog.pg_policy p ON p.oid OPERATOR(pg_catalog.=) d.objid
+  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) p.polrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+  JOIN pg_catalog.pg_class rc ON rc.oid OPERATOR(pg_catalog.=) d.refobjid
+  JOIN pg_catalog.pg_namespace rn ON rn.oid OPERATOR(pg_catalog.=) rc.relnamespace
+  JOIN ROWS FROM (pg_catalog.unnest(ARRAY[{schemas}]::pg_catalog.text[]), pg_catalog.unnest(ARRAY[{names}]::pg_catalog.text[])) AS w(s, t)
+    ON w.s OPERATOR(pg_catalog.=) rn.nspname::pg_catalog.text AND w.t OPERATOR(pg_catalog.=) rc.relname::pg_catalog.text
+  WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_policy'::pg_catalog.regclass
+    AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+    AND d.refobjsubid OPERATOR(pg_catalog.>) 0
+  ORDER BY 1, 2, 3"#,
+        schemas = list(&|t| t.schema.as_str()),
+        names = list(&|t| t.name.as_str()),
+    )
 }
 
 pub fn apply(

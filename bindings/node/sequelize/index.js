@@ -391,10 +391,12 @@ function syncOptions(options) {
 function installHooks(sequelize) {
   if (hooked.has(sequelize)) return;
   hooked.add(sequelize);
+  wrapSyncAlter(sequelize);
   sequelize.addHook('beforeBulkSync', 'pgpolicy', (options) => {
     options[BULK] = true;
   });
   sequelize.addHook('afterBulkSync', 'pgpolicy', async (options) => {
+    if (options && options[IN_ALTER]) return;
     if (!isPostgres(sequelize)) return;
     if (!modelsOf(sequelize).some((m) => rlsSpecOf(m))) return;
     await applyToDatabase(sequelize, syncOptions(options));
@@ -402,11 +404,46 @@ function installHooks(sequelize) {
   // Global model hook, called with the model as `this` after each Model.sync(); bulk
   // syncs apply once, above.
   sequelize.addHook('afterSync', 'pgpolicy', async function afterSync(options) {
-    if (options && options[BULK]) return;
+    if (options && (options[BULK] || options[IN_ALTER])) return;
     const Model = this;
     if (!Model || !Model.options || !rlsSpecOf(Model) || !isPostgres(sequelize)) return;
     await applyToDatabase(sequelize, { ...syncOptions(options), models: [Model] });
   });
+}
+
+const IN_ALTER = Symbol('pgpolicy.syncAlter');
+
+/**
+ * `sequelize.sync({ alter: true })` with policies: Sequelize re-issues `ALTER COLUMN ...
+ * TYPE` for every column of every model, which PostgreSQL refuses for a column a policy
+ * reads. The policies that depend on a column of the models' tables (the core reads
+ * PostgreSQL's dependency records: `columnPolicies`) are dropped before the sync and
+ * re-created after it exactly as the database had them, all in one transaction with the
+ * sync's statements (a failure leaves every policy in place). The declared RLS is applied
+ * after the commit, as for any sync.
+ */
+function wrapSyncAlter(sequelize) {
+  const original = sequelize.sync;
+  sequelize.sync = async function sync(options = {}) {
+    if (!options || !options.alter || options.transaction || !isPostgres(sequelize)) {
+      return original.call(this, options);
+    }
+    const tables = modelsOf(sequelize).map((m) => ({ schema: modelSchema(m), name: m.tableName }));
+    const o = syncOptions(options);
+    const held = await pgpolicy.columnPolicies(connectionUrl(sequelize), tables, o);
+    if (held.steps.length === 0) return original.call(this, options);
+    await sequelize.transaction(async (transaction) => {
+      for (const stmt of held.statements) await sequelize.query(stmt, { transaction });
+      await original.call(this, { ...options, transaction, [IN_ALTER]: true });
+      // The policies come back as the database printed them: under the core's pins.
+      for (const stmt of held.preamble) await sequelize.query(stmt, { transaction });
+      for (const stmt of held.reverseStatements) await sequelize.query(stmt, { transaction });
+    });
+    if (options.hooks !== false && modelsOf(sequelize).some((m) => rlsSpecOf(m))) {
+      await applyToDatabase(sequelize, o);
+    }
+    return sequelize;
+  };
 }
 
 /**

@@ -16,7 +16,7 @@ use pgpolicy::diff::PlanDocument;
 use pgpolicy::embedded::Cluster;
 use pgpolicy::introspect::LiveDb;
 use pgpolicy::session::{self, Timeouts};
-use pgpolicy::{DiffOptions, Error as CoreError, Plan, Schema, ValidationError};
+use pgpolicy::{DiffOptions, Error as CoreError, Plan, Schema, TableName, ValidationError};
 
 fn kind_of(e: &CoreError) -> &'static str {
     match e {
@@ -494,6 +494,54 @@ pub fn apply(
         prune: o.prune,
         allow_weaken: o.allow_weaken.unwrap_or(false),
         retries: o.retries.unwrap_or(session::DEFAULT_RETRIES),
+    }))
+}
+
+/// A table named by schema and name.
+#[napi(object)]
+pub struct TableRefJs {
+    pub schema: String,
+    pub name: String,
+}
+
+pub struct ColumnPoliciesTask {
+    url: String,
+    tables: Vec<TableName>,
+    timeouts: Timeouts,
+}
+
+impl Task for ColumnPoliciesTask {
+    type Output = pgpolicy::Result<Plan>;
+    type JsValue = Js<PlanDocument>;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        Ok(LiveDb::connect_with(&self.url, self.timeouts)
+            .and_then(|mut db| db.column_policies(&self.tables)))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Js<PlanDocument>> {
+        let plan = output.map_err(|e| throw(&env, e))?;
+        Ok(plan_value(&plan, None, &self.timeouts))
+    }
+}
+
+/// The plan that drops the policies depending on a column of one of `tables` (the
+/// database's dependency records), to run before changing those columns; its reverse
+/// re-creates them as the database has them. Resolves to the plan.
+#[napi(js_name = "columnPolicies")]
+pub fn column_policies(
+    url: String,
+    tables: Vec<TableRefJs>,
+    options: Option<PinOptions>,
+) -> Result<AsyncTask<ColumnPoliciesTask>> {
+    let o = options.unwrap_or_default();
+    Ok(AsyncTask::new(ColumnPoliciesTask {
+        url,
+        tables: tables
+            .into_iter()
+            .map(|t| TableName::new(t.schema, t.name))
+            .collect(),
+        timeouts: timeouts(&o.lock_timeout, &o.statement_timeout, &None)?,
     }))
 }
 

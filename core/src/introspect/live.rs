@@ -3,10 +3,10 @@
 
 use tokio_postgres::{Client, NoTls};
 
-use crate::diff::{ExprPair, Plan, Resolution, Resolver};
+use crate::diff::{Change, ExprPair, Plan, Resolution, Resolver};
 use crate::error::Error;
 use crate::exec::{self, DbError, Exec, Scope};
-use crate::ir::Schema;
+use crate::ir::{Schema, TableName};
 use crate::session::Timeouts;
 
 fn db_err(context: &str, e: tokio_postgres::Error) -> Error {
@@ -360,6 +360,37 @@ impl LiveDb {
         self.end_plan();
         let (t, r) = (self.timeouts, self.retries);
         exec::apply(self, Scope::Transaction, &t, r, plan)
+    }
+
+    /// The plan that drops the policies depending on a column of one of `tables` (see
+    /// [`exec::column_policies`]): run it before changing those columns (PostgreSQL
+    /// refuses to change the type of a column a policy reads) and its reverse after, in
+    /// the same transaction, to re-create them exactly as the database has them.
+    pub fn column_policies(&mut self, tables: &[TableName]) -> Result<Plan, Error> {
+        self.end_plan();
+        let t = self.timeouts;
+        let found = exec::column_policies(self, Scope::Transaction, &t, tables)?;
+        if found.is_empty() {
+            return Ok(Plan::default());
+        }
+        let mut schemas: Vec<String> = found.iter().map(|(s, _, _)| s.clone()).collect();
+        schemas.sort();
+        schemas.dedup();
+        let current = self.introspect(&schemas)?;
+        let changes = found
+            .iter()
+            .filter_map(|(s, t, p)| {
+                let table = current
+                    .tables
+                    .iter()
+                    .find(|x| &x.schema == s && &x.name == t)?;
+                Some(Change::DropPolicy {
+                    table: table.qualified(),
+                    policy: table.policy(p)?.clone(),
+                })
+            })
+            .collect();
+        Ok(Plan::ordered(changes))
     }
 
     /// Compares the pairs through PostgreSQL: inside the plan's transaction when one is
