@@ -1,6 +1,6 @@
 // Compiled with `tsc --noEmit` by types.test.js: the declarations describe the API.
 import { diff, introspect, apply, fromSqlFile, sessionPins, startEmbeddedPostgres, PgPolicyError, ValidationError, WeakeningError, Plan, Schema, Change, ChangeKind, Clause, Step } from 'pgpolicy';
-import { definePolicies, generateMigration, withRlsContext, schemaFromSequelize, declareRoles, applyToDatabase } from 'pgpolicy/sequelize';
+import { definePolicies, generateMigration, withRlsContext, withRlsScope, schemaFromSequelize, declareRoles, applyToDatabase } from 'pgpolicy/sequelize';
 import { Sequelize, DataTypes, Model, Transaction } from 'sequelize';
 
 const plan: Plan = diff({ tables: {} }, {
@@ -90,6 +90,8 @@ async function run(url: string): Promise<void> {
   const n: number = await withRlsContext(sequelize, { role: 'app_user', settings: { 'app.tenant': 1 } }, async (t: Transaction) =>
     User.count({ transaction: t })
   );
+  const scoped: number = await withRlsScope(sequelize, { role: 'app_user', settings: { 'app.tenant': 1 } }, () => User.count());
+  const one = await User.findAll({ rls: { role: 'app_user', settings: { 'app.tenant': 2 } } });
   const ir = schemaFromSequelize(sequelize);
   pg.stop();
 }

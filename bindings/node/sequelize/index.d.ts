@@ -93,3 +93,27 @@ export interface RlsContext {
 }
 
 export function withRlsContext<T>(sequelize: Sequelize, context: RlsContext, fn: (t: Transaction) => Promise<T>): Promise<T>;
+
+/** The role and settings of a query-scoped RLS context (`withRlsScope`, the `rls` option). */
+export interface RlsScope {
+  /** `SET LOCAL ROLE` for each query's transaction. */
+  role?: string | null;
+  /** `set_config(name, value, true)` for each entry (values bound); names are `prefix.name`. */
+  settings?: Record<string, string | number | boolean | null>;
+}
+
+/**
+ * The query-scoped form (Orchid's `$withOptions({ role, setConfig })`): every query of `fn`
+ * runs in a short transaction of its own that starts with the role and settings; no
+ * transaction is held across `fn` and nothing stays on the pooled connection.
+ */
+export function withRlsScope<T>(sequelize: Sequelize, context: RlsScope, fn: () => Promise<T> | T): Promise<T>;
+/** Routes the queries of a scope (and calls given `rls`) through the context; `installHooks` does it. */
+export function scopeQueries(sequelize: Sequelize): void;
+
+declare module 'sequelize' {
+  interface QueryOptions {
+    /** Run this call with the role and settings, in a transaction of its own (pgpolicy). */
+    rls?: RlsScope;
+  }
+}

@@ -392,6 +392,7 @@ function installHooks(sequelize) {
   if (hooked.has(sequelize)) return;
   hooked.add(sequelize);
   wrapSyncAlter(sequelize);
+  scopeQueries(sequelize);
   sequelize.addHook('beforeBulkSync', 'pgpolicy', (options) => {
     options[BULK] = true;
   });
@@ -596,7 +597,94 @@ async function withRlsContext(sequelize, context, fn) {
   });
 }
 
+// ---------------------------------------------------------------------------
+// withRlsScope: the query-scoped form
+// ---------------------------------------------------------------------------
+
+/** The RLS scope of the running async call chain: `{ sequelize, context, statements }`. */
+const scopeStore = new AsyncLocalStorage();
+/** Transactions in which a scope's statements already hold. */
+const scopedTransactions = new WeakMap();
+const SCOPED = Symbol('pgpolicy.rlsScope');
+const TRANSACTION_CONTROL = /^\s*(START TRANSACTION|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT|SET TRANSACTION|SET SESSION CHARACTERISTICS|SET CONSTRAINTS)\b/i;
+
+/** The core's statements for `{ role, settings }` (a ValidationError for a bad name). */
+function scopeStatements(context) {
+  const { role, settings = {} } = context || {};
+  return pgpolicy.contextStatements({ role, settings }).enter;
+}
+
+/**
+ * Routes every query of a scope (or given `{ rls: { role, settings } }`) through the
+ * context: a query without a transaction runs in a transaction of its own that starts
+ * with the core's context statements (`SET LOCAL ROLE`, `set_config(..., true)`) and
+ * ends right after it, so nothing stays on the pooled connection; a query in a
+ * transaction gets the statements in that transaction first (they hold until it ends).
+ */
+function scopeQueries(sequelize) {
+  if (sequelize[SCOPED]) return;
+  sequelize[SCOPED] = true;
+  const original = sequelize.query;
+  sequelize.query = async function query(sql, options) {
+    const given = options && options.rls;
+    const scope = scopeStore.getStore();
+    if (!given && !(scope && scope.sequelize === sequelize)) return original.call(this, sql, options);
+    // Sequelize's own transaction control (BEGIN, COMMIT, savepoints) runs as it is: the
+    // statements go into the transaction it starts, before its first query.
+    if (typeof sql === 'string' && TRANSACTION_CONTROL.test(sql)) return original.call(this, sql, options);
+    const statements = given ? scopeStatements(given) : scope.statements;
+    const { rls, ...rest } = options || {};
+    void rls;
+    const cls = sequelize.constructor._cls;
+    const current = rest.transaction !== undefined ? rest.transaction : cls ? cls.get('transaction') : undefined;
+    const run = async (t) => {
+      if (scopedTransactions.get(t) !== statements) {
+        scopedTransactions.set(t, statements);
+        await runRaw(original, this, t, statements);
+      }
+      return original.call(this, sql, { ...rest, transaction: t });
+    };
+    if (current && !current.finished) return run(current);
+    const t = await sequelize.transaction();
+    try {
+      const result = await run(t);
+      await t.commit();
+      return result;
+    } catch (e) {
+      if (!t.finished) await t.rollback();
+      throw e;
+    }
+  };
+}
+
+/** Runs context statements through the unwrapped `query`. */
+async function runRaw(original, self, t, statements) {
+  for (const { sql, params } of statements) {
+    await original.call(self, sql, params.length ? { transaction: t, bind: params, raw: true } : { transaction: t, raw: true });
+  }
+}
+
+/**
+ * Orchid's query-scoped form: every query of `fn` runs with `role` and `settings`, each
+ * in a short transaction of its own that starts with the core's context statements and
+ * ends after the query (no transaction is held open across `fn`; nothing stays on the
+ * pooled connection). A transaction `fn` opens takes the role and settings for its
+ * queries too. For one call: `User.findAll({ rls: { role, settings } })`. Not inside
+ * `withRlsContext` (a PgPolicyError): use a nested withRlsContext to override there.
+ */
+async function withRlsScope(sequelize, context, fn) {
+  const outer = contextStore.getStore();
+  if (outer && outer.sequelize === sequelize) {
+    throw new PgPolicyError('withRlsScope: inside withRlsContext, the transaction decides the role and settings; nest withRlsContext instead.');
+  }
+  const statements = scopeStatements(context);
+  scopeQueries(sequelize);
+  return scopeStore.run({ sequelize, statements }, () => fn());
+}
+
 module.exports = {
+  withRlsScope,
+  scopeQueries,
   definePolicies,
   declareRoles,
   declareGrants,
