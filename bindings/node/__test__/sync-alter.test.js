@@ -107,3 +107,19 @@ test('sync({ alter: true }) that fails leaves every policy in place', async () =
   await other.close();
   await sequelize.close();
 });
+
+test('Model.sync({ alter: true }) of one model holds the policies on its columns too, on any table', async () => {
+  const db = freshDatabase('alter');
+  const url = pg().url(db);
+  const sequelize = sequelizeFor(db);
+  const { Membership, Document } = define(sequelize);
+  await sequelize.sync();
+  const before = await policyTexts(url);
+  // Documents' members_only reads Memberships' columns: altering Memberships holds it.
+  await Membership.sync({ alter: true });
+  assert.deepEqual(await policyTexts(url), before);
+  await Document.sync({ alter: true });
+  await Document.sync({ alter: true });
+  assert.deepEqual(await policyTexts(url), before);
+  await sequelize.close();
+});

@@ -421,30 +421,69 @@ const IN_ALTER = Symbol('pgpolicy.syncAlter');
  * PostgreSQL's dependency records: `columnPolicies`) are dropped before the sync and
  * re-created after it exactly as the database had them, all in one transaction with the
  * sync's statements (a failure leaves every policy in place). The declared RLS is applied
- * after the commit, as for any sync.
+ * after the commit, as for any sync. `Model.sync({ alter: true })` likewise, for the
+ * policies on that model's columns (models defined later are wrapped by `afterDefine`).
  */
 function wrapSyncAlter(sequelize) {
   const original = sequelize.sync;
   sequelize.sync = async function sync(options = {}) {
-    if (!options || !options.alter || options.transaction || !isPostgres(sequelize)) {
-      return original.call(this, options);
-    }
-    const tables = modelsOf(sequelize).map((m) => ({ schema: modelSchema(m), name: m.tableName }));
-    const o = syncOptions(options);
-    const held = await pgpolicy.columnPolicies(connectionUrl(sequelize), tables, o);
-    if (held.steps.length === 0) return original.call(this, options);
-    await sequelize.transaction(async (transaction) => {
-      for (const stmt of held.statements) await sequelize.query(stmt, { transaction });
-      await original.call(this, { ...options, transaction, [IN_ALTER]: true });
-      // The policies come back as the database printed them: under the core's pins.
-      for (const stmt of held.preamble) await sequelize.query(stmt, { transaction });
-      for (const stmt of held.reverseStatements) await sequelize.query(stmt, { transaction });
-    });
-    if (options.hooks !== false && modelsOf(sequelize).some((m) => rlsSpecOf(m))) {
-      await applyToDatabase(sequelize, o);
+    if (!needsHold(sequelize, options)) return original.call(this, options);
+    const models = modelsOf(sequelize);
+    const held = await holdPolicies(sequelize, models, options, (o) => original.call(this, o));
+    if (held && options.hooks !== false && models.some((m) => rlsSpecOf(m))) {
+      await applyToDatabase(sequelize, syncOptions(options));
     }
     return sequelize;
   };
+  for (const Model of modelsOf(sequelize)) wrapModelSyncAlter(Model);
+  sequelize.addHook('afterDefine', 'pgpolicySyncAlter', (Model) => wrapModelSyncAlter(Model));
+}
+
+/** `Model.sync({ alter: true })` of one model, as `sequelize.sync({ alter: true })` does it. */
+function wrapModelSyncAlter(Model) {
+  if (Object.prototype.hasOwnProperty.call(Model, SYNC_WRAPPED)) return;
+  Model[SYNC_WRAPPED] = true;
+  const original = Model.sync;
+  Model.sync = async function sync(options = {}) {
+    const sequelize = this.sequelize;
+    if (!needsHold(sequelize, options)) return original.call(this, options);
+    const held = await holdPolicies(sequelize, [this], options, (o) => original.call(this, o));
+    if (held && options.hooks !== false && rlsSpecOf(this)) {
+      await applyToDatabase(sequelize, { ...syncOptions(options), models: [this] });
+    }
+    return this;
+  };
+}
+
+const SYNC_WRAPPED = Symbol('pgpolicy.syncAlterWrapped');
+/** Set on the options of a sync that already knows no policy needs holding. */
+const NOTHING_HELD = Symbol('pgpolicy.nothingHeld');
+
+function needsHold(sequelize, options) {
+  return !!(options && options.alter && !options.transaction && !options[NOTHING_HELD] && isPostgres(sequelize));
+}
+
+/**
+ * Runs `sync(options)` between dropping the policies that depend on a column of `models`'
+ * tables and re-creating them as the database had them, in one transaction. Returns
+ * whether policies were held (the sync's own RLS apply is then left to the caller, after
+ * the commit); without any, runs the sync as it is.
+ */
+async function holdPolicies(sequelize, models, options, sync) {
+  const tables = models.map((m) => ({ schema: modelSchema(m), name: m.tableName }));
+  const held = await pgpolicy.columnPolicies(connectionUrl(sequelize), tables, syncOptions(options));
+  if (held.steps.length === 0) {
+    await sync({ ...options, [NOTHING_HELD]: true });
+    return false;
+  }
+  await sequelize.transaction(async (transaction) => {
+    for (const stmt of held.statements) await sequelize.query(stmt, { transaction });
+    await sync({ ...options, transaction, [IN_ALTER]: true });
+    // The policies come back as the database printed them: under the core's pins.
+    for (const stmt of held.preamble) await sequelize.query(stmt, { transaction });
+    for (const stmt of held.reverseStatements) await sequelize.query(stmt, { transaction });
+  });
+  return true;
 }
 
 /**
