@@ -94,6 +94,16 @@ test('withRlsScope fails closed', async () => {
     ),
     (e) => e instanceof PgPolicyError && /withRlsScope/.test(e.message)
   );
+  // So is a call given `rls` there: it would change the context's role for the rest of it.
+  await assert.rejects(
+    withRlsContext(sequelize, { role: 'scope_app', settings: { 'app.tenant': 1 } }, () => Doc.findAll({ rls: { role: 'scope_app', settings: { 'app.tenant': 2 } } })),
+    (e) => e instanceof PgPolicyError && /withRlsContext/.test(e.message)
+  );
+  // A withRlsContext inside a scope: its transaction decides.
+  const nested = await withRlsScope(sequelize, { role: 'scope_app', settings: { 'app.tenant': 2 } }, () =>
+    withRlsContext(sequelize, { role: 'scope_app', settings: { 'app.tenant': 1 } }, async () => [titles(await Doc.findAll()), titles(await Doc.findAll())])
+  );
+  assert.deepEqual(nested, [['one', 'uno'], ['one', 'uno']]);
   await assertCleanConnection(sequelize);
   await sequelize.close();
 });

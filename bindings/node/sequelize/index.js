@@ -671,6 +671,16 @@ function scopeQueries(sequelize) {
     // Sequelize's own transaction control (BEGIN, COMMIT, savepoints) runs as it is: the
     // statements go into the transaction it starts, before its first query.
     if (typeof sql === 'string' && TRANSACTION_CONTROL.test(sql)) return original.call(this, sql, options);
+    const context = contextStore.getStore();
+    if (context && context.sequelize === sequelize && !context.transaction.finished) {
+      // Inside withRlsContext its transaction decides the role and settings.
+      if (given) {
+        throw new PgPolicyError(
+          'the rls option inside withRlsContext would change the role and settings of its transaction; nest withRlsContext instead.'
+        );
+      }
+      return original.call(this, sql, options);
+    }
     const statements = given ? scopeStatements(given) : scope.statements;
     const { rls, ...rest } = options || {};
     void rls;
