@@ -121,8 +121,8 @@ pub fn diff(current: &Schema, desired: &Schema, opts: &DiffOptions) -> Result<Pl
 }
 
 /// Diff with an optional stronger comparison layer for the pairs the offline layer
-/// cannot prove equal: [`matching`] pairs both sides by name, [`compare`] decides what
-/// changed, [`emit`] builds the changes; roles and grants follow, then the plan's order.
+/// cannot prove equal: `matching` pairs both sides by name, `compare` decides what
+/// changed, `emit` builds the changes; roles and grants follow, then the plan's order.
 pub fn diff_with(
     current: &Schema,
     desired: &Schema,

@@ -4,7 +4,13 @@
 //! chooses them, IN lists, BETWEEN, IS NOT DISTINCT FROM and friends rewritten.
 //!
 //! Whenever PostgreSQL's choice depends on something we do not know or do not model, the
-//! analysis fails instead of guessing.
+//! analysis fails instead of guessing, with the reason (an [`Undecidable`]).
+//!
+//! By concern: `expr` (every expression form), `operators` (operator resolution and
+//! operator expressions), `functions` (built-in and catalog signatures, function
+//! resolution), `coerce` (implicit casts, common types, untyped literals), `precedence`
+//! (where the two grammars could disagree), `range_table` (columns, FROM items, joins),
+//! `subselect` (sub-selects and their column names).
 
 mod coerce;
 mod expr;
@@ -33,6 +39,7 @@ use sqlparser::ast::{
 
 type R<T> = Result<T, Undecidable>;
 
+/// A range-table entry: a table a column reference may resolve to, at one query level.
 struct Rte<'a> {
     written: String,
     refname: String,
