@@ -4,6 +4,8 @@ them, `alembic check` sees drift, filters and offline mode work."""
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Callable, List
 
@@ -331,3 +333,28 @@ def test_an_added_using_is_altered_and_downgrades_exactly(
     command.check(cfg)
     command.downgrade(cfg, "-1")
     assert policies(libpq)[("notes", "edit")] == before
+
+
+def test_migration_scripts_type_check_the_rls_ops(tmp_path: Path) -> None:
+    script = tmp_path / "revision.py"
+    script.write_text(
+        "from pgpolicy.alembic import op\n"
+        "\n"
+        "def upgrade() -> None:\n"
+        "    op.pgpolicy_session(lock_timeout='30s')\n"
+        "    op.create_policy('p', 'docs', command='SELECT', roles=['app'], using='owner = current_user')\n"
+        "    op.alter_policy('p', 'docs', using='true', old_using='owner = current_user')\n"
+        "    op.enable_rls('docs', force=True)\n"
+        "    op.grant_privileges('docs', 'app', ['SELECT'])\n"
+        "    op.execute('SELECT 1')\n"
+        "    op.create_policy('q', 'docs', usin='true')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-incremental", "--strict", str(script)],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent,
+    )
+    errors = [line for line in out.stdout.splitlines() if ": error:" in line]
+    # Exactly the misspelled argument is reported.
+    assert len(errors) == 1 and "revision.py:10:" in errors[0] and '"usin"' in errors[0], out.stdout + out.stderr

@@ -7,7 +7,8 @@ Create Date: ${create_date}
 """
 from typing import Sequence, Union
 
-from alembic import op
+# pgpolicy's `op`: Alembic's, with the RLS ops (op.create_policy, ...) typed for mypy.
+from pgpolicy.alembic import op
 import sqlalchemy as sa
 ${imports if imports else ""}
 

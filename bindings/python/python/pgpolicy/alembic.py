@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Type
 
 import sqlalchemy as sa
 from alembic.autogenerate import comparators, renderers
@@ -43,6 +43,7 @@ from pgpolicy._native import Change, Schema
 from pgpolicy.sqlalchemy import schema_dict, warn_skipped
 
 __all__ = [
+    "op",
     "ChangeOp",
     "PgpolicySessionOp",
     "AlterPolicyOp",
@@ -653,3 +654,38 @@ def _register_comparator() -> None:
 
 
 _register_comparator()
+
+
+class RlsOperations:
+    """``op`` for migration scripts, typed: ``from pgpolicy.alembic import op`` in place of
+    ``from alembic import op`` (e.g. in ``script.py.mako``) lets mypy check the RLS ops'
+    arguments against their signatures. Every attribute is Alembic's ``op`` at run time
+    (the RLS ops are registered there; ``create_table``, ``execute``, ... are forwarded)."""
+
+    if TYPE_CHECKING:
+        pgpolicy_session: Type[PgpolicySessionOp]
+        enable_rls: Type[EnableRlsOp]
+        disable_rls: Type[DisableRlsOp]
+        force_rls: Type[ForceRlsOp]
+        no_force_rls: Type[NoForceRlsOp]
+        create_policy: Type[CreatePolicyOp]
+        drop_policy: Type[DropPolicyOp]
+        alter_policy: Type[AlterPolicyOp]
+        rename_policy: Type[RenamePolicyOp]
+        comment_on_policy: Type[CommentOnPolicyOp]
+        create_role: Type[CreateRoleOp]
+        drop_role: Type[DropRoleOp]
+        alter_role: Type[AlterRoleOp]
+        grant_role: Type[GrantRoleOp]
+        revoke_role: Type[RevokeRoleOp]
+        grant_privileges: Type[GrantPrivilegesOp]
+        revoke_privileges: Type[RevokePrivilegesOp]
+
+    def __getattr__(self, name: str) -> Any:
+        from alembic import op as alembic_op
+
+        return getattr(alembic_op, name)
+
+
+#: Alembic's ``op`` with the RLS ops typed (see ``RlsOperations``).
+op = RlsOperations()
