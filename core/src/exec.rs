@@ -194,13 +194,14 @@ fn read_catalog(exec: &mut dyn Exec, schemas: &[String]) -> Result<Schema, Error
         .query(&crate::introspect::catalog_query(schemas))
         .map_err(|e| db("introspection", e))?;
     let text = rows
-        .first()
-        .and_then(|r| r.first())
-        .and_then(|c| c.as_deref())
+        .into_iter()
+        .next()
+        .and_then(|r| r.into_iter().next())
+        .flatten()
         .ok_or_else(|| {
             Error::Database("introspection: the catalog query returned no row".into())
         })?;
-    crate::introspect::from_catalog_json(text)
+    crate::introspect::from_catalog_text(text)
 }
 
 /// The policies that depend on a column of one of `tables` (PostgreSQL's own dependency

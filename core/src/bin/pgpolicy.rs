@@ -167,12 +167,17 @@ struct Side {
     db: Option<LiveDb>,
 }
 
-fn load(src: &str, schemas: &[String], t: Timeouts) -> Result<Side, Error> {
+/// Loads a source; a database read `for_plan` keeps its transaction open for the plan's
+/// comparisons (one snapshot), else it is read in a read-only transaction.
+fn load(src: &str, schemas: &[String], t: Timeouts, for_plan: bool) -> Result<Side, Error> {
     let source = Source::parse(src)?;
     if let Source::Url(url) = &source {
         let mut db = LiveDb::connect_with(url, t)?;
-        // The comparisons of this plan run in the same transaction, on the same snapshot.
-        let schema = db.introspect_for_plan(schemas)?;
+        let schema = if for_plan {
+            db.introspect_for_plan(schemas)?
+        } else {
+            db.introspect(schemas)?
+        };
         return Ok(Side {
             schema,
             db: Some(db),
@@ -194,12 +199,12 @@ fn load_pair(
 ) -> Result<(Side, Side), Error> {
     let is_url = |s: &str| matches!(Source::parse(s), Ok(Source::Url(_)));
     if is_url(to) && !is_url(from) {
-        let from_s = load(from, explicit, t)?;
-        let to_s = load(to, &schemas_of(&from_s.schema, explicit), t)?;
+        let from_s = load(from, explicit, t, true)?;
+        let to_s = load(to, &schemas_of(&from_s.schema, explicit), t, true)?;
         Ok((from_s, to_s))
     } else {
-        let to_s = load(to, explicit, t)?;
-        let from_s = load(from, &schemas_of(&to_s.schema, explicit), t)?;
+        let to_s = load(to, explicit, t, true)?;
+        let from_s = load(from, &schemas_of(&to_s.schema, explicit), t, true)?;
         Ok((from_s, to_s))
     }
 }
@@ -281,7 +286,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 )));
             }
             let schema = pgpolicy::introspect::as_declaration(
-                &load(&url, &schemas, limits.timeouts())?.schema,
+                &load(&url, &schemas, limits.timeouts(), false)?.schema,
             );
             match format {
                 Format::Json => emit(&format!("{}\n", schema.to_json())),
@@ -315,8 +320,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 )));
             }
             let t = limits.timeouts();
-            let mut desired = load(&to, &schemas, t)?;
-            let mut current = load(&url, &schemas_of(&desired.schema, &schemas), t)?;
+            let mut desired = load(&to, &schemas, t, true)?;
+            let mut current = load(&url, &schemas_of(&desired.schema, &schemas), t, true)?;
             let plan = plan_between(&mut current, &mut desired, &dev, t)?;
             if dry_run {
                 emit(&plan.sql_with(&t));

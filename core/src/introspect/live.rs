@@ -290,7 +290,9 @@ impl Exec for LiveDb {
             .rt
             .block_on(self.client.query_typed(sql, &[]))
             .map_err(|e| db_error(&e))?;
-        rows.iter()
+        // Each row's buffer is freed as soon as its text is taken (the catalog's one row
+        // is the whole document).
+        rows.into_iter()
             .map(|r| {
                 (0..r.len())
                     .map(|i| r.try_get::<_, Option<String>>(i).map_err(|e| db_error(&e)))

@@ -22,6 +22,11 @@ pub use crate::session::SEARCH_PATH;
 
 /// The one catalog query for the given schemas (an empty list means `public`). Returns one
 /// row with one text column holding the JSON document.
+///
+/// Written for the server's time at scale: columns are aggregated in one grouped pass,
+/// policy comments come from a join (not `obj_description` per policy), policies carry
+/// role oids named through one `role_names` map, and nothing is sorted on the server
+/// ([`Schema::normalize`] sorts). Every function and operator is qualified.
 pub fn catalog_query(schemas: &[String]) -> String {
     let list = if schemas.is_empty() {
         literal("public")
@@ -38,6 +43,14 @@ pub fn catalog_query(schemas: &[String]) -> String {
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
   WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{{r,p}}'::pg_catalog."char"[])
     AND n.nspname OPERATOR(pg_catalog.=) ANY (ARRAY[{list}]::pg_catalog.name[])
+), cols AS (
+  SELECT a.attrelid, pg_catalog.json_agg(pg_catalog.json_build_object(
+      'name', a.attname,
+      'type', pg_catalog.format_type(a.atttypid, a.atttypmod),
+      'nullable', NOT a.attnotnull) ORDER BY a.attnum) AS columns
+  FROM pg_catalog.pg_attribute a JOIN rels r ON r.oid OPERATOR(pg_catalog.=) a.attrelid
+  WHERE a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+  GROUP BY a.attrelid
 )
 SELECT pg_catalog.json_build_object(
   'current_user', current_user,
@@ -46,25 +59,21 @@ SELECT pg_catalog.json_build_object(
   'tables', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
       'schema', r.nspname, 'name', r.relname,
       'enabled', r.relrowsecurity, 'forced', r.relforcerowsecurity,
-      'columns', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
-            'name', a.attname,
-            'type', pg_catalog.format_type(a.atttypid, a.atttypmod),
-            'nullable', NOT a.attnotnull) ORDER BY a.attnum), '[]')
-          FROM pg_catalog.pg_attribute a
-          WHERE a.attrelid OPERATOR(pg_catalog.=) r.oid AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped)
-    ) ORDER BY r.nspname, r.relname), '[]') FROM rels r),
+      'columns', coalesce(cl.columns, '[]')
+    )), '[]') FROM rels r LEFT JOIN cols cl ON cl.attrelid OPERATOR(pg_catalog.=) r.oid),
   'policies', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
       'schema', r.nspname, 'table', r.relname, 'name', p.polname,
       'command', p.polcmd, 'permissive', p.polpermissive,
-      'roles', (SELECT coalesce(pg_catalog.json_agg(
-            CASE WHEN u.oid OPERATOR(pg_catalog.=) 0::pg_catalog.oid THEN 'PUBLIC' ELSE ro.rolname END ORDER BY u.ord), '[]')
-          FROM pg_catalog.unnest(p.polroles) WITH ORDINALITY AS u(oid, ord)
-          LEFT JOIN pg_catalog.pg_roles ro ON ro.oid OPERATOR(pg_catalog.=) u.oid),
+      'roles', p.polroles,
       'using', pg_catalog.pg_get_expr(p.polqual, p.polrelid),
       'with_check', pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid),
-      'comment', pg_catalog.obj_description(p.oid, 'pg_policy')
-    ) ORDER BY r.nspname, r.relname, p.polname), '[]')
-    FROM pg_catalog.pg_policy p JOIN rels r ON r.oid OPERATOR(pg_catalog.=) p.polrelid),
+      'comment', d.description
+    )), '[]')
+    FROM pg_catalog.pg_policy p JOIN rels r ON r.oid OPERATOR(pg_catalog.=) p.polrelid
+    LEFT JOIN pg_catalog.pg_description d ON d.objoid OPERATOR(pg_catalog.=) p.oid
+      AND d.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_policy'::pg_catalog.regclass
+      AND d.objsubid OPERATOR(pg_catalog.=) 0),
+  'role_names', (SELECT pg_catalog.json_object_agg(ro.oid, ro.rolname) FROM pg_catalog.pg_roles ro),
   'roles', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
       'name', ro.rolname, 'login', ro.rolcanlogin, 'inherit', ro.rolinherit,
       'bypassrls', ro.rolbypassrls,
@@ -132,7 +141,9 @@ struct CatalogPolicy {
     name: String,
     command: String,
     permissive: bool,
-    roles: Vec<Option<String>>,
+    /// `polroles`: role oids (as JSON prints `oid`: text), 0 for PUBLIC; named through
+    /// `role_names`.
+    roles: Vec<String>,
     using: Option<String>,
     with_check: Option<String>,
     comment: Option<String>,
@@ -179,6 +190,9 @@ struct CatalogDoc {
     search_path: String,
     tables: Vec<CatalogTable>,
     policies: Vec<CatalogPolicy>,
+    /// Every role's name by oid (as text), so that each policy carries only oids.
+    #[serde(default)]
+    role_names: Option<std::collections::HashMap<String, String>>,
     roles: Vec<CatalogRole>,
     grants: Vec<CatalogGrant>,
     functions: Vec<CatalogFunction>,
@@ -187,9 +201,23 @@ struct CatalogDoc {
 
 /// Builds the IR from the document [`catalog_query`] returns.
 pub fn from_catalog_json(text: &str) -> Result<Schema, Error> {
+    from_catalog_doc(parse_catalog(text)?)
+}
+
+/// Like [`from_catalog_json`], freeing the document's text before the IR is built.
+pub fn from_catalog_text(text: String) -> Result<Schema, Error> {
+    let doc = parse_catalog(&text)?;
+    drop(text);
+    from_catalog_doc(doc)
+}
+
+fn parse_catalog(text: &str) -> Result<CatalogDoc, Error> {
+    serde_json::from_str(text)
+        .map_err(|e| Error::Database(format!("unexpected catalog result: {e}")))
+}
+
+fn from_catalog_doc(c: CatalogDoc) -> Result<Schema, Error> {
     use crate::expr::canon::{FunctionSig, TypeDef, TypeKind};
-    let c: CatalogDoc = serde_json::from_str(text)
-        .map_err(|e| Error::Database(format!("unexpected catalog result: {e}")))?;
     let mut schema = Schema {
         database: Some(DatabaseInfo {
             current_user: c.current_user,
@@ -215,16 +243,17 @@ pub fn from_catalog_json(text: &str) -> Result<Schema, Error> {
             policies: Vec::new(),
         });
     }
+    let role_names = c.role_names.unwrap_or_default();
     for p in c.policies {
         let command = Command::parse(&p.command)
             .ok_or_else(|| Error::Database(format!("unknown polcmd {:?}", p.command)))?;
         let roles = p
             .roles
             .into_iter()
-            .map(|r| match r.as_deref() {
-                Some("PUBLIC") => RoleSpec::Public,
-                Some(n) => RoleSpec::Named(n.to_string()),
-                None => RoleSpec::Named(String::new()),
+            .map(|oid| match oid.as_str() {
+                "0" => RoleSpec::Public,
+                // A role dropped under the policy has no name: "" (as a LEFT JOIN gave).
+                _ => RoleSpec::Named(role_names.get(&oid).cloned().unwrap_or_default()),
             })
             .collect();
         let table = schema.table_entry(&p.schema, &p.table);

@@ -4,6 +4,7 @@
 //! error naming its table and policy rather than as a bare serde error.
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use super::*;
 use crate::error::{Clause, Error, ValidationError};
@@ -35,6 +36,71 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OrderedMap<T> {
     }
 }
 
+/// `tables` as written: a list, a map (in written order), or something else (an error).
+#[derive(Debug, Default)]
+enum RawTables<'a> {
+    #[default]
+    Absent,
+    List(Vec<&'a RawValue>),
+    Map(Vec<(String, &'a RawValue)>),
+    /// Neither: the value as JSON prints it, for the error.
+    Other(String),
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawTables<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = RawTables<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of tables or an object mapping names to tables")
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(RawTables::Absent)
+            }
+            fn visit_none<E>(self) -> Result<Self::Value, E> {
+                Ok(RawTables::Absent)
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(RawTables::Other(v.to_string()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(RawTables::Other(v.to_string()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(RawTables::Other(v.to_string()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(RawTables::Other(serde_json::Value::from(v).to_string()))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(RawTables::Other(serde_json::Value::from(v).to_string()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut s: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut v = Vec::new();
+                while let Some(x) = s.next_element::<&'de RawValue>()? {
+                    v.push(x);
+                }
+                Ok(RawTables::List(v))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut v = Vec::new();
+                while let Some((k, x)) = m.next_entry::<String, &'de RawValue>()? {
+                    v.push((k, x));
+                }
+                Ok(RawTables::Map(v))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 enum RawColumns {
@@ -50,11 +116,12 @@ impl Default for RawColumns {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawSchema {
-    /// A list of tables, or a ModelIR map from name to table; decoded table by table so
-    /// that an error names its table and policy.
-    #[serde(default)]
-    tables: serde_json::Value,
+pub struct RawSchema<'a> {
+    /// A list of tables, or a ModelIR map from name to table, kept as raw JSON text (not a
+    /// tree) and decoded table by table, so that an error names its table and policy and
+    /// a large schema is never held as one JSON tree.
+    #[serde(default, borrow)]
+    tables: RawTables<'a>,
     #[serde(default)]
     roles: Vec<RawRole>,
     #[serde(default)]
@@ -163,21 +230,24 @@ struct RawGrant {
     privileges: Vec<String>,
 }
 
-impl RawSchema {
+impl RawSchema<'_> {
     pub fn into_schema(self) -> crate::Result<Schema> {
         let mut errors = Vec::new();
-        let entries: Vec<(Option<String>, serde_json::Value)> = match self.tables {
-            serde_json::Value::Null => Vec::new(),
-            serde_json::Value::Array(v) => v.into_iter().map(|t| (None, t)).collect(),
-            serde_json::Value::Object(m) => m.into_iter().map(|(k, t)| (Some(k), t)).collect(),
-            other => {
+        let entries: Vec<(Option<String>, &RawValue)> = match self.tables {
+            RawTables::Absent => Vec::new(),
+            RawTables::List(v) => v.into_iter().map(|t| (None, t)).collect(),
+            RawTables::Map(m) => m.into_iter().map(|(k, t)| (Some(k), t)).collect(),
+            RawTables::Other(other) => {
                 return Err(Error::Source(format!(
                     "`tables` must be a list of tables or an object mapping names to tables, not {other}"
                 )))
             }
         };
-        let mut raw_tables: Vec<(Option<String>, RawTable)> = Vec::with_capacity(entries.len());
-        for (key, value) in entries {
+        let mut tables = Vec::with_capacity(entries.len());
+        // Table by table: only one table's JSON tree is held at a time.
+        for (key, raw) in entries {
+            let value: serde_json::Value = serde_json::from_str(raw.get())
+                .map_err(|e| Error::Source(format!("invalid schema JSON: {e}")))?;
             let label = value
                 .get("name")
                 .and_then(|n| n.as_str())
@@ -186,10 +256,6 @@ impl RawSchema {
                 .unwrap_or_else(|| "(unnamed)".into());
             let t: RawTable = serde_json::from_value(value)
                 .map_err(|e| Error::Source(format!("table {label}: {e}")))?;
-            raw_tables.push((key, t));
-        }
-        let mut tables = Vec::new();
-        for (key, t) in raw_tables {
             let name = match (t.name.clone(), key) {
                 (Some(n), _) => n,
                 (None, Some(k)) => k,
