@@ -204,38 +204,20 @@ impl PyChange {
     }
 }
 
-/// One step of a plan: a change with its comment, its SQL, the SQL that undoes it, and
-/// why it weakens protection (or None).
+/// One step of a plan (the core's `Step`): a change with its description, its place in
+/// plan order, its SQL, the SQL that undoes it, and why it weakens protection (or None).
 #[pyclass(name = "Step", module = "pgpolicy._native", frozen)]
 pub(crate) struct PyStep {
-    change: PyChange,
-    comment: String,
-    sql: Vec<String>,
-    reverse: Vec<String>,
-    weakens: Option<String>,
+    inner: pgpolicy::diff::plan::Step,
 }
 
 impl PyStep {
-    pub(crate) fn of(step: &pgpolicy::diff::plan::Step) -> PyStep {
-        PyStep {
-            change: PyChange {
-                inner: step.change.clone(),
-            },
-            comment: step.comment.clone(),
-            sql: step.sql.clone(),
-            reverse: step.reverse.clone(),
-            weakens: step.weakens.clone(),
-        }
+    pub(crate) fn of(step: pgpolicy::diff::plan::Step) -> PyStep {
+        PyStep { inner: step }
     }
 
     fn value(&self) -> Value {
-        serde_json::json!({
-            "comment": self.comment,
-            "sql": self.sql,
-            "reverse": self.reverse,
-            "weakens": self.weakens,
-            "change": self.change.inner,
-        })
+        serde_json::to_value(&self.inner).unwrap_or(Value::Null)
     }
 }
 
@@ -243,37 +225,47 @@ impl PyStep {
 impl PyStep {
     #[getter]
     fn change(&self) -> PyChange {
-        self.change.clone()
+        PyChange {
+            inner: self.inner.change.clone(),
+        }
     }
 
-    /// The change's description (the comment above its SQL).
+    /// What the change does (the comment above its SQL in a script), as in the Node
+    /// package's `step.description`.
+    #[getter]
+    fn description(&self) -> String {
+        self.inner.description.clone()
+    }
+
+    /// The same as `description` (its earlier name).
     #[getter]
     fn comment(&self) -> String {
-        self.comment.clone()
+        self.inner.comment.clone()
     }
 
     #[getter]
     fn sql(&self) -> Vec<String> {
-        self.sql.clone()
+        self.inner.sql.clone()
     }
 
     /// The statements that undo the step.
     #[getter]
     fn reverse(&self) -> Vec<String> {
-        self.reverse.clone()
+        self.inner.reverse.clone()
     }
 
     #[getter]
     fn weakens(&self) -> Option<String> {
-        self.weakens.clone()
+        self.inner.weakens.clone()
     }
 
     #[getter]
     fn phase(&self) -> u8 {
-        self.change.inner.phase()
+        self.inner.phase
     }
 
-    /// `{"comment", "sql", "reverse", "weakens", "change"}` as Python values.
+    /// The core's serde form (`description`, `comment`, `phase`, `sql`, `reverse`,
+    /// `weakens`, `change`) as Python values.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         convert::to_py(py, &self.value())
     }
@@ -291,7 +283,7 @@ impl PyStep {
     fn __repr__(&self) -> String {
         format!(
             "<pgpolicy.Step: {}>",
-            self.comment.lines().next().unwrap_or_default()
+            self.inner.description.lines().next().unwrap_or_default()
         )
     }
 }

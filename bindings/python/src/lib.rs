@@ -443,7 +443,11 @@ impl PyPlan {
     /// Each change with its comment, its SQL, the SQL that undoes it and why it weakens
     /// protection (`pgpolicy.Step`).
     fn steps(&self) -> Vec<change::PyStep> {
-        self.inner.steps().iter().map(change::PyStep::of).collect()
+        self.inner
+            .steps()
+            .into_iter()
+            .map(change::PyStep::of)
+            .collect()
     }
 
     /// `{"steps": [...], "sql": "...", "reverse_sql": "...", "preamble": [...],

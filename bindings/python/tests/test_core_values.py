@@ -60,11 +60,13 @@ def test_steps_are_objects() -> None:
     steps = p.steps()
     assert [type(s) for s in steps] == [pgpolicy.Step, pgpolicy.Step]
     assert [s.change for s in steps] == p.changes
-    assert steps[0].comment == 'Create policy "tenant_isolation" on public.users'
+    assert steps[0].description == steps[0].comment == 'Create policy "tenant_isolation" on public.users'
+    assert [s.phase for s in steps] == [c.phase for c in p.changes]
     assert steps[1].sql == ["ALTER TABLE public.users ENABLE ROW LEVEL SECURITY"]
     assert steps[1].reverse == ["ALTER TABLE public.users DISABLE ROW LEVEL SECURITY"]
     assert [s.weakens for s in p.reverse().steps()] == ["turns row-level security off on public.users", None]
     assert steps[0].to_dict()["change"]["kind"] == "create_policy"
+    assert steps[0].to_dict()["description"] == steps[0].description
 
 
 def test_dict_access_still_answers_with_a_deprecation_warning() -> None:
