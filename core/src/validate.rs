@@ -212,9 +212,22 @@ pub fn check(schema: &Schema) -> Vec<ValidationError> {
                 ));
             }
         }
+        // A declaration that turns RLS off and declares policies says two things that cannot
+        // both hold: the policies would exist and never apply. (A database may be in that
+        // state; what was read from one is not refused.)
+        let rls_off = t.rls.enabled == Some(false) && !schema.is_introspected();
         let mut names = BTreeSet::new();
         for p in &t.policies {
             let pn = Some(p.name.as_str());
+            if rls_off {
+                out.push(err(
+                    "POLICY_WITH_RLS_OFF",
+                    Some(t),
+                    pn,
+                    Some(Clause::Table),
+                    "row-level security is declared off on this table, so the policy would never apply; declare RLS on or remove the policy".into(),
+                ));
+            }
             if !names.insert(p.name.as_str()) {
                 out.push(err(
                     "DUPLICATE_POLICY",

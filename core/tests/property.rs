@@ -133,7 +133,9 @@ fn build(spec: &DeclSpec, case: usize) -> Schema {
         }
         let mut table = Table::new("public", TABLES[t.table]);
         table.columns = columns();
-        table.rls = Rls::new(t.enabled, t.forced);
+        // RLS declared off with policies is refused (POLICY_WITH_RLS_OFF): a table with
+        // policies has RLS on; one without may have it off.
+        table.rls = Rls::new(t.enabled || !t.policies.is_empty(), t.forced);
         for p in &t.policies {
             if table.policy(POLICY_NAMES[p.name]).is_some() {
                 continue;

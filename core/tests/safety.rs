@@ -403,13 +403,28 @@ fn rls_is_never_weakened_implicitly() {
         "t"
     );
 
+    // RLS declared off with policies declared on the table is a contradiction, refused.
+    let contradiction = write_json(
+        &dir,
+        "contradiction.json",
+        serde_json::json!({"tables": [{"schema": "storage", "name": "objects", "rls": {"enabled": false, "forced": false},
+            "policies": [{"name": "read own", "command": "SELECT", "using": "owner = current_user"}]}]}),
+    );
+    let out = cli(&["plan", "--from", &db.url, "--to", &contradiction]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out)
+            .contains("policy \"read own\", clause table: row-level security is declared off"),
+        "{}",
+        stderr(&out)
+    );
+
     // An explicit declaration may turn RLS off: marked in every form, refused by apply
     // unless allowed.
     let off = write_json(
         &dir,
         "off.json",
-        serde_json::json!({"tables": [{"schema": "storage", "name": "objects", "rls": {"enabled": false, "forced": false},
-            "policies": [{"name": "read own", "command": "SELECT", "using": "owner = current_user"}]}]}),
+        serde_json::json!({"tables": [{"schema": "storage", "name": "objects", "rls": {"enabled": false, "forced": false}}]}),
     );
     let out = cli(&["plan", "--from", &db.url, "--to", &off]);
     let text = String::from_utf8_lossy(&out.stdout);
@@ -420,12 +435,25 @@ fn rls_is_never_weakened_implicitly() {
     let out = cli(&["plan", "--from", &db.url, "--to", &off, "--format", "json"]);
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(plan["weakens"], true);
-    assert!(
-        plan["steps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|s| s["weakens"].is_string()),
+    let steps: Vec<(&str, bool)> = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["change"]["kind"].as_str().unwrap(),
+                s["weakens"].is_string(),
+            )
+        })
+        .collect();
+    // Both flags off weaken; the permissive policy the declaration no longer has goes too.
+    assert_eq!(
+        steps,
+        [
+            ("disable_rls", true),
+            ("no_force_rls", true),
+            ("drop_policy", false)
+        ],
         "{plan}"
     );
     let out = cli(&["apply", "--url", &db.url, "--to", &off]);

@@ -164,3 +164,31 @@ fn misspelled_fields_name_the_table_and_policy() {
         "`tables` must be a list of tables or an object mapping names to tables, not 3"
     );
 }
+
+#[test]
+fn policies_on_a_table_whose_rls_is_declared_off() {
+    let decl = serde_json::json!({"tables": [{"schema": "app", "name": "docs",
+        "rls": {"enabled": false},
+        "policies": [{"name": "own", "using": "owner = current_user"}, {"name": "all", "using": "true"}]}]});
+    assert_eq!(
+        errors(decl),
+        [
+            "POLICY_WITH_RLS_OFF|table app.docs, policy \"own\", clause table: row-level security is declared off on this table, so the policy would never apply; declare RLS on or remove the policy",
+            "POLICY_WITH_RLS_OFF|table app.docs, policy \"all\", clause table: row-level security is declared off on this table, so the policy would never apply; declare RLS on or remove the policy",
+        ]
+    );
+    // The same from SQL.
+    let err = pgpolicy::source::from_sql(
+        "CREATE TABLE docs (owner text);\nALTER TABLE docs DISABLE ROW LEVEL SECURITY;\nCREATE POLICY own ON docs USING (owner = current_user);",
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "POLICY_WITH_RLS_OFF");
+    // RLS off without policies, or left as it is (not declared), is fine.
+    assert!(
+        Schema::from_json(r#"{"tables": [{"name": "docs", "rls": {"enabled": false}}]}"#).is_ok()
+    );
+    assert!(Schema::from_json(
+        r#"{"tables": [{"name": "docs", "rls": {"forced": false}, "policies": [{"name": "p", "using": "true"}]}]}"#
+    )
+    .is_ok());
+}

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 import pgpolicy
-from pgpolicy.sqlalchemy import Grant, Policy, Role, schema_from_metadata
+from pgpolicy.sqlalchemy import Grant, Policy, Role, RowLevelSecurity, schema_from_metadata
 
 
 def table(*items: Any, name: str = "docs") -> sa.Table:
@@ -69,6 +69,21 @@ CASES = [
         "p",
         "ROLES",
         'table public.docs, policy "p", clause roles: PUBLIC already includes every role; list it alone',
+    ),
+    (
+        [RowLevelSecurity(enabled=False), Policy("p", using="owner = current_user")],
+        "POLICY_WITH_RLS_OFF",
+        "p",
+        "TABLE",
+        'table public.docs, policy "p", clause table: row-level security is declared off on this table, so the '
+        "policy would never apply; declare RLS on or remove the policy",
+    ),
+    (
+        [Policy("p", using="")],
+        "INVALID_EXPRESSION",
+        "p",
+        "USING",
+        'table public.docs, policy "p", clause USING: the expression is empty',
     ),
     (
         [Policy("", using="true")],

@@ -138,7 +138,8 @@ class RowLevelSecurity(_TableItem):
 
     ``RowLevelSecurity(enabled=False)`` declares RLS off: the only way to turn it off (a
     table with no declaration leaves it as the database has it), and a change that the
-    plan marks as weakening protection."""
+    plan marks as weakening protection. The core refuses policies on such a table
+    (``POLICY_WITH_RLS_OFF``): they would never apply."""
 
     def __init__(self, force: bool = False, *, enabled: bool = True) -> None:
         self.force = bool(force)
