@@ -43,7 +43,6 @@ test('a rendered migration is the core plan script, preamble, comments and WEAKE
   };
   const after = structuredClone(before);
   after.tables.docs.policies[0].using = 'owner = session_user';
-  after.tables.docs.rlsEnabled = false;
   const plan = pgpolicy.diff(before, after, { lockTimeout: '2s' });
   assert.ok(plan.steps.some((s) => s.weakens) && plan.steps.some((s) => s.description.includes('\n')));
   const text = renderMigration(plan);
