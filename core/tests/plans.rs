@@ -444,18 +444,28 @@ fn added_clause_reverses_by_replacement() {
     }
 }
 
-#[test]
-fn introspection_is_a_constant_number_of_queries() {
+/// A throwaway PostgreSQL that logs every statement, with a database `app`: the cluster,
+/// the database's URL and the server log.
+fn logging_cluster() -> (pgpolicy::embedded::Cluster, String, std::path::PathBuf) {
     use pgpolicy::embedded::{find_bin_dir, Cluster};
     let cluster =
         Cluster::start_configured(&find_bin_dir().unwrap(), 5432, &[("log_statement", "all")])
             .unwrap();
     let url = cluster.create_database("app").unwrap();
     let log = cluster.dir().join("server.log");
-    let logged = || {
-        let text = std::fs::read_to_string(&log).unwrap();
-        text.matches("LOG:  statement:").count() + text.matches("LOG:  execute").count()
-    };
+    (cluster, url, log)
+}
+
+/// Statements the server has logged so far (simple and extended protocol).
+fn logged_statements(log: &std::path::Path) -> usize {
+    let text = std::fs::read_to_string(log).unwrap();
+    text.matches("LOG:  statement:").count() + text.matches("LOG:  execute").count()
+}
+
+#[test]
+fn introspection_is_a_constant_number_of_queries() {
+    let (cluster, url, log) = logging_cluster();
+    let logged = || logged_statements(&log);
     let mut counts = Vec::new();
     for n in [1, 40] {
         let mut ddl = String::new();
@@ -491,17 +501,9 @@ fn introspection_is_a_constant_number_of_queries() {
 #[test]
 fn the_round_trip_is_a_constant_number_of_statements() {
     use pgpolicy::diff::ExprPair;
-    use pgpolicy::embedded::{find_bin_dir, Cluster};
     use pgpolicy::ir::TableName;
-    let cluster =
-        Cluster::start_configured(&find_bin_dir().unwrap(), 5432, &[("log_statement", "all")])
-            .unwrap();
-    let url = cluster.create_database("app").unwrap();
-    let log = cluster.dir().join("server.log");
-    let logged = || {
-        let text = std::fs::read_to_string(&log).unwrap();
-        text.matches("LOG:  statement:").count() + text.matches("LOG:  execute").count()
-    };
+    let (cluster, url, log) = logging_cluster();
+    let logged = || logged_statements(&log);
     let mut ddl = String::new();
     for i in 0..40 {
         ddl.push_str(&format!("CREATE TABLE t{i} (id int, owner text); "));
