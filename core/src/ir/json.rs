@@ -142,7 +142,7 @@ struct RawRls {
 }
 
 #[derive(Debug, Deserialize)]
-struct RawTable {
+struct RawTable<'a> {
     #[serde(default)]
     schema: Option<String>,
     #[serde(default)]
@@ -155,8 +155,27 @@ struct RawTable {
     rls_enabled: Option<bool>,
     #[serde(default, alias = "rlsForced", alias = "rls_forced", alias = "forceRls")]
     rls_forced: Option<bool>,
-    #[serde(default)]
-    policies: Vec<serde_json::Value>,
+    #[serde(default, borrow)]
+    policies: Vec<&'a RawValue>,
+}
+
+/// The `name` of a JSON object, when it is a string (to name what failed to decode).
+fn name_of(raw: &RawValue) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Named {
+        #[serde(default)]
+        name: Option<serde_json::Value>,
+    }
+    let n: Named = serde_json::from_str(raw.get()).ok()?;
+    n.name?.as_str().map(str::to_string)
+}
+
+/// A decoding error's message without serde's " at line L column C" (positions inside
+/// one table's text would mislead: the error names the table and policy instead).
+fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    text.strip_suffix(&suffix).unwrap_or(&text).to_string()
 }
 
 #[derive(Debug, Deserialize)]
@@ -244,18 +263,14 @@ impl RawSchema<'_> {
             }
         };
         let mut tables = Vec::with_capacity(entries.len());
-        // Table by table: only one table's JSON tree is held at a time.
+        // Table by table, straight from the text: no JSON tree is ever built.
         for (key, raw) in entries {
-            let value: serde_json::Value = serde_json::from_str(raw.get())
-                .map_err(|e| Error::Source(format!("invalid schema JSON: {e}")))?;
-            let label = value
-                .get("name")
-                .and_then(|n| n.as_str())
-                .map(str::to_string)
-                .or_else(|| key.clone())
-                .unwrap_or_else(|| "(unnamed)".into());
-            let t: RawTable = serde_json::from_value(value)
-                .map_err(|e| Error::Source(format!("table {label}: {e}")))?;
+            let t: RawTable = serde_json::from_str(raw.get()).map_err(|e| {
+                let label = name_of(raw)
+                    .or_else(|| key.clone())
+                    .unwrap_or_else(|| "(unnamed)".into());
+                Error::Source(format!("table {label}: {}", without_position(&e)))
+            })?;
             let name = match (t.name.clone(), key) {
                 (Some(n), _) => n,
                 (None, Some(k)) => k,
@@ -294,17 +309,14 @@ impl RawSchema<'_> {
                 rls.forced = Some(f);
             }
             let mut policies = Vec::new();
-            for value in t.policies {
-                let p: RawPolicy = {
-                    let label = value
-                        .get("name")
-                        .and_then(|n| n.as_str())
-                        .unwrap_or("(unnamed)")
-                        .to_string();
-                    serde_json::from_value(value).map_err(|e| {
-                        Error::Source(format!("table {display}, policy {label:?}: {e}"))
-                    })?
-                };
+            for raw in t.policies {
+                let p: RawPolicy = serde_json::from_str(raw.get()).map_err(|e| {
+                    let label = name_of(raw).unwrap_or_else(|| "(unnamed)".into());
+                    Error::Source(format!(
+                        "table {display}, policy {label:?}: {}",
+                        without_position(&e)
+                    ))
+                })?;
                 let cmd_text = p.command.or(p.for_).unwrap_or_else(|| "ALL".into());
                 let command = match Command::parse(&cmd_text) {
                     Some(c) => c,
