@@ -234,8 +234,13 @@ fn plan_between(
 
 /// Writes to stdout; a closed pipe (`| head`) ends the program quietly with 141.
 fn emit(text: &str) {
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+    emit_with(|out| out.write_all(text.as_bytes()))
+}
+
+/// Like [`emit`], for output written piece by piece (buffered).
+fn emit_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    if let Err(e) = write(&mut out).and_then(|_| out.flush()) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(EXIT_PIPE.into());
         }
@@ -285,11 +290,14 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     "inspect reads a database: expected a postgres URL, not {url:?}"
                 )));
             }
-            let schema = pgpolicy::introspect::as_declaration(
-                &load(&url, &schemas, limits.timeouts(), false)?.schema,
+            let schema = pgpolicy::introspect::into_declaration(
+                load(&url, &schemas, limits.timeouts(), false)?.schema,
             );
             match format {
-                Format::Json => emit(&format!("{}\n", schema.to_json())),
+                Format::Json => emit_with(|out| {
+                    schema.write_json(&mut *out)?;
+                    out.write_all(b"\n")
+                }),
                 Format::Sql => {
                     let mut declared = schema.clone();
                     declared.database = None;

@@ -328,6 +328,11 @@ fn from_catalog_doc(c: CatalogDoc) -> Result<Schema, Error> {
 /// manage them, and their attributes pgpolicy does not read (SUPERUSER, CREATEDB, ...)
 /// would be lost if the declaration created them elsewhere.
 pub fn as_declaration(schema: &Schema) -> Schema {
+    into_declaration(schema.clone())
+}
+
+/// [`as_declaration`], taking the schema (no copy of a large catalog).
+pub fn into_declaration(schema: Schema) -> Schema {
     use std::collections::BTreeSet;
     let me = schema.database.as_ref().map(|d| d.current_user.as_str());
     let mut referenced: BTreeSet<&str> = BTreeSet::new();
@@ -349,9 +354,11 @@ pub fn as_declaration(schema: &Schema) -> Schema {
             break;
         }
     }
-    let mut out = schema.clone();
+    let referenced: BTreeSet<String> = referenced.into_iter().map(str::to_string).collect();
+    let me = me.map(str::to_string);
+    let mut out = schema;
     out.roles
-        .retain(|r| referenced.contains(r.name.as_str()) && Some(r.name.as_str()) != me);
+        .retain(|r| referenced.contains(r.name.as_str()) && Some(&r.name) != me.as_ref());
     let kept: BTreeSet<String> = out.roles.iter().map(|r| r.name.clone()).collect();
     for r in &mut out.roles {
         r.member_of.retain(|g| kept.contains(g));

@@ -614,6 +614,12 @@ impl Schema {
         serde_json::to_string_pretty(self).expect("schema serializes")
     }
 
+    /// Writes the JSON exchange format (pretty-printed) to `w`, without building it in
+    /// memory first.
+    pub fn write_json(&self, w: impl std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(w, self).map_err(std::io::Error::from)
+    }
+
     /// The PostgreSQL schemas this declaration names (its tables' and grants'), sorted;
     /// `public` when it names none. What to introspect when comparing with it.
     pub fn schema_names(&self) -> Vec<String> {
