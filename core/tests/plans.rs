@@ -566,6 +566,33 @@ fn the_round_trip_is_a_constant_number_of_statements() {
         res.iter().map(|r| r.equal).collect::<Vec<_>>(),
         [true, false, true, false, true, false]
     );
+    // The comparison's own views never shadow a user's relation: `v0` here is the user's
+    // table, in the view of the second table (created after the first one's).
+    cluster
+        .psql("app", "CREATE TABLE v0 (id int, owner text)")
+        .unwrap();
+    let shadow = |t: &str, current: &str, desired: &str| ExprPair {
+        table: TableName::new("public", t),
+        policy: "p".into(),
+        clause: pgpolicy::Clause::Using,
+        current: current.into(),
+        desired: desired.into(),
+    };
+    let res = db
+        .compare(&[
+            shadow("t0", "owner = current_user", "owner = CURRENT_USER"),
+            shadow(
+                "t1",
+                "EXISTS (SELECT 1 FROM v0)",
+                "EXISTS (SELECT 1 FROM public.v0)",
+            ),
+        ])
+        .unwrap();
+    assert_eq!(
+        res.iter().map(|r| r.equal).collect::<Vec<_>>(),
+        [true, true],
+        "{res:?}"
+    );
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(
         text.contains("permission denied for database app"),

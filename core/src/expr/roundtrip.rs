@@ -109,9 +109,11 @@ fn create_schema(schema: &str, nonce: &str, views: &[View<'_>]) -> String {
     for (v, view) in views.iter().enumerate() {
         let texts: Vec<&str> = view.exprs.iter().map(|x| x.2).collect();
         s.push(' ');
-        // `CREATE VIEW v AS ...` inside CREATE SCHEMA names a view of that schema.
+        // `CREATE VIEW v AS ...` inside CREATE SCHEMA names a view of that schema. The name
+        // carries the nonce: PostgreSQL resolves the later views' names in the new schema
+        // first, so a plain `v0` would shadow a user's relation `v0`.
         s.push_str(
-            &create_view(&format!("v{v}"), nonce, &view.table, &texts).replacen(
+            &create_view(&schema_view(nonce, v), nonce, &view.table, &texts).replacen(
                 "CREATE TEMPORARY VIEW",
                 "CREATE VIEW",
                 1,
@@ -121,9 +123,14 @@ fn create_schema(schema: &str, nonce: &str, views: &[View<'_>]) -> String {
     s
 }
 
+/// The name of view `v` in the comparison's schema (unguessable, like the schema's).
+fn schema_view(nonce: &str, v: usize) -> String {
+    format!("pgpolicy_{nonce}_v{v}")
+}
+
 /// How a stage's views were made.
 enum Made {
-    /// One `CREATE SCHEMA` statement: `schema.v{v}`.
+    /// One `CREATE SCHEMA` statement: `schema.pgpolicy_{nonce}_v{v}`.
     Schema(String),
     /// One temporary view per table: `pg_temp.pgpolicy_rt_{stage}_{v}`.
     PerTable,
@@ -203,7 +210,9 @@ fn print_stage(
     let mut names: Vec<((usize, Option<usize>), String)> = Vec::new();
     for v in 0..views.len() {
         match &made {
-            Made::Schema(schema) => names.push(((v, None), format!("{schema}.v{v}"))),
+            Made::Schema(schema) => {
+                names.push(((v, None), format!("{schema}.{}", schema_view(nonce, v))))
+            }
             Made::PerTable => names.push(((v, None), format!("pg_temp.{}", temp(v, None)))),
             Made::PerExpression(refused) => {
                 for (k, r) in refused[v].iter().enumerate() {
