@@ -82,6 +82,49 @@ fn standard_conforming_strings_off_cannot_inject_through_apply() {
 }
 
 #[test]
+fn standard_conforming_strings_off_per_role_or_per_url_cannot_inject() {
+    let db = Db::start();
+    db.sql(
+        "CREATE ROLE app LOGIN; CREATE TABLE t (b text); CREATE TABLE victim (x int); \
+         ALTER TABLE t OWNER TO app; ALTER TABLE victim OWNER TO app; \
+         ALTER ROLE app SET standard_conforming_strings = off",
+    );
+    let as_app = db.url.replacen("postgres@", "app@", 1);
+    assert_ne!(as_app, db.url);
+    let by_url = format!("{}&options=-c%20standard_conforming_strings%3Doff", db.url);
+    let dir = tempfile::tempdir().unwrap();
+    let decl = write_json(&dir, "decl.json", one_policy("t", HOSTILE));
+    for url in [&as_app, &by_url] {
+        // The attack, where the setting comes from the role or from the URL.
+        let naive = LiveDb::connect(url).unwrap();
+        assert_eq!(
+            naive.query("SHOW standard_conforming_strings").unwrap()[0][0].as_deref(),
+            Some("off"),
+            "{url}"
+        );
+        let _ = naive.execute(&format!("CREATE POLICY repro ON t USING ({HOSTILE})"));
+        assert!(
+            !exists(&db, "victim"),
+            "{url}: the reproduction should have dropped the victim"
+        );
+        db.sql(
+            "CREATE TABLE victim (x int); ALTER TABLE victim OWNER TO app; \
+             DROP POLICY IF EXISTS repro ON t; DROP POLICY IF EXISTS p ON t",
+        );
+        // pgpolicy apply through the same URL: the victim stays.
+        let out = cli(&["apply", "--url", url, "--to", &decl]);
+        assert!(out.status.success(), "{url}: {}", stderr(&out));
+        assert!(exists(&db, "victim"), "{url}");
+        let qual =
+            db.sql("SELECT pg_get_expr(polqual, polrelid) FROM pg_policy WHERE polname = 'p'");
+        assert!(
+            qual.contains("');DROP TABLE victim;SELECT (1 --'"),
+            "{url}: {qual}"
+        );
+    }
+}
+
+#[test]
 fn standard_conforming_strings_off_cannot_commit_through_the_round_trip() {
     let db = Db::start();
     db.sql("CREATE TABLE t (b text); CREATE TABLE victim (x int); ALTER TABLE t ENABLE ROW LEVEL SECURITY; CREATE POLICY p ON t FOR SELECT USING (b = 'x')");
