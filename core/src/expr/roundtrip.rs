@@ -50,12 +50,21 @@ struct View<'a> {
     exprs: Vec<(usize, usize, &'a str)>,
 }
 
+impl View<'_> {
+    /// The expressions' texts, in column order.
+    fn texts(&self) -> Vec<&str> {
+        self.exprs.iter().map(|x| x.2).collect()
+    }
+}
+
 fn column(nonce: &str, k: usize) -> String {
     format!("pgpolicy_{nonce}_{k}_e")
 }
 
-fn create_view(name: &str, nonce: &str, table: &str, exprs: &[&str]) -> String {
-    let mut s = format!("CREATE TEMPORARY VIEW {name} AS SELECT ");
+/// `VIEW name AS SELECT (e0) AS c0, ... FROM table`: what follows `CREATE TEMPORARY` for a
+/// view of its own, or `CREATE` inside `CREATE SCHEMA`.
+fn view_def(name: &str, nonce: &str, table: &str, exprs: &[&str]) -> String {
+    let mut s = format!("VIEW {name} AS SELECT ");
     for (k, e) in exprs.iter().enumerate() {
         if k > 0 {
             s.push_str(", ");
@@ -69,6 +78,10 @@ fn create_view(name: &str, nonce: &str, table: &str, exprs: &[&str]) -> String {
     s.push_str(" FROM ");
     s.push_str(table);
     s
+}
+
+fn create_temp_view(name: &str, nonce: &str, table: &str, exprs: &[&str]) -> String {
+    format!("CREATE TEMPORARY {}", view_def(name, nonce, table, exprs))
 }
 
 /// Splits a printed view definition into its columns' expressions.
@@ -107,18 +120,16 @@ enum Printed {
 fn create_schema(schema: &str, nonce: &str, views: &[View<'_>]) -> String {
     let mut s = format!("CREATE SCHEMA {schema}");
     for (v, view) in views.iter().enumerate() {
-        let texts: Vec<&str> = view.exprs.iter().map(|x| x.2).collect();
-        s.push(' ');
         // `CREATE VIEW v AS ...` inside CREATE SCHEMA names a view of that schema. The name
         // carries the nonce: PostgreSQL resolves the later views' names in the new schema
         // first, so a plain `v0` would shadow a user's relation `v0`.
-        s.push_str(
-            &create_view(&schema_view(nonce, v), nonce, &view.table, &texts).replacen(
-                "CREATE TEMPORARY VIEW",
-                "CREATE VIEW",
-                1,
-            ),
-        );
+        s.push_str(" CREATE ");
+        s.push_str(&view_def(
+            &schema_view(nonce, v),
+            nonce,
+            &view.table,
+            &view.texts(),
+        ));
     }
     s
 }
@@ -175,8 +186,12 @@ fn print_stage(
         // temporary view per table.
         sp(exec, "ROLLBACK TO SAVEPOINT")?;
         for (v, view) in views.iter().enumerate() {
-            let texts: Vec<&str> = view.exprs.iter().map(|x| x.2).collect();
-            match exec.execute(&create_view(&temp(v, None), nonce, &view.table, &texts)) {
+            match exec.execute(&create_temp_view(
+                &temp(v, None),
+                nonce,
+                &view.table,
+                &view.texts(),
+            )) {
                 Ok(()) => {}
                 Err(e) if e.is_statement_error() => {
                     made = Made::PerExpression(Vec::new());
@@ -193,7 +208,12 @@ fn print_stage(
             for (k, x) in view.exprs.iter().enumerate() {
                 exec.execute("SAVEPOINT pgpolicy_rt_one")
                     .map_err(|e| stmt_err("savepoint", e))?;
-                match exec.execute(&create_view(&temp(v, Some(k)), nonce, &view.table, &[x.2])) {
+                match exec.execute(&create_temp_view(
+                    &temp(v, Some(k)),
+                    nonce,
+                    &view.table,
+                    &[x.2],
+                )) {
                     Ok(()) => exec.execute("RELEASE SAVEPOINT pgpolicy_rt_one"),
                     Err(e) if e.is_statement_error() => {
                         refused[v][k] = Some(e);
