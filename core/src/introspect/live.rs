@@ -382,10 +382,7 @@ impl LiveDb {
         let changes = found
             .iter()
             .filter_map(|(s, t, p)| {
-                let table = current
-                    .tables
-                    .iter()
-                    .find(|x| &x.schema == s && &x.name == t)?;
+                let table = current.table(s, t)?;
                 Some(Change::DropPolicy {
                     table: table.qualified(),
                     policy: table.policy(p)?.clone(),
