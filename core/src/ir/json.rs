@@ -78,23 +78,17 @@ impl<'de: 'a, 'a> Deserialize<'de> for RawTables<'a> {
             }
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
                 self,
-                mut s: A,
+                s: A,
             ) -> Result<Self::Value, A::Error> {
-                let mut v = Vec::new();
-                while let Some(x) = s.next_element::<&'de RawValue>()? {
-                    v.push(x);
-                }
-                Ok(RawTables::List(v))
+                Vec::deserialize(serde::de::value::SeqAccessDeserializer::new(s))
+                    .map(RawTables::List)
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
-                mut m: A,
+                m: A,
             ) -> Result<Self::Value, A::Error> {
-                let mut v = Vec::new();
-                while let Some((k, x)) = m.next_entry::<String, &'de RawValue>()? {
-                    v.push((k, x));
-                }
-                Ok(RawTables::Map(v))
+                OrderedMap::deserialize(serde::de::value::MapAccessDeserializer::new(m))
+                    .map(|m| RawTables::Map(m.0))
             }
         }
         d.deserialize_any(V(std::marker::PhantomData))
