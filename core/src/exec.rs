@@ -61,6 +61,20 @@ pub trait Exec {
     fn execute(&mut self, sql: &str) -> Result<(), DbError>;
     /// Runs one statement and returns its rows, every column as text (or NULL).
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError>;
+    /// Runs one statement and hands each row to `each` (every column as text, or NULL).
+    /// A driver that can stream rows overrides this, so that a large result is never held
+    /// whole; the default runs [`Exec::query`].
+    fn query_each(
+        &mut self,
+        sql: &str,
+        each: &mut dyn FnMut(&[Option<&str>]),
+    ) -> Result<(), DbError> {
+        for row in self.query(sql)? {
+            let fields: Vec<Option<&str>> = row.iter().map(|f| f.as_deref()).collect();
+            each(&fields);
+        }
+        Ok(())
+    }
     /// Waits before a retry (a blocking sleep unless the driver knows better).
     fn sleep(&mut self, d: Duration) {
         std::thread::sleep(d)
@@ -190,18 +204,12 @@ pub fn end_plan(exec: &mut dyn Exec) {
 }
 
 fn read_catalog(exec: &mut dyn Exec, schemas: &[String]) -> Result<Schema, Error> {
-    let rows = exec
-        .query(&crate::introspect::catalog_query(schemas))
-        .map_err(|e| db("introspection", e))?;
-    let text = rows
-        .into_iter()
-        .next()
-        .and_then(|r| r.into_iter().next())
-        .flatten()
-        .ok_or_else(|| {
-            Error::Database("introspection: the catalog query returned no row".into())
-        })?;
-    crate::introspect::from_catalog_text(text)
+    let mut reader = crate::introspect::CatalogReader::new();
+    exec.query_each(&crate::introspect::catalog_query(schemas), &mut |row| {
+        reader.row(row)
+    })
+    .map_err(|e| db("introspection", e))?;
+    reader.finish()
 }
 
 /// The policies that depend on a column of one of `tables` (PostgreSQL's own dependency

@@ -258,10 +258,10 @@ impl PySchema {
         })
     }
 
-    /// The catalog document `catalog_query` returns, as a schema.
+    /// The rows `catalog_query` returns (every column as text or None), as a schema.
     #[staticmethod]
-    fn from_catalog_json(text: &str) -> CoreResult<PySchema> {
-        Ok(PySchema::new(introspect::from_catalog_json(text)?))
+    fn from_catalog_rows(rows: Vec<Vec<Option<String>>>) -> CoreResult<PySchema> {
+        Ok(PySchema::new(introspect::from_catalog_rows(rows)?))
     }
 
     /// A schema with nothing in it.

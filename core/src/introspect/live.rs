@@ -1,6 +1,7 @@
 //! Live database access over tokio-postgres: connect, introspect, apply, and the
 //! round-trip comparison layer.
 
+use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, NoTls};
 
 use crate::diff::{Change, ExprPair, Plan, Resolution, Resolver};
@@ -299,6 +300,31 @@ impl Exec for LiveDb {
                     .collect()
             })
             .collect()
+    }
+
+    fn query_each(
+        &mut self,
+        sql: &str,
+        each: &mut dyn FnMut(&[Option<&str>]),
+    ) -> Result<(), DbError> {
+        use futures_util::TryStreamExt;
+        // Rows are taken as they arrive: no row is kept after `each` has read it.
+        self.rt.block_on(async {
+            let stream = self
+                .client
+                .query_typed_raw(sql, std::iter::empty::<(&(dyn ToSql + Sync), Type)>())
+                .await
+                .map_err(|e| db_error(&e))?;
+            futures_util::pin_mut!(stream);
+            while let Some(row) = stream.try_next().await.map_err(|e| db_error(&e))? {
+                let fields = (0..row.len())
+                    .map(|i| row.try_get::<_, Option<&str>>(i))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| db_error(&e))?;
+                each(&fields);
+            }
+            Ok(())
+        })
     }
 }
 

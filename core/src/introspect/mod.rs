@@ -1,15 +1,20 @@
 //! Reading RLS state from a live database.
 //!
-//! One catalog query returns the whole state as one JSON document, whatever the number
-//! of tables; any driver can run it (the Python and Node packages run it on their own
-//! connections), and [`from_catalog_json`] turns the result into the IR. Expressions are
-//! printed by `pg_get_expr` under a fixed search_path: run the [`crate::session::pins`] first, inside a
-//! transaction or savepoint that is rolled back afterwards.
+//! One catalog query returns the whole state, whatever the number of tables, as rows of
+//! text (one row per table, column and policy, and one row holding the rest as JSON), so
+//! that no row grows with the database and a reader can build the IR as the rows arrive.
+//! Any driver can run it (the Python and Node packages run it on their own connections),
+//! and [`CatalogReader`] (or [`from_catalog_rows`]) turns the rows into the IR.
+//! Expressions are printed by `pg_get_expr` under a fixed search_path: run the
+//! [`crate::session::pins`] first, inside a transaction or savepoint that is rolled back
+//! afterwards.
 
 #[cfg(feature = "db")]
 mod live;
 #[cfg(feature = "db")]
 pub use live::*;
+
+use std::collections::HashMap;
 
 use serde::Deserialize;
 
@@ -20,13 +25,24 @@ use crate::sql::quote::literal;
 /// The search_path under which expressions are printed (and plans run).
 pub use crate::session::SEARCH_PATH;
 
-/// The one catalog query for the given schemas (an empty list means `public`). Returns one
-/// row with one text column holding the JSON document.
+/// How many text columns each row of [`catalog_query`] has: the row's kind, then up to
+/// eight fields.
+pub const CATALOG_COLUMNS: usize = 9;
+
+/// The one catalog query for the given schemas (an empty list means `public`). Returns
+/// rows of [`CATALOG_COLUMNS`] text columns; the first column says what the row is:
 ///
-/// Written for the server's time at scale: columns are aggregated in one grouped pass,
-/// policy comments come from a join (not `obj_description` per policy), policies carry
-/// role oids named through one `role_names` map, and nothing is sorted on the server
-/// ([`Schema::normalize`] sorts). Every function and operator is qualified.
+/// - `h`: one row, the rest of the state as one JSON document (the session, roles, role
+///   names by oid, grants, functions, types);
+/// - `t`: a table: oid, schema, name, RLS enabled, RLS forced;
+/// - `c`: a column: table oid, attnum, name, type, NOT NULL;
+/// - `p`: a policy: table oid, name, command, permissive, role oids (`{...}`), USING,
+///   WITH CHECK, comment.
+///
+/// Written for the server's time at scale: plain rows (no JSON built per table, column or
+/// policy), policy comments from a join, role oids named through one map, and nothing
+/// sorted on the server ([`Schema::normalize`] sorts). Every function and operator is
+/// qualified; every column is text.
 pub fn catalog_query(schemas: &[String]) -> String {
     let list = if schemas.is_empty() {
         literal("public")
@@ -43,36 +59,11 @@ pub fn catalog_query(schemas: &[String]) -> String {
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
   WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{{r,p}}'::pg_catalog."char"[])
     AND n.nspname OPERATOR(pg_catalog.=) ANY (ARRAY[{list}]::pg_catalog.name[])
-), cols AS (
-  SELECT a.attrelid, pg_catalog.json_agg(pg_catalog.json_build_object(
-      'name', a.attname,
-      'type', pg_catalog.format_type(a.atttypid, a.atttypmod),
-      'nullable', NOT a.attnotnull) ORDER BY a.attnum) AS columns
-  FROM pg_catalog.pg_attribute a JOIN rels r ON r.oid OPERATOR(pg_catalog.=) a.attrelid
-  WHERE a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
-  GROUP BY a.attrelid
 )
-SELECT pg_catalog.json_build_object(
+SELECT 'h'::pg_catalog.text, pg_catalog.json_build_object(
   'current_user', current_user,
   'server_version_num', pg_catalog.current_setting('server_version_num')::pg_catalog.int4,
   'search_path', pg_catalog.current_setting('search_path'),
-  'tables', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
-      'schema', r.nspname, 'name', r.relname,
-      'enabled', r.relrowsecurity, 'forced', r.relforcerowsecurity,
-      'columns', coalesce(cl.columns, '[]')
-    )), '[]') FROM rels r LEFT JOIN cols cl ON cl.attrelid OPERATOR(pg_catalog.=) r.oid),
-  'policies', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
-      'schema', r.nspname, 'table', r.relname, 'name', p.polname,
-      'command', p.polcmd, 'permissive', p.polpermissive,
-      'roles', p.polroles,
-      'using', pg_catalog.pg_get_expr(p.polqual, p.polrelid),
-      'with_check', pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid),
-      'comment', d.description
-    )), '[]')
-    FROM pg_catalog.pg_policy p JOIN rels r ON r.oid OPERATOR(pg_catalog.=) p.polrelid
-    LEFT JOIN pg_catalog.pg_description d ON d.objoid OPERATOR(pg_catalog.=) p.oid
-      AND d.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_policy'::pg_catalog.regclass
-      AND d.objsubid OPERATOR(pg_catalog.=) 0),
   'role_names', (SELECT pg_catalog.json_object_agg(ro.oid, ro.rolname) FROM pg_catalog.pg_roles ro),
   'roles', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
       'name', ro.rolname, 'login', ro.rolcanlogin, 'inherit', ro.rolinherit,
@@ -113,40 +104,27 @@ SELECT pg_catalog.json_build_object(
     FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) t.typnamespace
     WHERE t.typtype OPERATOR(pg_catalog.=) ANY ('{{e,d}}'::pg_catalog."char"[])
       AND n.nspname OPERATOR(pg_catalog.<>) ALL ('{{pg_catalog,information_schema}}'::pg_catalog.name[]))
-)::pg_catalog.text"#
+)::pg_catalog.text, NULL::pg_catalog.text, NULL::pg_catalog.text, NULL::pg_catalog.text,
+  NULL::pg_catalog.text, NULL::pg_catalog.text, NULL::pg_catalog.text, NULL::pg_catalog.text
+UNION ALL
+SELECT 't', r.oid::pg_catalog.text, r.nspname::pg_catalog.text, r.relname::pg_catalog.text,
+  r.relrowsecurity::pg_catalog.text, r.relforcerowsecurity::pg_catalog.text, NULL, NULL, NULL
+FROM rels r
+UNION ALL
+SELECT 'c', a.attrelid::pg_catalog.text, a.attnum::pg_catalog.text, a.attname::pg_catalog.text,
+  pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull::pg_catalog.text, NULL, NULL, NULL
+FROM pg_catalog.pg_attribute a JOIN rels r ON r.oid OPERATOR(pg_catalog.=) a.attrelid
+WHERE a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+UNION ALL
+SELECT 'p', p.polrelid::pg_catalog.text, p.polname::pg_catalog.text, p.polcmd::pg_catalog.text,
+  p.polpermissive::pg_catalog.text, p.polroles::pg_catalog.text,
+  pg_catalog.pg_get_expr(p.polqual, p.polrelid), pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid),
+  d.description
+FROM pg_catalog.pg_policy p JOIN rels r ON r.oid OPERATOR(pg_catalog.=) p.polrelid
+LEFT JOIN pg_catalog.pg_description d ON d.objoid OPERATOR(pg_catalog.=) p.oid
+  AND d.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_policy'::pg_catalog.regclass
+  AND d.objsubid OPERATOR(pg_catalog.=) 0"#
     )
-}
-
-#[derive(Deserialize)]
-struct CatalogColumn {
-    name: String,
-    #[serde(rename = "type")]
-    data_type: String,
-    nullable: bool,
-}
-
-#[derive(Deserialize)]
-struct CatalogTable {
-    schema: String,
-    name: String,
-    enabled: bool,
-    forced: bool,
-    columns: Vec<CatalogColumn>,
-}
-
-#[derive(Deserialize)]
-struct CatalogPolicy {
-    schema: String,
-    table: String,
-    name: String,
-    command: String,
-    permissive: bool,
-    /// `polroles`: role oids (as JSON prints `oid`: text), 0 for PUBLIC; named through
-    /// `role_names`.
-    roles: Vec<String>,
-    using: Option<String>,
-    with_check: Option<String>,
-    comment: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -183,142 +161,269 @@ struct CatalogType {
     base: Option<String>,
 }
 
+/// The `h` row: everything but tables, columns and policies.
 #[derive(Deserialize)]
-struct CatalogDoc {
+struct CatalogHeader {
     current_user: String,
     server_version_num: u32,
     search_path: String,
-    tables: Vec<CatalogTable>,
-    policies: Vec<CatalogPolicy>,
     /// Every role's name by oid (as text), so that each policy carries only oids.
-    #[serde(default)]
-    role_names: Option<std::collections::HashMap<String, String>>,
+    role_names: Option<HashMap<String, String>>,
     roles: Vec<CatalogRole>,
     grants: Vec<CatalogGrant>,
     functions: Vec<CatalogFunction>,
     types: Vec<CatalogType>,
 }
 
-/// Builds the IR from the document [`catalog_query`] returns.
-pub fn from_catalog_json(text: &str) -> Result<Schema, Error> {
-    from_catalog_doc(parse_catalog(text)?)
+/// Builds the IR from the rows of [`catalog_query`], one row at a time, in whatever order
+/// they arrive; nothing but the IR under construction is kept.
+#[derive(Default)]
+pub struct CatalogReader {
+    header: Option<CatalogHeader>,
+    tables: Vec<Table>,
+    /// Table index by oid.
+    by_oid: HashMap<u32, usize>,
+    /// Columns (table oid, attnum) and policies (table oid, role oids) until every table
+    /// is known.
+    columns: Vec<(u32, i16, Column)>,
+    policies: Vec<(u32, Vec<u32>, Policy)>,
+    error: Option<Error>,
 }
 
-/// Like [`from_catalog_json`], freeing the document's text before the IR is built.
-pub fn from_catalog_text(text: String) -> Result<Schema, Error> {
-    let doc = parse_catalog(&text)?;
-    drop(text);
-    from_catalog_doc(doc)
+fn bad_row(kind: &str, what: &str) -> Error {
+    Error::Database(format!(
+        "unexpected catalog result: a {kind:?} row without a valid {what}"
+    ))
 }
 
-fn parse_catalog(text: &str) -> Result<CatalogDoc, Error> {
-    serde_json::from_str(text)
-        .map_err(|e| Error::Database(format!("unexpected catalog result: {e}")))
+fn field<'a>(row: &[Option<&'a str>], i: usize, kind: &str, what: &str) -> Result<&'a str, Error> {
+    row.get(i)
+        .copied()
+        .flatten()
+        .ok_or_else(|| bad_row(kind, what))
 }
 
-fn from_catalog_doc(c: CatalogDoc) -> Result<Schema, Error> {
-    use crate::expr::canon::{FunctionSig, TypeDef, TypeKind};
-    let mut schema = Schema {
-        database: Some(DatabaseInfo {
-            current_user: c.current_user,
-            server_version_num: c.server_version_num,
-            search_path: c.search_path,
-        }),
-        ..Schema::default()
-    };
-    for t in c.tables {
-        schema.tables.push(Table {
-            schema: t.schema,
-            name: t.name,
-            columns: t
-                .columns
-                .into_iter()
-                .map(|c| Column {
-                    name: c.name,
-                    data_type: c.data_type,
-                    nullable: c.nullable,
-                })
-                .collect(),
-            rls: Rls::new(t.enabled, t.forced),
-            policies: Vec::new(),
-        });
+fn flag(row: &[Option<&str>], i: usize, kind: &str, what: &str) -> Result<bool, Error> {
+    match field(row, i, kind, what)? {
+        "true" | "t" => Ok(true),
+        "false" | "f" => Ok(false),
+        _ => Err(bad_row(kind, what)),
     }
-    let role_names = c.role_names.unwrap_or_default();
-    for p in c.policies {
-        let command = Command::parse(&p.command)
-            .ok_or_else(|| Error::Database(format!("unknown polcmd {:?}", p.command)))?;
-        let roles = p
-            .roles
+}
+
+fn number<T: std::str::FromStr>(
+    row: &[Option<&str>],
+    i: usize,
+    kind: &str,
+    what: &str,
+) -> Result<T, Error> {
+    field(row, i, kind, what)?
+        .parse()
+        .map_err(|_| bad_row(kind, what))
+}
+
+/// `{1,2}` (an `oid[]` as text) as oids.
+fn oids(text: &str) -> Option<Vec<u32>> {
+    let inner = text.strip_prefix('{')?.strip_suffix('}')?;
+    if inner.is_empty() {
+        return Some(Vec::new());
+    }
+    inner.split(',').map(|o| o.parse().ok()).collect()
+}
+
+impl CatalogReader {
+    pub fn new() -> CatalogReader {
+        CatalogReader::default()
+    }
+
+    /// Takes one row of the catalog query (columns as text, or NULL). A malformed row is
+    /// reported by [`CatalogReader::finish`].
+    pub fn row(&mut self, row: &[Option<&str>]) {
+        if self.error.is_none() {
+            if let Err(e) = self.take(row) {
+                self.error = Some(e);
+            }
+        }
+    }
+
+    fn take(&mut self, row: &[Option<&str>]) -> Result<(), Error> {
+        let kind = row.first().copied().flatten().unwrap_or("");
+        match kind {
+            "h" => {
+                let text = field(row, 1, kind, "document")?;
+                self.header = Some(
+                    serde_json::from_str(text)
+                        .map_err(|e| Error::Database(format!("unexpected catalog result: {e}")))?,
+                );
+            }
+            "t" => {
+                let oid: u32 = number(row, 1, kind, "oid")?;
+                let mut table =
+                    Table::new(field(row, 2, kind, "schema")?, field(row, 3, kind, "name")?);
+                table.rls = Rls::new(
+                    flag(row, 4, kind, "relrowsecurity")?,
+                    flag(row, 5, kind, "relforcerowsecurity")?,
+                );
+                self.by_oid.insert(oid, self.tables.len());
+                self.tables.push(table);
+            }
+            "c" => {
+                let oid: u32 = number(row, 1, kind, "table oid")?;
+                let attnum: i16 = number(row, 2, kind, "attnum")?;
+                let column = Column {
+                    name: field(row, 3, kind, "name")?.to_string(),
+                    data_type: field(row, 4, kind, "type")?.to_string(),
+                    nullable: !flag(row, 5, kind, "attnotnull")?,
+                };
+                self.columns.push((oid, attnum, column));
+            }
+            "p" => {
+                let oid: u32 = number(row, 1, kind, "table oid")?;
+                let cmd = field(row, 3, kind, "polcmd")?;
+                let command = Command::parse(cmd)
+                    .ok_or_else(|| Error::Database(format!("unknown polcmd {cmd:?}")))?;
+                let roles = oids(field(row, 5, kind, "polroles")?)
+                    .ok_or_else(|| bad_row(kind, "polroles"))?;
+                let text = |i: usize| row.get(i).copied().flatten().map(str::to_string);
+                let policy = Policy {
+                    name: field(row, 2, kind, "name")?.to_string(),
+                    command,
+                    permissive: flag(row, 4, kind, "polpermissive")?,
+                    roles: Vec::new(),
+                    using: text(6),
+                    with_check: text(7),
+                    comment: text(8),
+                    renamed_from: None,
+                };
+                self.policies.push((oid, roles, policy));
+            }
+            _ => return Err(bad_row(kind, "kind")),
+        }
+        Ok(())
+    }
+
+    /// The schema the rows describe.
+    pub fn finish(self) -> Result<Schema, Error> {
+        use crate::expr::canon::{FunctionSig, TypeDef, TypeKind};
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let c = self.header.ok_or_else(|| {
+            Error::Database("unexpected catalog result: no \"h\" row".to_string())
+        })?;
+        let mut tables = self.tables;
+        let by_oid = self.by_oid;
+        let table_of = |oid: u32| {
+            by_oid.get(&oid).copied().ok_or_else(|| {
+                Error::Database(format!(
+                    "unexpected catalog result: a row of table oid {oid}, which has no \"t\" row"
+                ))
+            })
+        };
+        let mut columns = self.columns;
+        // Rows come in attnum order per table in practice; the order is not promised.
+        if !columns
+            .windows(2)
+            .all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1))
+        {
+            columns.sort_by_key(|(oid, attnum, _)| (*oid, *attnum));
+        }
+        for (oid, _, column) in columns {
+            tables[table_of(oid)?].columns.push(column);
+        }
+        let role_names = c.role_names.unwrap_or_default();
+        for (oid, roles, mut policy) in self.policies {
+            policy.roles = roles
+                .into_iter()
+                .map(|r| match r {
+                    0 => RoleSpec::Public,
+                    // A role dropped under the policy has no name: "".
+                    _ => {
+                        RoleSpec::Named(role_names.get(&r.to_string()).cloned().unwrap_or_default())
+                    }
+                })
+                .collect();
+            tables[table_of(oid)?].policies.push(policy);
+        }
+        let mut schema = Schema {
+            database: Some(DatabaseInfo {
+                current_user: c.current_user,
+                server_version_num: c.server_version_num,
+                search_path: c.search_path,
+            }),
+            tables,
+            ..Schema::default()
+        };
+        for r in c.roles {
+            schema.roles.push(Role {
+                name: r.name,
+                login: r.login,
+                inherit: r.inherit,
+                bypassrls: r.bypassrls,
+                member_of: r.member_of,
+            });
+        }
+        for g in c.grants {
+            let role = match g.role.as_deref() {
+                Some("PUBLIC") | None => RoleSpec::Public,
+                Some(n) => RoleSpec::Named(n.to_string()),
+            };
+            schema.grants.push(Grant {
+                schema: g.schema,
+                table: g.table,
+                role,
+                privileges: g
+                    .privileges
+                    .iter()
+                    .filter_map(|p| Privilege::parse(p))
+                    .collect(),
+            });
+        }
+        schema.catalog.functions = c
+            .functions
             .into_iter()
-            .map(|oid| match oid.as_str() {
-                "0" => RoleSpec::Public,
-                // A role dropped under the policy has no name: "" (as a LEFT JOIN gave).
-                _ => RoleSpec::Named(role_names.get(&oid).cloned().unwrap_or_default()),
+            .map(|f| FunctionSig {
+                schema: f.schema,
+                name: f.name,
+                args: f.args,
+                returns: f.returns,
+                returns_set: f.returns_set,
             })
             .collect();
-        let table = schema.table_entry(&p.schema, &p.table);
-        table.policies.push(Policy {
-            name: p.name,
-            command,
-            permissive: p.permissive,
-            roles,
-            using: p.using,
-            with_check: p.with_check,
-            comment: p.comment,
-            renamed_from: None,
-        });
+        schema.catalog.types = c
+            .types
+            .into_iter()
+            .map(|t| TypeDef {
+                schema: t.schema,
+                name: t.name,
+                kind: match (t.labels, t.base) {
+                    (Some(l), _) => TypeKind::Enum(l),
+                    (None, Some(b)) => TypeKind::Domain(b),
+                    _ => TypeKind::Other,
+                },
+            })
+            .collect();
+        schema.normalize();
+        Ok(schema)
     }
-    for r in c.roles {
-        schema.roles.push(Role {
-            name: r.name,
-            login: r.login,
-            inherit: r.inherit,
-            bypassrls: r.bypassrls,
-            member_of: r.member_of,
-        });
+}
+
+/// Builds the IR from the rows [`catalog_query`] returns (every column as text or NULL).
+pub fn from_catalog_rows<R, S>(rows: impl IntoIterator<Item = R>) -> Result<Schema, Error>
+where
+    R: AsRef<[Option<S>]>,
+    S: AsRef<str>,
+{
+    let mut reader = CatalogReader::new();
+    for row in rows {
+        let fields: Vec<Option<&str>> = row
+            .as_ref()
+            .iter()
+            .map(|f| f.as_ref().map(AsRef::as_ref))
+            .collect();
+        reader.row(&fields);
     }
-    for g in c.grants {
-        let role = match g.role.as_deref() {
-            Some("PUBLIC") | None => RoleSpec::Public,
-            Some(n) => RoleSpec::Named(n.to_string()),
-        };
-        schema.grants.push(Grant {
-            schema: g.schema,
-            table: g.table,
-            role,
-            privileges: g
-                .privileges
-                .iter()
-                .filter_map(|p| Privilege::parse(p))
-                .collect(),
-        });
-    }
-    schema.catalog.functions = c
-        .functions
-        .into_iter()
-        .map(|f| FunctionSig {
-            schema: f.schema,
-            name: f.name,
-            args: f.args,
-            returns: f.returns,
-            returns_set: f.returns_set,
-        })
-        .collect();
-    schema.catalog.types = c
-        .types
-        .into_iter()
-        .map(|t| TypeDef {
-            schema: t.schema,
-            name: t.name,
-            kind: match (t.labels, t.base) {
-                (Some(l), _) => TypeKind::Enum(l),
-                (None, Some(b)) => TypeKind::Domain(b),
-                _ => TypeKind::Other,
-            },
-        })
-        .collect();
-    schema.normalize();
-    Ok(schema)
+    reader.finish()
 }
 
 /// What `inspect` shows of a database, as a declaration: its tables, policies and grants,
@@ -364,4 +469,115 @@ pub fn into_declaration(schema: Schema) -> Schema {
         r.member_of.retain(|g| kept.contains(g));
     }
     out
+}
+
+#[cfg(test)]
+mod reader_tests {
+    use super::*;
+
+    const HEADER: &str = r#"{"current_user":"app","server_version_num":150000,"search_path":"public",
+        "role_names":{"16384":"app_user"},"roles":[],"grants":[],"functions":[],"types":[]}"#;
+
+    fn row(fields: &[Option<&str>]) -> Vec<Option<String>> {
+        fields.iter().map(|f| f.map(str::to_string)).collect()
+    }
+
+    #[test]
+    fn rows_are_read_in_any_order() {
+        // Policies and columns before their table, columns out of attnum order.
+        let rows = vec![
+            row(&[
+                Some("p"),
+                Some("10"),
+                Some("own"),
+                Some("r"),
+                Some("true"),
+                Some("{16384,0}"),
+                Some("(owner = CURRENT_USER)"),
+                None,
+                Some("note"),
+            ]),
+            row(&[
+                Some("c"),
+                Some("10"),
+                Some("2"),
+                Some("owner"),
+                Some("text"),
+                Some("false"),
+            ]),
+            row(&[
+                Some("c"),
+                Some("10"),
+                Some("1"),
+                Some("id"),
+                Some("bigint"),
+                Some("true"),
+            ]),
+            row(&[Some("h"), Some(HEADER)]),
+            row(&[
+                Some("t"),
+                Some("10"),
+                Some("public"),
+                Some("docs"),
+                Some("true"),
+                Some("false"),
+            ]),
+        ];
+        let s = from_catalog_rows(rows).unwrap();
+        let t = s.table("public", "docs").unwrap();
+        assert_eq!(t.rls, Rls::new(true, false));
+        let cols: Vec<_> = t
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.nullable))
+            .collect();
+        assert_eq!(cols, [("id", false), ("owner", true)]);
+        let p = &t.policies[0];
+        assert_eq!(p.command, Command::Select);
+        assert_eq!(
+            p.roles,
+            [RoleSpec::Named("app_user".into()), RoleSpec::Public]
+        );
+        assert_eq!(p.using.as_deref(), Some("(owner = CURRENT_USER)"));
+        assert_eq!(p.with_check, None);
+        assert_eq!(p.comment.as_deref(), Some("note"));
+    }
+
+    #[test]
+    fn a_malformed_row_is_an_error_not_a_guess() {
+        let bad = |r: Vec<Option<String>>| {
+            let rows = vec![row(&[Some("h"), Some(HEADER)]), r];
+            from_catalog_rows(rows).unwrap_err().to_string()
+        };
+        assert!(bad(row(&[
+            Some("t"),
+            Some("x"),
+            Some("public"),
+            Some("t"),
+            Some("true"),
+            Some("false")
+        ]))
+        .contains("oid"));
+        assert!(bad(row(&[
+            Some("t"),
+            Some("1"),
+            Some("public"),
+            Some("t"),
+            Some("yes"),
+            Some("false")
+        ]))
+        .contains("relrowsecurity"));
+        assert!(bad(row(&[
+            Some("c"),
+            Some("99"),
+            Some("1"),
+            Some("a"),
+            Some("int"),
+            Some("true")
+        ]))
+        .contains("99"));
+        assert!(bad(row(&[Some("x")])).contains("kind"));
+        let no_header = from_catalog_rows(Vec::<Vec<Option<String>>>::new()).unwrap_err();
+        assert!(no_header.to_string().contains("\"h\" row"));
+    }
 }
