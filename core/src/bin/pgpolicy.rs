@@ -198,6 +198,11 @@ fn load_pair(
     t: Timeouts,
 ) -> Result<(Side, Side), Error> {
     let is_url = |s: &str| matches!(Source::parse(s), Ok(Source::Url(_)));
+    if let (true, Ok(Source::Json(path)), true) =
+        (is_url(from), Source::parse(to), explicit.is_empty())
+    {
+        return load_json_beside_db(from, &path, t);
+    }
     if is_url(to) && !is_url(from) {
         let from_s = load(from, explicit, t, true)?;
         let to_s = load(to, &schemas_of(&from_s.schema, explicit), t, true)?;
@@ -207,6 +212,36 @@ fn load_pair(
         let from_s = load(from, &schemas_of(&to_s.schema, explicit), t, true)?;
         Ok((from_s, to_s))
     }
+}
+
+/// A database against a JSON declaration: the declaration is decoded on a second thread
+/// while the database is read, for the schemas the declaration's text names
+/// ([`schema_names_hint`]). The decoded declaration's own [`Schema::schema_names`] is the
+/// rule: should they differ, the database is read again for those.
+fn load_json_beside_db(url: &str, path: &str, t: Timeouts) -> Result<(Side, Side), Error> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Source(format!("cannot read {path}: {e}")))?;
+    let hint = pgpolicy::ir::schema_names_hint(&text);
+    let decoding = std::thread::spawn(move || Schema::from_json(&text));
+    let current = match &hint {
+        Some(h) => Some(load(url, h, t, true)),
+        None => None,
+    };
+    let desired = decoding
+        .join()
+        .map_err(|_| Error::Source(format!("decoding {path} failed")))??;
+    let wanted = desired.schema_names();
+    let current = match current {
+        Some(c) if hint.as_ref() == Some(&wanted) => c?,
+        _ => load(url, &wanted, t, true)?,
+    };
+    Ok((
+        current,
+        Side {
+            schema: desired,
+            db: None,
+        },
+    ))
 }
 
 /// Diff with the strongest comparison available: the dev database when given, else the

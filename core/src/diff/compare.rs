@@ -59,10 +59,10 @@ struct Verdicts {
 
 /// Compares everything the match paired. Notes of the stronger layer (why it could not
 /// compare a pair) are added to `warnings`.
-pub(super) fn compare(
+pub(super) fn compare<'c>(
     matching: &Matching,
     current: &Schema,
-    context: &Schema,
+    context: &dyn Fn() -> &'c Schema,
     resolver: Option<&mut dyn Resolver>,
     warnings: &mut Vec<String>,
 ) -> Result<Comparison> {
@@ -110,15 +110,14 @@ fn compare_rls(cur: Option<&Table>, des: Option<&Table>) -> RlsDelta {
 /// identical texts are equal; otherwise both are canonicalized offline (the current text
 /// as PostgreSQL prints it when introspected, as declared otherwise), and the pairs that
 /// are not proven equal go to `resolver`, when there is one.
-fn compare_expressions(
+fn compare_expressions<'c>(
     pairs: &[PolicyPair],
     current_introspected: bool,
-    context: &Schema,
+    context: &dyn Fn() -> &'c Schema,
     search_path: &[String],
     resolver: Option<&mut dyn Resolver>,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Verdicts>> {
-    let catalog = &context.catalog;
     let mut verdicts: Vec<Verdicts> = Vec::with_capacity(pairs.len());
     let mut pending: Vec<(usize, Clause, ExprPair)> = Vec::new();
     for (i, m) in pairs.iter().enumerate() {
@@ -127,11 +126,6 @@ fn compare_expressions(
             verdicts.push(v); // replaced whatever the expressions say
             continue;
         }
-        let ctx = expr::Context {
-            table: &m.table,
-            schema: context,
-            search_path,
-        };
         for clause in [Clause::Using, Clause::WithCheck] {
             let (c, d) = match clause {
                 Clause::Using => (&m.cur.using, &m.des.using),
@@ -147,6 +141,13 @@ fn compare_expressions(
                     des_canon: None,
                 }
             } else {
+                let context = context();
+                let catalog = &context.catalog;
+                let ctx = expr::Context {
+                    table: &m.table,
+                    schema: context,
+                    search_path,
+                };
                 // The origin of each text decides how its parentheses read.
                 let cc = if current_introspected {
                     expr::canon::canonicalize_stored(c, &ctx, catalog)
@@ -187,7 +188,7 @@ fn compare_expressions(
     }
     if let (Some(r), false) = (resolver, pending.is_empty()) {
         let exprs: Vec<ExprPair> = pending.iter().map(|(_, _, p)| p.clone()).collect();
-        let res = r.resolve(&exprs, context)?;
+        let res = r.resolve(&exprs, context())?;
         for ((i, clause, _), res) in pending.iter().zip(res) {
             if let Some(note) = &res.note {
                 warnings.push(note.clone());

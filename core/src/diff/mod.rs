@@ -131,7 +131,10 @@ pub fn diff_with(
 ) -> Result<Plan> {
     crate::validate::validate(desired)?;
     let prune = opts.prune.unwrap_or(!current.is_introspected());
-    let context = context_schema(current, desired);
+    // Built only when an expression must be canonicalized or compared by the resolver
+    // (never for a plan whose expressions all read as written).
+    let context = std::cell::OnceCell::new();
+    let context = || context.get_or_init(|| context_schema(current, desired));
     let mut warnings: Vec<String> = Vec::new();
 
     let matching = matching::match_schemas(current, desired, prune);

@@ -1,13 +1,18 @@
 //! The round-trip comparison: PostgreSQL itself prints both expressions of a pair through
-//! the same deparser. The pending expressions of one table become the columns of one view
-//! over that table (the current and the desired text of each pair side by side); equal
-//! printed columns mean equal expressions. All views of a stage are created by one
-//! statement (`CREATE SCHEMA s CREATE VIEW v0 AS ... CREATE VIEW v1 AS ...`, in a schema
-//! named with a random nonce) and read back by one catalog query, so a comparison sends
-//! the same few statements for one expression or for thousands. A role that may not
-//! create schemas gets one temporary view per table instead. Creating a view takes only
-//! ACCESS SHARE on the table, and everything runs in a transaction (or savepoint) that is
-//! rolled back: nothing is ever committed, and no other session sees the schema.
+//! the same deparser. The pending expressions of one table become the columns of one
+//! `SELECT` over that table (the current and the desired text of each pair side by side);
+//! equal printed columns mean equal expressions. Every `SELECT` of a stage goes into the
+//! body of one temporary SQL function (`BEGIN ATOMIC`, which PostgreSQL stores parsed, as
+//! it stores a view, and prints back with `pg_get_functiondef`), so a stage is one
+//! statement that creates one catalog object, read back by one query: a comparison sends
+//! the same few statements, and costs the server about the same, for one expression or
+//! for thousands. Where the function cannot be made (a server before 14, a role without
+//! TEMP), every table's `SELECT` becomes a view, all created by one statement (`CREATE
+//! SCHEMA s CREATE VIEW v0 AS ... CREATE VIEW v1 AS ...`, in a schema named with a random
+//! nonce); a role that may not create schemas gets one temporary view per table. Either
+//! takes only ACCESS SHARE on the tables, and everything runs in a transaction (or
+//! savepoint) that is rolled back: nothing is ever committed, and no other session sees
+//! the function, the schema or the views.
 //!
 //! PostgreSQL's printing is not idempotent for every expression (a `varchar` IN list
 //! prints as `= ANY ((ARRAY[...])::text[])`, which parses back to a different tree), so
@@ -78,6 +83,65 @@ fn view_def(name: &str, nonce: &str, table: &str, exprs: &[&str]) -> String {
     s.push_str(" FROM ");
     s.push_str(table);
     s
+}
+
+/// The name of a stage's function (in `pg_temp`, unguessable).
+fn function_name(nonce: &str, stage: usize) -> String {
+    format!("pgpolicy_{nonce}_f{stage}")
+}
+
+/// The marker that opens the `SELECT` of view `v` in the function (a constant column),
+/// and the column of its expression `k`: unique in the whole body, so the printed body is
+/// split by them alone.
+fn function_marker(nonce: &str, v: usize, k: Option<usize>) -> String {
+    match k {
+        None => format!("pgpolicy_{nonce}_s{v}_b"),
+        Some(k) => format!("pgpolicy_{nonce}_s{v}_{k}_e"),
+    }
+}
+
+/// `CREATE FUNCTION pg_temp.f() RETURNS void LANGUAGE sql BEGIN ATOMIC SELECT 0 AS m,
+/// (e0) AS c0, ... FROM table; ... END`: every view of a stage as one statement of the
+/// body. The statement is one statement: each expression was proven to be exactly one
+/// expression before it gets here.
+fn create_function(name: &str, nonce: &str, views: &[View<'_>]) -> String {
+    let mut s = format!("CREATE FUNCTION pg_temp.{name}() RETURNS void LANGUAGE sql BEGIN ATOMIC");
+    for (v, view) in views.iter().enumerate() {
+        s.push_str(" SELECT 0 AS ");
+        s.push_str(&function_marker(nonce, v, None));
+        for (k, e) in view.exprs.iter().enumerate() {
+            // The newline ends a `--` comment the expression may close with.
+            s.push_str(", (");
+            s.push_str(e.2);
+            s.push_str("\n) AS ");
+            s.push_str(&function_marker(nonce, v, Some(k)));
+        }
+        s.push_str(" FROM ");
+        s.push_str(&view.table);
+        s.push(';');
+    }
+    s.push_str(" END");
+    s
+}
+
+/// Splits a printed function (`pg_get_functiondef`) into the expressions of each view.
+fn split_function(def: &str, nonce: &str, views: &[View<'_>]) -> Option<Vec<Vec<String>>> {
+    let mut out = Vec::with_capacity(views.len());
+    for (v, view) in views.iter().enumerate() {
+        let open = format!(" AS {}", function_marker(nonce, v, None));
+        let mut pos = def.find(&open)? + open.len();
+        let mut cols = Vec::with_capacity(view.exprs.len());
+        for k in 0..view.exprs.len() {
+            let rest = &def[pos..];
+            pos += rest.len() - rest.trim_start().strip_prefix(',')?.len();
+            let marker = format!(" AS {}", function_marker(nonce, v, Some(k)));
+            let at = def[pos..].find(&marker)? + pos;
+            cols.push(def[pos..at].trim().to_string());
+            pos = at + marker.len();
+        }
+        out.push(cols);
+    }
+    Some(out)
 }
 
 fn create_temp_view(name: &str, nonce: &str, table: &str, exprs: &[&str]) -> String {
@@ -174,6 +238,41 @@ fn print_stage(
     };
     let table_err = |view: &View<'_>, e: DbError| stmt_err(&format!("table {}", view.table), e);
     sp(exec, "SAVEPOINT")?;
+    let function = function_name(nonce, stage);
+    match exec.execute(&create_function(&function, nonce, views)) {
+        Ok(()) => {
+            let q = format!(
+                "SELECT pg_catalog.pg_get_functiondef(pg_catalog.to_regprocedure({}))",
+                crate::sql::quote::literal(&format!("pg_temp.{function}()"))
+            );
+            let rows = exec
+                .query(&q)
+                .map_err(|e| stmt_err("reading the comparison's function", e))?;
+            let def = rows
+                .into_iter()
+                .next()
+                .and_then(|r| r.into_iter().next())
+                .flatten()
+                .ok_or_else(|| {
+                    Error::Database("comparison: the comparison's function is gone".into())
+                })?;
+            let cols = split_function(&def, nonce, views).ok_or_else(|| {
+                Error::Database(
+                    "comparison: PostgreSQL printed a function pgpolicy cannot read back".into(),
+                )
+            })?;
+            return Ok(cols
+                .into_iter()
+                .map(|c| c.into_iter().map(Printed::Text).collect())
+                .collect());
+        }
+        // No BEGIN ATOMIC (before PostgreSQL 14), no TEMP privilege, or an expression
+        // PostgreSQL refuses: the views below say which.
+        Err(e) if e.is_statement_error() || e.code.as_deref() == Some("0A000") => {
+            sp(exec, "ROLLBACK TO SAVEPOINT")?;
+        }
+        Err(e) => return Err(stmt_err("creating the comparison's function", e)),
+    }
     let schema = format!("pgpolicy_rt_{nonce}_{stage}");
     let mut made = match exec.execute(&create_schema(&schema, nonce, views)) {
         Ok(()) => Made::Schema(schema.clone()),
@@ -427,5 +526,40 @@ mod tests {
         let def1 = format!(" SELECT (a = 1) AS {}\n   FROM t;", column(n, 0));
         assert_eq!(split_columns(&def1, n, 1).unwrap(), vec!["(a = 1)"]);
         assert!(split_columns("SELECT 1", n, 1).is_none());
+    }
+
+    #[test]
+    fn splits_a_printed_function() {
+        let n = "abc";
+        let views = [
+            View {
+                table: "t".into(),
+                exprs: vec![(0, 0, "a = 1"), (0, 1, "b = ' AS x, '")],
+            },
+            View {
+                table: "u".into(),
+                exprs: vec![(1, 0, "c")],
+            },
+        ];
+        let def = format!(
+            "CREATE OR REPLACE FUNCTION pg_temp.f()\n RETURNS void\n LANGUAGE sql\nBEGIN ATOMIC\n \
+             SELECT 0 AS {},\n     (t.a = 1) AS {},\n     (t.b = ' AS x, ') AS {}\n    FROM t;\n \
+             SELECT 0 AS {},\n     u.c AS {}\n    FROM u;\nEND\n",
+            function_marker(n, 0, None),
+            function_marker(n, 0, Some(0)),
+            function_marker(n, 0, Some(1)),
+            function_marker(n, 1, None),
+            function_marker(n, 1, Some(0)),
+        );
+        assert_eq!(
+            split_function(&def, n, &views).unwrap(),
+            vec![vec!["(t.a = 1)", "(t.b = ' AS x, ')"], vec!["u.c"]]
+        );
+        assert!(split_function("BEGIN ATOMIC END", n, &views).is_none());
+        let made = create_function("f", n, &views);
+        assert!(made.starts_with(
+            "CREATE FUNCTION pg_temp.f() RETURNS void LANGUAGE sql BEGIN ATOMIC SELECT 0 AS "
+        ));
+        assert!(made.ends_with(" FROM u; END"), "{made}");
     }
 }

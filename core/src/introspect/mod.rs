@@ -345,6 +345,10 @@ impl CatalogReader {
                 .collect();
             tables[table_of(oid)?].policies.push(policy);
         }
+        for t in &mut tables {
+            t.columns.shrink_to_fit();
+            t.policies.shrink_to_fit();
+        }
         let mut schema = Schema {
             database: Some(DatabaseInfo {
                 current_user: c.current_user,

@@ -95,11 +95,39 @@ impl<'de: 'a, 'a> Deserialize<'de> for RawTables<'a> {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+/// `columns` as written: a list of columns, or a ModelIR map from name to column (read
+/// by their own deserializers, not buffered and retried as an untagged enum would be).
+#[derive(Debug)]
 enum RawColumns {
     List(Vec<RawColumn>),
     Map(OrderedMap<RawColumn>),
+}
+
+impl<'de> Deserialize<'de> for RawColumns {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawColumns;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of columns or an object mapping names to columns")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                s: A,
+            ) -> Result<Self::Value, A::Error> {
+                Vec::deserialize(serde::de::value::SeqAccessDeserializer::new(s))
+                    .map(RawColumns::List)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                m: A,
+            ) -> Result<Self::Value, A::Error> {
+                OrderedMap::deserialize(serde::de::value::MapAccessDeserializer::new(m))
+                    .map(RawColumns::Map)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl Default for RawColumns {
@@ -281,16 +309,25 @@ impl RawSchema<'_> {
             };
             let schema = t.schema.clone().unwrap_or_else(|| "public".to_string());
             let display = format!("{schema}.{name}");
-            let columns: Vec<Column> = match t.columns {
-                RawColumns::List(v) => v
-                    .into_iter()
-                    .filter_map(|c| {
-                        let n = c.name.clone()?;
-                        Some(column(n, c))
-                    })
-                    .collect(),
-                RawColumns::Map(m) => m.0.into_iter().map(|(k, c)| column(k, c)).collect(),
-            };
+            // Pushed into a vector of their own size (collecting in place would keep the
+            // larger raw columns' allocation).
+            let mut columns: Vec<Column> = Vec::new();
+            match t.columns {
+                RawColumns::List(v) => {
+                    columns.reserve_exact(v.len());
+                    for c in v {
+                        if let Some(n) = c.name.clone() {
+                            columns.push(column(n, c));
+                        }
+                    }
+                }
+                RawColumns::Map(m) => {
+                    columns.reserve_exact(m.0.len());
+                    for (k, c) in m.0 {
+                        columns.push(column(k, c));
+                    }
+                }
+            }
             let mut rls = Rls::default();
             if let Some(r) = t.rls {
                 rls.enabled = r.enabled;
@@ -302,7 +339,7 @@ impl RawSchema<'_> {
             if let Some(f) = t.rls_forced {
                 rls.forced = Some(f);
             }
-            let mut policies = Vec::new();
+            let mut policies = Vec::with_capacity(t.policies.len());
             for raw in t.policies {
                 let p: RawPolicy = serde_json::from_str(raw.get()).map_err(|e| {
                     let label = name_of(raw).unwrap_or_else(|| "(unnamed)".into());
@@ -432,5 +469,94 @@ fn column(name: String, c: RawColumn) -> Column {
         name,
         data_type: c.data_type.unwrap_or_else(|| "text".into()),
         nullable: c.nullable.or(c.allow_null).unwrap_or(true),
+    }
+}
+
+/// The schemas a JSON declaration names (its tables' and grants' `schema`, `public` when
+/// absent), read without decoding the rest: a guess that lets a database be read while the
+/// declaration is decoded. [`Schema::schema_names`] of the decoded declaration is the rule;
+/// a caller compares the two. None when the text is not a JSON object.
+pub fn schema_names_hint(text: &str) -> Option<Vec<String>> {
+    #[derive(Deserialize)]
+    struct Named {
+        #[serde(default)]
+        schema: Option<String>,
+    }
+    struct Tables(Vec<Option<String>>);
+    impl<'de> Deserialize<'de> for Tables {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> serde::de::Visitor<'de> for V {
+                type Value = Tables;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("tables")
+                }
+                fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                    self,
+                    mut s: A,
+                ) -> Result<Tables, A::Error> {
+                    let mut v = Vec::new();
+                    while let Some(t) = s.next_element::<Named>()? {
+                        v.push(t.schema);
+                    }
+                    Ok(Tables(v))
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut m: A,
+                ) -> Result<Tables, A::Error> {
+                    let mut v = Vec::new();
+                    while let Some((_, t)) = m.next_entry::<serde::de::IgnoredAny, Named>()? {
+                        v.push(t.schema);
+                    }
+                    Ok(Tables(v))
+                }
+            }
+            d.deserialize_any(V)
+        }
+    }
+    #[derive(Deserialize)]
+    struct Hint {
+        #[serde(default)]
+        tables: Option<Tables>,
+        #[serde(default)]
+        grants: Option<Vec<Named>>,
+    }
+    let h: Hint = serde_json::from_str(text).ok()?;
+    let mut s: Vec<String> = h
+        .tables
+        .map(|t| t.0)
+        .unwrap_or_default()
+        .into_iter()
+        .chain(h.grants.unwrap_or_default().into_iter().map(|g| g.schema))
+        .map(|s| s.unwrap_or_else(|| "public".to_string()))
+        .collect();
+    if s.is_empty() {
+        s.push("public".into());
+    }
+    s.sort();
+    s.dedup();
+    Some(s)
+}
+
+#[cfg(test)]
+mod hint_tests {
+    use super::*;
+
+    #[test]
+    fn the_hint_names_the_schemas_the_decoded_declaration_names() {
+        for text in [
+            r#"{"tables": []}"#,
+            r#"{}"#,
+            r#"{"tables": [{"name": "a", "policies": []}, {"schema": "app", "name": "b"}]}"#,
+            r#"{"tables": {"docs": {"columns": {"id": {"type": "int"}}}}}"#,
+            r#"{"tables": [{"schema": "app", "name": "b"}],
+                "grants": [{"schema": "billing", "table": "x", "role": "r", "privileges": ["SELECT"]}],
+                "roles": [{"name": "r"}]}"#,
+        ] {
+            let decoded = Schema::from_json(text).unwrap().schema_names();
+            assert_eq!(schema_names_hint(text), Some(decoded), "{text}");
+        }
+        assert_eq!(schema_names_hint("[1]"), None);
     }
 }

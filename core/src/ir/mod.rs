@@ -11,7 +11,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-pub use json::RawSchema;
+pub use json::{schema_names_hint, RawSchema};
 
 pub use catalog::Catalog;
 
