@@ -223,10 +223,7 @@ fn load_json_beside_db(url: &str, path: &str, t: Timeouts) -> Result<(Side, Side
         .map_err(|e| Error::Source(format!("cannot read {path}: {e}")))?;
     let hint = pgpolicy::ir::schema_names_hint(&text);
     let decoding = std::thread::spawn(move || Schema::from_json(&text));
-    let current = match &hint {
-        Some(h) => Some(load(url, h, t, true)),
-        None => None,
-    };
+    let current = hint.as_ref().map(|h| load(url, h, t, true));
     let desired = decoding
         .join()
         .map_err(|_| Error::Source(format!("decoding {path} failed")))??;

@@ -34,13 +34,13 @@ pub const CATALOG_COLUMNS: usize = 9;
 ///
 /// - `h`: one row, the rest of the state as one JSON document (the session, roles, role
 ///   names by oid, grants, functions, types);
-/// - `t`: a table: oid, schema, name, RLS enabled, RLS forced;
-/// - `c`: a column: table oid, attnum, name, type, NOT NULL;
+/// - `t`: a table: oid, schema, name, RLS enabled, RLS forced, and its columns in order as
+///   three arrays (names, types, NOT NULL), NULL for a table without columns;
 /// - `p`: a policy: table oid, name, command, permissive, role oids (`{...}`), USING,
 ///   WITH CHECK, comment.
 ///
 /// Written for the server's time at scale: plain rows (no JSON built per table, column or
-/// policy), policy comments from a join, role oids named through one map, and nothing
+/// policy; a table's columns aggregated by one index scan), policy comments from a join, role oids named through one map, and nothing
 /// sorted on the server ([`Schema::normalize`] sorts). Every function and operator is
 /// qualified; every column is text.
 pub fn catalog_query(schemas: &[String]) -> String {
@@ -108,13 +108,15 @@ SELECT 'h'::pg_catalog.text, pg_catalog.json_build_object(
   NULL::pg_catalog.text, NULL::pg_catalog.text, NULL::pg_catalog.text, NULL::pg_catalog.text
 UNION ALL
 SELECT 't', r.oid::pg_catalog.text, r.nspname::pg_catalog.text, r.relname::pg_catalog.text,
-  r.relrowsecurity::pg_catalog.text, r.relforcerowsecurity::pg_catalog.text, NULL, NULL, NULL
-FROM rels r
-UNION ALL
-SELECT 'c', a.attrelid::pg_catalog.text, a.attnum::pg_catalog.text, a.attname::pg_catalog.text,
-  pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull::pg_catalog.text, NULL, NULL, NULL
-FROM pg_catalog.pg_attribute a JOIN rels r ON r.oid OPERATOR(pg_catalog.=) a.attrelid
-WHERE a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+  r.relrowsecurity::pg_catalog.text, r.relforcerowsecurity::pg_catalog.text,
+  cl.names::pg_catalog.text, cl.types::pg_catalog.text, cl.notnull::pg_catalog.text
+FROM rels r CROSS JOIN LATERAL (
+  SELECT pg_catalog.array_agg(a.attname ORDER BY a.attnum) AS names,
+         pg_catalog.array_agg(pg_catalog.format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum) AS types,
+         pg_catalog.array_agg(a.attnotnull ORDER BY a.attnum) AS notnull
+  FROM pg_catalog.pg_attribute a
+  WHERE a.attrelid OPERATOR(pg_catalog.=) r.oid AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+) cl
 UNION ALL
 SELECT 'p', p.polrelid::pg_catalog.text, p.polname::pg_catalog.text, p.polcmd::pg_catalog.text,
   p.polpermissive::pg_catalog.text, p.polroles::pg_catalog.text,
@@ -183,9 +185,7 @@ pub struct CatalogReader {
     tables: Vec<Table>,
     /// Table index by oid.
     by_oid: HashMap<u32, usize>,
-    /// Columns (table oid, attnum) and policies (table oid, role oids) until every table
-    /// is known.
-    columns: Vec<(u32, i16, Column)>,
+    /// Policies (table oid, role oids) until every table is known.
     policies: Vec<(u32, Vec<u32>, Policy)>,
     error: Option<Error>,
 }
@@ -220,6 +220,50 @@ fn number<T: std::str::FromStr>(
     field(row, i, kind, what)?
         .parse()
         .map_err(|_| bad_row(kind, what))
+}
+
+/// A one-dimensional array as PostgreSQL prints it (`{a,"b c","d\"e"}`) as its elements;
+/// None for anything else, a NULL element included.
+fn text_array(text: &str) -> Option<Vec<String>> {
+    let inner = text.strip_prefix('{')?.strip_suffix('}')?;
+    let mut out = Vec::new();
+    if inner.is_empty() {
+        return Some(out);
+    }
+    let mut chars = inner.chars().peekable();
+    loop {
+        let mut item = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next()? {
+                    '"' => break,
+                    '\\' => item.push(chars.next()?),
+                    c => item.push(c),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == ',' {
+                    break;
+                }
+                if matches!(c, '"' | '{' | '}' | '\\') {
+                    return None;
+                }
+                item.push(c);
+                chars.next();
+            }
+            if item.is_empty() || item.eq_ignore_ascii_case("NULL") {
+                return None;
+            }
+        }
+        out.push(item);
+        match chars.next() {
+            None => return Some(out),
+            Some(',') => {}
+            Some(_) => return None,
+        }
+    }
 }
 
 /// `{1,2}` (an `oid[]` as text) as oids.
@@ -264,18 +308,34 @@ impl CatalogReader {
                     flag(row, 4, kind, "relrowsecurity")?,
                     flag(row, 5, kind, "relforcerowsecurity")?,
                 );
+                let arrays = (6..9)
+                    .map(|i| row.get(i).copied().flatten().map(text_array))
+                    .collect::<Vec<_>>();
+                if let [Some(names), Some(types), Some(notnull)] = arrays.as_slice() {
+                    let (Some(names), Some(types), Some(notnull)) = (names, types, notnull) else {
+                        return Err(bad_row(kind, "column arrays"));
+                    };
+                    if names.len() != types.len() || names.len() != notnull.len() {
+                        return Err(bad_row(kind, "column arrays"));
+                    }
+                    table.columns.reserve_exact(names.len());
+                    for ((name, ty), nn) in names.iter().zip(types).zip(notnull) {
+                        let nullable = match nn.as_str() {
+                            "f" | "false" => true,
+                            "t" | "true" => false,
+                            _ => return Err(bad_row(kind, "column arrays")),
+                        };
+                        table.columns.push(Column {
+                            name: name.clone(),
+                            data_type: ty.clone(),
+                            nullable,
+                        });
+                    }
+                } else if arrays.iter().any(Option::is_some) {
+                    return Err(bad_row(kind, "column arrays"));
+                }
                 self.by_oid.insert(oid, self.tables.len());
                 self.tables.push(table);
-            }
-            "c" => {
-                let oid: u32 = number(row, 1, kind, "table oid")?;
-                let attnum: i16 = number(row, 2, kind, "attnum")?;
-                let column = Column {
-                    name: field(row, 3, kind, "name")?.to_string(),
-                    data_type: field(row, 4, kind, "type")?.to_string(),
-                    nullable: !flag(row, 5, kind, "attnotnull")?,
-                };
-                self.columns.push((oid, attnum, column));
             }
             "p" => {
                 let oid: u32 = number(row, 1, kind, "table oid")?;
@@ -320,17 +380,6 @@ impl CatalogReader {
                 ))
             })
         };
-        let mut columns = self.columns;
-        // Rows come in attnum order per table in practice; the order is not promised.
-        if !columns
-            .windows(2)
-            .all(|w| (w[0].0, w[0].1) < (w[1].0, w[1].1))
-        {
-            columns.sort_by_key(|(oid, attnum, _)| (*oid, *attnum));
-        }
-        for (oid, _, column) in columns {
-            tables[table_of(oid)?].columns.push(column);
-        }
         let role_names = c.role_names.unwrap_or_default();
         for (oid, roles, mut policy) in self.policies {
             policy.roles = roles
@@ -346,7 +395,6 @@ impl CatalogReader {
             tables[table_of(oid)?].policies.push(policy);
         }
         for t in &mut tables {
-            t.columns.shrink_to_fit();
             t.policies.shrink_to_fit();
         }
         let mut schema = Schema {
@@ -486,9 +534,25 @@ mod reader_tests {
         fields.iter().map(|f| f.map(str::to_string)).collect()
     }
 
+    fn table(oid: &str, name: &str, columns: [Option<&str>; 3]) -> Vec<Option<String>> {
+        let [names, types, notnull] = columns;
+        row(&[
+            Some("t"),
+            Some(oid),
+            Some("public"),
+            Some(name),
+            Some("true"),
+            Some("false"),
+            names,
+            types,
+            notnull,
+        ])
+    }
+
     #[test]
     fn rows_are_read_in_any_order() {
-        // Policies and columns before their table, columns out of attnum order.
+        // A policy before its table; columns as PostgreSQL prints arrays (quoted where
+        // they must be).
         let rows = vec![
             row(&[
                 Some("p"),
@@ -501,31 +565,17 @@ mod reader_tests {
                 None,
                 Some("note"),
             ]),
-            row(&[
-                Some("c"),
-                Some("10"),
-                Some("2"),
-                Some("owner"),
-                Some("text"),
-                Some("false"),
-            ]),
-            row(&[
-                Some("c"),
-                Some("10"),
-                Some("1"),
-                Some("id"),
-                Some("bigint"),
-                Some("true"),
-            ]),
             row(&[Some("h"), Some(HEADER)]),
-            row(&[
-                Some("t"),
-                Some("10"),
-                Some("public"),
-                Some("docs"),
-                Some("true"),
-                Some("false"),
-            ]),
+            table(
+                "10",
+                "docs",
+                [
+                    Some(r#"{id,"owner \"x\""}"#),
+                    Some(r#"{bigint,"character varying(20)[]"}"#),
+                    Some("{t,f}"),
+                ],
+            ),
+            table("11", "empty", [None, None, None]),
         ];
         let s = from_catalog_rows(rows).unwrap();
         let t = s.table("public", "docs").unwrap();
@@ -533,9 +583,16 @@ mod reader_tests {
         let cols: Vec<_> = t
             .columns
             .iter()
-            .map(|c| (c.name.as_str(), c.nullable))
+            .map(|c| (c.name.as_str(), c.data_type.as_str(), c.nullable))
             .collect();
-        assert_eq!(cols, [("id", false), ("owner", true)]);
+        assert_eq!(
+            cols,
+            [
+                ("id", "bigint", false),
+                ("owner \"x\"", "character varying(20)[]", true)
+            ]
+        );
+        assert!(s.table("public", "empty").unwrap().columns.is_empty());
         let p = &t.policies[0];
         assert_eq!(p.command, Command::Select);
         assert_eq!(
@@ -553,15 +610,8 @@ mod reader_tests {
             let rows = vec![row(&[Some("h"), Some(HEADER)]), r];
             from_catalog_rows(rows).unwrap_err().to_string()
         };
-        assert!(bad(row(&[
-            Some("t"),
-            Some("x"),
-            Some("public"),
-            Some("t"),
-            Some("true"),
-            Some("false")
-        ]))
-        .contains("oid"));
+        let ok = [Some("{a}"), Some("{int}"), Some("{t}")];
+        assert!(bad(table("x", "t", ok)).contains("oid"));
         assert!(bad(row(&[
             Some("t"),
             Some("1"),
@@ -572,16 +622,47 @@ mod reader_tests {
         ]))
         .contains("relrowsecurity"));
         assert!(bad(row(&[
-            Some("c"),
+            Some("p"),
             Some("99"),
-            Some("1"),
-            Some("a"),
-            Some("int"),
-            Some("true")
+            Some("p"),
+            Some("*"),
+            Some("true"),
+            Some("{0}")
         ]))
         .contains("99"));
+        for columns in [
+            [Some("{a,b}"), Some("{int}"), Some("{t,f}")],
+            [Some("{a,NULL}"), Some("{int,int}"), Some("{t,f}")],
+            [Some("{a}"), Some("{int}"), Some("{x}")],
+            [Some("{a}"), None, Some("{t}")],
+            [Some(r#"{"a}"#), Some("{int}"), Some("{t}")],
+        ] {
+            assert!(
+                bad(table("1", "t", columns)).contains("column arrays"),
+                "{columns:?}"
+            );
+        }
         assert!(bad(row(&[Some("x")])).contains("kind"));
         let no_header = from_catalog_rows(Vec::<Vec<Option<String>>>::new()).unwrap_err();
         assert!(no_header.to_string().contains("\"h\" row"));
+    }
+
+    #[test]
+    fn arrays_read_as_postgresql_prints_them() {
+        assert_eq!(text_array("{}"), Some(vec![]));
+        assert_eq!(
+            text_array(r#"{a,"b c","d\"e","f\\g",NULLX}"#),
+            Some(vec![
+                "a".into(),
+                "b c".into(),
+                "d\"e".into(),
+                "f\\g".into(),
+                "NULLX".into()
+            ])
+        );
+        assert_eq!(text_array(r#"{"NULL"}"#), Some(vec!["NULL".into()]));
+        for bad in ["", "{", "{a", "{NULL}", "{a,}", r#"{"a"b}"#, "[1:1]={a}"] {
+            assert_eq!(text_array(bad), None, "{bad}");
+        }
     }
 }
