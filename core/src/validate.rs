@@ -63,7 +63,7 @@ const TYPE_WORDS: &[&str] = &[
     "character",
     "char",
 ];
-const MULTIWORD_STARTS: &[&str] = &[
+pub(crate) const MULTIWORD_STARTS: &[&str] = &[
     "double",
     "character",
     "char",

@@ -36,6 +36,100 @@ impl ClauseChange {
     }
 }
 
+/// Privileges of one grantee on one object, as a `grant` or `revoke` change carries
+/// them. `table` names the object: a table, or with `on` a sequence, a function (with
+/// `args`) or a schema (`table.schema`; `table.name` is empty).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RolePrivileges {
+    pub table: TableName,
+    #[serde(default, skip_serializing_if = "ObjectKind::is_table")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub on: ObjectKind,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub args: Vec<String>,
+    /// A column grant's columns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub columns: Vec<String>,
+    #[cfg_attr(feature = "ts", ts(as = "String"))]
+    pub role: RoleSpec,
+    #[serde(deserialize_with = "crate::ir::deserialize_privileges")]
+    pub privileges: Vec<Privilege>,
+    /// A grant: `WITH GRANT OPTION`; a revoke: the privileges were held with it (its
+    /// reverse grants them with it again).
+    #[serde(default, skip_serializing_if = "is_false")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub grant_option: bool,
+    /// Only the grant option changes: `GRANT .. WITH GRANT OPTION` on privileges already
+    /// held, or `REVOKE GRANT OPTION FOR ..` keeping them.
+    #[serde(default, skip_serializing_if = "is_false")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub option_only: bool,
+    /// On a table, INSERT also grants (revokes) USAGE on the table's owned sequences
+    /// (serial and identity columns), found when the statement runs; `false` opts out.
+    #[serde(default = "yes", skip_serializing_if = "is_yes")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub sequences: bool,
+}
+
+impl RolePrivileges {
+    pub fn object(&self) -> Object {
+        Object {
+            on: self.on,
+            name: self.table.clone(),
+            args: self.args.clone(),
+        }
+    }
+
+    /// Whether the statement also carries the owned sequences' USAGE.
+    pub fn with_sequences(&self) -> bool {
+        self.on == ObjectKind::Table
+            && self.sequences
+            && !self.option_only
+            && self.privileges.contains(&Privilege::Insert)
+    }
+
+    fn privilege_list(&self) -> String {
+        self.privileges
+            .iter()
+            .map(|p| p.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// `SELECT (a, b), UPDATE ON TABLE "s"."t"` as a description shows it.
+    fn describe_what(&self) -> String {
+        let cols = if self.columns.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", self.columns.join(", "))
+        };
+        let on = match self.on {
+            ObjectKind::Table => self.table.to_string(),
+            ObjectKind::Schema => {
+                format!("schema {}", crate::sql::quote::ident(&self.table.schema))
+            }
+            ObjectKind::Sequence => format!("sequence {}", self.table),
+            ObjectKind::Function => format!("function {}({})", self.table, self.args.join(", ")),
+        };
+        format!("{}{cols} on {on}", self.privilege_list())
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_yes(b: &bool) -> bool {
+    *b
+}
+
+fn yes() -> bool {
+    true
+}
+
 /// Serializes with a `kind` tag; deserializes from the same form, so bindings can rebuild
 /// a change (e.g. from a migration file's op) and ask it for its SQL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,20 +156,8 @@ pub enum Change {
         group: String,
         member: String,
     },
-    Grant {
-        table: TableName,
-        #[cfg_attr(feature = "ts", ts(as = "String"))]
-        role: RoleSpec,
-        #[serde(deserialize_with = "crate::ir::deserialize_privileges")]
-        privileges: Vec<Privilege>,
-    },
-    Revoke {
-        table: TableName,
-        #[cfg_attr(feature = "ts", ts(as = "String"))]
-        role: RoleSpec,
-        #[serde(deserialize_with = "crate::ir::deserialize_privileges")]
-        privileges: Vec<Privilege>,
-    },
+    Grant(RolePrivileges),
+    Revoke(RolePrivileges),
     EnableRls {
         table: TableName,
     },
@@ -135,16 +217,8 @@ impl Change {
             DropRole { role } => vec![render::drop_role(&role.name)],
             GrantMembership { group, member } => vec![render::grant_membership(group, member)],
             RevokeMembership { group, member } => vec![render::revoke_membership(group, member)],
-            Grant {
-                table,
-                role,
-                privileges,
-            } => vec![render::grant(table, role, privileges)],
-            Revoke {
-                table,
-                role,
-                privileges,
-            } => vec![render::revoke(table, role, privileges)],
+            Grant(g) => render::grant(g),
+            Revoke(g) => render::revoke(g),
             EnableRls { table } => vec![render::rls(table, true)],
             DisableRls { table } => vec![render::rls(table, false)],
             ForceRls { table } => vec![render::force_rls(table, true)],
@@ -212,24 +286,8 @@ impl Change {
             AlterRole { from, to } => AlterRole { from: to, to: from },
             GrantMembership { group, member } => RevokeMembership { group, member },
             RevokeMembership { group, member } => GrantMembership { group, member },
-            Grant {
-                table,
-                role,
-                privileges,
-            } => Revoke {
-                table,
-                role,
-                privileges,
-            },
-            Revoke {
-                table,
-                role,
-                privileges,
-            } => Grant {
-                table,
-                role,
-                privileges,
-            },
+            Grant(g) => Revoke(g),
+            Revoke(g) => Grant(g),
             EnableRls { table } => DisableRls { table },
             DisableRls { table } => EnableRls { table },
             ForceRls { table } => NoForceRls { table },
@@ -313,33 +371,40 @@ impl Change {
                 format!("Make role {member:?} a member of {group:?}")
             }
             RevokeMembership { group, member } => format!("Remove role {member:?} from {group:?}"),
-            Grant {
-                table,
-                role,
-                privileges,
-            } => format!(
-                "Grant {} on {} to {}",
-                privileges
-                    .iter()
-                    .map(|p| p.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                table,
-                role.as_json()
+            Grant(g) => format!(
+                "Grant {}{} to {}{}{}",
+                if g.option_only {
+                    "grant option for "
+                } else {
+                    ""
+                },
+                g.describe_what(),
+                g.role.as_json(),
+                if g.grant_option && !g.option_only {
+                    " with grant option"
+                } else {
+                    ""
+                },
+                if g.with_sequences() {
+                    " (and USAGE on its owned sequences)"
+                } else {
+                    ""
+                }
             ),
-            Revoke {
-                table,
-                role,
-                privileges,
-            } => format!(
-                "Revoke {} on {} from {}",
-                privileges
-                    .iter()
-                    .map(|p| p.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                table,
-                role.as_json()
+            Revoke(g) => format!(
+                "Revoke {}{} from {}{}",
+                if g.option_only {
+                    "grant option for "
+                } else {
+                    ""
+                },
+                g.describe_what(),
+                g.role.as_json(),
+                if g.with_sequences() {
+                    " (and USAGE on its owned sequences)"
+                } else {
+                    ""
+                }
             ),
             EnableRls { table } => format!("Enable row-level security on {table}"),
             DisableRls { table } => format!("Disable row-level security on {table}"),
@@ -451,9 +516,8 @@ impl Change {
             | DropRole { .. }
             | GrantMembership { .. }
             | RevokeMembership { .. } => None,
-            Grant { table, .. }
-            | Revoke { table, .. }
-            | EnableRls { table }
+            Grant(g) | Revoke(g) => g.on.is_table().then_some(&g.table),
+            EnableRls { table }
             | DisableRls { table }
             | ForceRls { table }
             | NoForceRls { table }
@@ -476,7 +540,7 @@ impl Change {
             CreateRole { .. } => 0,
             AlterRole { .. } => 1,
             GrantMembership { .. } => 1,
-            Grant { .. } => 2,
+            Grant(..) => 2,
             DisableRls { .. } => 3,
             NoForceRls { .. } => 4,
             DropPolicy { .. } => 5,
@@ -487,7 +551,7 @@ impl Change {
             CommentOnPolicy { .. } => 10,
             ForceRls { .. } => 11,
             EnableRls { .. } => 12,
-            Revoke { .. } => 13,
+            Revoke(..) => 13,
             RevokeMembership { .. } => 13,
             DropRole { .. } => 14,
         }

@@ -15,7 +15,7 @@ pub mod plan;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-pub use change::{Change, ClauseChange};
+pub use change::{Change, ClauseChange, RolePrivileges};
 pub use plan::{Plan, PlanDocument, Step};
 
 use crate::error::{Clause, Result};
@@ -257,66 +257,181 @@ fn diff_roles(current: &Schema, desired: &Schema, prune: bool, changes: &mut Vec
     }
 }
 
-/// Grants, paired by (table, grantee): privileges granted and revoked; a grant the
-/// declaration does not name is revoked when pruning, or when both its table and its
-/// grantee are the declaration's.
-fn diff_grants(current: &Schema, desired: &Schema, prune: bool, changes: &mut Vec<Change>) {
-    type Key = (TableName, RoleSpec);
-    let collect = |s: &Schema| -> BTreeMap<Key, BTreeSet<Privilege>> {
-        let mut m: BTreeMap<Key, BTreeSet<Privilege>> = BTreeMap::new();
-        for g in &s.grants {
-            m.entry((g.table_name(), g.role.clone()))
-                .or_default()
-                .extend(g.privileges.iter().copied());
+/// Privileges one grantee holds on one object (or one column), with their grant option.
+#[derive(Default)]
+struct Held {
+    privileges: BTreeMap<Privilege, bool>,
+    /// A table's INSERT carries its owned sequences' USAGE (see [`Grant::sequences`]).
+    sequences: bool,
+}
+
+/// (object, column, grantee).
+type GrantKey = (Object, Option<String>, RoleSpec);
+
+fn held_grants(s: &Schema) -> BTreeMap<GrantKey, Held> {
+    let mut m: BTreeMap<GrantKey, Held> = BTreeMap::new();
+    for g in &s.grants {
+        let object = g.object();
+        let columns: Vec<Option<String>> = if g.columns.is_empty() {
+            vec![None]
+        } else {
+            g.columns.iter().cloned().map(Some).collect()
+        };
+        for c in columns {
+            let h = m
+                .entry((object.clone(), c, g.role.clone()))
+                .or_insert_with(|| Held {
+                    privileges: BTreeMap::new(),
+                    sequences: true,
+                });
+            h.sequences &= g.sequences;
+            for p in &g.privileges {
+                *h.privileges.entry(*p).or_default() |= g.grant_option;
+            }
         }
-        m
-    };
-    let cur = collect(current);
-    let des = collect(desired);
+    }
+    m
+}
+
+/// Grants, paired by (object, column, grantee): privileges granted and revoked, grant
+/// options added and removed; a grant the declaration does not name is revoked when
+/// pruning, or when both its object and its grantee are the declaration's (PUBLIC's
+/// default privileges on schemas and functions stay unless the declaration names PUBLIC
+/// there). Column changes with the same privileges are merged into one statement.
+fn diff_grants(current: &Schema, desired: &Schema, prune: bool, changes: &mut Vec<Change>) {
+    let cur = held_grants(current);
+    let des = held_grants(desired);
     // Grantees the declaration manages: its roles and every grantee it names.
-    let mut managed: BTreeSet<RoleSpec> = desired
+    let mut managed: BTreeSet<&RoleSpec> = BTreeSet::new();
+    let role_specs: Vec<RoleSpec> = desired
         .roles
         .iter()
         .map(|r| RoleSpec::Named(r.name.clone()))
         .collect();
-    managed.extend(des.keys().map(|(_, r)| r.clone()));
-    let declared_tables: BTreeSet<TableName> = desired
+    managed.extend(role_specs.iter());
+    managed.extend(des.keys().map(|(_, _, r)| r));
+    let declared_objects: BTreeSet<Object> = desired
         .tables
         .iter()
-        .map(|t| t.qualified())
-        .chain(des.keys().map(|(t, _)| t.clone()))
+        .map(|t| Object {
+            on: ObjectKind::Table,
+            name: t.qualified(),
+            args: Vec::new(),
+        })
+        .chain(des.keys().map(|(o, _, _)| o.clone()))
         .collect();
-    let empty = BTreeSet::new();
+    let mut out: Vec<(bool, RolePrivileges)> = Vec::new();
+    let mut push = |grant: bool,
+                    key: &GrantKey,
+                    privileges: Vec<Privilege>,
+                    opt: bool,
+                    only: bool,
+                    seq: bool| {
+        if privileges.is_empty() {
+            return;
+        }
+        let (object, column, role) = key;
+        out.push((
+            grant,
+            RolePrivileges {
+                table: object.name.clone(),
+                on: object.on,
+                args: object.args.clone(),
+                columns: column.iter().cloned().collect(),
+                role: role.clone(),
+                privileges,
+                grant_option: opt,
+                option_only: only,
+                sequences: seq,
+            },
+        ));
+    };
+    let empty = Held::default();
+    let select = |m: &BTreeMap<Privilege, bool>, f: &dyn Fn(Privilege, bool) -> bool| {
+        m.iter()
+            .filter(|(p, o)| f(**p, **o))
+            .map(|(p, _)| *p)
+            .collect::<Vec<_>>()
+    };
     for (key, want) in &des {
         let have = cur.get(key).unwrap_or(&empty);
-        let add: Vec<Privilege> = want.difference(have).copied().collect();
-        let remove: Vec<Privilege> = have.difference(want).copied().collect();
-        if !add.is_empty() {
-            changes.push(Change::Grant {
-                table: key.0.clone(),
-                role: key.1.clone(),
-                privileges: add,
-            });
+        let (w, h) = (&want.privileges, &have.privileges);
+        let seq = want.sequences;
+        for opt in [false, true] {
+            push(
+                true,
+                key,
+                select(w, &|p, o| o == opt && !h.contains_key(&p)),
+                opt,
+                false,
+                seq,
+            );
         }
-        if !remove.is_empty() {
-            changes.push(Change::Revoke {
-                table: key.0.clone(),
-                role: key.1.clone(),
-                privileges: remove,
-            });
+        push(
+            true,
+            key,
+            select(w, &|p, o| o && h.get(&p) == Some(&false)),
+            true,
+            true,
+            seq,
+        );
+        push(
+            false,
+            key,
+            select(w, &|p, o| !o && h.get(&p) == Some(&true)),
+            true,
+            true,
+            seq,
+        );
+        for opt in [false, true] {
+            push(
+                false,
+                key,
+                select(h, &|p, o| o == opt && !w.contains_key(&p)),
+                opt,
+                false,
+                seq,
+            );
         }
     }
     for (key, have) in &cur {
         if des.contains_key(key) {
             continue;
         }
-        let in_scope = prune || (managed.contains(&key.1) && declared_tables.contains(&key.0));
-        if in_scope && !have.is_empty() {
-            changes.push(Change::Revoke {
-                table: key.0.clone(),
-                role: key.1.clone(),
-                privileges: have.iter().copied().collect(),
-            });
+        let (object, _, role) = key;
+        let default_to_public = *role == RoleSpec::Public && !object.on.is_table();
+        let in_scope = prune
+            || (managed.contains(role) && declared_objects.contains(object) && !default_to_public);
+        if in_scope {
+            for opt in [false, true] {
+                let p = select(&have.privileges, &|_, o| o == opt);
+                push(false, key, p, opt, false, have.sequences);
+            }
         }
     }
+    // Column changes that differ only in their column become one statement.
+    let mut merged: Vec<(bool, RolePrivileges)> = Vec::with_capacity(out.len());
+    let mut by_shape: HashMap<(bool, RolePrivileges), usize> = HashMap::new();
+    for (grant, rp) in out {
+        if rp.columns.is_empty() {
+            merged.push((grant, rp));
+            continue;
+        }
+        let mut shape = rp.clone();
+        shape.columns.clear();
+        match by_shape.get(&(grant, shape.clone())) {
+            Some(&i) => merged[i].1.columns.extend(rp.columns),
+            None => {
+                by_shape.insert((grant, shape), merged.len());
+                merged.push((grant, rp));
+            }
+        }
+    }
+    changes.extend(merged.into_iter().map(|(grant, rp)| {
+        if grant {
+            Change::Grant(rp)
+        } else {
+            Change::Revoke(rp)
+        }
+    }));
 }

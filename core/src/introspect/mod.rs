@@ -74,17 +74,64 @@ SELECT 'h'::pg_catalog.text, pg_catalog.json_build_object(
     ) ORDER BY ro.rolname), '[]')
     FROM pg_catalog.pg_roles ro WHERE ro.rolname OPERATOR(pg_catalog.!~) '^pg_'),
   'grants', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
-      'schema', g.nspname, 'table', g.relname, 'role', g.grantee, 'privileges', g.privileges
+      'schema', g.nspname, 'table', g.relname, 'role', g.grantee, 'grantable', g.grantable,
+      'privileges', g.privileges
     ) ORDER BY g.nspname, g.relname, g.grantee), '[]')
     FROM (
       SELECT r.nspname, r.relname,
              CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0::pg_catalog.oid THEN 'PUBLIC' ELSE ro.rolname END AS grantee,
+             a.is_grantable AS grantable,
              pg_catalog.json_agg(a.privilege_type ORDER BY a.privilege_type) AS privileges
       FROM rels r CROSS JOIN LATERAL pg_catalog.aclexplode(r.relacl) a
       LEFT JOIN pg_catalog.pg_roles ro ON ro.oid OPERATOR(pg_catalog.=) a.grantee
       WHERE a.grantee OPERATOR(pg_catalog.<>) r.relowner
-      GROUP BY r.nspname, r.relname, a.grantee, ro.rolname
+      GROUP BY r.nspname, r.relname, a.grantee, ro.rolname, a.is_grantable
     ) g),
+  'column_grants', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
+      'schema', g.nspname, 'table', g.relname, 'column', g.attname, 'role', g.grantee,
+      'grantable', g.grantable, 'privileges', g.privileges)), '[]')
+    FROM (
+      SELECT r.nspname, r.relname, at.attname,
+             CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0::pg_catalog.oid THEN 'PUBLIC' ELSE ro.rolname END AS grantee,
+             a.is_grantable AS grantable,
+             pg_catalog.json_agg(a.privilege_type ORDER BY a.privilege_type) AS privileges
+      FROM pg_catalog.pg_attribute at JOIN rels r ON r.oid OPERATOR(pg_catalog.=) at.attrelid
+      CROSS JOIN LATERAL pg_catalog.aclexplode(at.attacl) a
+      LEFT JOIN pg_catalog.pg_roles ro ON ro.oid OPERATOR(pg_catalog.=) a.grantee
+      WHERE at.attacl IS NOT NULL AND at.attnum OPERATOR(pg_catalog.>) 0 AND NOT at.attisdropped
+        AND a.grantee OPERATOR(pg_catalog.<>) r.relowner
+      GROUP BY r.nspname, r.relname, at.attname, a.grantee, ro.rolname, a.is_grantable
+    ) g),
+  'object_grants', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
+      'on', k.kind, 'schema', k.nspname, 'name', k.name, 'args', k.args,
+      'role', CASE WHEN g.grantee OPERATOR(pg_catalog.=) 0::pg_catalog.oid THEN 'PUBLIC' ELSE ro.rolname END,
+      'grantable', g.grantable, 'privileges', g.privileges)), '[]')
+    FROM (
+      SELECT 'sequence' AS kind, n.nspname, c.relname::pg_catalog.text AS name, NULL::pg_catalog.json AS args,
+             c.relowner AS owner, coalesce(c.relacl, pg_catalog.acldefault('s'::pg_catalog."char", c.relowner)) AS acl
+      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+      WHERE c.relkind OPERATOR(pg_catalog.=) 'S'::pg_catalog."char"
+        AND n.nspname OPERATOR(pg_catalog.=) ANY (ARRAY[{list}]::pg_catalog.name[])
+      UNION ALL
+      SELECT 'schema', n.nspname, '', NULL, n.nspowner,
+             coalesce(n.nspacl, pg_catalog.acldefault('n'::pg_catalog."char", n.nspowner))
+      FROM pg_catalog.pg_namespace n
+      WHERE n.nspname OPERATOR(pg_catalog.=) ANY (ARRAY[{list}]::pg_catalog.name[])
+      UNION ALL
+      SELECT 'function', n.nspname, p.proname::pg_catalog.text,
+             (SELECT coalesce(pg_catalog.json_agg(pg_catalog.format_type(a.t, NULL) ORDER BY a.ord), '[]')
+              FROM pg_catalog.unnest(p.proargtypes::pg_catalog.oid[]) WITH ORDINALITY AS a(t, ord)),
+             p.proowner, coalesce(p.proacl, pg_catalog.acldefault('f'::pg_catalog."char", p.proowner))
+      FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
+      WHERE p.prokind OPERATOR(pg_catalog.=) ANY ('{{f,p}}'::pg_catalog."char"[])
+        AND n.nspname OPERATOR(pg_catalog.=) ANY (ARRAY[{list}]::pg_catalog.name[])
+    ) k CROSS JOIN LATERAL (
+      SELECT a.grantee, a.is_grantable AS grantable,
+             pg_catalog.json_agg(a.privilege_type ORDER BY a.privilege_type) AS privileges
+      FROM pg_catalog.aclexplode(k.acl) a
+      WHERE a.grantee OPERATOR(pg_catalog.<>) k.owner
+      GROUP BY a.grantee, a.is_grantable
+    ) g LEFT JOIN pg_catalog.pg_roles ro ON ro.oid OPERATOR(pg_catalog.=) g.grantee),
   'functions', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
       'schema', n.nspname, 'name', p.proname,
       'args', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.format_type(a.t, NULL) ORDER BY a.ord), '[]')
@@ -141,6 +188,31 @@ struct CatalogGrant {
     schema: String,
     table: String,
     role: Option<String>,
+    #[serde(default)]
+    grantable: bool,
+    privileges: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct CatalogColumnGrant {
+    schema: String,
+    table: String,
+    column: String,
+    role: Option<String>,
+    grantable: bool,
+    privileges: Vec<String>,
+}
+
+/// Privileges on a sequence, a schema or a function (with its argument types), where a
+/// missing ACL reads as the kind's defaults (`acldefault`: PUBLIC may execute functions).
+#[derive(Deserialize)]
+struct CatalogObjectGrant {
+    on: ObjectKind,
+    schema: String,
+    name: String,
+    args: Option<Vec<String>>,
+    role: Option<String>,
+    grantable: bool,
     privileges: Vec<String>,
 }
 
@@ -171,6 +243,10 @@ struct CatalogHeader {
     role_names: Option<HashMap<String, String>>,
     roles: Vec<CatalogRole>,
     grants: Vec<CatalogGrant>,
+    #[serde(default)]
+    column_grants: Vec<CatalogColumnGrant>,
+    #[serde(default)]
+    object_grants: Vec<CatalogObjectGrant>,
     functions: Vec<CatalogFunction>,
     types: Vec<CatalogType>,
 }
@@ -367,21 +443,33 @@ impl CatalogReader {
                 member_of: r.member_of,
             });
         }
+        let grantee = |r: Option<String>| match r.as_deref() {
+            Some("PUBLIC") | None => RoleSpec::Public,
+            Some(n) => RoleSpec::Named(n.to_string()),
+        };
+        let privileges = |v: Vec<String>| -> Vec<Privilege> {
+            v.iter().filter_map(|p| Privilege::parse(p)).collect()
+        };
         for g in c.grants {
-            let role = match g.role.as_deref() {
-                Some("PUBLIC") | None => RoleSpec::Public,
-                Some(n) => RoleSpec::Named(n.to_string()),
-            };
-            schema.grants.push(Grant {
-                schema: g.schema,
-                table: g.table,
-                role,
-                privileges: g
-                    .privileges
-                    .iter()
-                    .filter_map(|p| Privilege::parse(p))
-                    .collect(),
-            });
+            let mut grant =
+                Grant::table(g.schema, g.table, grantee(g.role), privileges(g.privileges));
+            grant.grant_option = g.grantable;
+            schema.grants.push(grant);
+        }
+        for g in c.column_grants {
+            let mut grant =
+                Grant::table(g.schema, g.table, grantee(g.role), privileges(g.privileges));
+            grant.columns = vec![g.column];
+            grant.grant_option = g.grantable;
+            schema.grants.push(grant);
+        }
+        for g in c.object_grants {
+            let mut grant =
+                Grant::table(g.schema, g.name, grantee(g.role), privileges(g.privileges));
+            grant.on = g.on;
+            grant.args = g.args.unwrap_or_default();
+            grant.grant_option = g.grantable;
+            schema.grants.push(grant);
         }
         schema.catalog.functions = c
             .functions

@@ -266,9 +266,22 @@ fn yes() -> bool {
 struct RawGrant {
     #[serde(default)]
     schema: Option<String>,
-    table: String,
+    #[serde(default)]
+    table: Option<String>,
+    #[serde(default)]
+    sequence: Option<String>,
+    #[serde(default)]
+    function: Option<String>,
+    #[serde(default)]
+    args: Option<Vec<String>>,
+    #[serde(default)]
+    columns: Vec<String>,
     role: String,
     privileges: Vec<String>,
+    #[serde(default, alias = "grantOption", alias = "with_grant_option")]
+    grant_option: bool,
+    #[serde(default)]
+    sequences: Option<bool>,
 }
 
 impl RawSchema<'_> {
@@ -424,30 +437,10 @@ impl RawSchema<'_> {
             .collect();
         let mut grants = Vec::new();
         for g in self.grants {
-            let schema = g.schema.unwrap_or_else(|| "public".into());
-            let mut privileges = Vec::new();
-            for p in &g.privileges {
-                let up = p.trim().to_ascii_uppercase();
-                if up == "ALL" || up == "ALL PRIVILEGES" {
-                    privileges.extend(Privilege::ALL);
-                } else if let Some(pr) = Privilege::parse(p) {
-                    privileges.push(pr);
-                } else {
-                    errors.push(ValidationError {
-                        code: "UNKNOWN_PRIVILEGE",
-                        table: Some(format!("{schema}.{}", g.table)),
-                        policy: None,
-                        clause: Some(Clause::Grant),
-                        message: format!("unknown table privilege {p:?} granted to {}", g.role),
-                    });
-                }
+            match grant(g) {
+                Ok(g) => grants.push(g),
+                Err(e) => errors.push(e),
             }
-            grants.push(Grant {
-                schema,
-                table: g.table,
-                role: RoleSpec::parse(&g.role),
-                privileges,
-            });
         }
         if !errors.is_empty() {
             return Err(Error::Validation(errors));
@@ -462,6 +455,102 @@ impl RawSchema<'_> {
             index: Default::default(),
         })
     }
+}
+
+/// A grant as written: the object is named by its key (`table`, `sequence`, `function`,
+/// or only `schema`); `ALL` stands for every privilege of that kind of object.
+fn grant(g: RawGrant) -> Result<Grant, ValidationError> {
+    let named = [&g.table, &g.sequence, &g.function]
+        .iter()
+        .filter(|n| n.is_some())
+        .count();
+    let (on, name) = match (g.table, g.sequence, g.function) {
+        (Some(t), None, None) => (ObjectKind::Table, t),
+        (None, Some(s), None) => (ObjectKind::Sequence, s),
+        (None, None, Some(f)) => (ObjectKind::Function, f),
+        _ => (ObjectKind::Schema, String::new()),
+    };
+    let schema = match (g.schema, on) {
+        (Some(s), _) => s,
+        (None, ObjectKind::Schema) => String::new(),
+        (None, _) => "public".into(),
+    };
+    // A table grant's errors name the table; others name their object in the message.
+    let (table, what) = match on {
+        ObjectKind::Table => (Some(format!("{schema}.{name}")), String::new()),
+        ObjectKind::Schema => (None, format!("schema {schema}: ")),
+        _ => (None, format!("{} {schema}.{name}: ", on.as_str())),
+    };
+    let err = |code, message: String| ValidationError {
+        code,
+        table: table.clone(),
+        policy: None,
+        clause: Some(Clause::Grant),
+        message: format!("{what}{message}"),
+    };
+    if named > 1 {
+        return Err(err(
+            "AMBIGUOUS_GRANT",
+            "a grant names more than one of table, sequence and function".into(),
+        ));
+    }
+    if on == ObjectKind::Schema && schema.is_empty() {
+        return Err(err(
+            "GRANT_WITHOUT_OBJECT",
+            format!(
+                "a grant to {} names no table, sequence, function or schema",
+                g.role
+            ),
+        ));
+    }
+    if g.args.is_some() && on != ObjectKind::Function {
+        return Err(err(
+            "UNEXPECTED_ARGS",
+            "`args` belongs to a function grant".into(),
+        ));
+    }
+    if !g.columns.is_empty() && on != ObjectKind::Table {
+        return Err(err(
+            "UNEXPECTED_COLUMNS",
+            "`columns` belongs to a table grant".into(),
+        ));
+    }
+    let allowed = on.privileges(!g.columns.is_empty());
+    let mut privileges = Vec::new();
+    for p in &g.privileges {
+        let up = p.trim().to_ascii_uppercase();
+        if up == "ALL" || up == "ALL PRIVILEGES" {
+            privileges.extend_from_slice(allowed);
+        } else {
+            match Privilege::parse(p).filter(|p| allowed.contains(p)) {
+                Some(pr) => privileges.push(pr),
+                None => {
+                    return Err(err(
+                        "UNKNOWN_PRIVILEGE",
+                        format!(
+                            "unknown {}{} privilege {p:?} granted to {}",
+                            on.as_str(),
+                            if g.columns.is_empty() { "" } else { " column" },
+                            g.role,
+                        ),
+                    ))
+                }
+            }
+        }
+    }
+    let args =
+        function_args(&g.args.unwrap_or_default()).map_err(|m| err("BAD_ARGUMENT_TYPE", m))?;
+    Ok(Grant {
+        on,
+        schema,
+        table: name,
+        args,
+        columns: g.columns,
+        role: RoleSpec::parse(&g.role),
+        privileges,
+        grant_option: g.grant_option,
+        sequences: g.sequences.unwrap_or(true),
+    })
 }
 
 fn column(name: String, c: RawColumn) -> Column {

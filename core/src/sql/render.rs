@@ -3,6 +3,7 @@
 //! expressions are inserted only after [`crate::expr::validate`] accepted them.
 
 use super::quote::{ident, literal, roles};
+use crate::diff::change::RolePrivileges;
 use crate::ir::*;
 
 pub fn create_policy(table: &TableName, p: &Policy) -> String {
@@ -130,26 +131,97 @@ pub fn revoke_membership(group: &str, member: &str) -> String {
     format!("REVOKE {} FROM {}", ident(group), ident(member))
 }
 
-fn privilege_list(p: &[Privilege]) -> String {
-    p.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")
+fn privilege_list(g: &RolePrivileges) -> String {
+    let cols = if g.columns.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " ({})",
+            g.columns
+                .iter()
+                .map(|c| ident(c))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    g.privileges
+        .iter()
+        .map(|p| format!("{}{cols}", p.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-pub fn grant(table: &TableName, role: &RoleSpec, privileges: &[Privilege]) -> String {
-    format!(
-        "GRANT {} ON TABLE {} TO {}",
-        privilege_list(privileges),
-        table,
-        super::quote::role(role)
-    )
+/// `GRANT`, with `WITH GRANT OPTION` when asked; on a table with INSERT, followed by the
+/// grant of USAGE on the table's owned sequences (see [`owned_sequences`]).
+pub fn grant(g: &RolePrivileges) -> Vec<String> {
+    let mut v = vec![format!(
+        "GRANT {} ON {} TO {}{}",
+        privilege_list(g),
+        g.object(),
+        super::quote::role(&g.role),
+        if g.grant_option || g.option_only {
+            " WITH GRANT OPTION"
+        } else {
+            ""
+        }
+    )];
+    if g.with_sequences() {
+        v.push(owned_sequences(&g.table, &g.role, true));
+    }
+    v
 }
 
-pub fn revoke(table: &TableName, role: &RoleSpec, privileges: &[Privilege]) -> String {
-    format!(
-        "REVOKE {} ON TABLE {} FROM {}",
-        privilege_list(privileges),
-        table,
-        super::quote::role(role)
-    )
+/// `REVOKE` (`REVOKE GRANT OPTION FOR` when only the option goes); on a table with
+/// INSERT, the owned sequences' USAGE is revoked first.
+pub fn revoke(g: &RolePrivileges) -> Vec<String> {
+    let mut v = Vec::new();
+    if g.with_sequences() {
+        v.push(owned_sequences(&g.table, &g.role, false));
+    }
+    v.push(format!(
+        "REVOKE {}{} ON {} FROM {}",
+        if g.option_only {
+            "GRANT OPTION FOR "
+        } else {
+            ""
+        },
+        privilege_list(g),
+        g.object(),
+        super::quote::role(&g.role)
+    ));
+    v
+}
+
+/// Grants (or revokes) USAGE on every sequence the table owns (serial columns, `deptype`
+/// 'a', and identity columns, 'i'), as the database has them when the statement runs: the
+/// table may be created in the same migration, so its sequences' names are not known
+/// when the plan is made. One `DO` block; the table and role reach it as literals and
+/// every name is quoted by `format`; its dollar-quote tag appears nowhere in its body.
+pub fn owned_sequences(table: &TableName, role: &RoleSpec, grant: bool) -> String {
+    let grantee = literal(&super::quote::role(role));
+    let action = if grant {
+        "'GRANT USAGE ON SEQUENCE ' OPERATOR(pg_catalog.||) s::pg_catalog.text OPERATOR(pg_catalog.||) ' TO '"
+    } else {
+        "'REVOKE USAGE ON SEQUENCE ' OPERATOR(pg_catalog.||) s::pg_catalog.text OPERATOR(pg_catalog.||) ' FROM '"
+    };
+    let body = format!(
+        "DECLARE s pg_catalog.regclass; BEGIN FOR s IN SELECT d.objid::pg_catalog.regclass \
+FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) d.objid \
+WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass \
+AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass \
+AND d.refobjid OPERATOR(pg_catalog.=) {}::pg_catalog.regclass \
+AND d.deptype OPERATOR(pg_catalog.=) ANY ('{{a,i}}'::pg_catalog.\"char\"[]) \
+AND c.relkind OPERATOR(pg_catalog.=) 'S'::pg_catalog.\"char\" \
+ORDER BY 1 LOOP EXECUTE {action} OPERATOR(pg_catalog.||) {grantee}; END LOOP; END",
+        literal(&table.to_string())
+    );
+    let mut tag = String::from("$seq$");
+    let mut n = 0;
+    while body.contains(&tag) {
+        n += 1;
+        tag = format!("$seq{n}$");
+    }
+    format!("DO {tag}{body}{tag}")
 }
 
 /// `CREATE TABLE` from the IR's columns. Never part of a plan (tables belong to the ORM);
