@@ -253,3 +253,47 @@ fn hostile_names_in_grants_are_quoted() {
     live.apply(&p.reverse()).unwrap();
     assert_eq!(db.sql("SELECT count(*) FROM x").trim(), "0");
 }
+
+#[test]
+fn default_privileges_apply_to_later_objects_and_reverse_exactly() {
+    let db = Db::start();
+    db.sql("CREATE SCHEMA app; CREATE ROLE app_user; CREATE ROLE app_owner; GRANT USAGE ON SCHEMA app TO app_user");
+    let (mut declared, warnings) = pgpolicy::sql::read::read_sql(
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT, INSERT ON TABLES TO app_user;\n\
+         ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;\n\
+         ALTER DEFAULT PRIVILEGES FOR ROLE app_owner IN SCHEMA app GRANT USAGE ON SEQUENCES TO app_user WITH GRANT OPTION;\n",
+    )
+    .unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    declared.normalize();
+    let mut live = LiveDb::connect(&db.url).unwrap();
+    let p = plan(&mut live, &declared);
+    assert_eq!(
+        p.statements(),
+        [
+            "ALTER DEFAULT PRIVILEGES FOR ROLE app_owner IN SCHEMA app GRANT USAGE ON SEQUENCES TO app_user WITH GRANT OPTION",
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT, INSERT ON TABLES TO app_user",
+            "ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON ROUTINES FROM PUBLIC",
+        ],
+        "{}",
+        p.sql()
+    );
+    live.apply(&p).unwrap();
+    // Objects created afterwards get them.
+    db.sql(
+        "CREATE TABLE app.later (id int); \
+         CREATE FUNCTION public.later_fn() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",
+    );
+    db.sql("SET ROLE app_user; SELECT * FROM app.later");
+    let denied = db
+        .try_sql("SET ROLE app_user; SELECT public.later_fn()")
+        .unwrap_err();
+    assert!(
+        denied.contains("permission denied for function later_fn"),
+        "{denied}"
+    );
+    assert!(plan(&mut live, &declared).is_empty());
+
+    live.apply(&p.reverse()).unwrap();
+    assert_eq!(db.sql("SELECT count(*) FROM pg_default_acl").trim(), "0");
+}

@@ -118,6 +118,64 @@ impl RolePrivileges {
     }
 }
 
+/// Default privileges one grantee gets on objects an owner creates later, as a
+/// `grant_default` or `revoke_default` change carries them.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DefaultPrivileges {
+    /// `FOR ROLE`; absent: the role that runs the plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub owner: Option<String>,
+    /// `IN SCHEMA`; absent: every schema.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub schema: Option<String>,
+    pub on: ObjectKind,
+    #[cfg_attr(feature = "ts", ts(as = "String"))]
+    pub role: RoleSpec,
+    pub privileges: Vec<Privilege>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub grant_option: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub option_only: bool,
+}
+
+impl DefaultPrivileges {
+    fn describe(&self, verb: &str, to: &str) -> String {
+        format!(
+            "{verb} {}{} on {} created{}{} {to} {}{}",
+            if self.option_only {
+                "grant option for "
+            } else {
+                ""
+            },
+            self.privileges
+                .iter()
+                .map(|p| p.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            self.on.plural().to_ascii_lowercase(),
+            self.owner
+                .as_ref()
+                .map(|o| format!(" by {o:?}"))
+                .unwrap_or_default(),
+            self.schema
+                .as_ref()
+                .map(|s| format!(" in schema {s:?}"))
+                .unwrap_or_default(),
+            self.role.as_json(),
+            if self.grant_option && !self.option_only {
+                " with grant option"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
 fn is_false(b: &bool) -> bool {
     !*b
 }
@@ -158,6 +216,10 @@ pub enum Change {
     },
     Grant(RolePrivileges),
     Revoke(RolePrivileges),
+    /// `ALTER DEFAULT PRIVILEGES .. GRANT`.
+    GrantDefault(DefaultPrivileges),
+    /// `ALTER DEFAULT PRIVILEGES .. REVOKE`.
+    RevokeDefault(DefaultPrivileges),
     EnableRls {
         table: TableName,
     },
@@ -219,6 +281,8 @@ impl Change {
             RevokeMembership { group, member } => vec![render::revoke_membership(group, member)],
             Grant(g) => render::grant(g),
             Revoke(g) => render::revoke(g),
+            GrantDefault(d) => vec![render::default_privileges(d, true)],
+            RevokeDefault(d) => vec![render::default_privileges(d, false)],
             EnableRls { table } => vec![render::rls(table, true)],
             DisableRls { table } => vec![render::rls(table, false)],
             ForceRls { table } => vec![render::force_rls(table, true)],
@@ -288,6 +352,8 @@ impl Change {
             RevokeMembership { group, member } => GrantMembership { group, member },
             Grant(g) => Revoke(g),
             Revoke(g) => Grant(g),
+            GrantDefault(d) => RevokeDefault(d),
+            RevokeDefault(d) => GrantDefault(d),
             EnableRls { table } => DisableRls { table },
             DisableRls { table } => EnableRls { table },
             ForceRls { table } => NoForceRls { table },
@@ -391,6 +457,8 @@ impl Change {
                     ""
                 }
             ),
+            GrantDefault(d) => d.describe("Grant by default", "to"),
+            RevokeDefault(d) => d.describe("Revoke by default", "from"),
             Revoke(g) => format!(
                 "Revoke {}{} from {}{}",
                 if g.option_only {
@@ -517,6 +585,7 @@ impl Change {
             | GrantMembership { .. }
             | RevokeMembership { .. } => None,
             Grant(g) | Revoke(g) => g.on.is_table().then_some(&g.table),
+            GrantDefault(..) | RevokeDefault(..) => None,
             EnableRls { table }
             | DisableRls { table }
             | ForceRls { table }
@@ -540,7 +609,7 @@ impl Change {
             CreateRole { .. } => 0,
             AlterRole { .. } => 1,
             GrantMembership { .. } => 1,
-            Grant(..) => 2,
+            Grant(..) | GrantDefault(..) => 2,
             DisableRls { .. } => 3,
             NoForceRls { .. } => 4,
             DropPolicy { .. } => 5,
@@ -551,7 +620,7 @@ impl Change {
             CommentOnPolicy { .. } => 10,
             ForceRls { .. } => 11,
             EnableRls { .. } => 12,
-            Revoke(..) => 13,
+            Revoke(..) | RevokeDefault(..) => 13,
             RevokeMembership { .. } => 13,
             DropRole { .. } => 14,
         }

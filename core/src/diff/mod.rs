@@ -15,7 +15,7 @@ pub mod plan;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-pub use change::{Change, ClauseChange, RolePrivileges};
+pub use change::{Change, ClauseChange, DefaultPrivileges, RolePrivileges};
 pub use plan::{Plan, PlanDocument, Step};
 
 use crate::error::{Clause, Result};
@@ -80,6 +80,7 @@ fn context_schema(current: &Schema, desired: &Schema) -> Schema {
         tables: Vec::with_capacity(desired.tables.len()),
         roles: Vec::new(),
         grants: Vec::new(),
+        default_privileges: Vec::new(),
         database: current.database.clone(),
         catalog: current.catalog.merged(&desired.catalog),
         index: Default::default(),
@@ -143,6 +144,7 @@ pub fn diff_with(
 
     diff_roles(current, desired, prune, &mut changes);
     diff_grants(current, desired, prune, &mut changes);
+    diff_default_privileges(current, desired, prune, &mut changes);
     warnings.extend(unreadable_expressions(&changes));
     let mut plan = Plan::ordered(changes);
     plan.warnings = warnings;
@@ -434,4 +436,160 @@ fn diff_grants(current: &Schema, desired: &Schema, prune: bool, changes: &mut Ve
             Change::Revoke(rp)
         }
     }));
+}
+
+/// (owner, schema, kind, grantee): the owner as the database names it (a declaration's
+/// missing `FOR ROLE` is the role that read the database, when it was read from one).
+type DefaultKey = (Option<String>, Option<String>, ObjectKind, RoleSpec);
+
+fn held_defaults(s: &Schema, me: Option<&str>) -> BTreeMap<DefaultKey, BTreeMap<Privilege, bool>> {
+    let mut m: BTreeMap<DefaultKey, BTreeMap<Privilege, bool>> = BTreeMap::new();
+    for d in &s.default_privileges {
+        let owner = d.owner.clone().or_else(|| me.map(str::to_string));
+        let h = m
+            .entry((owner, d.schema.clone(), d.on, d.role.clone()))
+            .or_default();
+        for p in &d.privileges {
+            *h.entry(*p).or_default() |= d.grant_option;
+        }
+    }
+    m
+}
+
+/// Default privileges, paired by (owner, schema, kind, grantee), as grants are. Without
+/// an entry of its own, an owner's functions are executable by PUBLIC (PostgreSQL's
+/// built-in default), so a declared revoke from PUBLIC is compared with that.
+fn diff_default_privileges(
+    current: &Schema,
+    desired: &Schema,
+    prune: bool,
+    changes: &mut Vec<Change>,
+) {
+    if current.default_privileges.is_empty() && desired.default_privileges.is_empty() {
+        return;
+    }
+    let me = current.database.as_ref().map(|d| d.current_user.as_str());
+    let cur = held_defaults(current, me);
+    let des = held_defaults(desired, me);
+    // Owners with a global entry for functions on the current side.
+    let global_functions: HashSet<&Option<String>> = cur
+        .keys()
+        .filter(|(_, s, on, _)| s.is_none() && *on == ObjectKind::Function)
+        .map(|(o, _, _, _)| o)
+        .collect();
+    let builtin = |key: &DefaultKey| -> BTreeMap<Privilege, bool> {
+        let (owner, schema, on, role) = key;
+        if current.is_introspected()
+            && schema.is_none()
+            && *on == ObjectKind::Function
+            && *role == RoleSpec::Public
+            && !global_functions.contains(owner)
+        {
+            BTreeMap::from([(Privilege::Execute, false)])
+        } else {
+            BTreeMap::new()
+        }
+    };
+    let managed: BTreeSet<&RoleSpec> = des.keys().map(|k| &k.3).collect();
+    let declared_scopes: BTreeSet<(&Option<String>, &Option<String>)> =
+        des.keys().map(|k| (&k.0, &k.1)).collect();
+    let mut push = |grant: bool,
+                    key: &DefaultKey,
+                    written_owner: Option<String>,
+                    privileges: Vec<Privilege>,
+                    opt: bool,
+                    only: bool| {
+        if privileges.is_empty() {
+            return;
+        }
+        let d = DefaultPrivileges {
+            owner: written_owner,
+            schema: key.1.clone(),
+            on: key.2,
+            role: key.3.clone(),
+            privileges,
+            grant_option: opt,
+            option_only: only,
+        };
+        changes.push(if grant {
+            Change::GrantDefault(d)
+        } else {
+            Change::RevokeDefault(d)
+        });
+    };
+    let select = |m: &BTreeMap<Privilege, bool>, f: &dyn Fn(Privilege, bool) -> bool| {
+        m.iter()
+            .filter(|(p, o)| f(**p, **o))
+            .map(|(p, _)| *p)
+            .collect::<Vec<_>>()
+    };
+    // How a declared key's owner is written: as declared (no FOR ROLE stays none).
+    let mut written: HashMap<&DefaultKey, Option<String>> = HashMap::new();
+    for d in &desired.default_privileges {
+        let owner = d.owner.clone().or_else(|| me.map(str::to_string));
+        let key = (owner, d.schema.clone(), d.on, d.role.clone());
+        if let Some((k, _)) = des.get_key_value(&key) {
+            written.insert(k, d.owner.clone());
+        }
+    }
+    for (key, w) in &des {
+        let fallback = builtin(key);
+        let h = cur.get(key).unwrap_or(&fallback);
+        let owner = written.get(key).cloned().flatten();
+        for opt in [false, true] {
+            push(
+                true,
+                key,
+                owner.clone(),
+                select(w, &|p, o| o == opt && !h.contains_key(&p)),
+                opt,
+                false,
+            );
+        }
+        push(
+            true,
+            key,
+            owner.clone(),
+            select(w, &|p, o| o && h.get(&p) == Some(&false)),
+            true,
+            true,
+        );
+        push(
+            false,
+            key,
+            owner.clone(),
+            select(w, &|p, o| !o && h.get(&p) == Some(&true)),
+            true,
+            true,
+        );
+        for opt in [false, true] {
+            push(
+                false,
+                key,
+                owner.clone(),
+                select(h, &|p, o| o == opt && !w.contains_key(&p)),
+                opt,
+                false,
+            );
+        }
+    }
+    for (key, h) in &cur {
+        if des.contains_key(key) {
+            continue;
+        }
+        let in_scope =
+            prune || (managed.contains(&key.3) && declared_scopes.contains(&(&key.0, &key.1)));
+        if in_scope {
+            for opt in [false, true] {
+                push(
+                    false,
+                    key,
+                    key.0.clone(),
+                    select(h, &|_, o| o == opt),
+                    opt,
+                    false,
+                );
+            }
+        }
+    }
 }

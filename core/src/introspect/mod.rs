@@ -132,6 +132,23 @@ SELECT 'h'::pg_catalog.text, pg_catalog.json_build_object(
       WHERE a.grantee OPERATOR(pg_catalog.<>) k.owner
       GROUP BY a.grantee, a.is_grantable
     ) g LEFT JOIN pg_catalog.pg_roles ro ON ro.oid OPERATOR(pg_catalog.=) g.grantee),
+  'default_privileges', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
+      'owner', o.rolname, 'schema', n.nspname, 'on', d.defaclobjtype,
+      'role', CASE WHEN g.grantee OPERATOR(pg_catalog.=) 0::pg_catalog.oid THEN 'PUBLIC' ELSE ro.rolname END,
+      'grantable', g.grantable, 'privileges', g.privileges)), '[]')
+    FROM pg_catalog.pg_default_acl d
+    JOIN pg_catalog.pg_roles o ON o.oid OPERATOR(pg_catalog.=) d.defaclrole
+    LEFT JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) d.defaclnamespace
+    LEFT JOIN LATERAL (
+      SELECT a.grantee, a.is_grantable AS grantable,
+             pg_catalog.json_agg(a.privilege_type ORDER BY a.privilege_type) AS privileges
+      FROM pg_catalog.aclexplode(d.defaclacl) a
+      WHERE a.grantee OPERATOR(pg_catalog.<>) d.defaclrole
+      GROUP BY a.grantee, a.is_grantable
+    ) g ON true LEFT JOIN pg_catalog.pg_roles ro ON ro.oid OPERATOR(pg_catalog.=) g.grantee
+    WHERE d.defaclobjtype OPERATOR(pg_catalog.<>) 'T'::pg_catalog."char"
+      AND (d.defaclnamespace OPERATOR(pg_catalog.=) 0::pg_catalog.oid
+           OR n.nspname OPERATOR(pg_catalog.=) ANY (ARRAY[{list}]::pg_catalog.name[]))),
   'functions', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
       'schema', n.nspname, 'name', p.proname,
       'args', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.format_type(a.t, NULL) ORDER BY a.ord), '[]')
@@ -216,6 +233,18 @@ struct CatalogObjectGrant {
     privileges: Vec<String>,
 }
 
+/// A `pg_default_acl` entry's grants to one grantee (`on`: `defaclobjtype`); an entry
+/// that grants nobody anything has no `privileges`.
+#[derive(Deserialize)]
+struct CatalogDefaultPrivilege {
+    owner: String,
+    schema: Option<String>,
+    on: String,
+    role: Option<String>,
+    grantable: Option<bool>,
+    privileges: Option<Vec<String>>,
+}
+
 #[derive(Deserialize)]
 struct CatalogFunction {
     schema: String,
@@ -247,6 +276,8 @@ struct CatalogHeader {
     column_grants: Vec<CatalogColumnGrant>,
     #[serde(default)]
     object_grants: Vec<CatalogObjectGrant>,
+    #[serde(default)]
+    default_privileges: Vec<CatalogDefaultPrivilege>,
     functions: Vec<CatalogFunction>,
     types: Vec<CatalogType>,
 }
@@ -471,6 +502,44 @@ impl CatalogReader {
             grant.grant_option = g.grantable;
             schema.grants.push(grant);
         }
+        // A global entry for functions replaces PostgreSQL's built-in default (PUBLIC may
+        // execute): where it does not name PUBLIC, PUBLIC gets nothing, said explicitly.
+        let mut public_functions: std::collections::HashMap<String, bool> = Default::default();
+        for d in c.default_privileges {
+            let on = match d.on.as_str() {
+                "r" => ObjectKind::Table,
+                "S" => ObjectKind::Sequence,
+                "f" => ObjectKind::Function,
+                "n" => ObjectKind::Schema,
+                _ => continue,
+            };
+            let role = grantee(d.role);
+            if on == ObjectKind::Function && d.schema.is_none() {
+                let named = d.privileges.is_some() && role == RoleSpec::Public;
+                *public_functions.entry(d.owner.clone()).or_default() |= named;
+            }
+            let Some(list) = d.privileges else { continue };
+            schema.default_privileges.push(DefaultPrivilege {
+                owner: Some(d.owner),
+                schema: d.schema,
+                on,
+                role,
+                privileges: privileges(list),
+                grant_option: d.grantable.unwrap_or(false),
+            });
+        }
+        for (owner, named) in public_functions {
+            if !named {
+                schema.default_privileges.push(DefaultPrivilege {
+                    owner: Some(owner),
+                    schema: None,
+                    on: ObjectKind::Function,
+                    role: RoleSpec::Public,
+                    privileges: Vec::new(),
+                    grant_option: false,
+                });
+            }
+        }
         schema.catalog.functions = c
             .functions
             .into_iter()
@@ -539,6 +608,12 @@ pub fn into_declaration(schema: Schema) -> Schema {
         }
     }
     referenced.extend(schema.grants.iter().filter_map(|g| g.role.name()));
+    referenced.extend(
+        schema
+            .default_privileges
+            .iter()
+            .filter_map(|d| d.role.name()),
+    );
     // Groups of referenced roles, transitively.
     loop {
         let before = referenced.len();

@@ -148,6 +148,8 @@ pub struct RawSchema<'a> {
     roles: Vec<RawRole>,
     #[serde(default)]
     grants: Vec<RawGrant>,
+    #[serde(default, alias = "defaultPrivileges")]
+    default_privileges: Vec<RawDefaultPrivilege>,
     #[serde(default)]
     database: Option<DatabaseInfo>,
     #[serde(default)]
@@ -282,6 +284,73 @@ struct RawGrant {
     grant_option: bool,
     #[serde(default)]
     sequences: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDefaultPrivilege {
+    #[serde(default, alias = "forRole", alias = "owner")]
+    for_role: Option<String>,
+    #[serde(default)]
+    schema: Option<String>,
+    on: String,
+    role: String,
+    privileges: Vec<String>,
+    #[serde(default, alias = "grantOption")]
+    grant_option: bool,
+}
+
+/// A default privilege as written: `on` is tables, sequences, functions (routines) or
+/// schemas; `ALL` stands for every privilege of that kind.
+fn default_privilege(d: RawDefaultPrivilege) -> Result<DefaultPrivilege, ValidationError> {
+    let err = |code, message: String| ValidationError {
+        code,
+        table: None,
+        policy: None,
+        clause: Some(Clause::Grant),
+        message: format!("default privileges for {}: {message}", d.role),
+    };
+    let on = ObjectKind::parse(&d.on).ok_or_else(|| {
+        err(
+            "UNKNOWN_OBJECT_KIND",
+            format!(
+                "unknown object kind {:?} (expected tables, sequences, functions or schemas)",
+                d.on
+            ),
+        )
+    })?;
+    if on == ObjectKind::Schema && d.schema.is_some() {
+        return Err(err(
+            "SCHEMA_DEFAULTS_IN_SCHEMA",
+            "default privileges on schemas cannot be given IN SCHEMA".into(),
+        ));
+    }
+    let allowed = on.privileges(false);
+    let mut privileges = Vec::new();
+    for p in &d.privileges {
+        let up = p.trim().to_ascii_uppercase();
+        if up == "ALL" || up == "ALL PRIVILEGES" {
+            privileges.extend_from_slice(allowed);
+        } else {
+            match Privilege::parse(p).filter(|p| allowed.contains(p)) {
+                Some(pr) => privileges.push(pr),
+                None => {
+                    return Err(err(
+                        "UNKNOWN_PRIVILEGE",
+                        format!("unknown {} privilege {p:?}", on.as_str()),
+                    ))
+                }
+            }
+        }
+    }
+    Ok(DefaultPrivilege {
+        owner: d.for_role.clone(),
+        schema: d.schema.clone(),
+        on,
+        role: RoleSpec::parse(&d.role),
+        privileges,
+        grant_option: d.grant_option,
+    })
 }
 
 impl RawSchema<'_> {
@@ -442,6 +511,13 @@ impl RawSchema<'_> {
                 Err(e) => errors.push(e),
             }
         }
+        let mut default_privileges = Vec::new();
+        for d in self.default_privileges {
+            match default_privilege(d) {
+                Ok(d) => default_privileges.push(d),
+                Err(e) => errors.push(e),
+            }
+        }
         if !errors.is_empty() {
             return Err(Error::Validation(errors));
         }
@@ -450,6 +526,7 @@ impl RawSchema<'_> {
             tables,
             roles,
             grants,
+            default_privileges,
             database: self.database,
             catalog: self.catalog,
             index: Default::default(),
@@ -465,10 +542,10 @@ fn grant(g: RawGrant) -> Result<Grant, ValidationError> {
         .filter(|n| n.is_some())
         .count();
     let (on, name) = match (g.table, g.sequence, g.function) {
-        (Some(t), None, None) => (ObjectKind::Table, t),
-        (None, Some(s), None) => (ObjectKind::Sequence, s),
+        (Some(t), _, _) => (ObjectKind::Table, t),
+        (None, Some(s), _) => (ObjectKind::Sequence, s),
         (None, None, Some(f)) => (ObjectKind::Function, f),
-        _ => (ObjectKind::Schema, String::new()),
+        (None, None, None) => (ObjectKind::Schema, String::new()),
     };
     let schema = match (g.schema, on) {
         (Some(s), _) => s,
@@ -478,6 +555,7 @@ fn grant(g: RawGrant) -> Result<Grant, ValidationError> {
     // A table grant's errors name the table; others name their object in the message.
     let (table, what) = match on {
         ObjectKind::Table => (Some(format!("{schema}.{name}")), String::new()),
+        ObjectKind::Schema if schema.is_empty() => (None, String::new()),
         ObjectKind::Schema => (None, format!("schema {schema}: ")),
         _ => (None, format!("{} {schema}.{name}: ", on.as_str())),
     };

@@ -561,6 +561,58 @@ pub struct GrantShape {
     sequences: Option<bool>,
 }
 
+/// `ALTER DEFAULT PRIVILEGES [FOR ROLE owner] [IN SCHEMA schema] GRANT privileges ON
+/// tables | sequences | functions | schemas TO role [WITH GRANT OPTION]`: the privileges
+/// objects get when `owner` creates them later. An empty privilege list declares that the
+/// grantee gets nothing (`REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC`).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DefaultPrivilege {
+    /// `FOR ROLE`; absent: the role that runs the plan.
+    #[serde(rename = "for_role", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub owner: Option<String>,
+    /// `IN SCHEMA`; absent: in every schema.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub schema: Option<String>,
+    /// Tables, sequences, functions (and procedures) or schemas.
+    pub on: ObjectKind,
+    #[cfg_attr(feature = "ts", ts(as = "String"))]
+    pub role: RoleSpec,
+    /// Sorted, without duplicates.
+    pub privileges: Vec<Privilege>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub grant_option: bool,
+}
+
+impl ObjectKind {
+    /// The plural `ALTER DEFAULT PRIVILEGES` uses (`TABLES`, `ROUTINES`, ...).
+    pub fn plural(self) -> &'static str {
+        match self {
+            ObjectKind::Table => "TABLES",
+            ObjectKind::Sequence => "SEQUENCES",
+            ObjectKind::Schema => "SCHEMAS",
+            ObjectKind::Function => "ROUTINES",
+        }
+    }
+
+    /// Reads `tables`, `table`, `sequences`, `functions`, `routines`, `schemas`, ... in
+    /// any case.
+    pub fn parse(s: &str) -> Option<ObjectKind> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "table" | "tables" => ObjectKind::Table,
+            "sequence" | "sequences" => ObjectKind::Sequence,
+            "schema" | "schemas" => ObjectKind::Schema,
+            "function" | "functions" | "routine" | "routines" | "procedure" | "procedures" => {
+                ObjectKind::Function
+            }
+            _ => return None,
+        })
+    }
+}
+
 /// A function's argument types as its identity in the catalog: each checked to be a type
 /// name, then spelled as `format_type` prints it (`int` → `integer`, modifiers dropped).
 pub fn function_args(args: &[String]) -> Result<Vec<String>, String> {
@@ -622,6 +674,10 @@ pub struct Schema {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "ts", ts(as = "Option<Vec<GrantShape>>", optional))]
     pub grants: Vec<Grant>,
+    /// `ALTER DEFAULT PRIVILEGES`: what objects created later get.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<DefaultPrivilege>>", optional))]
+    pub default_privileges: Vec<DefaultPrivilege>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub database: Option<DatabaseInfo>,
@@ -804,6 +860,29 @@ impl Schema {
             g.privileges.dedup();
         }
         self.grants = merged;
+        let dkey = |d: &DefaultPrivilege| {
+            (
+                d.owner.clone(),
+                d.schema.clone(),
+                d.on,
+                d.role.clone(),
+                d.grant_option,
+            )
+        };
+        let mut defaults = std::mem::take(&mut self.default_privileges);
+        defaults.sort_by_key(dkey);
+        let mut merged: Vec<DefaultPrivilege> = Vec::with_capacity(defaults.len());
+        for d in defaults {
+            match merged.last_mut() {
+                Some(last) if dkey(last) == dkey(&d) => last.privileges.extend(d.privileges),
+                _ => merged.push(d),
+            }
+        }
+        for d in &mut merged {
+            d.privileges.sort();
+            d.privileges.dedup();
+        }
+        self.default_privileges = merged;
     }
 
     /// Reads the JSON exchange format or the ModelIR shape, then validates.
@@ -835,6 +914,11 @@ impl Schema {
             .iter()
             .map(|t| t.schema.clone())
             .chain(self.grants.iter().map(|g| g.schema.clone()))
+            .chain(
+                self.default_privileges
+                    .iter()
+                    .filter_map(|d| d.schema.clone()),
+            )
             .collect();
         if s.is_empty() {
             s.push("public".into());

@@ -22,13 +22,14 @@ pub fn read_sql(src: &str) -> Result<(Schema, Vec<String>), Error> {
     };
     let mut warnings = Vec::new();
     let mut acl = Vec::new();
+    let mut defaults = Vec::new();
     for stmt in lex::statements(&tokens) {
         let mut r = Reader {
             src,
             toks: stmt,
             pos: 0,
         };
-        match r.statement(&mut schema, &mut acl) {
+        match r.statement(&mut schema, &mut acl, &mut defaults) {
             Ok(Handled::Yes) => {}
             Ok(Handled::Skipped(what)) => {
                 let (line, _) = line_col(src, stmt[0].start);
@@ -48,6 +49,7 @@ pub fn read_sql(src: &str) -> Result<(Schema, Vec<String>), Error> {
         }
     }
     schema.grants = fold_acl(acl);
+    schema.default_privileges = fold_defaults(defaults);
     Ok((schema, warnings))
 }
 
@@ -227,7 +229,12 @@ impl<'a> Reader<'a> {
         Err("unbalanced parentheses".into())
     }
 
-    fn statement(&mut self, schema: &mut Schema, acl: &mut Vec<AclEvent>) -> R<Handled> {
+    fn statement(
+        &mut self,
+        schema: &mut Schema,
+        acl: &mut Vec<AclEvent>,
+        defaults: &mut Vec<DefaultEvent>,
+    ) -> R<Handled> {
         if self.eat_kw("create") {
             self.eat_kws(&["or", "replace"]);
             if self.eat_kw("policy") {
@@ -248,6 +255,9 @@ impl<'a> Reader<'a> {
         }
         if self.eat_kws(&["alter", "table"]) {
             return self.alter_table(schema);
+        }
+        if self.eat_kws(&["alter", "default", "privileges"]) {
+            return self.alter_default_privileges(defaults);
         }
         if self.eat_kws(&["alter", "role"]) || self.eat_kws(&["alter", "user"]) {
             return self.alter_role(schema);
@@ -667,6 +677,90 @@ impl<'a> Reader<'a> {
         Ok(Handled::Yes)
     }
 
+    /// `ALTER DEFAULT PRIVILEGES [FOR ROLE r, ...] [IN SCHEMA s, ...] GRANT .. ON TABLES
+    /// TO .. [WITH GRANT OPTION]` or `.. REVOKE [GRANT OPTION FOR] .. ON TABLES FROM ..`.
+    fn alter_default_privileges(&mut self, defaults: &mut Vec<DefaultEvent>) -> R<Handled> {
+        let mut owners: Vec<Option<String>> = vec![None];
+        let mut schemas: Vec<Option<String>> = vec![None];
+        loop {
+            if self.eat_kws(&["for", "role"]) || self.eat_kws(&["for", "user"]) {
+                owners = vec![Some(self.ident()?)];
+                while self.eat(Kind::Comma) {
+                    owners.push(Some(self.ident()?));
+                }
+            } else if self.eat_kws(&["in", "schema"]) {
+                schemas = vec![Some(self.ident()?)];
+                while self.eat(Kind::Comma) {
+                    schemas.push(Some(self.ident()?));
+                }
+            } else {
+                break;
+            }
+        }
+        let grant = if self.eat_kw("grant") {
+            true
+        } else if self.eat_kw("revoke") {
+            false
+        } else {
+            return Err(format!("expected GRANT or REVOKE, found {}", self.found()));
+        };
+        let option_only = !grant && self.eat_kws(&["grant", "option", "for"]);
+        let privileges = self.privilege_items()?;
+        self.expect_kw("on")?;
+        let word = self.peek().map(|t| t.text(self.src)).unwrap_or("");
+        let Some(on) = ObjectKind::parse(word) else {
+            if self.peek_kw("types") {
+                return Ok(Handled::Skipped("ALTER DEFAULT PRIVILEGES ON TYPES"));
+            }
+            return Err(format!(
+                "expected TABLES, SEQUENCES, FUNCTIONS, ROUTINES or SCHEMAS, found {}",
+                self.found()
+            ));
+        };
+        self.pos += 1;
+        self.expect_kw(if grant { "to" } else { "from" })?;
+        let grantees = self.grantees()?;
+        let grant_option = grant && self.eat_kws(&["with", "grant", "option"]);
+        if !grant && !self.eat_kw("cascade") {
+            self.eat_kw("restrict");
+        }
+        if !self.at_end() {
+            return Err(format!("unexpected {}", self.found()));
+        }
+        let allowed = on.privileges(false);
+        let mut list = Vec::new();
+        for (word, columns) in &privileges {
+            if !columns.is_empty() {
+                return Err("default privileges cannot name columns".into());
+            }
+            if word == "ALL" {
+                list.extend_from_slice(allowed);
+            } else {
+                list.push(
+                    Privilege::parse(word)
+                        .filter(|p| allowed.contains(p))
+                        .ok_or_else(|| format!("unknown {} privilege {word:?}", on.as_str()))?,
+                );
+            }
+        }
+        for owner in &owners {
+            for schema in &schemas {
+                for role in &grantees {
+                    defaults.push(DefaultEvent {
+                        key: (owner.clone(), schema.clone(), on, role.clone()),
+                        privileges: list.clone(),
+                        action: if grant {
+                            AclAction::Grant(grant_option)
+                        } else {
+                            AclAction::Revoke(option_only)
+                        },
+                    });
+                }
+            }
+        }
+        Ok(Handled::Yes)
+    }
+
     /// Whether `kw` comes (at depth 0) before `stop` from the cursor on.
     fn has_kw_before(&self, kw: &str, stop: &str) -> bool {
         let mut depth = 0;
@@ -938,6 +1032,66 @@ struct AclEvent {
     role: RoleSpec,
     privileges: Vec<Privilege>,
     action: AclAction,
+}
+
+/// One ALTER DEFAULT PRIVILEGES for one (owner, schema, kind, grantee).
+struct DefaultEvent {
+    key: (Option<String>, Option<String>, ObjectKind, RoleSpec),
+    privileges: Vec<Privilege>,
+    action: AclAction,
+}
+
+/// The declared default privileges after every ALTER DEFAULT PRIVILEGES, as
+/// [`fold_acl`] does for grants.
+fn fold_defaults(events: Vec<DefaultEvent>) -> Vec<DefaultPrivilege> {
+    use std::collections::{BTreeMap, HashMap};
+    type Key = (Option<String>, Option<String>, ObjectKind, RoleSpec);
+    let mut order: Vec<Key> = Vec::new();
+    let mut held: HashMap<Key, BTreeMap<Privilege, bool>> = HashMap::new();
+    for e in events {
+        let h = match held.get_mut(&e.key) {
+            Some(h) => h,
+            None => {
+                order.push(e.key.clone());
+                held.entry(e.key).or_default()
+            }
+        };
+        for p in &e.privileges {
+            match e.action {
+                AclAction::Grant(opt) => *h.entry(*p).or_default() |= opt,
+                AclAction::Revoke(true) => {
+                    if let Some(o) = h.get_mut(p) {
+                        *o = false;
+                    }
+                }
+                AclAction::Revoke(false) => {
+                    h.remove(p);
+                }
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(order.len());
+    for key in order {
+        let h = held.remove(&key).unwrap_or_default();
+        let (owner, schema, on, role) = key;
+        let entry = |privileges: Vec<Privilege>, grant_option| DefaultPrivilege {
+            owner: owner.clone(),
+            schema: schema.clone(),
+            on,
+            role: role.clone(),
+            privileges,
+            grant_option,
+        };
+        let plain: Vec<Privilege> = h.iter().filter(|(_, o)| !**o).map(|(p, _)| *p).collect();
+        let with: Vec<Privilege> = h.iter().filter(|(_, o)| **o).map(|(p, _)| *p).collect();
+        if !with.is_empty() {
+            out.push(entry(with, true));
+        }
+        if !plain.is_empty() || h.is_empty() {
+            out.push(entry(plain, false));
+        }
+    }
+    out
 }
 
 /// The declared grants after every GRANT and REVOKE of the file, in order: a REVOKE

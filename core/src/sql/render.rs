@@ -3,7 +3,7 @@
 //! expressions are inserted only after [`crate::expr::validate`] accepted them.
 
 use super::quote::{ident, literal, roles};
-use crate::diff::change::RolePrivileges;
+use crate::diff::change::{DefaultPrivileges, RolePrivileges};
 use crate::ir::*;
 
 pub fn create_policy(table: &TableName, p: &Policy) -> String {
@@ -190,6 +190,47 @@ pub fn revoke(g: &RolePrivileges) -> Vec<String> {
         super::quote::role(&g.role)
     ));
     v
+}
+
+/// `ALTER DEFAULT PRIVILEGES [FOR ROLE o] [IN SCHEMA s] GRANT .. ON TABLES TO r` (or
+/// `REVOKE [GRANT OPTION FOR] .. FROM r`).
+pub fn default_privileges(d: &DefaultPrivileges, grant: bool) -> String {
+    let mut s = String::from("ALTER DEFAULT PRIVILEGES");
+    if let Some(o) = &d.owner {
+        s.push_str(&format!(" FOR ROLE {}", ident(o)));
+    }
+    if let Some(sc) = &d.schema {
+        s.push_str(&format!(" IN SCHEMA {}", ident(sc)));
+    }
+    let privileges = d
+        .privileges
+        .iter()
+        .map(|p| p.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let role = super::quote::role(&d.role);
+    if grant {
+        s.push_str(&format!(
+            " GRANT {privileges} ON {} TO {role}{}",
+            d.on.plural(),
+            if d.grant_option || d.option_only {
+                " WITH GRANT OPTION"
+            } else {
+                ""
+            }
+        ));
+    } else {
+        s.push_str(&format!(
+            " REVOKE {}{privileges} ON {} FROM {role}",
+            if d.option_only {
+                "GRANT OPTION FOR "
+            } else {
+                ""
+            },
+            d.on.plural()
+        ));
+    }
+    s
 }
 
 /// Grants (or revokes) USAGE on every sequence the table owns (serial columns, `deptype`

@@ -59,6 +59,8 @@ _ChangeKind = Literal[
     "revoke_membership",
     "grant",
     "revoke",
+    "grant_default",
+    "revoke_default",
     "enable_rls",
     "disable_rls",
     "force_rls",
@@ -175,6 +177,8 @@ class Schema:
     def roles(self) -> List[Dict[str, Any]]: ...
     @property
     def grants(self) -> List[Dict[str, Any]]: ...
+    @property
+    def default_privileges(self) -> List[Dict[str, Any]]: ...
     @property
     def warnings(self) -> List[str]: ...
     @property

@@ -7,7 +7,8 @@
 - ops: ``op.enable_rls``, ``op.disable_rls``, ``op.force_rls``, ``op.no_force_rls``,
   ``op.create_policy``, ``op.alter_policy``, ``op.drop_policy``, ``op.rename_policy``,
   ``op.comment_on_policy``, ``op.create_role``, ``op.alter_role``, ``op.drop_role``,
-  ``op.grant_role``, ``op.revoke_role``, ``op.grant_privileges``, ``op.revoke_privileges``.
+  ``op.grant_role``, ``op.revoke_role``, ``op.grant_privileges``, ``op.revoke_privileges``,
+  ``op.grant_default_privileges``, ``op.revoke_default_privileges``.
   Each only builds the core's ``pgpolicy.Change`` from its arguments; the op
   (``ChangeOp``) takes its SQL, its reverse, its description and whether it weakens
   protection from the core;
@@ -56,6 +57,7 @@ __all__ = [
     "DropRoleOp",
     "EnableRlsOp",
     "ForceRlsOp",
+    "GrantDefaultPrivilegesOp",
     "GrantPrivilegesOp",
     "GrantRoleOp",
     "NoForceRlsOp",
@@ -288,6 +290,8 @@ def _role_kw(r: Dict[str, Any]) -> Dict[str, Any]:
 
 
 _ROLE_ATTRS = ("login", "inherit", "bypassrls")
+# The fields of a grant or revoke beyond table, role and privileges, when not their defaults.
+_PRIVILEGE_KEYS = ("on", "args", "columns", "grant_option", "option_only", "sequences")
 _CLAUSE_KEYS = {"ROLES": "roles", "USING": "using", "WITH_CHECK": "with_check"}
 _RLS_KINDS = ("enable_rls", "disable_rls", "force_rls", "no_force_rls")
 
@@ -331,7 +335,17 @@ def _calls(c: Change) -> List[Call]:
         return [("grant_role" if kind == "grant_membership" else "revoke_role", [c.group, c.member], {})]
     if kind in ("grant", "revoke"):
         name = "grant_privileges" if kind == "grant" else "revoke_privileges"
-        return [(name, [table, c.role, c.privileges], schema_kw)]
+        d = c.to_dict()
+        kw = dict(schema_kw)
+        kw.update({key: d[key] for key in _PRIVILEGE_KEYS if key in d})
+        return [(name, [table, c.role, c.privileges], kw)]
+    if kind in ("grant_default", "revoke_default"):
+        d = c.to_dict()
+        name = "grant_default_privileges" if kind == "grant_default" else "revoke_default_privileges"
+        kw = {key: d[key] for key in ("schema", "grant_option", "option_only") if key in d}
+        if "owner" in d:
+            kw["for_role"] = d["owner"]
+        return [(name, [d["on"], d["role"], d["privileges"]], kw)]
     raise ValueError(f"no readable call for a {kind!r} change")
 
 
@@ -537,19 +551,44 @@ class RevokeRoleOp(_MembershipOp):
 class _PrivilegesOp(ChangeOp):
     kind = ""
 
-    def __init__(self, table_name: str, role: str, privileges: Sequence[str], schema: Optional[str] = None) -> None:
-        change = {
+    def __init__(
+        self,
+        table_name: str,
+        role: str,
+        privileges: Sequence[str],
+        schema: Optional[str] = None,
+        *,
+        on: Optional[str] = None,
+        args: Optional[Sequence[str]] = None,
+        columns: Optional[Sequence[str]] = None,
+        grant_option: bool = False,
+        option_only: bool = False,
+        sequences: bool = True,
+    ) -> None:
+        change: Dict[str, Any] = {
             "kind": self.kind,
             "table": _table(table_name, schema),
             "role": role,
             "privileges": [privileges] if isinstance(privileges, str) else list(privileges),
+            "grant_option": grant_option,
+            "option_only": option_only,
+            "sequences": sequences,
         }
+        if on is not None:
+            change["on"] = on
+        if args is not None:
+            change["args"] = list(args)
+        if columns is not None:
+            change["columns"] = list(columns)
         super().__init__(_changes(change))
 
 
 @_readable("grant_privileges")
 class GrantPrivilegesOp(_PrivilegesOp):
-    """``GRANT privileges ON TABLE .. TO role``."""
+    """``GRANT privileges ON TABLE .. TO role``; ``on="sequence"``, ``"function"`` (with
+    ``args``) or ``"schema"`` (``schema=``, an empty table name) for other objects,
+    ``columns`` for a column grant, ``grant_option`` for ``WITH GRANT OPTION``. On a table,
+    INSERT also grants USAGE on its owned sequences unless ``sequences=False``."""
 
     kind = "grant"
 
@@ -559,6 +598,50 @@ class RevokePrivilegesOp(_PrivilegesOp):
     """``REVOKE privileges ON TABLE .. FROM role``."""
 
     kind = "revoke"
+
+
+class _DefaultPrivilegesOp(ChangeOp):
+    kind = ""
+
+    def __init__(
+        self,
+        on: str,
+        role: str,
+        privileges: Sequence[str],
+        *,
+        schema: Optional[str] = None,
+        for_role: Optional[str] = None,
+        grant_option: bool = False,
+        option_only: bool = False,
+    ) -> None:
+        change: Dict[str, Any] = {
+            "kind": self.kind,
+            "on": on,
+            "role": role,
+            "privileges": [privileges] if isinstance(privileges, str) else list(privileges),
+            "grant_option": grant_option,
+            "option_only": option_only,
+        }
+        if schema is not None:
+            change["schema"] = schema
+        if for_role is not None:
+            change["owner"] = for_role
+        super().__init__(_changes(change))
+
+
+@_readable("grant_default_privileges")
+class GrantDefaultPrivilegesOp(_DefaultPrivilegesOp):
+    """``ALTER DEFAULT PRIVILEGES [FOR ROLE for_role] [IN SCHEMA schema] GRANT privileges
+    ON tables | sequences | functions | schemas TO role``."""
+
+    kind = "grant_default"
+
+
+@_readable("revoke_default_privileges")
+class RevokeDefaultPrivilegesOp(_DefaultPrivilegesOp):
+    """``ALTER DEFAULT PRIVILEGES .. REVOKE privileges ON .. FROM role``."""
+
+    kind = "revoke_default"
 
 
 def _metadatas(autogen_context: Any) -> List[sa.MetaData]:
@@ -596,6 +679,8 @@ def _compare(autogen_context: Any, upgrade_ops: Any, schemas: Any) -> None:
         desired["grants"].extend(part["grants"])
         if "roles" in part:
             desired.setdefault("roles", []).extend(part["roles"])
+        if "default_privileges" in part:
+            desired.setdefault("default_privileges", []).extend(part["default_privileges"])
 
     # Tables this revision drops: their RLS and policies go first, so that the downgrade
     # (which creates the table again) brings them back.
@@ -680,6 +765,8 @@ class RlsOperations:
         revoke_role: Type[RevokeRoleOp]
         grant_privileges: Type[GrantPrivilegesOp]
         revoke_privileges: Type[RevokePrivilegesOp]
+        grant_default_privileges: Type[GrantDefaultPrivilegesOp]
+        revoke_default_privileges: Type[RevokeDefaultPrivilegesOp]
 
     def __getattr__(self, name: str) -> Any:
         from alembic import op as alembic_op
