@@ -44,14 +44,14 @@ impl ClauseChange {
 pub struct RolePrivileges {
     pub table: TableName,
     #[serde(default, skip_serializing_if = "ObjectKind::is_table")]
-    #[cfg_attr(feature = "ts", ts(optional))]
+    #[cfg_attr(feature = "ts", ts(as = "Option<ObjectKind>", optional))]
     pub on: ObjectKind,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[cfg_attr(feature = "ts", ts(optional))]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<String>>", optional))]
     pub args: Vec<String>,
     /// A column grant's columns.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[cfg_attr(feature = "ts", ts(optional))]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<String>>", optional))]
     pub columns: Vec<String>,
     #[cfg_attr(feature = "ts", ts(as = "String"))]
     pub role: RoleSpec,
@@ -60,17 +60,17 @@ pub struct RolePrivileges {
     /// A grant: `WITH GRANT OPTION`; a revoke: the privileges were held with it (its
     /// reverse grants them with it again).
     #[serde(default, skip_serializing_if = "is_false")]
-    #[cfg_attr(feature = "ts", ts(optional))]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
     pub grant_option: bool,
     /// Only the grant option changes: `GRANT .. WITH GRANT OPTION` on privileges already
     /// held, or `REVOKE GRANT OPTION FOR ..` keeping them.
     #[serde(default, skip_serializing_if = "is_false")]
-    #[cfg_attr(feature = "ts", ts(optional))]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
     pub option_only: bool,
     /// On a table, INSERT also grants (revokes) USAGE on the table's owned sequences
     /// (serial and identity columns), found when the statement runs; `false` opts out.
     #[serde(default = "yes", skip_serializing_if = "is_yes")]
-    #[cfg_attr(feature = "ts", ts(optional))]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
     pub sequences: bool,
 }
 
@@ -136,10 +136,10 @@ pub struct DefaultPrivileges {
     pub role: RoleSpec,
     pub privileges: Vec<Privilege>,
     #[serde(default, skip_serializing_if = "is_false")]
-    #[cfg_attr(feature = "ts", ts(optional))]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
     pub grant_option: bool,
     #[serde(default, skip_serializing_if = "is_false")]
-    #[cfg_attr(feature = "ts", ts(optional))]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
     pub option_only: bool,
 }
 

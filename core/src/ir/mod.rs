@@ -536,7 +536,10 @@ impl Serialize for Grant {
     }
 }
 
-/// The JSON shape of a [`Grant`] (for the TypeScript declarations).
+/// Privileges of one grantee on one object, as JSON writes a [`Grant`]: the object is
+/// named by its key (`table`, with `columns` for a column grant; `sequence`; `function`
+/// with `args`; or only `schema`). An empty `privileges` declares that the grantee holds
+/// nothing there.
 #[cfg(feature = "ts")]
 #[derive(ts_rs::TS)]
 #[ts(rename = "Grant")]
@@ -583,7 +586,7 @@ pub struct DefaultPrivilege {
     /// Sorted, without duplicates.
     pub privileges: Vec<Privilege>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
-    #[cfg_attr(feature = "ts", ts(optional))]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
     pub grant_option: bool,
 }
 
@@ -634,7 +637,7 @@ pub struct Object {
     pub on: ObjectKind,
     pub name: TableName,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[cfg_attr(feature = "ts", ts(optional))]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<String>>", optional))]
     pub args: Vec<String>,
 }
 
