@@ -75,6 +75,18 @@ pub(crate) const MULTIWORD_STARTS: &[&str] = &[
     "interval",
 ];
 
+/// A function's argument types as its identity in the catalog: each checked to be a type
+/// name, then spelled as `format_type` prints it (`int` → `integer`, modifiers dropped).
+pub fn function_args(args: &[String]) -> Result<Vec<String>, String> {
+    args.iter()
+        .map(|a| {
+            type_name(a)?;
+            crate::expr::canon::argument_type(a)
+                .map_err(|e| format!("the argument type {a:?} cannot be read ({e})"))
+        })
+        .collect()
+}
+
 /// Checks that a column type is a type name as PostgreSQL's grammar reads one, and
 /// nothing else: a possibly qualified name (or a multi-word built-in name), an optional
 /// type modifier in one pair of parentheses, and array bounds. Column constraints,

@@ -571,6 +571,12 @@ impl Change {
             AlterRole { from, to } if to.bypassrls && !from.bypassrls => {
                 Some(format!("gives role {:?} BYPASSRLS", to.name))
             }
+            // Roles are cluster-wide: the role may exist already, and then it is given
+            // BYPASSRLS.
+            CreateRole { role } if role.bypassrls => Some(format!(
+                "creates role {:?} with BYPASSRLS (or gives it BYPASSRLS if the cluster has it)",
+                role.name
+            )),
             _ => None,
         }
     }

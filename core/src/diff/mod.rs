@@ -213,7 +213,11 @@ fn diff_roles(current: &Schema, desired: &Schema, prune: bool, changes: &mut Vec
                     ..d.clone()
                 },
             }),
-            Some(c) if (c.login, c.inherit, c.bypassrls) != (d.login, d.inherit, d.bypassrls) => {
+            Some(c)
+                if (c.login, c.inherit, c.bypassrls) != (d.login, d.inherit, d.bypassrls)
+                    || (d.connection_limit.is_some()
+                        && d.connection_limit != c.connection_limit) =>
+            {
                 changes.push(Change::AlterRole {
                     from: Role {
                         member_of: Vec::new(),

@@ -67,7 +67,7 @@ SELECT 'h'::pg_catalog.text, pg_catalog.json_build_object(
   'role_names', (SELECT pg_catalog.json_object_agg(ro.oid, ro.rolname) FROM pg_catalog.pg_roles ro),
   'roles', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
       'name', ro.rolname, 'login', ro.rolcanlogin, 'inherit', ro.rolinherit,
-      'bypassrls', ro.rolbypassrls,
+      'bypassrls', ro.rolbypassrls, 'connection_limit', ro.rolconnlimit,
       'member_of', (SELECT coalesce(pg_catalog.json_agg(g.rolname ORDER BY g.rolname), '[]')
           FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles g ON g.oid OPERATOR(pg_catalog.=) m.roleid
           WHERE m.member OPERATOR(pg_catalog.=) ro.oid)
@@ -197,6 +197,8 @@ struct CatalogRole {
     login: bool,
     inherit: bool,
     bypassrls: bool,
+    #[serde(default)]
+    connection_limit: Option<i32>,
     member_of: Vec<String>,
 }
 
@@ -471,6 +473,7 @@ impl CatalogReader {
                 login: r.login,
                 inherit: r.inherit,
                 bypassrls: r.bypassrls,
+                connection_limit: r.connection_limit,
                 member_of: r.member_of,
             });
         }

@@ -255,6 +255,8 @@ struct RawRole {
     inherit: bool,
     #[serde(default)]
     bypassrls: bool,
+    #[serde(default, alias = "connectionLimit")]
+    connection_limit: Option<i32>,
     #[serde(default, alias = "memberOf")]
     member_of: Vec<String>,
 }
@@ -501,6 +503,7 @@ impl RawSchema<'_> {
                 login: r.login,
                 inherit: r.inherit,
                 bypassrls: r.bypassrls,
+                connection_limit: r.connection_limit,
                 member_of: r.member_of,
             })
             .collect();
@@ -616,8 +619,8 @@ fn grant(g: RawGrant) -> Result<Grant, ValidationError> {
             }
         }
     }
-    let args =
-        function_args(&g.args.unwrap_or_default()).map_err(|m| err("BAD_ARGUMENT_TYPE", m))?;
+    let args = crate::validate::function_args(&g.args.unwrap_or_default())
+        .map_err(|m| err("BAD_ARGUMENT_TYPE", m))?;
     Ok(Grant {
         on,
         schema,

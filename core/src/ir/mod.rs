@@ -285,6 +285,10 @@ pub struct Role {
     pub inherit: bool,
     #[serde(default)]
     pub bypassrls: bool,
+    /// `CONNECTION LIMIT` (-1: none); absent: left as the database has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub connection_limit: Option<i32>,
     #[serde(default)]
     pub member_of: Vec<String>,
 }
@@ -296,6 +300,7 @@ impl Role {
             login: false,
             inherit: true,
             bypassrls: false,
+            connection_limit: None,
             member_of: Vec::new(),
         }
     }
@@ -614,18 +619,6 @@ impl ObjectKind {
             _ => return None,
         })
     }
-}
-
-/// A function's argument types as its identity in the catalog: each checked to be a type
-/// name, then spelled as `format_type` prints it (`int` → `integer`, modifiers dropped).
-pub fn function_args(args: &[String]) -> Result<Vec<String>, String> {
-    args.iter()
-        .map(|a| {
-            crate::validate::type_name(a)?;
-            crate::expr::canon::argument_type(a)
-                .map_err(|e| format!("the argument type {a:?} cannot be read ({e})"))
-        })
-        .collect()
 }
 
 /// An object privileges are granted on: a table (`name`), a sequence, a function (with

@@ -370,7 +370,21 @@ impl<'a> Reader<'a> {
                 | "nocreaterole" | "replication" | "noreplication" => {}
                 "connection" => {
                     self.expect_kw("limit")?;
+                    let t = self.peek().ok_or("expected a connection limit")?;
+                    let text = t.text(self.src);
+                    let negative = text == "-";
+                    if negative {
+                        self.pos += 1;
+                    }
+                    let n: i32 = self
+                        .peek()
+                        .filter(|t| t.kind == Kind::Number)
+                        .and_then(|t| t.text(self.src).parse().ok())
+                        .ok_or_else(|| {
+                            format!("expected a connection limit, found {}", self.found())
+                        })?;
                     self.pos += 1;
+                    role.connection_limit = Some(if negative { -n } else { n });
                 }
                 "encrypted" | "unencrypted" => {}
                 "password" | "valid" | "sysid" => {
@@ -957,7 +971,7 @@ impl<'a> Reader<'a> {
                 args.push(inner[p[0].start..p[p.len() - 1].end].to_string());
             }
         }
-        function_args(&args)
+        crate::validate::function_args(&args)
     }
 
     fn grantees(&mut self) -> R<Vec<RoleSpec>> {

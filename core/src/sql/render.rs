@@ -99,7 +99,7 @@ pub fn force_rls(table: &TableName, force: bool) -> String {
 }
 
 fn role_attributes(r: &Role) -> String {
-    format!(
+    let mut s = format!(
         "{} {} {}",
         if r.login { "LOGIN" } else { "NOLOGIN" },
         if r.inherit { "INHERIT" } else { "NOINHERIT" },
@@ -108,19 +108,75 @@ fn role_attributes(r: &Role) -> String {
         } else {
             "NOBYPASSRLS"
         }
+    );
+    if let Some(n) = r.connection_limit {
+        s.push_str(&format!(" CONNECTION LIMIT {n}"));
+    }
+    s
+}
+
+/// What `COMMENT ON ROLE` says of a role a plan created: only such a role is dropped by
+/// the reverse (roles are cluster-wide; one that existed before belongs to someone else).
+pub const CREATED_ROLE_MARK: &str = "created by pgpolicy";
+
+/// `DO` with a dollar-quote tag that appears nowhere in the body.
+fn do_block(name: &str, body: &str) -> String {
+    let mut tag = format!("${name}$");
+    let mut n = 0;
+    while body.contains(&tag) {
+        n += 1;
+        tag = format!("${name}{n}$");
+    }
+    format!("DO {tag}{body}{tag}")
+}
+
+fn role_exists(name: &str) -> String {
+    format!(
+        "EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) {})",
+        literal(name)
     )
 }
 
+/// Creates the role, or, when the cluster has it already (another database's migrations
+/// created it: roles are cluster-wide), brings its attributes to the declared state. A
+/// role this creates is marked (`COMMENT ON ROLE`) so that only it is dropped by the
+/// reverse. Passwords are never part of it.
 pub fn create_role(r: &Role) -> String {
-    format!("CREATE ROLE {} WITH {}", ident(&r.name), role_attributes(r))
+    let name = ident(&r.name);
+    let attrs = role_attributes(r);
+    do_block(
+        "role",
+        &format!(
+            "BEGIN IF {} THEN ALTER ROLE {name} WITH {attrs}; \
+ELSE CREATE ROLE {name} WITH {attrs}; COMMENT ON ROLE {name} IS {}; END IF; END",
+            role_exists(&r.name),
+            literal(CREATED_ROLE_MARK)
+        ),
+    )
 }
 
 pub fn alter_role(r: &Role) -> String {
     format!("ALTER ROLE {} WITH {}", ident(&r.name), role_attributes(r))
 }
 
+/// Drops the role only if a plan created it and nothing depends on it any more (its
+/// privileges or members in other databases of the cluster); otherwise a NOTICE says why
+/// it is kept. A role already gone is not an error.
 pub fn drop_role(name: &str) -> String {
-    format!("DROP ROLE {}", ident(name))
+    let lit = literal(name);
+    do_block(
+        "role",
+        &format!(
+            "BEGIN IF NOT {exists} THEN RETURN; END IF; \
+IF pg_catalog.shobj_description((SELECT oid FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) {lit}), 'pg_authid') \
+IS DISTINCT FROM {mark} THEN RAISE NOTICE 'role % is kept: pgpolicy did not create it', {lit}; RETURN; END IF; \
+DROP ROLE {ident}; \
+EXCEPTION WHEN dependent_objects_still_exist THEN RAISE NOTICE 'role % is kept: %', {lit}, SQLERRM; END",
+            exists = role_exists(name),
+            mark = literal(CREATED_ROLE_MARK),
+            ident = ident(name),
+        ),
+    )
 }
 
 pub fn grant_membership(group: &str, member: &str) -> String {
@@ -256,13 +312,7 @@ AND c.relkind OPERATOR(pg_catalog.=) 'S'::pg_catalog.\"char\" \
 ORDER BY 1 LOOP EXECUTE {action} OPERATOR(pg_catalog.||) {grantee}; END LOOP; END",
         literal(&table.to_string())
     );
-    let mut tag = String::from("$seq$");
-    let mut n = 0;
-    while body.contains(&tag) {
-        n += 1;
-        tag = format!("$seq{n}$");
-    }
-    format!("DO {tag}{body}{tag}")
+    do_block("seq", &body)
 }
 
 /// `CREATE TABLE` from the IR's columns. Never part of a plan (tables belong to the ORM);
