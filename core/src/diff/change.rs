@@ -216,6 +216,21 @@ pub enum Change {
     },
     Grant(RolePrivileges),
     Revoke(RolePrivileges),
+    /// `CREATE OR REPLACE FUNCTION` of a function the cluster does not have.
+    CreateFunction {
+        function: Function,
+    },
+    /// `CREATE OR REPLACE FUNCTION` over a function whose definition differs.
+    ReplaceFunction {
+        from: Function,
+        to: Function,
+        /// What differs (body, volatility, SECURITY DEFINER, search_path, ...).
+        #[serde(default)]
+        changed: Vec<String>,
+    },
+    DropFunction {
+        function: Function,
+    },
     /// `ALTER DEFAULT PRIVILEGES .. GRANT`.
     GrantDefault(DefaultPrivileges),
     /// `ALTER DEFAULT PRIVILEGES .. REVOKE`.
@@ -281,6 +296,9 @@ impl Change {
             RevokeMembership { group, member } => vec![render::revoke_membership(group, member)],
             Grant(g) => render::grant(g),
             Revoke(g) => render::revoke(g),
+            CreateFunction { function } => vec![render::create_function(function)],
+            ReplaceFunction { to, .. } => vec![render::create_function(to)],
+            DropFunction { function } => vec![render::drop_function(function)],
             GrantDefault(d) => vec![render::default_privileges(d, true)],
             RevokeDefault(d) => vec![render::default_privileges(d, false)],
             EnableRls { table } => vec![render::rls(table, true)],
@@ -352,6 +370,13 @@ impl Change {
             RevokeMembership { group, member } => GrantMembership { group, member },
             Grant(g) => Revoke(g),
             Revoke(g) => Grant(g),
+            CreateFunction { function } => DropFunction { function },
+            DropFunction { function } => CreateFunction { function },
+            ReplaceFunction { from, to, changed } => ReplaceFunction {
+                from: to,
+                to: from,
+                changed,
+            },
             GrantDefault(d) => RevokeDefault(d),
             RevokeDefault(d) => GrantDefault(d),
             EnableRls { table } => DisableRls { table },
@@ -457,6 +482,13 @@ impl Change {
                     ""
                 }
             ),
+            CreateFunction { function } => format!("Create function {}", function.signature()),
+            ReplaceFunction { to, changed, .. } => format!(
+                "Replace function {} ({} changed)",
+                to.signature(),
+                changed.join(", ")
+            ),
+            DropFunction { function } => format!("Drop function {}", function.signature()),
             GrantDefault(d) => d.describe("Grant by default", "to"),
             RevokeDefault(d) => d.describe("Revoke by default", "from"),
             Revoke(g) => format!(
@@ -592,6 +624,7 @@ impl Change {
             | RevokeMembership { .. } => None,
             Grant(g) | Revoke(g) => g.on.is_table().then_some(&g.table),
             GrantDefault(..) | RevokeDefault(..) => None,
+            CreateFunction { .. } | ReplaceFunction { .. } | DropFunction { .. } => None,
             EnableRls { table }
             | DisableRls { table }
             | ForceRls { table }
@@ -615,7 +648,11 @@ impl Change {
             CreateRole { .. } => 0,
             AlterRole { .. } => 1,
             GrantMembership { .. } => 1,
+            // Functions exist before the grants on them and the policies calling them, and
+            // go after both.
+            CreateFunction { .. } | ReplaceFunction { .. } => 2,
             Grant(..) | GrantDefault(..) => 2,
+            DropFunction { .. } => 13,
             DisableRls { .. } => 3,
             NoForceRls { .. } => 4,
             DropPolicy { .. } => 5,

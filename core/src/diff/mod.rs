@@ -81,6 +81,7 @@ fn context_schema(current: &Schema, desired: &Schema) -> Schema {
         roles: Vec::new(),
         grants: Vec::new(),
         default_privileges: Vec::new(),
+        functions: Vec::new(),
         database: current.database.clone(),
         catalog: current.catalog.merged(&desired.catalog),
         index: Default::default(),
@@ -143,8 +144,10 @@ pub fn diff_with(
     let mut changes = emit::emit_tables(&matching, comparison);
 
     diff_roles(current, desired, prune, &mut changes);
+    let dropped_functions = diff_functions(current, desired, prune, &mut changes);
     diff_grants(current, desired, prune, &mut changes);
     diff_default_privileges(current, desired, prune, &mut changes);
+    changes.extend(dropped_functions);
     warnings.extend(unreadable_expressions(&changes));
     let mut plan = Plan::ordered(changes);
     plan.warnings = warnings;
@@ -307,6 +310,27 @@ fn held_grants(s: &Schema) -> BTreeMap<GrantKey, Held> {
 fn diff_grants(current: &Schema, desired: &Schema, prune: bool, changes: &mut Vec<Change>) {
     let cur = held_grants(current);
     let des = held_grants(desired);
+    // Functions this plan creates: PostgreSQL lets PUBLIC execute a new function, so a
+    // declared revoke from PUBLIC is compared with that.
+    let existing: HashSet<(&str, &str, &[String])> = current
+        .functions
+        .iter()
+        .map(|f| (f.schema.as_str(), f.name.as_str(), &f.args[..]))
+        .collect();
+    let created: HashSet<Object> = desired
+        .functions
+        .iter()
+        .filter(|f| !existing.contains(&(f.schema.as_str(), f.name.as_str(), &f.args[..])))
+        .map(|f| Object {
+            on: ObjectKind::Function,
+            name: TableName::new(&f.schema, &f.name),
+            args: f.args.clone(),
+        })
+        .collect();
+    let new_function_default = Held {
+        privileges: BTreeMap::from([(Privilege::Execute, false)]),
+        sequences: true,
+    };
     // Grantees the declaration manages: its roles and every grantee it names.
     let mut managed: BTreeSet<&RoleSpec> = BTreeSet::new();
     let role_specs: Vec<RoleSpec> = desired
@@ -360,7 +384,12 @@ fn diff_grants(current: &Schema, desired: &Schema, prune: bool, changes: &mut Ve
             .collect::<Vec<_>>()
     };
     for (key, want) in &des {
-        let have = cur.get(key).unwrap_or(&empty);
+        let fallback = if key.2 == RoleSpec::Public && key.1.is_none() && created.contains(&key.0) {
+            &new_function_default
+        } else {
+            &empty
+        };
+        let have = cur.get(key).unwrap_or(fallback);
         let (w, h) = (&want.privileges, &have.privileges);
         let seq = want.sequences;
         for opt in [false, true] {
@@ -596,4 +625,51 @@ fn diff_default_privileges(
             }
         }
     }
+}
+
+/// Declared functions, paired by identity (schema, name, argument types): created when
+/// missing, replaced when their definition differs; between two declarations, a function
+/// no longer declared is dropped (returned apart, to follow the revokes on it). A
+/// database's other functions are never touched.
+fn diff_functions(
+    current: &Schema,
+    desired: &Schema,
+    prune: bool,
+    changes: &mut Vec<Change>,
+) -> Vec<Change> {
+    type Key<'a> = (&'a str, &'a str, &'a [String]);
+    fn key(f: &Function) -> (&str, &str, &[String]) {
+        (&f.schema, &f.name, &f.args)
+    }
+    let cur: HashMap<Key, &Function> = current.functions.iter().map(|f| (key(f), f)).collect();
+    let des: HashSet<Key> = desired.functions.iter().map(key).collect();
+    for d in &desired.functions {
+        match cur.get(&key(d)) {
+            None => changes.push(Change::CreateFunction {
+                function: d.clone(),
+            }),
+            Some(c) => {
+                let changed = d.differences(c);
+                if !changed.is_empty() {
+                    // The database's argument list (names, defaults) is what it has.
+                    changes.push(Change::ReplaceFunction {
+                        from: (*c).clone(),
+                        to: d.clone(),
+                        changed: changed.into_iter().map(str::to_string).collect(),
+                    });
+                }
+            }
+        }
+    }
+    let mut dropped = Vec::new();
+    if prune && !current.is_introspected() {
+        for c in &current.functions {
+            if !des.contains(&key(c)) {
+                dropped.push(Change::DropFunction {
+                    function: c.clone(),
+                });
+            }
+        }
+    }
+    dropped
 }

@@ -149,6 +149,19 @@ SELECT 'h'::pg_catalog.text, pg_catalog.json_build_object(
     WHERE d.defaclobjtype OPERATOR(pg_catalog.<>) 'T'::pg_catalog."char"
       AND (d.defaclnamespace OPERATOR(pg_catalog.=) 0::pg_catalog.oid
            OR n.nspname OPERATOR(pg_catalog.=) ANY (ARRAY[{list}]::pg_catalog.name[]))),
+  'function_defs', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
+      'schema', n.nspname, 'name', p.proname,
+      'args', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.format_type(a.t, NULL) ORDER BY a.ord), '[]')
+          FROM pg_catalog.unnest(p.proargtypes::pg_catalog.oid[]) WITH ORDINALITY AS a(t, ord)),
+      'arguments', pg_catalog.pg_get_function_arguments(p.oid),
+      'returns', pg_catalog.pg_get_function_result(p.oid),
+      'language', l.lanname, 'volatility', p.provolatile, 'security_definer', p.prosecdef,
+      'strict', p.proisstrict, 'config', p.proconfig, 'body', p.prosrc)), '[]')
+    FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
+    JOIN pg_catalog.pg_language l ON l.oid OPERATOR(pg_catalog.=) p.prolang
+    WHERE p.prokind OPERATOR(pg_catalog.=) 'f'::pg_catalog."char"
+      AND l.lanname OPERATOR(pg_catalog.<>) ALL ('{{internal,c}}'::pg_catalog.name[])
+      AND n.nspname OPERATOR(pg_catalog.=) ANY (ARRAY[{list}]::pg_catalog.name[])),
   'functions', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
       'schema', n.nspname, 'name', p.proname,
       'args', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.format_type(a.t, NULL) ORDER BY a.ord), '[]')
@@ -235,6 +248,42 @@ struct CatalogObjectGrant {
     privileges: Vec<String>,
 }
 
+/// A user function's definition as `pg_proc` stores it (`volatility`: `provolatile`,
+/// `config`: `proconfig`).
+#[derive(Deserialize)]
+struct CatalogFunctionDef {
+    schema: String,
+    name: String,
+    args: Vec<String>,
+    arguments: String,
+    returns: String,
+    language: String,
+    volatility: String,
+    security_definer: bool,
+    strict: bool,
+    config: Option<Vec<String>>,
+    body: String,
+}
+
+/// The search_path a function's `proconfig` sets (`search_path=public, pg_temp`;
+/// `search_path=""` for none), or None.
+fn function_search_path(config: &[String]) -> Option<Vec<String>> {
+    let value = config.iter().find_map(|c| c.strip_prefix("search_path="))?;
+    Some(
+        value
+            .split(',')
+            .map(|s| {
+                let s = s.trim();
+                match s.strip_prefix('"').and_then(|x| x.strip_suffix('"')) {
+                    Some(q) => q.replace("\"\"", "\""),
+                    None => s.to_string(),
+                }
+            })
+            .filter(|s| !s.is_empty())
+            .collect(),
+    )
+}
+
 /// A `pg_default_acl` entry's grants to one grantee (`on`: `defaclobjtype`); an entry
 /// that grants nobody anything has no `privileges`.
 #[derive(Deserialize)]
@@ -280,6 +329,8 @@ struct CatalogHeader {
     object_grants: Vec<CatalogObjectGrant>,
     #[serde(default)]
     default_privileges: Vec<CatalogDefaultPrivilege>,
+    #[serde(default)]
+    function_defs: Vec<CatalogFunctionDef>,
     functions: Vec<CatalogFunction>,
     types: Vec<CatalogType>,
 }
@@ -542,6 +593,26 @@ impl CatalogReader {
                     grant_option: false,
                 });
             }
+        }
+        for f in c.function_defs {
+            schema.functions.push(Function {
+                schema: f.schema,
+                name: f.name,
+                arguments: f.arguments,
+                args: f.args,
+                returns: f.returns,
+                language: f.language,
+                volatility: match f.volatility.as_str() {
+                    "i" => "IMMUTABLE",
+                    "s" => "STABLE",
+                    _ => "VOLATILE",
+                }
+                .into(),
+                security_definer: f.security_definer,
+                strict: f.strict,
+                search_path: function_search_path(f.config.as_deref().unwrap_or(&[])),
+                body: f.body,
+            });
         }
         schema.catalog.functions = c
             .functions

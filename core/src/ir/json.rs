@@ -151,6 +151,8 @@ pub struct RawSchema<'a> {
     #[serde(default, alias = "defaultPrivileges")]
     default_privileges: Vec<RawDefaultPrivilege>,
     #[serde(default)]
+    functions: Vec<RawFunction>,
+    #[serde(default)]
     database: Option<DatabaseInfo>,
     #[serde(default)]
     catalog: Catalog,
@@ -300,6 +302,83 @@ struct RawDefaultPrivilege {
     privileges: Vec<String>,
     #[serde(default, alias = "grantOption")]
     grant_option: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFunction {
+    #[serde(default)]
+    schema: Option<String>,
+    name: String,
+    /// The argument list as written between the parentheses.
+    #[serde(default)]
+    arguments: String,
+    returns: String,
+    #[serde(default)]
+    language: Option<String>,
+    #[serde(default)]
+    volatility: Option<String>,
+    #[serde(default, alias = "securityDefiner")]
+    security_definer: bool,
+    #[serde(default)]
+    strict: bool,
+    #[serde(default, alias = "searchPath")]
+    search_path: Option<Vec<String>>,
+    body: String,
+}
+
+/// A declared function: its argument list and result checked to be what they say
+/// (nothing else can reach the statement), its identity derived from the arguments.
+fn function(f: RawFunction) -> Result<Function, ValidationError> {
+    let schema = f.schema.unwrap_or_else(|| "public".into());
+    let err = |code, message: String| ValidationError {
+        code,
+        table: None,
+        policy: None,
+        clause: Some(Clause::Name),
+        message: format!("function {schema}.{}: {message}", f.name),
+    };
+    let args = crate::sql::read::identity_args(&f.arguments)
+        .map_err(|m| err("BAD_FUNCTION_ARGUMENTS", m))?;
+    let returns =
+        crate::sql::read::result_type(&f.returns).map_err(|m| err("BAD_FUNCTION_RESULT", m))?;
+    let language = f
+        .language
+        .unwrap_or_else(|| "sql".into())
+        .to_ascii_lowercase();
+    if language.is_empty()
+        || !language
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
+    {
+        return Err(err(
+            "BAD_FUNCTION_LANGUAGE",
+            format!("unknown language {language:?}"),
+        ));
+    }
+    let volatility = f
+        .volatility
+        .unwrap_or_else(|| "VOLATILE".into())
+        .to_ascii_uppercase();
+    if !["VOLATILE", "STABLE", "IMMUTABLE"].contains(&volatility.as_str()) {
+        return Err(err(
+            "BAD_FUNCTION_VOLATILITY",
+            format!("volatility {volatility:?} is not VOLATILE, STABLE or IMMUTABLE"),
+        ));
+    }
+    Ok(Function {
+        schema: schema.clone(),
+        name: f.name.clone(),
+        arguments: f.arguments.trim().to_string(),
+        args,
+        returns,
+        language,
+        volatility,
+        security_definer: f.security_definer,
+        strict: f.strict,
+        search_path: f.search_path,
+        body: f.body,
+    })
 }
 
 /// A default privilege as written: `on` is tables, sequences, functions (routines) or
@@ -514,6 +593,13 @@ impl RawSchema<'_> {
                 Err(e) => errors.push(e),
             }
         }
+        let mut functions = Vec::new();
+        for f in self.functions {
+            match function(f) {
+                Ok(f) => functions.push(f),
+                Err(e) => errors.push(e),
+            }
+        }
         let mut default_privileges = Vec::new();
         for d in self.default_privileges {
             match default_privilege(d) {
@@ -530,8 +616,9 @@ impl RawSchema<'_> {
             roles,
             grants,
             default_privileges,
+            catalog: self.catalog.with_functions(&functions),
+            functions,
             database: self.database,
-            catalog: self.catalog,
             index: Default::default(),
         })
     }

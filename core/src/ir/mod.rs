@@ -569,6 +569,79 @@ pub struct GrantShape {
     sequences: Option<bool>,
 }
 
+/// A function policies call (`current_user_id()`, `auth.uid()`), declared so that it is
+/// created before the policies that call it, replaced (`CREATE OR REPLACE`) when its
+/// definition changes, and dropped after them. Compared as PostgreSQL stores it: the body
+/// is `prosrc` (the text between the quotes, verbatim), the result type as
+/// `pg_get_function_result` prints it, the search_path as `proconfig` holds it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Function {
+    pub schema: String,
+    pub name: String,
+    /// The argument list as written between the parentheses (modes, names, types,
+    /// defaults): what `CREATE FUNCTION` is given.
+    pub arguments: String,
+    /// The identity argument types (`format_type` spellings): what names the function.
+    pub args: Vec<String>,
+    pub returns: String,
+    /// `sql`, `plpgsql`, ...
+    pub language: String,
+    /// `VOLATILE`, `STABLE` or `IMMUTABLE`.
+    pub volatility: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
+    pub security_definer: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
+    pub strict: bool,
+    /// `SET search_path TO ..`: the schemas, in order (`[]` for `''`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub search_path: Option<Vec<String>>,
+    pub body: String,
+}
+
+impl Function {
+    /// `"schema"."name"(identity types)`, as DROP FUNCTION and GRANT name it.
+    pub fn signature(&self) -> String {
+        format!(
+            "{}.{}({})",
+            crate::sql::quote::ident(&self.schema),
+            crate::sql::quote::ident(&self.name),
+            self.args.join(", ")
+        )
+    }
+
+    /// What differs from `other` (the parts `CREATE OR REPLACE` changes), or nothing.
+    pub fn differences(&self, other: &Function) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        let ws = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !ws(&self.returns).eq_ignore_ascii_case(&ws(&other.returns)) {
+            out.push("result type");
+        }
+        if !self.language.eq_ignore_ascii_case(&other.language) {
+            out.push("language");
+        }
+        if !self.volatility.eq_ignore_ascii_case(&other.volatility) {
+            out.push("volatility");
+        }
+        if self.security_definer != other.security_definer {
+            out.push("SECURITY DEFINER");
+        }
+        if self.strict != other.strict {
+            out.push("STRICT");
+        }
+        if self.search_path != other.search_path {
+            out.push("search_path");
+        }
+        if self.body.trim() != other.body.trim() {
+            out.push("body");
+        }
+        out
+    }
+}
+
 /// `ALTER DEFAULT PRIVILEGES [FOR ROLE owner] [IN SCHEMA schema] GRANT privileges ON
 /// tables | sequences | functions | schemas TO role [WITH GRANT OPTION]`: the privileges
 /// objects get when `owner` creates them later. An empty privilege list declares that the
@@ -670,6 +743,10 @@ pub struct Schema {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "ts", ts(as = "Option<Vec<GrantShape>>", optional))]
     pub grants: Vec<Grant>,
+    /// Functions the policies call, created and replaced with them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<Function>>", optional))]
+    pub functions: Vec<Function>,
     /// `ALTER DEFAULT PRIVILEGES`: what objects created later get.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "ts", ts(as = "Option<Vec<DefaultPrivilege>>", optional))]
@@ -879,6 +956,8 @@ impl Schema {
             d.privileges.dedup();
         }
         self.default_privileges = merged;
+        self.functions
+            .sort_by(|a, b| (&a.schema, &a.name, &a.args).cmp(&(&b.schema, &b.name, &b.args)));
     }
 
     /// Reads the JSON exchange format or the ModelIR shape, then validates.
@@ -915,6 +994,7 @@ impl Schema {
                     .iter()
                     .filter_map(|d| d.schema.clone()),
             )
+            .chain(self.functions.iter().map(|f| f.schema.clone()))
             .collect();
         if s.is_empty() {
             s.push("public".into());

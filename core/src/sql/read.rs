@@ -49,6 +49,17 @@ pub fn read_sql(src: &str) -> Result<(Schema, Vec<String>), Error> {
         }
     }
     schema.grants = fold_acl(acl);
+    // The last definition of each function is the one the file leaves.
+    let mut last = std::collections::HashMap::new();
+    for (i, f) in schema.functions.iter().enumerate() {
+        last.insert((f.schema.clone(), f.name.clone(), f.args.clone()), i);
+    }
+    let mut i = 0;
+    schema.functions.retain(|f| {
+        let keep = last.get(&(f.schema.clone(), f.name.clone(), f.args.clone())) == Some(&i);
+        i += 1;
+        keep
+    });
     schema.default_privileges = fold_defaults(defaults);
     Ok((schema, warnings))
 }
@@ -239,6 +250,9 @@ impl<'a> Reader<'a> {
             self.eat_kws(&["or", "replace"]);
             if self.eat_kw("policy") {
                 return self.create_policy(schema).map(|_| Handled::Yes);
+            }
+            if self.eat_kw("function") {
+                return self.create_function(schema);
             }
             if self.eat_kw("role") || self.eat_kw("user") {
                 let login = self.toks[self.pos - 1].is_kw(self.src, "user");
@@ -691,6 +705,150 @@ impl<'a> Reader<'a> {
         Ok(Handled::Yes)
     }
 
+    /// `CREATE [OR REPLACE] FUNCTION name(arguments) RETURNS type LANGUAGE l [IMMUTABLE |
+    /// STABLE | VOLATILE] [STRICT] [SECURITY DEFINER] [SET search_path ..] AS body`: a
+    /// declared function. Other options (PARALLEL, COST, LEAKPROOF, other settings, a C
+    /// function) are not modelled: the statement is skipped with a warning, and the
+    /// function is not managed.
+    fn create_function(&mut self, schema: &mut Schema) -> R<Handled> {
+        let (s, n) = self.qualified()?;
+        let arguments = self.parenthesized_text()?;
+        let args = identity_args(&arguments)?;
+        let mut f = Function {
+            schema: s,
+            name: n,
+            arguments,
+            args,
+            returns: String::new(),
+            language: String::new(),
+            volatility: "VOLATILE".into(),
+            security_definer: false,
+            strict: false,
+            search_path: None,
+            body: String::new(),
+        };
+        let mut body = None;
+        const CLAUSES: &[&str] = &[
+            "language",
+            "as",
+            "immutable",
+            "stable",
+            "volatile",
+            "security",
+            "external",
+            "set",
+            "strict",
+            "called",
+            "leakproof",
+            "not",
+            "parallel",
+            "cost",
+            "rows",
+            "window",
+            "support",
+            "transform",
+            "begin",
+        ];
+        while !self.at_end() {
+            if self.eat_kw("returns") {
+                if self.eat_kws(&["null", "on", "null", "input"]) {
+                    f.strict = true;
+                    continue;
+                }
+                let start = self.pos;
+                let mut depth = 0;
+                while let Some(t) = self.peek() {
+                    match t.kind {
+                        Kind::LParen => depth += 1,
+                        Kind::RParen => depth -= 1,
+                        _ if depth == 0 && CLAUSES.iter().any(|k| t.is_kw(self.src, k)) => break,
+                        _ => {}
+                    }
+                    self.pos += 1;
+                }
+                if self.pos == start {
+                    return Err("RETURNS without a type".into());
+                }
+                let text = &self.src[self.toks[start].start..self.toks[self.pos - 1].end];
+                f.returns = result_type(text)?;
+            } else if self.eat_kw("language") {
+                let t = self.peek().ok_or("expected a language")?;
+                f.language = t.ident(self.src).unwrap_or_default().to_ascii_lowercase();
+                self.pos += 1;
+            } else if self.eat_kw("immutable") {
+                f.volatility = "IMMUTABLE".into();
+            } else if self.eat_kw("stable") {
+                f.volatility = "STABLE".into();
+            } else if self.eat_kw("volatile") {
+                f.volatility = "VOLATILE".into();
+            } else if self.eat_kws(&["external", "security"]) || self.eat_kw("security") {
+                if self.eat_kw("definer") {
+                    f.security_definer = true;
+                } else {
+                    self.expect_kw("invoker")?;
+                    f.security_definer = false;
+                }
+            } else if self.eat_kw("strict") {
+                f.strict = true;
+            } else if self.eat_kws(&["called", "on", "null", "input"]) {
+                f.strict = false;
+            } else if self.eat_kws(&["set", "search_path"]) {
+                if !(self.eat_kw("to") || self.eat(Kind::Op)) {
+                    return Err(format!("expected TO or =, found {}", self.found()));
+                }
+                let mut path = Vec::new();
+                loop {
+                    let t = self.peek().ok_or("expected a schema")?;
+                    match t.kind {
+                        Kind::String => {
+                            let v = t.string_value(self.src).unwrap_or_default();
+                            if !v.is_empty() {
+                                path.push(v);
+                            }
+                        }
+                        Kind::Word | Kind::Quoted => {
+                            path.push(t.ident(self.src).unwrap_or_default())
+                        }
+                        _ => return Err(format!("expected a schema, found {}", self.found())),
+                    }
+                    self.pos += 1;
+                    if !self.eat(Kind::Comma) {
+                        break;
+                    }
+                }
+                f.search_path = Some(path);
+            } else if self.eat_kw("as") {
+                let t = self.peek().ok_or("expected the function's body")?;
+                body = Some(t.string_value(self.src).ok_or_else(|| {
+                    format!("expected the function's body, found {}", self.found())
+                })?);
+                self.pos += 1;
+                if self.eat(Kind::Comma) {
+                    return Ok(Handled::Skipped("CREATE FUNCTION of a C function"));
+                }
+            } else {
+                return Ok(Handled::Skipped(
+                    "CREATE FUNCTION with options pgpolicy does not manage (only RETURNS, LANGUAGE, volatility, STRICT, SECURITY DEFINER, SET search_path, AS)",
+                ));
+            }
+        }
+        let Some(body) = body else {
+            return Ok(Handled::Skipped("CREATE FUNCTION without a quoted body"));
+        };
+        if f.returns.is_empty() || f.language.is_empty() {
+            return Err("a function needs RETURNS and LANGUAGE".into());
+        }
+        if f.language == "c" || f.language == "internal" {
+            return Ok(Handled::Skipped(
+                "CREATE FUNCTION of a C or internal function",
+            ));
+        }
+        f.body = body;
+        // A later CREATE OR REPLACE of the same function wins (see `read_sql`).
+        schema.functions.push(f);
+        Ok(Handled::Yes)
+    }
+
     /// `ALTER DEFAULT PRIVILEGES [FOR ROLE r, ...] [IN SCHEMA s, ...] GRANT .. ON TABLES
     /// TO .. [WITH GRANT OPTION]` or `.. REVOKE [GRANT OPTION FOR] .. ON TABLES FROM ..`.
     fn alter_default_privileges(&mut self, defaults: &mut Vec<DefaultEvent>) -> R<Handled> {
@@ -909,69 +1067,11 @@ impl<'a> Reader<'a> {
         Ok(Ok(out))
     }
 
-    /// A function's identity arguments, `(a integer, OUT b text, VARIADIC c text[])`:
-    /// modes and names dropped, OUT arguments left out, types spelled as `format_type`.
+    /// A function's identity arguments from the parenthesized list at the cursor (see
+    /// [`identity_args`]).
     fn function_arg_types(&mut self) -> R<Vec<String>> {
         let inner = self.parenthesized_text()?;
-        let toks = lex::tokenize(&inner).map_err(|e| e.message)?;
-        let mut args = Vec::new();
-        let mut start = 0;
-        let mut depth = 0;
-        let mut pieces = Vec::new();
-        for (i, t) in toks.iter().enumerate() {
-            match t.kind {
-                Kind::LParen => depth += 1,
-                Kind::RParen => depth -= 1,
-                Kind::Comma if depth == 0 => {
-                    pieces.push(&toks[start..i]);
-                    start = i + 1;
-                }
-                _ => {}
-            }
-        }
-        if start < toks.len() {
-            pieces.push(&toks[start..]);
-        }
-        for mut p in pieces {
-            let word = |t: &Token| t.kind == Kind::Word;
-            let mut out_arg = false;
-            if let Some(first) = p.first().filter(|t| word(t)) {
-                match first.text(&inner).to_ascii_lowercase().as_str() {
-                    "in" => p = &p[1..],
-                    "out" => {
-                        out_arg = true;
-                        p = &p[1..]
-                    }
-                    "inout" | "variadic" => p = &p[1..],
-                    _ => {}
-                }
-            }
-            // `name type`: a first word that does not start a multi-word type name,
-            // followed by another word.
-            if p.len() >= 2
-                && matches!(p[0].kind, Kind::Word | Kind::Quoted)
-                && matches!(p[1].kind, Kind::Word | Kind::Quoted)
-                && !crate::validate::MULTIWORD_STARTS
-                    .contains(&p[0].text(&inner).to_ascii_lowercase().as_str())
-            {
-                p = &p[1..];
-            }
-            // A default ends the type.
-            let end = p
-                .iter()
-                .position(|t| t.is_kw(&inner, "default") || t.text(&inner) == "=")
-                .unwrap_or(p.len());
-            let p = &p[..end];
-            if p.is_empty() {
-                return Err(format!(
-                    "an argument of the function has no type in ({inner})"
-                ));
-            }
-            if !out_arg {
-                args.push(inner[p[0].start..p[p.len() - 1].end].to_string());
-            }
-        }
-        crate::validate::function_args(&args)
+        identity_args(&inner)
     }
 
     fn grantees(&mut self) -> R<Vec<RoleSpec>> {
@@ -1028,6 +1128,107 @@ impl<'a> Reader<'a> {
         }
         Ok(())
     }
+}
+
+/// A function's identity argument types from its argument list as written (`a integer,
+/// OUT b text, VARIADIC c text[] DEFAULT '{}'`): modes, names and defaults dropped, OUT
+/// arguments left out, types spelled as `format_type` prints them. The list is checked to
+/// be one argument list (balanced parentheses, no statement end), since it is written into
+/// `CREATE FUNCTION` as it is.
+pub fn identity_args(list: &str) -> Result<Vec<String>, String> {
+    let toks = lex::tokenize(list).map_err(|e| e.message)?;
+    let mut start = 0;
+    let mut depth = 0i32;
+    let mut pieces = Vec::new();
+    for (i, t) in toks.iter().enumerate() {
+        match t.kind {
+            Kind::LParen => depth += 1,
+            Kind::RParen => {
+                depth -= 1;
+                if depth < 0 {
+                    return Err(format!("unbalanced parentheses in ({list})"));
+                }
+            }
+            Kind::Semicolon => return Err(format!("a statement end in ({list})")),
+            Kind::Comma if depth == 0 => {
+                pieces.push(&toks[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if depth != 0 {
+        return Err(format!("unbalanced parentheses in ({list})"));
+    }
+    if start < toks.len() {
+        pieces.push(&toks[start..]);
+    } else if !toks.is_empty() {
+        return Err(format!("an argument of ({list}) is empty"));
+    }
+    let mut args = Vec::new();
+    for mut p in pieces {
+        let word = |t: &Token| t.kind == Kind::Word;
+        let mut out_arg = false;
+        if let Some(first) = p.first().filter(|t| word(t)) {
+            match first.text(list).to_ascii_lowercase().as_str() {
+                "in" | "inout" | "variadic" => p = &p[1..],
+                "out" => {
+                    out_arg = true;
+                    p = &p[1..]
+                }
+                _ => {}
+            }
+        }
+        // `name type`: a first word that does not start a multi-word type name, followed
+        // by another word.
+        if p.len() >= 2
+            && matches!(p[0].kind, Kind::Word | Kind::Quoted)
+            && matches!(p[1].kind, Kind::Word | Kind::Quoted)
+            && !crate::validate::MULTIWORD_STARTS
+                .contains(&p[0].text(list).to_ascii_lowercase().as_str())
+        {
+            p = &p[1..];
+        }
+        // A default ends the type.
+        let end = p
+            .iter()
+            .position(|t| t.is_kw(list, "default") || t.text(list) == "=")
+            .unwrap_or(p.len());
+        let p = &p[..end];
+        if p.is_empty() {
+            return Err(format!("an argument has no type in ({list})"));
+        }
+        if !out_arg {
+            args.push(list[p[0].start..p[p.len() - 1].end].to_string());
+        }
+    }
+    crate::validate::function_args(&args)
+}
+
+/// A function's result as written after RETURNS: a type name (spelled as `format_type`
+/// prints it), `SETOF` one, or `TABLE (...)` (kept as written; write it as
+/// `pg_get_function_result` prints it to compare equal).
+pub fn result_type(text: &str) -> Result<String, String> {
+    let t = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let lower = t.to_ascii_lowercase();
+    if let Some(rest) = lower.strip_prefix("setof ") {
+        let ty = &t[t.len() - rest.len()..];
+        crate::validate::type_name(ty)?;
+        return Ok(format!(
+            "SETOF {}",
+            crate::validate::function_args(&[ty.to_string()])?.remove(0)
+        ));
+    }
+    if lower.starts_with("table") {
+        let inner = t[5..].trim();
+        let Some(list) = inner.strip_prefix('(').and_then(|x| x.strip_suffix(')')) else {
+            return Err(format!("the result {t:?} is not TABLE (...)"));
+        };
+        identity_args(list)?;
+        return Ok(format!("TABLE({list})"));
+    }
+    crate::validate::type_name(&t)?;
+    Ok(crate::validate::function_args(&[t])?.remove(0))
 }
 
 /// What a GRANT or REVOKE does to the declared privileges.

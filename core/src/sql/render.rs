@@ -248,6 +248,48 @@ pub fn revoke(g: &RolePrivileges) -> Vec<String> {
     v
 }
 
+/// `CREATE OR REPLACE FUNCTION` (the argument list and result were checked when the
+/// declaration was read; the body is dollar-quoted with a tag it does not contain).
+pub fn create_function(f: &Function) -> String {
+    let mut s = format!(
+        "CREATE OR REPLACE FUNCTION {}.{}({}) RETURNS {} LANGUAGE {} {}",
+        ident(&f.schema),
+        ident(&f.name),
+        f.arguments,
+        f.returns,
+        ident(&f.language),
+        f.volatility
+    );
+    if f.strict {
+        s.push_str(" STRICT");
+    }
+    if f.security_definer {
+        s.push_str(" SECURITY DEFINER");
+    }
+    if let Some(path) = &f.search_path {
+        if path.is_empty() {
+            s.push_str(" SET search_path TO ''");
+        } else {
+            s.push_str(&format!(
+                " SET search_path TO {}",
+                path.iter().map(|p| ident(p)).collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    let mut tag = String::from("$fn$");
+    let mut n = 0;
+    while f.body.contains(&tag) {
+        n += 1;
+        tag = format!("$fn{n}$");
+    }
+    s.push_str(&format!(" AS {tag}{}{tag}", f.body));
+    s
+}
+
+pub fn drop_function(f: &Function) -> String {
+    format!("DROP FUNCTION {}", f.signature())
+}
+
 /// `ALTER DEFAULT PRIVILEGES [FOR ROLE o] [IN SCHEMA s] GRANT .. ON TABLES TO r` (or
 /// `REVOKE [GRANT OPTION FOR] .. FROM r`).
 pub fn default_privileges(d: &DefaultPrivileges, grant: bool) -> String {
