@@ -74,7 +74,11 @@ weakens: string | null, change: Change, };
  * Serializes with a `kind` tag; deserializes from the same form, so bindings can rebuild
  * a change (e.g. from a migration file's op) and ask it for its SQL.
  */
-export type Change = { "kind": "create_role", role: Role, } | { "kind": "alter_role", from: Role, to: Role, } | { "kind": "drop_role", role: Role, } | { "kind": "grant_membership", group: string, member: string, } | { "kind": "revoke_membership", group: string, member: string, } | { "kind": "grant" } & RolePrivileges | { "kind": "revoke" } & RolePrivileges | { "kind": "grant_default" } & DefaultPrivileges | { "kind": "revoke_default" } & DefaultPrivileges | { "kind": "enable_rls", table: TableName, } | { "kind": "disable_rls", table: TableName, } | { "kind": "force_rls", table: TableName, } | { "kind": "no_force_rls", table: TableName, } | { "kind": "create_policy", table: TableName, policy: Policy, } | { "kind": "drop_policy", table: TableName, policy: Policy, } | { "kind": "rename_policy", table: TableName, from: string, to: string, } | { "kind": "alter_policy", table: TableName, from: Policy, to: Policy, clauses: Array<ClauseChange>, } | { "kind": "replace_policy", table: TableName, from: Policy, to: Policy, reason: string, } | { "kind": "comment_on_policy", table: TableName, policy: string, from: string | null, to: string | null, };
+export type Change = { "kind": "create_role", role: Role, } | { "kind": "alter_role", from: Role, to: Role, } | { "kind": "drop_role", role: Role, } | { "kind": "grant_membership", group: string, member: string, } | { "kind": "revoke_membership", group: string, member: string, } | { "kind": "grant" } & RolePrivileges | { "kind": "revoke" } & RolePrivileges | { "kind": "create_function", function: Function, } | { "kind": "replace_function", from: Function, to: Function,
+/**
+ * What differs (body, volatility, SECURITY DEFINER, search_path, ...).
+ */
+changed: Array<string>, } | { "kind": "drop_function", function: Function, } | { "kind": "grant_default" } & DefaultPrivileges | { "kind": "revoke_default" } & DefaultPrivileges | { "kind": "enable_rls", table: TableName, } | { "kind": "disable_rls", table: TableName, } | { "kind": "force_rls", table: TableName, } | { "kind": "no_force_rls", table: TableName, } | { "kind": "create_policy", table: TableName, policy: Policy, } | { "kind": "drop_policy", table: TableName, policy: Policy, } | { "kind": "rename_policy", table: TableName, from: string, to: string, } | { "kind": "alter_policy", table: TableName, from: Policy, to: Policy, clauses: Array<ClauseChange>, } | { "kind": "replace_policy", table: TableName, from: Policy, to: Policy, reason: string, } | { "kind": "comment_on_policy", table: TableName, policy: string, from: string | null, to: string | null, };
 
 /**
  * One clause of a policy that differs, with the texts on each side and, where the
@@ -83,6 +87,10 @@ export type Change = { "kind": "create_role", role: Role, } | { "kind": "alter_r
 export type ClauseChange = { clause: Clause, from: string | null, to: string | null, from_canonical?: string, to_canonical?: string, };
 
 export type Schema = { tables: Array<Table>, roles?: Array<Role>, grants?: Array<Grant>,
+/**
+ * Functions the policies call, created and replaced with them.
+ */
+functions?: Array<Function>,
 /**
  * `ALTER DEFAULT PRIVILEGES`: what objects created later get.
  */
@@ -116,7 +124,11 @@ renamed_from?: string, };
  */
 export type Command = "ALL" | "SELECT" | "INSERT" | "UPDATE" | "DELETE";
 
-export type Role = { name: string, login: boolean, inherit: boolean, bypassrls: boolean, member_of: Array<string>, };
+export type Role = { name: string, login: boolean, inherit: boolean, bypassrls: boolean,
+/**
+ * `CONNECTION LIMIT` (-1: none); absent: left as the database has it.
+ */
+connection_limit?: number, member_of: Array<string>, };
 
 /**
  * Privileges of one grantee on one object, as JSON writes a [`Grant`]: the object is
@@ -149,6 +161,36 @@ on: ObjectKind, role: string,
  * Sorted, without duplicates.
  */
 privileges: Array<Privilege>, grant_option?: boolean, };
+
+/**
+ * A function policies call (`current_user_id()`, `auth.uid()`), declared so that it is
+ * created before the policies that call it, replaced (`CREATE OR REPLACE`) when its
+ * definition changes, and dropped after them. Compared as PostgreSQL stores it: the body
+ * is `prosrc` (the text between the quotes, verbatim), the result type as
+ * `pg_get_function_result` prints it, the search_path as `proconfig` holds it.
+ */
+export type Function = { schema: string, name: string,
+/**
+ * The argument list as written between the parentheses (modes, names, types,
+ * defaults): what `CREATE FUNCTION` is given.
+ */
+arguments: string,
+/**
+ * The identity argument types (`format_type` spellings): what names the function.
+ */
+args: Array<string>, returns: string,
+/**
+ * `sql`, `plpgsql`, ...
+ */
+language: string,
+/**
+ * `VOLATILE`, `STABLE` or `IMMUTABLE`.
+ */
+volatility: string, security_definer?: boolean, strict?: boolean,
+/**
+ * `SET search_path TO ..`: the schemas, in order (`[]` for `''`).
+ */
+search_path?: Array<string>, body: string, };
 
 /**
  * Privileges of one grantee on one object, as a `grant` or `revoke` change carries

@@ -8,6 +8,7 @@ const {
   declareRoles,
   declareGrants,
   declareDefaultPrivileges,
+  declareFunctions,
   schemaFromSequelize,
   generateMigration,
   withRlsContext,
@@ -160,6 +161,29 @@ test('grants on sequences, schemas and functions, and default privileges', async
     [['public', 'table', 'auditor', ['SELECT']]]
   );
   // What sync() made is what is declared: no migration to write.
+  assert.equal(await generateMigration({ sequelize, migrationsPath: '/nonexistent-never-written' }), null);
+  await sequelize.close();
+});
+
+test('a declared helper function is created with the policies calling it', async () => {
+  const db = freshDatabase('functions');
+  const sequelize = sequelizeFor(db);
+  sequelize.define('Note', { body: DataTypes.TEXT, owner: DataTypes.TEXT }, {
+    rls: { policies: [{ name: 'mine', roles: ['writer'], using: 'owner = current_owner()' }], grants: [{ role: 'writer', privileges: ['SELECT'] }] },
+  });
+  declareRoles(sequelize, ['writer']);
+  declareFunctions(sequelize, [
+    { name: 'current_owner', returns: 'text', body: " SELECT current_setting('app.owner', true) ", volatility: 'STABLE', securityDefiner: true, searchPath: ['public', 'pg_temp'] },
+  ]);
+  await sequelize.sync();
+  await sequelize.query(`INSERT INTO "Notes" (body, owner, "createdAt", "updatedAt") VALUES ('a', 'ann', now(), now()), ('b', 'bob', now(), now())`);
+  const seen = await withRlsContext(sequelize, { role: 'writer', settings: { 'app.owner': 'ann' } }, async (t) =>
+    (await sequelize.query('SELECT body FROM "Notes"', { transaction: t }))[0].map((r) => r.body)
+  );
+  assert.deepEqual(seen, ['a']);
+  const state = await pgpolicy.introspect(pg().url(db));
+  const fn = state.functions.find((f) => f.name === 'current_owner');
+  assert.deepEqual([fn.volatility, fn.security_definer, fn.search_path], ['STABLE', true, ['public', 'pg_temp']]);
   assert.equal(await generateMigration({ sequelize, migrationsPath: '/nonexistent-never-written' }), null);
   await sequelize.close();
 });

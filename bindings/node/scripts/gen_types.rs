@@ -9,8 +9,8 @@ use pgpolicy::diff::{ClauseChange, DefaultPrivileges, PlanDocument, RolePrivileg
 use pgpolicy::ir::catalog::{Catalog, FunctionSig, TypeDef, TypeKind};
 use pgpolicy::ir::{DatabaseInfo, GrantShape, Rls};
 use pgpolicy::{
-    Change, Clause, Column, Command, DefaultPrivilege, ObjectKind, Policy, Privilege, Role, Schema,
-    Table, TableName, ValidationError,
+    Change, Clause, Column, Command, DefaultPrivilege, Function, ObjectKind, Policy, Privilege,
+    Role, Schema, Table, TableName, ValidationError,
 };
 use ts_rs::{Config, TS};
 
@@ -43,6 +43,7 @@ fn main() {
         decl::<Role>(),
         decl::<GrantShape>(),
         decl::<DefaultPrivilege>(),
+        decl::<Function>(),
         decl::<RolePrivileges>(),
         decl::<DefaultPrivileges>(),
         decl::<ObjectKind>(),

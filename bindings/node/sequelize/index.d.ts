@@ -62,6 +62,24 @@ export interface DefaultPrivilegeDeclaration {
   grantOption?: boolean;
 }
 export function declareDefaultPrivileges(sequelize: Sequelize, entries: DefaultPrivilegeDeclaration[]): void;
+/** A function policies call, declared beside them. */
+export interface FunctionDeclaration {
+  name: string;
+  schema?: string;
+  /** The argument list as written between the parentheses, e.g. `'account uuid'`. */
+  arguments?: string;
+  returns: string;
+  body: string;
+  /** Default `sql`. */
+  language?: string;
+  /** `VOLATILE` (default), `STABLE` or `IMMUTABLE`. */
+  volatility?: string;
+  securityDefiner?: boolean;
+  strict?: boolean;
+  /** `SET search_path TO ...` (`[]` for `''`). */
+  searchPath?: string[];
+}
+export function declareFunctions(sequelize: Sequelize, functions: FunctionDeclaration[]): void;
 export function declareRoles(sequelize: Sequelize, roles: Array<string | RoleDeclaration>): void;
 export function declareGrants(
   sequelize: Sequelize,

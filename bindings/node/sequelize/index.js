@@ -33,7 +33,7 @@ function isPostgres(sequelize) {
 function declarationsOf(sequelize) {
   let d = declarations.get(sequelize);
   if (!d) {
-    d = { roles: null, grants: [], defaultPrivileges: [] };
+    d = { roles: null, grants: [], defaultPrivileges: [], functions: [] };
     declarations.set(sequelize, d);
   }
   return d;
@@ -131,6 +131,28 @@ function declareDefaultPrivileges(sequelize, entries) {
   installHooks(sequelize);
 }
 
+/**
+ * Declares functions policies call: `[{ name, schema?, arguments?, returns, body, language?,
+ * volatility?, securityDefiner?, strict?, searchPath? }]`. They are created before the
+ * policies calling them, replaced (`CREATE OR REPLACE`) when their definition changes and
+ * dropped after them.
+ */
+function declareFunctions(sequelize, functions) {
+  const d = declarationsOf(sequelize);
+  for (const f of functions) {
+    const out = { name: f.name, returns: f.returns, body: f.body };
+    if (f.schema !== undefined) out.schema = f.schema;
+    if (f.arguments !== undefined) out.arguments = f.arguments;
+    if (f.language !== undefined) out.language = f.language;
+    if (f.volatility !== undefined) out.volatility = f.volatility;
+    if (f.securityDefiner) out.security_definer = true;
+    if (f.strict) out.strict = true;
+    if (f.searchPath !== undefined) out.search_path = [...f.searchPath];
+    d.functions.push(out);
+  }
+  installHooks(sequelize);
+}
+
 /** A declared grant in the core's JSON form (the core checks it). */
 function grantJson(g, target) {
   const out = { ...target, role: g.role, privileges: [...g.privileges] };
@@ -219,6 +241,7 @@ function schemaFromSequelize(sequelize, options = {}) {
   const schema = { tables, grants };
   if (d.roles) schema.roles = d.roles;
   if (d.defaultPrivileges.length) schema.default_privileges = [...d.defaultPrivileges];
+  if (d.functions.length) schema.functions = [...d.functions];
   // The models know their columns: a column no table has (a typo, an unquoted camelCase
   // name) is an error now, not at db:migrate.
   pgpolicy.checkColumns(schema);
@@ -775,6 +798,7 @@ module.exports = {
   declareRoles,
   declareGrants,
   declareDefaultPrivileges,
+  declareFunctions,
   schemaFromSequelize,
   connectionUrl,
   generateMigration,

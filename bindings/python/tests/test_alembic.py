@@ -360,6 +360,67 @@ def test_default_privileges(pg: EmbeddedPostgres, db: str, alembic_project: Call
     assert not any(r["name"] == app for r in pgpolicy.introspect(pg.url(db)).roles)
 
 
+def test_a_helper_function_is_created_replaced_and_dropped(
+    pg: EmbeddedPostgres, db: str, alembic_project: Callable[..., Any]
+) -> None:
+    from pgpolicy.sqlalchemy import Function
+
+    app = f"app_{db}"
+
+    def models(body: str) -> sa.MetaData:
+        md = sa.MetaData()
+        sa.Table(
+            "notes",
+            md,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("owner", sa.Text),
+            Role(app),
+            Function(
+                "current_owner",
+                returns="text",
+                body=body,
+                volatility="STABLE",
+                security_definer=True,
+                search_path=["public", "pg_temp"],
+            ),
+            Grant(app, ["EXECUTE"], function="current_owner", args=[]),
+            Grant("PUBLIC", [], function="current_owner", args=[]),
+            Policy("mine", roles=[app], using="owner = current_owner()"),
+        )
+        return md
+
+    first = " SELECT current_setting('app.owner', true) "
+    cfg = alembic_project(pg.sqlalchemy_url(db), models(first))
+    text = revision(cfg, "function")
+    up = op_lines(section(text, "upgrade"))
+    create = [i for i, line in enumerate(up) if line.startswith("op.create_function('current_owner'")]
+    policy = [i for i, line in enumerate(up) if line.startswith("op.create_policy('mine'")]
+    assert create and policy and create[0] < policy[0], up
+    assert "op.revoke_privileges('current_owner', 'PUBLIC', ['EXECUTE'], on='function')" in up
+    command.upgrade(cfg, "head")
+    command.check(cfg)
+
+    second = " SELECT coalesce(current_setting('app.owner', true), 'nobody') "
+    cfg = alembic_project(pg.sqlalchemy_url(db), models(second))
+    text = revision(cfg, "function body")
+    up = op_lines(section(text, "upgrade"))
+    assert len(up) == 1 and up[0].startswith("op.replace_function('current_owner'"), up
+    command.upgrade(cfg, "head")
+    engine = sa.create_engine(pg.sqlalchemy_url(db))
+
+    def body() -> str:
+        with engine.connect() as conn:
+            return str(conn.exec_driver_sql("SELECT prosrc FROM pg_proc WHERE proname = 'current_owner'").scalar())
+
+    assert body() == second
+    command.downgrade(cfg, "-1")
+    assert body() == first
+    command.downgrade(cfg, "base")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM pg_proc WHERE proname = 'current_owner'").scalar() == 0
+    engine.dispose()
+
+
 def test_sqlite_gets_one_warning_and_no_ops(tmp_path: Path, alembic_project: Callable[..., Any]) -> None:
     import pgpolicy.sqlalchemy as decl
 

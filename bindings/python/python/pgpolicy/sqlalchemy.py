@@ -38,11 +38,13 @@ from pgpolicy._native import Schema, ValidationError
 
 __all__ = [
     "DefaultPrivileges",
+    "Function",
     "Grant",
     "Policy",
     "Role",
     "RowLevelSecurity",
     "declare_default_privileges",
+    "declare_functions",
     "declare_roles",
     "rls_context",
     "async_rls_context",
@@ -57,6 +59,7 @@ _PG = postgresql.dialect()
 _INFO_KEY = "_pgpolicy_declarations"
 _ROLES_KEY = "_pgpolicy_roles"
 _DEFAULTS_KEY = "_pgpolicy_default_privileges"
+_FUNCTIONS_KEY = "_pgpolicy_functions"
 
 
 def validation_error(
@@ -290,7 +293,10 @@ class Grant(_TableItem):
 class Role(_TableItem):
     """A role the database should have. Declared in ``__table_args__`` (it belongs to
     the table's MetaData) or with ``declare_roles(metadata, ...)``. Once any role is
-    declared, every role a policy or grant names must be declared."""
+    declared, every role a policy or grant names must be declared. Roles are
+    cluster-wide: a migration that creates one runs on every database of the cluster
+    (an existing role gets the declared attributes) and its downgrade drops the role only
+    once nothing else depends on it."""
 
     def __init__(
         self,
@@ -300,12 +306,14 @@ class Role(_TableItem):
         inherit: bool = True,
         bypassrls: bool = False,
         member_of: Sequence[str] = (),
+        connection_limit: Optional[int] = None,
     ) -> None:
         self.name = name
         self.login = login
         self.inherit = inherit
         self.bypassrls = bypassrls
         self.member_of = list(member_of)
+        self.connection_limit = connection_limit
 
     def _set_parent(self, parent: Any, **kw: Any) -> None:
         if not isinstance(parent, Table):
@@ -313,13 +321,16 @@ class Role(_TableItem):
         declare_roles(parent.metadata, self)
 
     def to_dict(self) -> Dict[str, Any]:
-        return {
+        out: Dict[str, Any] = {
             "name": self.name,
             "login": self.login,
             "inherit": self.inherit,
             "bypassrls": self.bypassrls,
             "member_of": list(self.member_of),
         }
+        if self.connection_limit is not None:
+            out["connection_limit"] = self.connection_limit
+        return out
 
     def __repr__(self) -> str:
         return f"Role({self.name!r})"
@@ -374,6 +385,75 @@ class DefaultPrivileges:
 
     def __repr__(self) -> str:
         return f"DefaultPrivileges({self.role!r}, {self.privileges!r}, on={self.on!r})"
+
+
+class Function(_TableItem):
+    """A function policies call (``current_user_id()``, ``auth.uid()``), declared beside
+    them: ``Function("current_user_id", returns="uuid", body="SELECT ...",
+    volatility="STABLE", security_definer=True, search_path=["public", "pg_temp"])``, in
+    ``__table_args__`` or with ``declare_functions(metadata, ...)``. Autogenerate writes
+    ``op.create_function`` before the policies calling it, ``op.replace_function`` (``CREATE
+    OR REPLACE``) when its definition changes, and drops it after them. ``arguments`` is the
+    argument list as written between the parentheses (``"account uuid, role text"``)."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        returns: str,
+        body: str,
+        arguments: str = "",
+        schema: Optional[str] = None,
+        language: str = "sql",
+        volatility: str = "VOLATILE",
+        security_definer: bool = False,
+        strict: bool = False,
+        search_path: Optional[Sequence[str]] = None,
+    ) -> None:
+        self.name = name
+        self.returns = returns
+        self.body = body
+        self.arguments = arguments
+        self.schema = schema
+        self.language = language
+        self.volatility = volatility
+        self.security_definer = security_definer
+        self.strict = strict
+        self.search_path = list(search_path) if search_path is not None else None
+
+    def _set_parent(self, parent: Any, **kw: Any) -> None:
+        if not isinstance(parent, Table):
+            raise TypeError(f"Function belongs in a Table (or __table_args__), not {type(parent).__name__}")
+        declare_functions(parent.metadata, self)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The function in the JSON exchange format (the core checks it)."""
+        out: Dict[str, Any] = {
+            "schema": self.schema or "public",
+            "name": self.name,
+            "arguments": self.arguments,
+            "returns": self.returns,
+            "language": self.language,
+            "volatility": self.volatility,
+            "security_definer": self.security_definer,
+            "strict": self.strict,
+            "body": self.body,
+        }
+        if self.search_path is not None:
+            out["search_path"] = list(self.search_path)
+        return out
+
+    def __repr__(self) -> str:
+        return f"Function({self.name!r})"
+
+
+def declare_functions(metadata: MetaData, *functions: Function) -> None:
+    """Declares functions on a MetaData (the same as placing them in ``__table_args__``)."""
+    declared: List[Function] = getattr(metadata, _FUNCTIONS_KEY, None) or []
+    setattr(metadata, _FUNCTIONS_KEY, declared)
+    for f in functions:
+        if all(f is not d for d in declared):
+            declared.append(f)
 
 
 def declare_default_privileges(metadata: MetaData, *entries: DefaultPrivileges) -> None:
@@ -489,6 +569,9 @@ def schema_dict(
     defaults = getattr(metadata, _DEFAULTS_KEY, None)
     if defaults:
         out["default_privileges"] = [d.to_dict() for d in defaults]
+    functions = getattr(metadata, _FUNCTIONS_KEY, None)
+    if functions:
+        out["functions"] = [f.to_dict() for f in functions]
     return out
 
 
