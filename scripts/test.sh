@@ -25,7 +25,7 @@ core_pg16() {
   local bin
   bin="$(bash scripts/pg16.sh)" || { echo "could not get PostgreSQL 16 (scripts/pg16.sh)" >&2; return 1; }
   PGPOLICY_PG_BIN="$bin" PGPOLICY_EXPECT_SERVER_MAJOR=16 \
-    cargo test -p pgpolicy --release --no-fail-fast --test corpus_live --test guides --test compare --test safety 2>&1
+    cargo test -p pgpolicy --release --no-fail-fast --test corpus_live --test guides --test compare --test safety --test grants --test roles --test functions 2>&1
 }
 
 suite "core (cargo test)" cargo test -p pgpolicy --release --no-fail-fast

@@ -74,7 +74,11 @@ weakens: string | null, change: Change, };
  * Serializes with a `kind` tag; deserializes from the same form, so bindings can rebuild
  * a change (e.g. from a migration file's op) and ask it for its SQL.
  */
-export type Change = { "kind": "create_role", role: Role, } | { "kind": "alter_role", from: Role, to: Role, } | { "kind": "drop_role", role: Role, } | { "kind": "grant_membership", group: string, member: string, } | { "kind": "revoke_membership", group: string, member: string, } | { "kind": "grant", table: TableName, role: string, privileges: Array<Privilege>, } | { "kind": "revoke", table: TableName, role: string, privileges: Array<Privilege>, } | { "kind": "enable_rls", table: TableName, } | { "kind": "disable_rls", table: TableName, } | { "kind": "force_rls", table: TableName, } | { "kind": "no_force_rls", table: TableName, } | { "kind": "create_policy", table: TableName, policy: Policy, } | { "kind": "drop_policy", table: TableName, policy: Policy, } | { "kind": "rename_policy", table: TableName, from: string, to: string, } | { "kind": "alter_policy", table: TableName, from: Policy, to: Policy, clauses: Array<ClauseChange>, } | { "kind": "replace_policy", table: TableName, from: Policy, to: Policy, reason: string, } | { "kind": "comment_on_policy", table: TableName, policy: string, from: string | null, to: string | null, };
+export type Change = { "kind": "create_role", role: Role, } | { "kind": "alter_role", from: Role, to: Role, } | { "kind": "drop_role", role: Role, } | { "kind": "grant_membership", group: string, member: string, } | { "kind": "revoke_membership", group: string, member: string, } | { "kind": "grant" } & RolePrivileges | { "kind": "revoke" } & RolePrivileges | { "kind": "create_function", function: Function, } | { "kind": "replace_function", from: Function, to: Function,
+/**
+ * What differs (body, volatility, SECURITY DEFINER, search_path, ...).
+ */
+changed: Array<string>, } | { "kind": "drop_function", function: Function, } | { "kind": "grant_default" } & DefaultPrivileges | { "kind": "revoke_default" } & DefaultPrivileges | { "kind": "enable_rls", table: TableName, } | { "kind": "disable_rls", table: TableName, } | { "kind": "force_rls", table: TableName, } | { "kind": "no_force_rls", table: TableName, } | { "kind": "create_policy", table: TableName, policy: Policy, } | { "kind": "drop_policy", table: TableName, policy: Policy, } | { "kind": "rename_policy", table: TableName, from: string, to: string, } | { "kind": "alter_policy", table: TableName, from: Policy, to: Policy, clauses: Array<ClauseChange>, } | { "kind": "replace_policy", table: TableName, from: Policy, to: Policy, reason: string, } | { "kind": "comment_on_policy", table: TableName, policy: string, from: string | null, to: string | null, };
 
 /**
  * One clause of a policy that differs, with the texts on each side and, where the
@@ -82,7 +86,15 @@ export type Change = { "kind": "create_role", role: Role, } | { "kind": "alter_r
  */
 export type ClauseChange = { clause: Clause, from: string | null, to: string | null, from_canonical?: string, to_canonical?: string, };
 
-export type Schema = { tables: Array<Table>, roles?: Array<Role>, grants?: Array<Grant>, database?: DatabaseInfo,
+export type Schema = { tables: Array<Table>, roles?: Array<Role>, grants?: Array<Grant>,
+/**
+ * Functions the policies call, created and replaced with them.
+ */
+functions?: Array<Function>,
+/**
+ * `ALTER DEFAULT PRIVILEGES`: what objects created later get.
+ */
+default_privileges?: Array<DefaultPrivilege>, database?: DatabaseInfo,
 /**
  * User-defined functions and types that policy expressions use (from a database's
  * catalog, or CREATE FUNCTION / CREATE TYPE in a `.sql` source); lets the offline
@@ -112,21 +124,124 @@ renamed_from?: string, };
  */
 export type Command = "ALL" | "SELECT" | "INSERT" | "UPDATE" | "DELETE";
 
-export type Role = { name: string, login: boolean, inherit: boolean, bypassrls: boolean, member_of: Array<string>, };
+export type Role = { name: string, login: boolean, inherit: boolean, bypassrls: boolean,
+/**
+ * `CONNECTION LIMIT` (-1: none); absent: left as the database has it.
+ */
+connection_limit?: number, member_of: Array<string>, };
 
 /**
- * Privileges of one grantee on one table.
+ * Privileges of one grantee on one object, as JSON writes a [`Grant`]: the object is
+ * named by its key (`table`, with `columns` for a column grant; `sequence`; `function`
+ * with `args`; or only `schema`). An empty `privileges` declares that the grantee holds
+ * nothing there.
  */
-export type Grant = { schema: string, table: string, role: string,
+export type Grant = { schema: string, table?: string, sequence?: string, function?: string, args?: Array<string>, columns?: Array<string>, role: string, privileges: Array<Privilege>, grant_option?: boolean, sequences?: boolean, };
+
+/**
+ * `ALTER DEFAULT PRIVILEGES [FOR ROLE owner] [IN SCHEMA schema] GRANT privileges ON
+ * tables | sequences | functions | schemas TO role [WITH GRANT OPTION]`: the privileges
+ * objects get when `owner` creates them later. An empty privilege list declares that the
+ * grantee gets nothing (`REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC`).
+ */
+export type DefaultPrivilege = {
+/**
+ * `FOR ROLE`; absent: the role that runs the plan.
+ */
+for_role?: string,
+/**
+ * `IN SCHEMA`; absent: in every schema.
+ */
+schema?: string,
+/**
+ * Tables, sequences, functions (and procedures) or schemas.
+ */
+on: ObjectKind, role: string,
 /**
  * Sorted, without duplicates.
  */
-privileges: Array<Privilege>, };
+privileges: Array<Privilege>, grant_option?: boolean, };
 
 /**
- * Table privileges, in PostgreSQL's order.
+ * A function policies call (`current_user_id()`, `auth.uid()`), declared so that it is
+ * created before the policies that call it, replaced (`CREATE OR REPLACE`) when its
+ * definition changes, and dropped after them. Compared as PostgreSQL stores it: the body
+ * is `prosrc` (the text between the quotes, verbatim), the result type as
+ * `pg_get_function_result` prints it, the search_path as `proconfig` holds it.
  */
-export type Privilege = "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "TRUNCATE" | "REFERENCES" | "TRIGGER";
+export type Function = { schema: string, name: string,
+/**
+ * The argument list as written between the parentheses (modes, names, types,
+ * defaults): what `CREATE FUNCTION` is given.
+ */
+arguments: string,
+/**
+ * The identity argument types (`format_type` spellings): what names the function.
+ */
+args: Array<string>, returns: string,
+/**
+ * `sql`, `plpgsql`, ...
+ */
+language: string,
+/**
+ * `VOLATILE`, `STABLE` or `IMMUTABLE`.
+ */
+volatility: string, security_definer?: boolean, strict?: boolean,
+/**
+ * `SET search_path TO ..`: the schemas, in order (`[]` for `''`).
+ */
+search_path?: Array<string>, body: string, };
+
+/**
+ * Privileges of one grantee on one object, as a `grant` or `revoke` change carries
+ * them. `table` names the object: a table, or with `on` a sequence, a function (with
+ * `args`) or a schema (`table.schema`; `table.name` is empty).
+ */
+export type RolePrivileges = { table: TableName, on?: ObjectKind, args?: Array<string>,
+/**
+ * A column grant's columns.
+ */
+columns?: Array<string>, role: string, privileges: Array<Privilege>,
+/**
+ * A grant: `WITH GRANT OPTION`; a revoke: the privileges were held with it (its
+ * reverse grants them with it again).
+ */
+grant_option?: boolean,
+/**
+ * Only the grant option changes: `GRANT .. WITH GRANT OPTION` on privileges already
+ * held, or `REVOKE GRANT OPTION FOR ..` keeping them.
+ */
+option_only?: boolean,
+/**
+ * On a table, INSERT also grants (revokes) USAGE on the table's owned sequences
+ * (serial and identity columns), found when the statement runs; `false` opts out.
+ */
+sequences?: boolean, };
+
+/**
+ * Default privileges one grantee gets on objects an owner creates later, as a
+ * `grant_default` or `revoke_default` change carries them.
+ */
+export type DefaultPrivileges = {
+/**
+ * `FOR ROLE`; absent: the role that runs the plan.
+ */
+owner?: string,
+/**
+ * `IN SCHEMA`; absent: every schema.
+ */
+schema?: string, on: ObjectKind, role: string, privileges: Array<Privilege>, grant_option?: boolean, option_only?: boolean, };
+
+/**
+ * What a grant is on.
+ */
+export type ObjectKind = "table" | "sequence" | "schema" | "function";
+
+/**
+ * Privileges, in PostgreSQL's order: a table's seven, then `USAGE` (sequences,
+ * schemas), `CREATE` (schemas) and `EXECUTE` (functions and procedures).
+ */
+export type Privilege = "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "TRUNCATE" | "REFERENCES" | "TRIGGER" | "USAGE" | "CREATE" | "EXECUTE";
 
 /**
  * A schema-qualified table name.

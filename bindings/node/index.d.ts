@@ -96,15 +96,40 @@ export interface RoleDeclaration {
   login?: boolean;
   inherit?: boolean;
   bypassrls?: boolean;
+  /** `CONNECTION LIMIT` (-1: none); left out, the database keeps what it has. */
+  connectionLimit?: number;
+  connection_limit?: number;
   memberOf?: string[];
   member_of?: string[];
 }
 
+/**
+ * Privileges of one grantee on one object, named by its key: `table` (with `columns` for a
+ * column grant), `sequence`, `function` (with `args`, its argument types), or only `schema`.
+ * An empty `privileges` declares that the grantee holds nothing there.
+ */
 export interface GrantDeclaration {
   schema?: string;
-  table: string;
+  table?: string;
+  sequence?: string;
+  function?: string;
+  args?: string[];
+  columns?: string[];
   role: string;
   privileges: Privilege[];
+  grant_option?: boolean;
+  /** INSERT on a table also grants USAGE on its owned sequences unless `false`. */
+  sequences?: boolean;
+}
+
+/** `ALTER DEFAULT PRIVILEGES` as declared (see docs/json-format.md). */
+export interface DefaultPrivilegeEntry {
+  for_role?: string;
+  schema?: string;
+  on: 'tables' | 'sequences' | 'functions' | 'routines' | 'schemas';
+  role: string;
+  privileges: Privilege[];
+  grant_option?: boolean;
 }
 
 /** A schema as declared. Roles are managed only when `roles` is present. */
@@ -112,6 +137,7 @@ export interface SchemaDeclaration {
   tables?: TableDeclaration[] | Record<string, ModelIrTable>;
   roles?: RoleDeclaration[];
   grants?: GrantDeclaration[];
+  default_privileges?: DefaultPrivilegeEntry[];
   database?: DatabaseInfo;
 }
 

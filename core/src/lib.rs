@@ -21,5 +21,6 @@ pub mod validate;
 pub use diff::{diff, diff_with, Change, DiffOptions, Plan};
 pub use error::{Clause, Error, Result, ValidationError};
 pub use ir::{
-    Column, Command, Grant, Policy, Privilege, Rls, Role, RoleSpec, Schema, Table, TableName,
+    Column, Command, DefaultPrivilege, Function, Grant, Object, ObjectKind, Policy, Privilege, Rls,
+    Role, RoleSpec, Schema, Table, TableName,
 };

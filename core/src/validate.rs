@@ -63,7 +63,7 @@ const TYPE_WORDS: &[&str] = &[
     "character",
     "char",
 ];
-const MULTIWORD_STARTS: &[&str] = &[
+pub(crate) const MULTIWORD_STARTS: &[&str] = &[
     "double",
     "character",
     "char",
@@ -74,6 +74,18 @@ const MULTIWORD_STARTS: &[&str] = &[
     "time",
     "interval",
 ];
+
+/// A function's argument types as its identity in the catalog: each checked to be a type
+/// name, then spelled as `format_type` prints it (`int` → `integer`, modifiers dropped).
+pub fn function_args(args: &[String]) -> Result<Vec<String>, String> {
+    args.iter()
+        .map(|a| {
+            type_name(a)?;
+            crate::expr::canon::argument_type(a)
+                .map_err(|e| format!("the argument type {a:?} cannot be read ({e})"))
+        })
+        .collect()
+}
 
 /// Checks that a column type is a type name as PostgreSQL's grammar reads one, and
 /// nothing else: a possibly qualified name (or a multi-word built-in name), an optional
@@ -380,15 +392,21 @@ pub fn check(schema: &Schema) -> Vec<ValidationError> {
         }
     }
     for g in &schema.grants {
-        let table = format!("{}.{}", g.schema, g.table);
-        let grant_err = |code, message| ValidationError {
+        // A table grant's errors name the table; others name their object in the message.
+        let (table, what) = match g.on {
+            ObjectKind::Table => (Some(format!("{}.{}", g.schema, g.table)), String::new()),
+            ObjectKind::Schema => (None, format!("schema {}: ", g.schema)),
+            on => (None, format!("{} {}.{}: ", on.as_str(), g.schema, g.table)),
+        };
+        let grant_err = |code, message: String| ValidationError {
             code,
-            table: Some(table.clone()),
+            table: table.clone(),
             policy: None,
             clause: Some(Clause::Grant),
-            message,
+            message: format!("{what}{message}"),
         };
         let mut names = vec![("schema name", &g.schema), ("table name", &g.table)];
+        names.extend(g.columns.iter().map(|c| ("column name", c)));
         if let RoleSpec::Named(n) = &g.role {
             if managed_roles
                 .as_ref()
@@ -404,6 +422,39 @@ pub fn check(schema: &Schema) -> Vec<ValidationError> {
         for (what, name) in names {
             if let Some(m) = too_long(what, name) {
                 out.push(grant_err("IDENTIFIER_TOO_LONG", m));
+            }
+        }
+    }
+    for d in &schema.default_privileges {
+        let e = |code, message: String| ValidationError {
+            code,
+            table: None,
+            policy: None,
+            clause: Some(Clause::Grant),
+            message: format!(
+                "default privileges on {}: {message}",
+                d.on.plural().to_ascii_lowercase()
+            ),
+        };
+        let mut names: Vec<(&str, &String)> = Vec::new();
+        if let RoleSpec::Named(n) = &d.role {
+            names.push(("grantee", n));
+        }
+        if let Some(o) = &d.owner {
+            names.push(("owner", o));
+        }
+        for (what, n) in names {
+            if managed_roles
+                .as_ref()
+                .is_some_and(|m| !m.contains(n.as_str()))
+            {
+                out.push(e(
+                    "UNKNOWN_ROLE",
+                    format!("{what} {n:?} is not among the declared roles"),
+                ));
+            }
+            if let Some(m) = too_long("role name", n) {
+                out.push(e("IDENTIFIER_TOO_LONG", m));
             }
         }
     }

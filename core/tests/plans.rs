@@ -364,11 +364,18 @@ fn undeclared_roles_and_grants_are_left_alone() {
     .unwrap();
     // app_user is declared: its attributes and its grants on the declared table follow the
     // declaration. bystander, and app_user's grant on an undeclared table, are not touched.
+    // INSERT carries USAGE on the table's owned sequences (none here), found when it runs.
+    let owned = pgpolicy::sql::render::owned_sequences(
+        &pgpolicy::TableName::new("public", "t"),
+        &pgpolicy::RoleSpec::Named("app_user".into()),
+        true,
+    );
     assert_eq!(
         plan.statements(),
         [
             "ALTER ROLE app_user WITH LOGIN INHERIT NOBYPASSRLS",
             "GRANT INSERT ON TABLE public.t TO app_user",
+            owned.as_str(),
             "REVOKE DELETE ON TABLE public.t FROM app_user",
         ]
     );

@@ -173,12 +173,12 @@ fn build(spec: &DeclSpec, case: usize) -> Schema {
         }
         for (role, privs) in &t.grants {
             if *role < spec.roles.len() {
-                schema.grants.push(Grant {
-                    schema: "public".into(),
-                    table: table.name.clone(),
-                    role: RoleSpec::Named(role_name(*role)),
-                    privileges: privs.iter().map(|i| Privilege::ALL[*i]).collect(),
-                });
+                schema.grants.push(Grant::table(
+                    "public",
+                    table.name.clone(),
+                    RoleSpec::Named(role_name(*role)),
+                    privs.iter().map(|i| Privilege::ALL[*i]).collect(),
+                ));
             }
         }
         schema.tables.push(table);

@@ -562,7 +562,7 @@ fn carriage_return_line_ends_and_other_grants_in_sql_sources() {
     let path = dir.path().join("cr.sql");
     std::fs::write(
         &path,
-        "-- policies\rCREATE TABLE t (b text);\rGRANT USAGE ON SCHEMA public TO PUBLIC;\rALTER TABLE t ENABLE ROW LEVEL SECURITY;\rCREATE POLICY p ON t USING (b = 'x');\r",
+        "-- policies\rCREATE TABLE t (b text);\rGRANT CONNECT ON DATABASE app TO PUBLIC;\rALTER TABLE t ENABLE ROW LEVEL SECURITY;\rCREATE POLICY p ON t USING (b = 'x');\r",
     )
     .unwrap();
     let out = cli(&[

@@ -135,6 +135,49 @@ fn unknown_privilege() {
 }
 
 #[test]
+fn grants_on_other_objects_name_them() {
+    assert_eq!(
+        errors(serde_json::json!({"grants": [
+            {"sequence": "s", "role": "r", "privileges": ["EXECUTE"]},
+            {"schema": "app", "role": "r", "privileges": ["SELECT"]},
+            {"function": "f", "args": ["int); DROP TABLE x; --"], "role": "r", "privileges": ["EXECUTE"]},
+            {"table": "t", "columns": ["a"], "role": "r", "privileges": ["DELETE"]},
+            {"table": "t", "sequence": "s", "role": "r", "privileges": []},
+            {"role": "r", "privileges": ["USAGE"]}
+        ]})),
+        [
+            "UNKNOWN_PRIVILEGE|clause grant: sequence public.s: unknown sequence privilege \"EXECUTE\" granted to r",
+            "UNKNOWN_PRIVILEGE|clause grant: schema app: unknown schema privilege \"SELECT\" granted to r",
+            "BAD_ARGUMENT_TYPE|clause grant: function public.f: the type \"int); DROP TABLE x; --\" is not a type name (unexpected \")\")",
+            "UNKNOWN_PRIVILEGE|table public.t, clause grant: unknown table column privilege \"DELETE\" granted to r",
+            "AMBIGUOUS_GRANT|table public.t, clause grant: a grant names more than one of table, sequence and function",
+            "GRANT_WITHOUT_OBJECT|clause grant: a grant to r names no table, sequence, function or schema",
+        ]
+    );
+    assert_eq!(
+        errors(serde_json::json!({
+            "roles": [{"name": "app"}],
+            "default_privileges": [
+                {"on": "tables", "role": "ghost", "privileges": ["SELECT"]},
+                {"on": "types", "role": "app", "privileges": ["USAGE"]},
+                {"on": "schemas", "schema": "s", "role": "app", "privileges": ["USAGE"]}
+            ]
+        })),
+        [
+            "UNKNOWN_OBJECT_KIND|clause grant: default privileges for app: unknown object kind \"types\" (expected tables, sequences, functions or schemas)",
+            "SCHEMA_DEFAULTS_IN_SCHEMA|clause grant: default privileges for app: default privileges on schemas cannot be given IN SCHEMA",
+        ]
+    );
+    assert_eq!(
+        errors(serde_json::json!({
+            "roles": [{"name": "app"}],
+            "default_privileges": [{"on": "tables", "role": "ghost", "privileges": ["SELECT"]}]
+        })),
+        ["UNKNOWN_ROLE|clause grant: default privileges on tables: grantee \"ghost\" is not among the declared roles"]
+    );
+}
+
+#[test]
 fn sql_source_errors_name_the_place() {
     let err = pgpolicy::sql::read_sql("CREATE POLICY p ON t FOR UPSERT USING (true);").unwrap_err();
     assert_eq!(err.to_string(), "SQL at line 1, column 26: unknown policy command \"UPSERT\" in: CREATE POLICY p ON t FOR UPSERT USING (true)");

@@ -5,12 +5,12 @@
 //! `cargo run --release -p pgpolicy-node --example gen_types > bindings/node/core-types.d.ts`;
 //! `scripts/test-node.sh` fails when the committed file differs from its output.
 
-use pgpolicy::diff::{ClauseChange, PlanDocument, Step};
+use pgpolicy::diff::{ClauseChange, DefaultPrivileges, PlanDocument, RolePrivileges, Step};
 use pgpolicy::ir::catalog::{Catalog, FunctionSig, TypeDef, TypeKind};
-use pgpolicy::ir::{DatabaseInfo, Rls};
+use pgpolicy::ir::{DatabaseInfo, GrantShape, Rls};
 use pgpolicy::{
-    Change, Clause, Column, Command, Grant, Policy, Privilege, Role, Schema, Table, TableName,
-    ValidationError,
+    Change, Clause, Column, Command, DefaultPrivilege, Function, ObjectKind, Policy, Privilege,
+    Role, Schema, Table, TableName, ValidationError,
 };
 use ts_rs::{Config, TS};
 
@@ -41,7 +41,12 @@ fn main() {
         decl::<Policy>(),
         decl::<Command>(),
         decl::<Role>(),
-        decl::<Grant>(),
+        decl::<GrantShape>(),
+        decl::<DefaultPrivilege>(),
+        decl::<Function>(),
+        decl::<RolePrivileges>(),
+        decl::<DefaultPrivileges>(),
+        decl::<ObjectKind>(),
         decl::<Privilege>(),
         decl::<TableName>(),
         decl::<DatabaseInfo>(),

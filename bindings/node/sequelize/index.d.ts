@@ -4,7 +4,26 @@ import type { PolicyDeclaration, Privilege, RoleDeclaration, SchemaDeclaration, 
 
 export interface ModelGrant {
   role: string;
+  /** An empty list declares that the role holds nothing there. */
   privileges: Privilege[];
+  /** A column grant's columns (SELECT, INSERT, UPDATE, REFERENCES). */
+  columns?: string[];
+  /** `WITH GRANT OPTION`. */
+  grantOption?: boolean;
+  /** INSERT also grants USAGE on the table's owned sequences (serial, identity); default true. */
+  sequences?: boolean;
+}
+
+/**
+ * A grant for declareGrants: on a table (`table`), or on a sequence (`sequence`), a function
+ * or procedure (`function` with `args`, its argument types) or a schema (only `schema`).
+ */
+export interface GrantDeclaration extends ModelGrant {
+  table?: AnyModel | string;
+  schema?: string;
+  sequence?: string;
+  function?: string;
+  args?: string[];
 }
 
 /** RLS of one model: `rls` in define/init options, or definePolicies(Model, spec). */
@@ -30,10 +49,41 @@ declare module 'sequelize' {
 export type AnyModel = ModelStatic<Model>;
 
 export function definePolicies<M extends AnyModel>(model: M, spec: RlsSpec | boolean): M;
+/** `ALTER DEFAULT PRIVILEGES`: what objects created later get. */
+export interface DefaultPrivilegeDeclaration {
+  on: 'tables' | 'sequences' | 'functions' | 'routines' | 'schemas';
+  role: string;
+  /** An empty list declares that the role gets nothing. */
+  privileges: Privilege[];
+  /** `IN SCHEMA`; left out: every schema. */
+  schema?: string;
+  /** `FOR ROLE`; left out: the role that runs the migration. */
+  forRole?: string;
+  grantOption?: boolean;
+}
+export function declareDefaultPrivileges(sequelize: Sequelize, entries: DefaultPrivilegeDeclaration[]): void;
+/** A function policies call, declared beside them. */
+export interface FunctionDeclaration {
+  name: string;
+  schema?: string;
+  /** The argument list as written between the parentheses, e.g. `'account uuid'`. */
+  arguments?: string;
+  returns: string;
+  body: string;
+  /** Default `sql`. */
+  language?: string;
+  /** `VOLATILE` (default), `STABLE` or `IMMUTABLE`. */
+  volatility?: string;
+  securityDefiner?: boolean;
+  strict?: boolean;
+  /** `SET search_path TO ...` (`[]` for `''`). */
+  searchPath?: string[];
+}
+export function declareFunctions(sequelize: Sequelize, functions: FunctionDeclaration[]): void;
 export function declareRoles(sequelize: Sequelize, roles: Array<string | RoleDeclaration>): void;
 export function declareGrants(
   sequelize: Sequelize,
-  grants: Array<{ table: AnyModel | string; schema?: string; role: string; privileges: Privilege[] }>
+  grants: Array<GrantDeclaration>
 ): void;
 export function schemaFromSequelize(sequelize: Sequelize, options?: { models?: AnyModel[] }): SchemaDeclaration;
 export function connectionUrl(sequelize: Sequelize): string;

@@ -33,7 +33,7 @@ function isPostgres(sequelize) {
 function declarationsOf(sequelize) {
   let d = declarations.get(sequelize);
   if (!d) {
-    d = { roles: null, grants: [] };
+    d = { roles: null, grants: [], defaultPrivileges: [], functions: [] };
     declarations.set(sequelize, d);
   }
   return d;
@@ -93,16 +93,74 @@ function declareRoles(sequelize, roles) {
 }
 
 /**
- * Declares table grants: `[{ table: Model | 'Users', schema?, role, privileges }]`.
- * Grants are managed for the grantees named here, on their tables.
+ * Declares grants: `[{ table: Model | 'Users', schema?, role, privileges, columns?,
+ * grantOption?, sequences? }]` on tables (or their columns), or on another object named by
+ * `sequence`, `function` (with `args`, its argument types) or only `schema`. Grants are
+ * managed for the grantees named here, on their objects.
  */
 function declareGrants(sequelize, grants) {
   const d = declarationsOf(sequelize);
   for (const g of grants) {
-    const { table, schema } = tableRef(g.table, g.schema);
-    d.grants.push({ schema, table, role: g.role, privileges: [...g.privileges] });
+    if (g.table !== undefined) {
+      const { table, schema } = tableRef(g.table, g.schema);
+      d.grants.push(grantJson(g, { schema, table }));
+    } else {
+      const target = { schema: g.schema };
+      if (g.sequence !== undefined) target.sequence = g.sequence;
+      if (g.function !== undefined) target.function = g.function;
+      d.grants.push(grantJson(g, target));
+    }
   }
   installHooks(sequelize);
+}
+
+/**
+ * Declares default privileges: `[{ on: 'tables' | 'sequences' | 'functions' | 'schemas',
+ * role, privileges, schema?, forRole?, grantOption? }]`, what objects created later get
+ * (`ALTER DEFAULT PRIVILEGES`). An empty `privileges` declares that the role gets nothing.
+ */
+function declareDefaultPrivileges(sequelize, entries) {
+  const d = declarationsOf(sequelize);
+  for (const e of entries) {
+    const out = { on: e.on, role: e.role, privileges: [...e.privileges] };
+    if (e.schema !== undefined) out.schema = e.schema;
+    if (e.forRole !== undefined) out.for_role = e.forRole;
+    if (e.grantOption) out.grant_option = true;
+    d.defaultPrivileges.push(out);
+  }
+  installHooks(sequelize);
+}
+
+/**
+ * Declares functions policies call: `[{ name, schema?, arguments?, returns, body, language?,
+ * volatility?, securityDefiner?, strict?, searchPath? }]`. They are created before the
+ * policies calling them, replaced (`CREATE OR REPLACE`) when their definition changes and
+ * dropped after them.
+ */
+function declareFunctions(sequelize, functions) {
+  const d = declarationsOf(sequelize);
+  for (const f of functions) {
+    const out = { name: f.name, returns: f.returns, body: f.body };
+    if (f.schema !== undefined) out.schema = f.schema;
+    if (f.arguments !== undefined) out.arguments = f.arguments;
+    if (f.language !== undefined) out.language = f.language;
+    if (f.volatility !== undefined) out.volatility = f.volatility;
+    if (f.securityDefiner) out.security_definer = true;
+    if (f.strict) out.strict = true;
+    if (f.searchPath !== undefined) out.search_path = [...f.searchPath];
+    d.functions.push(out);
+  }
+  installHooks(sequelize);
+}
+
+/** A declared grant in the core's JSON form (the core checks it). */
+function grantJson(g, target) {
+  const out = { ...target, role: g.role, privileges: [...g.privileges] };
+  if (g.args !== undefined) out.args = [...g.args];
+  if (g.columns !== undefined) out.columns = [...g.columns];
+  if (g.grantOption) out.grant_option = true;
+  if (g.sequences === false) out.sequences = false;
+  return out;
 }
 
 function tableRef(table, schema) {
@@ -171,17 +229,19 @@ function schemaFromSequelize(sequelize, options = {}) {
     if (!spec) continue;
     tables.push(tableOf(Model, spec));
     for (const g of spec.grants) {
-      grants.push({ schema: modelSchema(Model), table: Model.tableName, role: g.role, privileges: [...g.privileges] });
+      grants.push(grantJson(g, { schema: modelSchema(Model), table: Model.tableName }));
     }
   }
   const d = declarationsOf(sequelize);
   const names = new Set(tables.map((t) => `${t.schema}.${t.name}`));
   for (const g of d.grants) {
     // With a subset of models, keep only the grants on those tables.
-    if (!options.models || names.has(`${g.schema}.${g.table}`)) grants.push(g);
+    if (!options.models || g.table === undefined || names.has(`${g.schema}.${g.table}`)) grants.push(g);
   }
   const schema = { tables, grants };
   if (d.roles) schema.roles = d.roles;
+  if (d.defaultPrivileges.length) schema.default_privileges = [...d.defaultPrivileges];
+  if (d.functions.length) schema.functions = [...d.functions];
   // The models know their columns: a column no table has (a typo, an unquoted camelCase
   // name) is an error now, not at db:migrate.
   pgpolicy.checkColumns(schema);
@@ -737,6 +797,8 @@ module.exports = {
   definePolicies,
   declareRoles,
   declareGrants,
+  declareDefaultPrivileges,
+  declareFunctions,
   schemaFromSequelize,
   connectionUrl,
   generateMigration,

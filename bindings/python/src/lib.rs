@@ -324,6 +324,16 @@ impl PySchema {
         )
     }
 
+    /// `ALTER DEFAULT PRIVILEGES` entries: `{"for_role"?, "schema"?, "on", "role",
+    /// "privileges", "grant_option"?}`.
+    #[getter]
+    fn default_privileges<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        convert::to_py(
+            py,
+            &serde_json::to_value(&self.inner.default_privileges).unwrap_or(Value::Null),
+        )
+    }
+
     /// Statements skipped while reading a SQL source.
     #[getter]
     fn warnings(&self) -> Vec<String> {

@@ -277,6 +277,150 @@ def test_roles_and_grants(pg: EmbeddedPostgres, db: str, alembic_project: Callab
     assert not any(r["name"] == role for r in pgpolicy.introspect(libpq).roles)
 
 
+def test_an_app_role_inserts_with_only_its_declared_grants(
+    pg: EmbeddedPostgres, db: str, alembic_project: Callable[..., Any]
+) -> None:
+    """The guides' app role: INSERT on a table with a serial id carries USAGE on its
+    sequence; a helper function is executable by the app role only (revoked from PUBLIC);
+    a reader sees two columns. Downgrade undoes it all and drops the roles."""
+    app, reader = f"app_{db}", f"reader_{db}"
+    engine = sa.create_engine(pg.sqlalchemy_url(db))
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE FUNCTION ledger_total() RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT 1::bigint $$"
+        )
+    md = sa.MetaData()
+    sa.Table(
+        "ledger",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("amount", sa.Integer),
+        sa.Column("note", sa.Text),
+        Role(app, login=True),
+        Role(reader),
+        Grant(app, ["SELECT", "INSERT"]),
+        Grant(reader, ["SELECT"], columns=["id", "note"]),
+        Grant(app, ["EXECUTE"], function="ledger_total", args=[]),
+        Grant("PUBLIC", [], function="ledger_total", args=[]),
+    )
+    cfg = alembic_project(pg.sqlalchemy_url(db), md)
+    text = revision(cfg, "grants")
+    up, down = op_lines(section(text, "upgrade")), op_lines(section(text, "downgrade"))
+    assert f"op.grant_privileges('ledger', '{app}', ['SELECT', 'INSERT'])" in up
+    assert f"op.grant_privileges('ledger', '{reader}', ['SELECT'], columns=['id', 'note'])" in up
+    assert f"op.grant_privileges('ledger_total', '{app}', ['EXECUTE'], on='function')" in up
+    assert "op.revoke_privileges('ledger_total', 'PUBLIC', ['EXECUTE'], on='function')" in up
+    assert "op.grant_privileges('ledger_total', 'PUBLIC', ['EXECUTE'], on='function')" in down
+    command.upgrade(cfg, "head")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'SET LOCAL ROLE "{app}"')
+        conn.exec_driver_sql("INSERT INTO ledger (amount) VALUES (5)")
+        assert conn.exec_driver_sql("SELECT ledger_total()").scalar() == 1
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'SET LOCAL ROLE "{reader}"')
+        conn.exec_driver_sql("SELECT id, note FROM ledger")
+        with pytest.raises(sa.exc.ProgrammingError, match="permission denied for function ledger_total"):
+            conn.exec_driver_sql("SELECT ledger_total()")
+        conn.rollback()
+    command.check(cfg)
+    command.downgrade(cfg, "base")
+    roles = {r["name"] for r in pgpolicy.introspect(pg.url(db)).roles}
+    assert app not in roles and reader not in roles
+    engine.dispose()
+
+
+def test_default_privileges(pg: EmbeddedPostgres, db: str, alembic_project: Callable[..., Any]) -> None:
+    from pgpolicy.sqlalchemy import DefaultPrivileges, declare_default_privileges
+
+    app = f"app_{db}"
+    md = sa.MetaData()
+    sa.Table("things", md, sa.Column("id", sa.Integer, primary_key=True), Role(app))
+    declare_default_privileges(
+        md,
+        DefaultPrivileges(app, ["SELECT", "INSERT"], schema="public"),
+        DefaultPrivileges("PUBLIC", [], on="functions"),
+    )
+    cfg = alembic_project(pg.sqlalchemy_url(db), md)
+    text = revision(cfg, "defaults")
+    up, down = op_lines(section(text, "upgrade")), op_lines(section(text, "downgrade"))
+    assert f"op.grant_default_privileges('table', '{app}', ['SELECT', 'INSERT'], schema='public')" in up
+    assert "op.revoke_default_privileges('function', 'PUBLIC', ['EXECUTE'])" in up
+    assert "op.grant_default_privileges('function', 'PUBLIC', ['EXECUTE'])" in down
+    command.upgrade(cfg, "head")
+    engine = sa.create_engine(pg.sqlalchemy_url(db))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE later (id int)")
+        conn.exec_driver_sql(f'SET LOCAL ROLE "{app}"')
+        conn.exec_driver_sql("INSERT INTO later VALUES (1)")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE later")
+    engine.dispose()
+    command.check(cfg)
+    command.downgrade(cfg, "base")
+    assert not any(r["name"] == app for r in pgpolicy.introspect(pg.url(db)).roles)
+
+
+def test_a_helper_function_is_created_replaced_and_dropped(
+    pg: EmbeddedPostgres, db: str, alembic_project: Callable[..., Any]
+) -> None:
+    from pgpolicy.sqlalchemy import Function
+
+    app = f"app_{db}"
+
+    def models(body: str) -> sa.MetaData:
+        md = sa.MetaData()
+        sa.Table(
+            "notes",
+            md,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("owner", sa.Text),
+            Role(app),
+            Function(
+                "current_owner",
+                returns="text",
+                body=body,
+                volatility="STABLE",
+                security_definer=True,
+                search_path=["public", "pg_temp"],
+            ),
+            Grant(app, ["EXECUTE"], function="current_owner", args=[]),
+            Grant("PUBLIC", [], function="current_owner", args=[]),
+            Policy("mine", roles=[app], using="owner = current_owner()"),
+        )
+        return md
+
+    first = " SELECT current_setting('app.owner', true) "
+    cfg = alembic_project(pg.sqlalchemy_url(db), models(first))
+    text = revision(cfg, "function")
+    up = op_lines(section(text, "upgrade"))
+    create = [i for i, line in enumerate(up) if line.startswith("op.create_function('current_owner'")]
+    policy = [i for i, line in enumerate(up) if line.startswith("op.create_policy('mine'")]
+    assert create and policy and create[0] < policy[0], up
+    assert "op.revoke_privileges('current_owner', 'PUBLIC', ['EXECUTE'], on='function')" in up
+    command.upgrade(cfg, "head")
+    command.check(cfg)
+
+    second = " SELECT coalesce(current_setting('app.owner', true), 'nobody') "
+    cfg = alembic_project(pg.sqlalchemy_url(db), models(second))
+    text = revision(cfg, "function body")
+    up = [line for line in op_lines(section(text, "upgrade")) if not line.startswith("op.pgpolicy_session")]
+    assert len(up) == 1 and up[0].startswith("op.replace_function('current_owner'"), up
+    command.upgrade(cfg, "head")
+    engine = sa.create_engine(pg.sqlalchemy_url(db))
+
+    def body() -> str:
+        with engine.connect() as conn:
+            return str(conn.exec_driver_sql("SELECT prosrc FROM pg_proc WHERE proname = 'current_owner'").scalar())
+
+    assert body() == second
+    command.downgrade(cfg, "-1")
+    assert body() == first
+    command.downgrade(cfg, "base")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM pg_proc WHERE proname = 'current_owner'").scalar() == 0
+    engine.dispose()
+
+
 def test_sqlite_gets_one_warning_and_no_ops(tmp_path: Path, alembic_project: Callable[..., Any]) -> None:
     import pgpolicy.sqlalchemy as decl
 

@@ -36,6 +36,158 @@ impl ClauseChange {
     }
 }
 
+/// Privileges of one grantee on one object, as a `grant` or `revoke` change carries
+/// them. `table` names the object: a table, or with `on` a sequence, a function (with
+/// `args`) or a schema (`table.schema`; `table.name` is empty).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RolePrivileges {
+    pub table: TableName,
+    #[serde(default, skip_serializing_if = "ObjectKind::is_table")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<ObjectKind>", optional))]
+    pub on: ObjectKind,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<String>>", optional))]
+    pub args: Vec<String>,
+    /// A column grant's columns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<String>>", optional))]
+    pub columns: Vec<String>,
+    #[cfg_attr(feature = "ts", ts(as = "String"))]
+    pub role: RoleSpec,
+    #[serde(deserialize_with = "crate::ir::deserialize_privileges")]
+    pub privileges: Vec<Privilege>,
+    /// A grant: `WITH GRANT OPTION`; a revoke: the privileges were held with it (its
+    /// reverse grants them with it again).
+    #[serde(default, skip_serializing_if = "is_false")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
+    pub grant_option: bool,
+    /// Only the grant option changes: `GRANT .. WITH GRANT OPTION` on privileges already
+    /// held, or `REVOKE GRANT OPTION FOR ..` keeping them.
+    #[serde(default, skip_serializing_if = "is_false")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
+    pub option_only: bool,
+    /// On a table, INSERT also grants (revokes) USAGE on the table's owned sequences
+    /// (serial and identity columns), found when the statement runs; `false` opts out.
+    #[serde(default = "yes", skip_serializing_if = "is_yes")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
+    pub sequences: bool,
+}
+
+impl RolePrivileges {
+    pub fn object(&self) -> Object {
+        Object {
+            on: self.on,
+            name: self.table.clone(),
+            args: self.args.clone(),
+        }
+    }
+
+    /// Whether the statement also carries the owned sequences' USAGE.
+    pub fn with_sequences(&self) -> bool {
+        self.on == ObjectKind::Table
+            && self.sequences
+            && !self.option_only
+            && self.privileges.contains(&Privilege::Insert)
+    }
+
+    fn privilege_list(&self) -> String {
+        self.privileges
+            .iter()
+            .map(|p| p.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// `SELECT (a, b), UPDATE ON TABLE "s"."t"` as a description shows it.
+    fn describe_what(&self) -> String {
+        let cols = if self.columns.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", self.columns.join(", "))
+        };
+        let on = match self.on {
+            ObjectKind::Table => self.table.to_string(),
+            ObjectKind::Schema => {
+                format!("schema {}", crate::sql::quote::ident(&self.table.schema))
+            }
+            ObjectKind::Sequence => format!("sequence {}", self.table),
+            ObjectKind::Function => format!("function {}({})", self.table, self.args.join(", ")),
+        };
+        format!("{}{cols} on {on}", self.privilege_list())
+    }
+}
+
+/// Default privileges one grantee gets on objects an owner creates later, as a
+/// `grant_default` or `revoke_default` change carries them.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DefaultPrivileges {
+    /// `FOR ROLE`; absent: the role that runs the plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub owner: Option<String>,
+    /// `IN SCHEMA`; absent: every schema.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub schema: Option<String>,
+    pub on: ObjectKind,
+    #[cfg_attr(feature = "ts", ts(as = "String"))]
+    pub role: RoleSpec,
+    pub privileges: Vec<Privilege>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
+    pub grant_option: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
+    pub option_only: bool,
+}
+
+impl DefaultPrivileges {
+    fn describe(&self, verb: &str, to: &str) -> String {
+        format!(
+            "{verb} {}{} on {} created{}{} {to} {}{}",
+            if self.option_only {
+                "grant option for "
+            } else {
+                ""
+            },
+            self.privileges
+                .iter()
+                .map(|p| p.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            self.on.plural().to_ascii_lowercase(),
+            self.owner
+                .as_ref()
+                .map(|o| format!(" by {o:?}"))
+                .unwrap_or_default(),
+            self.schema
+                .as_ref()
+                .map(|s| format!(" in schema {s:?}"))
+                .unwrap_or_default(),
+            self.role.as_json(),
+            if self.grant_option && !self.option_only {
+                " with grant option"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_yes(b: &bool) -> bool {
+    *b
+}
+
+fn yes() -> bool {
+    true
+}
+
 /// Serializes with a `kind` tag; deserializes from the same form, so bindings can rebuild
 /// a change (e.g. from a migration file's op) and ask it for its SQL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,20 +214,27 @@ pub enum Change {
         group: String,
         member: String,
     },
-    Grant {
-        table: TableName,
-        #[cfg_attr(feature = "ts", ts(as = "String"))]
-        role: RoleSpec,
-        #[serde(deserialize_with = "crate::ir::deserialize_privileges")]
-        privileges: Vec<Privilege>,
+    Grant(RolePrivileges),
+    Revoke(RolePrivileges),
+    /// `CREATE OR REPLACE FUNCTION` of a function the cluster does not have.
+    CreateFunction {
+        function: Function,
     },
-    Revoke {
-        table: TableName,
-        #[cfg_attr(feature = "ts", ts(as = "String"))]
-        role: RoleSpec,
-        #[serde(deserialize_with = "crate::ir::deserialize_privileges")]
-        privileges: Vec<Privilege>,
+    /// `CREATE OR REPLACE FUNCTION` over a function whose definition differs.
+    ReplaceFunction {
+        from: Function,
+        to: Function,
+        /// What differs (body, volatility, SECURITY DEFINER, search_path, ...).
+        #[serde(default)]
+        changed: Vec<String>,
     },
+    DropFunction {
+        function: Function,
+    },
+    /// `ALTER DEFAULT PRIVILEGES .. GRANT`.
+    GrantDefault(DefaultPrivileges),
+    /// `ALTER DEFAULT PRIVILEGES .. REVOKE`.
+    RevokeDefault(DefaultPrivileges),
     EnableRls {
         table: TableName,
     },
@@ -135,16 +294,13 @@ impl Change {
             DropRole { role } => vec![render::drop_role(&role.name)],
             GrantMembership { group, member } => vec![render::grant_membership(group, member)],
             RevokeMembership { group, member } => vec![render::revoke_membership(group, member)],
-            Grant {
-                table,
-                role,
-                privileges,
-            } => vec![render::grant(table, role, privileges)],
-            Revoke {
-                table,
-                role,
-                privileges,
-            } => vec![render::revoke(table, role, privileges)],
+            Grant(g) => render::grant(g),
+            Revoke(g) => render::revoke(g),
+            CreateFunction { function } => vec![render::create_function(function)],
+            ReplaceFunction { to, .. } => vec![render::create_function(to)],
+            DropFunction { function } => vec![render::drop_function(function)],
+            GrantDefault(d) => vec![render::default_privileges(d, true)],
+            RevokeDefault(d) => vec![render::default_privileges(d, false)],
             EnableRls { table } => vec![render::rls(table, true)],
             DisableRls { table } => vec![render::rls(table, false)],
             ForceRls { table } => vec![render::force_rls(table, true)],
@@ -212,24 +368,17 @@ impl Change {
             AlterRole { from, to } => AlterRole { from: to, to: from },
             GrantMembership { group, member } => RevokeMembership { group, member },
             RevokeMembership { group, member } => GrantMembership { group, member },
-            Grant {
-                table,
-                role,
-                privileges,
-            } => Revoke {
-                table,
-                role,
-                privileges,
+            Grant(g) => Revoke(g),
+            Revoke(g) => Grant(g),
+            CreateFunction { function } => DropFunction { function },
+            DropFunction { function } => CreateFunction { function },
+            ReplaceFunction { from, to, changed } => ReplaceFunction {
+                from: to,
+                to: from,
+                changed,
             },
-            Revoke {
-                table,
-                role,
-                privileges,
-            } => Grant {
-                table,
-                role,
-                privileges,
-            },
+            GrantDefault(d) => RevokeDefault(d),
+            RevokeDefault(d) => GrantDefault(d),
             EnableRls { table } => DisableRls { table },
             DisableRls { table } => EnableRls { table },
             ForceRls { table } => NoForceRls { table },
@@ -313,33 +462,49 @@ impl Change {
                 format!("Make role {member:?} a member of {group:?}")
             }
             RevokeMembership { group, member } => format!("Remove role {member:?} from {group:?}"),
-            Grant {
-                table,
-                role,
-                privileges,
-            } => format!(
-                "Grant {} on {} to {}",
-                privileges
-                    .iter()
-                    .map(|p| p.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                table,
-                role.as_json()
+            Grant(g) => format!(
+                "Grant {}{} to {}{}{}",
+                if g.option_only {
+                    "grant option for "
+                } else {
+                    ""
+                },
+                g.describe_what(),
+                g.role.as_json(),
+                if g.grant_option && !g.option_only {
+                    " with grant option"
+                } else {
+                    ""
+                },
+                if g.with_sequences() {
+                    " (and USAGE on its owned sequences)"
+                } else {
+                    ""
+                }
             ),
-            Revoke {
-                table,
-                role,
-                privileges,
-            } => format!(
-                "Revoke {} on {} from {}",
-                privileges
-                    .iter()
-                    .map(|p| p.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                table,
-                role.as_json()
+            CreateFunction { function } => format!("Create function {}", function.signature()),
+            ReplaceFunction { to, changed, .. } => format!(
+                "Replace function {} ({} changed)",
+                to.signature(),
+                changed.join(", ")
+            ),
+            DropFunction { function } => format!("Drop function {}", function.signature()),
+            GrantDefault(d) => d.describe("Grant by default", "to"),
+            RevokeDefault(d) => d.describe("Revoke by default", "from"),
+            Revoke(g) => format!(
+                "Revoke {}{} from {}{}",
+                if g.option_only {
+                    "grant option for "
+                } else {
+                    ""
+                },
+                g.describe_what(),
+                g.role.as_json(),
+                if g.with_sequences() {
+                    " (and USAGE on its owned sequences)"
+                } else {
+                    ""
+                }
             ),
             EnableRls { table } => format!("Enable row-level security on {table}"),
             DisableRls { table } => format!("Disable row-level security on {table}"),
@@ -438,6 +603,12 @@ impl Change {
             AlterRole { from, to } if to.bypassrls && !from.bypassrls => {
                 Some(format!("gives role {:?} BYPASSRLS", to.name))
             }
+            // Roles are cluster-wide: the role may exist already, and then it is given
+            // BYPASSRLS.
+            CreateRole { role } if role.bypassrls => Some(format!(
+                "creates role {:?} with BYPASSRLS (or gives it BYPASSRLS if the cluster has it)",
+                role.name
+            )),
             _ => None,
         }
     }
@@ -451,9 +622,10 @@ impl Change {
             | DropRole { .. }
             | GrantMembership { .. }
             | RevokeMembership { .. } => None,
-            Grant { table, .. }
-            | Revoke { table, .. }
-            | EnableRls { table }
+            Grant(g) | Revoke(g) => g.on.is_table().then_some(&g.table),
+            GrantDefault(..) | RevokeDefault(..) => None,
+            CreateFunction { .. } | ReplaceFunction { .. } | DropFunction { .. } => None,
+            EnableRls { table }
             | DisableRls { table }
             | ForceRls { table }
             | NoForceRls { table }
@@ -476,7 +648,11 @@ impl Change {
             CreateRole { .. } => 0,
             AlterRole { .. } => 1,
             GrantMembership { .. } => 1,
-            Grant { .. } => 2,
+            // Functions exist before the grants on them and the policies calling them, and
+            // go after both.
+            CreateFunction { .. } | ReplaceFunction { .. } => 2,
+            Grant(..) | GrantDefault(..) => 2,
+            DropFunction { .. } => 13,
             DisableRls { .. } => 3,
             NoForceRls { .. } => 4,
             DropPolicy { .. } => 5,
@@ -487,7 +663,7 @@ impl Change {
             CommentOnPolicy { .. } => 10,
             ForceRls { .. } => 11,
             EnableRls { .. } => 12,
-            Revoke { .. } => 13,
+            Revoke(..) | RevokeDefault(..) => 13,
             RevokeMembership { .. } => 13,
             DropRole { .. } => 14,
         }

@@ -15,7 +15,7 @@ pub mod plan;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-pub use change::{Change, ClauseChange};
+pub use change::{Change, ClauseChange, DefaultPrivileges, RolePrivileges};
 pub use plan::{Plan, PlanDocument, Step};
 
 use crate::error::{Clause, Result};
@@ -80,6 +80,8 @@ fn context_schema(current: &Schema, desired: &Schema) -> Schema {
         tables: Vec::with_capacity(desired.tables.len()),
         roles: Vec::new(),
         grants: Vec::new(),
+        default_privileges: Vec::new(),
+        functions: Vec::new(),
         database: current.database.clone(),
         catalog: current.catalog.merged(&desired.catalog),
         index: Default::default(),
@@ -142,7 +144,10 @@ pub fn diff_with(
     let mut changes = emit::emit_tables(&matching, comparison);
 
     diff_roles(current, desired, prune, &mut changes);
+    let dropped_functions = diff_functions(current, desired, prune, &mut changes);
     diff_grants(current, desired, prune, &mut changes);
+    diff_default_privileges(current, desired, prune, &mut changes);
+    changes.extend(dropped_functions);
     warnings.extend(unreadable_expressions(&changes));
     let mut plan = Plan::ordered(changes);
     plan.warnings = warnings;
@@ -211,7 +216,11 @@ fn diff_roles(current: &Schema, desired: &Schema, prune: bool, changes: &mut Vec
                     ..d.clone()
                 },
             }),
-            Some(c) if (c.login, c.inherit, c.bypassrls) != (d.login, d.inherit, d.bypassrls) => {
+            Some(c)
+                if (c.login, c.inherit, c.bypassrls) != (d.login, d.inherit, d.bypassrls)
+                    || (d.connection_limit.is_some()
+                        && d.connection_limit != c.connection_limit) =>
+            {
                 changes.push(Change::AlterRole {
                     from: Role {
                         member_of: Vec::new(),
@@ -257,66 +266,410 @@ fn diff_roles(current: &Schema, desired: &Schema, prune: bool, changes: &mut Vec
     }
 }
 
-/// Grants, paired by (table, grantee): privileges granted and revoked; a grant the
-/// declaration does not name is revoked when pruning, or when both its table and its
-/// grantee are the declaration's.
-fn diff_grants(current: &Schema, desired: &Schema, prune: bool, changes: &mut Vec<Change>) {
-    type Key = (TableName, RoleSpec);
-    let collect = |s: &Schema| -> BTreeMap<Key, BTreeSet<Privilege>> {
-        let mut m: BTreeMap<Key, BTreeSet<Privilege>> = BTreeMap::new();
-        for g in &s.grants {
-            m.entry((g.table_name(), g.role.clone()))
-                .or_default()
-                .extend(g.privileges.iter().copied());
+/// Privileges one grantee holds on one object (or one column), with their grant option.
+#[derive(Default)]
+struct Held {
+    privileges: BTreeMap<Privilege, bool>,
+    /// A table's INSERT carries its owned sequences' USAGE (see [`Grant::sequences`]).
+    sequences: bool,
+}
+
+/// (object, column, grantee).
+type GrantKey = (Object, Option<String>, RoleSpec);
+
+fn held_grants(s: &Schema) -> BTreeMap<GrantKey, Held> {
+    let mut m: BTreeMap<GrantKey, Held> = BTreeMap::new();
+    for g in &s.grants {
+        let object = g.object();
+        let columns: Vec<Option<String>> = if g.columns.is_empty() {
+            vec![None]
+        } else {
+            g.columns.iter().cloned().map(Some).collect()
+        };
+        for c in columns {
+            let h = m
+                .entry((object.clone(), c, g.role.clone()))
+                .or_insert_with(|| Held {
+                    privileges: BTreeMap::new(),
+                    sequences: true,
+                });
+            h.sequences &= g.sequences;
+            for p in &g.privileges {
+                *h.privileges.entry(*p).or_default() |= g.grant_option;
+            }
         }
-        m
+    }
+    m
+}
+
+/// Grants, paired by (object, column, grantee): privileges granted and revoked, grant
+/// options added and removed; a grant the declaration does not name is revoked when
+/// pruning, or when both its object and its grantee are the declaration's (PUBLIC's
+/// default privileges on schemas and functions stay unless the declaration names PUBLIC
+/// there). Column changes with the same privileges are merged into one statement.
+fn diff_grants(current: &Schema, desired: &Schema, prune: bool, changes: &mut Vec<Change>) {
+    let cur = held_grants(current);
+    let des = held_grants(desired);
+    // Functions this plan creates: PostgreSQL lets PUBLIC execute a new function, so a
+    // declared revoke from PUBLIC is compared with that.
+    let existing: HashSet<(&str, &str, &[String])> = current
+        .functions
+        .iter()
+        .map(|f| (f.schema.as_str(), f.name.as_str(), &f.args[..]))
+        .collect();
+    let created: HashSet<Object> = desired
+        .functions
+        .iter()
+        .filter(|f| !existing.contains(&(f.schema.as_str(), f.name.as_str(), &f.args[..])))
+        .map(|f| Object {
+            on: ObjectKind::Function,
+            name: TableName::new(&f.schema, &f.name),
+            args: f.args.clone(),
+        })
+        .collect();
+    let new_function_default = Held {
+        privileges: BTreeMap::from([(Privilege::Execute, false)]),
+        sequences: true,
     };
-    let cur = collect(current);
-    let des = collect(desired);
     // Grantees the declaration manages: its roles and every grantee it names.
-    let mut managed: BTreeSet<RoleSpec> = desired
+    let mut managed: BTreeSet<&RoleSpec> = BTreeSet::new();
+    let role_specs: Vec<RoleSpec> = desired
         .roles
         .iter()
         .map(|r| RoleSpec::Named(r.name.clone()))
         .collect();
-    managed.extend(des.keys().map(|(_, r)| r.clone()));
-    let declared_tables: BTreeSet<TableName> = desired
+    managed.extend(role_specs.iter());
+    managed.extend(des.keys().map(|(_, _, r)| r));
+    let declared_objects: BTreeSet<Object> = desired
         .tables
         .iter()
-        .map(|t| t.qualified())
-        .chain(des.keys().map(|(t, _)| t.clone()))
+        .map(|t| Object {
+            on: ObjectKind::Table,
+            name: t.qualified(),
+            args: Vec::new(),
+        })
+        .chain(des.keys().map(|(o, _, _)| o.clone()))
         .collect();
-    let empty = BTreeSet::new();
-    for (key, want) in &des {
-        let have = cur.get(key).unwrap_or(&empty);
-        let add: Vec<Privilege> = want.difference(have).copied().collect();
-        let remove: Vec<Privilege> = have.difference(want).copied().collect();
-        if !add.is_empty() {
-            changes.push(Change::Grant {
-                table: key.0.clone(),
-                role: key.1.clone(),
-                privileges: add,
-            });
+    let mut out: Vec<(bool, RolePrivileges)> = Vec::new();
+    let mut push = |grant: bool,
+                    key: &GrantKey,
+                    privileges: Vec<Privilege>,
+                    opt: bool,
+                    only: bool,
+                    seq: bool| {
+        if privileges.is_empty() {
+            return;
         }
-        if !remove.is_empty() {
-            changes.push(Change::Revoke {
-                table: key.0.clone(),
-                role: key.1.clone(),
-                privileges: remove,
-            });
+        let (object, column, role) = key;
+        out.push((
+            grant,
+            RolePrivileges {
+                table: object.name.clone(),
+                on: object.on,
+                args: object.args.clone(),
+                columns: column.iter().cloned().collect(),
+                role: role.clone(),
+                privileges,
+                grant_option: opt,
+                option_only: only,
+                sequences: seq,
+            },
+        ));
+    };
+    let empty = Held::default();
+    let select = |m: &BTreeMap<Privilege, bool>, f: &dyn Fn(Privilege, bool) -> bool| {
+        m.iter()
+            .filter(|(p, o)| f(**p, **o))
+            .map(|(p, _)| *p)
+            .collect::<Vec<_>>()
+    };
+    for (key, want) in &des {
+        let fallback = if key.2 == RoleSpec::Public && key.1.is_none() && created.contains(&key.0) {
+            &new_function_default
+        } else {
+            &empty
+        };
+        let have = cur.get(key).unwrap_or(fallback);
+        let (w, h) = (&want.privileges, &have.privileges);
+        let seq = want.sequences;
+        for opt in [false, true] {
+            push(
+                true,
+                key,
+                select(w, &|p, o| o == opt && !h.contains_key(&p)),
+                opt,
+                false,
+                seq,
+            );
+        }
+        push(
+            true,
+            key,
+            select(w, &|p, o| o && h.get(&p) == Some(&false)),
+            true,
+            true,
+            seq,
+        );
+        push(
+            false,
+            key,
+            select(w, &|p, o| !o && h.get(&p) == Some(&true)),
+            true,
+            true,
+            seq,
+        );
+        for opt in [false, true] {
+            push(
+                false,
+                key,
+                select(h, &|p, o| o == opt && !w.contains_key(&p)),
+                opt,
+                false,
+                seq,
+            );
         }
     }
     for (key, have) in &cur {
         if des.contains_key(key) {
             continue;
         }
-        let in_scope = prune || (managed.contains(&key.1) && declared_tables.contains(&key.0));
-        if in_scope && !have.is_empty() {
-            changes.push(Change::Revoke {
-                table: key.0.clone(),
-                role: key.1.clone(),
-                privileges: have.iter().copied().collect(),
-            });
+        let (object, _, role) = key;
+        let default_to_public = *role == RoleSpec::Public && !object.on.is_table();
+        let in_scope = prune
+            || (managed.contains(role) && declared_objects.contains(object) && !default_to_public);
+        if in_scope {
+            for opt in [false, true] {
+                let p = select(&have.privileges, &|_, o| o == opt);
+                push(false, key, p, opt, false, have.sequences);
+            }
         }
     }
+    // Column changes that differ only in their column become one statement.
+    let mut merged: Vec<(bool, RolePrivileges)> = Vec::with_capacity(out.len());
+    let mut by_shape: HashMap<(bool, RolePrivileges), usize> = HashMap::new();
+    for (grant, rp) in out {
+        if rp.columns.is_empty() {
+            merged.push((grant, rp));
+            continue;
+        }
+        let mut shape = rp.clone();
+        shape.columns.clear();
+        match by_shape.get(&(grant, shape.clone())) {
+            Some(&i) => merged[i].1.columns.extend(rp.columns),
+            None => {
+                by_shape.insert((grant, shape), merged.len());
+                merged.push((grant, rp));
+            }
+        }
+    }
+    changes.extend(merged.into_iter().map(|(grant, rp)| {
+        if grant {
+            Change::Grant(rp)
+        } else {
+            Change::Revoke(rp)
+        }
+    }));
+}
+
+/// (owner, schema, kind, grantee): the owner as the database names it (a declaration's
+/// missing `FOR ROLE` is the role that read the database, when it was read from one).
+type DefaultKey = (Option<String>, Option<String>, ObjectKind, RoleSpec);
+
+fn held_defaults(s: &Schema, me: Option<&str>) -> BTreeMap<DefaultKey, BTreeMap<Privilege, bool>> {
+    let mut m: BTreeMap<DefaultKey, BTreeMap<Privilege, bool>> = BTreeMap::new();
+    for d in &s.default_privileges {
+        let owner = d.owner.clone().or_else(|| me.map(str::to_string));
+        let h = m
+            .entry((owner, d.schema.clone(), d.on, d.role.clone()))
+            .or_default();
+        for p in &d.privileges {
+            *h.entry(*p).or_default() |= d.grant_option;
+        }
+    }
+    m
+}
+
+/// Default privileges, paired by (owner, schema, kind, grantee), as grants are. Without
+/// an entry of its own, an owner's functions are executable by PUBLIC (PostgreSQL's
+/// built-in default), so a declared revoke from PUBLIC is compared with that.
+fn diff_default_privileges(
+    current: &Schema,
+    desired: &Schema,
+    prune: bool,
+    changes: &mut Vec<Change>,
+) {
+    if current.default_privileges.is_empty() && desired.default_privileges.is_empty() {
+        return;
+    }
+    let me = current.database.as_ref().map(|d| d.current_user.as_str());
+    let cur = held_defaults(current, me);
+    let des = held_defaults(desired, me);
+    // Owners with a global entry for functions on the current side.
+    let global_functions: HashSet<&Option<String>> = cur
+        .keys()
+        .filter(|(_, s, on, _)| s.is_none() && *on == ObjectKind::Function)
+        .map(|(o, _, _, _)| o)
+        .collect();
+    let builtin = |key: &DefaultKey| -> BTreeMap<Privilege, bool> {
+        let (owner, schema, on, role) = key;
+        if current.is_introspected()
+            && schema.is_none()
+            && *on == ObjectKind::Function
+            && *role == RoleSpec::Public
+            && !global_functions.contains(owner)
+        {
+            BTreeMap::from([(Privilege::Execute, false)])
+        } else {
+            BTreeMap::new()
+        }
+    };
+    let managed: BTreeSet<&RoleSpec> = des.keys().map(|k| &k.3).collect();
+    let declared_scopes: BTreeSet<(&Option<String>, &Option<String>)> =
+        des.keys().map(|k| (&k.0, &k.1)).collect();
+    let mut push = |grant: bool,
+                    key: &DefaultKey,
+                    written_owner: Option<String>,
+                    privileges: Vec<Privilege>,
+                    opt: bool,
+                    only: bool| {
+        if privileges.is_empty() {
+            return;
+        }
+        let d = DefaultPrivileges {
+            owner: written_owner,
+            schema: key.1.clone(),
+            on: key.2,
+            role: key.3.clone(),
+            privileges,
+            grant_option: opt,
+            option_only: only,
+        };
+        changes.push(if grant {
+            Change::GrantDefault(d)
+        } else {
+            Change::RevokeDefault(d)
+        });
+    };
+    let select = |m: &BTreeMap<Privilege, bool>, f: &dyn Fn(Privilege, bool) -> bool| {
+        m.iter()
+            .filter(|(p, o)| f(**p, **o))
+            .map(|(p, _)| *p)
+            .collect::<Vec<_>>()
+    };
+    // How a declared key's owner is written: as declared (no FOR ROLE stays none).
+    let mut written: HashMap<&DefaultKey, Option<String>> = HashMap::new();
+    for d in &desired.default_privileges {
+        let owner = d.owner.clone().or_else(|| me.map(str::to_string));
+        let key = (owner, d.schema.clone(), d.on, d.role.clone());
+        if let Some((k, _)) = des.get_key_value(&key) {
+            written.insert(k, d.owner.clone());
+        }
+    }
+    for (key, w) in &des {
+        let fallback = builtin(key);
+        let h = cur.get(key).unwrap_or(&fallback);
+        let owner = written.get(key).cloned().flatten();
+        for opt in [false, true] {
+            push(
+                true,
+                key,
+                owner.clone(),
+                select(w, &|p, o| o == opt && !h.contains_key(&p)),
+                opt,
+                false,
+            );
+        }
+        push(
+            true,
+            key,
+            owner.clone(),
+            select(w, &|p, o| o && h.get(&p) == Some(&false)),
+            true,
+            true,
+        );
+        push(
+            false,
+            key,
+            owner.clone(),
+            select(w, &|p, o| !o && h.get(&p) == Some(&true)),
+            true,
+            true,
+        );
+        for opt in [false, true] {
+            push(
+                false,
+                key,
+                owner.clone(),
+                select(h, &|p, o| o == opt && !w.contains_key(&p)),
+                opt,
+                false,
+            );
+        }
+    }
+    for (key, h) in &cur {
+        if des.contains_key(key) {
+            continue;
+        }
+        let in_scope =
+            prune || (managed.contains(&key.3) && declared_scopes.contains(&(&key.0, &key.1)));
+        if in_scope {
+            for opt in [false, true] {
+                push(
+                    false,
+                    key,
+                    key.0.clone(),
+                    select(h, &|_, o| o == opt),
+                    opt,
+                    false,
+                );
+            }
+        }
+    }
+}
+
+/// Declared functions, paired by identity (schema, name, argument types): created when
+/// missing, replaced when their definition differs; between two declarations, a function
+/// no longer declared is dropped (returned apart, to follow the revokes on it). A
+/// database's other functions are never touched.
+fn diff_functions(
+    current: &Schema,
+    desired: &Schema,
+    prune: bool,
+    changes: &mut Vec<Change>,
+) -> Vec<Change> {
+    type Key<'a> = (&'a str, &'a str, &'a [String]);
+    fn key(f: &Function) -> (&str, &str, &[String]) {
+        (&f.schema, &f.name, &f.args)
+    }
+    let cur: HashMap<Key, &Function> = current.functions.iter().map(|f| (key(f), f)).collect();
+    let des: HashSet<Key> = desired.functions.iter().map(key).collect();
+    for d in &desired.functions {
+        match cur.get(&key(d)) {
+            None => changes.push(Change::CreateFunction {
+                function: d.clone(),
+            }),
+            Some(c) => {
+                let changed = d.differences(c);
+                if !changed.is_empty() {
+                    // The database's argument list (names, defaults) is what it has.
+                    changes.push(Change::ReplaceFunction {
+                        from: (*c).clone(),
+                        to: d.clone(),
+                        changed: changed.into_iter().map(str::to_string).collect(),
+                    });
+                }
+            }
+        }
+    }
+    let mut dropped = Vec::new();
+    if prune && !current.is_introspected() {
+        for c in &current.functions {
+            if !des.contains(&key(c)) {
+                dropped.push(Change::DropFunction {
+                    function: c.clone(),
+                });
+            }
+        }
+    }
+    dropped
 }

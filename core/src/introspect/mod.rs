@@ -67,24 +67,101 @@ SELECT 'h'::pg_catalog.text, pg_catalog.json_build_object(
   'role_names', (SELECT pg_catalog.json_object_agg(ro.oid, ro.rolname) FROM pg_catalog.pg_roles ro),
   'roles', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
       'name', ro.rolname, 'login', ro.rolcanlogin, 'inherit', ro.rolinherit,
-      'bypassrls', ro.rolbypassrls,
+      'bypassrls', ro.rolbypassrls, 'connection_limit', ro.rolconnlimit,
       'member_of', (SELECT coalesce(pg_catalog.json_agg(g.rolname ORDER BY g.rolname), '[]')
           FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles g ON g.oid OPERATOR(pg_catalog.=) m.roleid
           WHERE m.member OPERATOR(pg_catalog.=) ro.oid)
     ) ORDER BY ro.rolname), '[]')
     FROM pg_catalog.pg_roles ro WHERE ro.rolname OPERATOR(pg_catalog.!~) '^pg_'),
   'grants', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
-      'schema', g.nspname, 'table', g.relname, 'role', g.grantee, 'privileges', g.privileges
+      'schema', g.nspname, 'table', g.relname, 'role', g.grantee, 'grantable', g.grantable,
+      'privileges', g.privileges
     ) ORDER BY g.nspname, g.relname, g.grantee), '[]')
     FROM (
       SELECT r.nspname, r.relname,
              CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0::pg_catalog.oid THEN 'PUBLIC' ELSE ro.rolname END AS grantee,
+             a.is_grantable AS grantable,
              pg_catalog.json_agg(a.privilege_type ORDER BY a.privilege_type) AS privileges
       FROM rels r CROSS JOIN LATERAL pg_catalog.aclexplode(r.relacl) a
       LEFT JOIN pg_catalog.pg_roles ro ON ro.oid OPERATOR(pg_catalog.=) a.grantee
       WHERE a.grantee OPERATOR(pg_catalog.<>) r.relowner
-      GROUP BY r.nspname, r.relname, a.grantee, ro.rolname
+      GROUP BY r.nspname, r.relname, a.grantee, ro.rolname, a.is_grantable
     ) g),
+  'column_grants', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
+      'schema', g.nspname, 'table', g.relname, 'column', g.attname, 'role', g.grantee,
+      'grantable', g.grantable, 'privileges', g.privileges)), '[]')
+    FROM (
+      SELECT r.nspname, r.relname, at.attname,
+             CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0::pg_catalog.oid THEN 'PUBLIC' ELSE ro.rolname END AS grantee,
+             a.is_grantable AS grantable,
+             pg_catalog.json_agg(a.privilege_type ORDER BY a.privilege_type) AS privileges
+      FROM pg_catalog.pg_attribute at JOIN rels r ON r.oid OPERATOR(pg_catalog.=) at.attrelid
+      CROSS JOIN LATERAL pg_catalog.aclexplode(at.attacl) a
+      LEFT JOIN pg_catalog.pg_roles ro ON ro.oid OPERATOR(pg_catalog.=) a.grantee
+      WHERE at.attacl IS NOT NULL AND at.attnum OPERATOR(pg_catalog.>) 0 AND NOT at.attisdropped
+        AND a.grantee OPERATOR(pg_catalog.<>) r.relowner
+      GROUP BY r.nspname, r.relname, at.attname, a.grantee, ro.rolname, a.is_grantable
+    ) g),
+  'object_grants', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
+      'on', k.kind, 'schema', k.nspname, 'name', k.name, 'args', k.args,
+      'role', CASE WHEN g.grantee OPERATOR(pg_catalog.=) 0::pg_catalog.oid THEN 'PUBLIC' ELSE ro.rolname END,
+      'grantable', g.grantable, 'privileges', g.privileges)), '[]')
+    FROM (
+      SELECT 'sequence' AS kind, n.nspname, c.relname::pg_catalog.text AS name, NULL::pg_catalog.json AS args,
+             c.relowner AS owner, coalesce(c.relacl, pg_catalog.acldefault('s'::pg_catalog."char", c.relowner)) AS acl
+      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+      WHERE c.relkind OPERATOR(pg_catalog.=) 'S'::pg_catalog."char"
+        AND n.nspname OPERATOR(pg_catalog.=) ANY (ARRAY[{list}]::pg_catalog.name[])
+      UNION ALL
+      SELECT 'schema', n.nspname, '', NULL, n.nspowner,
+             coalesce(n.nspacl, pg_catalog.acldefault('n'::pg_catalog."char", n.nspowner))
+      FROM pg_catalog.pg_namespace n
+      WHERE n.nspname OPERATOR(pg_catalog.=) ANY (ARRAY[{list}]::pg_catalog.name[])
+      UNION ALL
+      SELECT 'function', n.nspname, p.proname::pg_catalog.text,
+             (SELECT coalesce(pg_catalog.json_agg(pg_catalog.format_type(a.t, NULL) ORDER BY a.ord), '[]')
+              FROM pg_catalog.unnest(p.proargtypes::pg_catalog.oid[]) WITH ORDINALITY AS a(t, ord)),
+             p.proowner, coalesce(p.proacl, pg_catalog.acldefault('f'::pg_catalog."char", p.proowner))
+      FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
+      WHERE p.prokind OPERATOR(pg_catalog.=) ANY ('{{f,p}}'::pg_catalog."char"[])
+        AND n.nspname OPERATOR(pg_catalog.=) ANY (ARRAY[{list}]::pg_catalog.name[])
+    ) k CROSS JOIN LATERAL (
+      SELECT a.grantee, a.is_grantable AS grantable,
+             pg_catalog.json_agg(a.privilege_type ORDER BY a.privilege_type) AS privileges
+      FROM pg_catalog.aclexplode(k.acl) a
+      WHERE a.grantee OPERATOR(pg_catalog.<>) k.owner
+      GROUP BY a.grantee, a.is_grantable
+    ) g LEFT JOIN pg_catalog.pg_roles ro ON ro.oid OPERATOR(pg_catalog.=) g.grantee),
+  'default_privileges', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
+      'owner', o.rolname, 'schema', n.nspname, 'on', d.defaclobjtype,
+      'role', CASE WHEN g.grantee OPERATOR(pg_catalog.=) 0::pg_catalog.oid THEN 'PUBLIC' ELSE ro.rolname END,
+      'grantable', g.grantable, 'privileges', g.privileges)), '[]')
+    FROM pg_catalog.pg_default_acl d
+    JOIN pg_catalog.pg_roles o ON o.oid OPERATOR(pg_catalog.=) d.defaclrole
+    LEFT JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) d.defaclnamespace
+    LEFT JOIN LATERAL (
+      SELECT a.grantee, a.is_grantable AS grantable,
+             pg_catalog.json_agg(a.privilege_type ORDER BY a.privilege_type) AS privileges
+      FROM pg_catalog.aclexplode(d.defaclacl) a
+      WHERE a.grantee OPERATOR(pg_catalog.<>) d.defaclrole
+      GROUP BY a.grantee, a.is_grantable
+    ) g ON true LEFT JOIN pg_catalog.pg_roles ro ON ro.oid OPERATOR(pg_catalog.=) g.grantee
+    WHERE d.defaclobjtype OPERATOR(pg_catalog.<>) 'T'::pg_catalog."char"
+      AND (d.defaclnamespace OPERATOR(pg_catalog.=) 0::pg_catalog.oid
+           OR n.nspname OPERATOR(pg_catalog.=) ANY (ARRAY[{list}]::pg_catalog.name[]))),
+  'function_defs', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
+      'schema', n.nspname, 'name', p.proname,
+      'args', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.format_type(a.t, NULL) ORDER BY a.ord), '[]')
+          FROM pg_catalog.unnest(p.proargtypes::pg_catalog.oid[]) WITH ORDINALITY AS a(t, ord)),
+      'arguments', pg_catalog.pg_get_function_arguments(p.oid),
+      'returns', pg_catalog.pg_get_function_result(p.oid),
+      'language', l.lanname, 'volatility', p.provolatile, 'security_definer', p.prosecdef,
+      'strict', p.proisstrict, 'config', p.proconfig, 'body', p.prosrc)), '[]')
+    FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
+    JOIN pg_catalog.pg_language l ON l.oid OPERATOR(pg_catalog.=) p.prolang
+    WHERE p.prokind OPERATOR(pg_catalog.=) 'f'::pg_catalog."char"
+      AND l.lanname OPERATOR(pg_catalog.<>) ALL ('{{internal,c}}'::pg_catalog.name[])
+      AND n.nspname OPERATOR(pg_catalog.=) ANY (ARRAY[{list}]::pg_catalog.name[])),
   'functions', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
       'schema', n.nspname, 'name', p.proname,
       'args', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.format_type(a.t, NULL) ORDER BY a.ord), '[]')
@@ -135,6 +212,8 @@ struct CatalogRole {
     login: bool,
     inherit: bool,
     bypassrls: bool,
+    #[serde(default)]
+    connection_limit: Option<i32>,
     member_of: Vec<String>,
 }
 
@@ -143,7 +222,80 @@ struct CatalogGrant {
     schema: String,
     table: String,
     role: Option<String>,
+    #[serde(default)]
+    grantable: bool,
     privileges: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct CatalogColumnGrant {
+    schema: String,
+    table: String,
+    column: String,
+    role: Option<String>,
+    grantable: bool,
+    privileges: Vec<String>,
+}
+
+/// Privileges on a sequence, a schema or a function (with its argument types), where a
+/// missing ACL reads as the kind's defaults (`acldefault`: PUBLIC may execute functions).
+#[derive(Deserialize)]
+struct CatalogObjectGrant {
+    on: ObjectKind,
+    schema: String,
+    name: String,
+    args: Option<Vec<String>>,
+    role: Option<String>,
+    grantable: bool,
+    privileges: Vec<String>,
+}
+
+/// A user function's definition as `pg_proc` stores it (`volatility`: `provolatile`,
+/// `config`: `proconfig`).
+#[derive(Deserialize)]
+struct CatalogFunctionDef {
+    schema: String,
+    name: String,
+    args: Vec<String>,
+    arguments: String,
+    returns: String,
+    language: String,
+    volatility: String,
+    security_definer: bool,
+    strict: bool,
+    config: Option<Vec<String>>,
+    body: String,
+}
+
+/// The search_path a function's `proconfig` sets (`search_path=public, pg_temp`;
+/// `search_path=""` for none), or None.
+fn function_search_path(config: &[String]) -> Option<Vec<String>> {
+    let value = config.iter().find_map(|c| c.strip_prefix("search_path="))?;
+    Some(
+        value
+            .split(',')
+            .map(|s| {
+                let s = s.trim();
+                match s.strip_prefix('"').and_then(|x| x.strip_suffix('"')) {
+                    Some(q) => q.replace("\"\"", "\""),
+                    None => s.to_string(),
+                }
+            })
+            .filter(|s| !s.is_empty())
+            .collect(),
+    )
+}
+
+/// A `pg_default_acl` entry's grants to one grantee (`on`: `defaclobjtype`); an entry
+/// that grants nobody anything has no `privileges`.
+#[derive(Deserialize)]
+struct CatalogDefaultPrivilege {
+    owner: String,
+    schema: Option<String>,
+    on: String,
+    role: Option<String>,
+    grantable: Option<bool>,
+    privileges: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -173,6 +325,14 @@ struct CatalogHeader {
     role_names: Option<HashMap<String, String>>,
     roles: Vec<CatalogRole>,
     grants: Vec<CatalogGrant>,
+    #[serde(default)]
+    column_grants: Vec<CatalogColumnGrant>,
+    #[serde(default)]
+    object_grants: Vec<CatalogObjectGrant>,
+    #[serde(default)]
+    default_privileges: Vec<CatalogDefaultPrivilege>,
+    #[serde(default)]
+    function_defs: Vec<CatalogFunctionDef>,
     functions: Vec<CatalogFunction>,
     types: Vec<CatalogType>,
 }
@@ -412,23 +572,94 @@ impl CatalogReader {
                 login: r.login,
                 inherit: r.inherit,
                 bypassrls: r.bypassrls,
+                connection_limit: r.connection_limit,
                 member_of: r.member_of,
             });
         }
+        let grantee = |r: Option<String>| match r.as_deref() {
+            Some("PUBLIC") | None => RoleSpec::Public,
+            Some(n) => RoleSpec::Named(n.to_string()),
+        };
+        let privileges = |v: Vec<String>| -> Vec<Privilege> {
+            v.iter().filter_map(|p| Privilege::parse(p)).collect()
+        };
         for g in c.grants {
-            let role = match g.role.as_deref() {
-                Some("PUBLIC") | None => RoleSpec::Public,
-                Some(n) => RoleSpec::Named(n.to_string()),
+            let mut grant =
+                Grant::table(g.schema, g.table, grantee(g.role), privileges(g.privileges));
+            grant.grant_option = g.grantable;
+            schema.grants.push(grant);
+        }
+        for g in c.column_grants {
+            let mut grant =
+                Grant::table(g.schema, g.table, grantee(g.role), privileges(g.privileges));
+            grant.columns = vec![g.column];
+            grant.grant_option = g.grantable;
+            schema.grants.push(grant);
+        }
+        for g in c.object_grants {
+            let mut grant =
+                Grant::table(g.schema, g.name, grantee(g.role), privileges(g.privileges));
+            grant.on = g.on;
+            grant.args = g.args.unwrap_or_default();
+            grant.grant_option = g.grantable;
+            schema.grants.push(grant);
+        }
+        // A global entry for functions replaces PostgreSQL's built-in default (PUBLIC may
+        // execute): where it does not name PUBLIC, PUBLIC gets nothing, said explicitly.
+        let mut public_functions: std::collections::HashMap<String, bool> = Default::default();
+        for d in c.default_privileges {
+            let on = match d.on.as_str() {
+                "r" => ObjectKind::Table,
+                "S" => ObjectKind::Sequence,
+                "f" => ObjectKind::Function,
+                "n" => ObjectKind::Schema,
+                _ => continue,
             };
-            schema.grants.push(Grant {
-                schema: g.schema,
-                table: g.table,
+            let role = grantee(d.role);
+            if on == ObjectKind::Function && d.schema.is_none() {
+                let named = d.privileges.is_some() && role == RoleSpec::Public;
+                *public_functions.entry(d.owner.clone()).or_default() |= named;
+            }
+            let Some(list) = d.privileges else { continue };
+            schema.default_privileges.push(DefaultPrivilege {
+                owner: Some(d.owner),
+                schema: d.schema,
+                on,
                 role,
-                privileges: g
-                    .privileges
-                    .iter()
-                    .filter_map(|p| Privilege::parse(p))
-                    .collect(),
+                privileges: privileges(list),
+                grant_option: d.grantable.unwrap_or(false),
+            });
+        }
+        for (owner, named) in public_functions {
+            if !named {
+                schema.default_privileges.push(DefaultPrivilege {
+                    owner: Some(owner),
+                    schema: None,
+                    on: ObjectKind::Function,
+                    role: RoleSpec::Public,
+                    privileges: Vec::new(),
+                    grant_option: false,
+                });
+            }
+        }
+        for f in c.function_defs {
+            schema.functions.push(Function {
+                schema: f.schema,
+                name: f.name,
+                arguments: f.arguments,
+                args: f.args,
+                returns: f.returns,
+                language: f.language,
+                volatility: match f.volatility.as_str() {
+                    "i" => "IMMUTABLE",
+                    "s" => "STABLE",
+                    _ => "VOLATILE",
+                }
+                .into(),
+                security_definer: f.security_definer,
+                strict: f.strict,
+                search_path: function_search_path(f.config.as_deref().unwrap_or(&[])),
+                body: f.body,
             });
         }
         schema.catalog.functions = c
@@ -499,6 +730,12 @@ pub fn into_declaration(schema: Schema) -> Schema {
         }
     }
     referenced.extend(schema.grants.iter().filter_map(|g| g.role.name()));
+    referenced.extend(
+        schema
+            .default_privileges
+            .iter()
+            .filter_map(|d| d.role.name()),
+    );
     // Groups of referenced roles, transitively.
     loop {
         let before = referenced.len();

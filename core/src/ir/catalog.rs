@@ -46,6 +46,34 @@ impl Catalog {
         self.functions.is_empty() && self.types.is_empty()
     }
 
+    /// This catalog with the signatures of declared functions (those it lacks), so that
+    /// policies calling them are typed offline.
+    pub fn with_functions(mut self, functions: &[crate::ir::Function]) -> Catalog {
+        use std::collections::HashSet;
+        let have: HashSet<(String, String, Vec<String>)> = self
+            .functions
+            .iter()
+            .map(|f| (f.schema.clone(), f.name.clone(), f.args.clone()))
+            .collect();
+        for f in functions {
+            if have.contains(&(f.schema.clone(), f.name.clone(), f.args.clone())) {
+                continue;
+            }
+            let (returns, returns_set) = match f.returns.strip_prefix("SETOF ") {
+                Some(t) => (t.to_string(), true),
+                None => (f.returns.clone(), false),
+            };
+            self.functions.push(FunctionSig {
+                schema: f.schema.clone(),
+                name: f.name.clone(),
+                args: f.args.clone(),
+                returns,
+                returns_set,
+            });
+        }
+        self
+    }
+
     /// Both catalogs; `other`'s entries are added where `self` has none of that name.
     pub fn merged(&self, other: &Catalog) -> Catalog {
         let mut out = self.clone();

@@ -148,6 +148,10 @@ pub struct RawSchema<'a> {
     roles: Vec<RawRole>,
     #[serde(default)]
     grants: Vec<RawGrant>,
+    #[serde(default, alias = "defaultPrivileges")]
+    default_privileges: Vec<RawDefaultPrivilege>,
+    #[serde(default)]
+    functions: Vec<RawFunction>,
     #[serde(default)]
     database: Option<DatabaseInfo>,
     #[serde(default)]
@@ -253,6 +257,8 @@ struct RawRole {
     inherit: bool,
     #[serde(default)]
     bypassrls: bool,
+    #[serde(default, alias = "connectionLimit")]
+    connection_limit: Option<i32>,
     #[serde(default, alias = "memberOf")]
     member_of: Vec<String>,
 }
@@ -266,9 +272,166 @@ fn yes() -> bool {
 struct RawGrant {
     #[serde(default)]
     schema: Option<String>,
-    table: String,
+    #[serde(default)]
+    table: Option<String>,
+    #[serde(default)]
+    sequence: Option<String>,
+    #[serde(default)]
+    function: Option<String>,
+    #[serde(default)]
+    args: Option<Vec<String>>,
+    #[serde(default)]
+    columns: Vec<String>,
     role: String,
     privileges: Vec<String>,
+    #[serde(default, alias = "grantOption", alias = "with_grant_option")]
+    grant_option: bool,
+    #[serde(default)]
+    sequences: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDefaultPrivilege {
+    #[serde(default, alias = "forRole", alias = "owner")]
+    for_role: Option<String>,
+    #[serde(default)]
+    schema: Option<String>,
+    on: String,
+    role: String,
+    privileges: Vec<String>,
+    #[serde(default, alias = "grantOption")]
+    grant_option: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFunction {
+    #[serde(default)]
+    schema: Option<String>,
+    name: String,
+    /// The argument list as written between the parentheses.
+    #[serde(default)]
+    arguments: String,
+    returns: String,
+    #[serde(default)]
+    language: Option<String>,
+    #[serde(default)]
+    volatility: Option<String>,
+    #[serde(default, alias = "securityDefiner")]
+    security_definer: bool,
+    #[serde(default)]
+    strict: bool,
+    #[serde(default, alias = "searchPath")]
+    search_path: Option<Vec<String>>,
+    body: String,
+}
+
+/// A declared function: its argument list and result checked to be what they say
+/// (nothing else can reach the statement), its identity derived from the arguments.
+fn function(f: RawFunction) -> Result<Function, ValidationError> {
+    let schema = f.schema.unwrap_or_else(|| "public".into());
+    let err = |code, message: String| ValidationError {
+        code,
+        table: None,
+        policy: None,
+        clause: Some(Clause::Name),
+        message: format!("function {schema}.{}: {message}", f.name),
+    };
+    let args = crate::sql::read::identity_args(&f.arguments)
+        .map_err(|m| err("BAD_FUNCTION_ARGUMENTS", m))?;
+    let returns =
+        crate::sql::read::result_type(&f.returns).map_err(|m| err("BAD_FUNCTION_RESULT", m))?;
+    let language = f
+        .language
+        .unwrap_or_else(|| "sql".into())
+        .to_ascii_lowercase();
+    if language.is_empty()
+        || !language
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
+    {
+        return Err(err(
+            "BAD_FUNCTION_LANGUAGE",
+            format!("unknown language {language:?}"),
+        ));
+    }
+    let volatility = f
+        .volatility
+        .unwrap_or_else(|| "VOLATILE".into())
+        .to_ascii_uppercase();
+    if !["VOLATILE", "STABLE", "IMMUTABLE"].contains(&volatility.as_str()) {
+        return Err(err(
+            "BAD_FUNCTION_VOLATILITY",
+            format!("volatility {volatility:?} is not VOLATILE, STABLE or IMMUTABLE"),
+        ));
+    }
+    Ok(Function {
+        schema: schema.clone(),
+        name: f.name.clone(),
+        arguments: f.arguments.trim().to_string(),
+        args,
+        returns,
+        language,
+        volatility,
+        security_definer: f.security_definer,
+        strict: f.strict,
+        search_path: f.search_path,
+        body: f.body,
+    })
+}
+
+/// A default privilege as written: `on` is tables, sequences, functions (routines) or
+/// schemas; `ALL` stands for every privilege of that kind.
+fn default_privilege(d: RawDefaultPrivilege) -> Result<DefaultPrivilege, ValidationError> {
+    let err = |code, message: String| ValidationError {
+        code,
+        table: None,
+        policy: None,
+        clause: Some(Clause::Grant),
+        message: format!("default privileges for {}: {message}", d.role),
+    };
+    let on = ObjectKind::parse(&d.on).ok_or_else(|| {
+        err(
+            "UNKNOWN_OBJECT_KIND",
+            format!(
+                "unknown object kind {:?} (expected tables, sequences, functions or schemas)",
+                d.on
+            ),
+        )
+    })?;
+    if on == ObjectKind::Schema && d.schema.is_some() {
+        return Err(err(
+            "SCHEMA_DEFAULTS_IN_SCHEMA",
+            "default privileges on schemas cannot be given IN SCHEMA".into(),
+        ));
+    }
+    let allowed = on.privileges(false);
+    let mut privileges = Vec::new();
+    for p in &d.privileges {
+        let up = p.trim().to_ascii_uppercase();
+        if up == "ALL" || up == "ALL PRIVILEGES" {
+            privileges.extend_from_slice(allowed);
+        } else {
+            match Privilege::parse(p).filter(|p| allowed.contains(p)) {
+                Some(pr) => privileges.push(pr),
+                None => {
+                    return Err(err(
+                        "UNKNOWN_PRIVILEGE",
+                        format!("unknown {} privilege {p:?}", on.as_str()),
+                    ))
+                }
+            }
+        }
+    }
+    Ok(DefaultPrivilege {
+        owner: d.for_role.clone(),
+        schema: d.schema.clone(),
+        on,
+        role: RoleSpec::parse(&d.role),
+        privileges,
+        grant_option: d.grant_option,
+    })
 }
 
 impl RawSchema<'_> {
@@ -419,35 +582,30 @@ impl RawSchema<'_> {
                 login: r.login,
                 inherit: r.inherit,
                 bypassrls: r.bypassrls,
+                connection_limit: r.connection_limit,
                 member_of: r.member_of,
             })
             .collect();
         let mut grants = Vec::new();
         for g in self.grants {
-            let schema = g.schema.unwrap_or_else(|| "public".into());
-            let mut privileges = Vec::new();
-            for p in &g.privileges {
-                let up = p.trim().to_ascii_uppercase();
-                if up == "ALL" || up == "ALL PRIVILEGES" {
-                    privileges.extend(Privilege::ALL);
-                } else if let Some(pr) = Privilege::parse(p) {
-                    privileges.push(pr);
-                } else {
-                    errors.push(ValidationError {
-                        code: "UNKNOWN_PRIVILEGE",
-                        table: Some(format!("{schema}.{}", g.table)),
-                        policy: None,
-                        clause: Some(Clause::Grant),
-                        message: format!("unknown table privilege {p:?} granted to {}", g.role),
-                    });
-                }
+            match grant(g) {
+                Ok(g) => grants.push(g),
+                Err(e) => errors.push(e),
             }
-            grants.push(Grant {
-                schema,
-                table: g.table,
-                role: RoleSpec::parse(&g.role),
-                privileges,
-            });
+        }
+        let mut functions = Vec::new();
+        for f in self.functions {
+            match function(f) {
+                Ok(f) => functions.push(f),
+                Err(e) => errors.push(e),
+            }
+        }
+        let mut default_privileges = Vec::new();
+        for d in self.default_privileges {
+            match default_privilege(d) {
+                Ok(d) => default_privileges.push(d),
+                Err(e) => errors.push(e),
+            }
         }
         if !errors.is_empty() {
             return Err(Error::Validation(errors));
@@ -457,11 +615,110 @@ impl RawSchema<'_> {
             tables,
             roles,
             grants,
+            default_privileges,
+            catalog: self.catalog.with_functions(&functions),
+            functions,
             database: self.database,
-            catalog: self.catalog,
             index: Default::default(),
         })
     }
+}
+
+/// A grant as written: the object is named by its key (`table`, `sequence`, `function`,
+/// or only `schema`); `ALL` stands for every privilege of that kind of object.
+fn grant(g: RawGrant) -> Result<Grant, ValidationError> {
+    let named = [&g.table, &g.sequence, &g.function]
+        .iter()
+        .filter(|n| n.is_some())
+        .count();
+    let (on, name) = match (g.table, g.sequence, g.function) {
+        (Some(t), _, _) => (ObjectKind::Table, t),
+        (None, Some(s), _) => (ObjectKind::Sequence, s),
+        (None, None, Some(f)) => (ObjectKind::Function, f),
+        (None, None, None) => (ObjectKind::Schema, String::new()),
+    };
+    let schema = match (g.schema, on) {
+        (Some(s), _) => s,
+        (None, ObjectKind::Schema) => String::new(),
+        (None, _) => "public".into(),
+    };
+    // A table grant's errors name the table; others name their object in the message.
+    let (table, what) = match on {
+        ObjectKind::Table => (Some(format!("{schema}.{name}")), String::new()),
+        ObjectKind::Schema if schema.is_empty() => (None, String::new()),
+        ObjectKind::Schema => (None, format!("schema {schema}: ")),
+        _ => (None, format!("{} {schema}.{name}: ", on.as_str())),
+    };
+    let err = |code, message: String| ValidationError {
+        code,
+        table: table.clone(),
+        policy: None,
+        clause: Some(Clause::Grant),
+        message: format!("{what}{message}"),
+    };
+    if named > 1 {
+        return Err(err(
+            "AMBIGUOUS_GRANT",
+            "a grant names more than one of table, sequence and function".into(),
+        ));
+    }
+    if on == ObjectKind::Schema && schema.is_empty() {
+        return Err(err(
+            "GRANT_WITHOUT_OBJECT",
+            format!(
+                "a grant to {} names no table, sequence, function or schema",
+                g.role
+            ),
+        ));
+    }
+    if g.args.is_some() && on != ObjectKind::Function {
+        return Err(err(
+            "UNEXPECTED_ARGS",
+            "`args` belongs to a function grant".into(),
+        ));
+    }
+    if !g.columns.is_empty() && on != ObjectKind::Table {
+        return Err(err(
+            "UNEXPECTED_COLUMNS",
+            "`columns` belongs to a table grant".into(),
+        ));
+    }
+    let allowed = on.privileges(!g.columns.is_empty());
+    let mut privileges = Vec::new();
+    for p in &g.privileges {
+        let up = p.trim().to_ascii_uppercase();
+        if up == "ALL" || up == "ALL PRIVILEGES" {
+            privileges.extend_from_slice(allowed);
+        } else {
+            match Privilege::parse(p).filter(|p| allowed.contains(p)) {
+                Some(pr) => privileges.push(pr),
+                None => {
+                    return Err(err(
+                        "UNKNOWN_PRIVILEGE",
+                        format!(
+                            "unknown {}{} privilege {p:?} granted to {}",
+                            on.as_str(),
+                            if g.columns.is_empty() { "" } else { " column" },
+                            g.role,
+                        ),
+                    ))
+                }
+            }
+        }
+    }
+    let args = crate::validate::function_args(&g.args.unwrap_or_default())
+        .map_err(|m| err("BAD_ARGUMENT_TYPE", m))?;
+    Ok(Grant {
+        on,
+        schema,
+        table: name,
+        args,
+        columns: g.columns,
+        role: RoleSpec::parse(&g.role),
+        privileges,
+        grant_option: g.grant_option,
+        sequences: g.sequences.unwrap_or(true),
+    })
 }
 
 fn column(name: String, c: RawColumn) -> Column {

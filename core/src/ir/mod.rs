@@ -285,6 +285,10 @@ pub struct Role {
     pub inherit: bool,
     #[serde(default)]
     pub bypassrls: bool,
+    /// `CONNECTION LIMIT` (-1: none); absent: left as the database has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub connection_limit: Option<i32>,
     #[serde(default)]
     pub member_of: Vec<String>,
 }
@@ -296,12 +300,14 @@ impl Role {
             login: false,
             inherit: true,
             bypassrls: false,
+            connection_limit: None,
             member_of: Vec::new(),
         }
     }
 }
 
-/// Table privileges, in PostgreSQL's order.
+/// Privileges, in PostgreSQL's order: a table's seven, then `USAGE` (sequences,
+/// schemas), `CREATE` (schemas) and `EXECUTE` (functions and procedures).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "UPPERCASE")]
@@ -313,9 +319,13 @@ pub enum Privilege {
     Truncate,
     References,
     Trigger,
+    Usage,
+    Create,
+    Execute,
 }
 
 impl Privilege {
+    /// A table's privileges (what `ALL` grants on a table).
     pub const ALL: [Privilege; 7] = [
         Privilege::Select,
         Privilege::Insert,
@@ -335,6 +345,9 @@ impl Privilege {
             Privilege::Truncate => "TRUNCATE",
             Privilege::References => "REFERENCES",
             Privilege::Trigger => "TRIGGER",
+            Privilege::Usage => "USAGE",
+            Privilege::Create => "CREATE",
+            Privilege::Execute => "EXECUTE",
         }
     }
 
@@ -347,6 +360,9 @@ impl Privilege {
             "TRUNCATE" => Privilege::Truncate,
             "REFERENCES" => Privilege::References,
             "TRIGGER" => Privilege::Trigger,
+            "USAGE" => Privilege::Usage,
+            "CREATE" => Privilege::Create,
+            "EXECUTE" => Privilege::Execute,
             _ => return None,
         })
     }
@@ -356,12 +372,12 @@ impl<'de> Deserialize<'de> for Privilege {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         Privilege::parse(&s)
-            .ok_or_else(|| serde::de::Error::custom(format!("unknown table privilege {s:?}")))
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown privilege {s:?}")))
     }
 }
 
-/// Reads a privilege list where `ALL` (or `ALL PRIVILEGES`) stands for every privilege;
-/// sorted, without duplicates.
+/// Reads a privilege list where `ALL` (or `ALL PRIVILEGES`) stands for every privilege of
+/// a table; sorted, without duplicates.
 pub fn deserialize_privileges<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<Vec<Privilege>, D::Error> {
@@ -371,14 +387,58 @@ pub fn deserialize_privileges<'de, D: serde::Deserializer<'de>>(
         if up == "ALL" || up == "ALL PRIVILEGES" {
             out.extend(Privilege::ALL);
         } else {
-            out.push(Privilege::parse(&s).ok_or_else(|| {
-                serde::de::Error::custom(format!("unknown table privilege {s:?}"))
-            })?);
+            out.push(
+                Privilege::parse(&s)
+                    .ok_or_else(|| serde::de::Error::custom(format!("unknown privilege {s:?}")))?,
+            );
         }
     }
     out.sort();
     out.dedup();
     Ok(out)
+}
+
+/// What a grant is on.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum ObjectKind {
+    #[default]
+    Table,
+    Sequence,
+    Schema,
+    /// A function or a procedure (granted `ON ROUTINE`).
+    Function,
+}
+
+impl ObjectKind {
+    pub fn is_table(&self) -> bool {
+        *self == ObjectKind::Table
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectKind::Table => "table",
+            ObjectKind::Sequence => "sequence",
+            ObjectKind::Schema => "schema",
+            ObjectKind::Function => "function",
+        }
+    }
+
+    /// The privileges PostgreSQL knows on this kind of object (`ALL` grants them all);
+    /// on columns, a table's SELECT, INSERT, UPDATE and REFERENCES.
+    pub fn privileges(self, columns: bool) -> &'static [Privilege] {
+        use Privilege::*;
+        match self {
+            ObjectKind::Table if columns => &[Select, Insert, Update, References],
+            ObjectKind::Table => &Privilege::ALL,
+            ObjectKind::Sequence => &[Select, Update, Usage],
+            ObjectKind::Schema => &[Usage, Create],
+            ObjectKind::Function => &[Execute],
+        }
+    }
 }
 
 fn yes() -> bool {
@@ -389,21 +449,276 @@ fn public() -> Vec<RoleSpec> {
     vec![RoleSpec::Public]
 }
 
-/// Privileges of one grantee on one table.
+/// Privileges of one grantee on one object: a table (or some of its columns), a
+/// sequence, a schema, or a function. An empty privilege list declares that the grantee
+/// holds nothing there (`REVOKE EXECUTE ON FUNCTION f() FROM PUBLIC`).
+///
+/// In JSON the object is named by its key: `table` (with `columns` for a column grant),
+/// `sequence`, `function` (with `args`), or only `schema` for a grant on the schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub on: ObjectKind,
+    /// The object's schema; for a grant on a schema, that schema.
+    pub schema: String,
+    /// The table's, sequence's or function's name; empty for a grant on a schema.
+    pub table: String,
+    /// A function's argument types (its identity, as `format_type` prints them).
+    pub args: Vec<String>,
+    /// A column grant's columns (a table grant when empty).
+    pub columns: Vec<String>,
+    pub role: RoleSpec,
+    /// Sorted, without duplicates.
+    pub privileges: Vec<Privilege>,
+    /// `WITH GRANT OPTION`: the grantee may grant these privileges on.
+    pub grant_option: bool,
+    /// A table grant that includes INSERT also grants USAGE on the table's owned
+    /// sequences (serial and identity columns), so that inserts can draw ids; `false`
+    /// opts out.
+    pub sequences: bool,
+}
+
+impl Grant {
+    /// A table grant.
+    pub fn table(
+        schema: impl Into<String>,
+        table: impl Into<String>,
+        role: RoleSpec,
+        privileges: Vec<Privilege>,
+    ) -> Grant {
+        Grant {
+            on: ObjectKind::Table,
+            schema: schema.into(),
+            table: table.into(),
+            args: Vec::new(),
+            columns: Vec::new(),
+            role,
+            privileges,
+            grant_option: false,
+            sequences: true,
+        }
+    }
+
+    pub fn table_name(&self) -> TableName {
+        TableName::new(&self.schema, &self.table)
+    }
+
+    /// The object, as changes name it.
+    pub fn object(&self) -> Object {
+        Object {
+            on: self.on,
+            name: TableName::new(&self.schema, &self.table),
+            args: self.args.clone(),
+        }
+    }
+}
+
+impl Serialize for Grant {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("schema", &self.schema)?;
+        match self.on {
+            ObjectKind::Table => m.serialize_entry("table", &self.table)?,
+            ObjectKind::Sequence => m.serialize_entry("sequence", &self.table)?,
+            ObjectKind::Function => {
+                m.serialize_entry("function", &self.table)?;
+                m.serialize_entry("args", &self.args)?;
+            }
+            ObjectKind::Schema => {}
+        }
+        if !self.columns.is_empty() {
+            m.serialize_entry("columns", &self.columns)?;
+        }
+        m.serialize_entry("role", &self.role)?;
+        m.serialize_entry("privileges", &self.privileges)?;
+        if self.grant_option {
+            m.serialize_entry("grant_option", &true)?;
+        }
+        if !self.sequences {
+            m.serialize_entry("sequences", &false)?;
+        }
+        m.end()
+    }
+}
+
+/// Privileges of one grantee on one object, as JSON writes a [`Grant`]: the object is
+/// named by its key (`table`, with `columns` for a column grant; `sequence`; `function`
+/// with `args`; or only `schema`). An empty `privileges` declares that the grantee holds
+/// nothing there.
+#[cfg(feature = "ts")]
+#[derive(ts_rs::TS)]
+#[ts(rename = "Grant")]
+#[allow(dead_code)]
+pub struct GrantShape {
+    schema: String,
+    #[ts(optional)]
+    table: Option<String>,
+    #[ts(optional)]
+    sequence: Option<String>,
+    #[ts(optional)]
+    function: Option<String>,
+    #[ts(optional)]
+    args: Option<Vec<String>>,
+    #[ts(optional)]
+    columns: Option<Vec<String>>,
+    role: String,
+    privileges: Vec<Privilege>,
+    #[ts(optional)]
+    grant_option: Option<bool>,
+    #[ts(optional)]
+    sequences: Option<bool>,
+}
+
+/// A function policies call (`current_user_id()`, `auth.uid()`), declared so that it is
+/// created before the policies that call it, replaced (`CREATE OR REPLACE`) when its
+/// definition changes, and dropped after them. Compared as PostgreSQL stores it: the body
+/// is `prosrc` (the text between the quotes, verbatim), the result type as
+/// `pg_get_function_result` prints it, the search_path as `proconfig` holds it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Function {
+    pub schema: String,
+    pub name: String,
+    /// The argument list as written between the parentheses (modes, names, types,
+    /// defaults): what `CREATE FUNCTION` is given.
+    pub arguments: String,
+    /// The identity argument types (`format_type` spellings): what names the function.
+    pub args: Vec<String>,
+    pub returns: String,
+    /// `sql`, `plpgsql`, ...
+    pub language: String,
+    /// `VOLATILE`, `STABLE` or `IMMUTABLE`.
+    pub volatility: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
+    pub security_definer: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
+    pub strict: bool,
+    /// `SET search_path TO ..`: the schemas, in order (`[]` for `''`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub search_path: Option<Vec<String>>,
+    pub body: String,
+}
+
+impl Function {
+    /// `"schema"."name"(identity types)`, as DROP FUNCTION and GRANT name it.
+    pub fn signature(&self) -> String {
+        format!(
+            "{}.{}({})",
+            crate::sql::quote::ident(&self.schema),
+            crate::sql::quote::ident(&self.name),
+            self.args.join(", ")
+        )
+    }
+
+    /// What differs from `other` (the parts `CREATE OR REPLACE` changes), or nothing.
+    pub fn differences(&self, other: &Function) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        let ws = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !ws(&self.returns).eq_ignore_ascii_case(&ws(&other.returns)) {
+            out.push("result type");
+        }
+        if !self.language.eq_ignore_ascii_case(&other.language) {
+            out.push("language");
+        }
+        if !self.volatility.eq_ignore_ascii_case(&other.volatility) {
+            out.push("volatility");
+        }
+        if self.security_definer != other.security_definer {
+            out.push("SECURITY DEFINER");
+        }
+        if self.strict != other.strict {
+            out.push("STRICT");
+        }
+        if self.search_path != other.search_path {
+            out.push("search_path");
+        }
+        if self.body.trim() != other.body.trim() {
+            out.push("body");
+        }
+        out
+    }
+}
+
+/// `ALTER DEFAULT PRIVILEGES [FOR ROLE owner] [IN SCHEMA schema] GRANT privileges ON
+/// tables | sequences | functions | schemas TO role [WITH GRANT OPTION]`: the privileges
+/// objects get when `owner` creates them later. An empty privilege list declares that the
+/// grantee gets nothing (`REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC`).
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Grant {
-    pub schema: String,
-    pub table: String,
+pub struct DefaultPrivilege {
+    /// `FOR ROLE`; absent: the role that runs the plan.
+    #[serde(rename = "for_role", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub owner: Option<String>,
+    /// `IN SCHEMA`; absent: in every schema.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub schema: Option<String>,
+    /// Tables, sequences, functions (and procedures) or schemas.
+    pub on: ObjectKind,
     #[cfg_attr(feature = "ts", ts(as = "String"))]
     pub role: RoleSpec,
     /// Sorted, without duplicates.
     pub privileges: Vec<Privilege>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
+    pub grant_option: bool,
 }
 
-impl Grant {
-    pub fn table_name(&self) -> TableName {
-        TableName::new(&self.schema, &self.table)
+impl ObjectKind {
+    /// The plural `ALTER DEFAULT PRIVILEGES` uses (`TABLES`, `ROUTINES`, ...).
+    pub fn plural(self) -> &'static str {
+        match self {
+            ObjectKind::Table => "TABLES",
+            ObjectKind::Sequence => "SEQUENCES",
+            ObjectKind::Schema => "SCHEMAS",
+            ObjectKind::Function => "ROUTINES",
+        }
+    }
+
+    /// Reads `tables`, `table`, `sequences`, `functions`, `routines`, `schemas`, ... in
+    /// any case.
+    pub fn parse(s: &str) -> Option<ObjectKind> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "table" | "tables" => ObjectKind::Table,
+            "sequence" | "sequences" => ObjectKind::Sequence,
+            "schema" | "schemas" => ObjectKind::Schema,
+            "function" | "functions" | "routine" | "routines" | "procedure" | "procedures" => {
+                ObjectKind::Function
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// An object privileges are granted on: a table (`name`), a sequence, a function (with
+/// its argument types), or a schema (`name.schema`; `name.name` is empty).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Object {
+    #[serde(default)]
+    pub on: ObjectKind,
+    pub name: TableName,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<String>>", optional))]
+    pub args: Vec<String>,
+}
+
+impl fmt::Display for Object {
+    /// The SQL form after `ON`: `TABLE "s"."t"`, `SEQUENCE ...`, `SCHEMA "s"`,
+    /// `ROUTINE "s"."f"(integer, text)` (argument types were checked to be type names).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.on {
+            ObjectKind::Table => write!(f, "TABLE {}", self.name),
+            ObjectKind::Sequence => write!(f, "SEQUENCE {}", self.name),
+            ObjectKind::Schema => {
+                write!(f, "SCHEMA {}", crate::sql::quote::ident(&self.name.schema))
+            }
+            ObjectKind::Function => write!(f, "ROUTINE {}({})", self.name, self.args.join(", ")),
+        }
     }
 }
 
@@ -426,8 +741,16 @@ pub struct Schema {
     #[cfg_attr(feature = "ts", ts(as = "Option<Vec<Role>>", optional))]
     pub roles: Vec<Role>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<Grant>>", optional))]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<GrantShape>>", optional))]
     pub grants: Vec<Grant>,
+    /// Functions the policies call, created and replaced with them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<Function>>", optional))]
+    pub functions: Vec<Function>,
+    /// `ALTER DEFAULT PRIVILEGES`: what objects created later get.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<DefaultPrivilege>>", optional))]
+    pub default_privileges: Vec<DefaultPrivilege>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub database: Option<DatabaseInfo>,
@@ -580,13 +903,27 @@ impl Schema {
         }
         let mut merged: Vec<Grant> = Vec::new();
         let mut grants = std::mem::take(&mut self.grants);
-        grants.sort_by(|a, b| (&a.schema, &a.table, &a.role).cmp(&(&b.schema, &b.table, &b.role)));
+        for g in &mut grants {
+            g.columns.sort();
+            g.columns.dedup();
+        }
+        let key = |g: &Grant| {
+            (
+                g.on,
+                g.schema.clone(),
+                g.table.clone(),
+                g.args.clone(),
+                g.columns.clone(),
+                g.role.clone(),
+                g.grant_option,
+            )
+        };
+        grants.sort_by_key(key);
         for g in grants {
             match merged.last_mut() {
-                Some(last)
-                    if last.schema == g.schema && last.table == g.table && last.role == g.role =>
-                {
-                    last.privileges.extend(g.privileges)
+                Some(last) if key(last) == key(&g) => {
+                    last.privileges.extend(g.privileges);
+                    last.sequences &= g.sequences;
                 }
                 _ => merged.push(g),
             }
@@ -595,8 +932,32 @@ impl Schema {
             g.privileges.sort();
             g.privileges.dedup();
         }
-        merged.retain(|g| !g.privileges.is_empty());
         self.grants = merged;
+        let dkey = |d: &DefaultPrivilege| {
+            (
+                d.owner.clone(),
+                d.schema.clone(),
+                d.on,
+                d.role.clone(),
+                d.grant_option,
+            )
+        };
+        let mut defaults = std::mem::take(&mut self.default_privileges);
+        defaults.sort_by_key(dkey);
+        let mut merged: Vec<DefaultPrivilege> = Vec::with_capacity(defaults.len());
+        for d in defaults {
+            match merged.last_mut() {
+                Some(last) if dkey(last) == dkey(&d) => last.privileges.extend(d.privileges),
+                _ => merged.push(d),
+            }
+        }
+        for d in &mut merged {
+            d.privileges.sort();
+            d.privileges.dedup();
+        }
+        self.default_privileges = merged;
+        self.functions
+            .sort_by(|a, b| (&a.schema, &a.name, &a.args).cmp(&(&b.schema, &b.name, &b.args)));
     }
 
     /// Reads the JSON exchange format or the ModelIR shape, then validates.
@@ -628,6 +989,12 @@ impl Schema {
             .iter()
             .map(|t| t.schema.clone())
             .chain(self.grants.iter().map(|g| g.schema.clone()))
+            .chain(
+                self.default_privileges
+                    .iter()
+                    .filter_map(|d| d.schema.clone()),
+            )
+            .chain(self.functions.iter().map(|f| f.schema.clone()))
             .collect();
         if s.is_empty() {
             s.push("public".into());

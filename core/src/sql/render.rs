@@ -3,6 +3,7 @@
 //! expressions are inserted only after [`crate::expr::validate`] accepted them.
 
 use super::quote::{ident, literal, roles};
+use crate::diff::change::{DefaultPrivileges, RolePrivileges};
 use crate::ir::*;
 
 pub fn create_policy(table: &TableName, p: &Policy) -> String {
@@ -98,7 +99,7 @@ pub fn force_rls(table: &TableName, force: bool) -> String {
 }
 
 fn role_attributes(r: &Role) -> String {
-    format!(
+    let mut s = format!(
         "{} {} {}",
         if r.login { "LOGIN" } else { "NOLOGIN" },
         if r.inherit { "INHERIT" } else { "NOINHERIT" },
@@ -107,19 +108,75 @@ fn role_attributes(r: &Role) -> String {
         } else {
             "NOBYPASSRLS"
         }
+    );
+    if let Some(n) = r.connection_limit {
+        s.push_str(&format!(" CONNECTION LIMIT {n}"));
+    }
+    s
+}
+
+/// What `COMMENT ON ROLE` says of a role a plan created: only such a role is dropped by
+/// the reverse (roles are cluster-wide; one that existed before belongs to someone else).
+pub const CREATED_ROLE_MARK: &str = "created by pgpolicy";
+
+/// `DO` with a dollar-quote tag that appears nowhere in the body.
+fn do_block(name: &str, body: &str) -> String {
+    let mut tag = format!("${name}$");
+    let mut n = 0;
+    while body.contains(&tag) {
+        n += 1;
+        tag = format!("${name}{n}$");
+    }
+    format!("DO {tag}{body}{tag}")
+}
+
+fn role_exists(name: &str) -> String {
+    format!(
+        "EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) {})",
+        literal(name)
     )
 }
 
+/// Creates the role, or, when the cluster has it already (another database's migrations
+/// created it: roles are cluster-wide), brings its attributes to the declared state. A
+/// role this creates is marked (`COMMENT ON ROLE`) so that only it is dropped by the
+/// reverse. Passwords are never part of it.
 pub fn create_role(r: &Role) -> String {
-    format!("CREATE ROLE {} WITH {}", ident(&r.name), role_attributes(r))
+    let name = ident(&r.name);
+    let attrs = role_attributes(r);
+    do_block(
+        "role",
+        &format!(
+            "BEGIN IF {} THEN ALTER ROLE {name} WITH {attrs}; \
+ELSE CREATE ROLE {name} WITH {attrs}; COMMENT ON ROLE {name} IS {}; END IF; END",
+            role_exists(&r.name),
+            literal(CREATED_ROLE_MARK)
+        ),
+    )
 }
 
 pub fn alter_role(r: &Role) -> String {
     format!("ALTER ROLE {} WITH {}", ident(&r.name), role_attributes(r))
 }
 
+/// Drops the role only if a plan created it and nothing depends on it any more (its
+/// privileges or members in other databases of the cluster); otherwise a NOTICE says why
+/// it is kept. A role already gone is not an error.
 pub fn drop_role(name: &str) -> String {
-    format!("DROP ROLE {}", ident(name))
+    let lit = literal(name);
+    do_block(
+        "role",
+        &format!(
+            "BEGIN IF NOT {exists} THEN RETURN; END IF; \
+IF pg_catalog.shobj_description((SELECT oid FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) {lit}), 'pg_authid') \
+IS DISTINCT FROM {mark} THEN RAISE NOTICE 'role % is kept: pgpolicy did not create it', {lit}; RETURN; END IF; \
+DROP ROLE {ident}; \
+EXCEPTION WHEN dependent_objects_still_exist THEN RAISE NOTICE 'role % is kept: %', {lit}, SQLERRM; END",
+            exists = role_exists(name),
+            mark = literal(CREATED_ROLE_MARK),
+            ident = ident(name),
+        ),
+    )
 }
 
 pub fn grant_membership(group: &str, member: &str) -> String {
@@ -130,26 +187,174 @@ pub fn revoke_membership(group: &str, member: &str) -> String {
     format!("REVOKE {} FROM {}", ident(group), ident(member))
 }
 
-fn privilege_list(p: &[Privilege]) -> String {
-    p.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")
+fn privilege_list(g: &RolePrivileges) -> String {
+    let cols = if g.columns.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " ({})",
+            g.columns
+                .iter()
+                .map(|c| ident(c))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    g.privileges
+        .iter()
+        .map(|p| format!("{}{cols}", p.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-pub fn grant(table: &TableName, role: &RoleSpec, privileges: &[Privilege]) -> String {
-    format!(
-        "GRANT {} ON TABLE {} TO {}",
-        privilege_list(privileges),
-        table,
-        super::quote::role(role)
-    )
+/// `GRANT`, with `WITH GRANT OPTION` when asked; on a table with INSERT, followed by the
+/// grant of USAGE on the table's owned sequences (see [`owned_sequences`]).
+pub fn grant(g: &RolePrivileges) -> Vec<String> {
+    let mut v = vec![format!(
+        "GRANT {} ON {} TO {}{}",
+        privilege_list(g),
+        g.object(),
+        super::quote::role(&g.role),
+        if g.grant_option || g.option_only {
+            " WITH GRANT OPTION"
+        } else {
+            ""
+        }
+    )];
+    if g.with_sequences() {
+        v.push(owned_sequences(&g.table, &g.role, true));
+    }
+    v
 }
 
-pub fn revoke(table: &TableName, role: &RoleSpec, privileges: &[Privilege]) -> String {
-    format!(
-        "REVOKE {} ON TABLE {} FROM {}",
-        privilege_list(privileges),
-        table,
-        super::quote::role(role)
-    )
+/// `REVOKE` (`REVOKE GRANT OPTION FOR` when only the option goes); on a table with
+/// INSERT, the owned sequences' USAGE is revoked first.
+pub fn revoke(g: &RolePrivileges) -> Vec<String> {
+    let mut v = Vec::new();
+    if g.with_sequences() {
+        v.push(owned_sequences(&g.table, &g.role, false));
+    }
+    v.push(format!(
+        "REVOKE {}{} ON {} FROM {}",
+        if g.option_only {
+            "GRANT OPTION FOR "
+        } else {
+            ""
+        },
+        privilege_list(g),
+        g.object(),
+        super::quote::role(&g.role)
+    ));
+    v
+}
+
+/// `CREATE OR REPLACE FUNCTION` (the argument list and result were checked when the
+/// declaration was read; the body is dollar-quoted with a tag it does not contain).
+pub fn create_function(f: &Function) -> String {
+    let mut s = format!(
+        "CREATE OR REPLACE FUNCTION {}.{}({}) RETURNS {} LANGUAGE {} {}",
+        ident(&f.schema),
+        ident(&f.name),
+        f.arguments,
+        f.returns,
+        ident(&f.language),
+        f.volatility
+    );
+    if f.strict {
+        s.push_str(" STRICT");
+    }
+    if f.security_definer {
+        s.push_str(" SECURITY DEFINER");
+    }
+    if let Some(path) = &f.search_path {
+        if path.is_empty() {
+            s.push_str(" SET search_path TO ''");
+        } else {
+            s.push_str(&format!(
+                " SET search_path TO {}",
+                path.iter().map(|p| ident(p)).collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    let mut tag = String::from("$fn$");
+    let mut n = 0;
+    while f.body.contains(&tag) {
+        n += 1;
+        tag = format!("$fn{n}$");
+    }
+    s.push_str(&format!(" AS {tag}{}{tag}", f.body));
+    s
+}
+
+pub fn drop_function(f: &Function) -> String {
+    format!("DROP FUNCTION {}", f.signature())
+}
+
+/// `ALTER DEFAULT PRIVILEGES [FOR ROLE o] [IN SCHEMA s] GRANT .. ON TABLES TO r` (or
+/// `REVOKE [GRANT OPTION FOR] .. FROM r`).
+pub fn default_privileges(d: &DefaultPrivileges, grant: bool) -> String {
+    let mut s = String::from("ALTER DEFAULT PRIVILEGES");
+    if let Some(o) = &d.owner {
+        s.push_str(&format!(" FOR ROLE {}", ident(o)));
+    }
+    if let Some(sc) = &d.schema {
+        s.push_str(&format!(" IN SCHEMA {}", ident(sc)));
+    }
+    let privileges = d
+        .privileges
+        .iter()
+        .map(|p| p.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let role = super::quote::role(&d.role);
+    if grant {
+        s.push_str(&format!(
+            " GRANT {privileges} ON {} TO {role}{}",
+            d.on.plural(),
+            if d.grant_option || d.option_only {
+                " WITH GRANT OPTION"
+            } else {
+                ""
+            }
+        ));
+    } else {
+        s.push_str(&format!(
+            " REVOKE {}{privileges} ON {} FROM {role}",
+            if d.option_only {
+                "GRANT OPTION FOR "
+            } else {
+                ""
+            },
+            d.on.plural()
+        ));
+    }
+    s
+}
+
+/// Grants (or revokes) USAGE on every sequence the table owns (serial columns, `deptype`
+/// 'a', and identity columns, 'i'), as the database has them when the statement runs: the
+/// table may be created in the same migration, so its sequences' names are not known
+/// when the plan is made. One `DO` block; the table and role reach it as literals and
+/// every name is quoted by `format`; its dollar-quote tag appears nowhere in its body.
+pub fn owned_sequences(table: &TableName, role: &RoleSpec, grant: bool) -> String {
+    let grantee = literal(&super::quote::role(role));
+    let action = if grant {
+        "'GRANT USAGE ON SEQUENCE ' OPERATOR(pg_catalog.||) s::pg_catalog.text OPERATOR(pg_catalog.||) ' TO '"
+    } else {
+        "'REVOKE USAGE ON SEQUENCE ' OPERATOR(pg_catalog.||) s::pg_catalog.text OPERATOR(pg_catalog.||) ' FROM '"
+    };
+    let body = format!(
+        "DECLARE s pg_catalog.regclass; BEGIN FOR s IN SELECT d.objid::pg_catalog.regclass \
+FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) d.objid \
+WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass \
+AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass \
+AND d.refobjid OPERATOR(pg_catalog.=) {}::pg_catalog.regclass \
+AND d.deptype OPERATOR(pg_catalog.=) ANY ('{{a,i}}'::pg_catalog.\"char\"[]) \
+AND c.relkind OPERATOR(pg_catalog.=) 'S'::pg_catalog.\"char\" \
+ORDER BY 1 LOOP EXECUTE {action} OPERATOR(pg_catalog.||) {grantee}; END LOOP; END",
+        literal(&table.to_string())
+    );
+    do_block("seq", &body)
 }
 
 /// `CREATE TABLE` from the IR's columns. Never part of a plan (tables belong to the ORM);

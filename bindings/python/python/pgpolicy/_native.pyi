@@ -59,6 +59,11 @@ _ChangeKind = Literal[
     "revoke_membership",
     "grant",
     "revoke",
+    "grant_default",
+    "revoke_default",
+    "create_function",
+    "replace_function",
+    "drop_function",
     "enable_rls",
     "disable_rls",
     "force_rls",
@@ -175,6 +180,8 @@ class Schema:
     def roles(self) -> List[Dict[str, Any]]: ...
     @property
     def grants(self) -> List[Dict[str, Any]]: ...
+    @property
+    def default_privileges(self) -> List[Dict[str, Any]]: ...
     @property
     def warnings(self) -> List[str]: ...
     @property

@@ -7,7 +7,9 @@
 - ops: ``op.enable_rls``, ``op.disable_rls``, ``op.force_rls``, ``op.no_force_rls``,
   ``op.create_policy``, ``op.alter_policy``, ``op.drop_policy``, ``op.rename_policy``,
   ``op.comment_on_policy``, ``op.create_role``, ``op.alter_role``, ``op.drop_role``,
-  ``op.grant_role``, ``op.revoke_role``, ``op.grant_privileges``, ``op.revoke_privileges``.
+  ``op.grant_role``, ``op.revoke_role``, ``op.grant_privileges``, ``op.revoke_privileges``,
+  ``op.grant_default_privileges``, ``op.revoke_default_privileges``, ``op.create_function``,
+  ``op.replace_function``, ``op.drop_function``.
   Each only builds the core's ``pgpolicy.Change`` from its arguments; the op
   (``ChangeOp``) takes its SQL, its reverse, its description and whether it weakens
   protection from the core;
@@ -56,10 +58,14 @@ __all__ = [
     "DropRoleOp",
     "EnableRlsOp",
     "ForceRlsOp",
+    "CreateFunctionOp",
+    "DropFunctionOp",
+    "GrantDefaultPrivilegesOp",
     "GrantPrivilegesOp",
     "GrantRoleOp",
     "NoForceRlsOp",
     "RenamePolicyOp",
+    "ReplaceFunctionOp",
     "RevokePrivilegesOp",
     "RevokeRoleOp",
 ]
@@ -284,10 +290,32 @@ def _role_kw(r: Dict[str, Any]) -> Dict[str, Any]:
         kw["inherit"] = False
     if r["bypassrls"]:
         kw["bypassrls"] = True
+    if r.get("connection_limit") is not None:
+        kw["connection_limit"] = r["connection_limit"]
+    return kw
+
+
+def _function_kw(f: Dict[str, Any]) -> Dict[str, Any]:
+    kw: Dict[str, Any] = {"returns": f["returns"], "body": f["body"]}
+    if f["schema"] != "public":
+        kw["schema"] = f["schema"]
+    if f["arguments"]:
+        kw["arguments"] = f["arguments"]
+    if f["language"] != "sql":
+        kw["language"] = f["language"]
+    if f["volatility"] != "VOLATILE":
+        kw["volatility"] = f["volatility"]
+    for key in ("security_definer", "strict"):
+        if f.get(key):
+            kw[key] = True
+    if f.get("search_path") is not None:
+        kw["search_path"] = f["search_path"]
     return kw
 
 
 _ROLE_ATTRS = ("login", "inherit", "bypassrls")
+# The fields of a grant or revoke beyond table, role and privileges, when not their defaults.
+_PRIVILEGE_KEYS = ("on", "args", "columns", "grant_option", "option_only", "sequences")
 _CLAUSE_KEYS = {"ROLES": "roles", "USING": "using", "WITH_CHECK": "with_check"}
 _RLS_KINDS = ("enable_rls", "disable_rls", "force_rls", "no_force_rls")
 
@@ -325,13 +353,30 @@ def _calls(c: Change) -> List[Call]:
         return [(kind, [c.role["name"]], _role_kw(c.role))]
     if kind == "alter_role":
         frm, to = c.from_, c.to
-        new = {k: to[k] for k in _ROLE_ATTRS}
-        return [(kind, [to["name"]], {**new, "old": {k: frm[k] for k in _ROLE_ATTRS}})]
+        keys = _ROLE_ATTRS + ("connection_limit",)
+        new = {k: to[k] for k in keys if to.get(k) is not None}
+        return [(kind, [to["name"]], {**new, "old": {k: frm[k] for k in keys if frm.get(k) is not None}})]
     if kind in ("grant_membership", "revoke_membership"):
         return [("grant_role" if kind == "grant_membership" else "revoke_role", [c.group, c.member], {})]
     if kind in ("grant", "revoke"):
         name = "grant_privileges" if kind == "grant" else "revoke_privileges"
-        return [(name, [table, c.role, c.privileges], schema_kw)]
+        d = c.to_dict()
+        kw = dict(schema_kw)
+        kw.update({key: d[key] for key in _PRIVILEGE_KEYS if key in d})
+        return [(name, [table, c.role, c.privileges], kw)]
+    if kind in ("create_function", "drop_function"):
+        f = c.to_dict()["function"]
+        return [(kind, [f["name"]], _function_kw(f))]
+    if kind == "replace_function":
+        d = c.to_dict()
+        return [(kind, [d["to"]["name"]], {**_function_kw(d["to"]), "old": _function_kw(d["from"])})]
+    if kind in ("grant_default", "revoke_default"):
+        d = c.to_dict()
+        name = "grant_default_privileges" if kind == "grant_default" else "revoke_default_privileges"
+        kw = {key: d[key] for key in ("schema", "grant_option", "option_only") if key in d}
+        if "owner" in d:
+            kw["for_role"] = d["owner"]
+        return [(name, [d["on"], d["role"], d["privileges"]], kw)]
     raise ValueError(f"no readable call for a {kind!r} change")
 
 
@@ -484,8 +529,18 @@ class CommentOnPolicyOp(ChangeOp):
 class _RoleOp(ChangeOp):
     kind = ""
 
-    def __init__(self, role_name: str, *, login: bool = False, inherit: bool = True, bypassrls: bool = False) -> None:
-        role = {"name": role_name, "login": login, "inherit": inherit, "bypassrls": bypassrls}
+    def __init__(
+        self,
+        role_name: str,
+        *,
+        login: bool = False,
+        inherit: bool = True,
+        bypassrls: bool = False,
+        connection_limit: Optional[int] = None,
+    ) -> None:
+        role: Dict[str, Any] = {"name": role_name, "login": login, "inherit": inherit, "bypassrls": bypassrls}
+        if connection_limit is not None:
+            role["connection_limit"] = connection_limit
         super().__init__(_changes({"kind": self.kind, "role": role}))
 
 
@@ -507,8 +562,19 @@ class DropRoleOp(_RoleOp):
 class AlterRoleOp(ChangeOp):
     """``ALTER ROLE .. WITH ..``; ``old`` holds the attributes the reverse sets back."""
 
-    def __init__(self, role_name: str, *, login: bool, inherit: bool, bypassrls: bool, old: Dict[str, bool]) -> None:
-        new = {"login": login, "inherit": inherit, "bypassrls": bypassrls}
+    def __init__(
+        self,
+        role_name: str,
+        *,
+        login: bool,
+        inherit: bool,
+        bypassrls: bool,
+        old: Dict[str, Any],
+        connection_limit: Optional[int] = None,
+    ) -> None:
+        new: Dict[str, Any] = {"login": login, "inherit": inherit, "bypassrls": bypassrls}
+        if connection_limit is not None:
+            new["connection_limit"] = connection_limit
         change = {"kind": "alter_role", "from": {"name": role_name, **old}, "to": {"name": role_name, **new}}
         super().__init__(_changes(change))
 
@@ -537,19 +603,44 @@ class RevokeRoleOp(_MembershipOp):
 class _PrivilegesOp(ChangeOp):
     kind = ""
 
-    def __init__(self, table_name: str, role: str, privileges: Sequence[str], schema: Optional[str] = None) -> None:
-        change = {
+    def __init__(
+        self,
+        table_name: str,
+        role: str,
+        privileges: Sequence[str],
+        schema: Optional[str] = None,
+        *,
+        on: Optional[str] = None,
+        args: Optional[Sequence[str]] = None,
+        columns: Optional[Sequence[str]] = None,
+        grant_option: bool = False,
+        option_only: bool = False,
+        sequences: bool = True,
+    ) -> None:
+        change: Dict[str, Any] = {
             "kind": self.kind,
             "table": _table(table_name, schema),
             "role": role,
             "privileges": [privileges] if isinstance(privileges, str) else list(privileges),
+            "grant_option": grant_option,
+            "option_only": option_only,
+            "sequences": sequences,
         }
+        if on is not None:
+            change["on"] = on
+        if args is not None:
+            change["args"] = list(args)
+        if columns is not None:
+            change["columns"] = list(columns)
         super().__init__(_changes(change))
 
 
 @_readable("grant_privileges")
 class GrantPrivilegesOp(_PrivilegesOp):
-    """``GRANT privileges ON TABLE .. TO role``."""
+    """``GRANT privileges ON TABLE .. TO role``; ``on="sequence"``, ``"function"`` (with
+    ``args``) or ``"schema"`` (``schema=``, an empty table name) for other objects,
+    ``columns`` for a column grant, ``grant_option`` for ``WITH GRANT OPTION``. On a table,
+    INSERT also grants USAGE on its owned sequences unless ``sequences=False``."""
 
     kind = "grant"
 
@@ -559,6 +650,117 @@ class RevokePrivilegesOp(_PrivilegesOp):
     """``REVOKE privileges ON TABLE .. FROM role``."""
 
     kind = "revoke"
+
+
+def _function(name: str, kw: Dict[str, Any]) -> Dict[str, Any]:
+    """A function in the JSON exchange format, read and checked by the core (so that an
+    op's function is exactly what a declaration's would be)."""
+    f: Dict[str, Any] = {"name": name, **kw}
+    f["schema"] = f.get("schema") or "public"
+    f.setdefault("arguments", "")
+    schema = Schema.from_json(json.dumps({"functions": [f]}))
+    return dict(json.loads(schema.to_json())["functions"][0])
+
+
+class _FunctionOp(ChangeOp):
+    kind = ""
+
+    def __init__(
+        self,
+        function_name: str,
+        *,
+        returns: str,
+        body: str,
+        schema: Optional[str] = None,
+        arguments: str = "",
+        language: str = "sql",
+        volatility: str = "VOLATILE",
+        security_definer: bool = False,
+        strict: bool = False,
+        search_path: Optional[Sequence[str]] = None,
+    ) -> None:
+        kw: Dict[str, Any] = {
+            "schema": schema,
+            "arguments": arguments,
+            "returns": returns,
+            "language": language,
+            "volatility": volatility,
+            "security_definer": security_definer,
+            "strict": strict,
+            "body": body,
+        }
+        if search_path is not None:
+            kw["search_path"] = list(search_path)
+        super().__init__(_changes({"kind": self.kind, "function": _function(function_name, kw)}))
+
+
+@_readable("create_function")
+class CreateFunctionOp(_FunctionOp):
+    """``CREATE OR REPLACE FUNCTION``; the reverse drops it."""
+
+    kind = "create_function"
+
+
+@_readable("drop_function")
+class DropFunctionOp(_FunctionOp):
+    """``DROP FUNCTION``; carries the definition so that the reverse creates it again."""
+
+    kind = "drop_function"
+
+
+@_readable("replace_function")
+class ReplaceFunctionOp(ChangeOp):
+    """``CREATE OR REPLACE FUNCTION`` with a new definition; ``old`` holds the definition
+    the reverse restores."""
+
+    def __init__(self, function_name: str, *, old: Dict[str, Any], **new: Any) -> None:
+        to = _function(function_name, new)
+        frm = _function(function_name, old)
+        super().__init__(_changes({"kind": "replace_function", "from": frm, "to": to}))
+
+
+class _DefaultPrivilegesOp(ChangeOp):
+    kind = ""
+
+    def __init__(
+        self,
+        on: str,
+        role: str,
+        privileges: Sequence[str],
+        *,
+        schema: Optional[str] = None,
+        for_role: Optional[str] = None,
+        grant_option: bool = False,
+        option_only: bool = False,
+    ) -> None:
+        change: Dict[str, Any] = {
+            "kind": self.kind,
+            "on": on,
+            "role": role,
+            "privileges": [privileges] if isinstance(privileges, str) else list(privileges),
+            "grant_option": grant_option,
+            "option_only": option_only,
+        }
+        if schema is not None:
+            change["schema"] = schema
+        if for_role is not None:
+            change["owner"] = for_role
+        super().__init__(_changes(change))
+
+
+@_readable("grant_default_privileges")
+class GrantDefaultPrivilegesOp(_DefaultPrivilegesOp):
+    """``ALTER DEFAULT PRIVILEGES [FOR ROLE for_role] [IN SCHEMA schema] GRANT privileges
+    ON tables | sequences | functions | schemas TO role``."""
+
+    kind = "grant_default"
+
+
+@_readable("revoke_default_privileges")
+class RevokeDefaultPrivilegesOp(_DefaultPrivilegesOp):
+    """``ALTER DEFAULT PRIVILEGES .. REVOKE privileges ON .. FROM role``."""
+
+    kind = "revoke_default"
 
 
 def _metadatas(autogen_context: Any) -> List[sa.MetaData]:
@@ -596,6 +798,10 @@ def _compare(autogen_context: Any, upgrade_ops: Any, schemas: Any) -> None:
         desired["grants"].extend(part["grants"])
         if "roles" in part:
             desired.setdefault("roles", []).extend(part["roles"])
+        if "default_privileges" in part:
+            desired.setdefault("default_privileges", []).extend(part["default_privileges"])
+        if "functions" in part:
+            desired.setdefault("functions", []).extend(part["functions"])
 
     # Tables this revision drops: their RLS and policies go first, so that the downgrade
     # (which creates the table again) brings them back.
@@ -680,6 +886,11 @@ class RlsOperations:
         revoke_role: Type[RevokeRoleOp]
         grant_privileges: Type[GrantPrivilegesOp]
         revoke_privileges: Type[RevokePrivilegesOp]
+        grant_default_privileges: Type[GrantDefaultPrivilegesOp]
+        create_function: Type[CreateFunctionOp]
+        replace_function: Type[ReplaceFunctionOp]
+        drop_function: Type[DropFunctionOp]
+        revoke_default_privileges: Type[RevokeDefaultPrivilegesOp]
 
     def __getattr__(self, name: str) -> Any:
         from alembic import op as alembic_op

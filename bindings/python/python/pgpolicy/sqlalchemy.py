@@ -37,10 +37,14 @@ from pgpolicy import RlsSkippedWarning, _db, _native
 from pgpolicy._native import Schema, ValidationError
 
 __all__ = [
+    "DefaultPrivileges",
+    "Function",
     "Grant",
     "Policy",
     "Role",
     "RowLevelSecurity",
+    "declare_default_privileges",
+    "declare_functions",
     "declare_roles",
     "rls_context",
     "async_rls_context",
@@ -54,6 +58,8 @@ Clause = Union[str, ClauseElement, Callable[[], Any], None]
 _PG = postgresql.dialect()
 _INFO_KEY = "_pgpolicy_declarations"
 _ROLES_KEY = "_pgpolicy_roles"
+_DEFAULTS_KEY = "_pgpolicy_default_privileges"
+_FUNCTIONS_KEY = "_pgpolicy_functions"
 
 
 def validation_error(
@@ -218,23 +224,67 @@ class Policy(_TableItem):
 
 
 class Grant(_TableItem):
-    """``GRANT privileges ON TABLE this TO role``."""
+    """``GRANT privileges ON TABLE this TO role``, in ``__table_args__``.
 
-    def __init__(self, role: str, privileges: Union[str, Sequence[str]] = ("SELECT",)) -> None:
+    ``columns=["a", "b"]`` grants on those columns only; ``grant_option=True`` adds ``WITH
+    GRANT OPTION``. A grant with INSERT also grants USAGE on the table's owned sequences
+    (serial and identity columns) unless ``sequences=False``. A target names another
+    object instead of the table: ``schema="app"`` (USAGE, CREATE), ``sequence="[schema.]name"``
+    (USAGE, SELECT, UPDATE), or ``function="[schema.]name", args=["uuid"]`` (EXECUTE; its
+    argument types). An empty privilege list declares that the role holds nothing there:
+    ``Grant("PUBLIC", [], function="auth.uid", args=[])`` revokes EXECUTE from PUBLIC."""
+
+    def __init__(
+        self,
+        role: str,
+        privileges: Union[str, Sequence[str]] = ("SELECT",),
+        *,
+        columns: Optional[Sequence[str]] = None,
+        grant_option: bool = False,
+        sequences: bool = True,
+        schema: Optional[str] = None,
+        sequence: Optional[str] = None,
+        function: Optional[str] = None,
+        args: Optional[Sequence[str]] = None,
+    ) -> None:
         self.role = role
         self.privileges = [privileges] if isinstance(privileges, str) else list(privileges)
+        self.columns = list(columns) if columns is not None else None
+        self.grant_option = grant_option
+        self.sequences = sequences
+        self.schema = schema
+        self.sequence = sequence
+        self.function = function
+        self.args = list(args) if args is not None else None
 
     def _attach(self, table: Table, decl: _Declarations) -> None:
         if self not in decl.grants:
             decl.grants.append(self)
 
     def to_dict(self, table: Table) -> Dict[str, Any]:
-        return {
-            "schema": table.schema or "public",
-            "table": table.name,
-            "role": self.role,
-            "privileges": list(self.privileges),
-        }
+        """The grant in the JSON exchange format (the core checks it)."""
+        out: Dict[str, Any] = {}
+        target = self.sequence if self.sequence is not None else self.function
+        if target is not None:
+            schema, _, name = target.rpartition(".")
+            out["schema"] = schema or self.schema or table.schema or "public"
+            out["sequence" if self.sequence is not None else "function"] = name
+        elif self.schema is not None:
+            out["schema"] = self.schema
+        else:
+            out["schema"] = table.schema or "public"
+            out["table"] = table.name
+        if self.args is not None:
+            out["args"] = list(self.args)
+        if self.columns is not None:
+            out["columns"] = list(self.columns)
+        out["role"] = self.role
+        out["privileges"] = list(self.privileges)
+        if self.grant_option:
+            out["grant_option"] = True
+        if not self.sequences:
+            out["sequences"] = False
+        return out
 
     def __repr__(self) -> str:
         return f"Grant({self.role!r}, {self.privileges!r})"
@@ -243,7 +293,10 @@ class Grant(_TableItem):
 class Role(_TableItem):
     """A role the database should have. Declared in ``__table_args__`` (it belongs to
     the table's MetaData) or with ``declare_roles(metadata, ...)``. Once any role is
-    declared, every role a policy or grant names must be declared."""
+    declared, every role a policy or grant names must be declared. Roles are
+    cluster-wide: a migration that creates one runs on every database of the cluster
+    (an existing role gets the declared attributes) and its downgrade drops the role only
+    once nothing else depends on it."""
 
     def __init__(
         self,
@@ -253,12 +306,14 @@ class Role(_TableItem):
         inherit: bool = True,
         bypassrls: bool = False,
         member_of: Sequence[str] = (),
+        connection_limit: Optional[int] = None,
     ) -> None:
         self.name = name
         self.login = login
         self.inherit = inherit
         self.bypassrls = bypassrls
         self.member_of = list(member_of)
+        self.connection_limit = connection_limit
 
     def _set_parent(self, parent: Any, **kw: Any) -> None:
         if not isinstance(parent, Table):
@@ -266,13 +321,16 @@ class Role(_TableItem):
         declare_roles(parent.metadata, self)
 
     def to_dict(self) -> Dict[str, Any]:
-        return {
+        out: Dict[str, Any] = {
             "name": self.name,
             "login": self.login,
             "inherit": self.inherit,
             "bypassrls": self.bypassrls,
             "member_of": list(self.member_of),
         }
+        if self.connection_limit is not None:
+            out["connection_limit"] = self.connection_limit
+        return out
 
     def __repr__(self) -> str:
         return f"Role({self.name!r})"
@@ -285,6 +343,127 @@ def declare_roles(metadata: MetaData, *roles: Role) -> None:
     for r in roles:
         if all(r is not d for d in declared):
             declared.append(r)
+    if not getattr(metadata, "_pgpolicy_listening", False):
+        metadata._pgpolicy_listening = True  # type: ignore[attr-defined]
+        event.listen(metadata, "before_create", _before_create_roles)
+
+
+class DefaultPrivileges:
+    """``ALTER DEFAULT PRIVILEGES [FOR ROLE for_role] [IN SCHEMA schema] GRANT privileges ON
+    tables | sequences | functions | schemas TO role [WITH GRANT OPTION]``: what objects
+    created later get. Declared with ``declare_default_privileges(metadata, ...)``. An
+    empty privilege list declares that the role gets nothing
+    (``DefaultPrivileges("PUBLIC", [], on="functions")``)."""
+
+    def __init__(
+        self,
+        role: str,
+        privileges: Union[str, Sequence[str]],
+        *,
+        on: str = "tables",
+        schema: Optional[str] = None,
+        for_role: Optional[str] = None,
+        grant_option: bool = False,
+    ) -> None:
+        self.role = role
+        self.privileges = [privileges] if isinstance(privileges, str) else list(privileges)
+        self.on = on
+        self.schema = schema
+        self.for_role = for_role
+        self.grant_option = grant_option
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The entry in the JSON exchange format (the core checks it)."""
+        out: Dict[str, Any] = {"on": self.on, "role": self.role, "privileges": list(self.privileges)}
+        if self.schema is not None:
+            out["schema"] = self.schema
+        if self.for_role is not None:
+            out["for_role"] = self.for_role
+        if self.grant_option:
+            out["grant_option"] = True
+        return out
+
+    def __repr__(self) -> str:
+        return f"DefaultPrivileges({self.role!r}, {self.privileges!r}, on={self.on!r})"
+
+
+class Function(_TableItem):
+    """A function policies call (``current_user_id()``, ``auth.uid()``), declared beside
+    them: ``Function("current_user_id", returns="uuid", body="SELECT ...",
+    volatility="STABLE", security_definer=True, search_path=["public", "pg_temp"])``, in
+    ``__table_args__`` or with ``declare_functions(metadata, ...)``. Autogenerate writes
+    ``op.create_function`` before the policies calling it, ``op.replace_function`` (``CREATE
+    OR REPLACE``) when its definition changes, and drops it after them. ``arguments`` is the
+    argument list as written between the parentheses (``"account uuid, role text"``)."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        returns: str,
+        body: str,
+        arguments: str = "",
+        schema: Optional[str] = None,
+        language: str = "sql",
+        volatility: str = "VOLATILE",
+        security_definer: bool = False,
+        strict: bool = False,
+        search_path: Optional[Sequence[str]] = None,
+    ) -> None:
+        self.name = name
+        self.returns = returns
+        self.body = body
+        self.arguments = arguments
+        self.schema = schema
+        self.language = language
+        self.volatility = volatility
+        self.security_definer = security_definer
+        self.strict = strict
+        self.search_path = list(search_path) if search_path is not None else None
+
+    def _set_parent(self, parent: Any, **kw: Any) -> None:
+        if not isinstance(parent, Table):
+            raise TypeError(f"Function belongs in a Table (or __table_args__), not {type(parent).__name__}")
+        declare_functions(parent.metadata, self)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The function in the JSON exchange format (the core checks it)."""
+        out: Dict[str, Any] = {
+            "schema": self.schema or "public",
+            "name": self.name,
+            "arguments": self.arguments,
+            "returns": self.returns,
+            "language": self.language,
+            "volatility": self.volatility,
+            "security_definer": self.security_definer,
+            "strict": self.strict,
+            "body": self.body,
+        }
+        if self.search_path is not None:
+            out["search_path"] = list(self.search_path)
+        return out
+
+    def __repr__(self) -> str:
+        return f"Function({self.name!r})"
+
+
+def declare_functions(metadata: MetaData, *functions: Function) -> None:
+    """Declares functions on a MetaData (the same as placing them in ``__table_args__``)."""
+    declared: List[Function] = getattr(metadata, _FUNCTIONS_KEY, None) or []
+    setattr(metadata, _FUNCTIONS_KEY, declared)
+    for f in functions:
+        if all(f is not d for d in declared):
+            declared.append(f)
+
+
+def declare_default_privileges(metadata: MetaData, *entries: DefaultPrivileges) -> None:
+    """Declares default privileges on a MetaData (autogenerate and ``create_all`` apply
+    them)."""
+    declared: List[DefaultPrivileges] = getattr(metadata, _DEFAULTS_KEY, None) or []
+    setattr(metadata, _DEFAULTS_KEY, declared)
+    for d in entries:
+        if all(d is not x for x in declared):
+            declared.append(d)
     if not getattr(metadata, "_pgpolicy_listening", False):
         metadata._pgpolicy_listening = True  # type: ignore[attr-defined]
         event.listen(metadata, "before_create", _before_create_roles)
@@ -387,6 +566,12 @@ def schema_dict(
     roles = getattr(metadata, _ROLES_KEY, None)
     if roles:
         out["roles"] = [r.to_dict() for r in roles]
+    defaults = getattr(metadata, _DEFAULTS_KEY, None)
+    if defaults:
+        out["default_privileges"] = [d.to_dict() for d in defaults]
+    functions = getattr(metadata, _FUNCTIONS_KEY, None)
+    if functions:
+        out["functions"] = [f.to_dict() for f in functions]
     return out
 
 
@@ -463,9 +648,15 @@ def _before_create_roles(metadata: MetaData, connection: Any, **kw: Any) -> None
     if connection.dialect.name != "postgresql":
         return
     roles = getattr(metadata, _ROLES_KEY, None)
-    if roles:
-        desired = Schema.from_json(json.dumps({"roles": [r.to_dict() for r in roles]}))
-        _db.apply(connection, desired)
+    defaults = getattr(metadata, _DEFAULTS_KEY, None)
+    if roles or defaults:
+        part: Dict[str, Any] = {}
+        if roles:
+            part["roles"] = [r.to_dict() for r in roles]
+        if defaults:
+            part["default_privileges"] = [d.to_dict() for d in defaults]
+        desired = Schema.from_json(json.dumps(part))
+        _db.apply(connection, desired, schemas=desired.schema_names())
 
 
 # --- The transaction-local RLS context -------------------------------------------------

@@ -42,6 +42,21 @@ pub use analyze::Mode;
 pub use types::Ty;
 pub use undecidable::{OriginShape, ParseFailure, SignatureProblem, Undecidable};
 
+/// An argument type as `format_type(oid, NULL)` prints it under the plans' search_path
+/// (`int` → `integer`, `varchar(10)` → `character varying`): how a function's identity is
+/// compared with the catalog's.
+pub fn argument_type(text: &str) -> Result<String, String> {
+    struct NoTypes;
+    impl types::TypeLookup for NoTypes {
+        fn resolve_type_schema(&self, _: &str) -> Option<String> {
+            None
+        }
+    }
+    let path = [crate::session::SEARCH_PATH.to_string()];
+    let ty = types::parse_type(text.trim(), &NoTypes, &path)?;
+    Ok(ty.without_mods().format(&path))
+}
+
 /// What the canonicalizer knows about where an expression lives.
 pub struct Context<'a> {
     /// The table the policy is defined on.
