@@ -102,6 +102,11 @@ pub enum Node {
         subs: Vec<(Option<Node>, Option<Node>, bool)>,
         ty: Option<Ty>,
     },
+    /// `arg COLLATE name`: `name` as `generate_collation_name` prints it.
+    Collate {
+        arg: Box<Node>,
+        name: String,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -112,6 +117,8 @@ pub enum SqlKind {
     Position,
     AtTimeZone,
     Overlaps,
+    /// `OVERLAY(string PLACING replacement FROM start [FOR count])`
+    Overlay,
 }
 
 #[derive(Clone, Debug)]
@@ -160,6 +167,7 @@ impl Node {
             | Node::Case { ty, .. }
             | Node::Subscript { ty, .. } => ty.as_ref(),
             Node::SqlValue { ty, .. } | Node::Cast { ty, .. } | Node::Array { ty, .. } => Some(ty),
+            Node::Collate { arg, .. } => arg.ty(),
             Node::And(_)
             | Node::Or(_)
             | Node::Not(_)
@@ -487,6 +495,14 @@ impl<'a> Printer<'a> {
                 self.expr(els, true);
                 self.keyword("END", -VAR, 0, 0);
             }
+            Node::Collate { arg, name } => {
+                // ruleutils passes its showimplicit on to the argument
+                self.buf.push('(');
+                self.expr(arg, showimplicit);
+                self.buf.push_str(" COLLATE ");
+                self.buf.push_str(name);
+                self.buf.push(')');
+            }
             Node::Subscript { base, subs, .. } => {
                 let paren = !matches!(**base, Node::Var { .. });
                 if paren {
@@ -558,6 +574,19 @@ impl<'a> Printer<'a> {
                 self.expr(&args[1], false);
                 self.buf.push_str(" AT TIME ZONE ");
                 self.expr(&args[0], false);
+                self.buf.push(')');
+            }
+            SqlKind::Overlay => {
+                self.buf.push_str("OVERLAY(");
+                self.expr(&args[0], false);
+                self.buf.push_str(" PLACING ");
+                self.expr(&args[1], false);
+                self.buf.push_str(" FROM ");
+                self.expr(&args[2], false);
+                if args.len() > 3 {
+                    self.buf.push_str(" FOR ");
+                    self.expr(&args[3], false);
+                }
                 self.buf.push(')');
             }
             SqlKind::Overlaps => {
@@ -664,7 +693,7 @@ impl<'a> Printer<'a> {
 }
 
 /// `quote_identifier` without an intermediate allocation.
-fn push_ident(buf: &mut String, name: &str) {
+pub(crate) fn push_ident(buf: &mut String, name: &str) {
     if quote::is_bare(name) {
         buf.push_str(name);
     } else {

@@ -103,6 +103,14 @@ fn parentheses_and_bool_lists() {
         ("status = 'a'", "(status = 'a'::text)"),
         ("((status = 'a'))", "(status = 'a'::text)"),
         (
+            "status SIMILAR TO 'a%'",
+            "(status ~ similar_to_escape('a%'::text))",
+        ),
+        (
+            "status COLLATE \"C\" < 'm'",
+            "((status COLLATE \"C\") < 'm'::text)",
+        ),
+        (
             "locked and status = 'a' and id = 1",
             "(locked AND (status = 'a'::text) AND (id = 1))",
         ),
@@ -453,7 +461,8 @@ fn not_provable_offline() {
         // mixed string types PostgreSQL resolves in ways not modelled
         "slug = code",
         // unsupported syntax
-        "status SIMILAR TO 'a%'",
+        "status < 'm' COLLATE \"C\"",
+        "status COLLATE public.mine = 'x'",
         "exists (select 1 from members order by 1)",
     ]);
 }
@@ -537,7 +546,7 @@ fn undecidable_reasons() {
             &cat,
             Mode::Declared,
             Undecidable::Parse(ParseFailure::TrailingText("b".into())),
-            "must be exactly one SQL expression, but text follows it at b",
+            "pgpolicy's parser reads an expression followed by more text at b",
         ),
         (
             "nope = 1",
