@@ -177,17 +177,17 @@ const CASES: &[Case] = &[
     case(
         "(id, name) < (1, 'x')",
         "(ROW(id, name) < ROW(1, 'x'::text))",
-        Undecidable,
+        Exact,
     ),
     case(
         "ROW(id, qty) <> ROW(1, 2)",
         "((id <> 1) OR (qty <> 2))",
-        Undecidable,
+        Exact,
     ),
     case(
         "(id, name) IN ((1, 'a'), (2, 'b'))",
         "(((id = 1) AND (name = 'a'::text)) OR ((id = 2) AND (name = 'b'::text)))",
-        Undecidable,
+        Exact,
     ),
     // ARRAY[...], subscripts and slices
     case(
@@ -634,6 +634,32 @@ const CASES: &[Case] = &[
     case(
         "coalesce(name COLLATE \"C\", 'x') = 'y'",
         "(COALESCE((name COLLATE \"C\"), 'x'::text) = 'y'::text)",
+        Exact,
+    ),
+    // more: rows
+    case(
+        "(id, qty) >= (1, 2)",
+        "(ROW(id, qty) >= ROW(1, 2))",
+        Exact,
+    ),
+    case(
+        "ROW(name, code) > ROW('a', 'b')",
+        "(ROW(name, (code)::text) > ROW('a'::text, 'b'::text))",
+        Exact,
+    ),
+    case(
+        "(id, name) NOT IN ((1, 'a'), (2, 'b'), (3, 'c'))",
+        "((((id <> 1) OR (name <> 'a'::text)) AND ((id <> 2) OR (name <> 'b'::text))) AND ((id <> 3) OR (name <> 'c'::text)))",
+        Exact,
+    ),
+    case(
+        "ROW(id) = ROW(1)",
+        "(id = 1)",
+        Exact,
+    ),
+    case(
+        "(price, id) < (1.5, 2)",
+        "(ROW(price, id) < ROW(1.5, 2))",
         Exact,
     ),
 ];

@@ -107,6 +107,12 @@ pub enum Node {
         arg: Box<Node>,
         name: String,
     },
+    /// `ROW(l...) op ROW(r...)` for `<`, `<=`, `>`, `>=` (the operands already coerced).
+    RowCompare {
+        op: &'static str,
+        l: Vec<Node>,
+        r: Vec<Node>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -174,6 +180,7 @@ impl Node {
             | Node::NullTest { .. }
             | Node::BoolTest { .. }
             | Node::Distinct { .. }
+            | Node::RowCompare { .. }
             | Node::ScalarArray { .. } => Some(&BOOL),
         }
     }
@@ -494,6 +501,25 @@ impl<'a> Printer<'a> {
                 self.keyword("ELSE ", 0, 0, 0);
                 self.expr(els, true);
                 self.keyword("END", -VAR, 0, 0);
+            }
+            Node::RowCompare { op, l, r } => {
+                self.buf.push_str("(ROW(");
+                for (k, x) in l.iter().enumerate() {
+                    if k > 0 {
+                        self.buf.push_str(", ");
+                    }
+                    self.expr(x, true);
+                }
+                self.buf.push_str(") ");
+                self.buf.push_str(op);
+                self.buf.push_str(" ROW(");
+                for (k, x) in r.iter().enumerate() {
+                    if k > 0 {
+                        self.buf.push_str(", ");
+                    }
+                    self.expr(x, true);
+                }
+                self.buf.push_str("))");
             }
             Node::Collate { arg, name } => {
                 // ruleutils passes its showimplicit on to the argument

@@ -620,6 +620,22 @@ impl<'a> Analyzer<'a> {
 
     pub(super) fn in_list(&mut self, lexpr: &Expr, list: &[Expr], negated: bool) -> R<Node> {
         let op = if negated { "<>" } else { "=" };
+        if let Some(lrow) = row_items(lexpr) {
+            // a row on the left: one row comparison per element, never an array
+            let mut result: Option<Node> = None;
+            for x in list {
+                let Some(rrow) = row_items(x) else {
+                    return Err(Undecidable::mismatch("IN list of a row needs rows"));
+                };
+                let cmp = self.row_cmp(op, &lrow, &rrow)?;
+                result = Some(match result {
+                    None => cmp,
+                    Some(prev) if negated => Node::And(vec![prev, cmp]),
+                    Some(prev) => Node::Or(vec![prev, cmp]),
+                });
+            }
+            return result.ok_or_else(|| Undecidable::mismatch("empty IN list"));
+        }
         let l = self.expr(lexpr)?;
         let cur_level = self.levels.len() - 1;
         let mut items: Vec<(Node, bool)> = Vec::new();
@@ -832,6 +848,7 @@ pub(super) fn has_vars(n: &Node, level: usize) -> bool {
                     .any(|(a, b)| has_vars(a, level) || has_vars(b, level))
         }
         Node::Collate { arg, .. } => has_vars(arg, level),
+        Node::RowCompare { l, r, .. } => l.iter().chain(r).any(|x| has_vars(x, level)),
         Node::Subscript { base, subs, .. } => {
             has_vars(base, level)
                 || subs.iter().any(|(a, b, _)| {
