@@ -522,12 +522,12 @@ const CASES: &[Case] = &[
     case(
         "EXISTS (SELECT 1 FROM h WHERE h.g_id = g.id ORDER BY h.weight LIMIT 1)",
         "(EXISTS ( SELECT 1\n   FROM h\n  WHERE (h.g_id = g.id)\n  ORDER BY h.weight\n LIMIT 1))",
-        Undecidable,
+        Exact,
     ),
     case(
         "EXISTS (SELECT DISTINCT kind FROM h WHERE h.g_id = id)",
         "(EXISTS ( SELECT DISTINCT h.kind\n   FROM h\n  WHERE (h.g_id = h.id)))",
-        Undecidable,
+        Exact,
     ),
     case(
         "EXISTS (SELECT 1 FROM h JOIN h h2 ON h2.id = h.g_id WHERE h.g_id = g.id)",
@@ -660,6 +660,37 @@ const CASES: &[Case] = &[
     case(
         "(price, id) < (1.5, 2)",
         "(ROW(price, id) < ROW(1.5, 2))",
+        Exact,
+    ),
+    // more: ORDER BY, DISTINCT
+    case(
+        "(SELECT h.label FROM h WHERE h.g_id = g.id ORDER BY h.weight DESC, 1 LIMIT 1) = 'x'",
+        "(( SELECT h.label\n   FROM h\n  WHERE (h.g_id = g.id)\n  ORDER BY h.weight DESC, h.label\n LIMIT 1) = 'x'::text)",
+        Exact,
+    ),
+    case(
+        "(SELECT h.kind AS k FROM h ORDER BY k NULLS FIRST LIMIT 1) = name",
+        "(( SELECT h.kind AS k\n   FROM h\n  ORDER BY h.kind NULLS FIRST\n LIMIT 1) = name)",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT 1 FROM h WHERE h.owner_id = g.owner_id ORDER BY lower(h.label) DESC NULLS LAST, h.id ASC NULLS FIRST)",
+        "(EXISTS ( SELECT 1\n   FROM h\n  WHERE (h.owner_id = g.owner_id)\n  ORDER BY (lower(h.label)) DESC NULLS LAST, h.id NULLS FIRST))",
+        Exact,
+    ),
+    case(
+        "(SELECT DISTINCT h.weight FROM h WHERE h.g_id = g.id ORDER BY h.weight LIMIT 1) > 2",
+        "(( SELECT DISTINCT h.weight\n   FROM h\n  WHERE (h.g_id = g.id)\n  ORDER BY h.weight\n LIMIT 1) > 2)",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT 1 FROM h ORDER BY 1)",
+        "(EXISTS ( SELECT 1\n   FROM h\n  ORDER BY 1::integer))",
+        Exact,
+    ),
+    case(
+        "(SELECT 'a' AS v FROM h ORDER BY 1 LIMIT 1) = name",
+        "(( SELECT 'a'::text AS v\n   FROM h\n  ORDER BY 'a'::text\n LIMIT 1) = name)",
         Exact,
     ),
 ];

@@ -138,9 +138,14 @@ pub enum SubKind {
 
 #[derive(Clone, Debug)]
 pub struct Query {
+    /// `SELECT DISTINCT` (not `DISTINCT ON`).
+    pub distinct: bool,
     pub targets: Vec<(Node, Option<String>)>,
     pub from: Vec<From>,
     pub filter: Option<Node>,
+    /// ORDER BY items: the sort expression and what follows it (` DESC`, ` NULLS FIRST`,
+    /// ...).
+    pub order_by: Vec<(Node, &'static str)>,
     pub limit: Option<Node>,
 }
 
@@ -635,6 +640,9 @@ impl<'a> Printer<'a> {
         self.indent += STD;
         self.buf.push(' ');
         self.buf.push_str("SELECT");
+        if q.distinct {
+            self.buf.push_str(" DISTINCT");
+        }
         let mut sep = " ";
         let mut last_multiline = false;
         for (colno, (node, alias)) in q.targets.iter().enumerate() {
@@ -682,6 +690,25 @@ impl<'a> Printer<'a> {
         if let Some(w) = &q.filter {
             self.keyword(" WHERE ", -STD, STD, 1);
             self.expr(w, false);
+        }
+        for (k, (n, suffix)) in q.order_by.iter().enumerate() {
+            if k == 0 {
+                self.keyword(" ORDER BY ", -STD, STD, 1);
+            } else {
+                self.buf.push_str(", ");
+            }
+            // get_rule_sortgroupclause: a constant shows its type, function-like
+            // expressions get parentheses
+            match n {
+                Node::Const { text, ty } => self.const_(text, ty, 1),
+                Node::Func { .. } => {
+                    self.buf.push('(');
+                    self.expr(n, true);
+                    self.buf.push(')');
+                }
+                _ => self.expr(n, true),
+            }
+            self.buf.push_str(suffix);
         }
         if let Some(l) = &q.limit {
             self.keyword(" LIMIT ", -STD, STD, 0);

@@ -103,6 +103,10 @@ fn parentheses_and_bool_lists() {
         ("status = 'a'", "(status = 'a'::text)"),
         ("((status = 'a'))", "(status = 'a'::text)"),
         (
+            "exists (select 1 from members order by 1)",
+            "(EXISTS ( SELECT 1\n   FROM members\n  ORDER BY 1::integer))",
+        ),
+        (
             "status SIMILAR TO 'a%'",
             "(status ~ similar_to_escape('a%'::text))",
         ),
@@ -463,7 +467,7 @@ fn not_provable_offline() {
         // unsupported syntax
         "status < 'm' COLLATE \"C\"",
         "status COLLATE public.mine = 'x'",
-        "exists (select 1 from members order by 1)",
+        "exists (select 1 from members fetch first 1 rows only)",
     ]);
 }
 
@@ -628,7 +632,7 @@ fn undecidable_reasons() {
             "operator precedence is ambiguous here; add parentheses",
         ),
         (
-            "exists (select 1 from members order by 1)",
+            "exists (select 1 from members fetch first 1 rows only)",
             &cat,
             Mode::Declared,
             Undecidable::not_modelled("this sub-select syntax"),

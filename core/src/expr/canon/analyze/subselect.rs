@@ -7,7 +7,6 @@ impl<'a> Analyzer<'a> {
     /// Analyses a sub-select; returns it with the types of its output columns.
     pub(super) fn query(&mut self, q: &sq::Query) -> R<(Query, Vec<Option<Ty>>)> {
         if q.with.is_some()
-            || q.order_by.is_some()
             || q.fetch.is_some()
             || !q.locks.is_empty()
             || q.for_clause.is_some()
@@ -29,8 +28,16 @@ impl<'a> Analyzer<'a> {
         let SetExpr::Select(s) = &*q.body else {
             return Err(Undecidable::are_not_modelled("set operations"));
         };
+        let order_by: &[sq::OrderByExpr] = match &q.order_by {
+            None => &[],
+            Some(sq::OrderBy {
+                kind: sq::OrderByKind::Expressions(items),
+                interpolate: None,
+            }) => items,
+            Some(_) => return Err(Undecidable::not_modelled("this ORDER BY")),
+        };
         let gb_empty = matches!(&s.group_by, sq::GroupByExpr::Expressions(a, b) if a.is_empty() && b.is_empty());
-        if s.distinct.is_some()
+        if !matches!(s.distinct, None | Some(sq::Distinct::Distinct))
             || s.top.is_some()
             || s.into.is_some()
             || !s.lateral_views.is_empty()
@@ -49,7 +56,7 @@ impl<'a> Analyzer<'a> {
             return Err(Undecidable::not_modelled("this sub-select syntax"));
         }
         self.levels.push(Vec::new());
-        let r = self.query_body(s, limit);
+        let r = self.query_body(s, order_by, limit);
         self.levels.pop();
         r
     }
@@ -57,6 +64,7 @@ impl<'a> Analyzer<'a> {
     pub(super) fn query_body(
         &mut self,
         s: &sq::Select,
+        order_by: &[sq::OrderByExpr],
         limit: Option<&Expr>,
     ) -> R<(Query, Vec<Option<Ty>>)> {
         // register every table of this level first, then analyse join conditions
@@ -107,6 +115,23 @@ impl<'a> Analyzer<'a> {
             }
             None => None,
         };
+        let mut sorts = Vec::with_capacity(order_by.len());
+        for o in order_by {
+            if o.with_fill.is_some() {
+                return Err(Undecidable::not_modelled("WITH FILL"));
+            }
+            let n = self.sort_key(&o.expr, &s.projection, &targets)?;
+            // the default < (ASC) or > (DESC) of the type, NULLS LAST for ASC and NULLS
+            // FIRST for DESC unless written otherwise
+            let suffix = match (&o.options.sort, o.options.nulls_first) {
+                (None | Some(sq::OrderBySort::Asc), None | Some(false)) => "",
+                (None | Some(sq::OrderBySort::Asc), Some(true)) => " NULLS FIRST",
+                (Some(sq::OrderBySort::Desc), None | Some(true)) => " DESC",
+                (Some(sq::OrderBySort::Desc), Some(false)) => " DESC NULLS LAST",
+                _ => return Err(Undecidable::not_modelled("ORDER BY ... USING")),
+            };
+            sorts.push((n, suffix));
+        }
         let limit = match limit {
             Some(e) => {
                 let n = self.expr(e)?;
@@ -122,13 +147,68 @@ impl<'a> Analyzer<'a> {
         };
         Ok((
             Query {
+                distinct: s.distinct.is_some(),
                 targets,
                 from,
                 filter,
+                order_by: sorts,
                 limit,
             },
             tys,
         ))
+    }
+}
+
+impl<'a> Analyzer<'a> {
+    /// `findTargetlistEntrySQL92`: an ORDER BY item that is a bare name of an output
+    /// column, or an integer constant (a position), sorts by that target; anything else
+    /// is an expression of the query's scope (which must not be a bare untyped literal).
+    fn sort_key(
+        &mut self,
+        e: &Expr,
+        projection: &[SelectItem],
+        targets: &[(Node, Option<String>)],
+    ) -> R<Node> {
+        if let Expr::Identifier(id) = e {
+            let name = fold(id);
+            let named: Vec<usize> = projection
+                .iter()
+                .enumerate()
+                .filter(|(_, item)| match item {
+                    SelectItem::ExprWithAlias { alias, .. } => fold(alias) == name,
+                    SelectItem::UnnamedExpr(x) => colname(x).0 == name,
+                    _ => false,
+                })
+                .map(|(k, _)| k)
+                .collect();
+            match named.as_slice() {
+                [] => {}
+                [k] => return Ok(targets[*k].0.clone()),
+                _ => {
+                    return Err(Undecidable::not_modelled(
+                        "an ORDER BY name of several columns",
+                    ))
+                }
+            }
+        }
+        if let Expr::Value(v) = e {
+            if let Value::Number(n, _) = &v.value {
+                let k: usize = n
+                    .parse()
+                    .map_err(|_| Undecidable::not_modelled("this ORDER BY position"))?;
+                return match k.checked_sub(1).and_then(|k| targets.get(k)) {
+                    Some(t) => Ok(t.0.clone()),
+                    None => Err(Undecidable::mismatch(
+                        "ORDER BY position is not in select list",
+                    )),
+                };
+            }
+        }
+        let n = self.expr(e)?;
+        if n.is_unknown_lit() {
+            return Err(Undecidable::untyped("an untyped literal in ORDER BY"));
+        }
+        Ok(n)
     }
 }
 
