@@ -507,17 +507,17 @@ const CASES: &[Case] = &[
     case(
         "id IN (SELECT g_id FROM h UNION SELECT weight FROM h)",
         "(id IN ( SELECT h.g_id\n   FROM h\nUNION\n SELECT h.weight\n   FROM h))",
-        Undecidable,
+        Exact,
     ),
     case(
         "id IN (SELECT g_id FROM h INTERSECT SELECT id FROM h)",
         "(id IN ( SELECT h.g_id\n   FROM h\nINTERSECT\n SELECT h.id\n   FROM h))",
-        Undecidable,
+        Exact,
     ),
     case(
         "id IN (SELECT g_id FROM h EXCEPT ALL SELECT id FROM h)",
         "(id IN ( SELECT h.g_id\n   FROM h\nEXCEPT ALL\n SELECT h.id\n   FROM h))",
-        Undecidable,
+        Exact,
     ),
     case(
         "EXISTS (SELECT 1 FROM h WHERE h.g_id = g.id ORDER BY h.weight LIMIT 1)",
@@ -691,6 +691,32 @@ const CASES: &[Case] = &[
     case(
         "(SELECT 'a' AS v FROM h ORDER BY 1 LIMIT 1) = name",
         "(( SELECT 'a'::text AS v\n   FROM h\n  ORDER BY 'a'::text\n LIMIT 1) = name)",
+        Exact,
+    ),
+    // more: set operations
+    case(
+        "id IN (SELECT g_id FROM h UNION ALL SELECT weight FROM h WHERE h.kind = 'x' UNION ALL SELECT id FROM h)",
+        "(id IN ( SELECT h.g_id\n   FROM h\nUNION ALL\n SELECT h.weight\n   FROM h\n  WHERE (h.kind = 'x'::text)\nUNION ALL\n SELECT h.id\n   FROM h))",
+        Exact,
+    ),
+    case(
+        "id IN (SELECT g_id FROM h UNION SELECT weight FROM h EXCEPT SELECT id FROM h)",
+        "(id IN ((\n         SELECT h.g_id\n           FROM h\n        UNION\n         SELECT h.weight\n           FROM h\n) EXCEPT\n SELECT h.id\n   FROM h))",
+        Exact,
+    ),
+    case(
+        "id IN (SELECT g_id FROM h EXCEPT (SELECT weight FROM h UNION SELECT id FROM h))",
+        "(id IN ( SELECT h.g_id\n   FROM h\nEXCEPT (\n         SELECT h.weight\n           FROM h\n        UNION\n         SELECT h.id\n           FROM h\n)))",
+        Exact,
+    ),
+    case(
+        "owner_id IN (SELECT h.owner_id FROM h WHERE h.g_id = g.id INTERSECT SELECT h.owner_id FROM h WHERE h.kind = g.name)",
+        "(owner_id IN ( SELECT h.owner_id\n   FROM h\n  WHERE (h.g_id = g.id)\nINTERSECT\n SELECT h.owner_id\n   FROM h\n  WHERE (h.kind = g.name)))",
+        Exact,
+    ),
+    case(
+        "qty IN (SELECT g_id FROM h UNION SELECT 5)",
+        "(qty IN ( SELECT h.g_id\n   FROM h\nUNION\n SELECT 5))",
         Exact,
     ),
 ];

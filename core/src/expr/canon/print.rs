@@ -136,8 +136,19 @@ pub enum SubKind {
     All { op: &'static str, left: Box<Node> },
 }
 
+/// `l op [ALL] r` (`op` is UNION, INTERSECT or EXCEPT).
 #[derive(Clone, Debug)]
+pub struct SetOp {
+    pub op: &'static str,
+    pub all: bool,
+    pub l: Query,
+    pub r: Query,
+}
+
+#[derive(Clone, Debug, Default)]
 pub struct Query {
+    /// A set operation: then nothing else of the query is used.
+    pub setop: Option<Box<SetOp>>,
     /// `SELECT DISTINCT` (not `DISTINCT ON`).
     pub distinct: bool,
     pub targets: Vec<(Node, Option<String>)>,
@@ -634,7 +645,43 @@ impl<'a> Printer<'a> {
         }
     }
 
+    /// `get_setop_query`: the left input in parentheses when it is another kind of set
+    /// operation, the right one whenever it is a set operation.
+    fn setop(&mut self, s: &SetOp) {
+        let lparen = matches!(&s.l.setop, Some(ls) if !(ls.op == s.op && ls.all == s.all));
+        let sub = if lparen { STD } else { 0 };
+        if lparen {
+            self.buf.push('(');
+            self.keyword("", sub, 0, 0);
+        }
+        self.query(&s.l);
+        if lparen {
+            self.keyword(") ", -sub, 0, 0);
+        } else {
+            self.keyword("", -sub, 0, 0);
+        }
+        self.buf.push_str(s.op);
+        self.buf.push(' ');
+        if s.all {
+            self.buf.push_str("ALL ");
+        }
+        let rparen = s.r.setop.is_some();
+        let sub = if rparen { STD } else { 0 };
+        if rparen {
+            self.buf.push('(');
+        }
+        self.keyword("", sub, 0, 0);
+        self.query(&s.r);
+        self.indent -= sub;
+        if rparen {
+            self.keyword(")", 0, 0, 0);
+        }
+    }
+
     fn query(&mut self, q: &Query) {
+        if let Some(s) = &q.setop {
+            return self.setop(s);
+        }
         let (save_indent, save_prefix) = (self.indent, self.prefix);
         self.prefix = true;
         self.indent += STD;

@@ -103,6 +103,10 @@ fn parentheses_and_bool_lists() {
         ("status = 'a'", "(status = 'a'::text)"),
         ("((status = 'a'))", "(status = 'a'::text)"),
         (
+            "exists (select 1 from members union select 1 from members)",
+            "(EXISTS ( SELECT 1\n   FROM members\nUNION\n SELECT 1\n   FROM members))",
+        ),
+        (
             "exists (select 1 from members order by 1)",
             "(EXISTS ( SELECT 1\n   FROM members\n  ORDER BY 1::integer))",
         ),
@@ -639,11 +643,11 @@ fn undecidable_reasons() {
             "this sub-select syntax is not modelled offline",
         ),
         (
-            "exists (select 1 from members union select 1 from members)",
+            "exists (select 1 from members union select 'x' from members)",
             &cat,
             Mode::Declared,
-            Undecidable::are_not_modelled("set operations"),
-            "set operations are not modelled offline",
+            Undecidable::untyped("an untyped literal in a set operation"),
+            "an untyped literal in a set operation",
         ),
         (
             "id = 'x'",

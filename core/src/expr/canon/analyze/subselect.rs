@@ -25,9 +25,6 @@ impl<'a> Analyzer<'a> {
             }) if limit_by.is_empty() => limit.as_ref(),
             _ => return Err(Undecidable::not_modelled("OFFSET")),
         };
-        let SetExpr::Select(s) = &*q.body else {
-            return Err(Undecidable::are_not_modelled("set operations"));
-        };
         let order_by: &[sq::OrderByExpr] = match &q.order_by {
             None => &[],
             Some(sq::OrderBy {
@@ -36,6 +33,27 @@ impl<'a> Analyzer<'a> {
             }) => items,
             Some(_) => return Err(Undecidable::not_modelled("this ORDER BY")),
         };
+        match &*q.body {
+            SetExpr::Select(s) => self.leaf(s, order_by, limit),
+            body @ SetExpr::SetOperation { .. } => {
+                if !order_by.is_empty() || limit.is_some() {
+                    return Err(Undecidable::not_modelled(
+                        "ORDER BY or LIMIT of a set operation",
+                    ));
+                }
+                self.set_expr(body)
+            }
+            _ => Err(Undecidable::not_modelled("this sub-select syntax")),
+        }
+    }
+
+    /// One SELECT, at a query level of its own.
+    fn leaf(
+        &mut self,
+        s: &sq::Select,
+        order_by: &[sq::OrderByExpr],
+        limit: Option<&Expr>,
+    ) -> R<(Query, Vec<Option<Ty>>)> {
         let gb_empty = matches!(&s.group_by, sq::GroupByExpr::Expressions(a, b) if a.is_empty() && b.is_empty());
         if !matches!(s.distinct, None | Some(sq::Distinct::Distinct))
             || s.top.is_some()
@@ -59,6 +77,93 @@ impl<'a> Analyzer<'a> {
         let r = self.query_body(s, order_by, limit);
         self.levels.pop();
         r
+    }
+
+    /// `transformSetOperationTree`: both sides analysed at query levels of their own,
+    /// each output column of the common type of its inputs. A leaf keeps its own target
+    /// list (that is what `pg_get_expr` prints); an untyped literal in a leaf would take
+    /// the common type, which is not modelled.
+    fn set_expr(&mut self, e: &SetExpr) -> R<(Query, Vec<Option<Ty>>)> {
+        match e {
+            SetExpr::Select(s) => {
+                let untyped = s.projection.iter().any(|item| {
+                    let x = match item {
+                        SelectItem::UnnamedExpr(x) | SelectItem::ExprWithAlias { expr: x, .. } => x,
+                        _ => return false,
+                    };
+                    let mut x = x;
+                    while let Expr::Nested(i) = x {
+                        x = i;
+                    }
+                    matches!(x, Expr::Value(v) if !matches!(v.value, Value::Number(..) | Value::Boolean(_)))
+                });
+                if untyped {
+                    return Err(Undecidable::untyped(
+                        "an untyped literal in a set operation",
+                    ));
+                }
+                self.leaf(s, &[], None)
+            }
+            SetExpr::Query(q) => {
+                if q.with.is_some()
+                    || q.order_by.is_some()
+                    || q.limit_clause.is_some()
+                    || q.fetch.is_some()
+                    || !q.locks.is_empty()
+                {
+                    return Err(Undecidable::not_modelled(
+                        "a parenthesized sub-select with clauses in a set operation",
+                    ));
+                }
+                self.set_expr(&q.body)
+            }
+            SetExpr::SetOperation {
+                left,
+                op,
+                set_quantifier,
+                right,
+            } => {
+                let name = match op {
+                    sq::SetOperator::Union => "UNION",
+                    sq::SetOperator::Intersect => "INTERSECT",
+                    sq::SetOperator::Except => "EXCEPT",
+                    _ => return Err(Undecidable::not_modelled("this set operation")),
+                };
+                let all = match set_quantifier {
+                    sq::SetQuantifier::None | sq::SetQuantifier::Distinct => false,
+                    sq::SetQuantifier::All => true,
+                    _ => return Err(Undecidable::not_modelled("this set operation")),
+                };
+                let (l, lt) = self.set_expr(left)?;
+                let (r, rt) = self.set_expr(right)?;
+                if lt.len() != rt.len() {
+                    return Err(Undecidable::mismatch(format!(
+                        "each {name} query must have the same number of columns"
+                    )));
+                }
+                let mut tys = Vec::with_capacity(lt.len());
+                for (a, b) in lt.iter().zip(&rt) {
+                    let ins = [
+                        a.as_ref().map(In::K).unwrap_or(In::O),
+                        b.as_ref().map(In::K).unwrap_or(In::O),
+                    ];
+                    tys.push(Some(common_type(&ins)?));
+                }
+                Ok((
+                    Query {
+                        setop: Some(Box::new(SetOp {
+                            op: name,
+                            all,
+                            l,
+                            r,
+                        })),
+                        ..Query::default()
+                    },
+                    tys,
+                ))
+            }
+            _ => Err(Undecidable::not_modelled("this sub-select syntax")),
+        }
     }
 
     pub(super) fn query_body(
@@ -147,6 +252,7 @@ impl<'a> Analyzer<'a> {
         };
         Ok((
             Query {
+                setop: None,
                 distinct: s.distinct.is_some(),
                 targets,
                 from,
@@ -259,7 +365,15 @@ pub(super) fn colname(e: &Expr) -> (String, u8) {
             (s("case"), 1)
         }
         Expr::Subquery(q) => {
-            if let SetExpr::Select(sel) = &*q.body {
+            let mut body: &SetExpr = &q.body;
+            loop {
+                match body {
+                    SetExpr::SetOperation { left, .. } => body = left,
+                    SetExpr::Query(q) => body = &q.body,
+                    _ => break,
+                }
+            }
+            if let SetExpr::Select(sel) = body {
                 match sel.projection.first() {
                     Some(SelectItem::ExprWithAlias { alias, .. }) => return (fold(alias), 2),
                     Some(SelectItem::UnnamedExpr(x)) => return (colname(x).0, 2),
