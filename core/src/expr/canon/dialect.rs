@@ -3,8 +3,8 @@
 //!
 //! sqlparser reads every expression prefix by first trying to parse a type name followed
 //! by a string (`date '2024-01-01'`) and, when that fails, building an error message and
-//! starting over. For a plain identifier (not a keyword) that is not followed by `.`, `[`
-//! or a string, for a call of a function so named (but `f() 'x'`), and for a number or a
+//! starting over. For a plain identifier (not a keyword) that is not followed by `[` or a
+//! string (nor starts a qualified name that is), for a call of a function so named (but `f() 'x'`), and for a number or a
 //! plain string, that attempt cannot succeed (the dialect has no lambda functions and no
 //! `(+)` outer joins, the only other readings): the fast path
 //! returns what sqlparser would return without it. Everything else (keywords, functions,
@@ -42,6 +42,37 @@ fn is_string(t: &Token) -> bool {
     )
 }
 
+/// Whether the qualified name at the parser's position (`a.b.c`) cannot start a typed
+/// literal: it is not followed by a string, by `[`, or by a parenthesized list that is
+/// followed by a string or `[` (a type name with modifiers). sqlparser then reads the
+/// first part as an identifier and the rest as field access, as the fast path leaves it.
+fn plain_qualified_name(parser: &Parser) -> bool {
+    let tok = |i: usize| &parser.peek_nth_token_ref(i).token;
+    let mut i = 1;
+    while *tok(i) == Token::Period && matches!(tok(i + 1), Token::Word(_)) {
+        i += 2;
+    }
+    if *tok(i) == Token::LParen {
+        let mut depth = 0usize;
+        loop {
+            match tok(i) {
+                Token::LParen => depth += 1,
+                Token::RParen => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                Token::EOF => return false,
+                _ => {}
+            }
+            i += 1;
+        }
+        i += 1;
+    }
+    !(is_string(tok(i)) || *tok(i) == Token::LBracket)
+}
+
 impl Dialect for PgDialect {
     fn dialect(&self) -> TypeId {
         TypeId::of::<PostgreSqlDialect>()
@@ -69,7 +100,10 @@ impl Dialect for PgDialect {
                     parser.advance_token();
                     return Some(parser.parse_function(name));
                 }
-                if matches!(next, Token::Period | Token::LBracket) || is_string(next) {
+                if *next == Token::LBracket || is_string(next) {
+                    return None;
+                }
+                if *next == Token::Period && !plain_qualified_name(parser) {
                     return None;
                 }
                 let ident = {
