@@ -118,6 +118,7 @@ fn compare_expressions<'c>(
     resolver: Option<&mut dyn Resolver>,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Verdicts>> {
+    let no_database = resolver.is_none();
     let mut verdicts: Vec<Verdicts> = Vec::with_capacity(pairs.len());
     let mut pending: Vec<(usize, Clause, ExprPair)> = Vec::new();
     for (i, m) in pairs.iter().enumerate() {
@@ -153,13 +154,18 @@ fn compare_expressions<'c>(
                     expr::canon::canonicalize_stored(c, &ctx, catalog)
                 } else {
                     expr::canon::canonicalize_declared(c, &ctx, catalog)
-                }
-                .ok();
-                let dc = expr::canon::canonicalize_declared(d, &ctx, catalog).ok();
+                };
+                let dc = expr::canon::canonicalize_declared(d, &ctx, catalog);
                 let equal = match (&cc, &dc) {
-                    (Some(a), Some(b)) if a == b => Some(true),
+                    (Ok(a), Ok(b)) if a == b => Some(true),
                     _ => None,
                 };
+                if equal.is_none() && no_database {
+                    if let Some(note) = unreadable_pair(m, clause, &cc, &dc) {
+                        warnings.push(note);
+                    }
+                }
+                let (cc, dc) = (cc.ok(), dc.ok());
                 if equal.is_none() {
                     pending.push((
                         i,
@@ -206,6 +212,37 @@ fn compare_expressions<'c>(
         }
     }
     Ok(verdicts)
+}
+
+/// A pair that counts as changed only because pgpolicy's parser cannot read one of its
+/// texts (grammar PostgreSQL has and the parser lacks), with no database to compare on:
+/// said, naming the table, the policy, the clause and the side, so that a plan made
+/// without a database never silently rewrites a clause it could not read.
+fn unreadable_pair(
+    m: &PolicyPair,
+    clause: Clause,
+    cur: &std::result::Result<String, expr::canon::Undecidable>,
+    des: &std::result::Result<String, expr::canon::Undecidable>,
+) -> Option<String> {
+    let unreadable = |r: &std::result::Result<String, expr::canon::Undecidable>| match r {
+        Err(u @ expr::canon::Undecidable::Parse(_)) => Some(u.to_string()),
+        _ => None,
+    };
+    let sides: Vec<String> = [("current", unreadable(cur)), ("declared", unreadable(des))]
+        .into_iter()
+        .filter_map(|(side, why)| why.map(|w| format!("the {side} expression ({w})")))
+        .collect();
+    if sides.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "table {}, policy {:?}, clause {clause}: pgpolicy's parser cannot read {} and no \
+         database was given to compare on; the clause counts as changed (compare with a \
+         database connection or a dev database to settle it)",
+        m.table,
+        m.des.name,
+        sides.join(" nor ")
+    ))
 }
 
 /// Replaced (with the reason) or altered: a renamed policy, roles compared as a set (a

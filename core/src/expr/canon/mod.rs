@@ -23,6 +23,7 @@
 //!   expressions are not provable offline (never wrongly equal).
 
 mod analyze;
+mod dialect;
 mod jsonpath;
 mod lit;
 mod print;
@@ -160,6 +161,11 @@ pub fn equivalent_with(a: &str, b: &str, ctx: &Context, catalog: &Catalog) -> bo
 /// Parses exactly one expression. `ISNULL` / `NOTNULL` (which sqlparser does not know) are
 /// rewritten to `IS NULL` / `IS NOT NULL` on the token stream.
 fn parse(text: &str) -> Result<sqlparser::ast::Expr, Undecidable> {
+    parse_with(text, dialect::PgDialect::default())
+}
+
+/// [`parse`] with sqlparser's PostgreSQL dialect as it is (`plain`) or with the fast path.
+fn parse_with(text: &str, pg: dialect::PgDialect) -> Result<sqlparser::ast::Expr, Undecidable> {
     let syntax =
         |e: &dyn std::fmt::Display| Undecidable::Parse(ParseFailure::Syntax(e.to_string()));
     if text.trim().is_empty() {
@@ -189,7 +195,7 @@ fn parse(text: &str) -> Result<sqlparser::ast::Expr, Undecidable> {
             _ => out.push(t),
         }
     }
-    let mut parser = Parser::new(&dialect).with_tokens_with_locations(out);
+    let mut parser = Parser::new(&pg).with_tokens_with_locations(out);
     let e = parser.parse_expr().map_err(|e| syntax(&e))?;
     match parser.peek_token().token {
         Token::EOF => Ok(e),

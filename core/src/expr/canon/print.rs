@@ -102,6 +102,17 @@ pub enum Node {
         subs: Vec<(Option<Node>, Option<Node>, bool)>,
         ty: Option<Ty>,
     },
+    /// `arg COLLATE name`: `name` as `generate_collation_name` prints it.
+    Collate {
+        arg: Box<Node>,
+        name: String,
+    },
+    /// `ROW(l...) op ROW(r...)` for `<`, `<=`, `>`, `>=` (the operands already coerced).
+    RowCompare {
+        op: &'static str,
+        l: Vec<Node>,
+        r: Vec<Node>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -112,6 +123,8 @@ pub enum SqlKind {
     Position,
     AtTimeZone,
     Overlaps,
+    /// `OVERLAY(string PLACING replacement FROM start [FOR count])`
+    Overlay,
 }
 
 #[derive(Clone, Debug)]
@@ -123,11 +136,27 @@ pub enum SubKind {
     All { op: &'static str, left: Box<Node> },
 }
 
+/// `l op [ALL] r` (`op` is UNION, INTERSECT or EXCEPT).
 #[derive(Clone, Debug)]
+pub struct SetOp {
+    pub op: &'static str,
+    pub all: bool,
+    pub l: Query,
+    pub r: Query,
+}
+
+#[derive(Clone, Debug, Default)]
 pub struct Query {
+    /// A set operation: then nothing else of the query is used.
+    pub setop: Option<Box<SetOp>>,
+    /// `SELECT DISTINCT` (not `DISTINCT ON`).
+    pub distinct: bool,
     pub targets: Vec<(Node, Option<String>)>,
     pub from: Vec<From>,
     pub filter: Option<Node>,
+    /// ORDER BY items: the sort expression and what follows it (` DESC`, ` NULLS FIRST`,
+    /// ...).
+    pub order_by: Vec<(Node, &'static str)>,
     pub limit: Option<Node>,
 }
 
@@ -160,12 +189,14 @@ impl Node {
             | Node::Case { ty, .. }
             | Node::Subscript { ty, .. } => ty.as_ref(),
             Node::SqlValue { ty, .. } | Node::Cast { ty, .. } | Node::Array { ty, .. } => Some(ty),
+            Node::Collate { arg, .. } => arg.ty(),
             Node::And(_)
             | Node::Or(_)
             | Node::Not(_)
             | Node::NullTest { .. }
             | Node::BoolTest { .. }
             | Node::Distinct { .. }
+            | Node::RowCompare { .. }
             | Node::ScalarArray { .. } => Some(&BOOL),
         }
     }
@@ -487,6 +518,33 @@ impl<'a> Printer<'a> {
                 self.expr(els, true);
                 self.keyword("END", -VAR, 0, 0);
             }
+            Node::RowCompare { op, l, r } => {
+                self.buf.push_str("(ROW(");
+                for (k, x) in l.iter().enumerate() {
+                    if k > 0 {
+                        self.buf.push_str(", ");
+                    }
+                    self.expr(x, true);
+                }
+                self.buf.push_str(") ");
+                self.buf.push_str(op);
+                self.buf.push_str(" ROW(");
+                for (k, x) in r.iter().enumerate() {
+                    if k > 0 {
+                        self.buf.push_str(", ");
+                    }
+                    self.expr(x, true);
+                }
+                self.buf.push_str("))");
+            }
+            Node::Collate { arg, name } => {
+                // ruleutils passes its showimplicit on to the argument
+                self.buf.push('(');
+                self.expr(arg, showimplicit);
+                self.buf.push_str(" COLLATE ");
+                self.buf.push_str(name);
+                self.buf.push(')');
+            }
             Node::Subscript { base, subs, .. } => {
                 let paren = !matches!(**base, Node::Var { .. });
                 if paren {
@@ -560,6 +618,19 @@ impl<'a> Printer<'a> {
                 self.expr(&args[0], false);
                 self.buf.push(')');
             }
+            SqlKind::Overlay => {
+                self.buf.push_str("OVERLAY(");
+                self.expr(&args[0], false);
+                self.buf.push_str(" PLACING ");
+                self.expr(&args[1], false);
+                self.buf.push_str(" FROM ");
+                self.expr(&args[2], false);
+                if args.len() > 3 {
+                    self.buf.push_str(" FOR ");
+                    self.expr(&args[3], false);
+                }
+                self.buf.push(')');
+            }
             SqlKind::Overlaps => {
                 self.buf.push_str("((");
                 self.expr(&args[0], false);
@@ -574,12 +645,51 @@ impl<'a> Printer<'a> {
         }
     }
 
+    /// `get_setop_query`: the left input in parentheses when it is another kind of set
+    /// operation, the right one whenever it is a set operation.
+    fn setop(&mut self, s: &SetOp) {
+        let lparen = matches!(&s.l.setop, Some(ls) if !(ls.op == s.op && ls.all == s.all));
+        let sub = if lparen { STD } else { 0 };
+        if lparen {
+            self.buf.push('(');
+            self.keyword("", sub, 0, 0);
+        }
+        self.query(&s.l);
+        if lparen {
+            self.keyword(") ", -sub, 0, 0);
+        } else {
+            self.keyword("", -sub, 0, 0);
+        }
+        self.buf.push_str(s.op);
+        self.buf.push(' ');
+        if s.all {
+            self.buf.push_str("ALL ");
+        }
+        let rparen = s.r.setop.is_some();
+        let sub = if rparen { STD } else { 0 };
+        if rparen {
+            self.buf.push('(');
+        }
+        self.keyword("", sub, 0, 0);
+        self.query(&s.r);
+        self.indent -= sub;
+        if rparen {
+            self.keyword(")", 0, 0, 0);
+        }
+    }
+
     fn query(&mut self, q: &Query) {
+        if let Some(s) = &q.setop {
+            return self.setop(s);
+        }
         let (save_indent, save_prefix) = (self.indent, self.prefix);
         self.prefix = true;
         self.indent += STD;
         self.buf.push(' ');
         self.buf.push_str("SELECT");
+        if q.distinct {
+            self.buf.push_str(" DISTINCT");
+        }
         let mut sep = " ";
         let mut last_multiline = false;
         for (colno, (node, alias)) in q.targets.iter().enumerate() {
@@ -628,6 +738,25 @@ impl<'a> Printer<'a> {
             self.keyword(" WHERE ", -STD, STD, 1);
             self.expr(w, false);
         }
+        for (k, (n, suffix)) in q.order_by.iter().enumerate() {
+            if k == 0 {
+                self.keyword(" ORDER BY ", -STD, STD, 1);
+            } else {
+                self.buf.push_str(", ");
+            }
+            // get_rule_sortgroupclause: a constant shows its type, function-like
+            // expressions get parentheses
+            match n {
+                Node::Const { text, ty } => self.const_(text, ty, 1),
+                Node::Func { .. } => {
+                    self.buf.push('(');
+                    self.expr(n, true);
+                    self.buf.push(')');
+                }
+                _ => self.expr(n, true),
+            }
+            self.buf.push_str(suffix);
+        }
         if let Some(l) = &q.limit {
             self.keyword(" LIMIT ", -STD, STD, 0);
             self.expr(l, false);
@@ -664,7 +793,7 @@ impl<'a> Printer<'a> {
 }
 
 /// `quote_identifier` without an intermediate allocation.
-fn push_ident(buf: &mut String, name: &str) {
+pub(crate) fn push_ident(buf: &mut String, name: &str) {
     if quote::is_bare(name) {
         buf.push_str(name);
     } else {

@@ -11,7 +11,7 @@ use std::fmt;
 /// expression is never judged equal to another offline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Undecidable {
-    /// The text is not exactly one SQL expression.
+    /// pgpolicy's parser cannot read the text (which says nothing of PostgreSQL's grammar).
     Parse(ParseFailure),
     /// No table in scope has this column (`qualifier` as written, folded).
     UnknownColumn {
@@ -62,13 +62,16 @@ pub enum Undecidable {
     Mismatch(Cow<'static, str>),
 }
 
-/// Why the text is not exactly one SQL expression.
+/// Why pgpolicy's parser cannot read the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParseFailure {
     Empty,
-    /// sqlparser's message.
+    /// Grammar pgpolicy's parser does not read (sqlparser's message). PostgreSQL's grammar
+    /// is larger: this says nothing about whether the server accepts the text.
     Syntax(String),
-    /// Text follows the expression (the token it starts with).
+    /// The parser reads an expression followed by more text (the token it starts with).
+    /// The text is contained (see [`crate::expr::validate`]); PostgreSQL's grammar may read
+    /// it whole.
     TrailingText(String),
 }
 
@@ -196,10 +199,14 @@ impl fmt::Display for ParseFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ParseFailure::Empty => f.write_str("the expression is empty"),
-            ParseFailure::Syntax(m) => write!(f, "not a valid SQL expression: {m}"),
+            ParseFailure::Syntax(m) => write!(
+                f,
+                "pgpolicy's parser cannot read this expression ({})",
+                m.strip_prefix("sql parser error: ").unwrap_or(m)
+            ),
             ParseFailure::TrailingText(t) => write!(
                 f,
-                "must be exactly one SQL expression, but text follows it at {t}"
+                "pgpolicy's parser reads an expression followed by more text at {t}"
             ),
         }
     }

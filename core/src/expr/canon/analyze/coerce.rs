@@ -110,6 +110,17 @@ impl<'a> Analyzer<'a> {
                 "no implicit cast from {} to {}",
                 nt.name, t.name
             ))),
+            // coerce_type pushes a coercion under a COLLATE (dropping it for a type that
+            // has no collation)
+            _ if matches!(n, Node::Collate { .. }) => match n {
+                Node::Collate { arg, name } if t.is_stringish() => Ok(Node::Collate {
+                    arg: Box::new(self.apply(*arg, Some(t))?),
+                    name,
+                }),
+                _ => Err(Undecidable::not_modelled(
+                    "a coercion of a COLLATE expression",
+                )),
+            },
             _ => Ok(Node::Cast {
                 arg: Box::new(n),
                 ty: t,
@@ -152,6 +163,9 @@ impl<'a> Analyzer<'a> {
             if *nt == t {
                 return Ok(n);
             }
+        }
+        if matches!(n, Node::Collate { .. }) {
+            return Err(Undecidable::not_modelled("a cast of a COLLATE expression"));
         }
         Ok(Node::Cast {
             arg: Box::new(n),

@@ -508,8 +508,83 @@ impl<'a> Analyzer<'a> {
                     ty: Some(out),
                 })
             }
+            Expr::SimilarTo {
+                negated,
+                expr,
+                pattern,
+                escape_char,
+            } => {
+                // `a SIMILAR TO p [ESCAPE e]` is `a ~ similar_to_escape(p [, e])`
+                need(expr, 7)?;
+                need(pattern, 7)?;
+                let l = self.expr(expr)?;
+                let mut args = vec![self.expr(pattern)?];
+                if let Some(esc) = escape_char {
+                    need(esc, 7)?;
+                    args.push(self.expr(esc)?);
+                }
+                let (call, _) =
+                    self.resolve_call(&[("similar_to_escape".to_string(), false)], args)?;
+                self.binop(if *negated { "!~" } else { "~" }, l, call)
+            }
+            Expr::Overlay {
+                expr,
+                overlay_what,
+                overlay_from,
+                overlay_for,
+            } => {
+                let mut args = vec![self.expr(expr)?, self.expr(overlay_what)?];
+                args.push(self.expr(overlay_from)?);
+                if let Some(f) = overlay_for {
+                    args.push(self.expr(f)?);
+                }
+                // overlay() also has bytea and bit signatures: only a string is modelled
+                if !matches!(inp(&args[0]), In::K(k) if k.is_stringish()) {
+                    return Err(Undecidable::not_modelled("OVERLAY of a non-string"));
+                }
+                let (node, _) = self.resolve_call(&[("overlay".to_string(), false)], args)?;
+                match node {
+                    Node::Func { args, ty, .. } => Ok(Node::Sql {
+                        kind: SqlKind::Overlay,
+                        args,
+                        ty,
+                    }),
+                    _ => unreachable!(),
+                }
+            }
+            Expr::Collate { expr, collation } => {
+                need(expr, 15)?;
+                let name = self.collation(collation)?;
+                let arg = self.expr(expr)?;
+                match inp(&arg) {
+                    In::K(k) if k.is_stringish() => {}
+                    In::U => {
+                        return Err(Undecidable::not_modelled("COLLATE on an untyped literal"))
+                    }
+                    _ => return Err(Undecidable::not_modelled("COLLATE on this type")),
+                }
+                Ok(Node::Collate {
+                    arg: Box::new(arg),
+                    name,
+                })
+            }
             _ => Err(Undecidable::not_modelled("this expression syntax")),
         }
+    }
+
+    /// A collation name as `generate_collation_name` prints it: unqualified, since a name
+    /// written unqualified (or qualified with pg_catalog, which is searched first) is
+    /// visible; another schema's collation may or may not be visible.
+    fn collation(&self, name: &ObjectName) -> R<String> {
+        let parts = name_parts(name)?;
+        let coll = match parts.as_slice() {
+            [(c, _)] => c,
+            [(s, _), (c, _)] if s == "pg_catalog" => c,
+            _ => return Err(Undecidable::not_modelled("a schema-qualified collation")),
+        };
+        let mut out = String::new();
+        crate::expr::canon::print::push_ident(&mut out, coll);
+        Ok(out)
     }
 
     pub(super) fn int_index(&self, n: Node) -> R<Node> {
@@ -545,6 +620,22 @@ impl<'a> Analyzer<'a> {
 
     pub(super) fn in_list(&mut self, lexpr: &Expr, list: &[Expr], negated: bool) -> R<Node> {
         let op = if negated { "<>" } else { "=" };
+        if let Some(lrow) = row_items(lexpr) {
+            // a row on the left: one row comparison per element, never an array
+            let mut result: Option<Node> = None;
+            for x in list {
+                let Some(rrow) = row_items(x) else {
+                    return Err(Undecidable::mismatch("IN list of a row needs rows"));
+                };
+                let cmp = self.row_cmp(op, &lrow, &rrow)?;
+                result = Some(match result {
+                    None => cmp,
+                    Some(prev) if negated => Node::And(vec![prev, cmp]),
+                    Some(prev) => Node::Or(vec![prev, cmp]),
+                });
+            }
+            return result.ok_or_else(|| Undecidable::mismatch("empty IN list"));
+        }
         let l = self.expr(lexpr)?;
         let cur_level = self.levels.len() - 1;
         let mut items: Vec<(Node, bool)> = Vec::new();
@@ -756,6 +847,8 @@ pub(super) fn has_vars(n: &Node, level: usize) -> bool {
                     .iter()
                     .any(|(a, b)| has_vars(a, level) || has_vars(b, level))
         }
+        Node::Collate { arg, .. } => has_vars(arg, level),
+        Node::RowCompare { l, r, .. } => l.iter().chain(r).any(|x| has_vars(x, level)),
         Node::Subscript { base, subs, .. } => {
             has_vars(base, level)
                 || subs.iter().any(|(a, b, _)| {

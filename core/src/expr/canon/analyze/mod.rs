@@ -25,7 +25,7 @@ use operators::*;
 use precedence::*;
 
 use super::lit::{self, UserKind};
-use super::print::{bool_ty, is_bool, From, Node, Query, SqlKind, SubKind};
+use super::print::{bool_ty, is_bool, From, Node, Query, SetOp, SqlKind, SubKind};
 use super::types::{parse_type, Cat, Ty, TypeLookup};
 use super::undecidable::{OriginShape, SignatureProblem, Undecidable};
 use super::{Catalog, Context, TypeKind};

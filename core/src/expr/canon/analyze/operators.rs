@@ -317,6 +317,38 @@ pub(super) fn resolve_binop(op: &str, l: In, r: In) -> R<OpRes> {
     }
 }
 
+/// The columns of a row constructor: `(a, b)` or `ROW(a, b)` (`ROW(a)` too; a
+/// parenthesized single expression is not a row).
+pub(super) fn row_items(e: &Expr) -> Option<Vec<&Expr>> {
+    match e {
+        Expr::Tuple(items) => Some(items.iter().collect()),
+        Expr::Function(f)
+            if f.name.0.len() == 1
+                && matches!(&f.name.0[0], ObjectNamePart::Identifier(id)
+                    if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("row"))
+                && f.filter.is_none()
+                && f.over.is_none()
+                && f.within_group.is_empty()
+                && matches!(f.parameters, FunctionArguments::None) =>
+        {
+            let FunctionArguments::List(list) = &f.args else {
+                return None;
+            };
+            if list.duplicate_treatment.is_some() || !list.clauses.is_empty() {
+                return None;
+            }
+            list.args
+                .iter()
+                .map(|a| match a {
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(x)) => Some(x),
+                    _ => None,
+                })
+                .collect()
+        }
+        _ => None,
+    }
+}
+
 pub(super) fn l_ty(l: In) -> Option<Ty> {
     match l {
         In::K(k) => Some(k.clone()),
@@ -556,8 +588,8 @@ impl<'a> Analyzer<'a> {
                     need(left, lv)?;
                 }
                 need(right, lv + 1)?;
-                if let (Expr::Tuple(a), Expr::Tuple(b)) = (left, right) {
-                    return self.row_cmp(name, a, b);
+                if let (Some(a), Some(b)) = (row_items(left), row_items(right)) {
+                    return self.row_cmp(name, &a, &b);
                 }
                 let _ = e;
                 self.binop_expr(name, left, right)
@@ -565,18 +597,47 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    pub(super) fn row_cmp(&mut self, op: &'static str, a: &[Expr], b: &[Expr]) -> R<Node> {
-        if a.len() != b.len() || !(op == "=" || op == "<>") {
-            return Err(Undecidable::not_modelled("row comparison"));
+    /// `make_row_comparison_op`: `=` is an AND of the column comparisons, `<>` an OR, and
+    /// `<`, `<=`, `>`, `>=` a row comparison; a one-column row compares as its column.
+    pub(super) fn row_cmp(&mut self, op: &'static str, a: &[&Expr], b: &[&Expr]) -> R<Node> {
+        if a.len() != b.len() {
+            return Err(Undecidable::mismatch(
+                "unequal number of entries in row expressions",
+            ));
+        }
+        if a.is_empty() {
+            return Err(Undecidable::not_modelled("comparison of empty rows"));
+        }
+        if !matches!(op, "=" | "<>" | "<" | "<=" | ">" | ">=") {
+            return Err(Undecidable::not_modelled(format!(
+                "row comparison with {op}"
+            )));
         }
         let mut out = Vec::new();
         for (x, y) in a.iter().zip(b) {
             out.push(self.binop_expr(op, x, y)?);
         }
-        Ok(if op == "=" {
-            Node::And(out)
-        } else {
-            Node::Or(out)
+        if out.len() == 1 {
+            return Ok(out.pop().unwrap());
+        }
+        Ok(match op {
+            "=" => Node::And(out),
+            "<>" => Node::Or(out),
+            _ => {
+                let (mut l, mut r) = (Vec::new(), Vec::new());
+                for n in out {
+                    match n {
+                        Node::Op {
+                            l: Some(x), r: y, ..
+                        } => {
+                            l.push(*x);
+                            r.push(*y);
+                        }
+                        _ => return Err(Undecidable::not_modelled("row comparison")),
+                    }
+                }
+                Node::RowCompare { op, l, r }
+            }
         })
     }
 

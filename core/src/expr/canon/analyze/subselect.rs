@@ -7,7 +7,6 @@ impl<'a> Analyzer<'a> {
     /// Analyses a sub-select; returns it with the types of its output columns.
     pub(super) fn query(&mut self, q: &sq::Query) -> R<(Query, Vec<Option<Ty>>)> {
         if q.with.is_some()
-            || q.order_by.is_some()
             || q.fetch.is_some()
             || !q.locks.is_empty()
             || q.for_clause.is_some()
@@ -26,11 +25,37 @@ impl<'a> Analyzer<'a> {
             }) if limit_by.is_empty() => limit.as_ref(),
             _ => return Err(Undecidable::not_modelled("OFFSET")),
         };
-        let SetExpr::Select(s) = &*q.body else {
-            return Err(Undecidable::are_not_modelled("set operations"));
+        let order_by: &[sq::OrderByExpr] = match &q.order_by {
+            None => &[],
+            Some(sq::OrderBy {
+                kind: sq::OrderByKind::Expressions(items),
+                interpolate: None,
+            }) => items,
+            Some(_) => return Err(Undecidable::not_modelled("this ORDER BY")),
         };
+        match &*q.body {
+            SetExpr::Select(s) => self.leaf(s, order_by, limit),
+            body @ SetExpr::SetOperation { .. } => {
+                if !order_by.is_empty() || limit.is_some() {
+                    return Err(Undecidable::not_modelled(
+                        "ORDER BY or LIMIT of a set operation",
+                    ));
+                }
+                self.set_expr(body)
+            }
+            _ => Err(Undecidable::not_modelled("this sub-select syntax")),
+        }
+    }
+
+    /// One SELECT, at a query level of its own.
+    fn leaf(
+        &mut self,
+        s: &sq::Select,
+        order_by: &[sq::OrderByExpr],
+        limit: Option<&Expr>,
+    ) -> R<(Query, Vec<Option<Ty>>)> {
         let gb_empty = matches!(&s.group_by, sq::GroupByExpr::Expressions(a, b) if a.is_empty() && b.is_empty());
-        if s.distinct.is_some()
+        if !matches!(s.distinct, None | Some(sq::Distinct::Distinct))
             || s.top.is_some()
             || s.into.is_some()
             || !s.lateral_views.is_empty()
@@ -49,14 +74,102 @@ impl<'a> Analyzer<'a> {
             return Err(Undecidable::not_modelled("this sub-select syntax"));
         }
         self.levels.push(Vec::new());
-        let r = self.query_body(s, limit);
+        let r = self.query_body(s, order_by, limit);
         self.levels.pop();
         r
+    }
+
+    /// `transformSetOperationTree`: both sides analysed at query levels of their own,
+    /// each output column of the common type of its inputs. A leaf keeps its own target
+    /// list (that is what `pg_get_expr` prints); an untyped literal in a leaf would take
+    /// the common type, which is not modelled.
+    fn set_expr(&mut self, e: &SetExpr) -> R<(Query, Vec<Option<Ty>>)> {
+        match e {
+            SetExpr::Select(s) => {
+                let untyped = s.projection.iter().any(|item| {
+                    let x = match item {
+                        SelectItem::UnnamedExpr(x) | SelectItem::ExprWithAlias { expr: x, .. } => x,
+                        _ => return false,
+                    };
+                    let mut x = x;
+                    while let Expr::Nested(i) = x {
+                        x = i;
+                    }
+                    matches!(x, Expr::Value(v) if !matches!(v.value, Value::Number(..) | Value::Boolean(_)))
+                });
+                if untyped {
+                    return Err(Undecidable::untyped(
+                        "an untyped literal in a set operation",
+                    ));
+                }
+                self.leaf(s, &[], None)
+            }
+            SetExpr::Query(q) => {
+                if q.with.is_some()
+                    || q.order_by.is_some()
+                    || q.limit_clause.is_some()
+                    || q.fetch.is_some()
+                    || !q.locks.is_empty()
+                {
+                    return Err(Undecidable::not_modelled(
+                        "a parenthesized sub-select with clauses in a set operation",
+                    ));
+                }
+                self.set_expr(&q.body)
+            }
+            SetExpr::SetOperation {
+                left,
+                op,
+                set_quantifier,
+                right,
+            } => {
+                let name = match op {
+                    sq::SetOperator::Union => "UNION",
+                    sq::SetOperator::Intersect => "INTERSECT",
+                    sq::SetOperator::Except => "EXCEPT",
+                    _ => return Err(Undecidable::not_modelled("this set operation")),
+                };
+                let all = match set_quantifier {
+                    sq::SetQuantifier::None | sq::SetQuantifier::Distinct => false,
+                    sq::SetQuantifier::All => true,
+                    _ => return Err(Undecidable::not_modelled("this set operation")),
+                };
+                let (l, lt) = self.set_expr(left)?;
+                let (r, rt) = self.set_expr(right)?;
+                if lt.len() != rt.len() {
+                    return Err(Undecidable::mismatch(format!(
+                        "each {name} query must have the same number of columns"
+                    )));
+                }
+                let mut tys = Vec::with_capacity(lt.len());
+                for (a, b) in lt.iter().zip(&rt) {
+                    let ins = [
+                        a.as_ref().map(In::K).unwrap_or(In::O),
+                        b.as_ref().map(In::K).unwrap_or(In::O),
+                    ];
+                    tys.push(Some(common_type(&ins)?));
+                }
+                Ok((
+                    Query {
+                        setop: Some(Box::new(SetOp {
+                            op: name,
+                            all,
+                            l,
+                            r,
+                        })),
+                        ..Query::default()
+                    },
+                    tys,
+                ))
+            }
+            _ => Err(Undecidable::not_modelled("this sub-select syntax")),
+        }
     }
 
     pub(super) fn query_body(
         &mut self,
         s: &sq::Select,
+        order_by: &[sq::OrderByExpr],
         limit: Option<&Expr>,
     ) -> R<(Query, Vec<Option<Ty>>)> {
         // register every table of this level first, then analyse join conditions
@@ -107,6 +220,23 @@ impl<'a> Analyzer<'a> {
             }
             None => None,
         };
+        let mut sorts = Vec::with_capacity(order_by.len());
+        for o in order_by {
+            if o.with_fill.is_some() {
+                return Err(Undecidable::not_modelled("WITH FILL"));
+            }
+            let n = self.sort_key(&o.expr, &s.projection, &targets)?;
+            // the default < (ASC) or > (DESC) of the type, NULLS LAST for ASC and NULLS
+            // FIRST for DESC unless written otherwise
+            let suffix = match (&o.options.sort, o.options.nulls_first) {
+                (None | Some(sq::OrderBySort::Asc), None | Some(false)) => "",
+                (None | Some(sq::OrderBySort::Asc), Some(true)) => " NULLS FIRST",
+                (Some(sq::OrderBySort::Desc), None | Some(true)) => " DESC",
+                (Some(sq::OrderBySort::Desc), Some(false)) => " DESC NULLS LAST",
+                _ => return Err(Undecidable::not_modelled("ORDER BY ... USING")),
+            };
+            sorts.push((n, suffix));
+        }
         let limit = match limit {
             Some(e) => {
                 let n = self.expr(e)?;
@@ -122,13 +252,69 @@ impl<'a> Analyzer<'a> {
         };
         Ok((
             Query {
+                setop: None,
+                distinct: s.distinct.is_some(),
                 targets,
                 from,
                 filter,
+                order_by: sorts,
                 limit,
             },
             tys,
         ))
+    }
+}
+
+impl<'a> Analyzer<'a> {
+    /// `findTargetlistEntrySQL92`: an ORDER BY item that is a bare name of an output
+    /// column, or an integer constant (a position), sorts by that target; anything else
+    /// is an expression of the query's scope (which must not be a bare untyped literal).
+    fn sort_key(
+        &mut self,
+        e: &Expr,
+        projection: &[SelectItem],
+        targets: &[(Node, Option<String>)],
+    ) -> R<Node> {
+        if let Expr::Identifier(id) = e {
+            let name = fold(id);
+            let named: Vec<usize> = projection
+                .iter()
+                .enumerate()
+                .filter(|(_, item)| match item {
+                    SelectItem::ExprWithAlias { alias, .. } => fold(alias) == name,
+                    SelectItem::UnnamedExpr(x) => colname(x).0 == name,
+                    _ => false,
+                })
+                .map(|(k, _)| k)
+                .collect();
+            match named.as_slice() {
+                [] => {}
+                [k] => return Ok(targets[*k].0.clone()),
+                _ => {
+                    return Err(Undecidable::not_modelled(
+                        "an ORDER BY name of several columns",
+                    ))
+                }
+            }
+        }
+        if let Expr::Value(v) = e {
+            if let Value::Number(n, _) = &v.value {
+                let k: usize = n
+                    .parse()
+                    .map_err(|_| Undecidable::not_modelled("this ORDER BY position"))?;
+                return match k.checked_sub(1).and_then(|k| targets.get(k)) {
+                    Some(t) => Ok(t.0.clone()),
+                    None => Err(Undecidable::mismatch(
+                        "ORDER BY position is not in select list",
+                    )),
+                };
+            }
+        }
+        let n = self.expr(e)?;
+        if n.is_unknown_lit() {
+            return Err(Undecidable::untyped("an untyped literal in ORDER BY"));
+        }
+        Ok(n)
     }
 }
 
@@ -179,7 +365,15 @@ pub(super) fn colname(e: &Expr) -> (String, u8) {
             (s("case"), 1)
         }
         Expr::Subquery(q) => {
-            if let SetExpr::Select(sel) = &*q.body {
+            let mut body: &SetExpr = &q.body;
+            loop {
+                match body {
+                    SetExpr::SetOperation { left, .. } => body = left,
+                    SetExpr::Query(q) => body = &q.body,
+                    _ => break,
+                }
+            }
+            if let SetExpr::Select(sel) = body {
                 match sel.projection.first() {
                     Some(SelectItem::ExprWithAlias { alias, .. }) => return (fold(alias), 2),
                     Some(SelectItem::UnnamedExpr(x)) => return (colname(x).0, 2),
