@@ -13,6 +13,7 @@ pub mod exec;
 pub mod expr;
 pub mod introspect;
 pub mod ir;
+pub mod lint;
 pub mod session;
 pub mod source;
 pub mod sql;

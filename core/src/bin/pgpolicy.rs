@@ -1,6 +1,7 @@
-//! The `pgpolicy` command: plan, inspect, apply.
+//! The `pgpolicy` command: plan, inspect, apply, lint.
 //!
-//! Exit status: 0 success (and no drift), 1 an error, 2 drift found by `plan --exit-code`,
+//! Exit status: 0 success (and no drift), 1 an error, 2 drift found by `plan --exit-code`
+//! (or findings at or above `--fail-on` by `lint --exit-code`),
 //! 64 a usage error (an unknown flag or a missing argument), 141 stdout closed early (a
 //! broken pipe, e.g. `| head`).
 
@@ -106,6 +107,61 @@ enum Cmd {
         #[command(flatten)]
         limits: Limits,
     },
+    /// Check what the policies mean: tables exposed without RLS, policies that let anyone
+    /// write, per-row function calls, roles that bypass RLS, views that skip it (see
+    /// docs/lints.md).
+    Lint {
+        /// A .json or .sql declaration, or a postgres URL.
+        src: String,
+        /// Check the declaration against the database it will run on (roles, owners,
+        /// indexes, views, functions).
+        #[arg(long)]
+        db: Option<String>,
+        /// Schemas to read from a database (repeatable). Default: the declaration's, or
+        /// public.
+        #[arg(long = "schema")]
+        schemas: Vec<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: LintFormat,
+        /// Exit with status 2 when a finding is at or above --fail-on.
+        #[arg(long)]
+        exit_code: bool,
+        #[arg(long, value_enum, default_value = "warning")]
+        fail_on: FailOn,
+        /// The configuration file (its [lint] section). Default: ./pgpolicy.toml if present.
+        #[arg(long)]
+        config: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        limits: Limits,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum LintFormat {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum FailOn {
+    Info,
+    Warning,
+    Error,
+}
+
+/// The `[lint]` section of the configuration file given, or of ./pgpolicy.toml.
+fn lint_config(path: Option<&std::path::Path>) -> Result<pgpolicy::lint::LintConfig, Error> {
+    let default = std::path::Path::new("pgpolicy.toml");
+    let path = match path {
+        Some(p) => p,
+        None if default.is_file() => default,
+        None => return Ok(pgpolicy::lint::LintConfig::default()),
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Source(format!("cannot read {}: {e}", path.display())))?;
+    pgpolicy::lint::LintConfig::from_toml(&text)
+        .map_err(|e| Error::Source(format!("{}: {e}", path.display())))
 }
 
 /// Time limits of every transaction pgpolicy runs.
@@ -376,6 +432,40 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 db.set_retries(retries);
                 db.apply(&plan)?;
                 eprintln!("applied {} change(s)", plan.len());
+            }
+        }
+        Cmd::Lint {
+            src,
+            db,
+            schemas,
+            format,
+            exit_code,
+            fail_on,
+            config,
+            limits,
+        } => {
+            use pgpolicy::lint::{self, Severity};
+            let cfg = lint_config(config.as_deref())?;
+            let (report, warnings) =
+                lint::lint_source(&src, db.as_deref(), &schemas, &cfg, limits.timeouts())?;
+            for w in warnings {
+                eprintln!("warning: {src}: {w}");
+            }
+            match format {
+                LintFormat::Text => emit(&lint::to_text(&report)),
+                LintFormat::Json => emit(&format!("{}\n", report.to_json())),
+                LintFormat::Sarif => {
+                    let artifact = (!src.contains("://")).then_some(src.as_str());
+                    emit(&format!("{}\n", lint::to_sarif(&report, artifact)))
+                }
+            }
+            let level = match fail_on {
+                FailOn::Info => Severity::Info,
+                FailOn::Warning => Severity::Warning,
+                FailOn::Error => Severity::Error,
+            };
+            if exit_code && report.fails(level) {
+                return Ok(ExitCode::from(EXIT_DRIFT));
             }
         }
     }
