@@ -10,6 +10,7 @@ pub mod diff;
 pub mod embedded;
 pub mod error;
 pub mod exec;
+pub mod explain;
 pub mod expr;
 pub mod introspect;
 pub mod ir;

@@ -477,3 +477,150 @@ CREATE POLICY by_tenant ON items TO app_user USING (tenant_id = (SELECT current_
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already a database"));
 }
+
+/// `explain`'s effective SELECT predicate, evaluated by a superuser, selects exactly the
+/// rows the server lets each role see; bypasses see every row, deny-all none, and a role
+/// without the grant is refused.
+#[test]
+fn explain_matches_the_server() {
+    let db = Db::start();
+    db.sql(
+        "CREATE ROLE readers NOLOGIN;
+CREATE ROLE reader LOGIN IN ROLE readers;
+CREATE ROLE stubborn NOINHERIT LOGIN IN ROLE readers;
+CREATE ROLE tenant_user LOGIN;
+CREATE ROLE admin BYPASSRLS;
+CREATE ROLE owner_role;
+CREATE ROLE nobody LOGIN;
+CREATE TABLE docs (id int PRIMARY KEY, tenant_id int, published boolean);
+ALTER TABLE docs OWNER TO owner_role;
+ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT ON docs TO readers, stubborn, tenant_user, admin;
+CREATE POLICY published ON docs FOR SELECT TO readers USING (published);
+CREATE POLICY by_tenant ON docs FOR ALL TO tenant_user
+  USING (tenant_id = (SELECT current_setting('app.tenant', true))::int);
+CREATE POLICY also_tenant_3 ON docs FOR SELECT TO tenant_user USING (tenant_id = 3);
+CREATE POLICY not_archived ON docs AS RESTRICTIVE FOR SELECT TO tenant_user USING (id < 100);
+INSERT INTO docs SELECT g, g % 4, g % 3 = 0 FROM generate_series(1, 120) g;",
+    );
+    let settings = [("app.tenant", "1")];
+    let ex: Value = serde_json::from_str(&cli_ok(&[
+        "explain",
+        &db.url,
+        "--table",
+        "docs",
+        "--command",
+        "select",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(ex["owner"], "owner_role");
+    let entries = ex["entries"].as_array().unwrap();
+    let verdict = |role: &str| -> (String, Option<String>) {
+        let e = entries
+            .iter()
+            .find(|e| e["role"] == role)
+            .unwrap_or_else(|| panic!("no entry for {role}: {ex:#}"));
+        (
+            e["verdict"].as_str().unwrap().to_string(),
+            e["using"].as_str().map(str::to_string),
+        )
+    };
+    let superuser_count = |predicate: &str| {
+        as_role(
+            &db,
+            "app",
+            "postgres",
+            &settings,
+            &format!("SELECT count(*) FROM docs WHERE {predicate}"),
+        )
+    };
+    for role in ["reader", "tenant_user", "stubborn", "admin"] {
+        let seen = as_role(&db, "app", role, &settings, "SELECT count(*) FROM docs");
+        let (v, using) = verdict(role);
+        let expected = match v.as_str() {
+            "filtered" => superuser_count(&using.unwrap()),
+            "bypass" | "no_rls" => "120".to_string(),
+            "deny_all" => "0".to_string(),
+            other => panic!("{role}: {other}"),
+        };
+        assert_eq!(seen, expected, "{role}: {v}");
+    }
+    assert_eq!(verdict("reader").0, "filtered");
+    assert_eq!(verdict("stubborn").0, "deny_all"); // NOINHERIT: readers' policy is not its
+    assert_eq!(verdict("admin").0, "bypass");
+    let (_, using) = verdict("tenant_user");
+    assert!(using.unwrap().contains(" OR "), "permissive policies OR-ed");
+    // the owner without FORCE, and a role without the grant
+    let ex: Value = serde_json::from_str(&cli_ok(&[
+        "explain",
+        &db.url,
+        "--table",
+        "public.docs",
+        "--role",
+        "owner_role",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert!(ex["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["verdict"] == "bypass"));
+    assert_eq!(
+        as_role(&db, "app", "owner_role", &[], "SELECT count(*) FROM docs"),
+        "120"
+    );
+    let ex: Value = serde_json::from_str(&cli_ok(&[
+        "explain",
+        &db.url,
+        "--table",
+        "docs",
+        "--role",
+        "nobody",
+        "--command",
+        "SELECT",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(ex["entries"][0]["verdict"], "no_privilege");
+    let denied = db.try_sql("SET ROLE nobody; SELECT count(*) FROM docs");
+    assert!(denied.unwrap_err().contains("permission denied"));
+    // INSERT: WITH CHECK falls back to USING for FOR ALL.
+    let ex: Value = serde_json::from_str(&cli_ok(&[
+        "explain",
+        &db.url,
+        "--table",
+        "docs",
+        "--role",
+        "tenant_user",
+        "--command",
+        "insert",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let check = ex["entries"][0]["with_check"].as_str().unwrap().to_string();
+    assert!(check.contains("current_setting"), "{check}");
+    // The matrix: every role named, every command.
+    let text = cli_ok(&["explain", &db.url, "--table", "docs"]);
+    for needle in [
+        "reader",
+        "tenant_user",
+        "stubborn",
+        "admin",
+        "PUBLIC",
+        "DELETE",
+        "all (bypass)",
+        "none",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from\n{text}");
+    }
+    // An unknown table is a clear error.
+    let out = cli(&["explain", &db.url, "--table", "nope"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no table public.nope"));
+}

@@ -1,4 +1,4 @@
-//! The `pgpolicy` command: plan, inspect, apply, lint.
+//! The `pgpolicy` command: plan, inspect, apply, lint, explain.
 //!
 //! Exit status: 0 success (and no drift), 1 an error, 2 drift found by `plan --exit-code`
 //! (or findings at or above `--fail-on` by `lint --exit-code`),
@@ -134,6 +134,37 @@ enum Cmd {
         #[command(flatten)]
         limits: Limits,
     },
+    /// The predicate PostgreSQL applies to a role's command on a table: permissive policies
+    /// OR-ed, restrictive ones AND-ed, WITH CHECK falling back to USING, the bypasses
+    /// (superuser, BYPASSRLS, owner without FORCE); without --role, a roles x commands
+    /// matrix.
+    Explain {
+        /// A .json or .sql declaration, or a postgres URL.
+        src: String,
+        /// The table (`schema.table`, or a table in public).
+        #[arg(long)]
+        table: String,
+        #[arg(long)]
+        role: Option<String>,
+        /// SELECT, INSERT, UPDATE or DELETE.
+        #[arg(long)]
+        command: Option<String>,
+        /// Explain the declaration on the database it will run on (roles, owners, grants).
+        #[arg(long)]
+        db: Option<String>,
+        #[arg(long = "schema")]
+        schemas: Vec<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: ExplainFormat,
+        #[command(flatten)]
+        limits: Limits,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ExplainFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -466,6 +497,41 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             };
             if exit_code && report.fails(level) {
                 return Ok(ExitCode::from(EXIT_DRIFT));
+            }
+        }
+        Cmd::Explain {
+            src,
+            table,
+            role,
+            command,
+            db,
+            schemas,
+            format,
+            limits,
+        } => {
+            let command = match command.as_deref() {
+                None => None,
+                Some(c) => Some(pgpolicy::Command::parse(c).ok_or_else(|| {
+                    Error::Source(format!(
+                        "--command {c:?}: expected SELECT, INSERT, UPDATE or DELETE"
+                    ))
+                })?),
+            };
+            let (schema, facts, warnings) =
+                pgpolicy::lint::load(&src, db.as_deref(), &schemas, limits.timeouts())?;
+            for w in warnings {
+                eprintln!("warning: {src}: {w}");
+            }
+            let ex = pgpolicy::explain::explain(
+                &schema,
+                facts.as_ref(),
+                &table,
+                role.as_deref(),
+                command,
+            )?;
+            match format {
+                ExplainFormat::Text => emit(&ex.to_text()),
+                ExplainFormat::Json => emit(&format!("{}\n", ex.to_json())),
             }
         }
     }

@@ -411,19 +411,18 @@ pub fn rule_ids() -> BTreeMap<&'static str, Severity> {
     RULES.iter().map(|r| (r.id, r.severity)).collect()
 }
 
-/// Lints a source as the CLI names it: a `.json` or `.sql` declaration, a postgres URL,
-/// or a declaration checked against the database at `db` (read in one read-only
-/// snapshot; [`overlay`]). `schemas` are the schemas to read from a database (default:
-/// the declaration's, or `public`). Returns the report and the source's warnings
-/// (skipped SQL statements).
+/// Reads a source as `lint` and `explain` name it: a `.json` or `.sql` declaration, a
+/// postgres URL, or a declaration laid over the database at `db` ([`overlay`]), the
+/// database read in one read-only snapshot. `schemas` are the schemas to read from a
+/// database (default: the declaration's, or `public`). Returns the schema, the database
+/// facts when there is a database, and the source's warnings (skipped SQL statements).
 #[cfg(feature = "db")]
-pub fn lint_source(
+pub fn load(
     src: &str,
     db: Option<&str>,
     schemas: &[String],
-    config: &LintConfig,
     timeouts: crate::session::Timeouts,
-) -> crate::Result<(Report, Vec<String>)> {
+) -> crate::Result<(Schema, Option<DbFacts>, Vec<String>)> {
     use crate::source::Source;
     let read = |url: &str, schemas: &[String]| -> crate::Result<(Schema, DbFacts)> {
         let mut conn = crate::introspect::LiveDb::connect_with(url, timeouts)?;
@@ -438,31 +437,41 @@ pub fn lint_source(
     if let Source::Url(url) = &source {
         if db.is_some() {
             return Err(crate::Error::Source(
-                "lint: SRC is already a database; --db checks a declaration against one".into(),
+                "SRC is already a database; --db checks a declaration against one".into(),
             ));
         }
         let (schema, facts) = read(url, schemas)?;
-        return Ok((lint(&schema, Some(&facts), config), Vec::new()));
+        return Ok((schema, Some(facts), Vec::new()));
     }
     let (declared, warnings) = source.load(schemas)?;
-    let report = match db {
-        None => lint(&declared, None, config),
-        Some(url) => {
-            if !matches!(Source::parse(url)?, Source::Url(_)) {
-                return Err(crate::Error::Source(format!(
-                    "lint: --db must be a postgres URL, not {url:?}"
-                )));
-            }
-            let names = if schemas.is_empty() {
-                declared.schema_names()
-            } else {
-                schemas.to_vec()
-            };
-            let (current, facts) = read(url, &names)?;
-            lint(&overlay(&declared, &current), Some(&facts), config)
-        }
+    let Some(url) = db else {
+        return Ok((declared, None, warnings));
     };
-    Ok((report, warnings))
+    if !matches!(Source::parse(url)?, Source::Url(_)) {
+        return Err(crate::Error::Source(format!(
+            "--db must be a postgres URL, not {url:?}"
+        )));
+    }
+    let names = if schemas.is_empty() {
+        declared.schema_names()
+    } else {
+        schemas.to_vec()
+    };
+    let (current, facts) = read(url, &names)?;
+    Ok((overlay(&declared, &current), Some(facts), warnings))
+}
+
+/// [`load`], then [`lint`].
+#[cfg(feature = "db")]
+pub fn lint_source(
+    src: &str,
+    db: Option<&str>,
+    schemas: &[String],
+    config: &LintConfig,
+    timeouts: crate::session::Timeouts,
+) -> crate::Result<(Report, Vec<String>)> {
+    let (schema, facts, warnings) = load(src, db, schemas, timeouts)?;
+    Ok((lint(&schema, facts.as_ref(), config), warnings))
 }
 
 #[cfg(test)]
