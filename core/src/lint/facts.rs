@@ -173,7 +173,6 @@ SELECT pg_catalog.json_build_object(
 }
 
 /// Reads the RLS state of `schemas` and the lint facts in one read-only snapshot.
-#[cfg(feature = "db")]
 pub fn read(
     exec: &mut dyn crate::exec::Exec,
     scope: crate::exec::Scope,

@@ -424,14 +424,10 @@ pub fn load(
     timeouts: crate::session::Timeouts,
 ) -> crate::Result<(Schema, Option<DbFacts>, Vec<String>)> {
     use crate::source::Source;
-    let read = |url: &str, schemas: &[String]| -> crate::Result<(Schema, DbFacts)> {
+    let read = |url: &str, declared: Option<&Schema>| -> crate::Result<(Schema, DbFacts)> {
         let mut conn = crate::introspect::LiveDb::connect_with(url, timeouts)?;
-        facts::read(
-            &mut conn,
-            crate::exec::Scope::Transaction,
-            &timeouts,
-            schemas,
-        )
+        let scope = crate::exec::Scope::Transaction;
+        read_database(&mut conn, scope, &timeouts, declared, schemas)
     };
     let source = Source::parse(src)?;
     if let Source::Url(url) = &source {
@@ -440,7 +436,7 @@ pub fn load(
                 "SRC is already a database; --db checks a declaration against one".into(),
             ));
         }
-        let (schema, facts) = read(url, schemas)?;
+        let (schema, facts) = read(url, None)?;
         return Ok((schema, Some(facts), Vec::new()));
     }
     let (declared, warnings) = source.load(schemas)?;
@@ -452,13 +448,30 @@ pub fn load(
             "--db must be a postgres URL, not {url:?}"
         )));
     }
-    let names = if schemas.is_empty() {
-        declared.schema_names()
-    } else {
-        schemas.to_vec()
+    let (schema, facts) = read(url, Some(&declared))?;
+    Ok((schema, Some(facts), warnings))
+}
+
+/// Reads a database for `lint` and `explain` on any connection (the core's, or a
+/// package's through [`crate::exec::Exec`]): its RLS state and [`DbFacts`] in one
+/// read-only snapshot, with `declared` laid over it ([`overlay`]) when given. `schemas`
+/// default to the declaration's (or `public`).
+pub fn read_database(
+    exec: &mut dyn crate::exec::Exec,
+    scope: crate::exec::Scope,
+    timeouts: &crate::session::Timeouts,
+    declared: Option<&Schema>,
+    schemas: &[String],
+) -> crate::Result<(Schema, DbFacts)> {
+    let names = match (schemas.is_empty(), declared) {
+        (true, Some(d)) => d.schema_names(),
+        _ => schemas.to_vec(),
     };
-    let (current, facts) = read(url, &names)?;
-    Ok((overlay(&declared, &current), Some(facts), warnings))
+    let (current, facts) = facts::read(exec, scope, timeouts, &names)?;
+    Ok(match declared {
+        Some(d) => (overlay(d, &current), facts),
+        None => (current, facts),
+    })
 }
 
 /// [`load`], then [`lint`].
