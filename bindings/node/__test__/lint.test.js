@@ -7,7 +7,8 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const pgpolicy = require('..');
-const { pg, freshDatabase, stop } = require('./helpers');
+const { generateMigration, LintFailedError } = require('../sequelize');
+const { pg, freshDatabase, stop, project } = require('./helpers');
 
 test.after(stop);
 
@@ -90,4 +91,31 @@ INSERT INTO docs VALUES (1, 1), (2, 2);`,
   assert.match(matrix.text, /filtered/);
   await assert.rejects(pgpolicy.explain(url, 'nope'), (e) => e instanceof pgpolicy.SourceError);
   await assert.rejects(pgpolicy.explain(declared, 'tenants', { command: 'ALL' }), /expected SELECT/);
+});
+
+test('generateMigration lints the models against the database; failOn stops it', async () => {
+  const db = freshDatabase('lintgen');
+  const p = project(db);
+  try {
+    p.cli('db:migrate');
+    const models = p.load();
+    const lines = [];
+    const log = (line) => lines.push(line);
+    const options = { sequelize: models.sequelize, migrationsPath: p.migrations, name: 'rls' };
+    await assert.rejects(generateMigration({ ...options, lint: { failOn: 'warning', log } }), (e) => {
+      assert.ok(e instanceof LintFailedError, String(e));
+      assert.match(e.message, /per_row_function_call/);
+      assert.ok(e.report.findings.length > 0);
+      return true;
+    });
+    assert.deepEqual(fs.readdirSync(p.migrations).filter((f) => f.endsWith('-rls.js')), []);
+    assert.ok(lines.some((l) => /^pgpolicy lint: warning per_row_function_call: /.test(l)), lines.join('\n'));
+    lines.length = 0;
+    const file = await generateMigration({ ...options, lint: { log } });
+    assert.match(path.basename(file), /-rls\.js$/);
+    assert.ok(lines.length > 0);
+    await models.sequelize.close();
+  } finally {
+    p.remove();
+  }
 });
