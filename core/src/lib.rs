@@ -15,6 +15,7 @@ pub mod expr;
 pub mod introspect;
 pub mod ir;
 pub mod lint;
+pub mod policy_tests;
 pub mod session;
 pub mod source;
 pub mod sql;

@@ -159,6 +159,20 @@ enum Cmd {
         #[command(flatten)]
         limits: Limits,
     },
+    /// Run policy tests (a TOML file of cases: as role R with settings S, command C on
+    /// table T sees / changes these rows, or is denied), each in a rolled-back transaction,
+    /// on --db or on a throwaway PostgreSQL prepared by the file's setup and declaration.
+    Test {
+        file: std::path::PathBuf,
+        /// Run on this database instead of a throwaway one (setup and declaration are
+        /// then not run).
+        #[arg(long)]
+        db: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: ExplainFormat,
+        #[command(flatten)]
+        limits: Limits,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -496,6 +510,59 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 FailOn::Error => Severity::Error,
             };
             if exit_code && report.fails(level) {
+                return Ok(ExitCode::from(EXIT_DRIFT));
+            }
+        }
+        Cmd::Test {
+            file,
+            db,
+            format,
+            limits,
+        } => {
+            use pgpolicy::policy_tests::{self, TestFile};
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| Error::Source(format!("cannot read {}: {e}", file.display())))?;
+            let tests = TestFile::from_toml(&text)
+                .map_err(|e| Error::Source(format!("{}: {e}", file.display())))?;
+            let t = limits.timeouts();
+            // A throwaway cluster lives until the tests are done.
+            let mut cluster = None;
+            let url = match db {
+                Some(url) => url,
+                None => {
+                    let dir = file.parent().unwrap_or(std::path::Path::new("."));
+                    let c = pgpolicy::embedded::Cluster::start()?;
+                    let url = c.create_database("app")?;
+                    for s in &tests.setup {
+                        c.psql_file("app", &dir.join(s))?;
+                    }
+                    if let Some(d) = &tests.declaration {
+                        let path = dir.join(d).display().to_string();
+                        let mut desired = load(&path, &[], t, true)?;
+                        let mut current = load(&url, &schemas_of(&desired.schema, &[]), t, true)?;
+                        let dev = DevArgs {
+                            dev_url: None,
+                            dev: None,
+                        };
+                        let plan = plan_between(&mut current, &mut desired, &dev, t)?;
+                        current.db.as_mut().expect("database side").apply(&plan)?;
+                    }
+                    cluster = Some(c);
+                    url
+                }
+            };
+            let mut conn = LiveDb::connect_with(&url, t)?;
+            let outcomes = policy_tests::run(&mut conn, &t, &tests)?;
+            drop(conn);
+            drop(cluster);
+            match format {
+                ExplainFormat::Text => emit(&policy_tests::to_text(&outcomes)),
+                ExplainFormat::Json => emit(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&outcomes).expect("outcomes serialize")
+                )),
+            }
+            if outcomes.iter().any(|o| !o.passed) {
                 return Ok(ExitCode::from(EXIT_DRIFT));
             }
         }
