@@ -286,10 +286,15 @@ fn comparable(v: &Value) -> String {
     }
 }
 
-/// Runs one case on `exec` in a transaction of its own, rolled back.
-pub fn run_case(exec: &mut dyn Exec, timeouts: &Timeouts, case: &Case) -> Result<Outcome, Error> {
+/// Runs one case on `exec` in a transaction of its own (or a savepoint of the caller's,
+/// `Scope::Savepoint`), rolled back.
+pub fn run_case(
+    exec: &mut dyn Exec,
+    scope: Scope,
+    timeouts: &Timeouts,
+    case: &Case,
+) -> Result<Outcome, Error> {
     let statement = case.statement()?;
-    let scope = Scope::Transaction;
     let mut setup = scope.open(Purpose::Apply, timeouts);
     setup.extend(case.context());
     let mut result = Ok(String::new());
@@ -322,12 +327,13 @@ pub fn run_case(exec: &mut dyn Exec, timeouts: &Timeouts, case: &Case) -> Result
 /// Runs every case of `file`.
 pub fn run(
     exec: &mut dyn Exec,
+    scope: Scope,
     timeouts: &Timeouts,
     file: &TestFile,
 ) -> Result<Vec<Outcome>, Error> {
     file.tests
         .iter()
-        .map(|c| run_case(exec, timeouts, c))
+        .map(|c| run_case(exec, scope, timeouts, c))
         .collect()
 }
 

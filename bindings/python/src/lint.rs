@@ -343,5 +343,53 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(explain_url, m)?)?;
     m.add_function(wrap_pyfunction!(explain_with, m)?)?;
     m.add_function(wrap_pyfunction!(lint_rules, m)?)?;
+    m.add_function(wrap_pyfunction!(policy_tests_url, m)?)?;
+    m.add_function(wrap_pyfunction!(policy_tests_with, m)?)?;
     Ok(())
+}
+
+fn outcomes_py(
+    py: Python<'_>,
+    outcomes: Vec<pgpolicy::policy_tests::Outcome>,
+) -> PyResult<Bound<'_, PyAny>> {
+    to_py(py, &serde_json::to_value(outcomes).unwrap_or_default())
+}
+
+/// Runs the policy tests of a TOML text on the database at `url` (each case in a
+/// transaction that is rolled back); returns `[{name, passed, detail}]`.
+#[pyfunction]
+#[pyo3(signature = (url, tests, *, timeouts=None))]
+pub fn policy_tests_url<'py>(
+    py: Python<'py>,
+    url: &str,
+    tests: &str,
+    timeouts: Option<PyRef<'_, PyTimeouts>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let t = timeouts_of(timeouts);
+    let file = pgpolicy::policy_tests::TestFile::from_toml(tests).map_err(CoreError)?;
+    let outcomes = py
+        .detach(|| -> pgpolicy::Result<_> {
+            let mut db = LiveDb::connect_with(url, t)?;
+            pgpolicy::policy_tests::run(&mut db, Scope::Transaction, &t, &file)
+        })
+        .map_err(CoreError)?;
+    outcomes_py(py, outcomes)
+}
+
+/// Like `policy_tests_url`, on a Python connection (each case in a savepoint of its
+/// transaction, rolled back).
+#[pyfunction]
+#[pyo3(signature = (run, tests, *, timeouts=None))]
+pub fn policy_tests_with<'py>(
+    py: Python<'py>,
+    run: Py<PyAny>,
+    tests: &str,
+    timeouts: Option<PyRef<'_, PyTimeouts>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let t = timeouts_of(timeouts);
+    let file = pgpolicy::policy_tests::TestFile::from_toml(tests).map_err(CoreError)?;
+    let mut exec = CallbackExec::new(run);
+    let result = py.detach(|| pgpolicy::policy_tests::run(&mut exec, Scope::Savepoint, &t, &file));
+    let outcomes = exec.finish(result)?;
+    outcomes_py(py, outcomes)
 }

@@ -101,3 +101,28 @@ INSERT INTO docs VALUES (1, 1), (2, 2);""",
         pgpolicy.explain(url, "nope")
     with pytest.raises(ValueError, match="expected SELECT"):
         pgpolicy.explain(declared, "tenants", command="ALL")
+
+
+def test_policy_tests_from_pytest(pg: EmbeddedPostgres, db: str, engine: sa.Engine) -> None:
+    """The examples' tenant-isolation cases, through pgpolicy.testing: they pass with RLS
+    on, fail (naming the cases) with it off, and leave the rows as they were."""
+    from pgpolicy.testing import assert_policy_tests, run_policy_tests
+
+    examples = REPO / "examples" / "policy-tests"
+    pg.psql((examples / "tables.sql").read_text().replace("app_user", f"{db}_app"), db)
+    cases = (examples / "tenant-isolation.toml").read_text().replace("app_user", f"{db}_app")
+    pg.psql(
+        "CREATE POLICY tenant_isolation ON users USING (tenant_id = current_setting('app.current_tenant')::integer)", db
+    )
+    outcomes = run_policy_tests(cases, engine)
+    failed = {o["name"] for o in outcomes if not o["passed"]}
+    assert "tenant 1 sees only its users" in failed
+    assert "tenant 1 cannot insert a user into tenant 2" in failed
+    with pytest.raises(AssertionError, match="tenant 1 sees only its users"):
+        assert_policy_tests(cases, pg.url(db))
+    pg.psql("ALTER TABLE users ENABLE ROW LEVEL SECURITY", db)
+    assert_policy_tests(cases, engine)
+    assert_policy_tests(cases, pg.url(db))
+    assert pg.psql("SELECT string_agg(name, ',' ORDER BY name) FROM users", db).strip() == "Jane Smith,John Doe"
+    with pytest.raises(pgpolicy.SourceError, match="exactly one of select"):
+        run_policy_tests('[[test]]\nname = "x"\nselect = "a"\ndelete = "a"\ncount = 1\n', engine)

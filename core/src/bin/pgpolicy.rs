@@ -552,7 +552,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 }
             };
             let mut conn = LiveDb::connect_with(&url, t)?;
-            let outcomes = policy_tests::run(&mut conn, &t, &tests)?;
+            let outcomes =
+                policy_tests::run(&mut conn, pgpolicy::exec::Scope::Transaction, &t, &tests)?;
             drop(conn);
             drop(cluster);
             match format {

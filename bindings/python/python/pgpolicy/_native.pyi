@@ -45,6 +45,8 @@ __all__ = [
     "lint_schema",
     "lint_url",
     "lint_with",
+    "policy_tests_url",
+    "policy_tests_with",
     "validate_json",
 ]
 
@@ -440,3 +442,11 @@ def explain_with(
     timeouts: Optional[Timeouts] = None,
 ) -> Explanation: ...
 def lint_rules() -> List[Dict[str, Any]]: ...
+
+class _Outcome(TypedDict):
+    name: str
+    passed: bool
+    detail: str
+
+def policy_tests_url(url: str, tests: str, *, timeouts: Optional[Timeouts] = None) -> List[_Outcome]: ...
+def policy_tests_with(run: _Run, tests: str, *, timeouts: Optional[Timeouts] = None) -> List[_Outcome]: ...
