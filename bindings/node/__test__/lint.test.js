@@ -119,3 +119,24 @@ test('generateMigration lints the models against the database; failOn stops it',
     p.remove();
   }
 });
+
+test('pgpolicy/testing runs the examples policy tests', async () => {
+  const { runPolicyTests, assertPolicyTests } = require('../testing');
+  const db = freshDatabase('ptests');
+  const app = `${db}_app`;
+  const examples = path.join(__dirname, '..', '..', '..', 'examples', 'policy-tests');
+  pg().psql(db, fs.readFileSync(path.join(examples, 'tables.sql'), 'utf8').replaceAll('app_user', app));
+  const cases = fs.readFileSync(path.join(examples, 'tenant-isolation.toml'), 'utf8').replaceAll('app_user', app);
+  pg().psql(db, `CREATE POLICY tenant_isolation ON users USING (tenant_id = current_setting('app.current_tenant')::integer)`);
+  const url = pg().url(db);
+  const outcomes = await runPolicyTests(cases, url);
+  const failed = outcomes.filter((o) => !o.passed).map((o) => o.name);
+  assert.ok(failed.includes('tenant 1 sees only its users'), failed.join('\n'));
+  await assert.rejects(assertPolicyTests(cases, url), /tenant 1 cannot insert a user into tenant 2/);
+  pg().psql(db, 'ALTER TABLE users ENABLE ROW LEVEL SECURITY');
+  await assertPolicyTests(cases, url);
+  await assert.rejects(
+    runPolicyTests('[[test]]\nname = "x"\nselect = "a"\n', url),
+    (e) => e instanceof pgpolicy.SourceError && /expects nothing/.test(e.message),
+  );
+});

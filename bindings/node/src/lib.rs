@@ -794,3 +794,47 @@ pub fn explain(
 ) -> Result<AsyncTask<LintTask>> {
     lint_task(declaration, url, options, Some(table))
 }
+
+pub struct PolicyTestsTask {
+    url: String,
+    tests: String,
+    timeouts: Timeouts,
+}
+
+impl Task for PolicyTestsTask {
+    type Output = pgpolicy::Result<Vec<pgpolicy::policy_tests::Outcome>>;
+    type JsValue = Js<Vec<pgpolicy::policy_tests::Outcome>>;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        Ok((|| {
+            let file = pgpolicy::policy_tests::TestFile::from_toml(&self.tests)?;
+            let mut db = LiveDb::connect_with(&self.url, self.timeouts)?;
+            pgpolicy::policy_tests::run(
+                &mut db,
+                pgpolicy::exec::Scope::Transaction,
+                &self.timeouts,
+                &file,
+            )
+        })())
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        Ok(Js(output.map_err(|e| throw(&env, e))?))
+    }
+}
+
+/// Runs policy tests (the TOML cases of `pgpolicy test`) on the database at `url`, each
+/// case in a transaction that is rolled back; resolves to `[{ name, passed, detail }]`.
+#[napi(js_name = "policyTests", ts_return_type = "Promise<unknown>")]
+pub fn policy_tests(
+    url: String,
+    tests: String,
+    options: Option<IntrospectOptions>,
+) -> Result<AsyncTask<PolicyTestsTask>> {
+    let o = options.unwrap_or_default();
+    Ok(AsyncTask::new(PolicyTestsTask {
+        url,
+        tests,
+        timeouts: timeouts(&o.lock_timeout, &o.statement_timeout, &o.connect_timeout)?,
+    }))
+}

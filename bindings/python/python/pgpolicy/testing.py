@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Dict, List, Union
+from typing import Any, Mapping, Sequence, Union
 from urllib.parse import quote
 
 from pgpolicy import _native
@@ -71,7 +71,7 @@ def _tests_text(tests: Tests) -> str:
     return Path(tests).read_text()
 
 
-def run_policy_tests(tests: Tests, db: Target) -> List[Dict[str, Any]]:
+def run_policy_tests(tests: Tests, db: Target) -> Sequence[Mapping[str, Any]]:
     """Runs policy tests (the cases of ``pgpolicy test``: role, settings, a command on a
     table, expected rows, count or denial) on `db` (a URL, or a SQLAlchemy Engine,
     Connection or Session: each case in a savepoint of its transaction); every case is
