@@ -297,3 +297,73 @@ table: string | null, policy: string | null, clause: Clause | null, message: str
  * The clause of a policy or table an error concerns.
  */
 export type Clause = "NAME" | "COMMAND" | "ROLES" | "USING" | "WITH_CHECK" | "TABLE" | "ROLE" | "GRANT";
+
+/**
+ * What `lint` found.
+ */
+export type Report = {
+/**
+ * Sorted by severity (errors first), then table, policy and rule.
+ */
+findings: Array<Finding>,
+/**
+ * Rules that need a database and were not run (no database was given).
+ */
+skipped: Array<string>, };
+
+/**
+ * One thing a rule found.
+ */
+export type Finding = {
+/**
+ * The rule's stable id (see [`RULES`]).
+ */
+rule: string, severity: Severity,
+/**
+ * `schema.table` (unquoted), when the finding is about a table or its policy.
+ */
+table?: string, policy?: string, role?: string,
+/**
+ * Another object the finding is about: a view or a function (`schema.name`).
+ */
+object?: string, message: string,
+/**
+ * How to fix it (the rule's fix).
+ */
+fix: string, };
+
+/**
+ * How serious a finding is. Ordered: `Info < Warning < Error`.
+ */
+export type Severity = "info" | "warning" | "error";
+
+/**
+ * A table's effective rules for some roles and commands.
+ */
+export type Explanation = { table: string, rls_enabled: boolean, rls_forced: boolean, owner?: string, entries: Array<Effective>, };
+
+/**
+ * The effective rule for one role and command.
+ */
+export type Effective = {
+/**
+ * A role name, or `PUBLIC` (a role no policy or grant names).
+ */
+role: string, command: Command, verdict: Verdict,
+/**
+ * Why, in words: which bypass, which policies.
+ */
+reason: string,
+/**
+ * The filter on existing rows (SELECT, UPDATE, DELETE), as SQL.
+ */
+using?: string,
+/**
+ * The check on new rows (INSERT, UPDATE), as SQL.
+ */
+with_check?: string, permissive: Array<string>, restrictive: Array<string>, };
+
+/**
+ * What decides the rows a role's command touches.
+ */
+export type Verdict = "no_rls" | "bypass" | "no_privilege" | "deny_all" | "filtered";

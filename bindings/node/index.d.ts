@@ -22,8 +22,20 @@ import type {
   Catalog,
   ValidationErrorDetail,
   Clause,
+  Report,
+  Finding,
+  Severity,
+  Explanation,
+  Effective,
+  Verdict,
 } from './core-types';
 export type {
+  Report,
+  Finding,
+  Severity,
+  Explanation,
+  Effective,
+  Verdict,
   Plan,
   Step,
   Change,
@@ -191,6 +203,48 @@ export type SchemaInput = SchemaDeclaration | Schema | string;
 export function diff(current: SchemaInput, desired: SchemaInput, options?: DiffOptions): Plan;
 /** Reads the RLS state of a database (libpq URL; `?host=/socket/dir` for a unix socket). */
 export function introspect(url: string, options?: IntrospectOptions): Promise<Schema>;
+/** The `[lint]` section of `pgpolicy.toml` (docs/lints.md), spelt as in the file. */
+export interface LintConfig {
+  /** Roles the application uses (default: those the policies and grants name). */
+  app_roles?: string[];
+  /** Roles meant to see everything: exempt from the app-role rules. */
+  admin_roles?: string[];
+  /** Schemas whose functions the application can call (default: the linted tables'). */
+  exposed_schemas?: string[];
+  /** Per rule id: `off`, `on`, or a severity. */
+  rules?: Record<string, 'off' | 'on' | Severity>;
+  /** Per `schema.table`, view, function or role: rule ids (or `all`) not to report. */
+  allow?: Record<string, string[]>;
+}
+export interface LintOptions extends IntrospectOptions {
+  /** Check the declaration against the database at this URL. */
+  db?: string;
+  /** A path to a `pgpolicy.toml`, or its `[lint]` section as an object. */
+  config?: string | LintConfig;
+}
+/** The core's lint report, with its text and SARIF 2.1.0 forms. */
+export interface LintResult extends Report {
+  text: string;
+  sarif: string;
+}
+/**
+ * Lints a declaration, a database (a postgres URL), or a declaration checked against the
+ * database it will run on (`{ db }`).
+ */
+export function lint(source: SchemaInput, options?: LintOptions): Promise<LintResult>;
+export interface ExplainOptions extends IntrospectOptions {
+  db?: string;
+  /** Default: every role the table's policies and grants name, and PUBLIC. */
+  role?: string;
+  /** Default: all four. */
+  command?: 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE' | 'select' | 'insert' | 'update' | 'delete';
+}
+/** The predicates PostgreSQL applies on `table` per role and command, with their text form. */
+export function explain(
+  source: SchemaInput,
+  table: string,
+  options?: ExplainOptions,
+): Promise<Explanation & { text: string }>;
 /** Brings a database to `desired` in one transaction, comparing expressions through PostgreSQL. */
 export function apply(url: string, desired: SchemaInput, options?: ApplyOptions): Promise<AppliedPlan>;
 /**

@@ -206,7 +206,61 @@ function startEmbeddedPostgres() {
   return handle;
 }
 
+function isUrl(source) {
+  return typeof source === 'string' && /^postgres(ql)?:\/\//.test(source);
+}
+
+function lintOptions(options, what) {
+  const { config, db, ...rest } = options || {};
+  const out = { ...rest };
+  if (config != null) {
+    if (typeof config === 'string') {
+      // a path to a pgpolicy.toml
+      out.configToml = require('fs').readFileSync(config, 'utf8');
+    } else if (typeof config === 'object') {
+      out.configJson = JSON.stringify(config);
+    } else {
+      throw new TypeError(`${what}: config must be a path to pgpolicy.toml or an object shaped like its [lint] section`);
+    }
+  }
+  return { db, out };
+}
+
+function sources(source, db, what) {
+  if (isUrl(source)) {
+    if (db != null) throw new TypeError(`${what}: source is already a database; db checks a declaration against one`);
+    return [null, source];
+  }
+  return [schemaText(source, what), db ?? null];
+}
+
+/**
+ * Lints a declaration (a schema object or its JSON text), a database (a postgres URL),
+ * or a declaration checked against the database it will run on (`{ db: url }`). Resolves
+ * to `{ findings, skipped, text, sarif }` (see docs/lints.md). `config` is a path to a
+ * `pgpolicy.toml` or an object shaped like its `[lint]` section.
+ */
+async function lint(source, options) {
+  const { db, out } = lintOptions(options, 'lint');
+  const [declaration, url] = sources(source, db, 'lint');
+  return native.lint(declaration, url, out);
+}
+
+/**
+ * The predicate PostgreSQL applies on `table` for `{ role, command }` (default: every
+ * role the table's policies and grants name, and PUBLIC; every command), from a
+ * declaration, a database, or both (`{ db: url }`). Resolves to `{ table, rlsEnabled...}`
+ * as the core spells it (`rls_enabled`, `entries`, ...) plus `text`.
+ */
+async function explain(source, table, options) {
+  const { db, out } = lintOptions(options, 'explain');
+  const [declaration, url] = sources(source, db, 'explain');
+  return native.explain(declaration, url, table, out);
+}
+
 module.exports = {
+  lint,
+  explain,
   diff,
   introspect,
   apply,

@@ -169,6 +169,40 @@ pub fn introspect(
     schema
 }
 
+/// [`introspect`], and in the same read-only snapshot (one transaction or savepoint, one
+/// set of pins, rolled back) the `extra` queries, each returning one row with one text
+/// column (a catalog document such as the lint facts); returns the schema and those texts.
+pub fn introspect_with(
+    exec: &mut dyn Exec,
+    scope: Scope,
+    timeouts: &Timeouts,
+    schemas: &[String],
+    extra: &[String],
+) -> Result<(Schema, Vec<String>), Error> {
+    run_all(exec, &scope.open(Purpose::Read, timeouts)).map_err(|e| {
+        abandon(exec, scope);
+        db("introspection", e)
+    })?;
+    let result = read_catalog(exec, schemas).and_then(|schema| {
+        let mut out = Vec::with_capacity(extra.len());
+        for q in extra {
+            let rows = exec.query(q).map_err(|e| db("introspection", e))?;
+            let text = rows
+                .into_iter()
+                .next()
+                .and_then(|r| r.into_iter().next())
+                .flatten()
+                .ok_or_else(|| {
+                    Error::Database("introspection: a catalog query returned no row".into())
+                })?;
+            out.push(text);
+        }
+        Ok((schema, out))
+    });
+    abandon(exec, scope);
+    result
+}
+
 /// Reads the catalog for a plan in a transaction that stays open for that plan's
 /// comparison ([`compare_in_plan`]), so that both see one snapshot (repeatable read) and
 /// share one `BEGIN` and one set of pins. [`end_plan`] rolls it back; it is rolled back

@@ -1,6 +1,6 @@
 // Compiled with `tsc --noEmit` by types.test.js: the declarations describe the API.
-import { diff, introspect, apply, fromSqlFile, sessionPins, startEmbeddedPostgres, PgPolicyError, ValidationError, WeakeningError, Plan, Schema, Change, ChangeKind, Clause, Step } from 'pgpolicy';
-import { definePolicies, generateMigration, withRlsContext, withRlsScope, schemaFromSequelize, declareRoles, applyToDatabase } from 'pgpolicy/sequelize';
+import { diff, introspect, apply, lint, explain, Finding, Verdict, fromSqlFile, sessionPins, startEmbeddedPostgres, PgPolicyError, ValidationError, WeakeningError, Plan, Schema, Change, ChangeKind, Clause, Step } from 'pgpolicy';
+import { definePolicies, generateMigration, LintFailedError, withRlsContext, withRlsScope, schemaFromSequelize, declareRoles, applyToDatabase } from 'pgpolicy/sequelize';
 import { Sequelize, DataTypes, Model, Transaction } from 'sequelize';
 
 const plan: Plan = diff({ tables: {} }, {
@@ -85,6 +85,11 @@ async function run(url: string): Promise<void> {
   definePolicies(User, { policies: [{ name: 'p', command: 'SELECT', using: 'true', permissive: false }] });
   declareRoles(sequelize, ['app_user', { name: 'admin', bypassrls: true }]);
   const file: string | null = await generateMigration({ sequelize, migrationsPath: 'migrations', name: 'rls', lockTimeout: '10s' });
+  try {
+    await generateMigration({ sequelize, migrationsPath: 'migrations', lint: { failOn: 'error', config: 'pgpolicy.toml' } });
+  } catch (e) {
+    if (e instanceof LintFailedError) void e.report.findings.length;
+  }
   await applyToDatabase(sequelize, { allowWeaken: true, lockTimeout: 500, retries: 0 });
   await sequelize.sync({ pgpolicy: { allowWeaken: true, lockTimeout: '1s' } });
   const n: number = await withRlsContext(sequelize, { role: 'app_user', settings: { 'app.tenant': 1 } }, async (t: Transaction) =>
@@ -93,6 +98,14 @@ async function run(url: string): Promise<void> {
   const scoped: number = await withRlsScope(sequelize, { role: 'app_user', settings: { 'app.tenant': 1 } }, () => User.count());
   const one = await User.findAll({ rls: { role: 'app_user', settings: { 'app.tenant': 2 } } });
   const ir = schemaFromSequelize(sequelize);
+  const report = await lint(ir, { db: url, config: { admin_roles: ['app_admin'], rules: { per_row_function_call: 'error' } } });
+  const worst: Finding | undefined = report.findings.find((f) => f.severity === 'error');
+  const sarif: string = report.sarif;
+  const ex = await explain('schema.json', 'public.users', { role: 'app_user', command: 'SELECT' });
+  const verdicts: Verdict[] = ex.entries.map((e) => e.verdict);
+  void worst;
+  void sarif;
+  void verdicts;
   pg.stop();
 }
 void run;

@@ -6,8 +6,10 @@
 //! `scripts/test-node.sh` fails when the committed file differs from its output.
 
 use pgpolicy::diff::{ClauseChange, DefaultPrivileges, PlanDocument, RolePrivileges, Step};
+use pgpolicy::explain::{Effective, Explanation, Verdict};
 use pgpolicy::ir::catalog::{Catalog, FunctionSig, TypeDef, TypeKind};
 use pgpolicy::ir::{DatabaseInfo, GrantShape, Rls};
+use pgpolicy::lint::{Finding, Report, Severity};
 use pgpolicy::{
     Change, Clause, Column, Command, DefaultPrivilege, Function, ObjectKind, Policy, Privilege,
     Role, Schema, Table, TableName, ValidationError,
@@ -56,6 +58,12 @@ fn main() {
         decl::<TypeKind>(),
         decl::<ValidationError>(),
         decl::<Clause>(),
+        decl::<Report>(),
+        decl::<Finding>(),
+        decl::<Severity>(),
+        decl::<Explanation>(),
+        decl::<Effective>(),
+        decl::<Verdict>(),
     ];
     let text = format!(
         "// Generated from the core's Rust definitions (ts-rs) by\n\

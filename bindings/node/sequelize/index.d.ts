@@ -1,6 +1,6 @@
 // Types of pgpolicy/sequelize.
 import type { Sequelize, ModelStatic, Model, Transaction } from 'sequelize';
-import type { PolicyDeclaration, Privilege, RoleDeclaration, SchemaDeclaration, AppliedPlan, Plan, Duration } from '..';
+import type { PolicyDeclaration, Privilege, RoleDeclaration, SchemaDeclaration, AppliedPlan, Plan, Duration, LintConfig, LintResult } from '..';
 
 export interface ModelGrant {
   role: string;
@@ -102,6 +102,24 @@ export interface GenerateMigrationOptions {
   /** `statement_timeout` the migration sets at the start of up and down (default `'5min'`). */
   statementTimeout?: Duration;
   connectTimeout?: Duration;
+  /**
+   * Lint the models against the database first (docs/lints.md): findings are printed;
+   * with `failOn`, a finding at that level throws `LintFailedError` and nothing is written.
+   */
+  lint?: boolean | GenerateLintOptions;
+}
+
+export interface GenerateLintOptions {
+  failOn?: 'info' | 'warning' | 'error';
+  /** A pgpolicy.toml path or its `[lint]` section (default ./pgpolicy.toml when present). */
+  config?: string | LintConfig;
+  /** Where each finding line goes (default `console.warn`). */
+  log?: (line: string) => void;
+}
+
+/** `generateMigration({ lint: { failOn } })` found what it was told to fail on. */
+export class LintFailedError extends Error {
+  report: LintResult;
 }
 
 /** Options of `applyToDatabase`, `planFromSequelize` and `sync({ pgpolicy })`. */

@@ -385,12 +385,23 @@ ${renderSteps(preamble, down, ind)}
  * nothing) when the database already matches.
  */
 async function generateMigration(options) {
-  const { sequelize, migrationsPath, name = 'rls', url, schemas, models, lockTimeout, statementTimeout, connectTimeout } =
-    options || {};
+  const {
+    sequelize,
+    migrationsPath,
+    name = 'rls',
+    url,
+    schemas,
+    models,
+    lockTimeout,
+    statementTimeout,
+    connectTimeout,
+    lint,
+  } = options || {};
   if (!sequelize) throw new TypeError('generateMigration: `sequelize` is required');
   if (!migrationsPath) throw new TypeError('generateMigration: `migrationsPath` is required');
   if (!isPostgres(sequelize)) return null;
   const desired = schemaFromSequelize(sequelize, { models });
+  if (lint) await lintAtGeneration(desired, url || connectionUrl(sequelize), lint === true ? {} : lint, schemas);
   const plan = await pgpolicy.apply(url || connectionUrl(sequelize), desired, {
     dryRun: true,
     schemas,
@@ -403,6 +414,38 @@ async function generateMigration(options) {
   const file = path.join(path.resolve(migrationsPath), `${nextStamp(migrationsPath)}-${slug(name)}.js`);
   fs.writeFileSync(file, renderMigration(plan));
   return file;
+}
+
+/**
+ * `generateMigration({ lint })`: the core's lint findings for the models checked against
+ * the database (docs/lints.md), each printed with `console.warn` (or `lint.log`); with
+ * `lint.failOn` (`'info'`, `'warning'` or `'error'`) a finding at that level throws
+ * `LintFailedError` and no migration is written. `lint.config`: a pgpolicy.toml path or
+ * its `[lint]` section as an object (default ./pgpolicy.toml when present).
+ */
+async function lintAtGeneration(desired, url, options, schemas) {
+  let config = options.config;
+  if (config === undefined && fs.existsSync('pgpolicy.toml')) config = 'pgpolicy.toml';
+  const report = await pgpolicy.lint(desired, { db: url, config, schemas });
+  const log = options.log || ((line) => console.warn(line));
+  for (const f of report.findings) log(`pgpolicy lint: ${f.severity} ${f.rule}: ${f.message}`);
+  const order = { info: 0, warning: 1, error: 2 };
+  if (options.failOn !== undefined && !(options.failOn in order)) {
+    throw new TypeError(`generateMigration: lint.failOn must be 'info', 'warning' or 'error', not ${options.failOn}`);
+  }
+  if (options.failOn && report.findings.some((f) => order[f.severity] >= order[options.failOn])) {
+    throw new LintFailedError(`pgpolicy lint: findings at or above ${options.failOn}:\n${report.text}`, report);
+  }
+}
+
+/** `generateMigration({ lint: { failOn } })` found what it was told to fail on. */
+class LintFailedError extends Error {
+  constructor(message, report) {
+    super(message);
+    this.name = 'LintFailedError';
+    /** The lint report (`findings`, `skipped`, `text`, `sarif`). */
+    this.report = report;
+  }
 }
 
 /** The options of `apply` that pass through (time limits, retries, allowWeaken). */
@@ -802,6 +845,7 @@ module.exports = {
   schemaFromSequelize,
   connectionUrl,
   generateMigration,
+  LintFailedError,
   renderMigration,
   planFromSequelize,
   applyToDatabase,

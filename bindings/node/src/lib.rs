@@ -613,3 +613,228 @@ pub fn start_embedded_postgres(env: Env) -> Result<EmbeddedPostgres> {
         cluster: Some(Cluster::start().map_err(|e| throw(&env, e))?),
     })
 }
+
+/// Options of `lint` and `explain`.
+#[napi(object)]
+#[derive(Default)]
+pub struct LintOptions {
+    /// PostgreSQL schemas to read (default: the declaration's, else `["public"]`).
+    pub schemas: Option<Vec<String>>,
+    /// The `[lint]` section as JSON text (`appRoles` is spelt `app_roles`, as in the file).
+    pub config_json: Option<String>,
+    /// The text of a `pgpolicy.toml`.
+    pub config_toml: Option<String>,
+    /// `explain`: the role (default: every role the table's policies and grants name).
+    pub role: Option<String>,
+    /// `explain`: SELECT, INSERT, UPDATE or DELETE (default: all four).
+    pub command: Option<String>,
+    pub lock_timeout: Option<DurationJs>,
+    pub statement_timeout: Option<DurationJs>,
+    pub connect_timeout: Option<DurationJs>,
+}
+
+/// A lint report as JS sees it: the core's `Report` plus its text and SARIF forms.
+#[derive(serde::Serialize)]
+pub struct LintReportJs {
+    findings: Vec<pgpolicy::lint::Finding>,
+    skipped: Vec<String>,
+    text: String,
+    sarif: String,
+}
+
+fn lint_config(o: &LintOptions) -> pgpolicy::Result<pgpolicy::lint::LintConfig> {
+    use pgpolicy::lint::LintConfig;
+    if let Some(t) = &o.config_toml {
+        return LintConfig::from_toml(t);
+    }
+    if let Some(j) = &o.config_json {
+        let cfg: LintConfig = serde_json::from_str(j)
+            .map_err(|e| CoreError::Source(format!("lint configuration: {e}")))?;
+        cfg.check()?;
+        return Ok(cfg);
+    }
+    Ok(LintConfig::default())
+}
+
+pub struct LintTask {
+    declaration: Option<String>,
+    url: Option<String>,
+    schemas: Vec<String>,
+    options: LintOptions,
+    timeouts: Timeouts,
+    explain_table: Option<String>,
+}
+
+/// What a lint or explain task resolves to.
+pub enum LintOutput {
+    Report(pgpolicy::lint::Report),
+    Explanation(pgpolicy::explain::Explanation),
+}
+
+impl LintTask {
+    fn run(&self) -> pgpolicy::Result<LintOutput> {
+        let declared = match &self.declaration {
+            Some(text) => Some(Schema::from_json(text)?),
+            None => None,
+        };
+        let (schema, facts) = match &self.url {
+            Some(url) => {
+                let mut db = LiveDb::connect_with(url, self.timeouts)?;
+                let (s, f) = pgpolicy::lint::read_database(
+                    &mut db,
+                    pgpolicy::exec::Scope::Transaction,
+                    &self.timeouts,
+                    declared.as_ref(),
+                    &self.schemas,
+                )?;
+                (s, Some(f))
+            }
+            None => (declared.unwrap_or_default(), None),
+        };
+        match &self.explain_table {
+            Some(table) => {
+                let command = match self.options.command.as_deref() {
+                    None => None,
+                    Some(c) => Some(
+                        pgpolicy::Command::parse(c)
+                            .filter(|c| *c != pgpolicy::Command::All)
+                            .ok_or_else(|| {
+                                CoreError::Source(format!(
+                                    "command {c:?}: expected SELECT, INSERT, UPDATE or DELETE"
+                                ))
+                            })?,
+                    ),
+                };
+                pgpolicy::explain::explain(
+                    &schema,
+                    facts.as_ref(),
+                    table,
+                    self.options.role.as_deref(),
+                    command,
+                )
+                .map(LintOutput::Explanation)
+            }
+            None => {
+                let cfg = lint_config(&self.options)?;
+                Ok(LintOutput::Report(pgpolicy::lint::lint(
+                    &schema,
+                    facts.as_ref(),
+                    &cfg,
+                )))
+            }
+        }
+    }
+}
+
+impl Task for LintTask {
+    type Output = pgpolicy::Result<LintOutput>;
+    type JsValue = Js<serde_json::Value>;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        Ok(self.run())
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Js<serde_json::Value>> {
+        let value = match output.map_err(|e| throw(&env, e))? {
+            LintOutput::Report(r) => serde_json::to_value(LintReportJs {
+                text: pgpolicy::lint::to_text(&r),
+                sarif: pgpolicy::lint::to_sarif(&r, None),
+                findings: r.findings,
+                skipped: r.skipped,
+            }),
+            LintOutput::Explanation(e) => {
+                let text = e.to_text();
+                serde_json::to_value(&e).map(|mut v| {
+                    v["text"] = serde_json::Value::String(text);
+                    v
+                })
+            }
+        };
+        Ok(Js(
+            value.map_err(|e| napi::Error::from_reason(e.to_string()))?
+        ))
+    }
+}
+
+fn lint_task(
+    declaration: Option<String>,
+    url: Option<String>,
+    options: Option<LintOptions>,
+    explain_table: Option<String>,
+) -> Result<AsyncTask<LintTask>> {
+    let o = options.unwrap_or_default();
+    Ok(AsyncTask::new(LintTask {
+        declaration,
+        url,
+        schemas: o.schemas.clone().unwrap_or_default(),
+        timeouts: timeouts(&o.lock_timeout, &o.statement_timeout, &o.connect_timeout)?,
+        options: o,
+        explain_table,
+    }))
+}
+
+/// Lints a declaration (JSON text), a database (`url`), or the declaration checked
+/// against the database; resolves to `{ findings, skipped, text, sarif }`.
+#[napi(js_name = "lint", ts_return_type = "Promise<unknown>")]
+pub fn lint(
+    declaration: Option<String>,
+    url: Option<String>,
+    options: Option<LintOptions>,
+) -> Result<AsyncTask<LintTask>> {
+    lint_task(declaration, url, options, None)
+}
+
+/// The effective predicates of `table`; resolves to the core's `Explanation` plus `text`.
+#[napi(js_name = "explain", ts_return_type = "Promise<unknown>")]
+pub fn explain(
+    declaration: Option<String>,
+    url: Option<String>,
+    table: String,
+    options: Option<LintOptions>,
+) -> Result<AsyncTask<LintTask>> {
+    lint_task(declaration, url, options, Some(table))
+}
+
+pub struct PolicyTestsTask {
+    url: String,
+    tests: String,
+    timeouts: Timeouts,
+}
+
+impl Task for PolicyTestsTask {
+    type Output = pgpolicy::Result<Vec<pgpolicy::policy_tests::Outcome>>;
+    type JsValue = Js<Vec<pgpolicy::policy_tests::Outcome>>;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        Ok((|| {
+            let file = pgpolicy::policy_tests::TestFile::from_toml(&self.tests)?;
+            let mut db = LiveDb::connect_with(&self.url, self.timeouts)?;
+            pgpolicy::policy_tests::run(
+                &mut db,
+                pgpolicy::exec::Scope::Transaction,
+                &self.timeouts,
+                &file,
+            )
+        })())
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        Ok(Js(output.map_err(|e| throw(&env, e))?))
+    }
+}
+
+/// Runs policy tests (the TOML cases of `pgpolicy test`) on the database at `url`, each
+/// case in a transaction that is rolled back; resolves to `[{ name, passed, detail }]`.
+#[napi(js_name = "policyTests", ts_return_type = "Promise<unknown>")]
+pub fn policy_tests(
+    url: String,
+    tests: String,
+    options: Option<IntrospectOptions>,
+) -> Result<AsyncTask<PolicyTestsTask>> {
+    let o = options.unwrap_or_default();
+    Ok(AsyncTask::new(PolicyTestsTask {
+        url,
+        tests,
+        timeouts: timeouts(&o.lock_timeout, &o.statement_timeout, &o.connect_timeout)?,
+    }))
+}

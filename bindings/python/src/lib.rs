@@ -6,6 +6,7 @@
 
 mod change;
 mod convert;
+mod lint;
 
 use std::sync::Mutex;
 
@@ -978,6 +979,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<change::PyChange>()?;
     m.add_class::<change::PyStep>()?;
     m.add_class::<PyEmbedded>()?;
+    lint::register(m)?;
     m.add_function(wrap_pyfunction!(diff, m)?)?;
     m.add_function(wrap_pyfunction!(diff_url, m)?)?;
     m.add_function(wrap_pyfunction!(diff_with, m)?)?;

@@ -502,3 +502,39 @@ def test_migration_scripts_type_check_the_rls_ops(tmp_path: Path) -> None:
     errors = [line for line in out.stdout.splitlines() if ": error:" in line]
     # Exactly the misspelled argument is reported.
     assert len(errors) == 1 and "revision.py:10:" in errors[0] and '"usin"' in errors[0], out.stdout + out.stderr
+
+
+def test_lint_at_generation_time(
+    pg: EmbeddedPostgres, db: str, alembic_project: Callable[..., Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """pgpolicy_lint logs the findings of the models against the database; with
+    pgpolicy_lint_fail_on the command stops and no revision is written."""
+    url = pg.sqlalchemy_url(db)
+    cfg = alembic_project(url, guide_models(), pgpolicy_lint=True)
+    with caplog.at_level("WARNING", logger="alembic.autogenerate.pgpolicy"):
+        text = revision(cfg, "first")
+    assert "create_policy" in text
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "per_row_function_call" in logged and "public.users" in logged
+    command.upgrade(cfg, "head")
+    versions = Path(cfg.get_main_option("version_locations"))
+    before = sorted(versions.glob("*.py"))
+    strict = alembic_project(
+        url,
+        guide_models(),
+        pgpolicy_lint=True,
+        pgpolicy_lint_fail_on="warning",
+        pgpolicy_lint_config={"rules": {"policy_to_public_on_write": "off"}},
+    )
+    with pytest.raises(pgpolicy.alembic.LintFailed, match="per_row_function_call"):
+        command.revision(strict, message="second", autogenerate=True)
+    assert sorted(versions.glob("*.py")) == before
+    # the same models, with the fixes the findings name, pass
+    fixed = alembic_project(
+        url,
+        guide_models("tenant_id = (SELECT current_setting('app.current_tenant', true))::integer"),
+        pgpolicy_lint=True,
+        pgpolicy_lint_fail_on="warning",
+        pgpolicy_lint_config={"rules": {"policy_to_public_on_write": "off", "unindexed_policy_column": "off"}},
+    )
+    assert "alter_policy" in revision(fixed, "fixed")

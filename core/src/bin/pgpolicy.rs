@@ -1,6 +1,7 @@
-//! The `pgpolicy` command: plan, inspect, apply.
+//! The `pgpolicy` command: plan, inspect, apply, lint, explain.
 //!
-//! Exit status: 0 success (and no drift), 1 an error, 2 drift found by `plan --exit-code`,
+//! Exit status: 0 success (and no drift), 1 an error, 2 drift found by `plan --exit-code`
+//! (or findings at or above `--fail-on` by `lint --exit-code`),
 //! 64 a usage error (an unknown flag or a missing argument), 141 stdout closed early (a
 //! broken pipe, e.g. `| head`).
 
@@ -106,6 +107,106 @@ enum Cmd {
         #[command(flatten)]
         limits: Limits,
     },
+    /// Check what the policies mean: tables exposed without RLS, policies that let anyone
+    /// write, per-row function calls, roles that bypass RLS, views that skip it (see
+    /// docs/lints.md).
+    Lint {
+        /// A .json or .sql declaration, or a postgres URL.
+        src: String,
+        /// Check the declaration against the database it will run on (roles, owners,
+        /// indexes, views, functions).
+        #[arg(long)]
+        db: Option<String>,
+        /// Schemas to read from a database (repeatable). Default: the declaration's, or
+        /// public.
+        #[arg(long = "schema")]
+        schemas: Vec<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: LintFormat,
+        /// Exit with status 2 when a finding is at or above --fail-on.
+        #[arg(long)]
+        exit_code: bool,
+        #[arg(long, value_enum, default_value = "warning")]
+        fail_on: FailOn,
+        /// The configuration file (its [lint] section). Default: ./pgpolicy.toml if present.
+        #[arg(long)]
+        config: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        limits: Limits,
+    },
+    /// The predicate PostgreSQL applies to a role's command on a table: permissive policies
+    /// OR-ed, restrictive ones AND-ed, WITH CHECK falling back to USING, the bypasses
+    /// (superuser, BYPASSRLS, owner without FORCE); without --role, a roles x commands
+    /// matrix.
+    Explain {
+        /// A .json or .sql declaration, or a postgres URL.
+        src: String,
+        /// The table (`schema.table`, or a table in public).
+        #[arg(long)]
+        table: String,
+        #[arg(long)]
+        role: Option<String>,
+        /// SELECT, INSERT, UPDATE or DELETE.
+        #[arg(long)]
+        command: Option<String>,
+        /// Explain the declaration on the database it will run on (roles, owners, grants).
+        #[arg(long)]
+        db: Option<String>,
+        #[arg(long = "schema")]
+        schemas: Vec<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: ExplainFormat,
+        #[command(flatten)]
+        limits: Limits,
+    },
+    /// Run policy tests (a TOML file of cases: as role R with settings S, command C on
+    /// table T sees / changes these rows, or is denied), each in a rolled-back transaction,
+    /// on --db or on a throwaway PostgreSQL prepared by the file's setup and declaration.
+    Test {
+        file: std::path::PathBuf,
+        /// Run on this database instead of a throwaway one (setup and declaration are
+        /// then not run).
+        #[arg(long)]
+        db: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: ExplainFormat,
+        #[command(flatten)]
+        limits: Limits,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ExplainFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum LintFormat {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum FailOn {
+    Info,
+    Warning,
+    Error,
+}
+
+/// The `[lint]` section of the configuration file given, or of ./pgpolicy.toml.
+fn lint_config(path: Option<&std::path::Path>) -> Result<pgpolicy::lint::LintConfig, Error> {
+    let default = std::path::Path::new("pgpolicy.toml");
+    let path = match path {
+        Some(p) => p,
+        None if default.is_file() => default,
+        None => return Ok(pgpolicy::lint::LintConfig::default()),
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Source(format!("cannot read {}: {e}", path.display())))?;
+    pgpolicy::lint::LintConfig::from_toml(&text)
+        .map_err(|e| Error::Source(format!("{}: {e}", path.display())))
 }
 
 /// Time limits of every transaction pgpolicy runs.
@@ -373,6 +474,129 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 db.set_retries(retries);
                 db.apply(&plan)?;
                 eprintln!("applied {} change(s)", plan.len());
+            }
+        }
+        Cmd::Lint {
+            src,
+            db,
+            schemas,
+            format,
+            exit_code,
+            fail_on,
+            config,
+            limits,
+        } => {
+            use pgpolicy::lint::{self, Severity};
+            let cfg = lint_config(config.as_deref())?;
+            let (report, warnings) =
+                lint::lint_source(&src, db.as_deref(), &schemas, &cfg, limits.timeouts())?;
+            for w in warnings {
+                eprintln!("warning: {src}: {w}");
+            }
+            match format {
+                LintFormat::Text => emit(&lint::to_text(&report)),
+                LintFormat::Json => emit(&format!("{}\n", report.to_json())),
+                LintFormat::Sarif => {
+                    let artifact = (!src.contains("://")).then_some(src.as_str());
+                    emit(&format!("{}\n", lint::to_sarif(&report, artifact)))
+                }
+            }
+            let level = match fail_on {
+                FailOn::Info => Severity::Info,
+                FailOn::Warning => Severity::Warning,
+                FailOn::Error => Severity::Error,
+            };
+            if exit_code && report.fails(level) {
+                return Ok(ExitCode::from(EXIT_DRIFT));
+            }
+        }
+        Cmd::Test {
+            file,
+            db,
+            format,
+            limits,
+        } => {
+            use pgpolicy::policy_tests::{self, TestFile};
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| Error::Source(format!("cannot read {}: {e}", file.display())))?;
+            let tests = TestFile::from_toml(&text)
+                .map_err(|e| Error::Source(format!("{}: {e}", file.display())))?;
+            let t = limits.timeouts();
+            // A throwaway cluster lives until the tests are done.
+            let mut cluster = None;
+            let url = match db {
+                Some(url) => url,
+                None => {
+                    let dir = file.parent().unwrap_or(std::path::Path::new("."));
+                    let c = pgpolicy::embedded::Cluster::start()?;
+                    let url = c.create_database("app")?;
+                    for s in &tests.setup {
+                        c.psql_file("app", &dir.join(s))?;
+                    }
+                    if let Some(d) = &tests.declaration {
+                        let path = dir.join(d).display().to_string();
+                        let mut desired = load(&path, &[], t, true)?;
+                        let mut current = load(&url, &schemas_of(&desired.schema, &[]), t, true)?;
+                        let dev = DevArgs {
+                            dev_url: None,
+                            dev: None,
+                        };
+                        let plan = plan_between(&mut current, &mut desired, &dev, t)?;
+                        current.db.as_mut().expect("database side").apply(&plan)?;
+                    }
+                    cluster = Some(c);
+                    url
+                }
+            };
+            let mut conn = LiveDb::connect_with(&url, t)?;
+            let outcomes =
+                policy_tests::run(&mut conn, pgpolicy::exec::Scope::Transaction, &t, &tests)?;
+            drop(conn);
+            drop(cluster);
+            match format {
+                ExplainFormat::Text => emit(&policy_tests::to_text(&outcomes)),
+                ExplainFormat::Json => emit(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&outcomes).expect("outcomes serialize")
+                )),
+            }
+            if outcomes.iter().any(|o| !o.passed) {
+                return Ok(ExitCode::from(EXIT_DRIFT));
+            }
+        }
+        Cmd::Explain {
+            src,
+            table,
+            role,
+            command,
+            db,
+            schemas,
+            format,
+            limits,
+        } => {
+            let command = match command.as_deref() {
+                None => None,
+                Some(c) => Some(pgpolicy::Command::parse(c).ok_or_else(|| {
+                    Error::Source(format!(
+                        "--command {c:?}: expected SELECT, INSERT, UPDATE or DELETE"
+                    ))
+                })?),
+            };
+            let (schema, facts, warnings) =
+                pgpolicy::lint::load(&src, db.as_deref(), &schemas, limits.timeouts())?;
+            for w in warnings {
+                eprintln!("warning: {src}: {w}");
+            }
+            let ex = pgpolicy::explain::explain(
+                &schema,
+                facts.as_ref(),
+                &table,
+                role.as_deref(),
+                command,
+            )?;
+            match format {
+                ExplainFormat::Text => emit(&ex.to_text()),
+                ExplainFormat::Json => emit(&format!("{}\n", ex.to_json())),
             }
         }
     }

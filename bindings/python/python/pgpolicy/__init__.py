@@ -10,11 +10,14 @@ SQL), and get the exact, ordered, reversible DDL that brings a database to that 
 """
 
 from pgpolicy._db import apply, diff, introspect, plan
+from pgpolicy._lint import explain, lint
 from pgpolicy._native import (
     Change,
     DatabaseError,
     EmbeddedError,
     Error,
+    Explanation,
+    LintReport,
     Plan,
     Schema,
     SourceError,
@@ -34,6 +37,8 @@ __all__ = [
     "DatabaseError",
     "EmbeddedError",
     "Error",
+    "Explanation",
+    "LintReport",
     "Plan",
     "RlsSkippedWarning",
     "Schema",
@@ -44,6 +49,8 @@ __all__ = [
     "__version__",
     "apply",
     "diff",
+    "explain",
     "introspect",
+    "lint",
     "plan",
 ]

@@ -61,3 +61,77 @@ def plan_html(plan: Any) -> str:
     if not plan:
         return "<p><b>pgpolicy plan</b>: no changes</p>"
     return f'<p><b>pgpolicy plan</b>: {len(plan)} changes</p><pre style="font-size:12px">{escape(plan.sql())}</pre>'
+
+
+_VERDICT_COLOR = {
+    "filtered": "#eef6ff",
+    "deny_all": "#f4f4f4",
+    "no_privilege": "#f4f4f4",
+    "bypass": "#ffe9e6",
+    "no_rls": "#ffe9e6",
+}
+_VERDICT_TEXT = {
+    "filtered": "filtered",
+    "deny_all": "no row",
+    "no_privilege": "no grant",
+    "bypass": "every row (bypass)",
+    "no_rls": "every row (no RLS)",
+}
+
+
+def explain_html(explanation: Any) -> str:
+    """A roles × commands matrix; a filtered cell shows its USING / WITH CHECK."""
+    entries = explanation.entries
+    roles: list = []
+    commands: list = []
+    for e in entries:
+        if e["role"] not in roles:
+            roles.append(e["role"])
+        if e["command"] not in commands:
+            commands.append(e["command"])
+    by = {(e["role"], e["command"]): e for e in entries}
+    head = "<tr>" + _cell("role", "th") + "".join(_cell(c, "th") for c in commands) + "</tr>"
+    rows = [head]
+    for r in roles:
+        cells = [_cell(r)]
+        for c in commands:
+            e = by.get((r, c))
+            if e is None:
+                cells.append(_cell(""))
+                continue
+            text = escape(_VERDICT_TEXT.get(e["verdict"], e["verdict"]))
+            detail = ""
+            if e["verdict"] == "filtered":
+                parts = []
+                if e.get("using"):
+                    parts.append("USING " + e["using"])
+                if e.get("with_check"):
+                    parts.append("WITH CHECK " + e["with_check"])
+                detail = "<br>" + "<br>".join(escape(p) for p in parts)
+            color = _VERDICT_COLOR.get(e["verdict"], "")
+            cells.append(f'<td style="{_CELL};background:{color}" title="{escape(e["reason"])}">{text}{detail}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    flags = "enabled" if explanation.rls_enabled else "disabled"
+    if explanation.rls_forced:
+        flags += ", forced"
+    owner = f", owner {escape(explanation.owner)}" if explanation.owner else ""
+    title = f"<p><b>{escape(explanation.table)}</b>: row-level security {flags}{owner}</p>"
+    return title + f'<table style="{_STYLE}">' + "".join(rows) + "</table>"
+
+
+def lint_html(report: Any) -> str:
+    findings = report.findings
+    if not findings:
+        return "<p><b>pgpolicy lint</b>: no findings</p>"
+    head = ["severity", "rule", "table / object", "policy", "message", "fix"]
+    rows = ["<tr>" + "".join(_cell(h, "th") for h in head) + "</tr>"]
+    for f in findings:
+        at = f.get("table") or f.get("object") or f.get("role")
+        cells = [f["severity"], f["rule"], at, f.get("policy"), f["message"], f["fix"]]
+        rows.append("<tr>" + "".join(_cell(c) for c in cells) + "</tr>")
+    return (
+        f"<p><b>pgpolicy lint</b>: {len(findings)} findings</p>"
+        + f'<table style="{_STYLE}">'
+        + "".join(rows)
+        + "</table>"
+    )

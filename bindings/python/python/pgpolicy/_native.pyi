@@ -11,6 +11,8 @@ __all__ = [
     "EmbeddedError",
     "EmbeddedPostgres",
     "Error",
+    "Explanation",
+    "LintReport",
     "Plan",
     "SEARCH_PATH",
     "Schema",
@@ -33,9 +35,18 @@ __all__ = [
     "diff",
     "diff_url",
     "diff_with",
+    "explain_schema",
+    "explain_url",
+    "explain_with",
     "introspect_url",
     "introspect_with",
     "invalid_expression",
+    "lint_rules",
+    "lint_schema",
+    "lint_url",
+    "lint_with",
+    "policy_tests_url",
+    "policy_tests_with",
     "validate_json",
 ]
 
@@ -345,3 +356,104 @@ def context_restore(
     role: Optional[str], settings: List[Tuple[str, Optional[str]]], row: List[Optional[str]]
 ) -> List[Tuple[str, List[Optional[str]]]]: ...
 def check_columns(text: str) -> None: ...
+
+class _Finding(TypedDict, total=False):
+    rule: str
+    severity: Literal["info", "warning", "error"]
+    table: str
+    policy: str
+    role: str
+    object: str
+    message: str
+    fix: str
+
+class _Effective(TypedDict, total=False):
+    role: str
+    command: Literal["SELECT", "INSERT", "UPDATE", "DELETE"]
+    verdict: Literal["no_rls", "bypass", "no_privilege", "deny_all", "filtered"]
+    reason: str
+    using: str
+    with_check: str
+    permissive: List[str]
+    restrictive: List[str]
+
+@final
+class LintReport:
+    @property
+    def findings(self) -> List[_Finding]: ...
+    @property
+    def skipped(self) -> List[str]: ...
+    def fails(self, level: str = "warning") -> bool: ...
+    def text(self) -> str: ...
+    def sarif(self, artifact: Optional[str] = None) -> str: ...
+    def to_json(self) -> str: ...
+    def __len__(self) -> int: ...
+    def _repr_html_(self) -> str: ...
+
+@final
+class Explanation:
+    @property
+    def table(self) -> str: ...
+    @property
+    def rls_enabled(self) -> bool: ...
+    @property
+    def rls_forced(self) -> bool: ...
+    @property
+    def owner(self) -> Optional[str]: ...
+    @property
+    def entries(self) -> List[_Effective]: ...
+    def text(self) -> str: ...
+    def to_json(self) -> str: ...
+    def _repr_html_(self) -> str: ...
+
+_LintConfig = Union[None, str, Dict[str, Any]]
+
+def lint_schema(schema: Schema, config: _LintConfig = None) -> LintReport: ...
+def lint_url(
+    url: str,
+    schema: Optional[Schema] = None,
+    schemas: Optional[List[str]] = None,
+    config: _LintConfig = None,
+    *,
+    timeouts: Optional[Timeouts] = None,
+) -> LintReport: ...
+def lint_with(
+    run: _Run,
+    schema: Optional[Schema] = None,
+    schemas: Optional[List[str]] = None,
+    config: _LintConfig = None,
+    *,
+    timeouts: Optional[Timeouts] = None,
+) -> LintReport: ...
+def explain_schema(
+    schema: Schema, table: str, role: Optional[str] = None, command: Optional[str] = None
+) -> Explanation: ...
+def explain_url(
+    url: str,
+    table: str,
+    schema: Optional[Schema] = None,
+    role: Optional[str] = None,
+    command: Optional[str] = None,
+    schemas: Optional[List[str]] = None,
+    *,
+    timeouts: Optional[Timeouts] = None,
+) -> Explanation: ...
+def explain_with(
+    run: _Run,
+    table: str,
+    schema: Optional[Schema] = None,
+    role: Optional[str] = None,
+    command: Optional[str] = None,
+    schemas: Optional[List[str]] = None,
+    *,
+    timeouts: Optional[Timeouts] = None,
+) -> Explanation: ...
+def lint_rules() -> List[Dict[str, Any]]: ...
+
+class _Outcome(TypedDict):
+    name: str
+    passed: bool
+    detail: str
+
+def policy_tests_url(url: str, tests: str, *, timeouts: Optional[Timeouts] = None) -> List[_Outcome]: ...
+def policy_tests_with(run: _Run, tests: str, *, timeouts: Optional[Timeouts] = None) -> List[_Outcome]: ...

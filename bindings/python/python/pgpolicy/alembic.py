@@ -27,12 +27,20 @@ Time limits come from ``context.configure(..., pgpolicy_lock_timeout="5s",
 pgpolicy_statement_timeout="5min")`` in ``env.py`` (durations as PostgreSQL writes them,
 or ``datetime.timedelta``), or from ``op.pgpolicy_session(lock_timeout=...)`` in one
 migration; the defaults are the core's (5 s and 5 min).
+
+Lint at generation time (``alembic revision --autogenerate``, ``alembic check``):
+``context.configure(..., pgpolicy_lint=True)`` logs the core's lint findings for the models
+checked against the database (docs/lints.md); ``pgpolicy_lint_fail_on="error"`` (or
+``"warning"``) makes a finding at that level stop the command (``LintFailed``);
+``pgpolicy_lint_config`` is a pgpolicy.toml path or a dict (default ./pgpolicy.toml).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Type
 
 import sqlalchemy as sa
@@ -43,6 +51,8 @@ from alembic.operations import ops as alembic_ops
 from pgpolicy import _db, _native
 from pgpolicy._native import Change, Schema
 from pgpolicy.sqlalchemy import schema_dict, warn_skipped
+
+_log = logging.getLogger("alembic.autogenerate.pgpolicy")
 
 __all__ = [
     "op",
@@ -825,6 +835,9 @@ def _compare(autogen_context: Any, upgrade_ops: Any, schemas: Any) -> None:
         statement_timeout=opts.get("pgpolicy_statement_timeout"),
     )
 
+    if opts.get("pgpolicy_lint"):
+        _lint_at_generation(conn, declared, introspect_schemas, opts)
+
     before: Dict[int, List[ChangeOp]] = {}
     after: List[ChangeOp] = []
     for change in plan.changes:
@@ -848,6 +861,37 @@ def _compare(autogen_context: Any, upgrade_ops: Any, schemas: Any) -> None:
         # session op) opens downgrade().
         upgrade_ops.ops.insert(0, PgpolicySessionOp())
         upgrade_ops.ops.append(_SessionEnd())
+
+
+class LintFailed(Exception):
+    """`pgpolicy_lint_fail_on` was set and a finding reached that severity: the revision
+    is not written (raised from autogenerate, as `alembic check` raises on drift)."""
+
+
+def _lint_at_generation(conn: Any, declared: Schema, schemas: List[str], opts: Dict[str, Any]) -> None:
+    """`context.configure(pgpolicy_lint=True)`: lints the models' declaration against the
+    database (the core's rules, docs/lints.md) while autogenerate runs; each finding is
+    logged as a warning. `pgpolicy_lint_config`: a path to a pgpolicy.toml or a dict like
+    its [lint] section (default ./pgpolicy.toml when present). `pgpolicy_lint_fail_on`
+    ("info", "warning" or "error"): raise `LintFailed` when a finding reaches it."""
+    from pgpolicy import _lint
+
+    config = opts.get("pgpolicy_lint_config")
+    if config is None and Path("pgpolicy.toml").is_file():
+        config = "pgpolicy.toml"
+    report = _lint.lint(
+        declared,
+        db=conn,
+        config=config,
+        schemas=schemas,
+        lock_timeout=opts.get("pgpolicy_lock_timeout"),
+        statement_timeout=opts.get("pgpolicy_statement_timeout"),
+    )
+    for f in report.findings:
+        _log.warning("pgpolicy lint: %s %s: %s", f["severity"], f["rule"], f["message"])
+    fail_on = opts.get("pgpolicy_lint_fail_on")
+    if fail_on and report.fails(fail_on):
+        raise LintFailed(f"pgpolicy lint: findings at or above {fail_on}:\n{report.text()}")
 
 
 def _register_comparator() -> None:

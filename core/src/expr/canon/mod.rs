@@ -159,8 +159,9 @@ pub fn equivalent_with(a: &str, b: &str, ctx: &Context, catalog: &Catalog) -> bo
 }
 
 /// Parses exactly one expression. `ISNULL` / `NOTNULL` (which sqlparser does not know) are
-/// rewritten to `IS NULL` / `IS NOT NULL` on the token stream.
-fn parse(text: &str) -> Result<sqlparser::ast::Expr, Undecidable> {
+/// rewritten to `IS NULL` / `IS NOT NULL` on the token stream. Also what the lint rules
+/// walk (`crate::lint`).
+pub(crate) fn parse(text: &str) -> Result<sqlparser::ast::Expr, Undecidable> {
     parse_with(text, dialect::PgDialect::default())
 }
 
