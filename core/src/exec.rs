@@ -61,6 +61,16 @@ pub trait Exec {
     fn execute(&mut self, sql: &str) -> Result<(), DbError>;
     /// Runs one statement and returns its rows, every column as text (or NULL).
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError>;
+    /// Runs one statement and returns the first column of its first row (None for no row
+    /// or NULL).
+    fn query_text(&mut self, sql: &str) -> Result<Option<String>, DbError> {
+        Ok(self
+            .query(sql)?
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next())
+            .flatten())
+    }
     /// Runs one statement and hands each row to `each` (every column as text, or NULL).
     /// A driver that can stream rows overrides this, so that a large result is never held
     /// whole; the default runs [`Exec::query`].
@@ -186,12 +196,9 @@ pub fn introspect_with(
     let result = read_catalog(exec, schemas).and_then(|schema| {
         let mut out = Vec::with_capacity(extra.len());
         for q in extra {
-            let rows = exec.query(q).map_err(|e| db("introspection", e))?;
-            let text = rows
-                .into_iter()
-                .next()
-                .and_then(|r| r.into_iter().next())
-                .flatten()
+            let text = exec
+                .query_text(q)
+                .map_err(|e| db("introspection", e))?
                 .ok_or_else(|| {
                     Error::Database("introspection: a catalog query returned no row".into())
                 })?;

@@ -305,13 +305,7 @@ pub fn run_case(
         }
     }
     if result.is_ok() {
-        result = exec.query(&statement).map(|rows| {
-            rows.into_iter()
-                .next()
-                .and_then(|r| r.into_iter().next())
-                .flatten()
-                .unwrap_or_default()
-        });
+        result = exec.query_text(&statement).map(Option::unwrap_or_default);
     }
     for s in scope.rollback() {
         let _ = exec.execute(&s);

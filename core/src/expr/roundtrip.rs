@@ -245,14 +245,9 @@ fn print_stage(
                 "SELECT pg_catalog.pg_get_functiondef(pg_catalog.to_regprocedure({}))",
                 crate::sql::quote::literal(&format!("pg_temp.{function}()"))
             );
-            let rows = exec
-                .query(&q)
-                .map_err(|e| stmt_err("reading the comparison's function", e))?;
-            let def = rows
-                .into_iter()
-                .next()
-                .and_then(|r| r.into_iter().next())
-                .flatten()
+            let def = exec
+                .query_text(&q)
+                .map_err(|e| stmt_err("reading the comparison's function", e))?
                 .ok_or_else(|| {
                     Error::Database("comparison: the comparison's function is gone".into())
                 })?;

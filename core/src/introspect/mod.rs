@@ -29,6 +29,19 @@ pub use crate::session::SEARCH_PATH;
 /// eight fields.
 pub const CATALOG_COLUMNS: usize = 9;
 
+/// The schemas a catalog query reads, as a list of SQL literals (`public` for none).
+pub(crate) fn schema_list(schemas: &[String]) -> String {
+    if schemas.is_empty() {
+        literal("public")
+    } else {
+        schemas
+            .iter()
+            .map(|s| literal(s))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// The one catalog query for the given schemas (an empty list means `public`). Returns
 /// rows of [`CATALOG_COLUMNS`] text columns; the first column says what the row is:
 ///
@@ -44,15 +57,7 @@ pub const CATALOG_COLUMNS: usize = 9;
 /// sorted on the server ([`Schema::normalize`] sorts). Every function and operator is
 /// qualified; every column is text.
 pub fn catalog_query(schemas: &[String]) -> String {
-    let list = if schemas.is_empty() {
-        literal("public")
-    } else {
-        schemas
-            .iter()
-            .map(|s| literal(s))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let list = schema_list(schemas);
     format!(
         r#"WITH rels AS (
   SELECT c.oid, n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, c.relowner, c.relacl

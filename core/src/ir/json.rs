@@ -95,44 +95,71 @@ impl<'de: 'a, 'a> Deserialize<'de> for RawTables<'a> {
     }
 }
 
-/// `columns` as written: a list of columns, or a ModelIR map from name to column (read
-/// by their own deserializers, not buffered and retried as an untagged enum would be).
-#[derive(Debug)]
-enum RawColumns {
-    List(Vec<RawColumn>),
-    Map(OrderedMap<RawColumn>),
+/// What a [`ListOrMap`] holds, for its error message ("a list of columns or ...").
+trait Entries {
+    const PLURAL: &'static str;
 }
 
-impl<'de> Deserialize<'de> for RawColumns {
+/// A list of entries, or a ModelIR map from name to entry in written order (read by
+/// `Vec`'s and [`OrderedMap`]'s own deserializers, not buffered and retried as an
+/// untagged enum would be).
+#[derive(Debug)]
+enum ListOrMap<T> {
+    List(Vec<T>),
+    Map(OrderedMap<T>),
+}
+
+impl<'de, T: Deserialize<'de> + Entries> Deserialize<'de> for ListOrMap<T> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = RawColumns;
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de> + Entries> serde::de::Visitor<'de> for V<T> {
+            type Value = ListOrMap<T>;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a list of columns or an object mapping names to columns")
+                write!(
+                    f,
+                    "a list of {0} or an object mapping names to {0}",
+                    T::PLURAL
+                )
             }
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
                 self,
                 s: A,
             ) -> Result<Self::Value, A::Error> {
                 Vec::deserialize(serde::de::value::SeqAccessDeserializer::new(s))
-                    .map(RawColumns::List)
+                    .map(ListOrMap::List)
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 m: A,
             ) -> Result<Self::Value, A::Error> {
                 OrderedMap::deserialize(serde::de::value::MapAccessDeserializer::new(m))
-                    .map(RawColumns::Map)
+                    .map(ListOrMap::Map)
             }
         }
-        d.deserialize_any(V)
+        d.deserialize_any(V(std::marker::PhantomData))
     }
 }
 
-impl Default for RawColumns {
+impl<T> ListOrMap<T> {
+    /// The entries, without the map's names.
+    fn into_values(self) -> Vec<T> {
+        match self {
+            ListOrMap::List(v) => v,
+            ListOrMap::Map(m) => m.0.into_iter().map(|(_, t)| t).collect(),
+        }
+    }
+}
+
+/// `columns` as written.
+type RawColumns = ListOrMap<RawColumn>;
+
+impl Entries for RawColumn {
+    const PLURAL: &'static str = "columns";
+}
+
+impl<T> Default for ListOrMap<T> {
     fn default() -> Self {
-        RawColumns::List(Vec::new())
+        ListOrMap::List(Vec::new())
     }
 }
 
@@ -476,7 +503,7 @@ impl RawSchema<'_> {
             // larger raw columns' allocation).
             let mut columns: Vec<Column> = Vec::new();
             match t.columns {
-                RawColumns::List(v) => {
+                ListOrMap::List(v) => {
                     columns.reserve_exact(v.len());
                     for c in v {
                         if let Some(n) = c.name.clone() {
@@ -484,7 +511,7 @@ impl RawSchema<'_> {
                         }
                     }
                 }
-                RawColumns::Map(m) => {
+                ListOrMap::Map(m) => {
                     columns.reserve_exact(m.0.len());
                     for (k, c) in m.0 {
                         columns.push(column(k, c));
@@ -739,53 +766,24 @@ pub fn schema_names_hint(text: &str) -> Option<Vec<String>> {
         #[serde(default)]
         schema: Option<String>,
     }
-    struct Tables(Vec<Option<String>>);
-    impl<'de> Deserialize<'de> for Tables {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            struct V;
-            impl<'de> serde::de::Visitor<'de> for V {
-                type Value = Tables;
-                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                    f.write_str("tables")
-                }
-                fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                    self,
-                    mut s: A,
-                ) -> Result<Tables, A::Error> {
-                    let mut v = Vec::new();
-                    while let Some(t) = s.next_element::<Named>()? {
-                        v.push(t.schema);
-                    }
-                    Ok(Tables(v))
-                }
-                fn visit_map<A: serde::de::MapAccess<'de>>(
-                    self,
-                    mut m: A,
-                ) -> Result<Tables, A::Error> {
-                    let mut v = Vec::new();
-                    while let Some((_, t)) = m.next_entry::<serde::de::IgnoredAny, Named>()? {
-                        v.push(t.schema);
-                    }
-                    Ok(Tables(v))
-                }
-            }
-            d.deserialize_any(V)
-        }
+    impl Entries for Named {
+        const PLURAL: &'static str = "tables";
     }
     #[derive(Deserialize)]
     struct Hint {
         #[serde(default)]
-        tables: Option<Tables>,
+        tables: Option<ListOrMap<Named>>,
         #[serde(default)]
         grants: Option<Vec<Named>>,
     }
     let h: Hint = serde_json::from_str(text).ok()?;
     let mut s: Vec<String> = h
         .tables
-        .map(|t| t.0)
+        .map(ListOrMap::into_values)
         .unwrap_or_default()
         .into_iter()
-        .chain(h.grants.unwrap_or_default().into_iter().map(|g| g.schema))
+        .chain(h.grants.unwrap_or_default())
+        .map(|t| t.schema)
         .map(|s| s.unwrap_or_else(|| "public".to_string()))
         .collect();
     if s.is_empty() {

@@ -10,7 +10,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::sql::quote::literal;
 
 /// Facts about the database, read by [`facts_query`].
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -100,15 +99,7 @@ impl DbFacts {
 /// row, one text column holding the JSON document [`DbFacts`] reads. Functions are read
 /// from every schema but the system ones (policies call functions in other schemas).
 pub fn facts_query(schemas: &[String]) -> String {
-    let list = if schemas.is_empty() {
-        literal("public")
-    } else {
-        schemas
-            .iter()
-            .map(|s| literal(s))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let list = crate::introspect::schema_list(schemas);
     format!(
         r#"WITH rels AS (
   SELECT c.oid, n.nspname, c.relname, c.relkind, c.relowner, c.reloptions

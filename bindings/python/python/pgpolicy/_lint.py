@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Dict, Optional, Sequence, Union
+from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
 from pgpolicy import _native
 from pgpolicy._db import Duration, Target, _is_url, connection_of, libpq_url, runner, timeouts
@@ -21,6 +21,16 @@ def _config(config: Config) -> Union[None, str, Dict[str, Any]]:
     if config is None or isinstance(config, dict):
         return config
     return Path(config).read_text()
+
+
+def _sides(source: Union[Schema, Target], db: Optional[Target], both: str) -> Tuple[Optional[Schema], Optional[Target]]:
+    """The declared schema (if any) and the database to read (if any); `both` is the
+    TypeError's message when a database source is given a `db=` as well."""
+    if isinstance(source, Schema):
+        return source, db
+    if db is not None:
+        raise TypeError(both)
+    return None, source
 
 
 def lint(
@@ -39,13 +49,9 @@ def lint(
     cfg = _config(config)
     t = timeouts(lock_timeout, statement_timeout, connect_timeout)
     names = list(schemas) if schemas else None
-    if isinstance(source, Schema):
-        declared: Optional[Schema] = source
-        target = db
-    else:
-        if db is not None:
-            raise TypeError("lint: source is already a database; db= checks a declared Schema against one")
-        declared, target = None, source
+    declared, target = _sides(
+        source, db, "lint: source is already a database; db= checks a declared Schema against one"
+    )
     if target is None:
         assert declared is not None
         return _native.lint_schema(declared, cfg)
@@ -72,13 +78,9 @@ def explain(
     the result shows as a roles × commands matrix."""
     t = timeouts(lock_timeout, statement_timeout, connect_timeout)
     names = list(schemas) if schemas else None
-    if isinstance(source, Schema):
-        declared: Optional[Schema] = source
-        target = db
-    else:
-        if db is not None:
-            raise TypeError("explain: source is already a database; db= explains a declared Schema on one")
-        declared, target = None, source
+    declared, target = _sides(
+        source, db, "explain: source is already a database; db= explains a declared Schema on one"
+    )
     if target is None:
         assert declared is not None
         return _native.explain_schema(declared, table, role, command)
