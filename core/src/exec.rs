@@ -89,6 +89,25 @@ pub trait Exec {
     fn sleep(&mut self, d: Duration) {
         std::thread::sleep(d)
     }
+    /// Opens a pgpolicy transaction with `open` ([`Scope::open`]: `BEGIN` or a savepoint,
+    /// then the pins) and reads the catalog of `schemas` into `reader`. The default sends
+    /// each statement on its own, then [`catalog_query`](crate::introspect::catalog_query).
+    /// A driver with connections of its own may send these statements, which carry only
+    /// pgpolicy's text (schema names as quoted literals, never an expression), as one
+    /// message, and read half of the policies on a second connection that imports the
+    /// transaction's snapshot ([`catalog_query_split`](crate::introspect::catalog_query_split)):
+    /// the rows are the same, read in one snapshot.
+    fn open_and_read_catalog(
+        &mut self,
+        open: &[String],
+        schemas: &[String],
+        reader: &mut crate::introspect::CatalogReader,
+    ) -> Result<(), DbError> {
+        run_all(self, open)?;
+        self.query_each(&crate::introspect::catalog_query(schemas), &mut |row| {
+            reader.row(row)
+        })
+    }
 }
 
 /// Where a pgpolicy transaction lives: a transaction of its own (the core's connections)
@@ -136,7 +155,7 @@ impl Scope {
     }
 }
 
-fn run_all(exec: &mut dyn Exec, stmts: &[String]) -> Result<(), DbError> {
+fn run_all<E: Exec + ?Sized>(exec: &mut E, stmts: &[String]) -> Result<(), DbError> {
     for s in stmts {
         exec.execute(s)?;
     }
@@ -173,8 +192,7 @@ pub fn introspect(
     timeouts: &Timeouts,
     schemas: &[String],
 ) -> Result<Schema, Error> {
-    run_all(exec, &scope.open(Purpose::Read, timeouts)).map_err(|e| db("introspection", e))?;
-    let schema = read_catalog(exec, schemas);
+    let schema = open_and_read_catalog(exec, scope, Purpose::Read, timeouts, schemas);
     abandon(exec, scope);
     schema
 }
@@ -189,23 +207,20 @@ pub fn introspect_with(
     schemas: &[String],
     extra: &[String],
 ) -> Result<(Schema, Vec<String>), Error> {
-    run_all(exec, &scope.open(Purpose::Read, timeouts)).map_err(|e| {
-        abandon(exec, scope);
-        db("introspection", e)
-    })?;
-    let result = read_catalog(exec, schemas).and_then(|schema| {
-        let mut out = Vec::with_capacity(extra.len());
-        for q in extra {
-            let text = exec
-                .query_text(q)
-                .map_err(|e| db("introspection", e))?
-                .ok_or_else(|| {
-                    Error::Database("introspection: a catalog query returned no row".into())
-                })?;
-            out.push(text);
-        }
-        Ok((schema, out))
-    });
+    let result =
+        open_and_read_catalog(exec, scope, Purpose::Read, timeouts, schemas).and_then(|schema| {
+            let mut out = Vec::with_capacity(extra.len());
+            for q in extra {
+                let text = exec
+                    .query_text(q)
+                    .map_err(|e| db("introspection", e))?
+                    .ok_or_else(|| {
+                        Error::Database("introspection: a catalog query returned no row".into())
+                    })?;
+                out.push(text);
+            }
+            Ok((schema, out))
+        });
     abandon(exec, scope);
     result
 }
@@ -220,11 +235,7 @@ pub fn introspect_for_plan(
     schemas: &[String],
 ) -> Result<Schema, Error> {
     let scope = Scope::Transaction;
-    run_all(exec, &scope.open(Purpose::Plan, timeouts)).map_err(|e| {
-        abandon(exec, scope);
-        db("introspection", e)
-    })?;
-    let schema = read_catalog(exec, schemas);
+    let schema = open_and_read_catalog(exec, scope, Purpose::Plan, timeouts, schemas);
     if schema.is_err() {
         abandon(exec, scope);
     }
@@ -244,12 +255,18 @@ pub fn end_plan(exec: &mut dyn Exec) {
     abandon(exec, Scope::Transaction)
 }
 
-fn read_catalog(exec: &mut dyn Exec, schemas: &[String]) -> Result<Schema, Error> {
+/// Opens the scope for `purpose` and reads the catalog in it (see
+/// [`Exec::open_and_read_catalog`]); the caller ends the scope, also on failure.
+fn open_and_read_catalog(
+    exec: &mut dyn Exec,
+    scope: Scope,
+    purpose: Purpose,
+    timeouts: &Timeouts,
+    schemas: &[String],
+) -> Result<Schema, Error> {
     let mut reader = crate::introspect::CatalogReader::new();
-    exec.query_each(&crate::introspect::catalog_query(schemas), &mut |row| {
-        reader.row(row)
-    })
-    .map_err(|e| db("introspection", e))?;
+    exec.open_and_read_catalog(&scope.open(purpose, timeouts), schemas, &mut reader)
+        .map_err(|e| db("introspection", e))?;
     reader.finish()
 }
 

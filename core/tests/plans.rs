@@ -500,9 +500,101 @@ fn introspection_is_a_constant_number_of_queries() {
         counts[0], counts[1],
         "statements for 1 table vs 41 tables: {counts:?}"
     );
-    // BEGIN READ ONLY, the session pins (one statement, before any other text), the
-    // catalog query, ROLLBACK.
-    assert_eq!(counts[0], 4, "{counts:?}");
+    // One message (BEGIN READ ONLY, the session pins before any other text, whether to
+    // split the read, the catalog query), then ROLLBACK.
+    assert_eq!(counts[0], 2, "{counts:?}");
+}
+
+/// The core's protocol run statement by statement, as a driver without connections of its
+/// own runs it (the packages): the reference for the core's own connection.
+struct OneByOne<'a>(&'a mut LiveDb);
+
+impl pgpolicy::exec::Exec for OneByOne<'_> {
+    fn execute(&mut self, sql: &str) -> Result<(), pgpolicy::exec::DbError> {
+        pgpolicy::exec::Exec::execute(self.0, sql)
+    }
+    fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, pgpolicy::exec::DbError> {
+        pgpolicy::exec::Exec::query(self.0, sql)
+    }
+}
+
+#[test]
+fn a_large_catalog_is_read_on_two_connections_in_one_snapshot() {
+    use pgpolicy::exec::Scope;
+    use pgpolicy::session::Timeouts;
+    let (cluster, url, log) = logging_cluster();
+    let mut ddl = String::from("CREATE ROLE solo LOGIN CONNECTION LIMIT 1; ");
+    for i in 0..30 {
+        ddl.push_str(&format!(
+            "CREATE TABLE t{i} (id int, owner text, n numeric); ALTER TABLE t{i} ENABLE ROW LEVEL SECURITY; \
+             CREATE POLICY a ON t{i} USING (owner = current_user); \
+             CREATE POLICY b ON t{i} FOR UPDATE USING (id > {i}) WITH CHECK (n < {i}.5); \
+             CREATE POLICY c ON t{i} AS RESTRICTIVE FOR DELETE TO solo USING (owner IN ('x', 'y')); \
+             COMMENT ON POLICY c ON t{i} IS 'c of {i}'; "
+        ));
+    }
+    cluster.psql("app", &ddl).unwrap();
+    let snapshots = || {
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .matches("SET TRANSACTION SNAPSHOT")
+            .count()
+    };
+    let json = |s: &Schema| s.to_json();
+
+    let mut db = LiveDb::connect(&url).unwrap();
+    let reference = pgpolicy::exec::introspect(
+        &mut OneByOne(&mut db),
+        Scope::Transaction,
+        &Timeouts::default(),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        reference
+            .tables
+            .iter()
+            .map(|t| t.policies.len())
+            .sum::<usize>(),
+        90
+    );
+
+    // Under the threshold: one connection.
+    let whole = db.introspect(&[]).unwrap();
+    assert_eq!(snapshots(), 0);
+    assert_eq!(json(&whole), json(&reference));
+
+    // Over it: half of the policies on a second connection, in the exported snapshot.
+    db.set_split_min_policies(10);
+    let split = db.introspect(&[]).unwrap();
+    assert_eq!(snapshots(), 1);
+    assert_eq!(json(&split), json(&reference));
+    // And in a plan's transaction, which goes on to compare on the first connection.
+    let planned = db.introspect_for_plan(&[]).unwrap();
+    db.end_plan();
+    assert_eq!(snapshots(), 2);
+    assert_eq!(json(&planned), json(&reference));
+
+    // A second connection refused (the role's connection limit): the first one reads the
+    // other half itself.
+    let solo_url = url.replacen("postgres@", "solo@", 1);
+    assert_ne!(solo_url, url);
+    let mut solo = LiveDb::connect(&solo_url).unwrap();
+    let solo_reference = pgpolicy::exec::introspect(
+        &mut OneByOne(&mut solo),
+        Scope::Transaction,
+        &Timeouts::default(),
+        &[],
+    )
+    .unwrap();
+    solo.set_split_min_policies(10);
+    let alone = solo.introspect(&[]).unwrap();
+    assert_eq!(snapshots(), 2, "the refused connection imported nothing");
+    assert!(std::fs::read_to_string(&log)
+        .unwrap()
+        .contains("too many connections for role \"solo\""));
+    assert_eq!(json(&alone), json(&solo_reference));
+    assert_eq!(alone.tables, reference.tables);
 }
 
 #[test]

@@ -4,13 +4,13 @@
 //! [`Resolver`]) for the pairs the offline layer cannot prove equal. Nothing here builds a
 //! change (see `emit`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::matching::{Matching, PolicyPair};
 use super::{ClauseChange, ExprPair, Resolver};
 use crate::error::{Clause, Result};
 use crate::expr;
-use crate::ir::{Policy, Rls, RoleSpec, Schema, Table};
+use crate::ir::{Column, Policy, Rls, RoleSpec, Schema, Table, TableName};
 
 /// What the comparison decided for every pair of the match, in the match's order.
 pub(super) struct Comparison {
@@ -45,8 +45,24 @@ struct Verdict {
     /// Some(true) when proven equal, Some(false) when the stronger layer found them
     /// different, None when nothing could tell (counts as changed).
     equal: Option<bool>,
-    cur_canon: Option<String>,
-    des_canon: Option<String>,
+    /// The canonical texts (current, declared) when either is known: boxed, since most
+    /// pairs of a large plan are textually equal and carry none (one pointer per verdict).
+    canon: Option<Box<(Option<String>, Option<String>)>>,
+}
+
+impl Verdict {
+    fn with_canon(equal: Option<bool>, cur: Option<String>, des: Option<String>) -> Verdict {
+        let canon = (cur.is_some() || des.is_some()).then(|| Box::new((cur, des)));
+        Verdict { equal, canon }
+    }
+
+    fn cur_canon(&self) -> Option<&String> {
+        self.canon.as_ref().and_then(|c| c.0.as_ref())
+    }
+
+    fn des_canon(&self) -> Option<&String> {
+        self.canon.as_ref().and_then(|c| c.1.as_ref())
+    }
 }
 
 /// The USING and WITH CHECK verdicts of one matched policy: None when the clause is absent
@@ -62,7 +78,7 @@ struct Verdicts {
 pub(super) fn compare<'c>(
     matching: &Matching,
     current: &Schema,
-    context: &dyn Fn() -> &'c Schema,
+    context: &dyn Fn(Option<&HashSet<String>>) -> &'c Schema,
     resolver: Option<&mut dyn Resolver>,
     warnings: &mut Vec<String>,
 ) -> Result<Comparison> {
@@ -72,7 +88,7 @@ pub(super) fn compare<'c>(
         .map(|t| compare_rls(t.cur, t.des))
         .collect();
     let verdicts = compare_expressions(
-        &matching.policies,
+        matching,
         current.is_introspected(),
         context,
         &super::search_path_of(current),
@@ -111,41 +127,43 @@ fn compare_rls(cur: Option<&Table>, des: Option<&Table>) -> RlsDelta {
 /// as PostgreSQL prints it when introspected, as declared otherwise), and the pairs that
 /// are not proven equal go to `resolver`, when there is one.
 fn compare_expressions<'c>(
-    pairs: &[PolicyPair],
+    matching: &Matching,
     current_introspected: bool,
-    context: &dyn Fn() -> &'c Schema,
+    context: &dyn Fn(Option<&HashSet<String>>) -> &'c Schema,
     search_path: &[String],
     resolver: Option<&mut dyn Resolver>,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Verdicts>> {
     let no_database = resolver.is_none();
+    let pairs = &matching.policies;
     let mut verdicts: Vec<Verdicts> = Vec::with_capacity(pairs.len());
-    let mut pending: Vec<(usize, Clause, ExprPair)> = Vec::new();
+    // The pairs for the resolver (only when there is one), and where each verdict goes.
+    let mut pending: Vec<(usize, Clause)> = Vec::new();
+    let mut exprs: Vec<ExprPair> = Vec::new();
+    // The context holds only the tables the differing expressions can name.
+    let names = std::cell::OnceCell::new();
+    let context = || context(names.get_or_init(|| differing_names(matching)).as_ref());
+    // Each distinct pair is canonicalized once: pairs proven equal, by what that depends on.
+    let by_name = std::cell::OnceCell::new();
+    let mut settled: HashSet<SettledKey> = HashSet::new();
     for (i, m) in pairs.iter().enumerate() {
+        let table = matching.table_of(m);
+        // None for both clauses when the policy is replaced whatever they say.
         let mut v = Verdicts::default();
-        if m.cur.command != m.des.command || m.cur.permissive != m.des.permissive {
-            verdicts.push(v); // replaced whatever the expressions say
-            continue;
-        }
-        for clause in [Clause::Using, Clause::WithCheck] {
-            let (c, d) = match clause {
-                Clause::Using => (&m.cur.using, &m.des.using),
-                _ => (&m.cur.with_check, &m.des.with_check),
-            };
-            let (Some(c), Some(d)) = (c, d) else {
-                continue;
-            };
-            let verdict = if c == d {
+        for (clause, c, d) in clause_texts(m) {
+            let key = (c != d)
+                .then(|| settled_key(c, d, table, context(), &by_name))
+                .flatten();
+            let verdict = if c == d || key.as_ref().is_some_and(|k| settled.contains(k)) {
                 Verdict {
                     equal: Some(true),
-                    cur_canon: None,
-                    des_canon: None,
+                    canon: None,
                 }
             } else {
                 let context = context();
                 let catalog = &context.catalog;
                 let ctx = expr::Context {
-                    table: &m.table,
+                    table,
                     schema: context,
                     search_path,
                 };
@@ -161,29 +179,25 @@ fn compare_expressions<'c>(
                     _ => None,
                 };
                 if equal.is_none() && no_database {
-                    if let Some(note) = unreadable_pair(m, clause, &cc, &dc) {
+                    if let Some(note) = unreadable_pair(table, m, clause, &cc, &dc) {
                         warnings.push(note);
                     }
                 }
+                if let (Some(true), Some(key)) = (equal, key) {
+                    settled.insert(key);
+                }
                 let (cc, dc) = (cc.ok(), dc.ok());
-                if equal.is_none() {
-                    pending.push((
-                        i,
+                if equal.is_none() && !no_database {
+                    pending.push((i, clause));
+                    exprs.push(ExprPair {
+                        table: table.clone(),
+                        policy: m.des.name.clone(),
                         clause,
-                        ExprPair {
-                            table: m.table.clone(),
-                            policy: m.des.name.clone(),
-                            clause,
-                            current: c.clone(),
-                            desired: d.clone(),
-                        },
-                    ));
+                        current: c.to_string(),
+                        desired: d.to_string(),
+                    });
                 }
-                Verdict {
-                    equal,
-                    cur_canon: cc,
-                    des_canon: dc,
-                }
+                Verdict::with_canon(equal, cc, dc)
             };
             match clause {
                 Clause::Using => v.using = Some(verdict),
@@ -193,9 +207,9 @@ fn compare_expressions<'c>(
         verdicts.push(v);
     }
     if let (Some(r), false) = (resolver, pending.is_empty()) {
-        let exprs: Vec<ExprPair> = pending.iter().map(|(_, _, p)| p.clone()).collect();
         let res = r.resolve(&exprs, context())?;
-        for ((i, clause, _), res) in pending.iter().zip(res) {
+        drop(exprs);
+        for ((i, clause), res) in pending.iter().zip(res) {
             if let Some(note) = &res.note {
                 warnings.push(note.clone());
             }
@@ -206,12 +220,130 @@ fn compare_expressions<'c>(
             .expect("pending verdict");
             v.equal = Some(res.equal);
             if res.current_canonical.is_some() {
-                v.cur_canon = res.current_canonical;
-                v.des_canon = res.desired_canonical;
+                *v = Verdict::with_canon(v.equal, res.current_canonical, res.desired_canonical);
             }
         }
     }
     Ok(verdicts)
+}
+
+/// The clauses of a matched policy that both sides have, as (current, declared) texts;
+/// none when the command or permissiveness differs (the policy is replaced whatever its
+/// expressions say).
+fn clause_texts<'p>(m: &PolicyPair<'p>) -> impl Iterator<Item = (Clause, &'p str, &'p str)> {
+    let same_kind = m.cur.command == m.des.command && m.cur.permissive == m.des.permissive;
+    [
+        (Clause::Using, &m.cur.using, &m.des.using),
+        (Clause::WithCheck, &m.cur.with_check, &m.des.with_check),
+    ]
+    .into_iter()
+    .filter_map(move |(clause, c, d)| match (c, d) {
+        (Some(c), Some(d)) if same_kind => Some((clause, c.as_str(), d.as_str())),
+        _ => None,
+    })
+}
+
+/// What the offline verdict on a pair depends on, besides the catalog and the search path
+/// (one for the whole comparison): both texts, the policy's schema and its table's
+/// columns, and each table the texts can name (a word or identifier of theirs) with its
+/// columns. Two pairs with the same key get the same verdict, so a pair proven equal
+/// proves every pair of its key (the same policies on many tables of one shape).
+#[derive(PartialEq, Eq, Hash)]
+struct SettledKey<'a> {
+    cur: &'a str,
+    des: &'a str,
+    schema: &'a str,
+    columns: Option<&'a [Column]>,
+    named: Vec<(&'a str, &'a str, &'a [Column])>,
+}
+
+/// The context's tables by name, folded to lower case.
+type ByName<'a> = HashMap<String, Vec<&'a Table>>;
+
+/// The key of a pair (None when a text does not lex: it is canonicalized on its own).
+fn settled_key<'a>(
+    cur: &'a str,
+    des: &'a str,
+    table: &'a TableName,
+    context: &'a Schema,
+    by_name: &std::cell::OnceCell<ByName<'a>>,
+) -> Option<SettledKey<'a>> {
+    let by_name = by_name.get_or_init(|| {
+        let mut m: ByName = HashMap::new();
+        for t in &context.tables {
+            m.entry(t.name.to_lowercase()).or_default().push(t);
+        }
+        m
+    });
+    let mut named = Vec::new();
+    for text in [cur, des] {
+        for word in text_names(text)? {
+            for found in by_name.get(&word).into_iter().flatten() {
+                named.push((
+                    found.schema.as_str(),
+                    found.name.as_str(),
+                    &found.columns[..],
+                ));
+            }
+        }
+    }
+    named.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    named.dedup_by(|a, b| (a.0, a.1) == (b.0, b.1));
+    Some(SettledKey {
+        cur,
+        des,
+        schema: &table.schema,
+        columns: context
+            .table(&table.schema, &table.name)
+            .map(|t| &t.columns[..]),
+        named,
+    })
+}
+
+/// Every name the differing expressions of the match can use for a table (each word and
+/// quoted identifier, folded to lower case, and their policies' tables): a table whose
+/// name is not among them cannot be read by any expression that is canonicalized or
+/// compared. None (every table) when a text does not lex, or spells an identifier in a
+/// form not read here (`U&"..."`).
+fn differing_names(matching: &Matching) -> Option<HashSet<String>> {
+    let mut names = HashSet::new();
+    for m in &matching.policies {
+        for (_, c, d) in clause_texts(m) {
+            if c == d {
+                continue;
+            }
+            names.insert(matching.table_of(m).name.to_lowercase());
+            for text in [c, d] {
+                names.extend(text_names(text)?);
+            }
+        }
+    }
+    Some(names)
+}
+
+/// Every name a text can use for a table: each word and quoted identifier, folded to
+/// lower case (over-inclusive: a column named like a table counts). None when the text
+/// does not lex, or spells an identifier in a form not read here (`U&"..."`).
+fn text_names(text: &str) -> Option<Vec<String>> {
+    let tokens = crate::sql::lex::tokenize(text).ok()?;
+    // `U&"..."` lexes as `U`, `&`, a quoted identifier with escapes.
+    let unicode = tokens.windows(3).any(|w| {
+        w[0].text(text).eq_ignore_ascii_case("u")
+            && w[1].text(text) == "&"
+            && w[2].kind == crate::sql::lex::Kind::Quoted
+            && w[0].end == w[1].start
+            && w[1].end == w[2].start
+    });
+    if unicode {
+        return None;
+    }
+    Some(
+        tokens
+            .iter()
+            .filter_map(|t| t.ident(text))
+            .map(|n| n.to_lowercase())
+            .collect(),
+    )
 }
 
 /// A pair that counts as changed only because pgpolicy's parser cannot read one of its
@@ -219,6 +351,7 @@ fn compare_expressions<'c>(
 /// said, naming the table, the policy, the clause and the side, so that a plan made
 /// without a database never silently rewrites a clause it could not read.
 fn unreadable_pair(
+    table: &crate::ir::TableName,
     m: &PolicyPair,
     clause: Clause,
     cur: &std::result::Result<String, expr::canon::Undecidable>,
@@ -239,7 +372,7 @@ fn unreadable_pair(
         "table {}, policy {:?}, clause {clause}: pgpolicy's parser cannot read {} and no \
          database was given to compare on; the clause counts as changed (compare with a \
          database connection or a dev database to settle it)",
-        m.table,
+        table,
         m.des.name,
         sides.join(" nor ")
     ))
@@ -278,8 +411,8 @@ fn compare_policy(m: &PolicyPair, v: &Verdicts, db_user: Option<&str>) -> Policy
                 clause,
                 from: c.clone(),
                 to: d.clone(),
-                from_canonical: v.as_ref().and_then(|v| v.cur_canon.clone()),
-                to_canonical: v.as_ref().and_then(|v| v.des_canon.clone()),
+                from_canonical: v.as_ref().and_then(|v| v.cur_canon().cloned()),
+                to_canonical: v.as_ref().and_then(|v| v.des_canon().cloned()),
             });
         }
     }
@@ -326,4 +459,98 @@ fn same_roles(cur: &[RoleSpec], des: &[RoleSpec], db_user: Option<&str>) -> bool
             .collect()
     };
     norm(cur) == norm(des)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::{diff, Change};
+
+    fn schema(using: &str) -> Schema {
+        let mut tables = vec![
+            serde_json::json!({"name": "Members", "rls": {"enabled": true}, "columns": [
+                {"name": "org_id", "type": "integer", "nullable": false},
+                {"name": "user_id", "type": "integer", "nullable": false}]}),
+            serde_json::json!({"name": "docs", "rls": {"enabled": true}, "columns": [
+                {"name": "id", "type": "integer", "nullable": false},
+                {"name": "org_id", "type": "integer", "nullable": false}],
+                "policies": [{"name": "by_org", "using": using}]}),
+        ];
+        for k in 0..50 {
+            tables.push(serde_json::json!({"name": format!("other{k}"), "columns": [
+                {"name": "id", "type": "integer", "nullable": false}]}));
+        }
+        Schema::from_json(&serde_json::json!({ "tables": tables }).to_string()).unwrap()
+    }
+
+    /// The comparison's context holds only the tables the differing expressions name, and
+    /// a table named in a sub-select (quoted, mixed case) is among them: the two spellings
+    /// are proven equal offline, which needs that table's columns.
+    #[test]
+    fn the_context_keeps_the_tables_an_expression_names() {
+        let current = schema(r#"org_id IN (SELECT org_id FROM "Members" WHERE user_id = 1)"#);
+        let desired = schema(
+            r#"(org_id in ( select "Members".org_id from "Members" where ("Members".user_id = 1) ))"#,
+        );
+        let plan = diff(&current, &desired, &Default::default()).unwrap();
+        assert!(
+            !plan
+                .changes
+                .iter()
+                .any(|c| matches!(c, Change::AlterPolicy { .. })),
+            "{:?}",
+            plan.changes
+        );
+        let changed = schema(r#"org_id IN (SELECT org_id FROM "Members" WHERE user_id = 2)"#);
+        let plan = diff(&current, &changed, &Default::default()).unwrap();
+        assert!(plan
+            .changes
+            .iter()
+            .any(|c| matches!(c, Change::AlterPolicy { .. })));
+    }
+
+    /// A pair proven equal on one table proves the same pair on a table of the same
+    /// shape, never on a table whose columns differ.
+    #[test]
+    fn a_settled_pair_is_reused_only_for_tables_of_the_same_shape() {
+        let decl = |text: &str| {
+            let mut tables = Vec::new();
+            for (name, ty) in [("a1", "integer"), ("b", "text"), ("a2", "integer")] {
+                tables.push(serde_json::json!({"name": name, "columns": [
+                    {"name": "x", "type": ty, "nullable": false}],
+                    "policies": [{"name": "p", "using": text}]}));
+            }
+            Schema::from_json(&serde_json::json!({ "tables": tables }).to_string()).unwrap()
+        };
+        let plan = diff(&decl("x = 1"), &decl("x = '1'"), &Default::default()).unwrap();
+        let altered: Vec<String> = plan
+            .changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::AlterPolicy { table, .. } => Some(table.name.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(altered, ["b"], "{:?}", plan.changes);
+    }
+
+    #[test]
+    fn differing_names_are_the_words_of_differing_texts() {
+        let current = schema(r#"org_id IN (SELECT org_id FROM "Members" WHERE user_id = 1)"#);
+        let desired =
+            schema(r#"org_id IN (SELECT org_id FROM public."Members" WHERE user_id = 2)"#);
+        let matching = super::super::matching::match_schemas(&current, &desired, false);
+        let names = differing_names(&matching).unwrap();
+        for n in ["docs", "members", "public", "org_id", "user_id"] {
+            assert!(names.contains(n), "{n} in {names:?}");
+        }
+        assert!(!names.iter().any(|n| n.starts_with("other")), "{names:?}");
+        // Equal texts name nothing.
+        let same = super::super::matching::match_schemas(&current, &current, false);
+        assert_eq!(differing_names(&same), Some(HashSet::new()));
+        // A spelling this does not read means every table.
+        let unicode = schema(r#"org_id IN (SELECT org_id FROM U&"Members" WHERE user_id = 1)"#);
+        let matching = super::super::matching::match_schemas(&current, &unicode, false);
+        assert_eq!(differing_names(&matching), None);
+    }
 }

@@ -42,7 +42,7 @@ pub(super) fn emit_tables(matching: &Matching, comparison: Comparison) -> Vec<Ch
     }
     for (m, delta) in matching.policies.iter().zip(comparison.policies) {
         let (cp, dp) = (m.cur, m.des);
-        let table = || m.table.clone();
+        let table = || matching.table_of(m).clone();
         match delta {
             PolicyDelta::Replace(reason) => changes.push(Change::ReplacePolicy {
                 table: table(),

@@ -21,7 +21,8 @@ pub(super) struct TablePair<'a> {
 /// A declared policy and the current policy it takes over: the one of the same name, or
 /// the one its `renamed_from` names (when no declared policy has that name).
 pub(super) struct PolicyPair<'a> {
-    pub table: TableName,
+    /// The table's index in [`Matching::tables`] (see [`Matching::table_of`]).
+    pub table: usize,
     pub cur: &'a Policy,
     pub des: &'a Policy,
     pub renamed: bool,
@@ -33,6 +34,13 @@ pub(super) struct PolicyPair<'a> {
 pub(super) struct Matching<'a> {
     pub tables: Vec<TablePair<'a>>,
     pub policies: Vec<PolicyPair<'a>>,
+}
+
+impl Matching<'_> {
+    /// The table of a matched policy.
+    pub fn table_of(&self, pair: &PolicyPair) -> &TableName {
+        &self.tables[pair.table].name
+    }
 }
 
 /// Pairs tables (every declared table; when `prune`, also current tables the declaration
@@ -65,8 +73,9 @@ pub(super) fn match_schemas<'a>(
             created,
             dropped,
         } = match_policies(cur_policies, des_policies);
+        let table = tables.len();
         policies.extend(matched.into_iter().map(|(cur, des, renamed)| PolicyPair {
-            table: name.clone(),
+            table,
             cur,
             des,
             renamed,

@@ -74,8 +74,14 @@ pub fn search_path_of(schema: &Schema) -> Vec<String> {
 }
 
 /// Columns for comparison: the declaration's, completed with the current side's for
-/// tables the declaration gives no columns.
-fn context_schema(current: &Schema, desired: &Schema) -> Schema {
+/// tables the declaration gives no columns; only the tables whose name (folded to lower
+/// case) is in `names`, when given.
+fn context_schema(
+    current: &Schema,
+    desired: &Schema,
+    names: Option<&std::collections::HashSet<String>>,
+) -> Schema {
+    let wanted = |t: &Table| names.is_none_or(|n| n.contains(&t.name.to_lowercase()));
     let mut ctx = Schema {
         tables: Vec::with_capacity(desired.tables.len()),
         roles: Vec::new(),
@@ -86,7 +92,7 @@ fn context_schema(current: &Schema, desired: &Schema) -> Schema {
         catalog: current.catalog.merged(&desired.catalog),
         index: Default::default(),
     };
-    for t in &desired.tables {
+    for t in desired.tables.iter().filter(|t| wanted(t)) {
         let columns = if t.columns.is_empty() {
             current
                 .table(&t.schema, &t.name)
@@ -103,7 +109,7 @@ fn context_schema(current: &Schema, desired: &Schema) -> Schema {
             policies: Vec::new(),
         });
     }
-    for t in &current.tables {
+    for t in current.tables.iter().filter(|t| wanted(t)) {
         if desired.table(&t.schema, &t.name).is_none() {
             ctx.tables.push(Table {
                 schema: t.schema.clone(),
@@ -136,7 +142,9 @@ pub fn diff_with(
     // Built only when an expression must be canonicalized or compared by the resolver
     // (never for a plan whose expressions all read as written).
     let context = std::cell::OnceCell::new();
-    let context = || context.get_or_init(|| context_schema(current, desired));
+    let context = |names: Option<&std::collections::HashSet<String>>| {
+        context.get_or_init(|| context_schema(current, desired, names))
+    };
     let mut warnings: Vec<String> = Vec::new();
 
     let matching = matching::match_schemas(current, desired, prune);

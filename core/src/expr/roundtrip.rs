@@ -127,9 +127,12 @@ fn create_function(name: &str, nonce: &str, views: &[View<'_>]) -> String {
 /// Splits a printed function (`pg_get_functiondef`) into the expressions of each view.
 fn split_function(def: &str, nonce: &str, views: &[View<'_>]) -> Option<Vec<Vec<String>>> {
     let mut out = Vec::with_capacity(views.len());
+    // The body prints the SELECTs in order: each search starts where the last one ended,
+    // so splitting is linear in the body's length.
+    let mut pos = 0;
     for (v, view) in views.iter().enumerate() {
         let open = format!(" AS {}", function_marker(nonce, v, None));
-        let mut pos = def.find(&open)? + open.len();
+        pos = def[pos..].find(&open)? + pos + open.len();
         let mut cols = Vec::with_capacity(view.exprs.len());
         for k in 0..view.exprs.len() {
             let rest = &def[pos..];

@@ -266,6 +266,10 @@ fn db_error(e: &tokio_postgres::Error) -> DbError {
 pub struct LiveDb {
     rt: tokio::runtime::Runtime,
     client: Client,
+    /// How to connect again: a second connection reads half of a large catalog.
+    url: String,
+    /// From how many policies on the catalog is read on two connections.
+    split_min_policies: u32,
     timeouts: Timeouts,
     retries: u32,
     /// A plan's transaction is open ([`LiveDb::introspect_for_plan`]).
@@ -326,6 +330,158 @@ impl Exec for LiveDb {
             Ok(())
         })
     }
+
+    /// One message opens the transaction, decides whether to split the read, and reads
+    /// the catalog (all of it, or all but the odd half of the policies, which a second
+    /// connection reads at the same time in the exported snapshot). Should the second
+    /// connection fail, this one reads that half itself, in its own snapshot: the rows are
+    /// the same either way.
+    fn open_and_read_catalog(
+        &mut self,
+        open: &[String],
+        schemas: &[String],
+        reader: &mut crate::introspect::CatalogReader,
+    ) -> Result<(), DbError> {
+        use futures_util::TryStreamExt;
+        use tokio_postgres::SimpleQueryMessage;
+        if !open.first().is_some_and(|s| s.starts_with("BEGIN")) {
+            run_all_each(self, open)?;
+            return self.query_each(&crate::introspect::catalog_query(schemas), &mut |row| {
+                reader.row(row)
+            });
+        }
+        let (decide, first, second) =
+            crate::introspect::catalog_query_split(schemas, self.split_min_policies);
+        let mut batch = open.join(";\n");
+        for q in [&decide, &first] {
+            batch.push_str(";\n");
+            batch.push_str(q);
+        }
+        let (decide_at, rows_at) = (open.len(), open.len() + 1);
+        let (url, timeouts) = (self.url.clone(), self.timeouts);
+        let client = &self.client;
+        let split = self.rt.block_on(async {
+            let stream = client
+                .simple_query_raw(&batch)
+                .await
+                .map_err(|e| db_error(&e))?;
+            futures_util::pin_mut!(stream);
+            // Up to the decision: the snapshot to share, if the read is split.
+            let mut done = 0;
+            let mut snapshot = String::new();
+            while done <= decide_at {
+                match stream.try_next().await.map_err(|e| db_error(&e))? {
+                    Some(SimpleQueryMessage::CommandComplete(_)) => done += 1,
+                    Some(SimpleQueryMessage::Row(r)) if done == decide_at => {
+                        snapshot = r.get(0).unwrap_or("").to_string();
+                    }
+                    Some(_) => {}
+                    None => return Err(DbError::new(None, "the catalog read ended early")),
+                }
+            }
+            if !snapshot.is_empty() && !snapshot_name(&snapshot) {
+                return Err(DbError::new(
+                    None,
+                    format!("unexpected snapshot name {snapshot:?}"),
+                ));
+            }
+            let split = !snapshot.is_empty();
+            let second_half = async {
+                match split {
+                    true => Some(read_second_half(url, timeouts, snapshot, second.clone()).await),
+                    false => None,
+                }
+            };
+            let first_half = async {
+                while let Some(m) = stream.try_next().await.map_err(|e| db_error(&e))? {
+                    match m {
+                        SimpleQueryMessage::CommandComplete(_) => done += 1,
+                        SimpleQueryMessage::Row(r) if done == rows_at => {
+                            let fields: Vec<Option<&str>> =
+                                (0..r.len()).map(|i| r.get(i)).collect();
+                            reader.row(&fields);
+                        }
+                        _ => {}
+                    }
+                }
+                match done == rows_at + 1 {
+                    true => Ok(()),
+                    false => Err(DbError::new(None, "the catalog read ended early")),
+                }
+            };
+            let (first, second) = futures_util::future::join(first_half, second_half).await;
+            first?;
+            Ok(second)
+        })?;
+        match split {
+            Some(Ok(other)) => {
+                reader.merge(other);
+                Ok(())
+            }
+            // The half the second connection did not read, read here.
+            Some(Err(_)) => self.query_each(&second, &mut |row| reader.row(row)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A snapshot name as `pg_export_snapshot` makes them (`0000000A-0000001B-1`).
+fn snapshot_name(text: &str) -> bool {
+    !text.is_empty() && text.len() <= 64 && text.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+}
+
+/// The second connection of a split catalog read: imports `snapshot`, pins the session as
+/// the first connection did, and reads `query` (the odd half of the policies), then ends
+/// its transaction, all in one message of pgpolicy's own text.
+async fn read_second_half(
+    url: String,
+    timeouts: Timeouts,
+    snapshot: String,
+    query: String,
+) -> Result<crate::introspect::CatalogReader, DbError> {
+    use futures_util::TryStreamExt;
+    let client = connect_within(&url, timeouts.connect)
+        .await
+        .map_err(|e| DbError::new(None, e.to_string()))?;
+    let batch = format!(
+        "{};\nSET TRANSACTION SNAPSHOT {};\n{};\n{};\nROLLBACK",
+        crate::session::begin(crate::session::Purpose::Read),
+        crate::sql::quote::literal(&snapshot),
+        crate::session::pin_statement(&timeouts),
+        query
+    );
+    let mut reader = crate::introspect::CatalogReader::new();
+    let stream = client
+        .simple_query_raw(&batch)
+        .await
+        .map_err(|e| db_error(&e))?;
+    futures_util::pin_mut!(stream);
+    // Rows of the 3rd statement (counted by their completions) are the catalog's.
+    let mut done = 0;
+    while let Some(m) = stream.try_next().await.map_err(|e| db_error(&e))? {
+        match m {
+            tokio_postgres::SimpleQueryMessage::CommandComplete(_) => done += 1,
+            tokio_postgres::SimpleQueryMessage::Row(r) if done == 3 => {
+                let fields: Vec<Option<&str>> = (0..r.len()).map(|i| r.get(i)).collect();
+                reader.row(&fields);
+            }
+            _ => {}
+        }
+    }
+    if done != 5 {
+        return Err(DbError::new(
+            None,
+            "the second catalog connection ended early",
+        ));
+    }
+    Ok(reader)
+}
+
+fn run_all_each(db: &mut LiveDb, stmts: &[String]) -> Result<(), DbError> {
+    for s in stmts {
+        db.execute(s)?;
+    }
+    Ok(())
 }
 
 impl LiveDb {
@@ -344,10 +500,18 @@ impl LiveDb {
         Ok(LiveDb {
             rt,
             client,
+            url: url.to_string(),
+            split_min_policies: crate::introspect::SPLIT_MIN_POLICIES,
             timeouts,
             retries: crate::session::DEFAULT_RETRIES,
             in_plan: false,
         })
+    }
+
+    /// From how many policies in the database a catalog read is split over two
+    /// connections (default [`crate::introspect::SPLIT_MIN_POLICIES`]; `u32::MAX`: never).
+    pub fn set_split_min_policies(&mut self, n: u32) {
+        self.split_min_policies = n;
     }
 
     /// How many times `apply` retries after a lock timeout (default 3).

@@ -1,8 +1,9 @@
 //! Reading RLS state from a live database.
 //!
 //! One catalog query returns the whole state, whatever the number of tables, as rows of
-//! text (one row per table, column and policy, and one row holding the rest as JSON), so
-//! that no row grows with the database and a reader can build the IR as the rows arrive.
+//! text (one row per table with its columns as arrays, one per policy, and one row holding
+//! the rest as JSON), so that no row grows much with the database and a reader can build
+//! the IR as the rows arrive, from one connection or, split, from two.
 //! Any driver can run it (the Python and Node packages run it on their own connections),
 //! and [`CatalogReader`] (or [`from_catalog_rows`]) turns the rows into the IR.
 //! Expressions are printed by `pg_get_expr` under a fixed search_path: run the
@@ -59,13 +60,85 @@ pub(crate) fn schema_list(schemas: &[String]) -> String {
 pub fn catalog_query(schemas: &[String]) -> String {
     let list = schema_list(schemas);
     format!(
+        "{}\n{}\nUNION ALL\n{}\nUNION ALL\n{}",
+        catalog_rels(&list),
+        catalog_header(&list),
+        catalog_tables(),
+        catalog_policies(None)
+    )
+}
+
+/// The policies split in two halves by oid (0: even, 1: odd), for reading them on two
+/// connections at once.
+pub(crate) const SPLIT_SETTING: &str = "pgpolicy.snapshot";
+
+/// Below this many policies (in the whole database) the catalog is read on one
+/// connection: a second one costs more than it saves.
+pub const SPLIT_MIN_POLICIES: u32 = 4000;
+
+/// The catalog read split over two connections that share one snapshot (see
+/// [`crate::exec::Exec::open_and_read_catalog`]):
+///
+/// - `decide`: one row, the exported snapshot's name when the read is split (a primary,
+///   at least `min_policies` policies, [`SPLIT_MIN_POLICIES`] unless a test says
+///   otherwise), else `''`; it also records that answer in
+///   the transaction's `pgpolicy.snapshot` setting, so that `first` reads it back in the
+///   same snapshot instead of deciding again;
+/// - `first`: every row of [`catalog_query`] but, when split, only the policies of even oid;
+/// - `second`: the policies of odd oid, for the second connection.
+///
+/// Together they return exactly the rows of [`catalog_query`].
+pub fn catalog_query_split(schemas: &[String], min_policies: u32) -> (String, String, String) {
+    let list = schema_list(schemas);
+    let decide = format!(
+        "SELECT pg_catalog.set_config('{SPLIT_SETTING}', CASE WHEN pg_catalog.pg_is_in_recovery() \
+         OR (SELECT pg_catalog.count(*) FROM pg_catalog.pg_policy) OPERATOR(pg_catalog.<) {min_policies} \
+         THEN '' ELSE pg_catalog.pg_export_snapshot() END, true)"
+    );
+    let even = format!(
+        "COALESCE(pg_catalog.current_setting('{SPLIT_SETTING}', true), '') OPERATOR(pg_catalog.=) '' \
+         OR {}",
+        half(0)
+    );
+    let first = format!(
+        "{}\n{}\nUNION ALL\n{}\nUNION ALL\n{}",
+        catalog_rels(&list),
+        catalog_header(&list),
+        catalog_tables(),
+        catalog_policies(Some(&even))
+    );
+    let second = format!(
+        "{}\n{}",
+        catalog_rels(&list),
+        catalog_policies(Some(&half(1)))
+    );
+    (decide, first, second)
+}
+
+/// The policies of one half (0 or 1) of the split.
+fn half(k: u8) -> String {
+    format!(
+        "(p.oid::pg_catalog.int8 OPERATOR(pg_catalog.%) 2::pg_catalog.int8) OPERATOR(pg_catalog.=) {k}::pg_catalog.int8"
+    )
+}
+
+/// The tables of the listed schemas (a CTE every part reads).
+fn catalog_rels(list: &str) -> String {
+    format!(
         r#"WITH rels AS (
   SELECT c.oid, n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, c.relowner, c.relacl
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
   WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{{r,p}}'::pg_catalog."char"[])
     AND n.nspname OPERATOR(pg_catalog.=) ANY (ARRAY[{list}]::pg_catalog.name[])
 )
-SELECT 'h'::pg_catalog.text, pg_catalog.json_build_object(
+"#
+    )
+}
+
+/// The `h` row.
+fn catalog_header(list: &str) -> String {
+    format!(
+        r#"SELECT 'h'::pg_catalog.text, pg_catalog.json_build_object(
   'current_user', current_user,
   'server_version_num', pg_catalog.current_setting('server_version_num')::pg_catalog.int4,
   'search_path', pg_catalog.current_setting('search_path'),
@@ -187,9 +260,13 @@ SELECT 'h'::pg_catalog.text, pg_catalog.json_build_object(
     WHERE t.typtype OPERATOR(pg_catalog.=) ANY ('{{e,d}}'::pg_catalog."char"[])
       AND n.nspname OPERATOR(pg_catalog.<>) ALL ('{{pg_catalog,information_schema}}'::pg_catalog.name[]))
 )::pg_catalog.text, NULL::pg_catalog.text, NULL::pg_catalog.text, NULL::pg_catalog.text,
-  NULL::pg_catalog.text, NULL::pg_catalog.text, NULL::pg_catalog.text, NULL::pg_catalog.text
-UNION ALL
-SELECT 't', r.oid::pg_catalog.text, r.nspname::pg_catalog.text, r.relname::pg_catalog.text,
+  NULL::pg_catalog.text, NULL::pg_catalog.text, NULL::pg_catalog.text, NULL::pg_catalog.text"#
+    )
+}
+
+/// The `t` rows.
+fn catalog_tables() -> String {
+    r#"SELECT 't', r.oid::pg_catalog.text, r.nspname::pg_catalog.text, r.relname::pg_catalog.text,
   r.relrowsecurity::pg_catalog.text, r.relforcerowsecurity::pg_catalog.text,
   cl.names::pg_catalog.text, cl.types::pg_catalog.text, cl.notnull::pg_catalog.text
 FROM rels r CROSS JOIN LATERAL (
@@ -198,17 +275,24 @@ FROM rels r CROSS JOIN LATERAL (
          pg_catalog.array_agg(a.attnotnull ORDER BY a.attnum) AS notnull
   FROM pg_catalog.pg_attribute a
   WHERE a.attrelid OPERATOR(pg_catalog.=) r.oid AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
-) cl
-UNION ALL
-SELECT 'p', p.polrelid::pg_catalog.text, p.polname::pg_catalog.text, p.polcmd::pg_catalog.text,
+) cl"#.to_string()
+}
+
+/// The `p` rows (those matching `filter`, when given).
+fn catalog_policies(filter: Option<&str>) -> String {
+    let mut q = r#"SELECT 'p', p.polrelid::pg_catalog.text, p.polname::pg_catalog.text, p.polcmd::pg_catalog.text,
   p.polpermissive::pg_catalog.text, p.polroles::pg_catalog.text,
   pg_catalog.pg_get_expr(p.polqual, p.polrelid), pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid),
   d.description
 FROM pg_catalog.pg_policy p JOIN rels r ON r.oid OPERATOR(pg_catalog.=) p.polrelid
 LEFT JOIN pg_catalog.pg_description d ON d.objoid OPERATOR(pg_catalog.=) p.oid
   AND d.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_policy'::pg_catalog.regclass
-  AND d.objsubid OPERATOR(pg_catalog.=) 0"#
-    )
+  AND d.objsubid OPERATOR(pg_catalog.=) 0"#.to_string();
+    if let Some(f) = filter {
+        q.push_str("\nWHERE ");
+        q.push_str(f);
+    }
+    q
 }
 
 #[derive(Deserialize)]
@@ -443,6 +527,33 @@ fn oids(text: &str) -> Option<Vec<u32>> {
 impl CatalogReader {
     pub fn new() -> CatalogReader {
         CatalogReader::default()
+    }
+
+    /// Takes the rows another reader took (the other half of a split read): as if they
+    /// had come to this one. An error of either is kept.
+    pub fn merge(&mut self, other: CatalogReader) {
+        if self.error.is_none() {
+            self.error = other.error;
+        }
+        if let Some(h) = other.header {
+            if self.header.is_some() {
+                self.error.get_or_insert_with(|| {
+                    Error::Database("unexpected catalog result: two \"h\" rows".into())
+                });
+            }
+            self.header = Some(h);
+        }
+        for (oid, index) in other.by_oid {
+            if self.by_oid.insert(oid, index + self.tables.len()).is_some() {
+                self.error.get_or_insert_with(|| {
+                    Error::Database(format!(
+                        "unexpected catalog result: two \"t\" rows of table oid {oid}"
+                    ))
+                });
+            }
+        }
+        self.tables.extend(other.tables);
+        self.policies.extend(other.policies);
     }
 
     /// Takes one row of the catalog query (columns as text, or NULL). A malformed row is
