@@ -74,7 +74,7 @@ weakens: string | null, change: Change, };
  * Serializes with a `kind` tag; deserializes from the same form, so bindings can rebuild
  * a change (e.g. from a migration file's op) and ask it for its SQL.
  */
-export type Change = { "kind": "create_role", role: Role, } | { "kind": "alter_role", from: Role, to: Role, } | { "kind": "drop_role", role: Role, } | { "kind": "grant_membership", group: string, member: string, } | { "kind": "revoke_membership", group: string, member: string, } | { "kind": "grant" } & RolePrivileges | { "kind": "revoke" } & RolePrivileges | { "kind": "create_function", function: Function, } | { "kind": "replace_function", from: Function, to: Function,
+export type Change = { "kind": "create_role", role: Role, } | { "kind": "alter_role", from: Role, to: Role, } | { "kind": "drop_role", role: Role, } | { "kind": "grant_membership", group: string, member: string, options?: MembershipOptions, } | { "kind": "revoke_membership", group: string, member: string, options?: MembershipOptions, } | { "kind": "alter_membership", group: string, member: string, from: MembershipOptions, to: MembershipOptions, } | { "kind": "grant" } & RolePrivileges | { "kind": "revoke" } & RolePrivileges | { "kind": "create_function", function: Function, } | { "kind": "replace_function", from: Function, to: Function,
 /**
  * What differs (body, volatility, SECURITY DEFINER, search_path, ...).
  */
@@ -128,7 +128,30 @@ export type Role = { name: string, login: boolean, inherit: boolean, bypassrls: 
 /**
  * `CONNECTION LIMIT` (-1: none); absent: left as the database has it.
  */
-connection_limit?: number, member_of: Array<string>, };
+connection_limit?: number, member_of: Array<string>,
+/**
+ * Options of memberships in `member_of` that are not the default, by group.
+ */
+membership_options?: { [key in string]: MembershipOptions }, };
+
+/**
+ * `GRANT group TO member WITH ADMIN / INHERIT / SET`. INHERIT and SET are options of a
+ * membership from PostgreSQL 16 on; before, the member's INHERIT attribute decides and
+ * SET is always true, so declaring either otherwise is an error there.
+ */
+export type MembershipOptions = {
+/**
+ * `WITH ADMIN OPTION`: the member may grant the group to others.
+ */
+admin?: boolean,
+/**
+ * `INHERIT` (16+); absent: the member's own INHERIT attribute.
+ */
+inherit?: boolean,
+/**
+ * `SET` (16+): the member may `SET ROLE` to the group; absent: true.
+ */
+set?: boolean, };
 
 /**
  * Privileges of one grantee on one object, as JSON writes a [`Grant`]: the object is

@@ -126,3 +126,185 @@ fn role_attributes_are_diffed_and_passwords_never_read() {
         ["-1false", "2false"]
     );
 }
+
+fn server_major(db: &Db) -> u32 {
+    db.sql("SHOW server_version_num")
+        .trim()
+        .parse::<u32>()
+        .unwrap()
+        / 10000
+}
+
+fn membership(db: &Db) -> String {
+    // One row per grantor on 16; the plan runs as one role, so one row.
+    let cols = if server_major(db) >= 16 {
+        "admin_option::text || '/' || inherit_option::text || '/' || set_option::text"
+    } else {
+        "admin_option::text"
+    };
+    db.sql(&format!(
+        "SELECT coalesce(string_agg({cols}, ','), 'none') FROM pg_auth_members \
+         WHERE roleid = 'grp'::regrole AND member = 'mem'::regrole"
+    ))
+    .trim()
+    .to_string()
+}
+
+fn plan_against(db: &Db, declared: &Schema) -> Result<pgpolicy::Plan, pgpolicy::Error> {
+    let mut live = LiveDb::connect(&db.url).unwrap();
+    let current = live.introspect(&[]).unwrap();
+    pgpolicy::diff_with(&current, declared, &DiffOptions::default(), Some(&mut live))
+}
+
+fn apply(db: &Db, plan: &pgpolicy::Plan) {
+    LiveDb::connect(&db.url).unwrap().apply(plan).unwrap();
+}
+
+fn with_membership(options: serde_json::Value, inherit: bool) -> Schema {
+    let mut m = serde_json::json!({"role": "grp"});
+    m.as_object_mut()
+        .unwrap()
+        .extend(options.as_object().unwrap().clone());
+    Schema::from_json(
+        &serde_json::json!({"tables": [], "roles": [
+            {"name": "grp"},
+            {"name": "mem", "inherit": inherit, "member_of": [m]}
+        ]})
+        .to_string(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn membership_admin_option_is_granted_diffed_and_reversed() {
+    let db = Db::start();
+    let admin = with_membership(serde_json::json!({"admin": true}), true);
+    let plan = plan_against(&db, &admin).unwrap();
+    assert!(
+        plan.statements()
+            .contains(&"GRANT grp TO mem WITH ADMIN OPTION".to_string()),
+        "{}",
+        plan.sql()
+    );
+    apply(&db, &plan);
+    let on16 = server_major(&db) >= 16;
+    assert_eq!(
+        membership(&db),
+        if on16 { "true/true/true" } else { "true" }
+    );
+    assert!(plan_against(&db, &admin).unwrap().is_empty());
+
+    // Taking the option away keeps the membership.
+    let plain = with_membership(serde_json::json!({}), true);
+    let plan = plan_against(&db, &plain).unwrap();
+    assert_eq!(plan.statements(), ["REVOKE ADMIN OPTION FOR grp FROM mem"]);
+    apply(&db, &plan);
+    assert_eq!(
+        membership(&db),
+        if on16 { "false/true/true" } else { "false" }
+    );
+    apply(&db, &plan.reverse());
+    assert_eq!(
+        membership(&db),
+        if on16 { "true/true/true" } else { "true" }
+    );
+    // The JSON form carries the options (inspect, then plan from the file).
+    let json = plan.reverse().to_json();
+    assert!(json.contains(r#""admin": true"#), "{json}");
+}
+
+#[test]
+fn membership_inherit_and_set_options_on_16_are_an_error_before() {
+    let db = Db::start();
+    let declared = with_membership(serde_json::json!({"inherit": false, "set": false}), true);
+    if server_major(&db) < 16 {
+        let err = plan_against(&db, &declared).unwrap_err();
+        assert_eq!(err.code(), "MEMBERSHIP_OPTION_NEEDS_16");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("role \"mem\"")
+                && msg.contains("\"grp\"")
+                && msg.contains("INHERIT FALSE and SET FALSE"),
+            "{msg}"
+        );
+        // Declaring the defaults is no error.
+        let defaults = with_membership(serde_json::json!({"inherit": true, "set": true}), true);
+        assert!(plan_against(&db, &defaults).is_ok());
+        return;
+    }
+    let plan = plan_against(&db, &declared).unwrap();
+    assert!(
+        plan.statements()
+            .contains(&"GRANT grp TO mem WITH INHERIT FALSE, SET FALSE".to_string()),
+        "{}",
+        plan.sql()
+    );
+    apply(&db, &plan);
+    assert_eq!(membership(&db), "false/false/false");
+    assert!(plan_against(&db, &declared).unwrap().is_empty());
+
+    // SET back to true, ADMIN added: one statement each, reversed exactly.
+    let changed = with_membership(serde_json::json!({"inherit": false, "admin": true}), true);
+    let plan = plan_against(&db, &changed).unwrap();
+    assert_eq!(
+        plan.statements(),
+        [
+            "GRANT grp TO mem WITH ADMIN OPTION",
+            "GRANT grp TO mem WITH SET TRUE"
+        ]
+    );
+    apply(&db, &plan);
+    assert_eq!(membership(&db), "true/false/true");
+    assert!(plan_against(&db, &changed).unwrap().is_empty());
+    apply(&db, &plan.reverse());
+    assert_eq!(membership(&db), "false/false/false");
+
+    // The member's INHERIT attribute changes; a membership without a declared option
+    // follows it (PostgreSQL 16 does not change existing memberships with the attribute).
+    let plain = with_membership(serde_json::json!({}), true);
+    apply(&db, &plan_against(&db, &plain).unwrap());
+    assert_eq!(membership(&db), "false/true/true");
+    let noinherit = with_membership(serde_json::json!({}), false);
+    let plan = plan_against(&db, &noinherit).unwrap();
+    assert!(
+        plan.statements()
+            .contains(&"GRANT grp TO mem WITH INHERIT FALSE".to_string()),
+        "{}",
+        plan.sql()
+    );
+    apply(&db, &plan);
+    assert_eq!(membership(&db), "false/false/true");
+    assert!(plan_against(&db, &noinherit).unwrap().is_empty());
+}
+
+#[test]
+fn membership_options_are_read_from_sql_and_json() {
+    let (schema, warnings) = pgpolicy::sql::read::read_sql(
+        "CREATE ROLE grp;\nCREATE ROLE mem;\n\
+         GRANT grp TO mem WITH ADMIN OPTION, INHERIT FALSE, SET TRUE GRANTED BY CURRENT_USER;",
+    )
+    .unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let mut schema = schema;
+    schema.normalize();
+    let mem = schema.role("mem").unwrap();
+    assert_eq!(mem.member_of, ["grp"]);
+    let o = mem.options_in("grp");
+    // SET TRUE is the default: not kept.
+    assert_eq!((o.admin, o.inherit, o.set), (true, Some(false), None));
+    let again = Schema::from_json(&schema.to_json()).unwrap();
+    assert_eq!(again.role("mem"), schema.role("mem"));
+
+    let bad = pgpolicy::sql::read::read_sql(
+        "CREATE ROLE grp;\nCREATE ROLE mem;\nGRANT grp TO mem WITH INHERIT MAYBE;",
+    );
+    let msg = format!("{bad:?}");
+    assert!(msg.contains("expected OPTION, TRUE or FALSE"), "{msg}");
+
+    let err = Schema::from_json(
+        r#"{"tables": [], "roles": [{"name": "grp"}, {"name": "mem", "membership_options": {"grp": {"admin": true}}}]}"#,
+    )
+    .and_then(|s| pgpolicy::diff(&Schema::default(), &s, &DiffOptions::default()))
+    .unwrap_err();
+    assert_eq!(err.code(), "MEMBERSHIP_OPTIONS_WITHOUT_MEMBERSHIP", "{err}");
+}

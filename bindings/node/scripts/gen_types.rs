@@ -11,8 +11,8 @@ use pgpolicy::ir::catalog::{Catalog, FunctionSig, TypeDef, TypeKind};
 use pgpolicy::ir::{DatabaseInfo, GrantShape, Rls};
 use pgpolicy::lint::{Finding, Report, Severity};
 use pgpolicy::{
-    Change, Clause, Column, Command, DefaultPrivilege, Function, ObjectKind, Policy, Privilege,
-    Role, Schema, Table, TableName, ValidationError,
+    Change, Clause, Column, Command, DefaultPrivilege, Function, MembershipOptions, ObjectKind,
+    Policy, Privilege, Role, Schema, Table, TableName, ValidationError,
 };
 use ts_rs::{Config, TS};
 
@@ -43,6 +43,7 @@ fn main() {
         decl::<Policy>(),
         decl::<Command>(),
         decl::<Role>(),
+        decl::<MembershipOptions>(),
         decl::<GrantShape>(),
         decl::<DefaultPrivilege>(),
         decl::<Function>(),

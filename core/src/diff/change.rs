@@ -205,14 +205,29 @@ pub enum Change {
     DropRole {
         role: Role,
     },
-    /// `GRANT group TO member`.
+    /// `GRANT group TO member [WITH ADMIN / INHERIT / SET ..]`.
     GrantMembership {
         group: String,
         member: String,
+        #[serde(default, skip_serializing_if = "MembershipOptions::is_default")]
+        #[cfg_attr(feature = "ts", ts(optional, as = "Option<MembershipOptions>"))]
+        options: MembershipOptions,
     },
+    /// `REVOKE group FROM member`; `options` are those it had (its reverse grants them).
     RevokeMembership {
         group: String,
         member: String,
+        #[serde(default, skip_serializing_if = "MembershipOptions::is_default")]
+        #[cfg_attr(feature = "ts", ts(optional, as = "Option<MembershipOptions>"))]
+        options: MembershipOptions,
+    },
+    /// The options of a membership that stays: each option whose value differs on the
+    /// two sides is set (`GRANT .. WITH INHERIT FALSE`, `REVOKE ADMIN OPTION FOR ..`).
+    AlterMembership {
+        group: String,
+        member: String,
+        from: MembershipOptions,
+        to: MembershipOptions,
     },
     Grant(RolePrivileges),
     Revoke(RolePrivileges),
@@ -292,8 +307,20 @@ impl Change {
             CreateRole { role } => vec![render::create_role(role)],
             AlterRole { to, .. } => vec![render::alter_role(to)],
             DropRole { role } => vec![render::drop_role(&role.name)],
-            GrantMembership { group, member } => vec![render::grant_membership(group, member)],
-            RevokeMembership { group, member } => vec![render::revoke_membership(group, member)],
+            GrantMembership {
+                group,
+                member,
+                options,
+            } => vec![render::grant_membership(group, member, options)],
+            RevokeMembership { group, member, .. } => {
+                vec![render::revoke_membership(group, member)]
+            }
+            AlterMembership {
+                group,
+                member,
+                from,
+                to,
+            } => render::alter_membership(group, member, from, to),
             Grant(g) => render::grant(g),
             Revoke(g) => render::revoke(g),
             CreateFunction { function } => vec![render::create_function(function)],
@@ -366,8 +393,35 @@ impl Change {
             CreateRole { role } => DropRole { role },
             DropRole { role } => CreateRole { role },
             AlterRole { from, to } => AlterRole { from: to, to: from },
-            GrantMembership { group, member } => RevokeMembership { group, member },
-            RevokeMembership { group, member } => GrantMembership { group, member },
+            GrantMembership {
+                group,
+                member,
+                options,
+            } => RevokeMembership {
+                group,
+                member,
+                options,
+            },
+            RevokeMembership {
+                group,
+                member,
+                options,
+            } => GrantMembership {
+                group,
+                member,
+                options,
+            },
+            AlterMembership {
+                group,
+                member,
+                from,
+                to,
+            } => AlterMembership {
+                group,
+                member,
+                from: to,
+                to: from,
+            },
             Grant(g) => Revoke(g),
             Revoke(g) => Grant(g),
             CreateFunction { function } => DropFunction { function },
@@ -458,10 +512,44 @@ impl Change {
             CreateRole { role } => format!("Create role {:?}", role.name),
             AlterRole { to, .. } => format!("Alter role {:?}", to.name),
             DropRole { role } => format!("Drop role {:?}", role.name),
-            GrantMembership { group, member } => {
-                format!("Make role {member:?} a member of {group:?}")
+            GrantMembership {
+                group,
+                member,
+                options,
+            } => format!(
+                "Make role {member:?} a member of {group:?}{}",
+                describe_options(options)
+            ),
+            RevokeMembership { group, member, .. } => {
+                format!("Remove role {member:?} from {group:?}")
             }
-            RevokeMembership { group, member } => format!("Remove role {member:?} from {group:?}"),
+            AlterMembership {
+                group,
+                member,
+                from,
+                to,
+            } => {
+                let mut what = Vec::new();
+                if from.admin != to.admin {
+                    what.push(if to.admin { "admin" } else { "no admin" }.to_string());
+                }
+                for (name, a, b) in [
+                    ("inherit", from.inherit, to.inherit),
+                    ("set", from.set, to.set),
+                ] {
+                    if let Some(b) = b.filter(|b| Some(*b) != a) {
+                        what.push(if b {
+                            name.to_string()
+                        } else {
+                            format!("no {name}")
+                        });
+                    }
+                }
+                format!(
+                    "Change the membership of {member:?} in {group:?}: {}",
+                    what.join(", ")
+                )
+            }
             Grant(g) => format!(
                 "Grant {}{} to {}{}{}",
                 if g.option_only {
@@ -621,7 +709,8 @@ impl Change {
             | AlterRole { .. }
             | DropRole { .. }
             | GrantMembership { .. }
-            | RevokeMembership { .. } => None,
+            | RevokeMembership { .. }
+            | AlterMembership { .. } => None,
             Grant(g) | Revoke(g) => g.on.is_table().then_some(&g.table),
             GrantDefault(..) | RevokeDefault(..) => None,
             CreateFunction { .. } | ReplaceFunction { .. } | DropFunction { .. } => None,
@@ -647,7 +736,7 @@ impl Change {
         match self {
             CreateRole { .. } => 0,
             AlterRole { .. } => 1,
-            GrantMembership { .. } => 1,
+            GrantMembership { .. } | AlterMembership { .. } => 1,
             // Functions exist before the grants on them and the policies calling them, and
             // go after both.
             CreateFunction { .. } | ReplaceFunction { .. } => 2,
@@ -667,6 +756,28 @@ impl Change {
             RevokeMembership { .. } => 13,
             DropRole { .. } => 14,
         }
+    }
+}
+
+/// ` with admin, no inherit, no set` (the options given), or nothing.
+fn describe_options(o: &MembershipOptions) -> String {
+    let mut parts = Vec::new();
+    if o.admin {
+        parts.push("admin".to_string());
+    }
+    for (name, v) in [("inherit", o.inherit), ("set", o.set)] {
+        if let Some(v) = v {
+            parts.push(if v {
+                name.to_string()
+            } else {
+                format!("no {name}")
+            });
+        }
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" with {}", parts.join(", "))
     }
 }
 

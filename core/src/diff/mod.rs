@@ -132,6 +132,7 @@ pub fn diff_with(
     resolver: Option<&mut dyn Resolver>,
 ) -> Result<Plan> {
     crate::validate::validate(desired)?;
+    check_membership_options(current, desired)?;
     let prune = opts.prune.unwrap_or(!current.is_introspected());
     // Built only when an expression must be canonicalized or compared by the resolver
     // (never for a plan whose expressions all read as written).
@@ -190,8 +191,8 @@ fn unreadable_expressions(changes: &[Change]) -> Vec<String> {
     out
 }
 
-/// Roles, paired by name: created, altered (attributes), memberships granted and revoked;
-/// dropped only between two declarations when pruning.
+/// Roles, paired by name: created, altered (attributes), memberships granted, revoked and
+/// their options changed; dropped only between two declarations when pruning.
 fn diff_roles(current: &Schema, desired: &Schema, prune: bool, changes: &mut Vec<Change>) {
     // The first role of each name, as `Schema::role` finds it.
     let mut cur_roles: HashMap<&str, &Role> = HashMap::with_capacity(current.roles.len());
@@ -199,22 +200,22 @@ fn diff_roles(current: &Schema, desired: &Schema, prune: bool, changes: &mut Vec
         cur_roles.entry(r.name.as_str()).or_insert(r);
     }
     let des_names: HashSet<&str> = desired.roles.iter().map(|r| r.name.as_str()).collect();
-    let membership = |group: &str, member: &str, grant: bool| {
-        let (group, member) = (group.to_string(), member.to_string());
-        if grant {
-            Change::GrantMembership { group, member }
-        } else {
-            Change::RevokeMembership { group, member }
-        }
+    // On a database of PostgreSQL 16 or later, a membership's INHERIT option is what it is
+    // (set from the member's attribute when granted, not changed with it later).
+    let options_16 = current
+        .database
+        .as_ref()
+        .is_some_and(|d| d.server_version_num >= 160000);
+    let revoke = |group: &str, member: &Role| Change::RevokeMembership {
+        group: group.to_string(),
+        member: member.name.clone(),
+        options: member.options_in(group),
     };
     for d in &desired.roles {
         let c = cur_roles.get(d.name.as_str()).copied();
         match c {
             None => changes.push(Change::CreateRole {
-                role: Role {
-                    member_of: Vec::new(),
-                    ..d.clone()
-                },
+                role: d.attributes(),
             }),
             Some(c)
                 if (c.login, c.inherit, c.bypassrls) != (d.login, d.inherit, d.bypassrls)
@@ -222,27 +223,40 @@ fn diff_roles(current: &Schema, desired: &Schema, prune: bool, changes: &mut Vec
                         && d.connection_limit != c.connection_limit) =>
             {
                 changes.push(Change::AlterRole {
-                    from: Role {
-                        member_of: Vec::new(),
-                        ..c.clone()
-                    },
-                    to: Role {
-                        member_of: Vec::new(),
-                        ..d.clone()
-                    },
+                    from: c.attributes(),
+                    to: d.attributes(),
                 })
             }
             Some(_) => {}
         }
-        let had: &[String] = c.map(|c| &c.member_of[..]).unwrap_or(&[]);
+        let had: HashSet<&str> = c
+            .map(|c| c.member_of.iter().map(String::as_str).collect())
+            .unwrap_or_default();
         for g in &d.member_of {
-            if !had.contains(g) {
-                changes.push(membership(g, &d.name, true));
+            match c.filter(|_| had.contains(g.as_str())) {
+                None => changes.push(Change::GrantMembership {
+                    group: g.clone(),
+                    member: d.name.clone(),
+                    options: d.options_in(g),
+                }),
+                Some(c) => {
+                    if let Some((from, to)) = membership_change(c, d, g, options_16) {
+                        changes.push(Change::AlterMembership {
+                            group: g.clone(),
+                            member: d.name.clone(),
+                            from,
+                            to,
+                        });
+                    }
+                }
             }
         }
-        for g in had {
-            if !d.member_of.contains(g) {
-                changes.push(membership(g, &d.name, false));
+        if let Some(c) = c {
+            let wants: HashSet<&str> = d.member_of.iter().map(String::as_str).collect();
+            for g in &c.member_of {
+                if !wants.contains(g.as_str()) {
+                    changes.push(revoke(g, c));
+                }
             }
         }
     }
@@ -253,16 +267,94 @@ fn diff_roles(current: &Schema, desired: &Schema, prune: bool, changes: &mut Vec
             if !des_names.contains(c.name.as_str()) {
                 // Memberships are revoked explicitly so that the reverse restores them.
                 for g in &c.member_of {
-                    changes.push(membership(g, &c.name, false));
+                    changes.push(revoke(g, c));
                 }
                 changes.push(Change::DropRole {
-                    role: Role {
-                        member_of: Vec::new(),
-                        ..c.clone()
-                    },
+                    role: c.attributes(),
                 });
             }
         }
+    }
+}
+
+/// The options of a membership both sides have, when they differ: (from, to), with each
+/// option that changes given on both sides (an absent INHERIT is the member's attribute,
+/// an absent SET is true). Without a PostgreSQL 16 database on the current side, options
+/// absent on both sides are not compared (before 16 they are the member's attribute).
+fn membership_change(
+    c: &Role,
+    d: &Role,
+    group: &str,
+    options_16: bool,
+) -> Option<(MembershipOptions, MembershipOptions)> {
+    let (from, to) = (c.options_in(group), d.options_in(group));
+    let pair = |a: Option<bool>, a_default: bool, b: Option<bool>, b_default: bool| {
+        if !options_16 && a.is_none() && b.is_none() {
+            (None, None)
+        } else {
+            (Some(a.unwrap_or(a_default)), Some(b.unwrap_or(b_default)))
+        }
+    };
+    let (fi, ti) = pair(from.inherit, c.inherit, to.inherit, d.inherit);
+    let (fs, ts) = pair(from.set, true, to.set, true);
+    // Only what changes is written.
+    let (fi, ti) = if fi == ti { (None, None) } else { (fi, ti) };
+    let (fs, ts) = if fs == ts { (None, None) } else { (fs, ts) };
+    if from.admin == to.admin && fi.is_none() && fs.is_none() {
+        return None;
+    }
+    Some((
+        MembershipOptions {
+            admin: from.admin,
+            inherit: fi,
+            set: fs,
+        },
+        MembershipOptions {
+            admin: to.admin,
+            inherit: ti,
+            set: ts,
+        },
+    ))
+}
+
+/// Before PostgreSQL 16 a membership has no INHERIT or SET option of its own: declaring
+/// one other than the default is an error naming the role, when the database says so.
+fn check_membership_options(current: &Schema, desired: &Schema) -> Result<()> {
+    let Some(db) = current
+        .database
+        .as_ref()
+        .filter(|d| d.server_version_num < 160000)
+    else {
+        return Ok(());
+    };
+    let mut errors = Vec::new();
+    for r in &desired.roles {
+        for (g, o) in &r.membership_options {
+            if o.needs_16() {
+                errors.push(crate::error::ValidationError {
+                    code: "MEMBERSHIP_OPTION_NEEDS_16",
+                    table: None,
+                    policy: None,
+                    clause: Some(Clause::Role),
+                    message: format!(
+                        "role {:?}: its membership in {g:?} declares {}, which PostgreSQL {} does not have \
+                         (membership INHERIT and SET options need PostgreSQL 16; before, the member's INHERIT attribute decides)",
+                        r.name,
+                        [("INHERIT", o.inherit), ("SET", o.set)]
+                            .iter()
+                            .filter_map(|(n, v)| v.map(|v| format!("{n} {}", if v { "TRUE" } else { "FALSE" })))
+                            .collect::<Vec<_>>()
+                            .join(" and "),
+                        db.server_version_num / 10000
+                    ),
+                });
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(crate::error::Error::Validation(errors))
     }
 }
 

@@ -287,7 +287,26 @@ struct RawRole {
     #[serde(default, alias = "connectionLimit")]
     connection_limit: Option<i32>,
     #[serde(default, alias = "memberOf")]
-    member_of: Vec<String>,
+    member_of: Vec<RawMembership>,
+    #[serde(default, alias = "membershipOptions")]
+    membership_options: BTreeMap<String, MembershipOptions>,
+}
+
+/// A group the role is a member of: its name, or `{"role": name, "admin": .., "inherit":
+/// .., "set": ..}`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawMembership {
+    Name(String),
+    WithOptions {
+        role: String,
+        #[serde(default)]
+        admin: bool,
+        #[serde(default)]
+        inherit: Option<bool>,
+        #[serde(default)]
+        set: Option<bool>,
+    },
 }
 
 fn yes() -> bool {
@@ -604,13 +623,38 @@ impl RawSchema<'_> {
         let roles = self
             .roles
             .into_iter()
-            .map(|r| Role {
-                name: r.name,
-                login: r.login,
-                inherit: r.inherit,
-                bypassrls: r.bypassrls,
-                connection_limit: r.connection_limit,
-                member_of: r.member_of,
+            .map(|r| {
+                let mut options = r.membership_options;
+                let member_of = r
+                    .member_of
+                    .into_iter()
+                    .map(|m| match m {
+                        RawMembership::Name(n) => n,
+                        RawMembership::WithOptions {
+                            role,
+                            admin,
+                            inherit,
+                            set,
+                        } => {
+                            let o = MembershipOptions {
+                                admin,
+                                inherit,
+                                set,
+                            };
+                            options.insert(role.clone(), o);
+                            role
+                        }
+                    })
+                    .collect();
+                Role {
+                    name: r.name,
+                    login: r.login,
+                    inherit: r.inherit,
+                    bypassrls: r.bypassrls,
+                    connection_limit: r.connection_limit,
+                    member_of,
+                    membership_options: options,
+                }
             })
             .collect();
         let mut grants = Vec::new();

@@ -621,6 +621,39 @@ impl<'a> Reader<'a> {
         Ok(Handled::Yes)
     }
 
+    /// `WITH ADMIN OPTION`, or PostgreSQL 16's `WITH {ADMIN | INHERIT | SET} {OPTION |
+    /// TRUE | FALSE} [, ...]`, after a membership grant.
+    fn membership_options(&mut self) -> R<MembershipOptions> {
+        let mut o = MembershipOptions::default();
+        if !self.eat_kw("with") {
+            return Ok(o);
+        }
+        loop {
+            let which = ["admin", "inherit", "set"]
+                .into_iter()
+                .find(|k| self.eat_kw(k))
+                .ok_or_else(|| format!("expected ADMIN, INHERIT or SET, found {}", self.found()))?;
+            let value = if self.eat_kw("option") || self.eat_kw("true") {
+                true
+            } else if self.eat_kw("false") {
+                false
+            } else {
+                return Err(format!(
+                    "expected OPTION, TRUE or FALSE, found {}",
+                    self.found()
+                ));
+            };
+            match which {
+                "admin" => o.admin = value,
+                "inherit" => o.inherit = Some(value),
+                _ => o.set = Some(value),
+            }
+            if !self.eat(Kind::Comma) {
+                return Ok(o);
+            }
+        }
+    }
+
     fn grant(&mut self, schema: &mut Schema, acl: &mut Vec<AclEvent>) -> R<Handled> {
         // GRANT privileges ON object [, ...] TO grantee [, ...] [WITH GRANT OPTION]
         // or GRANT role [, ...] TO role [, ...] (membership).
@@ -637,6 +670,13 @@ impl<'a> Reader<'a> {
             while self.eat(Kind::Comma) {
                 members.push(self.ident()?);
             }
+            let options = self.membership_options()?;
+            if self.eat_kws(&["granted", "by"]) {
+                self.role_spec()?;
+            }
+            if !self.at_end() {
+                return Err(format!("unexpected {}", self.found()));
+            }
             for m in members {
                 let Some(role) = schema.roles.iter_mut().find(|r| r.name == m) else {
                     return Ok(Handled::Skipped(
@@ -644,6 +684,11 @@ impl<'a> Reader<'a> {
                     ));
                 };
                 role.member_of.extend(groups.iter().cloned());
+                if !options.is_default() {
+                    for g in &groups {
+                        role.membership_options.insert(g.clone(), options);
+                    }
+                }
             }
             return Ok(Handled::Yes);
         }

@@ -179,8 +179,70 @@ EXCEPTION WHEN dependent_objects_still_exist THEN RAISE NOTICE 'role % is kept: 
     )
 }
 
-pub fn grant_membership(group: &str, member: &str) -> String {
-    format!("GRANT {} TO {}", ident(group), ident(member))
+/// `GRANT group TO member`, with `WITH ADMIN OPTION` (every version) or, when INHERIT or
+/// SET is given, PostgreSQL 16's `WITH ADMIN .., INHERIT .., SET ..`.
+pub fn grant_membership(group: &str, member: &str, o: &MembershipOptions) -> String {
+    let mut s = format!("GRANT {} TO {}", ident(group), ident(member));
+    if o.needs_16() {
+        let mut opts = Vec::new();
+        if o.admin {
+            opts.push("ADMIN TRUE".to_string());
+        }
+        for (name, v) in [("INHERIT", o.inherit), ("SET", o.set)] {
+            if let Some(v) = v {
+                opts.push(format!("{name} {}", if v { "TRUE" } else { "FALSE" }));
+            }
+        }
+        s.push_str(&format!(" WITH {}", opts.join(", ")));
+    } else if o.admin {
+        s.push_str(" WITH ADMIN OPTION");
+    }
+    s
+}
+
+/// Sets the options of an existing membership that differ: ADMIN granted with `WITH ADMIN
+/// OPTION` or revoked with `REVOKE ADMIN OPTION FOR` (every version); INHERIT and SET (16+)
+/// set by one `GRANT .. WITH`, which updates the membership in place.
+pub fn alter_membership(
+    group: &str,
+    member: &str,
+    from: &MembershipOptions,
+    to: &MembershipOptions,
+) -> Vec<String> {
+    let mut v = Vec::new();
+    if from.admin != to.admin {
+        v.push(if to.admin {
+            format!(
+                "GRANT {} TO {} WITH ADMIN OPTION",
+                ident(group),
+                ident(member)
+            )
+        } else {
+            format!(
+                "REVOKE ADMIN OPTION FOR {} FROM {}",
+                ident(group),
+                ident(member)
+            )
+        });
+    }
+    let mut opts = Vec::new();
+    for (name, a, b) in [
+        ("INHERIT", from.inherit, to.inherit),
+        ("SET", from.set, to.set),
+    ] {
+        if let Some(b) = b.filter(|b| Some(*b) != a) {
+            opts.push(format!("{name} {}", if b { "TRUE" } else { "FALSE" }));
+        }
+    }
+    if !opts.is_empty() {
+        v.push(format!(
+            "GRANT {} TO {} WITH {}",
+            ident(group),
+            ident(member),
+            opts.join(", ")
+        ));
+    }
+    v
 }
 
 pub fn revoke_membership(group: &str, member: &str) -> String {

@@ -107,6 +107,7 @@ class _RoleDict(TypedDict, total=False):
     inherit: bool
     bypassrls: bool
     member_of: List[str]
+    membership_options: Dict[str, Dict[str, bool]]
 
 _ClauseChange = TypedDict(
     "_ClauseChange",

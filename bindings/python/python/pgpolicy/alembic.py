@@ -7,7 +7,7 @@
 - ops: ``op.enable_rls``, ``op.disable_rls``, ``op.force_rls``, ``op.no_force_rls``,
   ``op.create_policy``, ``op.alter_policy``, ``op.drop_policy``, ``op.rename_policy``,
   ``op.comment_on_policy``, ``op.create_role``, ``op.alter_role``, ``op.drop_role``,
-  ``op.grant_role``, ``op.revoke_role``, ``op.grant_privileges``, ``op.revoke_privileges``,
+  ``op.grant_role``, ``op.revoke_role``, ``op.alter_role_membership``, ``op.grant_privileges``, ``op.revoke_privileges``,
   ``op.grant_default_privileges``, ``op.revoke_default_privileges``, ``op.create_function``,
   ``op.replace_function``, ``op.drop_function``.
   Each only builds the core's ``pgpolicy.Change`` from its arguments; the op
@@ -60,6 +60,7 @@ __all__ = [
     "PgpolicySessionOp",
     "AlterPolicyOp",
     "AlterRoleOp",
+    "AlterRoleMembershipOp",
     "CommentOnPolicyOp",
     "CreatePolicyOp",
     "CreateRoleOp",
@@ -367,7 +368,11 @@ def _calls(c: Change) -> List[Call]:
         new = {k: to[k] for k in keys if to.get(k) is not None}
         return [(kind, [to["name"]], {**new, "old": {k: frm[k] for k in keys if frm.get(k) is not None}})]
     if kind in ("grant_membership", "revoke_membership"):
-        return [("grant_role" if kind == "grant_membership" else "revoke_role", [c.group, c.member], {})]
+        options = c.to_dict().get("options") or {}
+        return [("grant_role" if kind == "grant_membership" else "revoke_role", [c.group, c.member], dict(options))]
+    if kind == "alter_membership":
+        d = c.to_dict()
+        return [("alter_role_membership", [d["group"], d["member"]], {"options": d["to"], "old": d["from"]})]
     if kind in ("grant", "revoke"):
         name = "grant_privileges" if kind == "grant" else "revoke_privileges"
         d = c.to_dict()
@@ -592,22 +597,46 @@ class AlterRoleOp(ChangeOp):
 class _MembershipOp(ChangeOp):
     kind = ""
 
-    def __init__(self, group: str, member: str) -> None:
-        super().__init__(_changes({"kind": self.kind, "group": group, "member": member}))
+    def __init__(
+        self,
+        group: str,
+        member: str,
+        *,
+        admin: bool = False,
+        inherit: Optional[bool] = None,
+        set: Optional[bool] = None,
+    ) -> None:
+        options: Dict[str, Any] = {"admin": admin}
+        if inherit is not None:
+            options["inherit"] = inherit
+        if set is not None:
+            options["set"] = set
+        super().__init__(_changes({"kind": self.kind, "group": group, "member": member, "options": options}))
 
 
 @_readable("grant_role")
 class GrantRoleOp(_MembershipOp):
-    """``GRANT group TO member``."""
+    """``GRANT group TO member``; ``admin=True`` for ``WITH ADMIN OPTION``, ``inherit`` and
+    ``set`` for PostgreSQL 16's membership options."""
 
     kind = "grant_membership"
 
 
 @_readable("revoke_role")
 class RevokeRoleOp(_MembershipOp):
-    """``REVOKE group FROM member``."""
+    """``REVOKE group FROM member``; the options are those it had (the reverse grants them)."""
 
     kind = "revoke_membership"
+
+
+@_readable("alter_role_membership")
+class AlterRoleMembershipOp(ChangeOp):
+    """Changes the options of a membership (``REVOKE ADMIN OPTION FOR ..``, ``GRANT .. WITH
+    INHERIT FALSE``); ``old`` holds the options the reverse sets back."""
+
+    def __init__(self, group: str, member: str, *, options: Dict[str, Any], old: Dict[str, Any]) -> None:
+        change = {"kind": "alter_membership", "group": group, "member": member, "from": old, "to": options}
+        super().__init__(_changes(change))
 
 
 class _PrivilegesOp(ChangeOp):
@@ -928,6 +957,7 @@ class RlsOperations:
         alter_role: Type[AlterRoleOp]
         grant_role: Type[GrantRoleOp]
         revoke_role: Type[RevokeRoleOp]
+        alter_role_membership: Type[AlterRoleMembershipOp]
         grant_privileges: Type[GrantPrivilegesOp]
         revoke_privileges: Type[RevokePrivilegesOp]
         grant_default_privileges: Type[GrantDefaultPrivilegesOp]

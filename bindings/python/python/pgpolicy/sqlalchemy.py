@@ -305,14 +305,17 @@ class Role(_TableItem):
         login: bool = False,
         inherit: bool = True,
         bypassrls: bool = False,
-        member_of: Sequence[str] = (),
+        member_of: Sequence[Union[str, Mapping[str, Any]]] = (),
         connection_limit: Optional[int] = None,
     ) -> None:
+        """``member_of`` lists group names, or ``{"role": group, "admin": True, "inherit":
+        False, "set": False}`` for a membership with options (INHERIT and SET need
+        PostgreSQL 16)."""
         self.name = name
         self.login = login
         self.inherit = inherit
         self.bypassrls = bypassrls
-        self.member_of = list(member_of)
+        self.member_of = [m if isinstance(m, str) else dict(m) for m in member_of]
         self.connection_limit = connection_limit
 
     def _set_parent(self, parent: Any, **kw: Any) -> None:
