@@ -78,13 +78,20 @@ export type Change = { "kind": "create_role", role: Role, } | { "kind": "alter_r
 /**
  * What differs (body, volatility, SECURITY DEFINER, search_path, ...).
  */
-changed: Array<string>, } | { "kind": "drop_function", function: Function, } | { "kind": "grant_default" } & DefaultPrivileges | { "kind": "revoke_default" } & DefaultPrivileges | { "kind": "enable_rls", table: TableName, } | { "kind": "disable_rls", table: TableName, } | { "kind": "force_rls", table: TableName, } | { "kind": "no_force_rls", table: TableName, } | { "kind": "create_policy", table: TableName, policy: Policy, } | { "kind": "drop_policy", table: TableName, policy: Policy, } | { "kind": "rename_policy", table: TableName, from: string, to: string, } | { "kind": "alter_policy", table: TableName, from: Policy, to: Policy, clauses: Array<ClauseChange>, } | { "kind": "replace_policy", table: TableName, from: Policy, to: Policy, reason: string, } | { "kind": "comment_on_policy", table: TableName, policy: string, from: string | null, to: string | null, };
+changed: Array<string>, } | { "kind": "drop_function", function: Function, } | { "kind": "recreate_function", from: Function, to: Function, changed: Array<string>, policies: Array<RecreatedPolicy>, } | { "kind": "grant_default" } & DefaultPrivileges | { "kind": "revoke_default" } & DefaultPrivileges | { "kind": "enable_rls", table: TableName, } | { "kind": "disable_rls", table: TableName, } | { "kind": "force_rls", table: TableName, } | { "kind": "no_force_rls", table: TableName, } | { "kind": "create_policy", table: TableName, policy: Policy, } | { "kind": "drop_policy", table: TableName, policy: Policy, } | { "kind": "rename_policy", table: TableName, from: string, to: string, } | { "kind": "alter_policy", table: TableName, from: Policy, to: Policy, clauses: Array<ClauseChange>, } | { "kind": "replace_policy", table: TableName, from: Policy, to: Policy, reason: string, } | { "kind": "comment_on_policy", table: TableName, policy: string, from: string | null, to: string | null, };
 
 /**
  * One clause of a policy that differs, with the texts on each side and, where the
  * comparison computed them, their canonical forms.
  */
 export type ClauseChange = { clause: Clause, from: string | null, to: string | null, from_canonical?: string, to_canonical?: string, };
+
+/**
+ * A policy that calls a function being recreated: dropped as it is (`from`) before the
+ * function goes, created as declared (`to`) after it is back; None on a side that does
+ * not have it.
+ */
+export type RecreatedPolicy = { table: TableName, from: Policy | null, to: Policy | null, };
 
 export type Schema = { tables: Array<Table>, roles?: Array<Role>, grants?: Array<Grant>,
 /**
@@ -213,7 +220,15 @@ volatility: string, security_definer?: boolean, strict?: boolean,
 /**
  * `SET search_path TO ..`: the schemas, in order (`[]` for `''`).
  */
-search_path?: Array<string>, body: string, };
+search_path?: Array<string>,
+/**
+ * `PARALLEL SAFE` or `RESTRICTED`; `UNSAFE` (the default) is not written.
+ */
+parallel?: string, leakproof?: boolean,
+/**
+ * `COST` as PostgreSQL prints it (`25`, `0.5`); absent: the default, 100.
+ */
+cost?: string, body: string, };
 
 /**
  * Privileges of one grantee on one object, as a `grant` or `revoke` change carries

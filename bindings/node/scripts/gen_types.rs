@@ -5,7 +5,9 @@
 //! `cargo run --release -p pgpolicy-node --example gen_types > bindings/node/core-types.d.ts`;
 //! `scripts/test-node.sh` fails when the committed file differs from its output.
 
-use pgpolicy::diff::{ClauseChange, DefaultPrivileges, PlanDocument, RolePrivileges, Step};
+use pgpolicy::diff::{
+    ClauseChange, DefaultPrivileges, PlanDocument, RecreatedPolicy, RolePrivileges, Step,
+};
 use pgpolicy::explain::{Effective, Explanation, Verdict};
 use pgpolicy::ir::catalog::{Catalog, FunctionSig, TypeDef, TypeKind};
 use pgpolicy::ir::{DatabaseInfo, GrantShape, Rls};
@@ -36,6 +38,7 @@ fn main() {
         decl::<Step>(),
         decl::<Change>(),
         decl::<ClauseChange>(),
+        decl::<RecreatedPolicy>(),
         decl::<Schema>(),
         decl::<Table>(),
         decl::<Column>(),

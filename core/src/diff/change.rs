@@ -118,6 +118,19 @@ impl RolePrivileges {
     }
 }
 
+/// A policy that calls a function being recreated: dropped as it is (`from`) before the
+/// function goes, created as declared (`to`) after it is back; None on a side that does
+/// not have it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecreatedPolicy {
+    pub table: TableName,
+    #[serde(default)]
+    pub from: Option<Policy>,
+    #[serde(default)]
+    pub to: Option<Policy>,
+}
+
 /// Default privileges one grantee gets on objects an owner creates later, as a
 /// `grant_default` or `revoke_default` change carries them.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -246,6 +259,17 @@ pub enum Change {
     DropFunction {
         function: Function,
     },
+    /// `DROP FUNCTION` and `CREATE FUNCTION` of a function whose result type changes
+    /// (`CREATE OR REPLACE` cannot): the policies calling it are dropped first and created
+    /// after (as the declaration has them), its EXECUTE privileges are kept.
+    RecreateFunction {
+        from: Function,
+        to: Function,
+        #[serde(default)]
+        changed: Vec<String>,
+        #[serde(default)]
+        policies: Vec<RecreatedPolicy>,
+    },
     /// `ALTER DEFAULT PRIVILEGES .. GRANT`.
     GrantDefault(DefaultPrivileges),
     /// `ALTER DEFAULT PRIVILEGES .. REVOKE`.
@@ -326,6 +350,30 @@ impl Change {
             CreateFunction { function } => vec![render::create_function(function)],
             ReplaceFunction { to, .. } => vec![render::create_function(to)],
             DropFunction { function } => vec![render::drop_function(function)],
+            RecreateFunction {
+                from, to, policies, ..
+            } => {
+                let mut v: Vec<String> = policies
+                    .iter()
+                    .filter_map(|p| Some(render::drop_policy(&p.table, &p.from.as_ref()?.name)))
+                    .collect();
+                v.push(render::save_function_acl(from));
+                v.push(render::drop_function(from));
+                v.push(render::create_function(to));
+                v.push(render::restore_function_acl(to));
+                for p in policies {
+                    if let Some(policy) = &p.to {
+                        v.extend(
+                            CreatePolicy {
+                                table: p.table.clone(),
+                                policy: policy.clone(),
+                            }
+                            .sql(),
+                        );
+                    }
+                }
+                v
+            }
             GrantDefault(d) => vec![render::default_privileges(d, true)],
             RevokeDefault(d) => vec![render::default_privileges(d, false)],
             EnableRls { table } => vec![render::rls(table, true)],
@@ -430,6 +478,24 @@ impl Change {
                 from: to,
                 to: from,
                 changed,
+            },
+            RecreateFunction {
+                from,
+                to,
+                changed,
+                policies,
+            } => RecreateFunction {
+                from: to,
+                to: from,
+                changed,
+                policies: policies
+                    .into_iter()
+                    .map(|p| RecreatedPolicy {
+                        table: p.table,
+                        from: p.to,
+                        to: p.from,
+                    })
+                    .collect(),
             },
             GrantDefault(d) => RevokeDefault(d),
             RevokeDefault(d) => GrantDefault(d),
@@ -577,6 +643,36 @@ impl Change {
                 changed.join(", ")
             ),
             DropFunction { function } => format!("Drop function {}", function.signature()),
+            RecreateFunction {
+                to,
+                changed,
+                policies,
+                ..
+            } => {
+                let mut s = format!(
+                    "Drop and create function {} ({} changed: CREATE OR REPLACE cannot change the result type; its EXECUTE privileges are kept)",
+                    to.signature(),
+                    changed.join(", ")
+                );
+                if !policies.is_empty() {
+                    s.push_str(&format!(
+                        "\n  policies calling it, dropped before and created after: {}",
+                        policies
+                            .iter()
+                            .map(|p| format!(
+                                "{:?} on {}",
+                                p.to.as_ref()
+                                    .or(p.from.as_ref())
+                                    .map(|x| x.name.as_str())
+                                    .unwrap_or(""),
+                                p.table
+                            ))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+                s
+            }
             GrantDefault(d) => d.describe("Grant by default", "to"),
             RevokeDefault(d) => d.describe("Revoke by default", "from"),
             Revoke(g) => format!(
@@ -688,6 +784,28 @@ impl Change {
                 "policy {:?} on {table} now lets PUBLIC through unconditionally (true)",
                 to.name
             )),
+            RecreateFunction { policies, .. } => policies.iter().find_map(|p| {
+                let table = &p.table;
+                match (&p.from, &p.to) {
+                    (Some(f), None) if !f.permissive => Some(format!(
+                        "drops the restrictive policy {:?} on {table}",
+                        f.name
+                    )),
+                    (Some(f), Some(t)) if !f.permissive && f != t => Some(format!(
+                        "replaces the restrictive policy {:?} on {table} (it may be looser)",
+                        f.name
+                    )),
+                    (f, Some(t))
+                        if open_to_public(t) && !f.as_ref().is_some_and(open_to_public) =>
+                    {
+                        Some(format!(
+                            "policy {:?} on {table} now lets PUBLIC through unconditionally (true)",
+                            t.name
+                        ))
+                    }
+                    _ => None,
+                }
+            }),
             AlterRole { from, to } if to.bypassrls && !from.bypassrls => {
                 Some(format!("gives role {:?} BYPASSRLS", to.name))
             }
@@ -713,7 +831,10 @@ impl Change {
             | AlterMembership { .. } => None,
             Grant(g) | Revoke(g) => g.on.is_table().then_some(&g.table),
             GrantDefault(..) | RevokeDefault(..) => None,
-            CreateFunction { .. } | ReplaceFunction { .. } | DropFunction { .. } => None,
+            CreateFunction { .. }
+            | ReplaceFunction { .. }
+            | DropFunction { .. }
+            | RecreateFunction { .. } => None,
             EnableRls { table }
             | DisableRls { table }
             | ForceRls { table }
@@ -739,7 +860,7 @@ impl Change {
             GrantMembership { .. } | AlterMembership { .. } => 1,
             // Functions exist before the grants on them and the policies calling them, and
             // go after both.
-            CreateFunction { .. } | ReplaceFunction { .. } => 2,
+            CreateFunction { .. } | ReplaceFunction { .. } | RecreateFunction { .. } => 2,
             Grant(..) | GrantDefault(..) => 2,
             DropFunction { .. } => 13,
             DisableRls { .. } => 3,

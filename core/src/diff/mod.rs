@@ -15,7 +15,7 @@ pub mod plan;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-pub use change::{Change, ClauseChange, DefaultPrivileges, RolePrivileges};
+pub use change::{Change, ClauseChange, DefaultPrivileges, RecreatedPolicy, RolePrivileges};
 pub use plan::{Plan, PlanDocument, Step};
 
 use crate::error::{Clause, Result};
@@ -145,7 +145,7 @@ pub fn diff_with(
     let mut changes = emit::emit_tables(&matching, comparison);
 
     diff_roles(current, desired, prune, &mut changes);
-    let dropped_functions = diff_functions(current, desired, prune, &mut changes);
+    let dropped_functions = diff_functions(current, desired, prune, &matching, &mut changes);
     diff_grants(current, desired, prune, &mut changes);
     diff_default_privileges(current, desired, prune, &mut changes);
     changes.extend(dropped_functions);
@@ -727,6 +727,7 @@ fn diff_functions(
     current: &Schema,
     desired: &Schema,
     prune: bool,
+    matching: &matching::Matching,
     changes: &mut Vec<Change>,
 ) -> Vec<Change> {
     type Key<'a> = (&'a str, &'a str, &'a [String]);
@@ -742,7 +743,16 @@ fn diff_functions(
             }),
             Some(c) => {
                 let changed = d.differences(c);
-                if !changed.is_empty() {
+                if d.needs_recreate(c) {
+                    let policies = policies_calling(current, matching, c);
+                    subsume_policy_changes(changes, &policies);
+                    changes.push(Change::RecreateFunction {
+                        from: (*c).clone(),
+                        to: d.clone(),
+                        changed: changed.into_iter().map(str::to_string).collect(),
+                        policies,
+                    });
+                } else if !changed.is_empty() {
                     // The database's argument list (names, defaults) is what it has.
                     changes.push(Change::ReplaceFunction {
                         from: (*c).clone(),
@@ -764,4 +774,100 @@ fn diff_functions(
         }
     }
     dropped
+}
+
+/// The current side's policies that call `f` (by its name, as PostgreSQL prints a call),
+/// each with what the plan makes of it: its declared version, None when the plan drops
+/// it, itself when the plan leaves it alone.
+fn policies_calling(
+    current: &Schema,
+    matching: &matching::Matching,
+    f: &Function,
+) -> Vec<RecreatedPolicy> {
+    let mut declared: HashMap<(&TableName, &str), Option<&Policy>> = HashMap::new();
+    for p in &matching.policies {
+        declared.insert((&p.table, p.cur.name.as_str()), Some(p.des));
+    }
+    for t in &matching.tables {
+        for p in &t.dropped {
+            declared.insert((&t.name, p.name.as_str()), None);
+        }
+    }
+    let mut out = Vec::new();
+    for t in &current.tables {
+        let name = t.qualified();
+        for p in &t.policies {
+            let calls = [&p.using, &p.with_check]
+                .iter()
+                .any(|e| e.as_deref().is_some_and(|e| calls_function(e, &f.name)));
+            if !calls {
+                continue;
+            }
+            let to = match declared.get(&(&name, p.name.as_str())) {
+                Some(d) => d.cloned(),
+                None => Some(p.clone()),
+            };
+            out.push(RecreatedPolicy {
+                table: name.clone(),
+                from: Some(p.clone()),
+                to: to.map(|mut p| {
+                    p.renamed_from = None;
+                    p
+                }),
+            });
+        }
+    }
+    out
+}
+
+/// Whether an expression calls a function of this name: the name (quoted as PostgreSQL
+/// quotes it, or in any case when it needs no quotes) followed by `(`, not preceded by
+/// another identifier character. A false match only recreates one more policy.
+fn calls_function(expr: &str, name: &str) -> bool {
+    let quoted = crate::sql::quote::ident(name);
+    let (hay, needle) = if quoted.starts_with('"') {
+        (expr.to_string(), quoted)
+    } else {
+        (expr.to_ascii_lowercase(), name.to_ascii_lowercase())
+    };
+    let ident_char = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    hay.match_indices(&needle).any(|(i, _)| {
+        let before_ok = !hay[..i].chars().next_back().is_some_and(ident_char);
+        let after = hay[i + needle.len()..].trim_start();
+        before_ok && after.starts_with('(')
+    })
+}
+
+/// Removes the policy changes a recreation carries out itself (its policies are dropped
+/// and created as declared).
+fn subsume_policy_changes(changes: &mut Vec<Change>, policies: &[RecreatedPolicy]) {
+    let names: HashSet<(&TableName, &str)> = policies
+        .iter()
+        .flat_map(|p| {
+            [&p.from, &p.to]
+                .into_iter()
+                .flatten()
+                .map(move |x| (&p.table, x.name.as_str()))
+        })
+        .collect();
+    if names.is_empty() {
+        return;
+    }
+    changes.retain(|c| {
+        let touched: Vec<(&TableName, &str)> = match c {
+            Change::CreatePolicy { table, policy } | Change::DropPolicy { table, policy } => {
+                vec![(table, &policy.name)]
+            }
+            Change::ReplacePolicy {
+                table, from, to, ..
+            }
+            | Change::AlterPolicy {
+                table, from, to, ..
+            } => vec![(table, &from.name), (table, &to.name)],
+            Change::RenamePolicy { table, from, to } => vec![(table, from), (table, to)],
+            Change::CommentOnPolicy { table, policy, .. } => vec![(table, policy)],
+            _ => return true,
+        };
+        !touched.iter().any(|k| names.contains(k))
+    });
 }

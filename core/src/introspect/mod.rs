@@ -166,7 +166,8 @@ SELECT 'h'::pg_catalog.text, pg_catalog.json_build_object(
       'arguments', pg_catalog.pg_get_function_arguments(p.oid),
       'returns', pg_catalog.pg_get_function_result(p.oid),
       'language', l.lanname, 'volatility', p.provolatile, 'security_definer', p.prosecdef,
-      'strict', p.proisstrict, 'config', p.proconfig, 'body', p.prosrc)), '[]')
+      'strict', p.proisstrict, 'config', p.proconfig, 'body', p.prosrc,
+      'parallel', p.proparallel, 'leakproof', p.proleakproof, 'cost', p.procost)), '[]')
     FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
     JOIN pg_catalog.pg_language l ON l.oid OPERATOR(pg_catalog.=) p.prolang
     WHERE p.prokind OPERATOR(pg_catalog.=) 'f'::pg_catalog."char"
@@ -285,6 +286,13 @@ struct CatalogFunctionDef {
     strict: bool,
     config: Option<Vec<String>>,
     body: String,
+    /// `proparallel`: `s`, `r` or `u`.
+    #[serde(default)]
+    parallel: String,
+    #[serde(default)]
+    leakproof: bool,
+    #[serde(default)]
+    cost: Option<f64>,
 }
 
 /// The search_path a function's `proconfig` sets (`search_path=public, pg_temp`;
@@ -691,6 +699,14 @@ impl CatalogReader {
                 security_definer: f.security_definer,
                 strict: f.strict,
                 search_path: function_search_path(f.config.as_deref().unwrap_or(&[])),
+                parallel: match f.parallel.as_str() {
+                    "s" => "SAFE",
+                    "r" => "RESTRICTED",
+                    _ => "UNSAFE",
+                }
+                .into(),
+                leakproof: f.leakproof,
+                cost: f.cost.and_then(|c| function_cost(c).ok().flatten()),
                 body: f.body,
             });
         }

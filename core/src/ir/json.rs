@@ -370,6 +370,14 @@ struct RawFunction {
     strict: bool,
     #[serde(default, alias = "searchPath")]
     search_path: Option<Vec<String>>,
+    /// `SAFE`, `RESTRICTED` or `UNSAFE` (the default).
+    #[serde(default)]
+    parallel: Option<String>,
+    #[serde(default)]
+    leakproof: bool,
+    /// A number, or its text as PostgreSQL prints it.
+    #[serde(default)]
+    cost: Option<serde_json::Value>,
     body: String,
 }
 
@@ -412,6 +420,26 @@ fn function(f: RawFunction) -> Result<Function, ValidationError> {
             format!("volatility {volatility:?} is not VOLATILE, STABLE or IMMUTABLE"),
         ));
     }
+    let parallel = f
+        .parallel
+        .unwrap_or_else(|| "UNSAFE".into())
+        .to_ascii_uppercase();
+    if !["SAFE", "RESTRICTED", "UNSAFE"].contains(&parallel.as_str()) {
+        return Err(err(
+            "BAD_FUNCTION_PARALLEL",
+            format!("parallel {parallel:?} is not SAFE, RESTRICTED or UNSAFE"),
+        ));
+    }
+    let cost = match &f.cost {
+        None | Some(serde_json::Value::Null) => None,
+        Some(v) => {
+            let n = v
+                .as_f64()
+                .or_else(|| v.as_str().and_then(|s| s.trim().parse::<f64>().ok()))
+                .ok_or_else(|| err("BAD_FUNCTION_COST", format!("cost {v} is not a number")))?;
+            function_cost(n).map_err(|m| err("BAD_FUNCTION_COST", m))?
+        }
+    };
     Ok(Function {
         schema: schema.clone(),
         name: f.name.clone(),
@@ -423,6 +451,9 @@ fn function(f: RawFunction) -> Result<Function, ValidationError> {
         security_definer: f.security_definer,
         strict: f.strict,
         search_path: f.search_path,
+        parallel,
+        leakproof: f.leakproof,
+        cost,
         body: f.body,
     })
 }

@@ -676,7 +676,40 @@ pub struct Function {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub search_path: Option<Vec<String>>,
+    /// `PARALLEL SAFE` or `RESTRICTED`; `UNSAFE` (the default) is not written.
+    #[serde(
+        default = "parallel_unsafe",
+        skip_serializing_if = "is_parallel_unsafe"
+    )]
+    #[cfg_attr(feature = "ts", ts(as = "Option<String>", optional))]
+    pub parallel: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
+    pub leakproof: bool,
+    /// `COST` as PostgreSQL prints it (`25`, `0.5`); absent: the default, 100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub cost: Option<String>,
     pub body: String,
+}
+
+fn parallel_unsafe() -> String {
+    "UNSAFE".into()
+}
+
+fn is_parallel_unsafe(p: &String) -> bool {
+    p == "UNSAFE"
+}
+
+/// A function's `COST` as stored: None for the default (100), else the number as
+/// PostgreSQL prints it (no trailing `.0`). An error for what is not a positive number.
+pub fn function_cost(value: f64) -> Result<Option<String>, String> {
+    if !value.is_finite() || value <= 0.0 {
+        return Err(format!("COST must be a positive number, not {value}"));
+    }
+    // procost is a float4: compare as PostgreSQL keeps it.
+    let v = value as f32;
+    Ok((v != 100.0).then(|| format!("{v}")))
 }
 
 impl Function {
@@ -688,6 +721,13 @@ impl Function {
             crate::sql::quote::ident(&self.name),
             self.args.join(", ")
         )
+    }
+
+    /// Whether `CREATE OR REPLACE` cannot turn `other` into this function: PostgreSQL
+    /// refuses to change a function's result type in place.
+    pub fn needs_recreate(&self, other: &Function) -> bool {
+        let ws = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        !ws(&self.returns).eq_ignore_ascii_case(&ws(&other.returns))
     }
 
     /// What differs from `other` (the parts `CREATE OR REPLACE` changes), or nothing.
@@ -711,6 +751,15 @@ impl Function {
         }
         if self.search_path != other.search_path {
             out.push("search_path");
+        }
+        if !self.parallel.eq_ignore_ascii_case(&other.parallel) {
+            out.push("PARALLEL");
+        }
+        if self.cost != other.cost {
+            out.push("COST");
+        }
+        if self.leakproof != other.leakproof {
+            out.push("LEAKPROOF");
         }
         if self.body.trim() != other.body.trim() {
             out.push("body");

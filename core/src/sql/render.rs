@@ -325,6 +325,18 @@ pub fn create_function(f: &Function) -> String {
     if f.strict {
         s.push_str(" STRICT");
     }
+    if f.leakproof {
+        s.push_str(" LEAKPROOF");
+    }
+    match f.parallel.as_str() {
+        "SAFE" => s.push_str(" PARALLEL SAFE"),
+        "RESTRICTED" => s.push_str(" PARALLEL RESTRICTED"),
+        _ => {}
+    }
+    if let Some(cost) = &f.cost {
+        // Read as a number (function_cost): digits, a point, an exponent.
+        s.push_str(&format!(" COST {cost}"));
+    }
     if f.security_definer {
         s.push_str(" SECURITY DEFINER");
     }
@@ -346,6 +358,42 @@ pub fn create_function(f: &Function) -> String {
     }
     s.push_str(&format!(" AS {tag}{}{tag}", f.body));
     s
+}
+
+/// The setting in which [`save_function_acl`] keeps a function's ACL until
+/// [`restore_function_acl`] (transaction-local).
+const FUNCTION_ACL_SETTING: &str = "pgpolicy.function_acl";
+
+/// Keeps the function's ACL (`proacl`, empty for the default) in a transaction-local
+/// setting, before the function is dropped to be created again.
+pub fn save_function_acl(f: &Function) -> String {
+    format!(
+        "SELECT pg_catalog.set_config({}, coalesce((SELECT p.proacl::pg_catalog.text FROM pg_catalog.pg_proc p \
+WHERE p.oid OPERATOR(pg_catalog.=) {}::pg_catalog.regprocedure), ''), true)",
+        literal(FUNCTION_ACL_SETTING),
+        literal(&f.signature())
+    )
+}
+
+/// Grants the function's EXECUTE privileges as [`save_function_acl`] kept them (PUBLIC's
+/// too: without it, PUBLIC's default is revoked); nothing when it had the default ACL.
+pub fn restore_function_acl(f: &Function) -> String {
+    let sig = f.signature();
+    do_block(
+        "acl",
+        &format!(
+            "DECLARE a pg_catalog.aclitem[] := NULLIF(pg_catalog.current_setting({setting}), '')::pg_catalog.aclitem[]; \
+g record; BEGIN IF a IS NULL THEN RETURN; END IF; \
+REVOKE ALL ON FUNCTION {sig} FROM PUBLIC; \
+FOR g IN SELECT x.grantee, x.is_grantable FROM pg_catalog.aclexplode(a) x \
+WHERE x.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE' LOOP \
+EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %s%s', {lit}, \
+CASE WHEN g.grantee OPERATOR(pg_catalog.=) 0::pg_catalog.oid THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(g.grantee)) END, \
+CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END); END LOOP; END",
+            setting = literal(FUNCTION_ACL_SETTING),
+            lit = literal(&sig),
+        ),
+    )
 }
 
 pub fn drop_function(f: &Function) -> String {

@@ -9,7 +9,7 @@
   ``op.comment_on_policy``, ``op.create_role``, ``op.alter_role``, ``op.drop_role``,
   ``op.grant_role``, ``op.revoke_role``, ``op.alter_role_membership``, ``op.grant_privileges``, ``op.revoke_privileges``,
   ``op.grant_default_privileges``, ``op.revoke_default_privileges``, ``op.create_function``,
-  ``op.replace_function``, ``op.drop_function``.
+  ``op.replace_function``, ``op.recreate_function``, ``op.drop_function``.
   Each only builds the core's ``pgpolicy.Change`` from its arguments; the op
   (``ChangeOp``) takes its SQL, its reverse, its description and whether it weakens
   protection from the core;
@@ -41,7 +41,7 @@ import json
 import logging
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Type
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Type, Union
 
 import sqlalchemy as sa
 from alembic.autogenerate import comparators, renderers
@@ -75,6 +75,7 @@ __all__ = [
     "GrantPrivilegesOp",
     "GrantRoleOp",
     "NoForceRlsOp",
+    "RecreateFunctionOp",
     "RenamePolicyOp",
     "ReplaceFunctionOp",
     "RevokePrivilegesOp",
@@ -321,6 +322,9 @@ def _function_kw(f: Dict[str, Any]) -> Dict[str, Any]:
             kw[key] = True
     if f.get("search_path") is not None:
         kw["search_path"] = f["search_path"]
+    for key in ("parallel", "leakproof", "cost"):
+        if f.get(key):
+            kw[key] = f[key]
     return kw
 
 
@@ -385,6 +389,12 @@ def _calls(c: Change) -> List[Call]:
     if kind == "replace_function":
         d = c.to_dict()
         return [(kind, [d["to"]["name"]], {**_function_kw(d["to"]), "old": _function_kw(d["from"])})]
+    if kind == "recreate_function":
+        d = c.to_dict()
+        kw = {**_function_kw(d["to"]), "old": _function_kw(d["from"])}
+        if d.get("policies"):
+            kw["policies"] = d["policies"]
+        return [(kind, [d["to"]["name"]], kw)]
     if kind in ("grant_default", "revoke_default"):
         d = c.to_dict()
         name = "grant_default_privileges" if kind == "grant_default" else "revoke_default_privileges"
@@ -717,6 +727,9 @@ class _FunctionOp(ChangeOp):
         security_definer: bool = False,
         strict: bool = False,
         search_path: Optional[Sequence[str]] = None,
+        parallel: str = "UNSAFE",
+        leakproof: bool = False,
+        cost: Optional[Union[float, str]] = None,
     ) -> None:
         kw: Dict[str, Any] = {
             "schema": schema,
@@ -726,6 +739,9 @@ class _FunctionOp(ChangeOp):
             "volatility": volatility,
             "security_definer": security_definer,
             "strict": strict,
+            "parallel": parallel,
+            "leakproof": leakproof,
+            "cost": cost,
             "body": body,
         }
         if search_path is not None:
@@ -756,6 +772,27 @@ class ReplaceFunctionOp(ChangeOp):
         to = _function(function_name, new)
         frm = _function(function_name, old)
         super().__init__(_changes({"kind": "replace_function", "from": frm, "to": to}))
+
+
+@_readable("recreate_function")
+class RecreateFunctionOp(ChangeOp):
+    """``DROP FUNCTION`` and ``CREATE FUNCTION`` when the result type changes (``CREATE OR
+    REPLACE`` cannot): ``policies`` (the core's ``{table, from, to}``) call the function and
+    are dropped before and created after; its EXECUTE privileges are kept. ``old`` holds
+    the definition the reverse restores."""
+
+    def __init__(
+        self,
+        function_name: str,
+        *,
+        old: Dict[str, Any],
+        policies: Sequence[Dict[str, Any]] = (),
+        **new: Any,
+    ) -> None:
+        to = _function(function_name, new)
+        frm = _function(function_name, old)
+        change = {"kind": "recreate_function", "from": frm, "to": to, "policies": list(policies)}
+        super().__init__(_changes(change))
 
 
 class _DefaultPrivilegesOp(ChangeOp):
@@ -963,6 +1000,7 @@ class RlsOperations:
         grant_default_privileges: Type[GrantDefaultPrivilegesOp]
         create_function: Type[CreateFunctionOp]
         replace_function: Type[ReplaceFunctionOp]
+        recreate_function: Type[RecreateFunctionOp]
         drop_function: Type[DropFunctionOp]
         revoke_default_privileges: Type[RevokeDefaultPrivilegesOp]
 

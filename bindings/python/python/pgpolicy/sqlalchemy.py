@@ -412,8 +412,14 @@ class Function(_TableItem):
         security_definer: bool = False,
         strict: bool = False,
         search_path: Optional[Sequence[str]] = None,
+        parallel: str = "UNSAFE",
+        leakproof: bool = False,
+        cost: Optional[float] = None,
     ) -> None:
         self.name = name
+        self.parallel = parallel
+        self.leakproof = leakproof
+        self.cost = cost
         self.returns = returns
         self.body = body
         self.arguments = arguments
@@ -440,8 +446,12 @@ class Function(_TableItem):
             "volatility": self.volatility,
             "security_definer": self.security_definer,
             "strict": self.strict,
+            "parallel": self.parallel,
+            "leakproof": self.leakproof,
             "body": self.body,
         }
+        if self.cost is not None:
+            out["cost"] = self.cost
         if self.search_path is not None:
             out["search_path"] = list(self.search_path)
         return out
