@@ -308,3 +308,58 @@ fn membership_options_are_read_from_sql_and_json() {
     .unwrap_err();
     assert_eq!(err.code(), "MEMBERSHIP_OPTIONS_WITHOUT_MEMBERSHIP", "{err}");
 }
+
+fn reporting(db: &Db) -> String {
+    db.sql(
+        "SELECT rolcanlogin::text || ' ' || rolconnlimit || ' ' || coalesce(shobj_description(oid, 'pg_authid'), '-') \
+         FROM pg_roles WHERE rolname = 'reporting'",
+    )
+    .trim()
+    .to_string()
+}
+
+#[test]
+fn a_role_that_existed_before_gets_its_attributes_back_when_the_last_database_lets_go() {
+    let db = Db::start();
+    let url2 = db.cluster.create_database("app2").unwrap();
+    // The plan was written where the role did not exist (a fresh development database):
+    // it creates the role. Where the migration runs, someone made it before.
+    let declared = Schema::from_json(
+        &serde_json::json!({"tables": [], "roles": [
+            {"name": "reporting", "login": true, "connection_limit": 3}
+        ]})
+        .to_string(),
+    )
+    .unwrap();
+    let plan = pgpolicy::diff(&Schema::default(), &declared, &DiffOptions::default()).unwrap();
+    assert!(matches!(
+        plan.changes[..],
+        [pgpolicy::Change::CreateRole { .. }]
+    ));
+    db.sql("CREATE ROLE reporting NOLOGIN CONNECTION LIMIT 7; COMMENT ON ROLE reporting IS 'the data team''s'");
+
+    let mut one = LiveDb::connect(&db.url).unwrap();
+    let mut two = LiveDb::connect(&url2).unwrap();
+    one.apply(&plan).unwrap();
+    two.apply(&plan).unwrap();
+    let state = reporting(&db);
+    assert!(state.starts_with("true 3 pgpolicy restores: "), "{state}");
+    assert!(state.contains(r#""databases": ["app", "app2"]"#), "{state}");
+
+    // Undone on the first database: the second still relies on the attributes.
+    one.apply(&plan.reverse()).unwrap();
+    let state = reporting(&db);
+    assert!(state.starts_with("true 3 pgpolicy restores: "), "{state}");
+    assert!(state.contains(r#""databases": ["app2"]"#), "{state}");
+    // Undone on the last one: the role is kept (it is not pgpolicy's), with the attributes
+    // and the comment it had.
+    two.apply(&plan.reverse()).unwrap();
+    assert_eq!(reporting(&db), "false 7 the data team's");
+
+    // A role whose attributes a run does not change is not marked, and is left as it is.
+    db.sql("ALTER ROLE reporting LOGIN CONNECTION LIMIT 3");
+    one.apply(&plan).unwrap();
+    assert_eq!(reporting(&db), "true 3 the data team's");
+    one.apply(&plan.reverse()).unwrap();
+    assert_eq!(reporting(&db), "true 3 the data team's");
+}

@@ -150,6 +150,7 @@ pub fn diff_with(
     diff_default_privileges(current, desired, prune, &mut changes);
     changes.extend(dropped_functions);
     warnings.extend(unreadable_expressions(&changes));
+    warnings.extend(grant_options_revoked(&changes));
     let mut plan = Plan::ordered(changes);
     plan.warnings = warnings;
     Ok(plan)
@@ -189,6 +190,24 @@ fn unreadable_expressions(changes: &[Change]) -> Vec<String> {
         }
     }
     out
+}
+
+/// Revokes of privileges held WITH GRANT OPTION: if the grantee granted them onward,
+/// PostgreSQL refuses the REVOKE without CASCADE, and pgpolicy does not cascade (that
+/// would take privileges from roles the plan does not name). Named before the plan runs.
+fn grant_options_revoked(changes: &[Change]) -> Vec<String> {
+    changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Revoke(r) if r.grant_option => Some(format!(
+                "{}: {} held these WITH GRANT OPTION; if it granted them onward, PostgreSQL refuses \
+                 the REVOKE (pgpolicy does not revoke with CASCADE): revoke those grants first",
+                c.describe(),
+                r.role.as_json()
+            )),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Roles, paired by name: created, altered (attributes), memberships granted, revoked and

@@ -137,20 +137,60 @@ fn role_exists(name: &str) -> String {
     )
 }
 
+/// How the comment of a role that existed before a plan changed its attributes begins:
+/// the rest is JSON with the attributes and comment it had, and the databases whose
+/// plans rely on the new attributes. The reverse in the last of them restores both.
+pub const RESTORE_ROLE_MARK: &str = "pgpolicy restores: ";
+
+fn role_oid(name: &str) -> String {
+    format!(
+        "(SELECT oid FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) {})",
+        literal(name)
+    )
+}
+
 /// Creates the role, or, when the cluster has it already (another database's migrations
-/// created it: roles are cluster-wide), brings its attributes to the declared state. A
-/// role this creates is marked (`COMMENT ON ROLE`) so that only it is dropped by the
-/// reverse. Passwords are never part of it.
+/// created it, or someone did before: roles are cluster-wide), brings its attributes to
+/// the declared state. A role this creates is marked (`COMMENT ON ROLE`) so that only it is
+/// dropped by the reverse. A role that existed before and whose attributes change keeps
+/// what it had in its comment ([`RESTORE_ROLE_MARK`]), with this database's name, so
+/// that the reverse restores it. Passwords are never part of it.
 pub fn create_role(r: &Role) -> String {
     let name = ident(&r.name);
     let attrs = role_attributes(r);
+    let lit = literal(&r.name);
+    let differs = format!(
+        "(o.rolcanlogin, o.rolinherit, o.rolbypassrls) IS DISTINCT FROM ({}, {}, {}){}",
+        r.login,
+        r.inherit,
+        r.bypassrls,
+        r.connection_limit
+            .map(|n| format!(" OR o.rolconnlimit OPERATOR(pg_catalog.<>) {n}"))
+            .unwrap_or_default()
+    );
     do_block(
         "role",
         &format!(
-            "BEGIN IF {} THEN ALTER ROLE {name} WITH {attrs}; \
-ELSE CREATE ROLE {name} WITH {attrs}; COMMENT ON ROLE {name} IS {}; END IF; END",
-            role_exists(&r.name),
-            literal(CREATED_ROLE_MARK)
+            "DECLARE d text; j jsonb; o record; BEGIN IF {exists} THEN \
+d := pg_catalog.shobj_description({oid}, 'pg_authid'); \
+SELECT * INTO o FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) {lit}; \
+IF d IS NOT DISTINCT FROM {mark} THEN NULL; \
+ELSIF pg_catalog.starts_with(d, {restore}) THEN \
+j := pg_catalog.substr(d, {skip})::jsonb; \
+IF NOT (j OPERATOR(pg_catalog.->) 'databases') OPERATOR(pg_catalog.?) pg_catalog.current_database() THEN \
+j := pg_catalog.jsonb_set(j, '{{databases}}', (j OPERATOR(pg_catalog.->) 'databases') OPERATOR(pg_catalog.||) pg_catalog.to_jsonb(pg_catalog.current_database()::text)); \
+EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', {lit}, {restore} OPERATOR(pg_catalog.||) j::text); END IF; \
+ELSIF {differs} THEN \
+j := pg_catalog.jsonb_build_object('login', o.rolcanlogin, 'inherit', o.rolinherit, 'bypassrls', o.rolbypassrls, \
+'connection_limit', o.rolconnlimit, 'comment', d, 'databases', pg_catalog.jsonb_build_array(pg_catalog.current_database()::text)); \
+EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', {lit}, {restore} OPERATOR(pg_catalog.||) j::text); END IF; \
+ALTER ROLE {name} WITH {attrs}; \
+ELSE CREATE ROLE {name} WITH {attrs}; COMMENT ON ROLE {name} IS {mark}; END IF; END",
+            exists = role_exists(&r.name),
+            oid = role_oid(&r.name),
+            mark = literal(CREATED_ROLE_MARK),
+            restore = literal(RESTORE_ROLE_MARK),
+            skip = RESTORE_ROLE_MARK.len() + 1,
         ),
     )
 }
@@ -161,19 +201,37 @@ pub fn alter_role(r: &Role) -> String {
 
 /// Drops the role only if a plan created it and nothing depends on it any more (its
 /// privileges or members in other databases of the cluster); otherwise a NOTICE says why
-/// it is kept. A role already gone is not an error.
+/// it is kept. A role that existed before and whose attributes a plan changed gets them
+/// back (and its comment) when the last database whose plan changed them lets go. A role
+/// already gone is not an error.
 pub fn drop_role(name: &str) -> String {
     let lit = literal(name);
     do_block(
         "role",
         &format!(
-            "BEGIN IF NOT {exists} THEN RETURN; END IF; \
-IF pg_catalog.shobj_description((SELECT oid FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) {lit}), 'pg_authid') \
-IS DISTINCT FROM {mark} THEN RAISE NOTICE 'role % is kept: pgpolicy did not create it', {lit}; RETURN; END IF; \
+            "DECLARE d text; j jsonb; BEGIN IF NOT {exists} THEN RETURN; END IF; \
+d := pg_catalog.shobj_description({oid}, 'pg_authid'); \
+IF pg_catalog.starts_with(d, {restore}) THEN \
+j := pg_catalog.substr(d, {skip})::jsonb; \
+j := pg_catalog.jsonb_set(j, '{{databases}}', (j OPERATOR(pg_catalog.->) 'databases') OPERATOR(pg_catalog.-) pg_catalog.current_database()::text); \
+IF pg_catalog.jsonb_array_length(j OPERATOR(pg_catalog.->) 'databases') OPERATOR(pg_catalog.>) 0 THEN \
+EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', {lit}, {restore} OPERATOR(pg_catalog.||) j::text); \
+RAISE NOTICE 'role % keeps the attributes a plan gave it: databases % still rely on them', {lit}, j OPERATOR(pg_catalog.->) 'databases'; RETURN; END IF; \
+EXECUTE pg_catalog.format('ALTER ROLE %I WITH %s %s %s CONNECTION LIMIT %s', {lit}, \
+CASE WHEN (j OPERATOR(pg_catalog.->>) 'login')::boolean THEN 'LOGIN' ELSE 'NOLOGIN' END, \
+CASE WHEN (j OPERATOR(pg_catalog.->>) 'inherit')::boolean THEN 'INHERIT' ELSE 'NOINHERIT' END, \
+CASE WHEN (j OPERATOR(pg_catalog.->>) 'bypassrls')::boolean THEN 'BYPASSRLS' ELSE 'NOBYPASSRLS' END, \
+((j OPERATOR(pg_catalog.->>) 'connection_limit')::integer)::text); \
+EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', {lit}, j OPERATOR(pg_catalog.->>) 'comment'); \
+RAISE NOTICE 'role % is kept (pgpolicy did not create it); the attributes it had before are restored', {lit}; RETURN; END IF; \
+IF d IS DISTINCT FROM {mark} THEN RAISE NOTICE 'role % is kept: pgpolicy did not create it', {lit}; RETURN; END IF; \
 DROP ROLE {ident}; \
 EXCEPTION WHEN dependent_objects_still_exist THEN RAISE NOTICE 'role % is kept: %', {lit}, SQLERRM; END",
             exists = role_exists(name),
+            oid = role_oid(name),
             mark = literal(CREATED_ROLE_MARK),
+            restore = literal(RESTORE_ROLE_MARK),
+            skip = RESTORE_ROLE_MARK.len() + 1,
             ident = ident(name),
         ),
     )
