@@ -363,3 +363,34 @@ fn a_role_that_existed_before_gets_its_attributes_back_when_the_last_database_le
     one.apply(&plan.reverse()).unwrap();
     assert_eq!(reporting(&db), "true 3 the data team's");
 }
+
+#[test]
+fn a_membership_without_inherit_gives_no_privileges_in_explain() {
+    let schema = Schema::from_json(
+        &serde_json::json!({
+            "tables": [{"name": "docs", "rls": {"enabled": true},
+                "policies": [{"name": "read", "command": "SELECT", "roles": ["readers"], "using": "true"}]}],
+            "roles": [
+                {"name": "readers"},
+                {"name": "m1", "member_of": ["readers"]},
+                {"name": "m2", "member_of": [{"role": "readers", "inherit": false}]}
+            ],
+            "grants": [{"table": "docs", "role": "readers", "privileges": ["SELECT"]}]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let verdict = |role: &str| {
+        let ex = pgpolicy::explain::explain(
+            &schema,
+            None,
+            "docs",
+            Some(role),
+            Some(pgpolicy::Command::Select),
+        )
+        .unwrap();
+        ex.entries[0].verdict.clone()
+    };
+    assert_eq!(verdict("m1"), pgpolicy::explain::Verdict::Filtered);
+    assert_eq!(verdict("m2"), pgpolicy::explain::Verdict::NoPrivilege);
+}

@@ -492,10 +492,7 @@ def test_membership_options_are_written_and_undone(
     assert f"op.grant_role('{grp}', '{member}', admin=True)" in op_lines(section(text, "upgrade"))
     command.upgrade(cfg, "head")
     engine = sa.create_engine(pg.sqlalchemy_url(db))
-    query = (
-        "SELECT bool_or(admin_option) FROM pg_auth_members "
-        "WHERE roleid = %s::regrole AND member = %s::regrole"
-    )
+    query = "SELECT bool_or(admin_option) FROM pg_auth_members WHERE roleid = %s::regrole AND member = %s::regrole"
     with engine.connect() as conn:
         assert conn.exec_driver_sql(query, (grp, member)).scalar() is True
     command.check(cfg)

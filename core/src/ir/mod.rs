@@ -323,6 +323,14 @@ impl Role {
         }
     }
 
+    /// The groups whose privileges it has through its memberships: each membership's
+    /// INHERIT option (PostgreSQL 16), else the role's own INHERIT attribute.
+    pub fn inherited_groups(&self) -> impl Iterator<Item = &String> {
+        self.member_of
+            .iter()
+            .filter(|g| self.options_in(g).inherit.unwrap_or(self.inherit))
+    }
+
     /// The options of its membership in `group`, defaults where none are declared.
     pub fn options_in(&self, group: &str) -> MembershipOptions {
         self.membership_options
