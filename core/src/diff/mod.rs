@@ -161,19 +161,23 @@ pub fn diff_with(
 /// checked them.
 fn unreadable_expressions(changes: &[Change]) -> Vec<String> {
     let mut out = Vec::new();
-    for c in changes {
-        let (table, policy, clauses): (&TableName, &Policy, Vec<Clause>) = match c {
-            Change::CreatePolicy { table, policy } => {
-                (table, policy, vec![Clause::Using, Clause::WithCheck])
-            }
-            Change::ReplacePolicy { table, to, .. } => {
-                (table, to, vec![Clause::Using, Clause::WithCheck])
-            }
+    let both = || vec![Clause::Using, Clause::WithCheck];
+    let written = changes.iter().flat_map(|c| {
+        let v: Vec<(&TableName, &Policy, Vec<Clause>)> = match c {
+            Change::CreatePolicy { table, policy } => vec![(table, policy, both())],
+            Change::ReplacePolicy { table, to, .. } => vec![(table, to, both())],
             Change::AlterPolicy {
                 table, to, clauses, ..
-            } => (table, to, clauses.iter().map(|c| c.clause).collect()),
-            _ => continue,
+            } => vec![(table, to, clauses.iter().map(|c| c.clause).collect())],
+            Change::RecreateFunction { policies, .. } => policies
+                .iter()
+                .filter_map(|p| Some((&p.table, p.to.as_ref()?, both())))
+                .collect(),
+            _ => Vec::new(),
         };
+        v
+    });
+    for (table, policy, clauses) in written {
         for clause in clauses {
             let text = match clause {
                 Clause::Using => &policy.using,
