@@ -496,6 +496,20 @@ def test_membership_options_are_written_and_undone(
     with engine.connect() as conn:
         assert conn.exec_driver_sql(query, (grp, member)).scalar() is True
     command.check(cfg)
+
+    # The option goes, the membership stays; the downgrade gives the option back.
+    md2 = sa.MetaData()
+    sa.Table("notes", md2, sa.Column("id", sa.Integer, primary_key=True), Role(grp), Role(member, member_of=[grp]))
+    cfg = alembic_project(pg.sqlalchemy_url(db), md2)
+    up = op_lines(section(revision(cfg, "no admin"), "upgrade"))
+    assert f"op.alter_role_membership('{grp}', '{member}', options={{}}, old={{'admin': True}})" in up, up
+    command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql(query, (grp, member)).scalar() is False
+    command.check(cfg)
+    command.downgrade(cfg, "-1")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql(query, (grp, member)).scalar() is True
     command.downgrade(cfg, "base")
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM pg_roles WHERE rolname = %s", (member,)).scalar() == 0

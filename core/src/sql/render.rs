@@ -252,10 +252,27 @@ pub fn grant_membership(group: &str, member: &str, o: &MembershipOptions) -> Str
             }
         }
         s.push_str(&format!(" WITH {}", opts.join(", ")));
+        return needs_16(group, member, &s);
     } else if o.admin {
         s.push_str(" WITH ADMIN OPTION");
     }
     s
+}
+
+/// A statement with PostgreSQL 16's membership options, run only on 16 or later: before,
+/// an error naming the role and the group instead of a syntax error.
+fn needs_16(group: &str, member: &str, statement: &str) -> String {
+    do_block(
+        "m",
+        &format!(
+            "BEGIN IF pg_catalog.current_setting('server_version_num')::integer OPERATOR(pg_catalog.<) 160000 THEN \
+RAISE EXCEPTION 'role %: its membership in % declares INHERIT or SET options, which need PostgreSQL 16', {}, {}; END IF; \
+EXECUTE {}; END",
+            literal(member),
+            literal(group),
+            literal(statement)
+        ),
+    )
 }
 
 /// Sets the options of an existing membership that differ: ADMIN granted with `WITH ADMIN
@@ -293,12 +310,13 @@ pub fn alter_membership(
         }
     }
     if !opts.is_empty() {
-        v.push(format!(
+        let grant = format!(
             "GRANT {} TO {} WITH {}",
             ident(group),
             ident(member),
             opts.join(", ")
-        ));
+        );
+        v.push(needs_16(group, member, &grant));
     }
     v
 }
