@@ -894,3 +894,19 @@ fn subsume_policy_changes(changes: &mut Vec<Change>, policies: &[RecreatedPolicy
         !touched.iter().any(|k| names.contains(k))
     });
 }
+
+#[cfg(test)]
+mod calls_tests {
+    use super::calls_function;
+
+    #[test]
+    fn a_call_is_found_by_its_name_as_postgresql_prints_it() {
+        assert!(calls_function("(owner = auth.uid())", "uid"));
+        assert!(calls_function("(owner = Current_Owner ())", "current_owner"));
+        assert!(calls_function(r#"(owner = "currentOwner"())"#, "currentOwner"));
+        assert!(!calls_function("(owner = myuid())", "uid"));
+        assert!(!calls_function("(owner = uid2())", "uid"));
+        assert!(!calls_function("(uid = 1)", "uid"));
+        assert!(!calls_function("(owner = currentowner())", "currentOwner"));
+    }
+}
