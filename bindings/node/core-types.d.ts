@@ -74,17 +74,24 @@ weakens: string | null, change: Change, };
  * Serializes with a `kind` tag; deserializes from the same form, so bindings can rebuild
  * a change (e.g. from a migration file's op) and ask it for its SQL.
  */
-export type Change = { "kind": "create_role", role: Role, } | { "kind": "alter_role", from: Role, to: Role, } | { "kind": "drop_role", role: Role, } | { "kind": "grant_membership", group: string, member: string, } | { "kind": "revoke_membership", group: string, member: string, } | { "kind": "grant" } & RolePrivileges | { "kind": "revoke" } & RolePrivileges | { "kind": "create_function", function: Function, } | { "kind": "replace_function", from: Function, to: Function,
+export type Change = { "kind": "create_role", role: Role, } | { "kind": "alter_role", from: Role, to: Role, } | { "kind": "drop_role", role: Role, } | { "kind": "grant_membership", group: string, member: string, options?: MembershipOptions, } | { "kind": "revoke_membership", group: string, member: string, options?: MembershipOptions, } | { "kind": "alter_membership", group: string, member: string, from: MembershipOptions, to: MembershipOptions, } | { "kind": "grant" } & RolePrivileges | { "kind": "revoke" } & RolePrivileges | { "kind": "create_function", function: Function, } | { "kind": "replace_function", from: Function, to: Function,
 /**
  * What differs (body, volatility, SECURITY DEFINER, search_path, ...).
  */
-changed: Array<string>, } | { "kind": "drop_function", function: Function, } | { "kind": "grant_default" } & DefaultPrivileges | { "kind": "revoke_default" } & DefaultPrivileges | { "kind": "enable_rls", table: TableName, } | { "kind": "disable_rls", table: TableName, } | { "kind": "force_rls", table: TableName, } | { "kind": "no_force_rls", table: TableName, } | { "kind": "create_policy", table: TableName, policy: Policy, } | { "kind": "drop_policy", table: TableName, policy: Policy, } | { "kind": "rename_policy", table: TableName, from: string, to: string, } | { "kind": "alter_policy", table: TableName, from: Policy, to: Policy, clauses: Array<ClauseChange>, } | { "kind": "replace_policy", table: TableName, from: Policy, to: Policy, reason: string, } | { "kind": "comment_on_policy", table: TableName, policy: string, from: string | null, to: string | null, };
+changed: Array<string>, } | { "kind": "drop_function", function: Function, } | { "kind": "recreate_function", from: Function, to: Function, changed: Array<string>, policies: Array<RecreatedPolicy>, } | { "kind": "grant_default" } & DefaultPrivileges | { "kind": "revoke_default" } & DefaultPrivileges | { "kind": "enable_rls", table: TableName, } | { "kind": "disable_rls", table: TableName, } | { "kind": "force_rls", table: TableName, } | { "kind": "no_force_rls", table: TableName, } | { "kind": "create_policy", table: TableName, policy: Policy, } | { "kind": "drop_policy", table: TableName, policy: Policy, } | { "kind": "rename_policy", table: TableName, from: string, to: string, } | { "kind": "alter_policy", table: TableName, from: Policy, to: Policy, clauses: Array<ClauseChange>, } | { "kind": "replace_policy", table: TableName, from: Policy, to: Policy, reason: string, } | { "kind": "comment_on_policy", table: TableName, policy: string, from: string | null, to: string | null, };
 
 /**
  * One clause of a policy that differs, with the texts on each side and, where the
  * comparison computed them, their canonical forms.
  */
 export type ClauseChange = { clause: Clause, from: string | null, to: string | null, from_canonical?: string, to_canonical?: string, };
+
+/**
+ * A policy that calls a function being recreated: dropped as it is (`from`) before the
+ * function goes, created as declared (`to`) after it is back; None on a side that does
+ * not have it.
+ */
+export type RecreatedPolicy = { table: TableName, from: Policy | null, to: Policy | null, };
 
 export type Schema = { tables: Array<Table>, roles?: Array<Role>, grants?: Array<Grant>,
 /**
@@ -128,7 +135,30 @@ export type Role = { name: string, login: boolean, inherit: boolean, bypassrls: 
 /**
  * `CONNECTION LIMIT` (-1: none); absent: left as the database has it.
  */
-connection_limit?: number, member_of: Array<string>, };
+connection_limit?: number, member_of: Array<string>,
+/**
+ * Options of memberships in `member_of` that are not the default, by group.
+ */
+membership_options?: { [key in string]: MembershipOptions }, };
+
+/**
+ * `GRANT group TO member WITH ADMIN / INHERIT / SET`. INHERIT and SET are options of a
+ * membership from PostgreSQL 16 on; before, the member's INHERIT attribute decides and
+ * SET is always true, so declaring either otherwise is an error there.
+ */
+export type MembershipOptions = {
+/**
+ * `WITH ADMIN OPTION`: the member may grant the group to others.
+ */
+admin?: boolean,
+/**
+ * `INHERIT` (16+); absent: the member's own INHERIT attribute.
+ */
+inherit?: boolean,
+/**
+ * `SET` (16+): the member may `SET ROLE` to the group; absent: true.
+ */
+set?: boolean, };
 
 /**
  * Privileges of one grantee on one object, as JSON writes a [`Grant`]: the object is
@@ -190,7 +220,15 @@ volatility: string, security_definer?: boolean, strict?: boolean,
 /**
  * `SET search_path TO ..`: the schemas, in order (`[]` for `''`).
  */
-search_path?: Array<string>, body: string, };
+search_path?: Array<string>,
+/**
+ * `PARALLEL SAFE` or `RESTRICTED`; `UNSAFE` (the default) is not written.
+ */
+parallel?: string, leakproof?: boolean,
+/**
+ * `COST` as PostgreSQL prints it (`25`, `0.5`); absent: the default, 100.
+ */
+cost?: string, body: string, };
 
 /**
  * Privileges of one grantee on one object, as a `grant` or `revoke` change carries

@@ -111,8 +111,19 @@ export interface RoleDeclaration {
   /** `CONNECTION LIMIT` (-1: none); left out, the database keeps what it has. */
   connectionLimit?: number;
   connection_limit?: number;
-  memberOf?: string[];
-  member_of?: string[];
+  /** Group names, or memberships with options (INHERIT and SET need PostgreSQL 16). */
+  memberOf?: (string | MembershipDeclaration)[];
+  member_of?: (string | MembershipDeclaration)[];
+}
+
+/** `GRANT role TO member WITH ADMIN / INHERIT / SET`. */
+export interface MembershipDeclaration {
+  role: string;
+  admin?: boolean;
+  /** PostgreSQL 16+; left out, the member's own INHERIT attribute. */
+  inherit?: boolean;
+  /** PostgreSQL 16+; left out, true. */
+  set?: boolean;
 }
 
 /**

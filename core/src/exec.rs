@@ -171,6 +171,10 @@ fn abandon(exec: &mut dyn Exec, scope: Scope) {
     }
 }
 
+/// PostgreSQL's 2BP01 (dependent objects still exist):
+/// what a REVOKE without CASCADE gets when the grantee granted the privileges onward.
+const DEPENDENT_PRIVILEGES: &str = "2BP01";
+
 fn db(context: &str, e: DbError) -> Error {
     if e.is(session::LOCK_NOT_AVAILABLE) {
         return Error::Database(format!(
@@ -376,11 +380,21 @@ pub fn apply(
         } else {
             String::new()
         };
+        let revoke = stmt.as_deref().is_some_and(|s| s.starts_with("REVOKE "));
         let at = stmt.map(|s| format!(" at `{s}`")).unwrap_or_default();
-        return Err(db(
+        let err = db(
             &format!("apply failed{tries} (nothing was applied){at}"),
-            e,
-        ));
+            e.clone(),
+        );
+        if revoke && e.is(DEPENDENT_PRIVILEGES) {
+            return Err(Error::Database(format!(
+                "{err}: the grantee granted these privileges onward (it held them WITH GRANT \
+                 OPTION); pgpolicy does not revoke with CASCADE, which would also take them from \
+                 roles it was not asked to change: revoke those grants first (as the grantee, or \
+                 REVOKE ... CASCADE by hand), then run the plan again"
+            )));
+        }
+        return Err(err);
     }
 }
 

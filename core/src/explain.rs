@@ -184,8 +184,8 @@ impl<'a> Explainer<'a> {
             if !seen.insert(r.clone()) {
                 continue;
             }
-            if let Some(def) = self.roles.get(r.as_str()).filter(|d| d.inherit) {
-                stack.extend(def.member_of.iter().cloned());
+            if let Some(def) = self.roles.get(r.as_str()) {
+                stack.extend(def.inherited_groups().cloned());
             }
         }
         seen

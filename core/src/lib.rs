@@ -24,6 +24,6 @@ pub mod validate;
 pub use diff::{diff, diff_with, Change, DiffOptions, Plan};
 pub use error::{Clause, Error, Result, ValidationError};
 pub use ir::{
-    Column, Command, DefaultPrivilege, Function, Grant, Object, ObjectKind, Policy, Privilege, Rls,
-    Role, RoleSpec, Schema, Table, TableName,
+    Column, Command, DefaultPrivilege, Function, Grant, MembershipOptions, Object, ObjectKind,
+    Policy, Privilege, Rls, Role, RoleSpec, Schema, Table, TableName,
 };

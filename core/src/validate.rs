@@ -379,6 +379,17 @@ pub fn check(schema: &Schema) -> Vec<ValidationError> {
                 format!("role name {:?} is reserved", r.name),
             ));
         }
+        for g in r.membership_options.keys() {
+            if !r.member_of.contains(g) {
+                out.push(e(
+                    "MEMBERSHIP_OPTIONS_WITHOUT_MEMBERSHIP",
+                    format!(
+                        "role {:?} declares options for a membership in {g:?}, which member_of does not list",
+                        r.name
+                    ),
+                ));
+            }
+        }
         for g in &r.member_of {
             if g == &r.name {
                 out.push(e(

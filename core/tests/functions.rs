@@ -176,3 +176,183 @@ fn declared_functions_are_checked() {
         .iter()
         .any(|f| f.schema == "auth" && f.name == "uid" && f.returns == "uuid"));
 }
+
+const TENANT_V1: &str = r#"
+CREATE TABLE docs (id serial PRIMARY KEY, tenant integer, body text);
+CREATE FUNCTION current_tenant() RETURNS integer LANGUAGE sql STABLE
+    AS $$ SELECT current_setting('app.tenant')::integer $$;
+REVOKE EXECUTE ON FUNCTION current_tenant() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION current_tenant() TO app_user;
+ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON docs TO app_user USING (tenant = current_tenant());
+CREATE POLICY other ON docs AS RESTRICTIVE TO app_user USING (body <> 'hidden');
+GRANT SELECT, INSERT ON docs TO app_user;
+"#;
+
+fn function_state(db: &Db) -> String {
+    db.sql(
+        "SELECT prorettype::regtype::text || ' ' || coalesce(proacl::text, 'default') FROM pg_proc \
+         WHERE proname = 'current_tenant'",
+    )
+    .trim()
+    .to_string()
+}
+
+fn policy_state(db: &Db) -> String {
+    db.sql(
+        "SELECT string_agg(policyname || ':' || coalesce(qual, '-') || ':' || coalesce(with_check, '-'), ' | ' ORDER BY policyname) \
+         FROM pg_policies WHERE tablename = 'docs'",
+    )
+    .trim()
+    .to_string()
+}
+
+#[test]
+fn a_result_type_change_drops_and_creates_the_function_with_the_policies_calling_it() {
+    let db = Db::start();
+    db.sql("CREATE ROLE app_user; CREATE TABLE docs (id serial PRIMARY KEY, tenant integer, body text)");
+    let v1 = read(TENANT_V1);
+    let mut live = LiveDb::connect(&db.url).unwrap();
+    let p1 = plan(&mut live, &v1);
+    live.apply(&p1).unwrap();
+    let (fn_before, policies_before) = (function_state(&db), policy_state(&db));
+    assert!(fn_before.starts_with("integer {"), "{fn_before}");
+
+    // The result type changes (CREATE OR REPLACE refuses that) and the policy calling it
+    // gains a WITH CHECK in the same revision.
+    let v2 = read(
+        &TENANT_V1
+            .replace("RETURNS integer", "RETURNS bigint")
+            .replace("::integer $$", "::bigint $$")
+            .replace(
+                "USING (tenant = current_tenant());",
+                "USING (tenant = current_tenant()) WITH CHECK (tenant = current_tenant());",
+            ),
+    );
+    let p = plan(&mut live, &v2);
+    assert_eq!(p.changes.len(), 1, "{}", p.sql());
+    match &p.changes[0] {
+        Change::RecreateFunction {
+            changed, policies, ..
+        } => {
+            assert_eq!(changed, &["result type", "body"]);
+            // Only the policy that calls the function.
+            assert_eq!(policies.len(), 1, "{policies:?}");
+            assert_eq!(policies[0].from.as_ref().unwrap().name, "tenant");
+            assert!(policies[0].to.as_ref().unwrap().with_check.is_some());
+        }
+        other => panic!("expected a recreation, got {other:?}"),
+    }
+    let st = p.statements();
+    assert_eq!(st[0], "DROP POLICY tenant ON public.docs");
+    assert!(
+        st[1].starts_with("SELECT pg_catalog.set_config('pgpolicy.function_acl'"),
+        "{}",
+        st[1]
+    );
+    assert_eq!(st[2], "DROP FUNCTION public.current_tenant()");
+    assert!(st[3].starts_with("CREATE OR REPLACE FUNCTION public.current_tenant() RETURNS bigint"));
+    assert!(st[4].starts_with("DO $acl$"), "{}", st[4]);
+    assert!(
+        st[5].starts_with("CREATE POLICY tenant ON public.docs"),
+        "{}",
+        st[5]
+    );
+    assert!(p.check_weakening(false).is_ok(), "{}", p.sql());
+
+    live.apply(&p).unwrap();
+    let fn_after = function_state(&db);
+    assert!(fn_after.starts_with("bigint "), "{fn_after}");
+    // The EXECUTE privileges are those the function had (PUBLIC's still revoked).
+    assert_eq!(
+        fn_after.trim_start_matches("bigint "),
+        fn_before.trim_start_matches("integer ")
+    );
+    assert!(policy_state(&db)
+        .contains("tenant:(tenant = current_tenant()):(tenant = current_tenant())"));
+    db.sql(
+        "BEGIN; SET LOCAL ROLE app_user; SELECT set_config('app.tenant', '7', true); \
+         INSERT INTO docs (tenant, body) VALUES (7, 'ok'); COMMIT;",
+    );
+    let refused = db.try_sql(
+        "BEGIN; SET LOCAL ROLE app_user; SELECT set_config('app.tenant', '7', true); \
+         INSERT INTO docs (tenant, body) VALUES (8, 'no'); COMMIT;",
+    );
+    assert!(refused.is_err(), "WITH CHECK must hold");
+    assert!(plan(&mut live, &v2).is_empty());
+
+    // The reverse goes back exactly: function, privileges and policies.
+    live.apply(&p.reverse()).unwrap();
+    assert_eq!(function_state(&db), fn_before);
+    assert_eq!(policy_state(&db), policies_before);
+    assert!(plan(&mut live, &v1).is_empty());
+}
+
+#[test]
+fn parallel_cost_and_leakproof_are_compared_as_stored() {
+    let db = Db::start();
+    let src = r#"
+CREATE FUNCTION is_even(n integer) RETURNS boolean LANGUAGE sql IMMUTABLE STRICT
+    LEAKPROOF PARALLEL SAFE COST 10
+    AS $$ SELECT n % 2 = 0 $$;
+"#;
+    let declared = read(src);
+    let f = &declared.functions[0];
+    assert_eq!(
+        (f.parallel.as_str(), f.leakproof, f.cost.as_deref()),
+        ("SAFE", true, Some("10"))
+    );
+    let mut live = LiveDb::connect(&db.url).unwrap();
+    let p = plan(&mut live, &declared);
+    assert!(
+        p.statements()[0].contains("IMMUTABLE STRICT LEAKPROOF PARALLEL SAFE COST 10 AS"),
+        "{}",
+        p.sql()
+    );
+    live.apply(&p).unwrap();
+    assert!(plan(&mut live, &declared).is_empty());
+    // COST 100 is the default: the same as none.
+    let default_cost = read(&src.replace("COST 10", "COST 100"));
+    let p = plan(&mut live, &default_cost);
+    assert_eq!(p.changes.len(), 1);
+    let changed = |p: &Plan| match &p.changes[0] {
+        Change::ReplaceFunction { changed, .. } => changed.clone(),
+        other => panic!("expected a replacement, got {other:?}"),
+    };
+    assert_eq!(changed(&p), ["COST"]);
+
+    let before = db.sql("SELECT pg_get_functiondef('is_even(integer)'::regprocedure)");
+    let plain = read(&src.replace("LEAKPROOF PARALLEL SAFE COST 10", "PARALLEL RESTRICTED"));
+    let p = plan(&mut live, &plain);
+    assert_eq!(changed(&p), ["PARALLEL", "COST", "LEAKPROOF"]);
+    live.apply(&p).unwrap();
+    assert!(plan(&mut live, &plain).is_empty());
+    let after = db.sql("SELECT pg_get_functiondef('is_even(integer)'::regprocedure)");
+    assert!(
+        after.contains("PARALLEL RESTRICTED") && !after.contains("LEAKPROOF"),
+        "{after}"
+    );
+    live.apply(&p.reverse()).unwrap();
+    assert_eq!(
+        db.sql("SELECT pg_get_functiondef('is_even(integer)'::regprocedure)"),
+        before
+    );
+    // From JSON too, COST as a number.
+    let json = Schema::from_json(
+        &serde_json::json!({"functions": [{"name": "is_even", "arguments": "n integer", "returns": "boolean",
+            "volatility": "immutable", "strict": true, "leakproof": true, "parallel": "safe", "cost": 10,
+            "body": " SELECT n % 2 = 0 "}]})
+        .to_string(),
+    )
+    .unwrap();
+    assert!(plan(&mut live, &json).is_empty());
+    let bad = Schema::from_json(
+        &serde_json::json!({"functions": [{"name": "f", "returns": "int", "parallel": "sometimes", "body": "SELECT 1"}]}).to_string(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        bad.contains("BAD_FUNCTION_PARALLEL") || bad.contains("not SAFE, RESTRICTED or UNSAFE"),
+        "{bad}"
+    );
+}

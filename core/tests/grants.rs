@@ -297,3 +297,58 @@ fn default_privileges_apply_to_later_objects_and_reverse_exactly() {
     live.apply(&p.reverse()).unwrap();
     assert_eq!(db.sql("SELECT count(*) FROM pg_default_acl").trim(), "0");
 }
+
+/// A grant option the grantee used: PostgreSQL refuses the REVOKE without CASCADE.
+/// pgpolicy does not cascade (it would take the privilege from a role the plan does not
+/// name, beyond what its reverse could give back): the plan names the risk, the apply
+/// fails with nothing applied and says what to do, and runs once those grants are gone.
+#[test]
+fn a_grant_option_used_onward_is_not_revoked_with_cascade() {
+    let db = Db::start();
+    db.sql("CREATE TABLE docs (id int); CREATE ROLE app_admin; CREATE ROLE app_reader");
+    let with_option = json(serde_json::json!({
+        "tables": [{"name": "docs"}],
+        "grants": [{"table": "docs", "role": "app_admin", "privileges": ["SELECT"], "grant_option": true}]
+    }));
+    let mut live = LiveDb::connect(&db.url).unwrap();
+    let p = plan(&mut live, &with_option);
+    live.apply(&p).unwrap();
+    db.sql("SET ROLE app_admin; GRANT SELECT ON docs TO app_reader");
+
+    let without = json(serde_json::json!({
+        "tables": [{"name": "docs"}],
+        "grants": [{"table": "docs", "role": "app_admin", "privileges": ["SELECT"]}]
+    }));
+    let p = plan(&mut live, &without);
+    assert_eq!(
+        p.statements(),
+        ["REVOKE GRANT OPTION FOR SELECT ON TABLE public.docs FROM app_admin"]
+    );
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.contains("does not revoke with CASCADE")),
+        "{:?}",
+        p.warnings
+    );
+    let err = live.apply(&p).unwrap_err().to_string();
+    assert!(
+        err.contains("nothing was applied")
+            && err.contains("granted these privileges onward")
+            && err.contains("REVOKE ... CASCADE by hand"),
+        "{err}"
+    );
+    let acl = || db.sql("SELECT relacl::text FROM pg_class WHERE relname = 'docs'");
+    assert!(acl().contains("app_admin=r*/"), "{}", acl());
+    assert!(acl().contains("app_reader=r/app_admin"), "{}", acl());
+
+    db.sql("SET ROLE app_admin; REVOKE SELECT ON docs FROM app_reader");
+    live.apply(&p).unwrap();
+    assert!(
+        acl().contains("app_admin=r/") && !acl().contains("app_reader"),
+        "{}",
+        acl()
+    );
+    live.apply(&p.reverse()).unwrap();
+    assert!(acl().contains("app_admin=r*/"), "{}", acl());
+}

@@ -153,3 +153,18 @@ test('parseSchema normalizes the ModelIR shape into the exchange format', () => 
   assert.equal(s.tables[0].policies[0].with_check, "tenant_id = current_setting('app.current_tenant')::uuid");
   assert.deepEqual(s.tables[0].policies[0].roles, ['app_user']);
 });
+
+test('memberships carry their options: granted, changed in place, reversed', () => {
+  const roles = (member) => ({ tables: [], roles: [{ name: 'grp' }, { name: 'mem', memberOf: [member] }] });
+  const grant = pgpolicy.diff({ tables: [], roles: [{ name: 'grp' }, { name: 'mem' }] }, roles({ role: 'grp', admin: true }));
+  assert.deepEqual(grant.changes.map((c) => [c.kind, c.options]), [['grant_membership', { admin: true }]]);
+  assert.deepEqual(grant.statements, ['GRANT grp TO mem WITH ADMIN OPTION']);
+  assert.deepEqual(grant.reverseStatements, ['REVOKE grp FROM mem']);
+  const change = pgpolicy.diff(roles({ role: 'grp', admin: true }), roles('grp'));
+  assert.deepEqual(change.changes[0].kind, 'alter_membership');
+  assert.deepEqual(change.statements, ['REVOKE ADMIN OPTION FOR grp FROM mem']);
+  assert.deepEqual(change.reverseStatements, ['GRANT grp TO mem WITH ADMIN OPTION']);
+  // INHERIT and SET are PostgreSQL 16's: the statement checks the server first.
+  const inherit = pgpolicy.diff(roles('grp'), roles({ role: 'grp', inherit: false }));
+  assert.match(inherit.statements[0], /need PostgreSQL 16.*EXECUTE 'GRANT grp TO mem WITH INHERIT FALSE'/);
+});

@@ -80,7 +80,7 @@ test('generate, db:migrate, isolation, no-op, ALTER POLICY, db:migrate:undo', as
     const rolePlan = pgpolicy.diff({ tables: [] }, { tables: [], roles: [{ name: 'app_user' }] });
     const [createRole] = rolePlan.statements;
     const [dropRole] = rolePlan.reverseStatements;
-    assert.match(createRole, /^DO \$role\$BEGIN IF EXISTS \(.*\) THEN ALTER ROLE app_user WITH NOLOGIN INHERIT NOBYPASSRLS; ELSE CREATE ROLE app_user WITH NOLOGIN INHERIT NOBYPASSRLS;/);
+    assert.match(createRole, /^DO \$role\$DECLARE .* BEGIN IF EXISTS \(.*\) THEN .* ALTER ROLE app_user WITH NOLOGIN INHERIT NOBYPASSRLS; ELSE CREATE ROLE app_user WITH NOLOGIN INHERIT NOBYPASSRLS; COMMENT ON ROLE app_user IS 'created by pgpolicy';/);
     assert.match(dropRole, /DROP ROLE app_user; EXCEPTION WHEN dependent_objects_still_exist THEN RAISE NOTICE/);
     assert.deepEqual(await statementsOf(file), {
       up: [

@@ -5,14 +5,16 @@
 //! `cargo run --release -p pgpolicy-node --example gen_types > bindings/node/core-types.d.ts`;
 //! `scripts/test-node.sh` fails when the committed file differs from its output.
 
-use pgpolicy::diff::{ClauseChange, DefaultPrivileges, PlanDocument, RolePrivileges, Step};
+use pgpolicy::diff::{
+    ClauseChange, DefaultPrivileges, PlanDocument, RecreatedPolicy, RolePrivileges, Step,
+};
 use pgpolicy::explain::{Effective, Explanation, Verdict};
 use pgpolicy::ir::catalog::{Catalog, FunctionSig, TypeDef, TypeKind};
 use pgpolicy::ir::{DatabaseInfo, GrantShape, Rls};
 use pgpolicy::lint::{Finding, Report, Severity};
 use pgpolicy::{
-    Change, Clause, Column, Command, DefaultPrivilege, Function, ObjectKind, Policy, Privilege,
-    Role, Schema, Table, TableName, ValidationError,
+    Change, Clause, Column, Command, DefaultPrivilege, Function, MembershipOptions, ObjectKind,
+    Policy, Privilege, Role, Schema, Table, TableName, ValidationError,
 };
 use ts_rs::{Config, TS};
 
@@ -36,6 +38,7 @@ fn main() {
         decl::<Step>(),
         decl::<Change>(),
         decl::<ClauseChange>(),
+        decl::<RecreatedPolicy>(),
         decl::<Schema>(),
         decl::<Table>(),
         decl::<Column>(),
@@ -43,6 +46,7 @@ fn main() {
         decl::<Policy>(),
         decl::<Command>(),
         decl::<Role>(),
+        decl::<MembershipOptions>(),
         decl::<GrantShape>(),
         decl::<DefaultPrivilege>(),
         decl::<Function>(),

@@ -421,6 +421,101 @@ def test_a_helper_function_is_created_replaced_and_dropped(
     engine.dispose()
 
 
+def test_a_result_type_change_recreates_the_function_and_its_policies(
+    pg: EmbeddedPostgres, db: str, alembic_project: Callable[..., Any]
+) -> None:
+    from pgpolicy.sqlalchemy import Function
+
+    app = f"app_{db}"
+
+    def models(returns: str) -> sa.MetaData:
+        md = sa.MetaData()
+        sa.Table(
+            "notes",
+            md,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("owner", sa.Text),
+            Role(app),
+            Function("current_owner", returns=returns, body=f" SELECT current_setting('app.owner')::{returns} "),
+            Grant(app, ["EXECUTE"], function="current_owner", args=[]),
+            Grant("PUBLIC", [], function="current_owner", args=[]),
+            Policy("mine", roles=[app], using="owner = current_owner()"),
+        )
+        return md
+
+    cfg = alembic_project(pg.sqlalchemy_url(db), models("text"))
+    revision(cfg, "function")
+    command.upgrade(cfg, "head")
+    engine = sa.create_engine(pg.sqlalchemy_url(db))
+
+    def state() -> List[Any]:
+        with engine.connect() as conn:
+            return list(
+                conn.exec_driver_sql(
+                    "SELECT prorettype::regtype::text, proacl::text, "
+                    "(SELECT count(*) FROM pg_policies WHERE policyname = 'mine') "
+                    "FROM pg_proc WHERE proname = 'current_owner'"
+                ).one()
+            )
+
+    before = state()
+    assert before[0] == "text" and before[2] == 1
+    cfg = alembic_project(pg.sqlalchemy_url(db), models("varchar"))
+    text = revision(cfg, "result type")
+    up = [line for line in op_lines(section(text, "upgrade")) if not line.startswith("op.pgpolicy_session")]
+    assert len(up) == 1 and up[0].startswith("op.recreate_function('current_owner'"), up
+    assert "'name': 'mine'" in up[0]
+    command.upgrade(cfg, "head")
+    after = state()
+    assert after == ["character varying", before[1], 1]
+    command.check(cfg)
+    command.downgrade(cfg, "-1")
+    assert state() == before
+    command.downgrade(cfg, "base")
+    engine.dispose()
+
+
+def test_membership_options_are_written_and_undone(
+    pg: EmbeddedPostgres, db: str, alembic_project: Callable[..., Any]
+) -> None:
+    grp, member = f"grp_{db}", f"mem_{db}"
+    md = sa.MetaData()
+    sa.Table(
+        "notes",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        Role(grp),
+        Role(member, member_of=[{"role": grp, "admin": True}]),
+    )
+    cfg = alembic_project(pg.sqlalchemy_url(db), md)
+    text = revision(cfg, "membership")
+    assert f"op.grant_role('{grp}', '{member}', admin=True)" in op_lines(section(text, "upgrade"))
+    command.upgrade(cfg, "head")
+    engine = sa.create_engine(pg.sqlalchemy_url(db))
+    query = "SELECT bool_or(admin_option) FROM pg_auth_members WHERE roleid = %s::regrole AND member = %s::regrole"
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql(query, (grp, member)).scalar() is True
+    command.check(cfg)
+
+    # The option goes, the membership stays; the downgrade gives the option back.
+    md2 = sa.MetaData()
+    sa.Table("notes", md2, sa.Column("id", sa.Integer, primary_key=True), Role(grp), Role(member, member_of=[grp]))
+    cfg = alembic_project(pg.sqlalchemy_url(db), md2)
+    up = op_lines(section(revision(cfg, "no admin"), "upgrade"))
+    assert f"op.alter_role_membership('{grp}', '{member}', options={{}}, old={{'admin': True}})" in up, up
+    command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql(query, (grp, member)).scalar() is False
+    command.check(cfg)
+    command.downgrade(cfg, "-1")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql(query, (grp, member)).scalar() is True
+    command.downgrade(cfg, "base")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM pg_roles WHERE rolname = %s", (member,)).scalar() == 0
+    engine.dispose()
+
+
 def test_sqlite_gets_one_warning_and_no_ops(tmp_path: Path, alembic_project: Callable[..., Any]) -> None:
     import pgpolicy.sqlalchemy as decl
 

@@ -118,6 +118,19 @@ impl RolePrivileges {
     }
 }
 
+/// A policy that calls a function being recreated: dropped as it is (`from`) before the
+/// function goes, created as declared (`to`) after it is back; None on a side that does
+/// not have it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecreatedPolicy {
+    pub table: TableName,
+    #[serde(default)]
+    pub from: Option<Policy>,
+    #[serde(default)]
+    pub to: Option<Policy>,
+}
+
 /// Default privileges one grantee gets on objects an owner creates later, as a
 /// `grant_default` or `revoke_default` change carries them.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -205,14 +218,29 @@ pub enum Change {
     DropRole {
         role: Role,
     },
-    /// `GRANT group TO member`.
+    /// `GRANT group TO member [WITH ADMIN / INHERIT / SET ..]`.
     GrantMembership {
         group: String,
         member: String,
+        #[serde(default, skip_serializing_if = "MembershipOptions::is_default")]
+        #[cfg_attr(feature = "ts", ts(optional, as = "Option<MembershipOptions>"))]
+        options: MembershipOptions,
     },
+    /// `REVOKE group FROM member`; `options` are those it had (its reverse grants them).
     RevokeMembership {
         group: String,
         member: String,
+        #[serde(default, skip_serializing_if = "MembershipOptions::is_default")]
+        #[cfg_attr(feature = "ts", ts(optional, as = "Option<MembershipOptions>"))]
+        options: MembershipOptions,
+    },
+    /// The options of a membership that stays: each option whose value differs on the
+    /// two sides is set (`GRANT .. WITH INHERIT FALSE`, `REVOKE ADMIN OPTION FOR ..`).
+    AlterMembership {
+        group: String,
+        member: String,
+        from: MembershipOptions,
+        to: MembershipOptions,
     },
     Grant(RolePrivileges),
     Revoke(RolePrivileges),
@@ -230,6 +258,17 @@ pub enum Change {
     },
     DropFunction {
         function: Function,
+    },
+    /// `DROP FUNCTION` and `CREATE FUNCTION` of a function whose result type changes
+    /// (`CREATE OR REPLACE` cannot): the policies calling it are dropped first and created
+    /// after (as the declaration has them), its EXECUTE privileges are kept.
+    RecreateFunction {
+        from: Function,
+        to: Function,
+        #[serde(default)]
+        changed: Vec<String>,
+        #[serde(default)]
+        policies: Vec<RecreatedPolicy>,
     },
     /// `ALTER DEFAULT PRIVILEGES .. GRANT`.
     GrantDefault(DefaultPrivileges),
@@ -292,13 +331,49 @@ impl Change {
             CreateRole { role } => vec![render::create_role(role)],
             AlterRole { to, .. } => vec![render::alter_role(to)],
             DropRole { role } => vec![render::drop_role(&role.name)],
-            GrantMembership { group, member } => vec![render::grant_membership(group, member)],
-            RevokeMembership { group, member } => vec![render::revoke_membership(group, member)],
+            GrantMembership {
+                group,
+                member,
+                options,
+            } => vec![render::grant_membership(group, member, options)],
+            RevokeMembership { group, member, .. } => {
+                vec![render::revoke_membership(group, member)]
+            }
+            AlterMembership {
+                group,
+                member,
+                from,
+                to,
+            } => render::alter_membership(group, member, from, to),
             Grant(g) => render::grant(g),
             Revoke(g) => render::revoke(g),
             CreateFunction { function } => vec![render::create_function(function)],
             ReplaceFunction { to, .. } => vec![render::create_function(to)],
             DropFunction { function } => vec![render::drop_function(function)],
+            RecreateFunction {
+                from, to, policies, ..
+            } => {
+                let mut v: Vec<String> = policies
+                    .iter()
+                    .filter_map(|p| Some(render::drop_policy(&p.table, &p.from.as_ref()?.name)))
+                    .collect();
+                v.push(render::save_function_acl(from));
+                v.push(render::drop_function(from));
+                v.push(render::create_function(to));
+                v.push(render::restore_function_acl(to));
+                for p in policies {
+                    if let Some(policy) = &p.to {
+                        v.extend(
+                            CreatePolicy {
+                                table: p.table.clone(),
+                                policy: policy.clone(),
+                            }
+                            .sql(),
+                        );
+                    }
+                }
+                v
+            }
             GrantDefault(d) => vec![render::default_privileges(d, true)],
             RevokeDefault(d) => vec![render::default_privileges(d, false)],
             EnableRls { table } => vec![render::rls(table, true)],
@@ -366,8 +441,35 @@ impl Change {
             CreateRole { role } => DropRole { role },
             DropRole { role } => CreateRole { role },
             AlterRole { from, to } => AlterRole { from: to, to: from },
-            GrantMembership { group, member } => RevokeMembership { group, member },
-            RevokeMembership { group, member } => GrantMembership { group, member },
+            GrantMembership {
+                group,
+                member,
+                options,
+            } => RevokeMembership {
+                group,
+                member,
+                options,
+            },
+            RevokeMembership {
+                group,
+                member,
+                options,
+            } => GrantMembership {
+                group,
+                member,
+                options,
+            },
+            AlterMembership {
+                group,
+                member,
+                from,
+                to,
+            } => AlterMembership {
+                group,
+                member,
+                from: to,
+                to: from,
+            },
             Grant(g) => Revoke(g),
             Revoke(g) => Grant(g),
             CreateFunction { function } => DropFunction { function },
@@ -376,6 +478,24 @@ impl Change {
                 from: to,
                 to: from,
                 changed,
+            },
+            RecreateFunction {
+                from,
+                to,
+                changed,
+                policies,
+            } => RecreateFunction {
+                from: to,
+                to: from,
+                changed,
+                policies: policies
+                    .into_iter()
+                    .map(|p| RecreatedPolicy {
+                        table: p.table,
+                        from: p.to,
+                        to: p.from,
+                    })
+                    .collect(),
             },
             GrantDefault(d) => RevokeDefault(d),
             RevokeDefault(d) => GrantDefault(d),
@@ -458,10 +578,44 @@ impl Change {
             CreateRole { role } => format!("Create role {:?}", role.name),
             AlterRole { to, .. } => format!("Alter role {:?}", to.name),
             DropRole { role } => format!("Drop role {:?}", role.name),
-            GrantMembership { group, member } => {
-                format!("Make role {member:?} a member of {group:?}")
+            GrantMembership {
+                group,
+                member,
+                options,
+            } => format!(
+                "Make role {member:?} a member of {group:?}{}",
+                describe_options(options)
+            ),
+            RevokeMembership { group, member, .. } => {
+                format!("Remove role {member:?} from {group:?}")
             }
-            RevokeMembership { group, member } => format!("Remove role {member:?} from {group:?}"),
+            AlterMembership {
+                group,
+                member,
+                from,
+                to,
+            } => {
+                let mut what = Vec::new();
+                if from.admin != to.admin {
+                    what.push(if to.admin { "admin" } else { "no admin" }.to_string());
+                }
+                for (name, a, b) in [
+                    ("inherit", from.inherit, to.inherit),
+                    ("set", from.set, to.set),
+                ] {
+                    if let Some(b) = b.filter(|b| Some(*b) != a) {
+                        what.push(if b {
+                            name.to_string()
+                        } else {
+                            format!("no {name}")
+                        });
+                    }
+                }
+                format!(
+                    "Change the membership of {member:?} in {group:?}: {}",
+                    what.join(", ")
+                )
+            }
             Grant(g) => format!(
                 "Grant {}{} to {}{}{}",
                 if g.option_only {
@@ -489,6 +643,36 @@ impl Change {
                 changed.join(", ")
             ),
             DropFunction { function } => format!("Drop function {}", function.signature()),
+            RecreateFunction {
+                to,
+                changed,
+                policies,
+                ..
+            } => {
+                let mut s = format!(
+                    "Drop and create function {} ({} changed: CREATE OR REPLACE cannot change the result type; its EXECUTE privileges are kept)",
+                    to.signature(),
+                    changed.join(", ")
+                );
+                if !policies.is_empty() {
+                    s.push_str(&format!(
+                        "\n  policies calling it, dropped before and created after: {}",
+                        policies
+                            .iter()
+                            .map(|p| format!(
+                                "{:?} on {}",
+                                p.to.as_ref()
+                                    .or(p.from.as_ref())
+                                    .map(|x| x.name.as_str())
+                                    .unwrap_or(""),
+                                p.table
+                            ))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+                s
+            }
             GrantDefault(d) => d.describe("Grant by default", "to"),
             RevokeDefault(d) => d.describe("Revoke by default", "from"),
             Revoke(g) => format!(
@@ -600,6 +784,28 @@ impl Change {
                 "policy {:?} on {table} now lets PUBLIC through unconditionally (true)",
                 to.name
             )),
+            RecreateFunction { policies, .. } => policies.iter().find_map(|p| {
+                let table = &p.table;
+                match (&p.from, &p.to) {
+                    (Some(f), None) if !f.permissive => Some(format!(
+                        "drops the restrictive policy {:?} on {table}",
+                        f.name
+                    )),
+                    (Some(f), Some(t)) if !f.permissive && f != t => Some(format!(
+                        "replaces the restrictive policy {:?} on {table} (it may be looser)",
+                        f.name
+                    )),
+                    (f, Some(t))
+                        if open_to_public(t) && !f.as_ref().is_some_and(open_to_public) =>
+                    {
+                        Some(format!(
+                            "policy {:?} on {table} now lets PUBLIC through unconditionally (true)",
+                            t.name
+                        ))
+                    }
+                    _ => None,
+                }
+            }),
             AlterRole { from, to } if to.bypassrls && !from.bypassrls => {
                 Some(format!("gives role {:?} BYPASSRLS", to.name))
             }
@@ -621,10 +827,14 @@ impl Change {
             | AlterRole { .. }
             | DropRole { .. }
             | GrantMembership { .. }
-            | RevokeMembership { .. } => None,
+            | RevokeMembership { .. }
+            | AlterMembership { .. } => None,
             Grant(g) | Revoke(g) => g.on.is_table().then_some(&g.table),
             GrantDefault(..) | RevokeDefault(..) => None,
-            CreateFunction { .. } | ReplaceFunction { .. } | DropFunction { .. } => None,
+            CreateFunction { .. }
+            | ReplaceFunction { .. }
+            | DropFunction { .. }
+            | RecreateFunction { .. } => None,
             EnableRls { table }
             | DisableRls { table }
             | ForceRls { table }
@@ -647,10 +857,10 @@ impl Change {
         match self {
             CreateRole { .. } => 0,
             AlterRole { .. } => 1,
-            GrantMembership { .. } => 1,
+            GrantMembership { .. } | AlterMembership { .. } => 1,
             // Functions exist before the grants on them and the policies calling them, and
             // go after both.
-            CreateFunction { .. } | ReplaceFunction { .. } => 2,
+            CreateFunction { .. } | ReplaceFunction { .. } | RecreateFunction { .. } => 2,
             Grant(..) | GrantDefault(..) => 2,
             DropFunction { .. } => 13,
             DisableRls { .. } => 3,
@@ -667,6 +877,28 @@ impl Change {
             RevokeMembership { .. } => 13,
             DropRole { .. } => 14,
         }
+    }
+}
+
+/// ` with admin, no inherit, no set` (the options given), or nothing.
+fn describe_options(o: &MembershipOptions) -> String {
+    let mut parts = Vec::new();
+    if o.admin {
+        parts.push("admin".to_string());
+    }
+    for (name, v) in [("inherit", o.inherit), ("set", o.set)] {
+        if let Some(v) = v {
+            parts.push(if v {
+                name.to_string()
+            } else {
+                format!("no {name}")
+            });
+        }
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" with {}", parts.join(", "))
     }
 }
 

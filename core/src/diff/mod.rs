@@ -10,12 +10,13 @@
 pub mod change;
 mod compare;
 mod emit;
+mod functions;
 mod matching;
 pub mod plan;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-pub use change::{Change, ClauseChange, DefaultPrivileges, RolePrivileges};
+pub use change::{Change, ClauseChange, DefaultPrivileges, RecreatedPolicy, RolePrivileges};
 pub use plan::{Plan, PlanDocument, Step};
 
 use crate::error::{Clause, Result};
@@ -138,6 +139,7 @@ pub fn diff_with(
     resolver: Option<&mut dyn Resolver>,
 ) -> Result<Plan> {
     crate::validate::validate(desired)?;
+    check_membership_options(current, desired)?;
     let prune = opts.prune.unwrap_or(!current.is_introspected());
     // Built only when an expression must be canonicalized or compared by the resolver
     // (never for a plan whose expressions all read as written).
@@ -152,11 +154,13 @@ pub fn diff_with(
     let mut changes = emit::emit_tables(&matching, comparison);
 
     diff_roles(current, desired, prune, &mut changes);
-    let dropped_functions = diff_functions(current, desired, prune, &mut changes);
+    let dropped_functions =
+        functions::diff_functions(current, desired, prune, &matching, &mut changes);
     diff_grants(current, desired, prune, &mut changes);
     diff_default_privileges(current, desired, prune, &mut changes);
     changes.extend(dropped_functions);
     warnings.extend(unreadable_expressions(&changes));
+    warnings.extend(grant_options_revoked(&changes));
     let mut plan = Plan::ordered(changes);
     plan.warnings = warnings;
     Ok(plan)
@@ -167,19 +171,23 @@ pub fn diff_with(
 /// checked them.
 fn unreadable_expressions(changes: &[Change]) -> Vec<String> {
     let mut out = Vec::new();
-    for c in changes {
-        let (table, policy, clauses): (&TableName, &Policy, Vec<Clause>) = match c {
-            Change::CreatePolicy { table, policy } => {
-                (table, policy, vec![Clause::Using, Clause::WithCheck])
-            }
-            Change::ReplacePolicy { table, to, .. } => {
-                (table, to, vec![Clause::Using, Clause::WithCheck])
-            }
+    let both = || vec![Clause::Using, Clause::WithCheck];
+    let written = changes.iter().flat_map(|c| {
+        let v: Vec<(&TableName, &Policy, Vec<Clause>)> = match c {
+            Change::CreatePolicy { table, policy } => vec![(table, policy, both())],
+            Change::ReplacePolicy { table, to, .. } => vec![(table, to, both())],
             Change::AlterPolicy {
                 table, to, clauses, ..
-            } => (table, to, clauses.iter().map(|c| c.clause).collect()),
-            _ => continue,
+            } => vec![(table, to, clauses.iter().map(|c| c.clause).collect())],
+            Change::RecreateFunction { policies, .. } => policies
+                .iter()
+                .filter_map(|p| Some((&p.table, p.to.as_ref()?, both())))
+                .collect(),
+            _ => Vec::new(),
         };
+        v
+    });
+    for (table, policy, clauses) in written {
         for clause in clauses {
             let text = match clause {
                 Clause::Using => &policy.using,
@@ -198,8 +206,26 @@ fn unreadable_expressions(changes: &[Change]) -> Vec<String> {
     out
 }
 
-/// Roles, paired by name: created, altered (attributes), memberships granted and revoked;
-/// dropped only between two declarations when pruning.
+/// Revokes of privileges held WITH GRANT OPTION: if the grantee granted them onward,
+/// PostgreSQL refuses the REVOKE without CASCADE, and pgpolicy does not cascade (that
+/// would take privileges from roles the plan does not name). Named before the plan runs.
+fn grant_options_revoked(changes: &[Change]) -> Vec<String> {
+    changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Revoke(r) if r.grant_option => Some(format!(
+                "{}: {} held these WITH GRANT OPTION; if it granted them onward, PostgreSQL refuses \
+                 the REVOKE (pgpolicy does not revoke with CASCADE): revoke those grants first",
+                c.describe(),
+                r.role.as_json()
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Roles, paired by name: created, altered (attributes), memberships granted, revoked and
+/// their options changed; dropped only between two declarations when pruning.
 fn diff_roles(current: &Schema, desired: &Schema, prune: bool, changes: &mut Vec<Change>) {
     // The first role of each name, as `Schema::role` finds it.
     let mut cur_roles: HashMap<&str, &Role> = HashMap::with_capacity(current.roles.len());
@@ -207,22 +233,22 @@ fn diff_roles(current: &Schema, desired: &Schema, prune: bool, changes: &mut Vec
         cur_roles.entry(r.name.as_str()).or_insert(r);
     }
     let des_names: HashSet<&str> = desired.roles.iter().map(|r| r.name.as_str()).collect();
-    let membership = |group: &str, member: &str, grant: bool| {
-        let (group, member) = (group.to_string(), member.to_string());
-        if grant {
-            Change::GrantMembership { group, member }
-        } else {
-            Change::RevokeMembership { group, member }
-        }
+    // On a database of PostgreSQL 16 or later, a membership's INHERIT option is what it is
+    // (set from the member's attribute when granted, not changed with it later).
+    let options_16 = current
+        .database
+        .as_ref()
+        .is_some_and(|d| d.server_version_num >= 160000);
+    let revoke = |group: &str, member: &Role| Change::RevokeMembership {
+        group: group.to_string(),
+        member: member.name.clone(),
+        options: member.options_in(group),
     };
     for d in &desired.roles {
         let c = cur_roles.get(d.name.as_str()).copied();
         match c {
             None => changes.push(Change::CreateRole {
-                role: Role {
-                    member_of: Vec::new(),
-                    ..d.clone()
-                },
+                role: d.attributes(),
             }),
             Some(c)
                 if (c.login, c.inherit, c.bypassrls) != (d.login, d.inherit, d.bypassrls)
@@ -230,27 +256,40 @@ fn diff_roles(current: &Schema, desired: &Schema, prune: bool, changes: &mut Vec
                         && d.connection_limit != c.connection_limit) =>
             {
                 changes.push(Change::AlterRole {
-                    from: Role {
-                        member_of: Vec::new(),
-                        ..c.clone()
-                    },
-                    to: Role {
-                        member_of: Vec::new(),
-                        ..d.clone()
-                    },
+                    from: c.attributes(),
+                    to: d.attributes(),
                 })
             }
             Some(_) => {}
         }
-        let had: &[String] = c.map(|c| &c.member_of[..]).unwrap_or(&[]);
+        let had: HashSet<&str> = c
+            .map(|c| c.member_of.iter().map(String::as_str).collect())
+            .unwrap_or_default();
         for g in &d.member_of {
-            if !had.contains(g) {
-                changes.push(membership(g, &d.name, true));
+            match c.filter(|_| had.contains(g.as_str())) {
+                None => changes.push(Change::GrantMembership {
+                    group: g.clone(),
+                    member: d.name.clone(),
+                    options: d.options_in(g),
+                }),
+                Some(c) => {
+                    if let Some((from, to)) = membership_change(c, d, g, options_16) {
+                        changes.push(Change::AlterMembership {
+                            group: g.clone(),
+                            member: d.name.clone(),
+                            from,
+                            to,
+                        });
+                    }
+                }
             }
         }
-        for g in had {
-            if !d.member_of.contains(g) {
-                changes.push(membership(g, &d.name, false));
+        if let Some(c) = c {
+            let wants: HashSet<&str> = d.member_of.iter().map(String::as_str).collect();
+            for g in &c.member_of {
+                if !wants.contains(g.as_str()) {
+                    changes.push(revoke(g, c));
+                }
             }
         }
     }
@@ -261,16 +300,94 @@ fn diff_roles(current: &Schema, desired: &Schema, prune: bool, changes: &mut Vec
             if !des_names.contains(c.name.as_str()) {
                 // Memberships are revoked explicitly so that the reverse restores them.
                 for g in &c.member_of {
-                    changes.push(membership(g, &c.name, false));
+                    changes.push(revoke(g, c));
                 }
                 changes.push(Change::DropRole {
-                    role: Role {
-                        member_of: Vec::new(),
-                        ..c.clone()
-                    },
+                    role: c.attributes(),
                 });
             }
         }
+    }
+}
+
+/// The options of a membership both sides have, when they differ: (from, to), with each
+/// option that changes given on both sides (an absent INHERIT is the member's attribute,
+/// an absent SET is true). Without a PostgreSQL 16 database on the current side, options
+/// absent on both sides are not compared (before 16 they are the member's attribute).
+fn membership_change(
+    c: &Role,
+    d: &Role,
+    group: &str,
+    options_16: bool,
+) -> Option<(MembershipOptions, MembershipOptions)> {
+    let (from, to) = (c.options_in(group), d.options_in(group));
+    let pair = |a: Option<bool>, a_default: bool, b: Option<bool>, b_default: bool| {
+        if !options_16 && a.is_none() && b.is_none() {
+            (None, None)
+        } else {
+            (Some(a.unwrap_or(a_default)), Some(b.unwrap_or(b_default)))
+        }
+    };
+    let (fi, ti) = pair(from.inherit, c.inherit, to.inherit, d.inherit);
+    let (fs, ts) = pair(from.set, true, to.set, true);
+    // Only what changes is written.
+    let (fi, ti) = if fi == ti { (None, None) } else { (fi, ti) };
+    let (fs, ts) = if fs == ts { (None, None) } else { (fs, ts) };
+    if from.admin == to.admin && fi.is_none() && fs.is_none() {
+        return None;
+    }
+    Some((
+        MembershipOptions {
+            admin: from.admin,
+            inherit: fi,
+            set: fs,
+        },
+        MembershipOptions {
+            admin: to.admin,
+            inherit: ti,
+            set: ts,
+        },
+    ))
+}
+
+/// Before PostgreSQL 16 a membership has no INHERIT or SET option of its own: declaring
+/// one other than the default is an error naming the role, when the database says so.
+fn check_membership_options(current: &Schema, desired: &Schema) -> Result<()> {
+    let Some(db) = current
+        .database
+        .as_ref()
+        .filter(|d| d.server_version_num < 160000)
+    else {
+        return Ok(());
+    };
+    let mut errors = Vec::new();
+    for r in &desired.roles {
+        for (g, o) in &r.membership_options {
+            if o.needs_16() {
+                errors.push(crate::error::ValidationError {
+                    code: "MEMBERSHIP_OPTION_NEEDS_16",
+                    table: None,
+                    policy: None,
+                    clause: Some(Clause::Role),
+                    message: format!(
+                        "role {:?}: its membership in {g:?} declares {}, which PostgreSQL {} does not have \
+                         (membership INHERIT and SET options need PostgreSQL 16; before, the member's INHERIT attribute decides)",
+                        r.name,
+                        [("INHERIT", o.inherit), ("SET", o.set)]
+                            .iter()
+                            .filter_map(|(n, v)| v.map(|v| format!("{n} {}", if v { "TRUE" } else { "FALSE" })))
+                            .collect::<Vec<_>>()
+                            .join(" and "),
+                        db.server_version_num / 10000
+                    ),
+                });
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(crate::error::Error::Validation(errors))
     }
 }
 
@@ -633,51 +750,4 @@ fn diff_default_privileges(
             }
         }
     }
-}
-
-/// Declared functions, paired by identity (schema, name, argument types): created when
-/// missing, replaced when their definition differs; between two declarations, a function
-/// no longer declared is dropped (returned apart, to follow the revokes on it). A
-/// database's other functions are never touched.
-fn diff_functions(
-    current: &Schema,
-    desired: &Schema,
-    prune: bool,
-    changes: &mut Vec<Change>,
-) -> Vec<Change> {
-    type Key<'a> = (&'a str, &'a str, &'a [String]);
-    fn key(f: &Function) -> (&str, &str, &[String]) {
-        (&f.schema, &f.name, &f.args)
-    }
-    let cur: HashMap<Key, &Function> = current.functions.iter().map(|f| (key(f), f)).collect();
-    let des: HashSet<Key> = desired.functions.iter().map(key).collect();
-    for d in &desired.functions {
-        match cur.get(&key(d)) {
-            None => changes.push(Change::CreateFunction {
-                function: d.clone(),
-            }),
-            Some(c) => {
-                let changed = d.differences(c);
-                if !changed.is_empty() {
-                    // The database's argument list (names, defaults) is what it has.
-                    changes.push(Change::ReplaceFunction {
-                        from: (*c).clone(),
-                        to: d.clone(),
-                        changed: changed.into_iter().map(str::to_string).collect(),
-                    });
-                }
-            }
-        }
-    }
-    let mut dropped = Vec::new();
-    if prune && !current.is_introspected() {
-        for c in &current.functions {
-            if !des.contains(&key(c)) {
-                dropped.push(Change::DropFunction {
-                    function: c.clone(),
-                });
-            }
-        }
-    }
-    dropped
 }

@@ -146,9 +146,14 @@ fn catalog_header(list: &str) -> String {
   'roles', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
       'name', ro.rolname, 'login', ro.rolcanlogin, 'inherit', ro.rolinherit,
       'bypassrls', ro.rolbypassrls, 'connection_limit', ro.rolconnlimit,
-      'member_of', (SELECT coalesce(pg_catalog.json_agg(g.rolname ORDER BY g.rolname), '[]')
-          FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles g ON g.oid OPERATOR(pg_catalog.=) m.roleid
-          WHERE m.member OPERATOR(pg_catalog.=) ro.oid)
+      'member_of', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
+            'role', g.rolname, 'admin', o.admin, 'inherit', o.inherit, 'set', o.set) ORDER BY g.rolname), '[]')
+          FROM (SELECT m.roleid, pg_catalog.bool_or(m.admin_option) AS admin,
+                  pg_catalog.bool_or((pg_catalog.to_jsonb(m) OPERATOR(pg_catalog.->>) 'inherit_option')::pg_catalog.bool) AS inherit,
+                  pg_catalog.bool_or((pg_catalog.to_jsonb(m) OPERATOR(pg_catalog.->>) 'set_option')::pg_catalog.bool) AS set
+                FROM pg_catalog.pg_auth_members m WHERE m.member OPERATOR(pg_catalog.=) ro.oid
+                GROUP BY m.roleid) o
+          JOIN pg_catalog.pg_roles g ON g.oid OPERATOR(pg_catalog.=) o.roleid)
     ) ORDER BY ro.rolname), '[]')
     FROM pg_catalog.pg_roles ro WHERE ro.rolname OPERATOR(pg_catalog.!~) '^pg_'),
   'grants', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
@@ -234,7 +239,8 @@ fn catalog_header(list: &str) -> String {
       'arguments', pg_catalog.pg_get_function_arguments(p.oid),
       'returns', pg_catalog.pg_get_function_result(p.oid),
       'language', l.lanname, 'volatility', p.provolatile, 'security_definer', p.prosecdef,
-      'strict', p.proisstrict, 'config', p.proconfig, 'body', p.prosrc)), '[]')
+      'strict', p.proisstrict, 'config', p.proconfig, 'body', p.prosrc,
+      'parallel', p.proparallel, 'leakproof', p.proleakproof, 'cost', p.procost)), '[]')
     FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
     JOIN pg_catalog.pg_language l ON l.oid OPERATOR(pg_catalog.=) p.prolang
     WHERE p.prokind OPERATOR(pg_catalog.=) 'f'::pg_catalog."char"
@@ -303,7 +309,17 @@ struct CatalogRole {
     bypassrls: bool,
     #[serde(default)]
     connection_limit: Option<i32>,
-    member_of: Vec<String>,
+    member_of: Vec<CatalogMembership>,
+}
+
+/// A membership; `inherit` and `set` are NULL before PostgreSQL 16 (the query reads them
+/// through `to_jsonb` so that it runs on every version).
+#[derive(Deserialize)]
+struct CatalogMembership {
+    role: String,
+    admin: bool,
+    inherit: Option<bool>,
+    set: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -354,6 +370,13 @@ struct CatalogFunctionDef {
     strict: bool,
     config: Option<Vec<String>>,
     body: String,
+    /// `proparallel`: `s`, `r` or `u`.
+    #[serde(default)]
+    parallel: String,
+    #[serde(default)]
+    leakproof: bool,
+    #[serde(default)]
+    cost: Option<f64>,
 }
 
 /// The search_path a function's `proconfig` sets (`search_path=public, pg_temp`;
@@ -689,7 +712,19 @@ impl CatalogReader {
                 inherit: r.inherit,
                 bypassrls: r.bypassrls,
                 connection_limit: r.connection_limit,
-                member_of: r.member_of,
+                member_of: r.member_of.iter().map(|m| m.role.clone()).collect(),
+                membership_options: r
+                    .member_of
+                    .into_iter()
+                    .map(|m| {
+                        let o = MembershipOptions {
+                            admin: m.admin,
+                            inherit: m.inherit,
+                            set: m.set,
+                        };
+                        (m.role, o)
+                    })
+                    .collect(),
             });
         }
         let grantee = |r: Option<String>| match r.as_deref() {
@@ -775,6 +810,14 @@ impl CatalogReader {
                 security_definer: f.security_definer,
                 strict: f.strict,
                 search_path: function_search_path(f.config.as_deref().unwrap_or(&[])),
+                parallel: match f.parallel.as_str() {
+                    "s" => "SAFE",
+                    "r" => "RESTRICTED",
+                    _ => "UNSAFE",
+                }
+                .into(),
+                leakproof: f.leakproof,
+                cost: f.cost.and_then(|c| function_cost(c).ok().flatten()),
                 body: f.body,
             });
         }
@@ -872,6 +915,7 @@ pub fn into_declaration(schema: Schema) -> Schema {
     let kept: BTreeSet<String> = out.roles.iter().map(|r| r.name.clone()).collect();
     for r in &mut out.roles {
         r.member_of.retain(|g| kept.contains(g));
+        r.membership_options.retain(|g, _| kept.contains(g));
     }
     out
 }

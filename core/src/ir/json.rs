@@ -287,7 +287,26 @@ struct RawRole {
     #[serde(default, alias = "connectionLimit")]
     connection_limit: Option<i32>,
     #[serde(default, alias = "memberOf")]
-    member_of: Vec<String>,
+    member_of: Vec<RawMembership>,
+    #[serde(default, alias = "membershipOptions")]
+    membership_options: BTreeMap<String, MembershipOptions>,
+}
+
+/// A group the role is a member of: its name, or `{"role": name, "admin": .., "inherit":
+/// .., "set": ..}`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawMembership {
+    Name(String),
+    WithOptions {
+        role: String,
+        #[serde(default)]
+        admin: bool,
+        #[serde(default)]
+        inherit: Option<bool>,
+        #[serde(default)]
+        set: Option<bool>,
+    },
 }
 
 fn yes() -> bool {
@@ -351,6 +370,14 @@ struct RawFunction {
     strict: bool,
     #[serde(default, alias = "searchPath")]
     search_path: Option<Vec<String>>,
+    /// `SAFE`, `RESTRICTED` or `UNSAFE` (the default).
+    #[serde(default)]
+    parallel: Option<String>,
+    #[serde(default)]
+    leakproof: bool,
+    /// A number, or its text as PostgreSQL prints it.
+    #[serde(default)]
+    cost: Option<serde_json::Value>,
     body: String,
 }
 
@@ -393,6 +420,26 @@ fn function(f: RawFunction) -> Result<Function, ValidationError> {
             format!("volatility {volatility:?} is not VOLATILE, STABLE or IMMUTABLE"),
         ));
     }
+    let parallel = f
+        .parallel
+        .unwrap_or_else(|| "UNSAFE".into())
+        .to_ascii_uppercase();
+    if !["SAFE", "RESTRICTED", "UNSAFE"].contains(&parallel.as_str()) {
+        return Err(err(
+            "BAD_FUNCTION_PARALLEL",
+            format!("parallel {parallel:?} is not SAFE, RESTRICTED or UNSAFE"),
+        ));
+    }
+    let cost = match &f.cost {
+        None | Some(serde_json::Value::Null) => None,
+        Some(v) => {
+            let n = v
+                .as_f64()
+                .or_else(|| v.as_str().and_then(|s| s.trim().parse::<f64>().ok()))
+                .ok_or_else(|| err("BAD_FUNCTION_COST", format!("cost {v} is not a number")))?;
+            function_cost(n).map_err(|m| err("BAD_FUNCTION_COST", m))?
+        }
+    };
     Ok(Function {
         schema: schema.clone(),
         name: f.name.clone(),
@@ -404,6 +451,9 @@ fn function(f: RawFunction) -> Result<Function, ValidationError> {
         security_definer: f.security_definer,
         strict: f.strict,
         search_path: f.search_path,
+        parallel,
+        leakproof: f.leakproof,
+        cost,
         body: f.body,
     })
 }
@@ -604,13 +654,38 @@ impl RawSchema<'_> {
         let roles = self
             .roles
             .into_iter()
-            .map(|r| Role {
-                name: r.name,
-                login: r.login,
-                inherit: r.inherit,
-                bypassrls: r.bypassrls,
-                connection_limit: r.connection_limit,
-                member_of: r.member_of,
+            .map(|r| {
+                let mut options = r.membership_options;
+                let member_of = r
+                    .member_of
+                    .into_iter()
+                    .map(|m| match m {
+                        RawMembership::Name(n) => n,
+                        RawMembership::WithOptions {
+                            role,
+                            admin,
+                            inherit,
+                            set,
+                        } => {
+                            let o = MembershipOptions {
+                                admin,
+                                inherit,
+                                set,
+                            };
+                            options.insert(role.clone(), o);
+                            role
+                        }
+                    })
+                    .collect();
+                Role {
+                    name: r.name,
+                    login: r.login,
+                    inherit: r.inherit,
+                    bypassrls: r.bypassrls,
+                    connection_limit: r.connection_limit,
+                    member_of,
+                    membership_options: options,
+                }
             })
             .collect();
         let mut grants = Vec::new();

@@ -7,6 +7,7 @@
 pub mod catalog;
 mod json;
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -291,6 +292,13 @@ pub struct Role {
     pub connection_limit: Option<i32>,
     #[serde(default)]
     pub member_of: Vec<String>,
+    /// Options of memberships in `member_of` that are not the default, by group.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(
+        feature = "ts",
+        ts(as = "Option<BTreeMap<String, MembershipOptions>>", optional)
+    )]
+    pub membership_options: BTreeMap<String, MembershipOptions>,
 }
 
 impl Role {
@@ -302,8 +310,85 @@ impl Role {
             bypassrls: false,
             connection_limit: None,
             member_of: Vec::new(),
+            membership_options: BTreeMap::new(),
         }
     }
+
+    /// The role's attributes alone (no memberships), as role changes carry them.
+    pub fn attributes(&self) -> Role {
+        Role {
+            member_of: Vec::new(),
+            membership_options: BTreeMap::new(),
+            ..self.clone()
+        }
+    }
+
+    /// The groups whose privileges it has through its memberships: each membership's
+    /// INHERIT option (PostgreSQL 16), else the role's own INHERIT attribute.
+    pub fn inherited_groups(&self) -> impl Iterator<Item = &String> {
+        self.member_of
+            .iter()
+            .filter(|g| self.options_in(g).inherit.unwrap_or(self.inherit))
+    }
+
+    /// The options of its membership in `group`, defaults where none are declared.
+    pub fn options_in(&self, group: &str) -> MembershipOptions {
+        self.membership_options
+            .get(group)
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Drops options equal to their defaults (INHERIT as the member's own attribute, SET
+    /// true) and entries left empty.
+    fn normalize_memberships(&mut self) {
+        let inherit = self.inherit;
+        self.membership_options.retain(|_, o| {
+            if o.inherit == Some(inherit) {
+                o.inherit = None;
+            }
+            if o.set == Some(true) {
+                o.set = None;
+            }
+            !o.is_default()
+        });
+    }
+}
+
+/// `GRANT group TO member WITH ADMIN / INHERIT / SET`. INHERIT and SET are options of a
+/// membership from PostgreSQL 16 on; before, the member's INHERIT attribute decides and
+/// SET is always true, so declaring either otherwise is an error there.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MembershipOptions {
+    /// `WITH ADMIN OPTION`: the member may grant the group to others.
+    #[serde(default, skip_serializing_if = "is_false")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
+    pub admin: bool,
+    /// `INHERIT` (16+); absent: the member's own INHERIT attribute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub inherit: Option<bool>,
+    /// `SET` (16+): the member may `SET ROLE` to the group; absent: true.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub set: Option<bool>,
+}
+
+impl MembershipOptions {
+    pub fn is_default(&self) -> bool {
+        !self.admin && self.inherit.is_none() && self.set.is_none()
+    }
+
+    /// Whether it needs PostgreSQL 16 (an INHERIT or SET option).
+    pub fn needs_16(&self) -> bool {
+        self.inherit.is_some() || self.set.is_some()
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// Privileges, in PostgreSQL's order: a table's seven, then `USAGE` (sequences,
@@ -599,7 +684,40 @@ pub struct Function {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub search_path: Option<Vec<String>>,
+    /// `PARALLEL SAFE` or `RESTRICTED`; `UNSAFE` (the default) is not written.
+    #[serde(
+        default = "parallel_unsafe",
+        skip_serializing_if = "is_parallel_unsafe"
+    )]
+    #[cfg_attr(feature = "ts", ts(as = "Option<String>", optional))]
+    pub parallel: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
+    pub leakproof: bool,
+    /// `COST` as PostgreSQL prints it (`25`, `0.5`); absent: the default, 100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub cost: Option<String>,
     pub body: String,
+}
+
+fn parallel_unsafe() -> String {
+    "UNSAFE".into()
+}
+
+fn is_parallel_unsafe(p: &String) -> bool {
+    p == "UNSAFE"
+}
+
+/// A function's `COST` as stored: None for the default (100), else the number as
+/// PostgreSQL prints it (no trailing `.0`). An error for what is not a positive number.
+pub fn function_cost(value: f64) -> Result<Option<String>, String> {
+    if !value.is_finite() || value <= 0.0 {
+        return Err(format!("COST must be a positive number, not {value}"));
+    }
+    // procost is a float4: compare as PostgreSQL keeps it.
+    let v = value as f32;
+    Ok((v != 100.0).then(|| format!("{v}")))
 }
 
 impl Function {
@@ -611,6 +729,13 @@ impl Function {
             crate::sql::quote::ident(&self.name),
             self.args.join(", ")
         )
+    }
+
+    /// Whether `CREATE OR REPLACE` cannot turn `other` into this function: PostgreSQL
+    /// refuses to change a function's result type in place.
+    pub fn needs_recreate(&self, other: &Function) -> bool {
+        let ws = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        !ws(&self.returns).eq_ignore_ascii_case(&ws(&other.returns))
     }
 
     /// What differs from `other` (the parts `CREATE OR REPLACE` changes), or nothing.
@@ -634,6 +759,15 @@ impl Function {
         }
         if self.search_path != other.search_path {
             out.push("search_path");
+        }
+        if !self.parallel.eq_ignore_ascii_case(&other.parallel) {
+            out.push("PARALLEL");
+        }
+        if self.cost != other.cost {
+            out.push("COST");
+        }
+        if self.leakproof != other.leakproof {
+            out.push("LEAKPROOF");
         }
         if self.body.trim() != other.body.trim() {
             out.push("body");
@@ -900,6 +1034,7 @@ impl Schema {
         for r in &mut self.roles {
             r.member_of.sort();
             r.member_of.dedup();
+            r.normalize_memberships();
         }
         let mut merged: Vec<Grant> = Vec::new();
         let mut grants = std::mem::take(&mut self.grants);

@@ -300,9 +300,9 @@ impl<'a> Cx<'a> {
             if !seen.insert(r.clone()) {
                 continue;
             }
-            // A role without INHERIT has the privileges of its own only.
-            if let Some(def) = self.role(&r).filter(|d| d.inherit) {
-                stack.extend(def.member_of.iter().cloned());
+            // A role without INHERIT (or a membership without it, on 16) gives only its own.
+            if let Some(def) = self.role(&r) {
+                stack.extend(def.inherited_groups().cloned());
             }
         }
         self.closure

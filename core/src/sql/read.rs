@@ -621,6 +621,39 @@ impl<'a> Reader<'a> {
         Ok(Handled::Yes)
     }
 
+    /// `WITH ADMIN OPTION`, or PostgreSQL 16's `WITH {ADMIN | INHERIT | SET} {OPTION |
+    /// TRUE | FALSE} [, ...]`, after a membership grant.
+    fn membership_options(&mut self) -> R<MembershipOptions> {
+        let mut o = MembershipOptions::default();
+        if !self.eat_kw("with") {
+            return Ok(o);
+        }
+        loop {
+            let which = ["admin", "inherit", "set"]
+                .into_iter()
+                .find(|k| self.eat_kw(k))
+                .ok_or_else(|| format!("expected ADMIN, INHERIT or SET, found {}", self.found()))?;
+            let value = if self.eat_kw("option") || self.eat_kw("true") {
+                true
+            } else if self.eat_kw("false") {
+                false
+            } else {
+                return Err(format!(
+                    "expected OPTION, TRUE or FALSE, found {}",
+                    self.found()
+                ));
+            };
+            match which {
+                "admin" => o.admin = value,
+                "inherit" => o.inherit = Some(value),
+                _ => o.set = Some(value),
+            }
+            if !self.eat(Kind::Comma) {
+                return Ok(o);
+            }
+        }
+    }
+
     fn grant(&mut self, schema: &mut Schema, acl: &mut Vec<AclEvent>) -> R<Handled> {
         // GRANT privileges ON object [, ...] TO grantee [, ...] [WITH GRANT OPTION]
         // or GRANT role [, ...] TO role [, ...] (membership).
@@ -637,6 +670,13 @@ impl<'a> Reader<'a> {
             while self.eat(Kind::Comma) {
                 members.push(self.ident()?);
             }
+            let options = self.membership_options()?;
+            if self.eat_kws(&["granted", "by"]) {
+                self.role_spec()?;
+            }
+            if !self.at_end() {
+                return Err(format!("unexpected {}", self.found()));
+            }
             for m in members {
                 let Some(role) = schema.roles.iter_mut().find(|r| r.name == m) else {
                     return Ok(Handled::Skipped(
@@ -644,6 +684,11 @@ impl<'a> Reader<'a> {
                     ));
                 };
                 role.member_of.extend(groups.iter().cloned());
+                if !options.is_default() {
+                    for g in &groups {
+                        role.membership_options.insert(g.clone(), options);
+                    }
+                }
             }
             return Ok(Handled::Yes);
         }
@@ -707,8 +752,8 @@ impl<'a> Reader<'a> {
 
     /// `CREATE [OR REPLACE] FUNCTION name(arguments) RETURNS type LANGUAGE l [IMMUTABLE |
     /// STABLE | VOLATILE] [STRICT] [SECURITY DEFINER] [SET search_path ..] AS body`: a
-    /// declared function. Other options (PARALLEL, COST, LEAKPROOF, other settings, a C
-    /// function) are not modelled: the statement is skipped with a warning, and the
+    /// declared function. Other options (ROWS, SUPPORT, other settings, a C function) are
+    /// not modelled: the statement is skipped with a warning, and the
     /// function is not managed.
     fn create_function(&mut self, schema: &mut Schema) -> R<Handled> {
         let (s, n) = self.qualified()?;
@@ -725,6 +770,9 @@ impl<'a> Reader<'a> {
             security_definer: false,
             strict: false,
             search_path: None,
+            parallel: "UNSAFE".into(),
+            leakproof: false,
+            cost: None,
             body: String::new(),
         };
         let mut body = None;
@@ -790,6 +838,30 @@ impl<'a> Reader<'a> {
                 }
             } else if self.eat_kw("strict") {
                 f.strict = true;
+            } else if self.eat_kw("leakproof") {
+                f.leakproof = true;
+            } else if self.eat_kws(&["not", "leakproof"]) {
+                f.leakproof = false;
+            } else if self.eat_kw("parallel") {
+                f.parallel = ["safe", "restricted", "unsafe"]
+                    .into_iter()
+                    .find(|k| self.eat_kw(k))
+                    .ok_or_else(|| {
+                        format!(
+                            "expected SAFE, RESTRICTED or UNSAFE, found {}",
+                            self.found()
+                        )
+                    })?
+                    .to_ascii_uppercase();
+            } else if self.eat_kw("cost") {
+                let t = self.peek().ok_or("expected a number after COST")?;
+                let value = match t.kind {
+                    Kind::Number => t.text(self.src).parse::<f64>().ok(),
+                    _ => None,
+                }
+                .ok_or_else(|| format!("expected a number after COST, found {}", self.found()))?;
+                self.pos += 1;
+                f.cost = function_cost(value)?;
             } else if self.eat_kws(&["called", "on", "null", "input"]) {
                 f.strict = false;
             } else if self.eat_kws(&["set", "search_path"]) {
@@ -828,7 +900,7 @@ impl<'a> Reader<'a> {
                 }
             } else {
                 return Ok(Handled::Skipped(
-                    "CREATE FUNCTION with options pgpolicy does not manage (only RETURNS, LANGUAGE, volatility, STRICT, SECURITY DEFINER, SET search_path, AS)",
+                    "CREATE FUNCTION with options pgpolicy does not manage (only RETURNS, LANGUAGE, volatility, STRICT, SECURITY DEFINER, LEAKPROOF, PARALLEL, COST, SET search_path, AS)",
                 ));
             }
         }

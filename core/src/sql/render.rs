@@ -137,20 +137,60 @@ fn role_exists(name: &str) -> String {
     )
 }
 
+/// How the comment of a role that existed before a plan changed its attributes begins:
+/// the rest is JSON with the attributes and comment it had, and the databases whose
+/// plans rely on the new attributes. The reverse in the last of them restores both.
+pub const RESTORE_ROLE_MARK: &str = "pgpolicy restores: ";
+
+fn role_oid(name: &str) -> String {
+    format!(
+        "(SELECT oid FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) {})",
+        literal(name)
+    )
+}
+
 /// Creates the role, or, when the cluster has it already (another database's migrations
-/// created it: roles are cluster-wide), brings its attributes to the declared state. A
-/// role this creates is marked (`COMMENT ON ROLE`) so that only it is dropped by the
-/// reverse. Passwords are never part of it.
+/// created it, or someone did before: roles are cluster-wide), brings its attributes to
+/// the declared state. A role this creates is marked (`COMMENT ON ROLE`) so that only it is
+/// dropped by the reverse. A role that existed before and whose attributes change keeps
+/// what it had in its comment ([`RESTORE_ROLE_MARK`]), with this database's name, so
+/// that the reverse restores it. Passwords are never part of it.
 pub fn create_role(r: &Role) -> String {
     let name = ident(&r.name);
     let attrs = role_attributes(r);
+    let lit = literal(&r.name);
+    let differs = format!(
+        "(o.rolcanlogin, o.rolinherit, o.rolbypassrls) IS DISTINCT FROM ({}, {}, {}){}",
+        r.login,
+        r.inherit,
+        r.bypassrls,
+        r.connection_limit
+            .map(|n| format!(" OR o.rolconnlimit OPERATOR(pg_catalog.<>) {n}"))
+            .unwrap_or_default()
+    );
     do_block(
         "role",
         &format!(
-            "BEGIN IF {} THEN ALTER ROLE {name} WITH {attrs}; \
-ELSE CREATE ROLE {name} WITH {attrs}; COMMENT ON ROLE {name} IS {}; END IF; END",
-            role_exists(&r.name),
-            literal(CREATED_ROLE_MARK)
+            "DECLARE d text; j jsonb; o record; BEGIN IF {exists} THEN \
+d := pg_catalog.shobj_description({oid}, 'pg_authid'); \
+SELECT * INTO o FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) {lit}; \
+IF d IS NOT DISTINCT FROM {mark} THEN NULL; \
+ELSIF pg_catalog.starts_with(d, {restore}) THEN \
+j := pg_catalog.substr(d, {skip})::jsonb; \
+IF NOT (j OPERATOR(pg_catalog.->) 'databases') OPERATOR(pg_catalog.?) pg_catalog.current_database() THEN \
+j := pg_catalog.jsonb_set(j, '{{databases}}', (j OPERATOR(pg_catalog.->) 'databases') OPERATOR(pg_catalog.||) pg_catalog.to_jsonb(pg_catalog.current_database()::text)); \
+EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', {lit}, {restore} OPERATOR(pg_catalog.||) j::text); END IF; \
+ELSIF {differs} THEN \
+j := pg_catalog.jsonb_build_object('login', o.rolcanlogin, 'inherit', o.rolinherit, 'bypassrls', o.rolbypassrls, \
+'connection_limit', o.rolconnlimit, 'comment', d, 'databases', pg_catalog.jsonb_build_array(pg_catalog.current_database()::text)); \
+EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', {lit}, {restore} OPERATOR(pg_catalog.||) j::text); END IF; \
+ALTER ROLE {name} WITH {attrs}; \
+ELSE CREATE ROLE {name} WITH {attrs}; COMMENT ON ROLE {name} IS {mark}; END IF; END",
+            exists = role_exists(&r.name),
+            oid = role_oid(&r.name),
+            mark = literal(CREATED_ROLE_MARK),
+            restore = literal(RESTORE_ROLE_MARK),
+            skip = RESTORE_ROLE_MARK.len() + 1,
         ),
     )
 }
@@ -161,26 +201,124 @@ pub fn alter_role(r: &Role) -> String {
 
 /// Drops the role only if a plan created it and nothing depends on it any more (its
 /// privileges or members in other databases of the cluster); otherwise a NOTICE says why
-/// it is kept. A role already gone is not an error.
+/// it is kept. A role that existed before and whose attributes a plan changed gets them
+/// back (and its comment) when the last database whose plan changed them lets go. A role
+/// already gone is not an error.
 pub fn drop_role(name: &str) -> String {
     let lit = literal(name);
     do_block(
         "role",
         &format!(
-            "BEGIN IF NOT {exists} THEN RETURN; END IF; \
-IF pg_catalog.shobj_description((SELECT oid FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) {lit}), 'pg_authid') \
-IS DISTINCT FROM {mark} THEN RAISE NOTICE 'role % is kept: pgpolicy did not create it', {lit}; RETURN; END IF; \
+            "DECLARE d text; j jsonb; BEGIN IF NOT {exists} THEN RETURN; END IF; \
+d := pg_catalog.shobj_description({oid}, 'pg_authid'); \
+IF pg_catalog.starts_with(d, {restore}) THEN \
+j := pg_catalog.substr(d, {skip})::jsonb; \
+j := pg_catalog.jsonb_set(j, '{{databases}}', (j OPERATOR(pg_catalog.->) 'databases') OPERATOR(pg_catalog.-) pg_catalog.current_database()::text); \
+IF pg_catalog.jsonb_array_length(j OPERATOR(pg_catalog.->) 'databases') OPERATOR(pg_catalog.>) 0 THEN \
+EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', {lit}, {restore} OPERATOR(pg_catalog.||) j::text); \
+RAISE NOTICE 'role % keeps the attributes a plan gave it: databases % still rely on them', {lit}, j OPERATOR(pg_catalog.->) 'databases'; RETURN; END IF; \
+EXECUTE pg_catalog.format('ALTER ROLE %I WITH %s %s %s CONNECTION LIMIT %s', {lit}, \
+CASE WHEN (j OPERATOR(pg_catalog.->>) 'login')::boolean THEN 'LOGIN' ELSE 'NOLOGIN' END, \
+CASE WHEN (j OPERATOR(pg_catalog.->>) 'inherit')::boolean THEN 'INHERIT' ELSE 'NOINHERIT' END, \
+CASE WHEN (j OPERATOR(pg_catalog.->>) 'bypassrls')::boolean THEN 'BYPASSRLS' ELSE 'NOBYPASSRLS' END, \
+((j OPERATOR(pg_catalog.->>) 'connection_limit')::integer)::text); \
+EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', {lit}, j OPERATOR(pg_catalog.->>) 'comment'); \
+RAISE NOTICE 'role % is kept (pgpolicy did not create it); the attributes it had before are restored', {lit}; RETURN; END IF; \
+IF d IS DISTINCT FROM {mark} THEN RAISE NOTICE 'role % is kept: pgpolicy did not create it', {lit}; RETURN; END IF; \
 DROP ROLE {ident}; \
 EXCEPTION WHEN dependent_objects_still_exist THEN RAISE NOTICE 'role % is kept: %', {lit}, SQLERRM; END",
             exists = role_exists(name),
+            oid = role_oid(name),
             mark = literal(CREATED_ROLE_MARK),
+            restore = literal(RESTORE_ROLE_MARK),
+            skip = RESTORE_ROLE_MARK.len() + 1,
             ident = ident(name),
         ),
     )
 }
 
-pub fn grant_membership(group: &str, member: &str) -> String {
-    format!("GRANT {} TO {}", ident(group), ident(member))
+/// `GRANT group TO member`, with `WITH ADMIN OPTION` (every version) or, when INHERIT or
+/// SET is given, PostgreSQL 16's `WITH ADMIN .., INHERIT .., SET ..`.
+pub fn grant_membership(group: &str, member: &str, o: &MembershipOptions) -> String {
+    let mut s = format!("GRANT {} TO {}", ident(group), ident(member));
+    if o.needs_16() {
+        let mut opts = Vec::new();
+        if o.admin {
+            opts.push("ADMIN TRUE".to_string());
+        }
+        for (name, v) in [("INHERIT", o.inherit), ("SET", o.set)] {
+            if let Some(v) = v {
+                opts.push(format!("{name} {}", if v { "TRUE" } else { "FALSE" }));
+            }
+        }
+        s.push_str(&format!(" WITH {}", opts.join(", ")));
+        return needs_16(group, member, &s);
+    } else if o.admin {
+        s.push_str(" WITH ADMIN OPTION");
+    }
+    s
+}
+
+/// A statement with PostgreSQL 16's membership options, run only on 16 or later: before,
+/// an error naming the role and the group instead of a syntax error.
+fn needs_16(group: &str, member: &str, statement: &str) -> String {
+    do_block(
+        "m",
+        &format!(
+            "BEGIN IF pg_catalog.current_setting('server_version_num')::integer OPERATOR(pg_catalog.<) 160000 THEN \
+RAISE EXCEPTION 'role %: its membership in % declares INHERIT or SET options, which need PostgreSQL 16', {}, {}; END IF; \
+EXECUTE {}; END",
+            literal(member),
+            literal(group),
+            literal(statement)
+        ),
+    )
+}
+
+/// Sets the options of an existing membership that differ: ADMIN granted with `WITH ADMIN
+/// OPTION` or revoked with `REVOKE ADMIN OPTION FOR` (every version); INHERIT and SET (16+)
+/// set by one `GRANT .. WITH`, which updates the membership in place.
+pub fn alter_membership(
+    group: &str,
+    member: &str,
+    from: &MembershipOptions,
+    to: &MembershipOptions,
+) -> Vec<String> {
+    let mut v = Vec::new();
+    if from.admin != to.admin {
+        v.push(if to.admin {
+            format!(
+                "GRANT {} TO {} WITH ADMIN OPTION",
+                ident(group),
+                ident(member)
+            )
+        } else {
+            format!(
+                "REVOKE ADMIN OPTION FOR {} FROM {}",
+                ident(group),
+                ident(member)
+            )
+        });
+    }
+    let mut opts = Vec::new();
+    for (name, a, b) in [
+        ("INHERIT", from.inherit, to.inherit),
+        ("SET", from.set, to.set),
+    ] {
+        if let Some(b) = b.filter(|b| Some(*b) != a) {
+            opts.push(format!("{name} {}", if b { "TRUE" } else { "FALSE" }));
+        }
+    }
+    if !opts.is_empty() {
+        let grant = format!(
+            "GRANT {} TO {} WITH {}",
+            ident(group),
+            ident(member),
+            opts.join(", ")
+        );
+        v.push(needs_16(group, member, &grant));
+    }
+    v
 }
 
 pub fn revoke_membership(group: &str, member: &str) -> String {
@@ -263,6 +401,18 @@ pub fn create_function(f: &Function) -> String {
     if f.strict {
         s.push_str(" STRICT");
     }
+    if f.leakproof {
+        s.push_str(" LEAKPROOF");
+    }
+    match f.parallel.as_str() {
+        "SAFE" => s.push_str(" PARALLEL SAFE"),
+        "RESTRICTED" => s.push_str(" PARALLEL RESTRICTED"),
+        _ => {}
+    }
+    if let Some(cost) = &f.cost {
+        // Read as a number (function_cost): digits, a point, an exponent.
+        s.push_str(&format!(" COST {cost}"));
+    }
     if f.security_definer {
         s.push_str(" SECURITY DEFINER");
     }
@@ -284,6 +434,42 @@ pub fn create_function(f: &Function) -> String {
     }
     s.push_str(&format!(" AS {tag}{}{tag}", f.body));
     s
+}
+
+/// The setting in which [`save_function_acl`] keeps a function's ACL until
+/// [`restore_function_acl`] (transaction-local).
+const FUNCTION_ACL_SETTING: &str = "pgpolicy.function_acl";
+
+/// Keeps the function's ACL (`proacl`, empty for the default) in a transaction-local
+/// setting, before the function is dropped to be created again.
+pub fn save_function_acl(f: &Function) -> String {
+    format!(
+        "SELECT pg_catalog.set_config({}, coalesce((SELECT p.proacl::pg_catalog.text FROM pg_catalog.pg_proc p \
+WHERE p.oid OPERATOR(pg_catalog.=) {}::pg_catalog.regprocedure), ''), true)",
+        literal(FUNCTION_ACL_SETTING),
+        literal(&f.signature())
+    )
+}
+
+/// Grants the function's EXECUTE privileges as [`save_function_acl`] kept them (PUBLIC's
+/// too: without it, PUBLIC's default is revoked); nothing when it had the default ACL.
+pub fn restore_function_acl(f: &Function) -> String {
+    let sig = f.signature();
+    do_block(
+        "acl",
+        &format!(
+            "DECLARE a pg_catalog.aclitem[] := NULLIF(pg_catalog.current_setting({setting}), '')::pg_catalog.aclitem[]; \
+g record; BEGIN IF a IS NULL THEN RETURN; END IF; \
+REVOKE ALL ON FUNCTION {sig} FROM PUBLIC; \
+FOR g IN SELECT x.grantee, x.is_grantable FROM pg_catalog.aclexplode(a) x \
+WHERE x.privilege_type OPERATOR(pg_catalog.=) 'EXECUTE' LOOP \
+EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %s%s', {lit}, \
+CASE WHEN g.grantee OPERATOR(pg_catalog.=) 0::pg_catalog.oid THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(g.grantee)) END, \
+CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END); END LOOP; END",
+            setting = literal(FUNCTION_ACL_SETTING),
+            lit = literal(&sig),
+        ),
+    )
 }
 
 pub fn drop_function(f: &Function) -> String {

@@ -68,12 +68,14 @@ _ChangeKind = Literal[
     "drop_role",
     "grant_membership",
     "revoke_membership",
+    "alter_membership",
     "grant",
     "revoke",
     "grant_default",
     "revoke_default",
     "create_function",
     "replace_function",
+    "recreate_function",
     "drop_function",
     "enable_rls",
     "disable_rls",
@@ -107,6 +109,7 @@ class _RoleDict(TypedDict, total=False):
     inherit: bool
     bypassrls: bool
     member_of: List[str]
+    membership_options: Dict[str, Dict[str, bool]]
 
 _ClauseChange = TypedDict(
     "_ClauseChange",

@@ -7,9 +7,9 @@
 - ops: ``op.enable_rls``, ``op.disable_rls``, ``op.force_rls``, ``op.no_force_rls``,
   ``op.create_policy``, ``op.alter_policy``, ``op.drop_policy``, ``op.rename_policy``,
   ``op.comment_on_policy``, ``op.create_role``, ``op.alter_role``, ``op.drop_role``,
-  ``op.grant_role``, ``op.revoke_role``, ``op.grant_privileges``, ``op.revoke_privileges``,
+  ``op.grant_role``, ``op.revoke_role``, ``op.alter_role_membership``, ``op.grant_privileges``, ``op.revoke_privileges``,
   ``op.grant_default_privileges``, ``op.revoke_default_privileges``, ``op.create_function``,
-  ``op.replace_function``, ``op.drop_function``.
+  ``op.replace_function``, ``op.recreate_function``, ``op.drop_function``.
   Each only builds the core's ``pgpolicy.Change`` from its arguments; the op
   (``ChangeOp``) takes its SQL, its reverse, its description and whether it weakens
   protection from the core;
@@ -41,7 +41,7 @@ import json
 import logging
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Type
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Type, Union
 
 import sqlalchemy as sa
 from alembic.autogenerate import comparators, renderers
@@ -60,6 +60,7 @@ __all__ = [
     "PgpolicySessionOp",
     "AlterPolicyOp",
     "AlterRoleOp",
+    "AlterRoleMembershipOp",
     "CommentOnPolicyOp",
     "CreatePolicyOp",
     "CreateRoleOp",
@@ -74,6 +75,7 @@ __all__ = [
     "GrantPrivilegesOp",
     "GrantRoleOp",
     "NoForceRlsOp",
+    "RecreateFunctionOp",
     "RenamePolicyOp",
     "ReplaceFunctionOp",
     "RevokePrivilegesOp",
@@ -320,6 +322,9 @@ def _function_kw(f: Dict[str, Any]) -> Dict[str, Any]:
             kw[key] = True
     if f.get("search_path") is not None:
         kw["search_path"] = f["search_path"]
+    for key in ("parallel", "leakproof", "cost"):
+        if f.get(key):
+            kw[key] = f[key]
     return kw
 
 
@@ -367,7 +372,11 @@ def _calls(c: Change) -> List[Call]:
         new = {k: to[k] for k in keys if to.get(k) is not None}
         return [(kind, [to["name"]], {**new, "old": {k: frm[k] for k in keys if frm.get(k) is not None}})]
     if kind in ("grant_membership", "revoke_membership"):
-        return [("grant_role" if kind == "grant_membership" else "revoke_role", [c.group, c.member], {})]
+        options = c.to_dict().get("options") or {}
+        return [("grant_role" if kind == "grant_membership" else "revoke_role", [c.group, c.member], dict(options))]
+    if kind == "alter_membership":
+        d = c.to_dict()
+        return [("alter_role_membership", [d["group"], d["member"]], {"options": d["to"], "old": d["from"]})]
     if kind in ("grant", "revoke"):
         name = "grant_privileges" if kind == "grant" else "revoke_privileges"
         d = c.to_dict()
@@ -380,6 +389,12 @@ def _calls(c: Change) -> List[Call]:
     if kind == "replace_function":
         d = c.to_dict()
         return [(kind, [d["to"]["name"]], {**_function_kw(d["to"]), "old": _function_kw(d["from"])})]
+    if kind == "recreate_function":
+        d = c.to_dict()
+        kw = {**_function_kw(d["to"]), "old": _function_kw(d["from"])}
+        if d.get("policies"):
+            kw["policies"] = d["policies"]
+        return [(kind, [d["to"]["name"]], kw)]
     if kind in ("grant_default", "revoke_default"):
         d = c.to_dict()
         name = "grant_default_privileges" if kind == "grant_default" else "revoke_default_privileges"
@@ -592,22 +607,46 @@ class AlterRoleOp(ChangeOp):
 class _MembershipOp(ChangeOp):
     kind = ""
 
-    def __init__(self, group: str, member: str) -> None:
-        super().__init__(_changes({"kind": self.kind, "group": group, "member": member}))
+    def __init__(
+        self,
+        group: str,
+        member: str,
+        *,
+        admin: bool = False,
+        inherit: Optional[bool] = None,
+        set: Optional[bool] = None,
+    ) -> None:
+        options: Dict[str, Any] = {"admin": admin}
+        if inherit is not None:
+            options["inherit"] = inherit
+        if set is not None:
+            options["set"] = set
+        super().__init__(_changes({"kind": self.kind, "group": group, "member": member, "options": options}))
 
 
 @_readable("grant_role")
 class GrantRoleOp(_MembershipOp):
-    """``GRANT group TO member``."""
+    """``GRANT group TO member``; ``admin=True`` for ``WITH ADMIN OPTION``, ``inherit`` and
+    ``set`` for PostgreSQL 16's membership options."""
 
     kind = "grant_membership"
 
 
 @_readable("revoke_role")
 class RevokeRoleOp(_MembershipOp):
-    """``REVOKE group FROM member``."""
+    """``REVOKE group FROM member``; the options are those it had (the reverse grants them)."""
 
     kind = "revoke_membership"
+
+
+@_readable("alter_role_membership")
+class AlterRoleMembershipOp(ChangeOp):
+    """Changes the options of a membership (``REVOKE ADMIN OPTION FOR ..``, ``GRANT .. WITH
+    INHERIT FALSE``); ``old`` holds the options the reverse sets back."""
+
+    def __init__(self, group: str, member: str, *, options: Dict[str, Any], old: Dict[str, Any]) -> None:
+        change = {"kind": "alter_membership", "group": group, "member": member, "from": old, "to": options}
+        super().__init__(_changes(change))
 
 
 class _PrivilegesOp(ChangeOp):
@@ -688,6 +727,9 @@ class _FunctionOp(ChangeOp):
         security_definer: bool = False,
         strict: bool = False,
         search_path: Optional[Sequence[str]] = None,
+        parallel: str = "UNSAFE",
+        leakproof: bool = False,
+        cost: Optional[Union[float, str]] = None,
     ) -> None:
         kw: Dict[str, Any] = {
             "schema": schema,
@@ -697,6 +739,9 @@ class _FunctionOp(ChangeOp):
             "volatility": volatility,
             "security_definer": security_definer,
             "strict": strict,
+            "parallel": parallel,
+            "leakproof": leakproof,
+            "cost": cost,
             "body": body,
         }
         if search_path is not None:
@@ -727,6 +772,27 @@ class ReplaceFunctionOp(ChangeOp):
         to = _function(function_name, new)
         frm = _function(function_name, old)
         super().__init__(_changes({"kind": "replace_function", "from": frm, "to": to}))
+
+
+@_readable("recreate_function")
+class RecreateFunctionOp(ChangeOp):
+    """``DROP FUNCTION`` and ``CREATE FUNCTION`` when the result type changes (``CREATE OR
+    REPLACE`` cannot): ``policies`` (the core's ``{table, from, to}``) call the function and
+    are dropped before and created after; its EXECUTE privileges are kept. ``old`` holds
+    the definition the reverse restores."""
+
+    def __init__(
+        self,
+        function_name: str,
+        *,
+        old: Dict[str, Any],
+        policies: Sequence[Dict[str, Any]] = (),
+        **new: Any,
+    ) -> None:
+        to = _function(function_name, new)
+        frm = _function(function_name, old)
+        change = {"kind": "recreate_function", "from": frm, "to": to, "policies": list(policies)}
+        super().__init__(_changes(change))
 
 
 class _DefaultPrivilegesOp(ChangeOp):
@@ -928,11 +994,13 @@ class RlsOperations:
         alter_role: Type[AlterRoleOp]
         grant_role: Type[GrantRoleOp]
         revoke_role: Type[RevokeRoleOp]
+        alter_role_membership: Type[AlterRoleMembershipOp]
         grant_privileges: Type[GrantPrivilegesOp]
         revoke_privileges: Type[RevokePrivilegesOp]
         grant_default_privileges: Type[GrantDefaultPrivilegesOp]
         create_function: Type[CreateFunctionOp]
         replace_function: Type[ReplaceFunctionOp]
+        recreate_function: Type[RecreateFunctionOp]
         drop_function: Type[DropFunctionOp]
         revoke_default_privileges: Type[RevokeDefaultPrivilegesOp]
 

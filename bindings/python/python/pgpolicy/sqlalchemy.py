@@ -305,14 +305,17 @@ class Role(_TableItem):
         login: bool = False,
         inherit: bool = True,
         bypassrls: bool = False,
-        member_of: Sequence[str] = (),
+        member_of: Sequence[Union[str, Mapping[str, Any]]] = (),
         connection_limit: Optional[int] = None,
     ) -> None:
+        """``member_of`` lists group names, or ``{"role": group, "admin": True, "inherit":
+        False, "set": False}`` for a membership with options (INHERIT and SET need
+        PostgreSQL 16)."""
         self.name = name
         self.login = login
         self.inherit = inherit
         self.bypassrls = bypassrls
-        self.member_of = list(member_of)
+        self.member_of = [m if isinstance(m, str) else dict(m) for m in member_of]
         self.connection_limit = connection_limit
 
     def _set_parent(self, parent: Any, **kw: Any) -> None:
@@ -409,8 +412,14 @@ class Function(_TableItem):
         security_definer: bool = False,
         strict: bool = False,
         search_path: Optional[Sequence[str]] = None,
+        parallel: str = "UNSAFE",
+        leakproof: bool = False,
+        cost: Optional[float] = None,
     ) -> None:
         self.name = name
+        self.parallel = parallel
+        self.leakproof = leakproof
+        self.cost = cost
         self.returns = returns
         self.body = body
         self.arguments = arguments
@@ -437,8 +446,12 @@ class Function(_TableItem):
             "volatility": self.volatility,
             "security_definer": self.security_definer,
             "strict": self.strict,
+            "parallel": self.parallel,
+            "leakproof": self.leakproof,
             "body": self.body,
         }
+        if self.cost is not None:
+            out["cost"] = self.cost
         if self.search_path is not None:
             out["search_path"] = list(self.search_path)
         return out
