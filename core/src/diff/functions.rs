@@ -75,7 +75,7 @@ fn policies_calling(
 ) -> Vec<RecreatedPolicy> {
     let mut declared: HashMap<(&TableName, &str), Option<&Policy>> = HashMap::new();
     for p in &matching.policies {
-        declared.insert((&p.table, p.cur.name.as_str()), Some(p.des));
+        declared.insert((matching.table_of(p), p.cur.name.as_str()), Some(p.des));
     }
     for t in &matching.tables {
         for p in &t.dropped {
