@@ -103,10 +103,7 @@ pub trait Exec {
         schemas: &[String],
         reader: &mut crate::introspect::CatalogReader,
     ) -> Result<(), DbError> {
-        run_all(self, open)?;
-        self.query_each(&crate::introspect::catalog_query(schemas), &mut |row| {
-            reader.row(row)
-        })
+        read_catalog_one_by_one(self, open, schemas, reader)
     }
 }
 
@@ -153,6 +150,20 @@ impl Scope {
             Scope::Savepoint => vec![format!("RELEASE SAVEPOINT {SAVEPOINT}")],
         }
     }
+}
+
+/// [`Exec::open_and_read_catalog`] statement by statement: `open`, then
+/// [`catalog_query`](crate::introspect::catalog_query).
+pub fn read_catalog_one_by_one<E: Exec + ?Sized>(
+    exec: &mut E,
+    open: &[String],
+    schemas: &[String],
+    reader: &mut crate::introspect::CatalogReader,
+) -> Result<(), DbError> {
+    run_all(exec, open)?;
+    exec.query_each(&crate::introspect::catalog_query(schemas), &mut |row| {
+        reader.row(row)
+    })
 }
 
 fn run_all<E: Exec + ?Sized>(exec: &mut E, stmts: &[String]) -> Result<(), DbError> {

@@ -345,10 +345,7 @@ impl Exec for LiveDb {
         use futures_util::TryStreamExt;
         use tokio_postgres::SimpleQueryMessage;
         if !open.first().is_some_and(|s| s.starts_with("BEGIN")) {
-            run_all_each(self, open)?;
-            return self.query_each(&crate::introspect::catalog_query(schemas), &mut |row| {
-                reader.row(row)
-            });
+            return exec::read_catalog_one_by_one(self, open, schemas, reader);
         }
         let (decide, first, second) =
             crate::introspect::catalog_query_split(schemas, self.split_min_policies);
@@ -392,23 +389,7 @@ impl Exec for LiveDb {
                     false => None,
                 }
             };
-            let first_half = async {
-                while let Some(m) = stream.try_next().await.map_err(|e| db_error(&e))? {
-                    match m {
-                        SimpleQueryMessage::CommandComplete(_) => done += 1,
-                        SimpleQueryMessage::Row(r) if done == rows_at => {
-                            let fields: Vec<Option<&str>> =
-                                (0..r.len()).map(|i| r.get(i)).collect();
-                            reader.row(&fields);
-                        }
-                        _ => {}
-                    }
-                }
-                match done == rows_at + 1 {
-                    true => Ok(()),
-                    false => Err(DbError::new(None, "the catalog read ended early")),
-                }
-            };
+            let first_half = feed_rows(stream, done, rows_at, rows_at + 1, reader);
             let (first, second) = futures_util::future::join(first_half, second_half).await;
             first?;
             Ok(second)
@@ -439,7 +420,6 @@ async fn read_second_half(
     snapshot: String,
     query: String,
 ) -> Result<crate::introspect::CatalogReader, DbError> {
-    use futures_util::TryStreamExt;
     let client = connect_within(&url, timeouts.connect)
         .await
         .map_err(|e| DbError::new(None, e.to_string()))?;
@@ -456,32 +436,36 @@ async fn read_second_half(
         .await
         .map_err(|e| db_error(&e))?;
     futures_util::pin_mut!(stream);
-    // Rows of the 3rd statement (counted by their completions) are the catalog's.
-    let mut done = 0;
+    // The catalog's rows are the 3rd statement's, of 5.
+    feed_rows(stream, 0, 3, 5, &mut reader).await?;
+    Ok(reader)
+}
+
+/// Hands the rows of statement `at` of a simple-protocol stream (statements counted by
+/// their completions, `done` of them so far) to `reader`, to the stream's end, which must
+/// come after `total` statements.
+async fn feed_rows(
+    mut stream: std::pin::Pin<&mut tokio_postgres::SimpleQueryStream>,
+    mut done: usize,
+    at: usize,
+    total: usize,
+    reader: &mut crate::introspect::CatalogReader,
+) -> Result<(), DbError> {
+    use futures_util::TryStreamExt;
     while let Some(m) = stream.try_next().await.map_err(|e| db_error(&e))? {
         match m {
             tokio_postgres::SimpleQueryMessage::CommandComplete(_) => done += 1,
-            tokio_postgres::SimpleQueryMessage::Row(r) if done == 3 => {
+            tokio_postgres::SimpleQueryMessage::Row(r) if done == at => {
                 let fields: Vec<Option<&str>> = (0..r.len()).map(|i| r.get(i)).collect();
                 reader.row(&fields);
             }
             _ => {}
         }
     }
-    if done != 5 {
-        return Err(DbError::new(
-            None,
-            "the second catalog connection ended early",
-        ));
+    match done == total {
+        true => Ok(()),
+        false => Err(DbError::new(None, "the catalog read ended early")),
     }
-    Ok(reader)
-}
-
-fn run_all_each(db: &mut LiveDb, stmts: &[String]) -> Result<(), DbError> {
-    for s in stmts {
-        db.execute(s)?;
-    }
-    Ok(())
 }
 
 impl LiveDb {
