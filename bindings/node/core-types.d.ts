@@ -309,7 +309,21 @@ export type Catalog = { functions: Array<FunctionSig>, types: Array<TypeDef>, };
 /**
  * A user-defined function signature (argument and result types as written in SQL).
  */
-export type FunctionSig = { schema: string, name: string, args: Array<string>, returns: string, returns_set: boolean, };
+export type FunctionSig = { schema: string, name: string, args: Array<string>, returns: string, returns_set: boolean,
+/**
+ * The input parameters' names, in order (`""` for an unnamed one; empty when no
+ * parameter has a name): what a call in named notation (`f(a => 1)`) matches.
+ */
+arg_names?: Array<string>,
+/**
+ * How many trailing parameters have defaults (`pronargdefaults`): a call may leave
+ * them out, and PostgreSQL stores the call without them.
+ */
+defaults?: number,
+/**
+ * The last parameter is `VARIADIC` (its type is the array type).
+ */
+variadic?: boolean, };
 
 /**
  * A user-defined type.

@@ -250,7 +250,11 @@ fn catalog_header(list: &str) -> String {
       'schema', n.nspname, 'name', p.proname,
       'args', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.format_type(a.t, NULL) ORDER BY a.ord), '[]')
           FROM pg_catalog.unnest(p.proargtypes::pg_catalog.oid[]) WITH ORDINALITY AS a(t, ord)),
-      'returns', pg_catalog.format_type(p.prorettype, NULL), 'returns_set', p.proretset
+      'returns', pg_catalog.format_type(p.prorettype, NULL), 'returns_set', p.proretset,
+      'arg_names', (SELECT pg_catalog.json_agg(a.n ORDER BY a.o)
+          FROM ROWS FROM (pg_catalog.unnest(p.proargnames), pg_catalog.unnest(p.proargmodes)) WITH ORDINALITY AS a(n, m, o)
+          WHERE a.m IS NULL OR a.m OPERATOR(pg_catalog.=) ANY ('{{i,b,v}}'::pg_catalog."char"[])),
+      'defaults', p.pronargdefaults, 'variadic', p.provariadic OPERATOR(pg_catalog.<>) 0::pg_catalog.oid
     ) ORDER BY n.nspname, p.proname, p.oid), '[]')
     FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
     WHERE p.prokind OPERATOR(pg_catalog.=) 'f'::pg_catalog."char"
@@ -417,6 +421,13 @@ struct CatalogFunction {
     args: Vec<String>,
     returns: String,
     returns_set: bool,
+    /// Input parameter names (`proargnames` without OUT parameters), or null.
+    #[serde(default)]
+    arg_names: Option<Vec<String>>,
+    #[serde(default)]
+    defaults: usize,
+    #[serde(default)]
+    variadic: bool,
 }
 
 #[derive(Deserialize)]
@@ -830,6 +841,12 @@ impl CatalogReader {
                 args: f.args,
                 returns: f.returns,
                 returns_set: f.returns_set,
+                arg_names: f
+                    .arg_names
+                    .filter(|n| n.iter().any(|x| !x.is_empty()))
+                    .unwrap_or_default(),
+                defaults: f.defaults,
+                variadic: f.variadic,
             })
             .collect();
         schema.catalog.types = c

@@ -26,6 +26,7 @@ mod analyze;
 mod dialect;
 mod jsonpath;
 mod lit;
+mod markers;
 mod print;
 mod types;
 mod undecidable;
@@ -172,12 +173,18 @@ fn parse_with(text: &str, pg: dialect::PgDialect) -> Result<sqlparser::ast::Expr
     if text.trim().is_empty() {
         return Err(Undecidable::Parse(ParseFailure::Empty));
     }
+    // no text PostgreSQL accepts holds a NUL character, which the markers use
+    if text.contains('\0') {
+        return Err(syntax(&"a NUL character"));
+    }
     let dialect = PostgreSqlDialect {};
     let toks = Tokenizer::new(&dialect, text)
         .tokenize_with_location()
         .map_err(|e| syntax(&e))?;
     let mut out = Vec::with_capacity(toks.len());
+    let mut marked = false;
     for t in toks {
+        marked = marked || markers::may_need(&t.token);
         match &t.token {
             // whitespace and comments mean nothing to the grammar; dropping them saves the
             // parser from skipping them on every look-ahead
@@ -195,6 +202,9 @@ fn parse_with(text: &str, pg: dialect::PgDialect) -> Result<sqlparser::ast::Expr
             }
             _ => out.push(t),
         }
+    }
+    if marked {
+        out = markers::rewrite(out);
     }
     let mut parser = Parser::new(&pg).with_tokens_with_locations(out);
     let e = parser.parse_expr().map_err(|e| syntax(&e))?;

@@ -107,6 +107,19 @@ pub enum Node {
         arg: Box<Node>,
         name: String,
     },
+    /// A function argument in named notation: `name => arg`.
+    NamedArg {
+        name: String,
+        arg: Box<Node>,
+    },
+    /// A function's last argument passed as its VARIADIC array: `VARIADIC arg`.
+    Variadic(Box<Node>),
+    /// `arg IS JSON [SCALAR | ARRAY | OBJECT] [WITH UNIQUE KEYS]` (PostgreSQL 16).
+    IsJson {
+        arg: Box<Node>,
+        kind: &'static str,
+        unique: bool,
+    },
     /// `ROW(l...) op ROW(r...)` for `<`, `<=`, `>`, `>=` (the operands already coerced).
     RowCompare {
         op: &'static str,
@@ -189,7 +202,9 @@ impl Node {
             | Node::Case { ty, .. }
             | Node::Subscript { ty, .. } => ty.as_ref(),
             Node::SqlValue { ty, .. } | Node::Cast { ty, .. } | Node::Array { ty, .. } => Some(ty),
-            Node::Collate { arg, .. } => arg.ty(),
+            Node::Collate { arg, .. } | Node::NamedArg { arg, .. } | Node::Variadic(arg) => {
+                arg.ty()
+            }
             Node::And(_)
             | Node::Or(_)
             | Node::Not(_)
@@ -197,6 +212,7 @@ impl Node {
             | Node::BoolTest { .. }
             | Node::Distinct { .. }
             | Node::RowCompare { .. }
+            | Node::IsJson { .. }
             | Node::ScalarArray { .. } => Some(&BOOL),
         }
     }
@@ -303,6 +319,8 @@ impl<'a> Printer<'a> {
         } else if is_bool(ty) {
             self.buf.push_str(v);
             return;
+        } else if plain && ty.name == "unknown" {
+            quote_lit(&mut self.buf, v);
         } else {
             quote_lit(&mut self.buf, v);
             needlabel = true;
@@ -354,6 +372,28 @@ impl<'a> Printer<'a> {
                         self.buf.push_str(", ");
                     }
                     self.expr(a, true);
+                }
+                self.buf.push(')');
+            }
+            Node::NamedArg { name, arg } => {
+                self.buf.push_str(&quote::ident(name));
+                self.buf.push_str(" => ");
+                self.expr(arg, showimplicit);
+            }
+            Node::Variadic(arg) => {
+                self.buf.push_str("VARIADIC ");
+                self.expr(arg, showimplicit);
+            }
+            Node::IsJson { arg, kind, unique } => {
+                self.buf.push('(');
+                self.expr(arg, true);
+                self.buf.push_str(" IS JSON");
+                if !kind.is_empty() {
+                    self.buf.push(' ');
+                    self.buf.push_str(kind);
+                }
+                if *unique {
+                    self.buf.push_str(" WITH UNIQUE KEYS");
                 }
                 self.buf.push(')');
             }
@@ -581,12 +621,16 @@ impl<'a> Printer<'a> {
                 self.buf.push(')');
             }
             SqlKind::Substring => {
+                // substring(text, text, text) is the SIMILAR form
+                let similar = args.len() == 3 && args[1].ty().is_some_and(|t| t.is("text"));
                 self.buf.push_str("SUBSTRING(");
                 self.expr(&args[0], false);
-                self.buf.push_str(" FROM ");
+                self.buf
+                    .push_str(if similar { " SIMILAR " } else { " FROM " });
                 self.expr(&args[1], false);
                 if args.len() > 2 {
-                    self.buf.push_str(" FOR ");
+                    self.buf
+                        .push_str(if similar { " ESCAPE " } else { " FOR " });
                     self.expr(&args[2], false);
                 }
                 self.buf.push(')');

@@ -767,3 +767,99 @@ fn fast_path_parses_as_sqlparser_does() {
         }
     }
 }
+
+#[test]
+fn catalog_from_sql_reads_parameter_names_defaults_and_variadic() {
+    let cat = Catalog::from_sql(
+        "CREATE FUNCTION public.has_role(r text, \"Tenant\" integer DEFAULT 0, OUT ok boolean) RETURNS boolean LANGUAGE sql AS $$ select true $$;
+         CREATE FUNCTION public.any_of(VARIADIC labels text[]) RETURNS boolean LANGUAGE sql AS $$ select true $$;
+         CREATE FUNCTION public.bad(a int DEFAULT 1, b int) RETURNS boolean LANGUAGE sql AS $$ select true $$;",
+        "public",
+    );
+    let f = &cat.functions[0];
+    assert_eq!(
+        (&f.args[..], &f.arg_names[..], f.defaults, f.variadic),
+        (
+            &["text".to_string(), "integer".to_string()][..],
+            &["r".to_string(), "Tenant".to_string()][..],
+            1,
+            false
+        )
+    );
+    let f = &cat.functions[1];
+    assert_eq!((f.defaults, f.variadic), (0, true));
+    assert_eq!(f.arg_names, vec!["labels".to_string()]);
+    // a default followed by a parameter without one is not a function PostgreSQL creates
+    assert_eq!(cat.functions.len(), 2);
+    // the same from an argument list as a declared function carries it
+    let shape =
+        crate::sql::read::call_shape("r text, \"Tenant\" integer = 0, OUT ok boolean").unwrap();
+    assert_eq!(
+        (shape.names, shape.defaults, shape.variadic),
+        (vec!["r".to_string(), "Tenant".to_string()], 1, false)
+    );
+    let shape = crate::sql::read::call_shape("IN a int, VARIADIC text[]").unwrap();
+    assert_eq!(
+        (shape.names, shape.defaults, shape.variadic),
+        (vec!["a".to_string(), String::new()], 0, true)
+    );
+}
+
+#[test]
+fn calls_with_named_arguments_defaults_and_variadic() {
+    let s = schema();
+    let cat = catalog().merged(&Catalog::from_sql(
+        "CREATE FUNCTION public.has_role(r text, tenant integer DEFAULT 0) RETURNS boolean LANGUAGE sql AS $$ select true $$;
+         CREATE FUNCTION public.any_of(VARIADIC labels text[]) RETURNS boolean LANGUAGE sql AS $$ select true $$;",
+        "public",
+    ));
+    let table = TableName::new("public", "docs");
+    let sp = vec!["public".to_string()];
+    let ctx = Context {
+        table: &table,
+        schema: &s,
+        search_path: &sp,
+    };
+    for (input, want) in [
+        ("has_role('a')", "has_role('a'::text)"),
+        ("has_role(r => 'a')", "has_role(r => 'a'::text)"),
+        ("has_role(tenant := 2, r := status)", "has_role(tenant => 2, r => status)"),
+        ("has_role('a', tenant => 2)", "has_role('a'::text, tenant => 2)"),
+        ("any_of('a', slug)", "any_of(VARIADIC ARRAY['a'::text, (slug)::text])"),
+        ("any_of(VARIADIC tags)", "any_of(VARIADIC tags)"),
+        ("any_of(VARIADIC labels => tags)", "any_of(VARIADIC labels => tags)"),
+        ("length('abc') > 1", "(length('abc'::text) > 1)"),
+        ("concat('a', status) = 'b'", "(concat('a', status) = 'b'::text)"),
+        (
+            "status BETWEEN SYMMETRIC 'a' AND 'b'",
+            "(((status >= 'a'::text) AND (status <= 'b'::text)) OR ((status >= 'b'::text) AND (status <= 'a'::text)))",
+        ),
+        (
+            "substring(status similar 'a' escape '#') = 'x'",
+            "(SUBSTRING(status SIMILAR 'a'::text ESCAPE '#'::text) = 'x'::text)",
+        ),
+        ("meta IS JSON OBJECT", "(meta IS JSON OBJECT)"),
+    ] {
+        let got = canonicalize_declared(input, &ctx, &cat);
+        assert_eq!(got.as_deref(), Ok(want), "input: {input}");
+        let again = canonicalize_stored(want, &ctx, &cat);
+        assert_eq!(again.as_deref(), Ok(want), "stored text: {want}");
+    }
+    // never a guess: unknown names, a parameter given twice, a missing parameter without
+    // default, VARIADIC not last, a marker spelled by hand
+    for input in [
+        "has_role(x => 'a')",
+        "has_role(r => 'a', r => 'b')",
+        "has_role(tenant => 1)",
+        "has_role()",
+        "any_of(VARIADIC tags, 'a')",
+        "lower(VARIADIC status)",
+        "\"\0variadic\"(status)",
+        "(VARIADIC status) = 'a'",
+    ] {
+        assert!(
+            canonicalize_declared(input, &ctx, &cat).is_err(),
+            "input: {input}"
+        );
+    }
+}

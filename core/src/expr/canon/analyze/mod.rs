@@ -21,10 +21,12 @@ mod range_table;
 mod subselect;
 
 use coerce::*;
+use functions::marker_name;
 use operators::*;
 use precedence::*;
 
 use super::lit::{self, UserKind};
+use super::markers;
 use super::print::{bool_ty, is_bool, From, Node, Query, SetOp, SqlKind, SubKind};
 use super::types::{parse_type, Cat, Ty, TypeLookup};
 use super::undecidable::{OriginShape, SignatureProblem, Undecidable};
