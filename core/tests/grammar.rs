@@ -685,10 +685,22 @@ const CASES: &[Case] = &[
         Exact,
     ),
     // typed literals
+    // (the server runs with TimeZone=UTC, DateStyle=ISO, MDY, IntervalStyle=postgres, read
+    // at introspection; see session_settings_decide_date_and_time_literals)
     case(
         "created_at > '2024-01-01'::timestamptz",
         "(created_at > '2024-01-01 00:00:00+00'::timestamp with time zone)",
-        Undecidable,
+        Exact,
+    ),
+    case(
+        "created_at >= '2024-03-01 12:30'",
+        "(created_at >= '2024-03-01 12:30:00+00'::timestamp with time zone)",
+        Exact,
+    ),
+    case(
+        "created_at < timestamptz '2024-01-01T10:00:00.5'",
+        "(created_at < '2024-01-01 10:00:00.5+00'::timestamp with time zone)",
+        Exact,
     ),
     case(
         "created_at > timestamptz '2024-01-01 10:00+02'",
@@ -974,6 +986,118 @@ fn each_construct_is_stored_as_expected_and_canonicalized_exactly_or_left_to_the
         created.len() - undecidable.len(),
         undecidable.len()
     );
+}
+
+/// Date and time literals are printed under the reading session's TimeZone, DateStyle and
+/// IntervalStyle (and a timestamptz without an offset is read under the creating
+/// session's TimeZone): introspection reads them, the offline layer settles such literals
+/// under a UTC time zone, ISO dates and postgres intervals, and leaves the rest to the
+/// round trip.
+#[test]
+fn session_settings_decide_date_and_time_literals() {
+    let db = Db::start();
+    db.sql(
+        "CREATE TABLE e (id integer, at timestamptz, day date, span interval);\n\
+         ALTER TABLE e ENABLE ROW LEVEL SECURITY;\n\
+         CREATE POLICY p ON e USING (at > '2024-01-01 10:00' AND day = '2024-02-03' AND span < '90 minutes');",
+    );
+    let declared = "at > '2024-01-01 10:00' AND day = '2024-02-03' AND span < '90 minutes'";
+    let table = TableName::new("public", "e");
+    let search_path = vec!["public".to_string()];
+    let read = || {
+        let mut live = LiveDb::connect(&db.url).unwrap();
+        let s = live.introspect(&["public".to_string()]).unwrap();
+        (live, s)
+    };
+    let (_, utc) = read();
+    let session = utc
+        .catalog
+        .session
+        .clone()
+        .expect("settings read at introspection");
+    assert_eq!(
+        (
+            session.timezone.as_str(),
+            session.datestyle.as_str(),
+            session.intervalstyle.as_str()
+        ),
+        ("UTC", "ISO, MDY", "postgres")
+    );
+    let stored = utc.tables[0].policies[0].using.clone().unwrap();
+    assert_eq!(
+        stored,
+        "((at > '2024-01-01 10:00:00+00'::timestamp with time zone) AND (day = '2024-02-03'::date) AND (span < '01:30:00'::interval))"
+    );
+    let ctx = Context {
+        table: &table,
+        schema: &utc,
+        search_path: &search_path,
+    };
+    assert_eq!(
+        canonicalize_declared(declared, &ctx, &utc.catalog).as_deref(),
+        Ok(stored.as_str())
+    );
+    // Without the settings (a declaration against a declaration), an offset-less
+    // timestamptz is undecidable.
+    let mut offline = utc.catalog.clone();
+    offline.session = None;
+    assert!(canonicalize_declared(declared, &ctx, &offline).is_err());
+
+    // The database's own settings: printed in Paris time, German dates, ISO intervals.
+    db.sql(
+        "ALTER DATABASE app SET TimeZone = 'Europe/Paris';\n\
+         ALTER DATABASE app SET DateStyle = 'German, DMY';\n\
+         ALTER DATABASE app SET IntervalStyle = 'iso_8601';",
+    );
+    let (mut live, paris) = read();
+    let session = paris.catalog.session.clone().unwrap();
+    assert_eq!(
+        (
+            session.timezone.as_str(),
+            session.datestyle.as_str(),
+            session.intervalstyle.as_str()
+        ),
+        ("Europe/Paris", "German, DMY", "iso_8601")
+    );
+    let stored = paris.tables[0].policies[0].using.clone().unwrap();
+    assert_eq!(
+        stored,
+        "((at > '01.01.2024 11:00:00 CET'::timestamp with time zone) AND (day = '03.02.2024'::date) AND (span < 'PT1H30M'::interval))"
+    );
+    let ctx = Context {
+        table: &table,
+        schema: &paris,
+        search_path: &search_path,
+    };
+    for (what, text) in [
+        ("at > '2024-01-01 10:00+00'", "timestamptz"),
+        ("day = '2024-02-03'", "date"),
+        ("span < '90 minutes'", "interval"),
+    ] {
+        assert!(
+            canonicalize_declared(what, &ctx, &paris.catalog).is_err(),
+            "a {text} literal is undecidable under these settings"
+        );
+    }
+    // Offline such a pair counts as changed; the round trip settles it: the same instant
+    // written with its offset is unchanged, while the text without an offset now means
+    // 10:00 in Paris, which is not what is stored.
+    let mut desired = paris.clone();
+    desired.database = None;
+    let with_offset = "at > '2024-01-01 10:00+00' AND day = '2024-02-03' AND span < '90 minutes'";
+    for (text, changed) in [(with_offset, false), (declared, true)] {
+        desired.tables[0].policies[0].using = Some(text.to_string());
+        let plan = pgpolicy::diff(&paris, &desired, &DiffOptions::default()).unwrap();
+        assert_eq!(plan.changes.len(), 1, "{}", plan.sql());
+        let exact = pgpolicy::diff_with(&paris, &desired, &DiffOptions::default(), Some(&mut live))
+            .unwrap();
+        assert_eq!(
+            !exact.is_empty(),
+            changed,
+            "{text}: round trip plan:\n{}",
+            exact.sql()
+        );
+    }
 }
 
 /// Grammar pgpolicy's parser does not read is never refused: without a database, such a

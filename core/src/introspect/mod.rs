@@ -142,6 +142,8 @@ fn catalog_header(list: &str) -> String {
   'current_user', current_user,
   'server_version_num', pg_catalog.current_setting('server_version_num')::pg_catalog.int4,
   'search_path', pg_catalog.current_setting('search_path'),
+  'timezone', pg_catalog.current_setting('TimeZone'), 'datestyle', pg_catalog.current_setting('DateStyle'),
+  'intervalstyle', pg_catalog.current_setting('IntervalStyle'),
   'role_names', (SELECT pg_catalog.json_object_agg(ro.oid, ro.rolname) FROM pg_catalog.pg_roles ro),
   'roles', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
       'name', ro.rolname, 'login', ro.rolcanlogin, 'inherit', ro.rolinherit,
@@ -444,6 +446,14 @@ struct CatalogHeader {
     current_user: String,
     server_version_num: u32,
     search_path: String,
+    /// The session settings literals are printed under (and, for pgpolicy's own
+    /// statements, read under).
+    #[serde(default)]
+    timezone: Option<String>,
+    #[serde(default)]
+    datestyle: Option<String>,
+    #[serde(default)]
+    intervalstyle: Option<String>,
     /// Every role's name by oid (as text), so that each policy carries only oids.
     role_names: Option<HashMap<String, String>>,
     roles: Vec<CatalogRole>,
@@ -849,6 +859,15 @@ impl CatalogReader {
                 variadic: f.variadic,
             })
             .collect();
+        if let (Some(timezone), Some(datestyle), Some(intervalstyle)) =
+            (c.timezone, c.datestyle, c.intervalstyle)
+        {
+            schema.catalog.session = Some(crate::ir::catalog::SessionSettings {
+                timezone,
+                datestyle,
+                intervalstyle,
+            });
+        }
         schema.catalog.types = c
             .types
             .into_iter()

@@ -57,11 +57,66 @@ pub struct TypeDef {
 pub struct Catalog {
     pub functions: Vec<FunctionSig>,
     pub types: Vec<TypeDef>,
+    /// The settings literals of date and time types are read and printed under (read at
+    /// introspection). Without them, the offline default applies (see [`SessionSettings`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub session: Option<SessionSettings>,
+}
+
+/// The settings the stored text of a date or time literal depends on, as `current_setting`
+/// reports them: `TimeZone` (how a `timestamptz` without an offset is read and how every
+/// `timestamptz` is printed), `DateStyle` (how dates and timestamps are printed) and
+/// `IntervalStyle` (how intervals are printed).
+///
+/// Offline, without them, pgpolicy prints as PostgreSQL does under `TimeZone=UTC`,
+/// `DateStyle=ISO` and `IntervalStyle=postgres`, and a `timestamptz` literal without an
+/// offset is undecidable (its value depends on the creating session's time zone). With
+/// them, a `timestamptz` literal is settled only under a UTC time zone, dates and
+/// timestamps only under an ISO `DateStyle`, intervals only under `postgres`; anything else
+/// is left to the round trip.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SessionSettings {
+    pub timezone: String,
+    pub datestyle: String,
+    pub intervalstyle: String,
+}
+
+impl SessionSettings {
+    /// Whether `TimeZone` names UTC (no offset, no daylight saving time).
+    pub fn utc(&self) -> bool {
+        const UTC: &[&str] = &[
+            "utc",
+            "uct",
+            "gmt",
+            "gmt0",
+            "gmt+0",
+            "gmt-0",
+            "greenwich",
+            "universal",
+            "zulu",
+        ];
+        let z = self.timezone.trim().to_ascii_lowercase();
+        let z = z.strip_prefix("etc/").unwrap_or(&z);
+        UTC.contains(&z)
+    }
+    /// Whether `DateStyle` prints ISO 8601 (`ISO, MDY`, `ISO, DMY`, ...).
+    pub fn iso_dates(&self) -> bool {
+        self.datestyle
+            .split(',')
+            .next()
+            .is_some_and(|s| s.trim().eq_ignore_ascii_case("iso"))
+    }
+    /// Whether `IntervalStyle` is `postgres`.
+    pub fn postgres_intervals(&self) -> bool {
+        self.intervalstyle.trim().eq_ignore_ascii_case("postgres")
+    }
 }
 
 impl Catalog {
     pub fn is_empty(&self) -> bool {
-        self.functions.is_empty() && self.types.is_empty()
+        self.functions.is_empty() && self.types.is_empty() && self.session.is_none()
     }
 
     /// This catalog with the signatures of declared functions (those it lacks), so that
@@ -99,6 +154,9 @@ impl Catalog {
     /// Both catalogs; `other`'s entries are added where `self` has none of that name.
     pub fn merged(&self, other: &Catalog) -> Catalog {
         let mut out = self.clone();
+        if out.session.is_none() {
+            out.session = other.session.clone();
+        }
         for f in &other.functions {
             if !out
                 .functions

@@ -34,7 +34,7 @@ mod undecidable;
 #[cfg(test)]
 mod tests;
 
-pub use crate::ir::catalog::{Catalog, FunctionSig, TypeDef, TypeKind};
+pub use crate::ir::catalog::{Catalog, FunctionSig, SessionSettings, TypeDef, TypeKind};
 use crate::ir::{Schema, TableName};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -72,6 +72,7 @@ pub struct Context<'a> {
 static EMPTY: Catalog = Catalog {
     functions: Vec::new(),
     types: Vec::new(),
+    session: None,
 };
 
 /// The canonical text of `expr`: exactly what `pg_get_expr` prints for it, as far as it

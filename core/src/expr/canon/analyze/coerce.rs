@@ -82,7 +82,7 @@ impl<'a> Analyzer<'a> {
                 ty: None,
             } => {
                 let f = |x: &Ty| self.user_kind(x);
-                let out = lit::output(&v, t, &f)?;
+                let out = lit::output(&v, t, &f, self.cat.session.as_ref())?;
                 Ok(Node::Const {
                     text: Some(out),
                     ty: Some(t.clone()),
