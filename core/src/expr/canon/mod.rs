@@ -4,7 +4,11 @@
 //! parser analyses it (column resolution, literal types from operator and function
 //! resolution, IN lists, BETWEEN, ...), and printed the way `pg_get_expr` prints the stored
 //! tree. The canonical text of the text PostgreSQL stores is therefore that text itself,
-//! and a declared expression canonicalizes to what PostgreSQL will store for it.
+//! and a declared expression canonicalizes to what PostgreSQL will store for it. Where
+//! PostgreSQL's printing is not idempotent (an ARRAY[] constructor coerced implicitly,
+//! `(ARRAY['a'::character varying])::text[]`, reads back as a cast of each element), the
+//! canonical text is the fixed point it reaches when it reads its own text back, for both
+//! sides, as the round trip's two print-and-parse cycles do.
 //!
 //! Whenever the outcome depends on something not known offline (a literal next to a
 //! function whose result type is unknown, an operator combination that is not modelled,

@@ -260,7 +260,9 @@ fn in_lists_and_any() {
         ("status NOT IN ('a', 'b')", "(status <> ALL (ARRAY['a'::text, 'b'::text]))"),
         ("status IN ('a')", "(status = 'a'::text)"),
         ("status NOT IN ('a')", "(status <> 'a'::text)"),
-        ("slug IN ('a', 'b')", "((slug)::text = ANY ((ARRAY['a'::character varying, 'b'::character varying])::text[]))"),
+        // stored as `= ANY ((ARRAY['a'::character varying, ...])::text[])`, which PostgreSQL
+        // reads back as a cast of each element: the canonical text is that fixed point
+        ("slug IN ('a', 'b')", "((slug)::text = ANY (ARRAY[('a'::character varying)::text, ('b'::character varying)::text]))"),
         ("slug IN ('a')", "((slug)::text = 'a'::text)"),
         ("role IN ('owner', 'admin')", "(role = ANY (ARRAY['owner'::team_role, 'admin'::team_role]))"),
         ("code IN ('EU', 'US')", "(code = ANY (ARRAY['EU'::bpchar, 'US'::bpchar]))"),
@@ -862,4 +864,32 @@ fn calls_with_named_arguments_defaults_and_variadic() {
             "input: {input}"
         );
     }
+}
+
+#[test]
+fn an_implicit_array_coercion_canonicalizes_to_what_postgresql_reads_back() {
+    let s = schema();
+    let cat = catalog();
+    let table = TableName::new("public", "docs");
+    let sp = vec!["public".to_string()];
+    let ctx = Context {
+        table: &table,
+        schema: &s,
+        search_path: &sp,
+    };
+    let printed =
+        "((slug)::text = ANY ((ARRAY['a'::character varying, 'b'::character varying])::text[]))";
+    let reread = "((slug)::text = ANY (ARRAY[('a'::character varying)::text, ('b'::character varying)::text]))";
+    for text in [printed, reread] {
+        assert_eq!(canonicalize_stored(text, &ctx, &cat).as_deref(), Ok(reread));
+    }
+    assert_eq!(
+        canonicalize_declared("slug IN ('a', 'b')", &ctx, &cat).as_deref(),
+        Ok(reread)
+    );
+    // a column of an array type is not a constructor: its cast stays
+    assert_eq!(
+        canonicalize_declared("tags = (ARRAY[slug])::text[]", &ctx, &cat).as_deref(),
+        Ok("(tags = ARRAY[(slug)::text])")
+    );
 }

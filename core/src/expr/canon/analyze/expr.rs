@@ -88,6 +88,22 @@ impl<'a> Analyzer<'a> {
                     return Err(Undecidable::unsupported("cast"));
                 }
                 let ty = self.ty(&data_type.to_string())?;
+                // a cast of an ARRAY[] constructor to an array type is pushed into its
+                // elements (transformExprRecurse, T_TypeCast)
+                let mut inner: &Expr = expr;
+                while let Expr::Nested(i) = inner {
+                    inner = i;
+                }
+                if let (Expr::Array(arr), true) = (inner, ty.array) {
+                    if arr.named && !arr.elem.is_empty() {
+                        let elems = arr
+                            .elem
+                            .iter()
+                            .map(|x| self.expr(x))
+                            .collect::<R<Vec<_>>>()?;
+                        return self.cast_elements(elems, &ty);
+                    }
+                }
                 let n = self.expr(expr)?;
                 self.explicit_cast(n, ty)
             }
