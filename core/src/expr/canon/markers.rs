@@ -10,7 +10,7 @@
 //!   makes the same call, `substring(x, p, e)`, of both.
 //!
 //! A marker is a quoted identifier that starts with a NUL character, which no text
-//! PostgreSQL accepts can contain: [`super::parse`] refuses such text before rewriting.
+//! PostgreSQL accepts can contain: [`super::parse`] refuses a text that spells one.
 
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Token, TokenWithSpan};
@@ -21,10 +21,21 @@ pub(crate) const JSON: &str = "\0json";
 
 /// Whether the token may start a construct this module rewrites (a cheap test run on
 /// every token, so that most texts skip [`rewrite`]).
+/// (A quoted identifier that starts with a NUL character, a marker spelled by hand, is
+/// also caught, and refused by [`rewrite`].)
 pub(crate) fn may_need(t: &Token) -> bool {
-    matches!(t, Token::Word(w) if w.quote_style.is_none()
-        && matches!(w.keyword, Keyword::VARIADIC | Keyword::SYMMETRIC | Keyword::ASYMMETRIC
-            | Keyword::JSON | Keyword::SIMILAR))
+    match t {
+        Token::Word(w) if w.quote_style.is_none() => matches!(
+            w.keyword,
+            Keyword::VARIADIC
+                | Keyword::SYMMETRIC
+                | Keyword::ASYMMETRIC
+                | Keyword::JSON
+                | Keyword::SIMILAR
+        ),
+        Token::Word(w) => w.value.starts_with('\0'),
+        _ => false,
+    }
 }
 
 fn kw(t: Option<&TokenWithSpan>, k: Keyword) -> bool {
@@ -44,8 +55,15 @@ enum Close {
 }
 
 /// The token stream with the constructs above rewritten. Text that does not have their
-/// shape is left as it is (and fails to parse, as before).
-pub(crate) fn rewrite(toks: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+/// shape is left as it is (and fails to parse, as before). None when the text spells a
+/// marker itself.
+pub(crate) fn rewrite(toks: Vec<TokenWithSpan>) -> Option<Vec<TokenWithSpan>> {
+    if toks
+        .iter()
+        .any(|t| matches!(&t.token, Token::Word(w) if w.quote_style.is_some() && w.value.starts_with('\0')))
+    {
+        return None;
+    }
     let mut out: Vec<TokenWithSpan> = Vec::with_capacity(toks.len() + 4);
     // open marker calls: (nesting depth at which they close, what closes them)
     let mut open: Vec<(usize, Close)> = Vec::new();
@@ -170,7 +188,7 @@ pub(crate) fn rewrite(toks: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
         out.push(t.clone());
         i += 1;
     }
-    out
+    Some(out)
 }
 
 /// In `SUBSTRING(x SIMILAR p ESCAPE e)` (the parenthesis at `open`), the positions of

@@ -178,10 +178,6 @@ fn parse_with(text: &str, pg: dialect::PgDialect) -> Result<sqlparser::ast::Expr
     if text.trim().is_empty() {
         return Err(Undecidable::Parse(ParseFailure::Empty));
     }
-    // no text PostgreSQL accepts holds a NUL character, which the markers use
-    if text.contains('\0') {
-        return Err(syntax(&"a NUL character"));
-    }
     let dialect = PostgreSqlDialect {};
     let toks = Tokenizer::new(&dialect, text)
         .tokenize_with_location()
@@ -209,7 +205,7 @@ fn parse_with(text: &str, pg: dialect::PgDialect) -> Result<sqlparser::ast::Expr
         }
     }
     if marked {
-        out = markers::rewrite(out);
+        out = markers::rewrite(out).ok_or_else(|| syntax(&"a NUL character"))?;
     }
     let mut parser = Parser::new(&pg).with_tokens_with_locations(out);
     let e = parser.parse_expr().map_err(|e| syntax(&e))?;

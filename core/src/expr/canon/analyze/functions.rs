@@ -327,10 +327,11 @@ struct Shape<'s> {
 fn fill(
     params: Vec<Ty>,
     shape: &Shape,
+    nargs: usize,
     names: &[Option<String>],
     variadic_written: bool,
 ) -> Option<Cand> {
-    let (pronargs, nargs) = (params.len(), names.len());
+    let pronargs = params.len();
     let cand = |args: Vec<Ty>, nvargs: usize| Cand {
         schema: String::new(),
         args,
@@ -631,15 +632,24 @@ impl<'a> Analyzer<'a> {
                             ))
                         }
                     };
-                    if name.is_none() && names.iter().any(Option::is_some) {
-                        return Err(Undecidable::mismatch(
-                            "a positional argument cannot follow a named argument",
-                        ));
+                    // names only from the first named argument on (most calls have none)
+                    match name {
+                        Some(n) => {
+                            if names.is_empty() {
+                                names.resize(args.len(), None);
+                            }
+                            names.push(Some(n));
+                        }
+                        None if !names.is_empty() => {
+                            return Err(Undecidable::mismatch(
+                                "a positional argument cannot follow a named argument",
+                            ));
+                        }
+                        None => {}
                     }
                     args.push(self.expr(x)?);
-                    names.push(name);
                 }
-                if variadic || names.iter().any(Option::is_some) {
+                if variadic || !names.is_empty() {
                     if star
                         || single.is_some_and(|n| {
                             matches!(
@@ -730,8 +740,7 @@ impl<'a> Analyzer<'a> {
         parts: &[(String, bool)],
         args: Vec<Node>,
     ) -> R<(Node, bool)> {
-        let names = vec![None; args.len()];
-        self.resolve_call_with(parts, args, names, false)
+        self.resolve_call_with(parts, args, Vec::new(), false)
     }
 
     /// The candidates for a call of `name` (`FuncnameGetCandidates`): each visible
@@ -741,6 +750,7 @@ impl<'a> Analyzer<'a> {
         &self,
         schema: Option<&str>,
         name: &str,
+        nargs: usize,
         names: &[Option<String>],
         variadic_written: bool,
     ) -> R<(Vec<Cand>, bool)> {
@@ -749,8 +759,14 @@ impl<'a> Analyzer<'a> {
         let mut user_found = false;
         let want_builtin = schema.is_none() || schema == Some("pg_catalog");
         if want_builtin {
+            // builtins carry no parameter names: named notation matches none of them
+            let named = !names.is_empty();
             for (n, a, r) in BUILTINS {
-                if *n != name {
+                if *n != name || named {
+                    continue;
+                }
+                let special = a.iter().any(|x| x.ends_with('=') || x.starts_with("..."));
+                if !special && a.len() != nargs {
                     continue;
                 }
                 let (set, r) = match r.strip_prefix('*') {
@@ -781,7 +797,7 @@ impl<'a> Analyzer<'a> {
                     defaults,
                     variadic,
                 };
-                if let Some(c) = fill(params, &shape, names, variadic_written) {
+                if let Some(c) = fill(params, &shape, nargs, names, variadic_written) {
                     cands.push(Cand {
                         schema: "pg_catalog".into(),
                         ret: self.ty(r)?,
@@ -803,6 +819,9 @@ impl<'a> Analyzer<'a> {
                 continue;
             }
             user_found = true;
+            if !f.variadic && f.defaults == 0 && f.args.len() != nargs {
+                continue;
+            }
             let Ok(params) = f.args.iter().map(|x| self.ty(x)).collect::<R<Vec<_>>>() else {
                 continue;
             };
@@ -814,7 +833,7 @@ impl<'a> Analyzer<'a> {
                 defaults: f.defaults,
                 variadic: f.variadic,
             };
-            if let Some(c) = fill(params, &shape, names, variadic_written) {
+            if let Some(c) = fill(params, &shape, nargs, names, variadic_written) {
                 cands.push(Cand {
                     schema: f.schema.clone(),
                     ret,
@@ -827,8 +846,8 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Function resolution (`func_get_detail` and `func_select_candidate`) of a call whose
-    /// arguments may be named (`names`, in the call's order) and whose last argument may
-    /// be marked VARIADIC.
+    /// arguments may be named (`names`, in the call's order; empty when none is) and whose
+    /// last argument may be marked VARIADIC.
     pub(super) fn resolve_call_with(
         &self,
         parts: &[(String, bool)],
@@ -842,9 +861,10 @@ impl<'a> Analyzer<'a> {
             _ => return Err(Undecidable::unsupported("function name")),
         };
         let want_builtin = schema.is_none() || schema == Some("pg_catalog");
-        let (cands, user_found) = self.candidates(schema, name, &names, variadic_written)?;
+        let (cands, user_found) =
+            self.candidates(schema, name, args.len(), &names, variadic_written)?;
         let builtin_name = is_builtin_fn(name);
-        let plain = !variadic_written && names.iter().all(Option::is_none);
+        let plain = !variadic_written && names.is_empty();
         if cands.is_empty() {
             if user_found
                 || !plain
@@ -922,40 +942,35 @@ impl<'a> Analyzer<'a> {
             }
             out.push(self.apply(a, target)?);
         }
-        let mut names = names;
+        let mut out = out;
         if c.nvargs > 0 {
-            // the expanded arguments become one array, passed as VARIADIC
+            // the expanded arguments become one array, passed as VARIADIC (never with
+            // named arguments: `fill` matches those only as written with VARIADIC)
             let at = out.len() - c.nvargs;
             let elems = out.split_off(at);
-            names.truncate(at);
-            names.push(None);
             let ty = match elems[0].ty() {
                 Some(e) => e.without_mods().array_of(),
                 None => return Err(Undecidable::signature(name, SignatureProblem::Polymorphic)),
             };
             out.push(Node::Array { elems, ty });
         }
-        let variadic = c.nvargs > 0 || variadic_written;
-        let last = out.len().wrapping_sub(1);
-        let out: Vec<Node> = out
-            .into_iter()
-            .zip(names)
-            .enumerate()
-            .map(|(i, (a, n))| {
-                let a = match n {
+        if !names.is_empty() {
+            out = out
+                .into_iter()
+                .zip(names)
+                .map(|(a, n)| match n {
                     Some(name) => Node::NamedArg {
                         name,
                         arg: Box::new(a),
                     },
                     None => a,
-                };
-                if variadic && i == last {
-                    Node::Variadic(Box::new(a))
-                } else {
-                    a
-                }
-            })
-            .collect();
+                })
+                .collect();
+        }
+        if c.nvargs > 0 || variadic_written {
+            let last = out.pop().expect("a VARIADIC argument");
+            out.push(Node::Variadic(Box::new(last)));
+        }
         let ret = subst(&c.ret)?;
         let _ = c.set;
         let printed = self.fn_name(schema, name, Some(&c.schema));
