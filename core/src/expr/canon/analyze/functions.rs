@@ -942,7 +942,6 @@ impl<'a> Analyzer<'a> {
             }
             out.push(self.apply(a, target)?);
         }
-        let mut out = out;
         if c.nvargs > 0 {
             // the expanded arguments become one array, passed as VARIADIC (never with
             // named arguments: `fill` matches those only as written with VARIADIC)
