@@ -684,11 +684,47 @@ const CASES: &[Case] = &[
     case(
         "EXISTS (SELECT 1 FROM h, LATERAL (SELECT h.weight AS w) l WHERE l.w > id)",
         "(EXISTS ( SELECT 1\n   FROM h,\n    LATERAL ( SELECT h.weight AS w) l\n  WHERE (l.w > h.id)))",
-        Undecidable,
+        Exact,
     ),
     case(
         "EXISTS (WITH c AS (SELECT g_id FROM h) SELECT 1 FROM c WHERE c.g_id = id)",
         "(EXISTS ( WITH c AS (\n         SELECT h.g_id\n           FROM h\n        )\n SELECT 1\n   FROM c\n  WHERE (c.g_id = g.id)))",
+        Exact,
+    ),
+    case(
+        "id IN (SELECT s.g_id FROM (SELECT g_id, kind FROM h WHERE kind = 'a') s)",
+        "(id IN ( SELECT s.g_id\n   FROM ( SELECT h.g_id,\n            h.kind\n           FROM h\n          WHERE (h.kind = 'a'::text)) s))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT 1 FROM (SELECT id FROM h) AS s WHERE s.id = g.id)",
+        "(EXISTS ( SELECT 1\n   FROM ( SELECT h.id\n           FROM h) s\n  WHERE (s.id = g.id)))",
+        Exact,
+    ),
+    case(
+        "id IN (WITH a AS (SELECT g_id FROM h), b AS (SELECT g_id FROM a) SELECT g_id FROM b)",
+        "(id IN ( WITH a AS (\n         SELECT h.g_id\n           FROM h\n        ), b AS (\n         SELECT a.g_id\n           FROM a\n        )\n SELECT b.g_id\n   FROM b))",
+        Exact,
+    ),
+    case(
+        "EXISTS (WITH c AS (SELECT g_id FROM h) SELECT 1 FROM c x WHERE x.g_id = id)",
+        "(EXISTS ( WITH c AS (\n         SELECT h.g_id\n           FROM h\n        )\n SELECT 1\n   FROM c x\n  WHERE (x.g_id = g.id)))",
+        Exact,
+    ),
+    case(
+        "(WITH c AS (SELECT max(weight) AS m FROM h) SELECT c.m FROM c) > id",
+        "(( WITH c AS (\n         SELECT max(h.weight) AS m\n           FROM h\n        )\n SELECT c.m\n   FROM c) > id)",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT 1 FROM h JOIN LATERAL (SELECT h.weight + 1 AS w) l ON l.w > h.id WHERE h.g_id = g.id)",
+        "(EXISTS ( SELECT 1\n   FROM (h\n     JOIN LATERAL ( SELECT (h.weight + 1) AS w) l ON ((l.w > h.id)))\n  WHERE (h.g_id = g.id)))",
+        Exact,
+    ),
+    // a table inside a sub-select in FROM named like one around it is renamed (h_1)
+    case(
+        "EXISTS (SELECT 1 FROM (SELECT h.g_id FROM h) s JOIN h ON h.id = s.g_id WHERE s.g_id = g.id)",
+        "(EXISTS ( SELECT 1\n   FROM (( SELECT h_1.g_id\n           FROM h h_1) s\n     JOIN h ON ((h.id = s.g_id)))\n  WHERE (s.g_id = g.id)))",
         Undecidable,
     ),
     case(

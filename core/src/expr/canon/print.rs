@@ -164,6 +164,10 @@ pub struct Query {
     pub setop: Option<Box<SetOp>>,
     /// `SELECT DISTINCT` (not `DISTINCT ON`).
     pub distinct: bool,
+    /// `WITH name AS (query), ...`
+    pub with: Vec<(String, Query)>,
+    /// The output columns' names.
+    pub names: Vec<String>,
     pub targets: Vec<(Node, Option<String>)>,
     pub from: Vec<From>,
     pub filter: Option<Node>,
@@ -184,6 +188,12 @@ pub enum From {
         l: Box<From>,
         r: Box<From>,
         on: Option<Node>,
+    },
+    /// `[LATERAL] (query) alias`
+    Subquery {
+        lateral: bool,
+        query: Box<Query>,
+        alias: String,
     },
 }
 
@@ -728,6 +738,22 @@ impl<'a> Printer<'a> {
         }
         let (save_indent, save_prefix) = (self.indent, self.prefix);
         self.prefix = true;
+        if !q.with.is_empty() {
+            // get_with_clause
+            self.indent += STD;
+            self.buf.push(' ');
+            for (i, (name, cq)) in q.with.iter().enumerate() {
+                self.buf.push_str(if i == 0 { "WITH " } else { ", " });
+                push_ident(&mut self.buf, name);
+                self.buf.push_str(" AS (");
+                self.keyword("", 0, 0, 0);
+                self.query(cq);
+                self.keyword("", 0, 0, 0);
+                self.buf.push(')');
+            }
+            self.indent -= STD;
+            self.keyword("", 0, 0, 0);
+        }
         self.indent += STD;
         self.buf.push(' ');
         self.buf.push_str("SELECT");
@@ -831,6 +857,19 @@ impl<'a> Printer<'a> {
                     self.buf.push_str(" ON TRUE");
                 }
                 self.buf.push(')');
+            }
+            From::Subquery {
+                lateral,
+                query,
+                alias,
+            } => {
+                if *lateral {
+                    self.buf.push_str("LATERAL ");
+                }
+                self.buf.push('(');
+                self.query(query);
+                self.buf.push_str(") ");
+                push_ident(&mut self.buf, alias);
             }
         }
     }

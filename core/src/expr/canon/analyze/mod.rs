@@ -41,6 +41,9 @@ use sqlparser::ast::{
 
 type R<T> = Result<T, Undecidable>;
 
+/// The output columns of a sub-select in FROM or a CTE: name and type.
+type Columns = Vec<(String, Option<Ty>)>;
+
 /// A range-table entry: a table a column reference may resolve to, at one query level.
 struct Rte<'a> {
     written: String,
@@ -49,6 +52,8 @@ struct Rte<'a> {
     relname: String,
     aliased: bool,
     table: Option<&'a Table>,
+    /// The output columns of a sub-select in FROM or of a CTE (None for a table).
+    cols: Option<Columns>,
 }
 
 /// How the text was produced, which decides what a parenthesized AND (OR) group as the left
@@ -70,6 +75,14 @@ pub struct Analyzer<'a> {
     cat: &'a Catalog,
     levels: Vec<Vec<Rte<'a>>>,
     mode: Mode,
+    /// The CTEs in scope (innermost last): name and output columns.
+    ctes: Vec<(String, Columns)>,
+    /// Every range-table name given so far, in order.
+    assigned: Vec<String>,
+    /// The names given inside sub-selects in FROM and CTEs: `pg_get_expr` renames such a
+    /// table when the enclosing query has one of the same name (`h_1`), which is not
+    /// modelled.
+    inner_names: Vec<String>,
 }
 
 /// Input types for operator and function resolution.
@@ -151,12 +164,16 @@ impl<'a> Analyzer<'a> {
             relname: ctx.table.name.clone(),
             aliased: false,
             table,
+            cols: None,
         };
         Analyzer {
             ctx,
             cat,
             levels: vec![vec![top]],
             mode,
+            ctes: Vec::new(),
+            assigned: Vec::new(),
+            inner_names: Vec::new(),
         }
     }
 
