@@ -183,7 +183,22 @@ const CASES: &[Case] = &[
     case(
         "name < 'm' COLLATE \"C\"",
         "(name < ('m'::text COLLATE \"C\"))",
-        Undecidable,
+        Exact,
+    ),
+    case(
+        "code < 'm' COLLATE \"C\"",
+        "((code)::text < ('m'::text COLLATE \"C\"))",
+        Exact,
+    ),
+    case(
+        "lower('A' COLLATE \"C\") = name",
+        "(lower(('A'::text COLLATE \"C\")) = name)",
+        Exact,
+    ),
+    case(
+        "id < '3' COLLATE \"C\"",
+        "(id < 3)",
+        Exact,
     ),
     // row constructors and row comparisons
     case(

@@ -226,8 +226,13 @@ impl Node {
             | Node::ScalarArray { .. } => Some(&BOOL),
         }
     }
+    /// An untyped literal, also under a COLLATE (which takes its type from its context).
     pub fn is_unknown_lit(&self) -> bool {
-        matches!(self, Node::Const { ty: None, .. })
+        match self {
+            Node::Const { ty: None, .. } => true,
+            Node::Collate { arg, .. } => arg.is_unknown_lit(),
+            _ => false,
+        }
     }
 }
 

@@ -77,6 +77,23 @@ pub(super) fn common_type(tys: &[In]) -> R<Ty> {
 impl<'a> Analyzer<'a> {
     pub(super) fn coerce_unknown(&self, n: Node, t: &Ty) -> R<Node> {
         match n {
+            // coerce_type: the literal is coerced beneath the COLLATE, which a type
+            // without collation drops (a user type may be a domain over text: not
+            // modelled)
+            Node::Collate { arg, name } => {
+                if t.is_stringish() {
+                    Ok(Node::Collate {
+                        arg: Box::new(self.coerce_unknown(*arg, t)?),
+                        name,
+                    })
+                } else if t.schema.is_none() {
+                    self.coerce_unknown(*arg, t)
+                } else {
+                    Err(Undecidable::not_modelled(
+                        "COLLATE on a literal of a user type",
+                    ))
+                }
+            }
             Node::Const {
                 text: Some(v),
                 ty: None,

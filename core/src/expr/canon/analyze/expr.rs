@@ -642,10 +642,9 @@ impl<'a> Analyzer<'a> {
                 let name = self.collation(collation)?;
                 let arg = self.expr(expr)?;
                 match inp(&arg) {
+                    // an untyped literal keeps its COLLATE when it gets its type
                     In::K(k) if k.is_stringish() => {}
-                    In::U => {
-                        return Err(Undecidable::not_modelled("COLLATE on an untyped literal"))
-                    }
+                    In::U => {}
                     _ => return Err(Undecidable::not_modelled("COLLATE on this type")),
                 }
                 Ok(Node::Collate {
