@@ -166,7 +166,7 @@ pub struct Query {
     pub distinct: bool,
     /// `WITH name AS (query), ...`
     pub with: Vec<(String, Query)>,
-    /// The output columns' names.
+    /// The output columns' names (kept for sub-selects in FROM and CTEs only).
     pub names: Vec<String>,
     pub targets: Vec<(Node, Option<String>)>,
     pub from: Vec<From>,

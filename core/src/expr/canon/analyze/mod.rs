@@ -77,8 +77,10 @@ pub struct Analyzer<'a> {
     mode: Mode,
     /// The CTEs in scope (innermost last): name and output columns.
     ctes: Vec<(String, Columns)>,
-    /// Every range-table name given so far, in order.
+    /// The range-table names given inside sub-selects in FROM and CTEs (while
+    /// `collecting`), in order, and the output column names of their queries.
     assigned: Vec<String>,
+    collecting: u32,
     /// The names given inside sub-selects in FROM and CTEs: `pg_get_expr` renames such a
     /// table when the enclosing query has one of the same name (`h_1`), which is not
     /// modelled.
@@ -173,6 +175,7 @@ impl<'a> Analyzer<'a> {
             mode,
             ctes: Vec::new(),
             assigned: Vec::new(),
+            collecting: 0,
             inner_names: Vec::new(),
         }
     }

@@ -233,7 +233,9 @@ impl<'a> Analyzer<'a> {
                 "a table name used both inside and outside a sub-select in FROM or a CTE",
             ));
         }
-        self.assigned.push(name.clone());
+        if self.collecting > 0 {
+            self.assigned.push(name.clone());
+        }
         Ok(name)
     }
 
@@ -349,7 +351,9 @@ impl<'a> Analyzer<'a> {
             std::mem::take(self.levels.last_mut().unwrap())
         };
         let start = self.assigned.len();
+        self.collecting += 1;
         let r = self.query(q);
+        self.collecting -= 1;
         if !lateral {
             *self.levels.last_mut().unwrap() = hidden;
         }

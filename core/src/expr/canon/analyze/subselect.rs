@@ -37,7 +37,10 @@ impl<'a> Analyzer<'a> {
                 )));
             }
             let start = self.assigned.len();
-            let (cq, tys) = self.query(&cte.query)?;
+            self.collecting += 1;
+            let r = self.query(&cte.query);
+            self.collecting -= 1;
+            let (cq, tys) = r?;
             self.seal_inner(start)?;
             let cols = cq.names.iter().cloned().zip(tys).collect();
             self.ctes.push((name.clone(), cols));
@@ -227,7 +230,8 @@ impl<'a> Analyzer<'a> {
         }
         let mut targets = Vec::new();
         let mut tys = Vec::new();
-        let mut names = Vec::with_capacity(s.projection.len());
+        // output column names: only sub-selects in FROM and CTEs need them
+        let mut names = Vec::new();
         for item in &s.projection {
             let (e, alias) = match item {
                 SelectItem::UnnamedExpr(e) => (e, None),
@@ -239,7 +243,9 @@ impl<'a> Analyzer<'a> {
                 n = self.coerce_unknown(n, &TEXT)?;
             }
             let resname = alias.unwrap_or_else(|| colname(e).0);
-            names.push(resname.clone());
+            if self.collecting > 0 {
+                names.push(resname.clone());
+            }
             let printed_alias = match &n {
                 Node::Var { col, .. } => {
                     if *col != resname {
