@@ -304,12 +304,46 @@ search_path: string, };
  * literals (`auth.role() = 'x'` gets `'x'::text` because `auth.role()` returns text;
  * `role = 'owner'` gets `'owner'::team_role` for an enum column).
  */
-export type Catalog = { functions: Array<FunctionSig>, types: Array<TypeDef>, };
+export type Catalog = { functions: Array<FunctionSig>, types: Array<TypeDef>,
+/**
+ * The settings literals of date and time types are read and printed under (read at
+ * introspection). Without them, the offline default applies (see [`SessionSettings`]).
+ */
+session?: SessionSettings, };
 
 /**
  * A user-defined function signature (argument and result types as written in SQL).
  */
-export type FunctionSig = { schema: string, name: string, args: Array<string>, returns: string, returns_set: boolean, };
+export type FunctionSig = { schema: string, name: string, args: Array<string>, returns: string, returns_set: boolean,
+/**
+ * The input parameters' names, in order (`""` for an unnamed one; empty when no
+ * parameter has a name): what a call in named notation (`f(a => 1)`) matches.
+ */
+arg_names?: Array<string>,
+/**
+ * How many trailing parameters have defaults (`pronargdefaults`): a call may leave
+ * them out, and PostgreSQL stores the call without them.
+ */
+defaults?: number,
+/**
+ * The last parameter is `VARIADIC` (its type is the array type).
+ */
+variadic?: boolean, };
+
+/**
+ * The settings the stored text of a date or time literal depends on, as `current_setting`
+ * reports them: `TimeZone` (how a `timestamptz` without an offset is read and how every
+ * `timestamptz` is printed), `DateStyle` (how dates and timestamps are printed) and
+ * `IntervalStyle` (how intervals are printed).
+ *
+ * Offline, without them, pgpolicy prints as PostgreSQL does under `TimeZone=UTC`,
+ * `DateStyle=ISO` and `IntervalStyle=postgres`, and a `timestamptz` literal without an
+ * offset is undecidable (its value depends on the creating session's time zone). With
+ * them, a `timestamptz` literal is settled only under a UTC time zone, dates and
+ * timestamps only under an ISO `DateStyle`, intervals only under `postgres`; anything else
+ * is left to the round trip.
+ */
+export type SessionSettings = { timezone: string, datestyle: string, intervalstyle: string, };
 
 /**
  * A user-defined type.

@@ -4,7 +4,7 @@
 //! `cargo run --release -p pgpolicy --example canon_bench -- [corpus dir] [count]` (the
 //! corpus dir defaults to the repository's tests/corpus)
 
-use pgpolicy::expr::canon::{canonicalize_mode, Catalog, Context, Mode};
+use pgpolicy::expr::canon::{canonicalize_mode, Catalog, Context, Mode, SessionSettings};
 use pgpolicy::ir::TableName;
 use std::time::Instant;
 
@@ -19,7 +19,13 @@ fn main() {
         .unwrap_or(100_000);
     let sql = std::fs::read_to_string(format!("{dir}/schema.sql")).expect("schema.sql");
     let (schema, _) = pgpolicy::sql::read::read_sql(&sql).expect("schema");
-    let catalog = Catalog::from_sql(&sql, "public");
+    let mut catalog = Catalog::from_sql(&sql, "public");
+    // the settings the corpus was recorded under (tests/corpus/README.md)
+    catalog.session = Some(SessionSettings {
+        timezone: "UTC".into(),
+        datestyle: "ISO, MDY".into(),
+        intervalstyle: "postgres".into(),
+    });
     let search_path = vec!["public".to_string()];
     let mut items: Vec<(TableName, String, Mode)> = Vec::new();
     for line in std::fs::read_to_string(format!("{dir}/policies.jsonl"))

@@ -9,7 +9,9 @@
 //! `cargo run --release -p pgpolicy --example corpus_rates [-- /path/to/corpus]` (default:
 //! the repository's tests/corpus)
 
-use pgpolicy::expr::canon::{canonicalize_mode, Catalog, Context, Mode, Undecidable};
+use pgpolicy::expr::canon::{
+    canonicalize_mode, Catalog, Context, Mode, SessionSettings, Undecidable,
+};
 use pgpolicy::ir::{Schema, TableName};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -72,8 +74,15 @@ fn main() {
         .collect();
     let clauses = ["using", "with_check"];
 
+    // the catalog of schema.sql, with the settings the corpus was recorded under (README.md)
+    let mut with = Catalog::from_sql(&sql, "public");
+    with.session = Some(SessionSettings {
+        timezone: "UTC".into(),
+        datestyle: "ISO, MDY".into(),
+        intervalstyle: "postgres".into(),
+    });
     for (label, catalog) in [
-        ("with catalog", Catalog::from_sql(&sql, "public")),
+        ("with catalog and settings", with),
         ("without catalog", Catalog::default()),
     ] {
         let env = Env {

@@ -2,7 +2,9 @@
 //! stores for it (and the stored text to itself), every equivalent spelling must be judged
 //! equal to its parent, and every mutation must be judged different. No database needed.
 
-use pgpolicy::expr::canon::{canonicalize_mode, Catalog, Context, Mode, Undecidable};
+use pgpolicy::expr::canon::{
+    canonicalize_mode, Catalog, Context, Mode, SessionSettings, Undecidable,
+};
 use pgpolicy::ir::{Schema, TableName};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -39,7 +41,13 @@ impl Env {
     fn load() -> Env {
         let sql = std::fs::read_to_string(corpus_dir().join("schema.sql")).unwrap();
         let (schema, _warnings) = pgpolicy::sql::read::read_sql(&sql).expect("schema.sql");
-        let catalog = Catalog::from_sql(&sql, "public");
+        let mut catalog = Catalog::from_sql(&sql, "public");
+        // the settings the corpus was recorded under (README.md)
+        catalog.session = Some(SessionSettings {
+            timezone: "UTC".into(),
+            datestyle: "ISO, MDY".into(),
+            intervalstyle: "postgres".into(),
+        });
         Env {
             schema,
             catalog,

@@ -9,7 +9,7 @@ use pgpolicy::diff::{
     ClauseChange, DefaultPrivileges, PlanDocument, RecreatedPolicy, RolePrivileges, Step,
 };
 use pgpolicy::explain::{Effective, Explanation, Verdict};
-use pgpolicy::ir::catalog::{Catalog, FunctionSig, TypeDef, TypeKind};
+use pgpolicy::ir::catalog::{Catalog, FunctionSig, SessionSettings, TypeDef, TypeKind};
 use pgpolicy::ir::{DatabaseInfo, GrantShape, Rls};
 use pgpolicy::lint::{Finding, Report, Severity};
 use pgpolicy::{
@@ -58,6 +58,7 @@ fn main() {
         decl::<DatabaseInfo>(),
         decl::<Catalog>(),
         decl::<FunctionSig>(),
+        decl::<SessionSettings>(),
         decl::<TypeDef>(),
         decl::<TypeKind>(),
         decl::<ValidationError>(),

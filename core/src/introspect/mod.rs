@@ -142,6 +142,8 @@ fn catalog_header(list: &str) -> String {
   'current_user', current_user,
   'server_version_num', pg_catalog.current_setting('server_version_num')::pg_catalog.int4,
   'search_path', pg_catalog.current_setting('search_path'),
+  'timezone', pg_catalog.current_setting('TimeZone'), 'datestyle', pg_catalog.current_setting('DateStyle'),
+  'intervalstyle', pg_catalog.current_setting('IntervalStyle'),
   'role_names', (SELECT pg_catalog.json_object_agg(ro.oid, ro.rolname) FROM pg_catalog.pg_roles ro),
   'roles', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
       'name', ro.rolname, 'login', ro.rolcanlogin, 'inherit', ro.rolinherit,
@@ -250,7 +252,11 @@ fn catalog_header(list: &str) -> String {
       'schema', n.nspname, 'name', p.proname,
       'args', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.format_type(a.t, NULL) ORDER BY a.ord), '[]')
           FROM pg_catalog.unnest(p.proargtypes::pg_catalog.oid[]) WITH ORDINALITY AS a(t, ord)),
-      'returns', pg_catalog.format_type(p.prorettype, NULL), 'returns_set', p.proretset
+      'returns', pg_catalog.format_type(p.prorettype, NULL), 'returns_set', p.proretset,
+      'arg_names', (SELECT pg_catalog.json_agg(a.n ORDER BY a.o)
+          FROM ROWS FROM (pg_catalog.unnest(p.proargnames), pg_catalog.unnest(p.proargmodes)) WITH ORDINALITY AS a(n, m, o)
+          WHERE a.m IS NULL OR a.m OPERATOR(pg_catalog.=) ANY ('{{i,b,v}}'::pg_catalog."char"[])),
+      'defaults', p.pronargdefaults, 'variadic', p.provariadic OPERATOR(pg_catalog.<>) 0::pg_catalog.oid
     ) ORDER BY n.nspname, p.proname, p.oid), '[]')
     FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
     WHERE p.prokind OPERATOR(pg_catalog.=) 'f'::pg_catalog."char"
@@ -417,6 +423,13 @@ struct CatalogFunction {
     args: Vec<String>,
     returns: String,
     returns_set: bool,
+    /// Input parameter names (`proargnames` without OUT parameters), or null.
+    #[serde(default)]
+    arg_names: Option<Vec<String>>,
+    #[serde(default)]
+    defaults: usize,
+    #[serde(default)]
+    variadic: bool,
 }
 
 #[derive(Deserialize)]
@@ -433,6 +446,14 @@ struct CatalogHeader {
     current_user: String,
     server_version_num: u32,
     search_path: String,
+    /// The session settings literals are printed under (and, for pgpolicy's own
+    /// statements, read under).
+    #[serde(default)]
+    timezone: Option<String>,
+    #[serde(default)]
+    datestyle: Option<String>,
+    #[serde(default)]
+    intervalstyle: Option<String>,
     /// Every role's name by oid (as text), so that each policy carries only oids.
     role_names: Option<HashMap<String, String>>,
     roles: Vec<CatalogRole>,
@@ -830,8 +851,23 @@ impl CatalogReader {
                 args: f.args,
                 returns: f.returns,
                 returns_set: f.returns_set,
+                arg_names: f
+                    .arg_names
+                    .filter(|n| n.iter().any(|x| !x.is_empty()))
+                    .unwrap_or_default(),
+                defaults: f.defaults,
+                variadic: f.variadic,
             })
             .collect();
+        if let (Some(timezone), Some(datestyle), Some(intervalstyle)) =
+            (c.timezone, c.datestyle, c.intervalstyle)
+        {
+            schema.catalog.session = Some(crate::ir::catalog::SessionSettings {
+                timezone,
+                datestyle,
+                intervalstyle,
+            });
+        }
         schema.catalog.types = c
             .types
             .into_iter()

@@ -11,6 +11,24 @@ pub struct FunctionSig {
     pub args: Vec<String>,
     pub returns: String,
     pub returns_set: bool,
+    /// The input parameters' names, in order (`""` for an unnamed one; empty when no
+    /// parameter has a name): what a call in named notation (`f(a => 1)`) matches.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<String>>", optional))]
+    pub arg_names: Vec<String>,
+    /// How many trailing parameters have defaults (`pronargdefaults`): a call may leave
+    /// them out, and PostgreSQL stores the call without them.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<usize>", optional))]
+    pub defaults: usize,
+    /// The last parameter is `VARIADIC` (its type is the array type).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
+    pub variadic: bool,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -39,11 +57,66 @@ pub struct TypeDef {
 pub struct Catalog {
     pub functions: Vec<FunctionSig>,
     pub types: Vec<TypeDef>,
+    /// The settings literals of date and time types are read and printed under (read at
+    /// introspection). Without them, the offline default applies (see [`SessionSettings`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub session: Option<SessionSettings>,
+}
+
+/// The settings the stored text of a date or time literal depends on, as `current_setting`
+/// reports them: `TimeZone` (how a `timestamptz` without an offset is read and how every
+/// `timestamptz` is printed), `DateStyle` (how dates and timestamps are printed) and
+/// `IntervalStyle` (how intervals are printed).
+///
+/// Offline, without them, pgpolicy prints as PostgreSQL does under `TimeZone=UTC`,
+/// `DateStyle=ISO` and `IntervalStyle=postgres`, and a `timestamptz` literal without an
+/// offset is undecidable (its value depends on the creating session's time zone). With
+/// them, a `timestamptz` literal is settled only under a UTC time zone, dates and
+/// timestamps only under an ISO `DateStyle`, intervals only under `postgres`; anything else
+/// is left to the round trip.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SessionSettings {
+    pub timezone: String,
+    pub datestyle: String,
+    pub intervalstyle: String,
+}
+
+impl SessionSettings {
+    /// Whether `TimeZone` names UTC (no offset, no daylight saving time).
+    pub fn utc(&self) -> bool {
+        const UTC: &[&str] = &[
+            "utc",
+            "uct",
+            "gmt",
+            "gmt0",
+            "gmt+0",
+            "gmt-0",
+            "greenwich",
+            "universal",
+            "zulu",
+        ];
+        let z = self.timezone.trim().to_ascii_lowercase();
+        let z = z.strip_prefix("etc/").unwrap_or(&z);
+        UTC.contains(&z)
+    }
+    /// Whether `DateStyle` prints ISO 8601 (`ISO, MDY`, `ISO, DMY`, ...).
+    pub fn iso_dates(&self) -> bool {
+        self.datestyle
+            .split(',')
+            .next()
+            .is_some_and(|s| s.trim().eq_ignore_ascii_case("iso"))
+    }
+    /// Whether `IntervalStyle` is `postgres`.
+    pub fn postgres_intervals(&self) -> bool {
+        self.intervalstyle.trim().eq_ignore_ascii_case("postgres")
+    }
 }
 
 impl Catalog {
     pub fn is_empty(&self) -> bool {
-        self.functions.is_empty() && self.types.is_empty()
+        self.functions.is_empty() && self.types.is_empty() && self.session.is_none()
     }
 
     /// This catalog with the signatures of declared functions (those it lacks), so that
@@ -63,12 +136,16 @@ impl Catalog {
                 Some(t) => (t.to_string(), true),
                 None => (f.returns.clone(), false),
             };
+            let shape = crate::sql::read::call_shape(&f.arguments).unwrap_or_default();
             self.functions.push(FunctionSig {
                 schema: f.schema.clone(),
                 name: f.name.clone(),
                 args: f.args.clone(),
                 returns,
                 returns_set,
+                arg_names: shape.names,
+                defaults: shape.defaults,
+                variadic: shape.variadic,
             });
         }
         self
@@ -77,6 +154,9 @@ impl Catalog {
     /// Both catalogs; `other`'s entries are added where `self` has none of that name.
     pub fn merged(&self, other: &Catalog) -> Catalog {
         let mut out = self.clone();
+        if out.session.is_none() {
+            out.session = other.session.clone();
+        }
         for f in &other.functions {
             if !out
                 .functions
@@ -248,36 +328,56 @@ fn parse_function(toks: &[W], i: usize, default_schema: &str) -> Option<(Functio
         args.clear();
     }
     let mut arg_types = Vec::new();
+    let mut arg_names = Vec::new();
+    let (mut defaults, mut variadic) = (0, false);
     for a in args {
         let mut a: &[W] = &a;
-        if a.iter()
-            .any(|w| w.eq_kw("default") || matches!(w, W::Punct('=')))
-        {
-            return None; // defaults change arity; not modelled
+        if let Some(f) = a.first() {
+            if f.eq_kw("out") {
+                continue; // not an input parameter
+            }
+        }
+        if variadic {
+            return None; // VARIADIC is the last input parameter
         }
         if let Some(f) = a.first() {
-            if f.eq_kw("out") || f.eq_kw("inout") || f.eq_kw("variadic") {
-                return None;
-            }
-            if f.eq_kw("in") {
+            if f.eq_kw("in") || f.eq_kw("inout") || f.eq_kw("variadic") {
+                variadic = f.eq_kw("variadic");
                 a = &a[1..];
             }
+        }
+        // a default ends the type
+        if let Some(end) = a
+            .iter()
+            .position(|w| w.eq_kw("default") || matches!(w, W::Punct('=')))
+        {
+            a = &a[..end];
+            defaults += 1;
+        } else if defaults > 0 {
+            return None; // only trailing parameters have defaults
         }
         // "name type" or "type": drop a leading name when the rest is a type
         let whole = render(a);
         let nt = struct_types_ok(&whole);
-        let ty = if nt {
-            whole
+        let (name, ty) = if nt {
+            (String::new(), whole)
         } else if a.len() > 1 {
             let rest = render(&a[1..]);
             if !struct_types_ok(&rest) {
                 return None;
             }
-            rest
+            match &a[0] {
+                W::Word(w, _) => (w.clone(), rest),
+                _ => return None,
+            }
         } else {
             return None;
         };
         arg_types.push(ty);
+        arg_names.push(name);
+    }
+    if arg_names.iter().all(String::is_empty) {
+        arg_names.clear();
     }
     if !toks.get(i)?.eq_kw("returns") {
         return None;
@@ -332,6 +432,9 @@ fn parse_function(toks: &[W], i: usize, default_schema: &str) -> Option<(Functio
             args: arg_types,
             returns,
             returns_set: set,
+            arg_names,
+            defaults,
+            variadic,
         },
         i,
     ))

@@ -1277,6 +1277,75 @@ pub fn identity_args(list: &str) -> Result<Vec<String>, String> {
     crate::validate::function_args(&args)
 }
 
+/// How a call may fill a function's input parameters: their names (`""` for an unnamed
+/// one; empty when none has a name), how many trailing ones have defaults, and whether the
+/// last is VARIADIC.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct CallShape {
+    pub names: Vec<String>,
+    pub defaults: usize,
+    pub variadic: bool,
+}
+
+/// The [`CallShape`] of an argument list as written (`a integer, OUT b text, VARIADIC c
+/// text[] DEFAULT '{}'`), or None when it is not one.
+pub fn call_shape(list: &str) -> Option<CallShape> {
+    let toks = lex::tokenize(list).ok()?;
+    let mut pieces: Vec<&[Token]> = Vec::new();
+    let (mut start, mut depth) = (0, 0i32);
+    for (i, t) in toks.iter().enumerate() {
+        match t.kind {
+            Kind::LParen => depth += 1,
+            Kind::RParen => depth -= 1,
+            Kind::Comma if depth == 0 => {
+                pieces.push(&toks[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if start < toks.len() {
+        pieces.push(&toks[start..]);
+    }
+    let mut shape = CallShape::default();
+    for mut p in pieces {
+        let word = |t: &Token| t.kind == Kind::Word;
+        if let Some(first) = p.first().filter(|t| word(t)) {
+            match first.text(list).to_ascii_lowercase().as_str() {
+                "out" => continue,
+                "in" | "inout" => p = &p[1..],
+                "variadic" => {
+                    shape.variadic = true;
+                    p = &p[1..]
+                }
+                _ => {}
+            }
+        }
+        let mut name = String::new();
+        if p.len() >= 2
+            && matches!(p[0].kind, Kind::Word | Kind::Quoted)
+            && matches!(p[1].kind, Kind::Word | Kind::Quoted)
+            && !crate::validate::MULTIWORD_STARTS
+                .contains(&p[0].text(list).to_ascii_lowercase().as_str())
+        {
+            name = match p[0].kind {
+                Kind::Quoted => p[0].ident(list)?,
+                _ => p[0].text(list).to_ascii_lowercase(),
+            };
+        }
+        if p.iter()
+            .any(|t| t.is_kw(list, "default") || t.text(list) == "=")
+        {
+            shape.defaults += 1;
+        }
+        shape.names.push(name);
+    }
+    if shape.names.iter().all(String::is_empty) {
+        shape.names.clear();
+    }
+    Some(shape)
+}
+
 /// A function's result as written after RETURNS: a type name (spelled as `format_type`
 /// prints it), `SETOF` one, or `TABLE (...)` (kept as written; write it as
 /// `pg_get_function_result` prints it to compare equal).

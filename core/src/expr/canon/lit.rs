@@ -4,6 +4,7 @@
 
 use super::types::Ty;
 use super::undecidable::Undecidable;
+use super::SessionSettings;
 
 /// What a user-defined type is, as far as literal input is concerned.
 pub enum UserKind<'a> {
@@ -11,14 +12,17 @@ pub enum UserKind<'a> {
     Unknown,
 }
 
+/// The text `value` prints as after input as `ty`. `session`: the settings date and time
+/// literals depend on (None: the offline default, see [`SessionSettings`]).
 pub fn output<'u>(
     value: &str,
     ty: &Ty,
     user: &dyn Fn(&Ty) -> UserKind<'u>,
+    session: Option<&SessionSettings>,
 ) -> Result<String, Undecidable> {
     if ty.array {
         let elem = ty.elem().unwrap();
-        return array_out(value, &elem, user);
+        return array_out(value, &elem, user, session);
     }
     if ty.schema.is_some() {
         return match user(ty) {
@@ -63,9 +67,17 @@ pub fn output<'u>(
             .map(|b| if b { "true" } else { "false" }.to_string())
             .ok_or_else(bad),
         "uuid" => uuid(value).ok_or_else(bad),
+        "date" | "timestamp" | "timestamptz" if session.is_some_and(|s| !s.iso_dates()) => {
+            Err(setting("DateStyle", session))
+        }
+        "timestamptz" if session.is_some_and(|s| !s.utc()) => Err(setting("TimeZone", session)),
+        "interval" if session.is_some_and(|s| !s.postgres_intervals()) => {
+            Err(setting("IntervalStyle", session))
+        }
         "date" => date(value.trim()).ok_or_else(bad),
-        "timestamp" => timestamp(value.trim(), false).ok_or_else(bad),
-        "timestamptz" => timestamp(value.trim(), true).ok_or_else(bad),
+        "timestamp" => timestamp(value.trim(), false, false).ok_or_else(bad),
+        // with the session known (UTC), a literal without an offset is read in UTC
+        "timestamptz" => timestamp(value.trim(), true, session.is_some()).ok_or_else(bad),
         "interval" if ty.mods.is_empty() => interval(value).ok_or_else(bad),
         "jsonb" => jsonb(value).ok_or_else(bad),
         "jsonpath" => super::jsonpath::normalize(value).ok_or_else(bad),
@@ -75,6 +87,19 @@ pub fn output<'u>(
             ty.name
         ))),
     }
+}
+
+/// A literal whose text depends on a session setting pgpolicy does not model.
+fn setting(name: &str, session: Option<&SessionSettings>) -> Undecidable {
+    let value = session.map(|s| match name {
+        "TimeZone" => s.timezone.as_str(),
+        "DateStyle" => s.datestyle.as_str(),
+        _ => s.intervalstyle.as_str(),
+    });
+    Undecidable::Literal(format!(
+        "its text depends on {name} ({}), which is not modelled offline",
+        value.unwrap_or("")
+    ))
 }
 
 /// numeric_in + numeric_out: keeps the scale, expands exponents.
@@ -283,8 +308,9 @@ fn date(s: &str) -> Option<String> {
 }
 
 /// ISO timestamps only. A timestamptz literal needs an explicit offset (otherwise its value
-/// depends on the creating session's time zone); it is printed in UTC.
-fn timestamp(s: &str, tz: bool) -> Option<String> {
+/// depends on the creating session's time zone) unless `utc_session` (read in UTC); it is
+/// printed in UTC.
+fn timestamp(s: &str, tz: bool, utc_session: bool) -> Option<String> {
     let lower = s.to_ascii_lowercase();
     if lower == "infinity" || lower == "-infinity" {
         return Some(lower);
@@ -349,7 +375,10 @@ fn timestamp(s: &str, tz: bool) -> Option<String> {
         // timestamp without time zone ignores the offset
     }
     if tz && offset.is_none() {
-        return None;
+        if !utc_session {
+            return None;
+        }
+        offset = Some(0);
     }
     let mut days = days_from_civil(y as i64, mo as i64, d as i64);
     let mut secs = h * 3600 + mi * 60 + sec;
@@ -669,6 +698,7 @@ fn array_out<'u>(
     s: &str,
     elem: &Ty,
     user: &dyn Fn(&Ty) -> UserKind<'u>,
+    session: Option<&SessionSettings>,
 ) -> Result<String, Undecidable> {
     let bad = || Undecidable::Literal(format!("malformed array literal {s:?}"));
     let t = s.trim();
@@ -763,7 +793,7 @@ fn array_out<'u>(
         if !quoted && v.eq_ignore_ascii_case("null") {
             items.push(None);
         } else {
-            items.push(Some(output(&v, elem, user)?));
+            items.push(Some(output(&v, elem, user, session)?));
         }
         if i >= b.len() {
             break;
@@ -1159,12 +1189,40 @@ mod tests {
         assert_eq!(date("2024-04-01").unwrap(), "2024-04-01");
         assert!(date("2024-02-30").is_none());
         assert_eq!(
-            timestamp("2024-01-01 10:00:00+02", true).unwrap(),
+            timestamp("2024-01-01 10:00:00+02", true, false).unwrap(),
             "2024-01-01 08:00:00+00"
         );
-        assert!(timestamp("2024-01-01 10:00:00", true).is_none());
+        assert!(timestamp("2024-01-01 10:00:00", true, false).is_none());
+        let session = |tz: &str, ds: &str, is: &str| SessionSettings {
+            timezone: tz.into(),
+            datestyle: ds.into(),
+            intervalstyle: is.into(),
+        };
+        let none = |_: &Ty| UserKind::Unknown;
+        let tstz = Ty::builtin("timestamptz");
+        let utc = session("Etc/UTC", "ISO, DMY", "postgres");
         assert_eq!(
-            timestamp("2024-01-01T10:00", false).unwrap(),
+            output("2024-01-01", &tstz, &none, Some(&utc)).unwrap(),
+            "2024-01-01 00:00:00+00"
+        );
+        assert!(output("2024-01-01", &tstz, &none, None).is_err());
+        let paris = session("Europe/Paris", "ISO, MDY", "postgres");
+        assert!(output("2024-01-01 10:00+02", &tstz, &none, Some(&paris)).is_err());
+        let german = session("UTC", "German, DMY", "postgres");
+        assert!(output("2024-01-01", &Ty::builtin("date"), &none, Some(&german)).is_err());
+        let iso = session("UTC", "ISO, MDY", "iso_8601");
+        assert!(output("1 day", &Ty::builtin("interval"), &none, Some(&iso)).is_err());
+        assert_eq!(
+            output("1 day", &Ty::builtin("interval"), &none, Some(&utc)).unwrap(),
+            "1 day"
+        );
+        // read in a session known to be in UTC
+        assert_eq!(
+            timestamp("2024-01-01 10:00", true, true).unwrap(),
+            "2024-01-01 10:00:00+00"
+        );
+        assert_eq!(
+            timestamp("2024-01-01T10:00", false, false).unwrap(),
             "2024-01-01 10:00:00"
         );
     }
@@ -1174,19 +1232,19 @@ mod tests {
         let none = |_: &Ty| UserKind::Unknown;
         let text = Ty::builtin("text");
         assert_eq!(
-            array_out(r#"{ "pro" , enterprise }"#, &text, &none).unwrap(),
+            array_out(r#"{ "pro" , enterprise }"#, &text, &none, None).unwrap(),
             "{pro,enterprise}"
         );
         assert_eq!(
-            array_out(r#"{"a b",""}"#, &text, &none).unwrap(),
+            array_out(r#"{"a b",""}"#, &text, &none, None).unwrap(),
             r#"{"a b",""}"#
         );
         assert_eq!(
-            array_out(r#"{1, 02}"#, &Ty::builtin("int4"), &none).unwrap(),
+            array_out(r#"{1, 02}"#, &Ty::builtin("int4"), &none, None).unwrap(),
             "{1,2}"
         );
         assert_eq!(
-            array_out(r#"{"null",NULL}"#, &text, &none).unwrap(),
+            array_out(r#"{"null",NULL}"#, &text, &none, None).unwrap(),
             r#"{"null",NULL}"#
         );
     }

@@ -4,7 +4,11 @@
 //! parser analyses it (column resolution, literal types from operator and function
 //! resolution, IN lists, BETWEEN, ...), and printed the way `pg_get_expr` prints the stored
 //! tree. The canonical text of the text PostgreSQL stores is therefore that text itself,
-//! and a declared expression canonicalizes to what PostgreSQL will store for it.
+//! and a declared expression canonicalizes to what PostgreSQL will store for it. Where
+//! PostgreSQL's printing is not idempotent (an ARRAY[] constructor coerced implicitly,
+//! `(ARRAY['a'::character varying])::text[]`, reads back as a cast of each element), the
+//! canonical text is the fixed point it reaches when it reads its own text back, for both
+//! sides, as the round trip's two print-and-parse cycles do.
 //!
 //! Whenever the outcome depends on something not known offline (a literal next to a
 //! function whose result type is unknown, an operator combination that is not modelled,
@@ -26,6 +30,7 @@ mod analyze;
 mod dialect;
 mod jsonpath;
 mod lit;
+mod markers;
 mod print;
 mod types;
 mod undecidable;
@@ -33,7 +38,7 @@ mod undecidable;
 #[cfg(test)]
 mod tests;
 
-pub use crate::ir::catalog::{Catalog, FunctionSig, TypeDef, TypeKind};
+pub use crate::ir::catalog::{Catalog, FunctionSig, SessionSettings, TypeDef, TypeKind};
 use crate::ir::{Schema, TableName};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -71,6 +76,7 @@ pub struct Context<'a> {
 static EMPTY: Catalog = Catalog {
     functions: Vec::new(),
     types: Vec::new(),
+    session: None,
 };
 
 /// The canonical text of `expr`: exactly what `pg_get_expr` prints for it, as far as it
@@ -177,7 +183,9 @@ fn parse_with(text: &str, pg: dialect::PgDialect) -> Result<sqlparser::ast::Expr
         .tokenize_with_location()
         .map_err(|e| syntax(&e))?;
     let mut out = Vec::with_capacity(toks.len());
+    let mut marked = false;
     for t in toks {
+        marked = marked || markers::may_need(&t.token);
         match &t.token {
             // whitespace and comments mean nothing to the grammar; dropping them saves the
             // parser from skipping them on every look-ahead
@@ -195,6 +203,9 @@ fn parse_with(text: &str, pg: dialect::PgDialect) -> Result<sqlparser::ast::Expr
             }
             _ => out.push(t),
         }
+    }
+    if marked {
+        out = markers::rewrite(out).ok_or_else(|| syntax(&"a NUL character"))?;
     }
     let mut parser = Parser::new(&pg).with_tokens_with_locations(out);
     let e = parser.parse_expr().map_err(|e| syntax(&e))?;

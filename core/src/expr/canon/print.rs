@@ -107,6 +107,19 @@ pub enum Node {
         arg: Box<Node>,
         name: String,
     },
+    /// A function argument in named notation: `name => arg`.
+    NamedArg {
+        name: String,
+        arg: Box<Node>,
+    },
+    /// A function's last argument passed as its VARIADIC array: `VARIADIC arg`.
+    Variadic(Box<Node>),
+    /// `arg IS JSON [SCALAR | ARRAY | OBJECT] [WITH UNIQUE KEYS]` (PostgreSQL 16).
+    IsJson {
+        arg: Box<Node>,
+        kind: &'static str,
+        unique: bool,
+    },
     /// `ROW(l...) op ROW(r...)` for `<`, `<=`, `>`, `>=` (the operands already coerced).
     RowCompare {
         op: &'static str,
@@ -151,6 +164,10 @@ pub struct Query {
     pub setop: Option<Box<SetOp>>,
     /// `SELECT DISTINCT` (not `DISTINCT ON`).
     pub distinct: bool,
+    /// `WITH name AS (query), ...`
+    pub with: Vec<(String, Query)>,
+    /// The output columns' names (kept for sub-selects in FROM and CTEs only).
+    pub names: Vec<String>,
     pub targets: Vec<(Node, Option<String>)>,
     pub from: Vec<From>,
     pub filter: Option<Node>,
@@ -172,6 +189,12 @@ pub enum From {
         r: Box<From>,
         on: Option<Node>,
     },
+    /// `[LATERAL] (query) alias`
+    Subquery {
+        lateral: bool,
+        query: Box<Query>,
+        alias: String,
+    },
 }
 
 impl Node {
@@ -189,7 +212,9 @@ impl Node {
             | Node::Case { ty, .. }
             | Node::Subscript { ty, .. } => ty.as_ref(),
             Node::SqlValue { ty, .. } | Node::Cast { ty, .. } | Node::Array { ty, .. } => Some(ty),
-            Node::Collate { arg, .. } => arg.ty(),
+            Node::Collate { arg, .. } | Node::NamedArg { arg, .. } | Node::Variadic(arg) => {
+                arg.ty()
+            }
             Node::And(_)
             | Node::Or(_)
             | Node::Not(_)
@@ -197,11 +222,17 @@ impl Node {
             | Node::BoolTest { .. }
             | Node::Distinct { .. }
             | Node::RowCompare { .. }
+            | Node::IsJson { .. }
             | Node::ScalarArray { .. } => Some(&BOOL),
         }
     }
+    /// An untyped literal, also under a COLLATE (which takes its type from its context).
     pub fn is_unknown_lit(&self) -> bool {
-        matches!(self, Node::Const { ty: None, .. })
+        match self {
+            Node::Const { ty: None, .. } => true,
+            Node::Collate { arg, .. } => arg.is_unknown_lit(),
+            _ => false,
+        }
     }
 }
 
@@ -303,6 +334,8 @@ impl<'a> Printer<'a> {
         } else if is_bool(ty) {
             self.buf.push_str(v);
             return;
+        } else if plain && ty.name == "unknown" {
+            quote_lit(&mut self.buf, v);
         } else {
             quote_lit(&mut self.buf, v);
             needlabel = true;
@@ -354,6 +387,28 @@ impl<'a> Printer<'a> {
                         self.buf.push_str(", ");
                     }
                     self.expr(a, true);
+                }
+                self.buf.push(')');
+            }
+            Node::NamedArg { name, arg } => {
+                self.buf.push_str(&quote::ident(name));
+                self.buf.push_str(" => ");
+                self.expr(arg, showimplicit);
+            }
+            Node::Variadic(arg) => {
+                self.buf.push_str("VARIADIC ");
+                self.expr(arg, showimplicit);
+            }
+            Node::IsJson { arg, kind, unique } => {
+                self.buf.push('(');
+                self.expr(arg, true);
+                self.buf.push_str(" IS JSON");
+                if !kind.is_empty() {
+                    self.buf.push(' ');
+                    self.buf.push_str(kind);
+                }
+                if *unique {
+                    self.buf.push_str(" WITH UNIQUE KEYS");
                 }
                 self.buf.push(')');
             }
@@ -581,12 +636,16 @@ impl<'a> Printer<'a> {
                 self.buf.push(')');
             }
             SqlKind::Substring => {
+                // substring(text, text, text) is the SIMILAR form
+                let similar = args.len() == 3 && args[1].ty().is_some_and(|t| t.is("text"));
                 self.buf.push_str("SUBSTRING(");
                 self.expr(&args[0], false);
-                self.buf.push_str(" FROM ");
+                self.buf
+                    .push_str(if similar { " SIMILAR " } else { " FROM " });
                 self.expr(&args[1], false);
                 if args.len() > 2 {
-                    self.buf.push_str(" FOR ");
+                    self.buf
+                        .push_str(if similar { " ESCAPE " } else { " FOR " });
                     self.expr(&args[2], false);
                 }
                 self.buf.push(')');
@@ -684,6 +743,22 @@ impl<'a> Printer<'a> {
         }
         let (save_indent, save_prefix) = (self.indent, self.prefix);
         self.prefix = true;
+        if !q.with.is_empty() {
+            // get_with_clause
+            self.indent += STD;
+            self.buf.push(' ');
+            for (i, (name, cq)) in q.with.iter().enumerate() {
+                self.buf.push_str(if i == 0 { "WITH " } else { ", " });
+                push_ident(&mut self.buf, name);
+                self.buf.push_str(" AS (");
+                self.keyword("", 0, 0, 0);
+                self.query(cq);
+                self.keyword("", 0, 0, 0);
+                self.buf.push(')');
+            }
+            self.indent -= STD;
+            self.keyword("", 0, 0, 0);
+        }
         self.indent += STD;
         self.buf.push(' ');
         self.buf.push_str("SELECT");
@@ -787,6 +862,19 @@ impl<'a> Printer<'a> {
                     self.buf.push_str(" ON TRUE");
                 }
                 self.buf.push(')');
+            }
+            From::Subquery {
+                lateral,
+                query,
+                alias,
+            } => {
+                if *lateral {
+                    self.buf.push_str("LATERAL ");
+                }
+                self.buf.push('(');
+                self.query(query);
+                self.buf.push_str(") ");
+                push_ident(&mut self.buf, alias);
             }
         }
     }

@@ -77,12 +77,29 @@ pub(super) fn common_type(tys: &[In]) -> R<Ty> {
 impl<'a> Analyzer<'a> {
     pub(super) fn coerce_unknown(&self, n: Node, t: &Ty) -> R<Node> {
         match n {
+            // coerce_type: the literal is coerced beneath the COLLATE, which a type
+            // without collation drops (a user type may be a domain over text: not
+            // modelled)
+            Node::Collate { arg, name } => {
+                if t.is_stringish() {
+                    Ok(Node::Collate {
+                        arg: Box::new(self.coerce_unknown(*arg, t)?),
+                        name,
+                    })
+                } else if t.schema.is_none() {
+                    self.coerce_unknown(*arg, t)
+                } else {
+                    Err(Undecidable::not_modelled(
+                        "COLLATE on a literal of a user type",
+                    ))
+                }
+            }
             Node::Const {
                 text: Some(v),
                 ty: None,
             } => {
                 let f = |x: &Ty| self.user_kind(x);
-                let out = lit::output(&v, t, &f)?;
+                let out = lit::output(&v, t, &f, self.cat.session.as_ref())?;
                 Ok(Node::Const {
                     text: Some(out),
                     ty: Some(t.clone()),
@@ -106,6 +123,20 @@ impl<'a> Analyzer<'a> {
         }
         match n.ty() {
             Some(nt) if nt.same_base(&t) => Ok(n),
+            // An implicit coercion of an ARRAY[] constructor prints as a cast of the
+            // constructor (`(ARRAY['a'::character varying])::text[]`), which PostgreSQL
+            // reads back as a cast of each element: the canonical form is that fixed point.
+            Some(nt)
+                if nt.array
+                    && t.array
+                    && can_implicit(nt, &t)
+                    && matches!(n, Node::Array { .. }) =>
+            {
+                let Node::Array { elems, .. } = n else {
+                    unreachable!()
+                };
+                self.cast_elements(elems, &t)
+            }
             Some(nt) if !can_implicit(nt, &t) => Err(Undecidable::mismatch(format!(
                 "no implicit cast from {} to {}",
                 nt.name, t.name
@@ -127,6 +158,27 @@ impl<'a> Analyzer<'a> {
                 implicit: true,
             }),
         }
+    }
+
+    /// `transformArrayExpr` with a target type: each element cast explicitly to the
+    /// element type (a cast written on an ARRAY[] constructor, `ARRAY[...]::text[]`).
+    pub(super) fn cast_elements(&self, elems: Vec<Node>, t: &Ty) -> R<Node> {
+        let Some(et) = t.elem().filter(|e| e.mods.is_empty()) else {
+            return Err(Undecidable::not_modelled("a cast of ARRAY[] to this type"));
+        };
+        let elems = elems
+            .into_iter()
+            .map(|e| {
+                if matches!(e, Node::Array { .. }) {
+                    return Err(Undecidable::not_modelled("multidimensional ARRAY[]"));
+                }
+                self.explicit_cast(e, et.clone())
+            })
+            .collect::<R<Vec<_>>>()?;
+        Ok(Node::Array {
+            elems,
+            ty: t.clone(),
+        })
     }
 
     pub(super) fn to_bool(&self, n: Node) -> R<Node> {

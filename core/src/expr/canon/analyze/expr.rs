@@ -88,6 +88,22 @@ impl<'a> Analyzer<'a> {
                     return Err(Undecidable::unsupported("cast"));
                 }
                 let ty = self.ty(&data_type.to_string())?;
+                // a cast of an ARRAY[] constructor to an array type is pushed into its
+                // elements (transformExprRecurse, T_TypeCast)
+                let mut inner: &Expr = expr;
+                while let Expr::Nested(i) = inner {
+                    inner = i;
+                }
+                if let (Expr::Array(arr), true) = (inner, ty.array) {
+                    if arr.named && !arr.elem.is_empty() {
+                        let elems = arr
+                            .elem
+                            .iter()
+                            .map(|x| self.expr(x))
+                            .collect::<R<Vec<_>>>()?;
+                        return self.cast_elements(elems, &ty);
+                    }
+                }
                 let n = self.expr(expr)?;
                 self.explicit_cast(n, ty)
             }
@@ -122,6 +138,44 @@ impl<'a> Analyzer<'a> {
                 Ok(Node::BoolTest {
                     arg: Box::new(n),
                     what,
+                })
+            }
+            Expr::IsDistinctFrom(a, b) | Expr::IsNotDistinctFrom(a, b)
+                if matches!(&**b, Expr::Identifier(id) if id.quote_style.is_some()
+                    && markers::json_predicate(&id.value).is_some()) =>
+            {
+                // `IS [NOT] JSON ...`, as the token rewrite marks it (PostgreSQL 16)
+                let Expr::Identifier(id) = &**b else {
+                    unreachable!()
+                };
+                let (kind, unique) = markers::json_predicate(&id.value).unwrap();
+                let kind = match kind {
+                    "SCALAR" => "SCALAR",
+                    "ARRAY" => "ARRAY",
+                    "OBJECT" => "OBJECT",
+                    _ => "",
+                };
+                need(a, 5)?;
+                let n = self.expr(a)?;
+                // transformJsonParseArg: an untyped literal is text, other string types
+                // are coerced to text; json, jsonb, text and bytea are taken as they are
+                let n = match inp(&n) {
+                    In::U => self.apply(n, Some(TEXT))?,
+                    In::K(k) if k.is("json") || k.is("jsonb") || k.is("text") || k.is("bytea") => n,
+                    In::K(k) if k.is("varchar") || k.is("bpchar") || k.is("name") => {
+                        self.apply(n, Some(TEXT))?
+                    }
+                    _ => return Err(Undecidable::not_modelled("IS JSON of this type")),
+                };
+                let p = Node::IsJson {
+                    arg: Box::new(n),
+                    kind,
+                    unique,
+                };
+                Ok(if matches!(e, Expr::IsNotDistinctFrom(..)) {
+                    Node::Not(Box::new(p))
+                } else {
+                    p
                 })
             }
             Expr::IsDistinctFrom(a, b) | Expr::IsNotDistinctFrom(a, b) => {
@@ -169,15 +223,42 @@ impl<'a> Analyzer<'a> {
                 high,
             } => {
                 need(expr, 7)?;
+                // `BETWEEN SYMMETRIC low`, as the token rewrite marks it
+                let symmetric = match &**low {
+                    Expr::Function(f) if marker_name(&f.name) == Some(markers::SYMMETRIC) => {
+                        match &f.args {
+                            FunctionArguments::List(l) => match l.args.as_slice() {
+                                [FunctionArg::Unnamed(FunctionArgExpr::Expr(x))] => Some(x),
+                                _ => return Err(Undecidable::unsupported("BETWEEN SYMMETRIC")),
+                            },
+                            _ => return Err(Undecidable::unsupported("BETWEEN SYMMETRIC")),
+                        }
+                    }
+                    _ => None,
+                };
+                let low: &Expr = symmetric.unwrap_or(low);
                 need(low, 7)?;
                 need(high, 7)?;
                 let (o1, o2) = if *negated { ("<", ">") } else { (">=", "<=") };
-                let a = self.binop_expr(o1, expr, low)?;
-                let b = self.binop_expr(o2, expr, high)?;
+                let between = |an: &mut Self, low: &Expr, high: &Expr| -> R<Node> {
+                    let a = an.binop_expr(o1, expr, low)?;
+                    let b = an.binop_expr(o2, expr, high)?;
+                    Ok(if *negated {
+                        Node::Or(vec![a, b])
+                    } else {
+                        Node::And(vec![a, b])
+                    })
+                };
+                let first = between(self, low, high)?;
+                if symmetric.is_none() {
+                    return Ok(first);
+                }
+                // both orders: OR-ed (AND-ed when negated)
+                let second = between(self, high, low)?;
                 Ok(if *negated {
-                    Node::Or(vec![a, b])
+                    Node::And(vec![first, second])
                 } else {
-                    Node::And(vec![a, b])
+                    Node::Or(vec![first, second])
                 })
             }
             Expr::BinaryOp { left, op, right } => self.binary(e, left, op, right),
@@ -423,17 +504,21 @@ impl<'a> Analyzer<'a> {
                     let name = vec![("substring".to_string(), false)];
                     return self.call(&name, args);
                 }
-                if args
-                    .iter()
-                    .skip(1)
-                    .any(|a| !matches!(inp(a), In::K(k) if k.is_int()))
-                {
-                    return Err(Undecidable::mismatch(
-                        "SUBSTRING bounds must be integers to be modelled offline",
+                if args.iter().any(|a| matches!(inp(a), In::O)) {
+                    return Err(Undecidable::signature(
+                        "substring",
+                        SignatureProblem::Ambiguous,
                     ));
                 }
                 let (node, _) = self.resolve_call(&[("substring".to_string(), false)], args)?;
                 match node {
+                    // the regular-expression form, substring(text, text), is printed as
+                    // a call (ruleutils has no SQL syntax for it)
+                    Node::Func { ref args, .. }
+                        if args.len() == 2 && args[1].ty().is_some_and(|t| t.is("text")) =>
+                    {
+                        Ok(node)
+                    }
                     Node::Func { args, ty, .. } => Ok(Node::Sql {
                         kind: SqlKind::Substring,
                         args,
@@ -557,10 +642,9 @@ impl<'a> Analyzer<'a> {
                 let name = self.collation(collation)?;
                 let arg = self.expr(expr)?;
                 match inp(&arg) {
+                    // an untyped literal keeps its COLLATE when it gets its type
                     In::K(k) if k.is_stringish() => {}
-                    In::U => {
-                        return Err(Undecidable::not_modelled("COLLATE on an untyped literal"))
-                    }
+                    In::U => {}
                     _ => return Err(Undecidable::not_modelled("COLLATE on this type")),
                 }
                 Ok(Node::Collate {
@@ -847,7 +931,10 @@ pub(super) fn has_vars(n: &Node, level: usize) -> bool {
                     .iter()
                     .any(|(a, b)| has_vars(a, level) || has_vars(b, level))
         }
-        Node::Collate { arg, .. } => has_vars(arg, level),
+        Node::Collate { arg, .. }
+        | Node::NamedArg { arg, .. }
+        | Node::Variadic(arg)
+        | Node::IsJson { arg, .. } => has_vars(arg, level),
         Node::RowCompare { l, r, .. } => l.iter().chain(r).any(|x| has_vars(x, level)),
         Node::Subscript { base, subs, .. } => {
             has_vars(base, level)

@@ -86,6 +86,29 @@ pub(super) const BUILTINS: &[(&str, &[&str], &str)] = &[
     ("substr", &["text", "int4", "int4"], "text"),
     ("substring", &["text", "int4"], "text"),
     ("substring", &["text", "int4", "int4"], "text"),
+    ("substring", &["text", "text"], "text"),
+    ("substring", &["text", "text", "text"], "text"),
+    ("concat", &["...any"], "text"),
+    ("concat_ws", &["text", "...any"], "text"),
+    ("format", &["text"], "text"),
+    ("format", &["text", "...any"], "text"),
+    ("num_nonnulls", &["...any"], "int4"),
+    ("num_nulls", &["...any"], "int4"),
+    (
+        "jsonb_path_exists",
+        &["jsonb", "jsonpath", "jsonb=", "bool="],
+        "bool",
+    ),
+    (
+        "jsonb_path_match",
+        &["jsonb", "jsonpath", "jsonb=", "bool="],
+        "bool",
+    ),
+    ("jsonb_build_object", &["...any"], "jsonb"),
+    ("json_build_object", &["...any"], "json"),
+    ("jsonb_extract_path", &["jsonb", "...text[]"], "jsonb"),
+    ("jsonb_extract_path_text", &["jsonb", "...text[]"], "text"),
+    ("json_extract_path_text", &["json", "...text[]"], "text"),
     ("strpos", &["text", "text"], "int4"),
     ("similar_to_escape", &["text"], "text"),
     ("similar_to_escape", &["text", "text"], "text"),
@@ -263,18 +286,234 @@ pub(super) const OTHER_BUILTIN_NAMES: &[&str] = &[
     "gen_random_bytes",
 ];
 
+/// The marker a rewritten token stream calls (see `markers`), if `name` is one.
+pub(super) fn marker_name(name: &ObjectName) -> Option<&str> {
+    match name.0.as_slice() {
+        [ObjectNamePart::Identifier(id)]
+            if id.quote_style.is_some() && id.value.starts_with('\0') =>
+        {
+            Some(id.value.as_str())
+        }
+        _ => None,
+    }
+}
+
 pub(super) fn is_builtin_fn(name: &str) -> bool {
     BUILTINS.iter().any(|(n, _, _)| *n == name) || OTHER_BUILTIN_NAMES.contains(&name)
 }
 
 pub(super) struct Cand {
     schema: String,
+    /// The parameter types in the call's argument order (VARIADIC expanded).
     args: Vec<Ty>,
     ret: Ty,
     set: bool,
+    /// How many trailing arguments fill an expanded VARIADIC array parameter.
+    nvargs: usize,
+}
+
+/// How a function's parameters may be filled.
+struct Shape<'s> {
+    /// Input parameter names (empty: unknown, `""` for an unnamed one).
+    names: &'s [String],
+    /// How many trailing parameters have defaults.
+    defaults: usize,
+    /// The last parameter is VARIADIC.
+    variadic: bool,
+}
+
+/// The parameter types a call fills, in the call's order (`FuncnameGetCandidates` and
+/// `MatchNamedCall`), or None when the call cannot be a call of this function.
+fn fill(
+    params: Vec<Ty>,
+    shape: &Shape,
+    nargs: usize,
+    names: &[Option<String>],
+    variadic_written: bool,
+) -> Option<Cand> {
+    let pronargs = params.len();
+    let cand = |args: Vec<Ty>, nvargs: usize| Cand {
+        schema: String::new(),
+        args,
+        ret: t("void"),
+        set: false,
+        nvargs,
+    };
+    let named = names.iter().filter(|n| n.is_some()).count();
+    if named > 0 {
+        // named notation matches a VARIADIC function only as written with VARIADIC
+        if shape.variadic && !variadic_written {
+            return None;
+        }
+        if pronargs < nargs || nargs + shape.defaults < pronargs {
+            return None;
+        }
+        if shape.names.len() != pronargs {
+            return None;
+        }
+        let positional = nargs - named;
+        if names[..positional].iter().any(Option::is_some) {
+            return None;
+        }
+        let mut used = vec![false; pronargs];
+        let mut args = Vec::with_capacity(nargs);
+        for (i, n) in names.iter().enumerate() {
+            let p = match n {
+                None => i,
+                Some(n) => shape.names.iter().position(|x| x == n)?,
+            };
+            if p < positional && n.is_some() || used[p] {
+                return None;
+            }
+            used[p] = true;
+            args.push(params[p].clone());
+        }
+        // every parameter not given has a default
+        if used
+            .iter()
+            .enumerate()
+            .any(|(p, u)| !u && p < pronargs - shape.defaults)
+        {
+            return None;
+        }
+        return Some(cand(args, 0));
+    }
+    if variadic_written {
+        return (shape.variadic && pronargs == nargs).then(|| cand(params, 0));
+    }
+    if shape.variadic && pronargs >= 1 && pronargs <= nargs {
+        let last = &params[pronargs - 1];
+        let elem = if last.is("any") {
+            last.clone()
+        } else {
+            last.elem()?
+        };
+        let nvargs = nargs - pronargs + 1;
+        let mut args = params;
+        args.pop();
+        args.extend(std::iter::repeat_n(elem.clone(), nvargs));
+        return Some(cand(args, if elem.is("any") { 0 } else { nvargs }));
+    }
+    if pronargs > nargs {
+        if nargs + shape.defaults < pronargs {
+            return None;
+        }
+        let mut args = params;
+        args.truncate(nargs);
+        return Some(cand(args, 0));
+    }
+    (pronargs == nargs).then(|| cand(params, 0))
+}
+
+/// `func_select_candidate`: the one candidate the arguments select, by coercibility, exact
+/// matches, preferred types and the categories of untyped literals.
+fn select_candidate(cands: &[Cand], ins: &[In], name: &str) -> R<usize> {
+    let ambiguous = || Undecidable::signature(name, SignatureProblem::Ambiguous);
+    // filter by coercibility, counting exact matches
+    let mut ok: Vec<(usize, usize)> = Vec::new(); // (index, exact matches)
+    'c: for (ci, c) in cands.iter().enumerate() {
+        let mut exact = 0;
+        for (x, p) in ins.iter().zip(&c.args) {
+            match x {
+                In::U | In::O => {}
+                In::K(_) if p.is("any") => {}
+                In::K(k) => match poly(p) {
+                    Some("array") => {
+                        if !k.array {
+                            continue 'c;
+                        }
+                    }
+                    Some(_) => {
+                        if p.name == "anynonarray" && k.array {
+                            continue 'c;
+                        }
+                    }
+                    _ => {
+                        if k.same_base(p) {
+                            exact += 1;
+                        } else if !can_implicit(k, p) {
+                            continue 'c;
+                        }
+                    }
+                },
+            }
+        }
+        ok.push((ci, exact));
+    }
+    if cands.len() > 1 && ins.iter().any(|x| matches!(x, In::O)) {
+        return Err(ambiguous());
+    }
+    if ok.len() > 1 {
+        let best = ok.iter().map(|x| x.1).max().unwrap();
+        ok.retain(|x| x.1 == best);
+    }
+    if ok.len() > 1 {
+        // exact or preferred types where a known argument needs a coercion
+        let score = |ci: usize| {
+            ins.iter()
+                .zip(&cands[ci].args)
+                .filter(|(x, p)| {
+                    matches!(x, In::K(k) if k.same_base(p)
+                        || (p.preferred() && p.category() == k.category()))
+                })
+                .count()
+        };
+        let best = ok.iter().map(|x| score(x.0)).max().unwrap();
+        ok.retain(|x| score(x.0) == best);
+    }
+    if ok.len() > 1 && ins.iter().any(|x| matches!(x, In::U)) {
+        // untyped literals: the category every remaining candidate agrees on (string
+        // wins a conflict), its preferred type if a candidate has it there
+        let mut slots: Vec<Option<(Cat, bool)>> = vec![None; ins.len()];
+        let mut resolved = true;
+        for (pos, x) in ins.iter().enumerate() {
+            if !matches!(x, In::U) {
+                continue;
+            }
+            let mut slot: Option<(Cat, bool)> = None;
+            for (ci, _) in &ok {
+                let p = &cands[*ci].args[pos];
+                let (cat, pref) = (p.category(), p.preferred());
+                slot = match slot {
+                    None => Some((cat, pref)),
+                    Some((c, hp)) if c == cat => Some((c, hp || pref)),
+                    Some(_) if cat == Cat::String => Some((cat, pref)),
+                    Some((c, hp)) if c == Cat::String => Some((c, hp)),
+                    Some(_) => {
+                        resolved = false;
+                        break;
+                    }
+                };
+            }
+            slots[pos] = slot;
+        }
+        if resolved {
+            let keep: Vec<(usize, usize)> = ok
+                .iter()
+                .copied()
+                .filter(|(ci, _)| {
+                    slots.iter().enumerate().all(|(pos, s)| match s {
+                        None => true,
+                        Some((cat, pref)) => {
+                            let p = &cands[*ci].args[pos];
+                            p.category() == *cat && (!pref || p.preferred())
+                        }
+                    })
+                })
+                .collect();
+            if !keep.is_empty() {
+                ok = keep;
+            }
+        }
+    }
+    if ok.len() != 1 {
+        return Err(ambiguous());
+    }
+    Ok(ok[0].0)
 }
 
 pub(super) fn poly(t: &Ty) -> Option<&'static str> {
+    // `"any"` is not polymorphic: it takes each argument as it is
     if t.schema.is_some() || t.array {
         return None;
     }
@@ -295,6 +534,9 @@ impl<'a> Analyzer<'a> {
             || f.uses_odbc_syntax
         {
             return Err(Undecidable::not_modelled("aggregate and window syntax"));
+        }
+        if marker_name(&f.name).is_some() {
+            return Err(Undecidable::unsupported("function syntax"));
         }
         let parts = name_parts(&f.name)?;
         let single = if parts.len() == 1 && !parts[0].1 {
@@ -346,19 +588,85 @@ impl<'a> Analyzer<'a> {
                     return Err(Undecidable::not_modelled("aggregate syntax"));
                 }
                 let mut args = Vec::new();
+                let mut names: Vec<Option<String>> = Vec::new();
+                let mut variadic = false;
                 let mut star = false;
-                for a in &list.args {
-                    match a {
-                        FunctionArg::Unnamed(FunctionArgExpr::Expr(x)) => args.push(self.expr(x)?),
-                        FunctionArg::Unnamed(FunctionArgExpr::Wildcard) if list.args.len() == 1 => {
-                            star = true
+                for (i, a) in list.args.iter().enumerate() {
+                    // `VARIADIC x` (the last argument), as the token rewrite marks it
+                    let mut a = a;
+                    if let FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Function(m))) = a {
+                        if marker_name(&m.name) == Some(markers::VARIADIC) {
+                            let FunctionArguments::List(inner) = &m.args else {
+                                return Err(Undecidable::unsupported("VARIADIC"));
+                            };
+                            if i + 1 != list.args.len() || inner.args.len() != 1 {
+                                return Err(Undecidable::unsupported("VARIADIC"));
+                            }
+                            variadic = true;
+                            a = &inner.args[0];
                         }
+                    }
+                    let (name, x) = match a {
+                        FunctionArg::Unnamed(FunctionArgExpr::Expr(x)) => (None, x),
+                        FunctionArg::Unnamed(FunctionArgExpr::Wildcard) if list.args.len() == 1 => {
+                            star = true;
+                            continue;
+                        }
+                        FunctionArg::ExprNamed {
+                            name: Expr::Identifier(id),
+                            arg: FunctionArgExpr::Expr(x),
+                            operator:
+                                sq::FunctionArgOperator::RightArrow
+                                | sq::FunctionArgOperator::Assignment,
+                        }
+                        | FunctionArg::Named {
+                            name: id,
+                            arg: FunctionArgExpr::Expr(x),
+                            operator:
+                                sq::FunctionArgOperator::RightArrow
+                                | sq::FunctionArgOperator::Assignment,
+                        } if !id.value.starts_with('\0') => (Some(fold(id)), x),
                         _ => {
                             return Err(Undecidable::are_not_modelled(
                                 "named or wildcard function arguments",
                             ))
                         }
+                    };
+                    // names only from the first named argument on (most calls have none)
+                    match name {
+                        Some(n) => {
+                            if names.is_empty() {
+                                names.resize(args.len(), None);
+                            }
+                            names.push(Some(n));
+                        }
+                        None if !names.is_empty() => {
+                            return Err(Undecidable::mismatch(
+                                "a positional argument cannot follow a named argument",
+                            ));
+                        }
+                        None => {}
                     }
+                    args.push(self.expr(x)?);
+                }
+                if variadic || !names.is_empty() {
+                    if star
+                        || single.is_some_and(|n| {
+                            matches!(
+                                n,
+                                "coalesce"
+                                    | "greatest"
+                                    | "least"
+                                    | "nullif"
+                                    | "exists"
+                                    | "row"
+                                    | "array"
+                            )
+                        })
+                    {
+                        return Err(Undecidable::unsupported("function syntax"));
+                    }
+                    return Ok(self.resolve_call_with(&parts, args, names, variadic)?.0);
                 }
                 if star {
                     if single != Some("count") {
@@ -426,37 +734,79 @@ impl<'a> Analyzer<'a> {
         Ok(self.resolve_call(parts, args)?.0)
     }
 
-    /// Function resolution (a subset of `func_select_candidate`).
+    /// Function resolution of a call in positional notation.
     pub(super) fn resolve_call(
         &self,
         parts: &[(String, bool)],
         args: Vec<Node>,
     ) -> R<(Node, bool)> {
-        let (schema, name) = match parts {
-            [(n, _)] => (None, n.as_str()),
-            [(s, _), (n, _)] => (Some(s.as_str()), n.as_str()),
-            _ => return Err(Undecidable::unsupported("function name")),
-        };
+        self.resolve_call_with(parts, args, Vec::new(), false)
+    }
+
+    /// The candidates for a call of `name` (`FuncnameGetCandidates`): each visible
+    /// function whose parameters the call's arguments can fill, by position, by name
+    /// (`names`, in the call's order), with defaults or by expanding a VARIADIC parameter.
+    fn candidates(
+        &self,
+        schema: Option<&str>,
+        name: &str,
+        nargs: usize,
+        names: &[Option<String>],
+        variadic_written: bool,
+    ) -> R<(Vec<Cand>, bool)> {
         let sp = self.ctx.search_path;
         let mut cands: Vec<Cand> = Vec::new();
+        let mut user_found = false;
         let want_builtin = schema.is_none() || schema == Some("pg_catalog");
         if want_builtin {
+            // builtins carry no parameter names: named notation matches none of them
+            let named = !names.is_empty();
             for (n, a, r) in BUILTINS {
-                if *n == name && a.len() == args.len() {
-                    let (set, r) = match r.strip_prefix('*') {
-                        Some(x) => (true, x),
-                        None => (false, *r),
+                if *n != name || named {
+                    continue;
+                }
+                let special = a.iter().any(|x| x.ends_with('=') || x.starts_with("..."));
+                if !special && a.len() != nargs {
+                    continue;
+                }
+                let (set, r) = match r.strip_prefix('*') {
+                    Some(x) => (true, x),
+                    None => (false, *r),
+                };
+                let mut params = Vec::with_capacity(a.len());
+                let (mut defaults, mut variadic) = (0, false);
+                for x in a.iter() {
+                    let x = match x.strip_suffix('=') {
+                        Some(x) => {
+                            defaults += 1;
+                            x
+                        }
+                        None => x,
                     };
+                    let x = match x.strip_prefix("...") {
+                        Some(x) => {
+                            variadic = true;
+                            x
+                        }
+                        None => x,
+                    };
+                    params.push(if x == "any" { t("any") } else { self.ty(x)? });
+                }
+                let shape = Shape {
+                    names: &[],
+                    defaults,
+                    variadic,
+                };
+                if let Some(c) = fill(params, &shape, nargs, names, variadic_written) {
                     cands.push(Cand {
                         schema: "pg_catalog".into(),
-                        args: a.iter().map(|x| self.ty(x)).collect::<R<Vec<_>>>()?,
                         ret: self.ty(r)?,
                         set,
+                        ..c
                     });
                 }
             }
         }
-        let mut user_found = false;
         for f in &self.cat.functions {
             if f.name != name {
                 continue;
@@ -469,25 +819,55 @@ impl<'a> Analyzer<'a> {
                 continue;
             }
             user_found = true;
-            if f.args.len() != args.len() {
+            if !f.variadic && f.defaults == 0 && f.args.len() != nargs {
                 continue;
             }
-            let Ok(atys) = f.args.iter().map(|x| self.ty(x)).collect::<R<Vec<_>>>() else {
+            let Ok(params) = f.args.iter().map(|x| self.ty(x)).collect::<R<Vec<_>>>() else {
                 continue;
             };
             let Ok(ret) = self.ty(&f.returns) else {
                 continue;
             };
-            cands.push(Cand {
-                schema: f.schema.clone(),
-                args: atys,
-                ret,
-                set: f.returns_set,
-            });
+            let shape = Shape {
+                names: &f.arg_names,
+                defaults: f.defaults,
+                variadic: f.variadic,
+            };
+            if let Some(c) = fill(params, &shape, nargs, names, variadic_written) {
+                cands.push(Cand {
+                    schema: f.schema.clone(),
+                    ret,
+                    set: f.returns_set,
+                    ..c
+                });
+            }
         }
+        Ok((cands, user_found))
+    }
+
+    /// Function resolution (`func_get_detail` and `func_select_candidate`) of a call whose
+    /// arguments may be named (`names`, in the call's order; empty when none is) and whose
+    /// last argument may be marked VARIADIC.
+    pub(super) fn resolve_call_with(
+        &self,
+        parts: &[(String, bool)],
+        args: Vec<Node>,
+        names: Vec<Option<String>>,
+        variadic_written: bool,
+    ) -> R<(Node, bool)> {
+        let (schema, name) = match parts {
+            [(n, _)] => (None, n.as_str()),
+            [(s, _), (n, _)] => (Some(s.as_str()), n.as_str()),
+            _ => return Err(Undecidable::unsupported("function name")),
+        };
+        let want_builtin = schema.is_none() || schema == Some("pg_catalog");
+        let (cands, user_found) =
+            self.candidates(schema, name, args.len(), &names, variadic_written)?;
         let builtin_name = is_builtin_fn(name);
+        let plain = !variadic_written && names.is_empty();
         if cands.is_empty() {
             if user_found
+                || !plain
                 || (builtin_name && want_builtin && BUILTINS.iter().any(|(n, _, _)| *n == name))
             {
                 return Err(Undecidable::signature(name, SignatureProblem::NoMatch));
@@ -511,72 +891,8 @@ impl<'a> Analyzer<'a> {
             ));
         }
         let ins: Vec<In> = args.iter().map(inp).collect();
-        // filter by coercibility
-        let mut ok: Vec<(usize, usize)> = Vec::new(); // (index, exact matches)
-        'c: for (ci, c) in cands.iter().enumerate() {
-            let mut exact = 0;
-            for (x, p) in ins.iter().zip(&c.args) {
-                match x {
-                    In::U | In::O => {}
-                    In::K(k) => match poly(p) {
-                        Some("array") => {
-                            if !k.array {
-                                continue 'c;
-                            }
-                        }
-                        Some(_) => {
-                            if p.name == "anynonarray" && k.array {
-                                continue 'c;
-                            }
-                        }
-                        _ => {
-                            if k.same_base(p) {
-                                exact += 1;
-                            } else if !can_implicit(k, p) {
-                                continue 'c;
-                            }
-                        }
-                    },
-                }
-            }
-            ok.push((ci, exact));
-        }
-        if ok.len() > 1 {
-            let best = ok.iter().map(|x| x.1).max().unwrap();
-            ok.retain(|x| x.1 == best);
-        }
-        if ok.len() > 1 {
-            // unknown literals prefer string-category parameters
-            for (pos, x) in ins.iter().enumerate() {
-                if matches!(x, In::U) {
-                    let any_string = ok
-                        .iter()
-                        .any(|(ci, _)| cands[*ci].args[pos].category() == Cat::String);
-                    if any_string {
-                        ok.retain(|(ci, _)| cands[*ci].args[pos].category() == Cat::String);
-                    }
-                }
-            }
-            if ok.len() > 1 {
-                let any_pref = ok.iter().any(|(ci, _)| {
-                    cands[*ci]
-                        .args
-                        .iter()
-                        .zip(&ins)
-                        .any(|(p, x)| !matches!(x, In::K(k) if k.same_base(p)) && p.preferred())
-                });
-                if any_pref && ok.len() == 2 {
-                    // fall through to ambiguity
-                }
-            }
-        }
-        if ok.len() != 1 {
-            return Err(Undecidable::signature(name, SignatureProblem::Ambiguous));
-        }
-        if ins.iter().any(|x| matches!(x, In::O)) && cands.len() > 1 {
-            return Err(Undecidable::signature(name, SignatureProblem::Ambiguous));
-        }
-        let c = &cands[ok[0].0];
+        let chosen = select_candidate(&cands, &ins, name)?;
+        let c = &cands[chosen];
         // resolve polymorphic types
         let mut elem: Option<Ty> = None;
         for (x, p) in ins.iter().zip(&c.args) {
@@ -609,11 +925,50 @@ impl<'a> Analyzer<'a> {
         };
         let mut out = Vec::new();
         for (a, p) in args.into_iter().zip(&c.args) {
+            if p.is("any") {
+                // `"any"` takes its argument as it is: a literal stays of type unknown
+                out.push(match a {
+                    Node::Const { text, ty: None } => Node::Const {
+                        text,
+                        ty: Some(t("unknown")),
+                    },
+                    a => a,
+                });
+                continue;
+            }
             let target = subst(p)?;
             if target.is_none() && a.is_unknown_lit() {
                 return Err(Undecidable::signature(name, SignatureProblem::Polymorphic));
             }
             out.push(self.apply(a, target)?);
+        }
+        if c.nvargs > 0 {
+            // the expanded arguments become one array, passed as VARIADIC (never with
+            // named arguments: `fill` matches those only as written with VARIADIC)
+            let at = out.len() - c.nvargs;
+            let elems = out.split_off(at);
+            let ty = match elems[0].ty() {
+                Some(e) => e.without_mods().array_of(),
+                None => return Err(Undecidable::signature(name, SignatureProblem::Polymorphic)),
+            };
+            out.push(Node::Array { elems, ty });
+        }
+        if !names.is_empty() {
+            out = out
+                .into_iter()
+                .zip(names)
+                .map(|(a, n)| match n {
+                    Some(name) => Node::NamedArg {
+                        name,
+                        arg: Box::new(a),
+                    },
+                    None => a,
+                })
+                .collect();
+        }
+        if c.nvargs > 0 || variadic_written {
+            let last = out.pop().expect("a VARIADIC argument");
+            out.push(Node::Variadic(Box::new(last)));
         }
         let ret = subst(&c.ret)?;
         let _ = c.set;

@@ -21,10 +21,12 @@ mod range_table;
 mod subselect;
 
 use coerce::*;
+use functions::marker_name;
 use operators::*;
 use precedence::*;
 
 use super::lit::{self, UserKind};
+use super::markers;
 use super::print::{bool_ty, is_bool, From, Node, Query, SetOp, SqlKind, SubKind};
 use super::types::{parse_type, Cat, Ty, TypeLookup};
 use super::undecidable::{OriginShape, SignatureProblem, Undecidable};
@@ -39,6 +41,9 @@ use sqlparser::ast::{
 
 type R<T> = Result<T, Undecidable>;
 
+/// The output columns of a sub-select in FROM or a CTE: name and type.
+type Columns = Vec<(String, Option<Ty>)>;
+
 /// A range-table entry: a table a column reference may resolve to, at one query level.
 struct Rte<'a> {
     written: String,
@@ -47,6 +52,8 @@ struct Rte<'a> {
     relname: String,
     aliased: bool,
     table: Option<&'a Table>,
+    /// The output columns of a sub-select in FROM or of a CTE (None for a table).
+    cols: Option<Columns>,
 }
 
 /// How the text was produced, which decides what a parenthesized AND (OR) group as the left
@@ -68,6 +75,16 @@ pub struct Analyzer<'a> {
     cat: &'a Catalog,
     levels: Vec<Vec<Rte<'a>>>,
     mode: Mode,
+    /// The CTEs in scope (innermost last): name and output columns.
+    ctes: Vec<(String, Columns)>,
+    /// The range-table names given inside sub-selects in FROM and CTEs (while
+    /// `collecting`), in order, and the output column names of their queries.
+    assigned: Vec<String>,
+    collecting: u32,
+    /// The names given inside sub-selects in FROM and CTEs: `pg_get_expr` renames such a
+    /// table when the enclosing query has one of the same name (`h_1`), which is not
+    /// modelled.
+    inner_names: Vec<String>,
 }
 
 /// Input types for operator and function resolution.
@@ -149,12 +166,17 @@ impl<'a> Analyzer<'a> {
             relname: ctx.table.name.clone(),
             aliased: false,
             table,
+            cols: None,
         };
         Analyzer {
             ctx,
             cat,
             levels: vec![vec![top]],
             mode,
+            ctes: Vec::new(),
+            assigned: Vec::new(),
+            collecting: 0,
+            inner_names: Vec::new(),
         }
     }
 

@@ -24,6 +24,24 @@ impl<'a> Analyzer<'a> {
         }
     }
 
+    /// A column of a range-table entry: its type (None when the entry's columns are not
+    /// known), or None when the entry has no such column.
+    fn rte_col(&self, rte: &Rte, col: &str) -> R<Option<Option<Ty>>> {
+        match &rte.cols {
+            Some(cols) => {
+                let mut found = cols.iter().filter(|(n, _)| n == col);
+                match (found.next(), found.next()) {
+                    (Some((_, ty)), None) => Ok(Some(ty.clone())),
+                    (None, _) => Ok(None),
+                    (Some(_), Some(_)) => Err(Undecidable::AmbiguousColumn {
+                        column: col.to_string(),
+                    }),
+                }
+            }
+            None => self.col_type(rte.table, col),
+        }
+    }
+
     pub(super) fn column(&self, parts: &[String]) -> R<Node> {
         let nlev = self.levels.len();
         match parts {
@@ -31,14 +49,15 @@ impl<'a> Analyzer<'a> {
                 for li in (0..nlev).rev() {
                     let mut found: Option<Node> = None;
                     for rte in &self.levels[li] {
-                        if rte.table.is_none() && li > 0 {
+                        let unknown = rte.table.is_none() && rte.cols.is_none();
+                        if unknown && li > 0 {
                             return Err(Undecidable::ColumnOfUnknownTable {
                                 column: c.clone(),
                                 table: rte.relname.clone(),
                             });
                         }
-                        if let Some(ty) = self.col_type(rte.table, c)? {
-                            if rte.table.is_none() && found.is_some() {
+                        if let Some(ty) = self.rte_col(rte, c)? {
+                            if unknown && found.is_some() {
                                 continue;
                             }
                             if found.is_some() {
@@ -74,7 +93,7 @@ impl<'a> Analyzer<'a> {
                             Some(s) => !rte.aliased && rte.relname == *q && rte.schema == *s,
                         };
                         if m {
-                            return match self.col_type(rte.table, c)? {
+                            return match self.rte_col(rte, c)? {
                                 Some(ty) => Ok(Node::Var {
                                     refname: rte.refname.clone(),
                                     col: c.clone(),
@@ -205,7 +224,49 @@ impl<'a> Analyzer<'a> {
         }
     }
 
+    /// A name for a new range-table entry (see [`Self::unique_name`]), never one used inside
+    /// a sub-select in FROM or a CTE.
+    fn claim(&mut self, base: &str) -> R<String> {
+        let name = self.unique_name(base);
+        if self.inner_names.contains(&name) {
+            return Err(Undecidable::not_modelled(
+                "a table name used both inside and outside a sub-select in FROM or a CTE",
+            ));
+        }
+        if self.collecting > 0 {
+            self.assigned.push(name.clone());
+        }
+        Ok(name)
+    }
+
+    /// After analysing a sub-select in FROM or a CTE whose entries were named from
+    /// `start` on: those names must not be in use around it.
+    pub(super) fn seal_inner(&mut self, start: usize) -> R<()> {
+        let inner = self.assigned[start..].to_vec();
+        let clash = inner.iter().any(|n| {
+            self.levels
+                .iter()
+                .any(|l| l.iter().any(|r| r.refname == *n))
+        });
+        if clash {
+            return Err(Undecidable::not_modelled(
+                "a table name used both inside and outside a sub-select in FROM or a CTE",
+            ));
+        }
+        self.inner_names.extend(inner);
+        Ok(())
+    }
+
     pub(super) fn add_rel(&mut self, tf: &TableFactor) -> R<From> {
+        if let TableFactor::Derived {
+            lateral,
+            subquery,
+            alias,
+            sample: None,
+        } = tf
+        {
+            return self.add_derived(*lateral, subquery, alias.as_ref());
+        }
         let TableFactor::Table {
             name,
             alias,
@@ -233,6 +294,12 @@ impl<'a> Analyzer<'a> {
         {
             return Err(Undecidable::unsupported("FROM item"));
         }
+        if let [ObjectNamePart::Identifier(id)] = name.0.as_slice() {
+            let n = fold(id);
+            if let Some(k) = self.ctes.iter().rposition(|(c, _)| *c == n) {
+                return self.add_cte_ref(k, alias.as_ref());
+            }
+        }
         let (schema, relname, table, printed) = self.resolve_table(name)?;
         let (written, aliased) = match alias {
             Some(a) => {
@@ -243,7 +310,7 @@ impl<'a> Analyzer<'a> {
             }
             None => (relname.clone(), false),
         };
-        let refname = self.unique_name(&written);
+        let refname = self.claim(&written)?;
         let alias_out = if refname != relname {
             Some(refname.clone())
         } else {
@@ -256,9 +323,84 @@ impl<'a> Analyzer<'a> {
             relname,
             aliased,
             table: Some(table),
+            cols: None,
         });
         Ok(From::Rel {
             name: printed,
+            alias: alias_out,
+        })
+    }
+
+    /// A sub-select in FROM (`transformRangeSubselect`): it sees the FROM items to its
+    /// left only when LATERAL. Its alias is required (PostgreSQL 15) and column aliases
+    /// are not modelled.
+    fn add_derived(
+        &mut self,
+        lateral: bool,
+        q: &sq::Query,
+        alias: Option<&sq::TableAlias>,
+    ) -> R<From> {
+        let Some(alias) = alias.filter(|a| a.columns.is_empty()) else {
+            return Err(Undecidable::not_modelled(
+                "a sub-select in FROM without an alias or with column aliases",
+            ));
+        };
+        let hidden = if lateral {
+            Vec::new()
+        } else {
+            std::mem::take(self.levels.last_mut().unwrap())
+        };
+        let start = self.assigned.len();
+        self.collecting += 1;
+        let r = self.query(q);
+        self.collecting -= 1;
+        if !lateral {
+            *self.levels.last_mut().unwrap() = hidden;
+        }
+        let (query, tys) = r?;
+        self.seal_inner(start)?;
+        let written = fold(&alias.name);
+        let refname = self.claim(&written)?;
+        let cols = query.names.iter().cloned().zip(tys).collect();
+        self.levels.last_mut().unwrap().push(Rte {
+            written: written.clone(),
+            refname: refname.clone(),
+            schema: String::new(),
+            relname: written,
+            aliased: true,
+            table: None,
+            cols: Some(cols),
+        });
+        Ok(From::Subquery {
+            lateral,
+            query: Box::new(query),
+            alias: refname,
+        })
+    }
+
+    /// A reference to the CTE `self.ctes[k]`.
+    fn add_cte_ref(&mut self, k: usize, alias: Option<&sq::TableAlias>) -> R<From> {
+        let (name, cols) = self.ctes[k].clone();
+        let (written, aliased) = match alias {
+            Some(a) if !a.columns.is_empty() => {
+                return Err(Undecidable::are_not_modelled("column aliases"))
+            }
+            Some(a) => (fold(&a.name), true),
+            None => (name.clone(), false),
+        };
+        let refname = self.claim(&written)?;
+        let alias_out = (refname != name).then(|| refname.clone());
+        self.levels.last_mut().unwrap().push(Rte {
+            written,
+            refname,
+            schema: String::new(),
+            relname: name.clone(),
+            aliased,
+            table: None,
+            cols: Some(cols),
+        });
+        Ok(From::Rel {
+            name: quote::ident(&name),
             alias: alias_out,
         })
     }

@@ -6,8 +6,53 @@ use super::*;
 impl<'a> Analyzer<'a> {
     /// Analyses a sub-select; returns it with the types of its output columns.
     pub(super) fn query(&mut self, q: &sq::Query) -> R<(Query, Vec<Option<Ty>>)> {
-        if q.with.is_some()
-            || q.fetch.is_some()
+        let Some(with) = &q.with else {
+            return self.query_without_with(q);
+        };
+        // CTEs: each analysed as a query of its own, in scope for the ones after it and
+        // for the body
+        if with.recursive || !matches!(&*q.body, SetExpr::Select(_)) {
+            return Err(Undecidable::not_modelled(
+                "WITH RECURSIVE, or WITH over a set operation",
+            ));
+        }
+        let depth = self.ctes.len();
+        let r = self.with_ctes(with, q);
+        self.ctes.truncate(depth);
+        r
+    }
+
+    fn with_ctes(&mut self, with: &sq::With, q: &sq::Query) -> R<(Query, Vec<Option<Ty>>)> {
+        let mut ctes = Vec::with_capacity(with.cte_tables.len());
+        for cte in &with.cte_tables {
+            if cte.materialized.is_some() || cte.from.is_some() || !cte.alias.columns.is_empty() {
+                return Err(Undecidable::not_modelled(
+                    "MATERIALIZED or column aliases of a CTE",
+                ));
+            }
+            let name = fold(&cte.alias.name);
+            if ctes.iter().any(|(n, _)| *n == name) {
+                return Err(Undecidable::mismatch(format!(
+                    "WITH query name {name:?} specified more than once"
+                )));
+            }
+            let start = self.assigned.len();
+            self.collecting += 1;
+            let r = self.query(&cte.query);
+            self.collecting -= 1;
+            let (cq, tys) = r?;
+            self.seal_inner(start)?;
+            let cols = cq.names.iter().cloned().zip(tys).collect();
+            self.ctes.push((name.clone(), cols));
+            ctes.push((name, cq));
+        }
+        let (mut query, tys) = self.query_without_with(q)?;
+        query.with = ctes;
+        Ok((query, tys))
+    }
+
+    fn query_without_with(&mut self, q: &sq::Query) -> R<(Query, Vec<Option<Ty>>)> {
+        if q.fetch.is_some()
             || !q.locks.is_empty()
             || q.for_clause.is_some()
             || q.settings.is_some()
@@ -149,8 +194,10 @@ impl<'a> Analyzer<'a> {
                     ];
                     tys.push(Some(common_type(&ins)?));
                 }
+                let names = l.names.clone();
                 Ok((
                     Query {
+                        names,
                         setop: Some(Box::new(SetOp {
                             op: name,
                             all,
@@ -183,6 +230,8 @@ impl<'a> Analyzer<'a> {
         }
         let mut targets = Vec::new();
         let mut tys = Vec::new();
+        // output column names: only sub-selects in FROM and CTEs need them
+        let mut names = Vec::new();
         for item in &s.projection {
             let (e, alias) = match item {
                 SelectItem::UnnamedExpr(e) => (e, None),
@@ -194,6 +243,9 @@ impl<'a> Analyzer<'a> {
                 n = self.coerce_unknown(n, &TEXT)?;
             }
             let resname = alias.unwrap_or_else(|| colname(e).0);
+            if self.collecting > 0 {
+                names.push(resname.clone());
+            }
             let printed_alias = match &n {
                 Node::Var { col, .. } => {
                     if *col != resname {
@@ -254,6 +306,8 @@ impl<'a> Analyzer<'a> {
             Query {
                 setop: None,
                 distinct: s.distinct.is_some(),
+                with: Vec::new(),
+                names,
                 targets,
                 from,
                 filter,
