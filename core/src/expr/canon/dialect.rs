@@ -23,7 +23,10 @@
 
 use std::any::TypeId;
 
-use sqlparser::ast::{Expr, Function, FunctionArguments, ObjectName, UnaryOperator};
+use sqlparser::ast::{
+    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments,
+    ObjectName, ObjectNamePart, UnaryOperator,
+};
 use sqlparser::dialect::{BindPlaceholderStyle, Dialect, PostgreSqlDialect, Precedence};
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
@@ -270,6 +273,83 @@ fn special(kw: Keyword) -> bool {
     )
 }
 
+/// A failure of the fast path (never shown: sqlparser's own path reads the text then).
+fn not_plain() -> ParserError {
+    ParserError::ParserError(String::new())
+}
+
+/// A call of `name` whose arguments are plain expressions (`f()`, `f(a, b + 1)`), as
+/// sqlparser's `parse_function` reads it, or a failure (and sqlparser reads the call): the
+/// argument list may start with `DISTINCT`, `ALL`, `ABSENT ON NULL`, `NULL ON NULL` or
+/// `RETURNING`, an argument may be a wildcard, named (`=>`, `:=`, `:`) or aliased (`AS`),
+/// clauses may follow the arguments (`ORDER BY`, `LIMIT`, ...) and the call (`WITHIN
+/// GROUP`, `FILTER`, `RESPECT`/`IGNORE NULLS`, `OVER`), and `xmlparse` has its own
+/// grammar; all of those take sqlparser's path. `name` is taken only when the call is
+/// read.
+fn call(p: &mut Parser, name: &mut Option<ObjectName>) -> Result<Expr, ParserError> {
+    let Some(n) = name else {
+        return Err(not_plain());
+    };
+    if let [ObjectNamePart::Identifier(id)] = n.0.as_slice() {
+        if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("xmlparse") {
+            return Err(not_plain());
+        }
+    }
+    p.expect_token(&Token::LParen)?;
+    let mut args = Vec::new();
+    if !p.consume_token(&Token::RParen) {
+        let special_start = match &p.peek_token_ref().token {
+            Token::Word(w) => match w.keyword {
+                Keyword::DISTINCT | Keyword::ALL | Keyword::ABSENT | Keyword::RETURNING => true,
+                Keyword::NULL => matches!(&p.peek_nth_token_ref(1).token,
+                    Token::Word(w) if w.keyword == Keyword::ON),
+                _ => false,
+            },
+            _ => false,
+        };
+        if special_start {
+            return Err(not_plain());
+        }
+        loop {
+            let e = p.parse_wildcard_expr()?;
+            if matches!(e, Expr::Wildcard(_) | Expr::QualifiedWildcard(..)) {
+                return Err(not_plain());
+            }
+            args.push(FunctionArg::Unnamed(FunctionArgExpr::Expr(e)));
+            match p.peek_token_ref().token {
+                Token::Comma => p.advance_token(),
+                Token::RParen => {
+                    p.advance_token();
+                    break;
+                }
+                _ => return Err(not_plain()),
+            }
+        }
+    }
+    if matches!(&p.peek_token_ref().token, Token::Word(w) if matches!(w.keyword,
+        Keyword::WITHIN | Keyword::FILTER | Keyword::RESPECT | Keyword::IGNORE | Keyword::OVER))
+    {
+        return Err(not_plain());
+    }
+    let Some(name) = name.take() else {
+        return Err(not_plain());
+    };
+    Ok(Expr::Function(Function {
+        name,
+        uses_odbc_syntax: false,
+        parameters: FunctionArguments::None,
+        args: FunctionArguments::List(FunctionArgumentList {
+            duplicate_treatment: None,
+            args,
+            clauses: vec![],
+        }),
+        null_treatment: None,
+        filter: None,
+        over: None,
+        within_group: vec![],
+    }))
+}
+
 impl PgDialect {
     /// A word that sqlparser reads as an identifier or a function call.
     fn plain_word(&self, parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
@@ -282,9 +362,12 @@ impl PgDialect {
             let Token::Word(w) = &t.token else {
                 return None;
             };
-            let name = ObjectName::from(vec![w.to_ident(t.span)]);
+            let mut name = Some(ObjectName::from(vec![w.to_ident(t.span)]));
             parser.advance_token();
-            return Some(parser.parse_function(name));
+            return match attempt(parser, |p| call(p, &mut name)) {
+                Some(r) => Some(r),
+                None => Some(parser.parse_function(name.take().expect("not taken on failure"))),
+            };
         }
         if !no_typed_literal(parser) {
             return None;
