@@ -6,7 +6,7 @@
 //! walks bytes and looks keywords up in a hash map. It reads only what it fully
 //! understands: ASCII text made of plain and quoted identifiers, plain string constants,
 //! unsigned decimal numbers without exponent, punctuation and the operators of
-//! [`OPERATORS`]. On anything else (comments, `E''`, `U&''`, `$$`, `B''`, `X''`, `N''`,
+//! [`operator`]. On anything else (comments, `E''`, `U&''`, `$$`, `B''`, `X''`, `N''`,
 //! exponents, placeholders, other operators, non-ASCII text, a malformed literal) it
 //! returns `None` and the caller uses sqlparser's tokenizer, which also reports the
 //! errors. The two are proven equal on the corpus, the grammar cases and generated texts
@@ -19,44 +19,46 @@ use std::sync::OnceLock;
 use sqlparser::keywords::{Keyword, ALL_KEYWORDS, ALL_KEYWORDS_INDEX};
 use sqlparser::tokenizer::{Location, Span, Token, TokenWithSpan, Word};
 
-/// Operator spellings read here, each one a whole run of operator characters, and the
-/// token sqlparser makes of such a run.
-const OPERATORS: &[(&str, Token)] = &[
-    ("=", Token::Eq),
-    ("<>", Token::Neq),
-    ("!=", Token::Neq),
-    ("<", Token::Lt),
-    ("<=", Token::LtEq),
-    (">", Token::Gt),
-    (">=", Token::GtEq),
-    ("::", Token::DoubleColon),
-    ("+", Token::Plus),
-    ("-", Token::Minus),
-    ("*", Token::Mul),
-    ("/", Token::Div),
-    ("%", Token::Mod),
-    ("||", Token::StringConcat),
-    ("->", Token::Arrow),
-    ("->>", Token::LongArrow),
-    ("#>", Token::HashArrow),
-    ("#>>", Token::HashLongArrow),
-    ("@>", Token::AtArrow),
-    ("<@", Token::ArrowAt),
-    ("&&", Token::Overlap),
-    ("~", Token::Tilde),
-    ("~~", Token::DoubleTilde),
-    ("~*", Token::TildeAsterisk),
-    ("~~*", Token::DoubleTildeAsterisk),
-    ("!~", Token::ExclamationMarkTilde),
-    ("!~*", Token::ExclamationMarkTildeAsterisk),
-    ("!~~", Token::ExclamationMarkDoubleTilde),
-    ("!~~*", Token::ExclamationMarkDoubleTildeAsterisk),
-    ("?", Token::Question),
-    ("?|", Token::QuestionPipe),
-    ("?&", Token::QuestionAnd),
-    ("#-", Token::HashMinus),
-    ("^", Token::Caret),
-];
+/// The token sqlparser makes of a whole run of operator characters, for the spellings
+/// read here.
+fn operator(op: &[u8]) -> Option<Token> {
+    Some(match op {
+        b"=" => Token::Eq,
+        b"<>" | b"!=" => Token::Neq,
+        b"<" => Token::Lt,
+        b"<=" => Token::LtEq,
+        b">" => Token::Gt,
+        b">=" => Token::GtEq,
+        b"::" => Token::DoubleColon,
+        b"+" => Token::Plus,
+        b"-" => Token::Minus,
+        b"*" => Token::Mul,
+        b"/" => Token::Div,
+        b"%" => Token::Mod,
+        b"||" => Token::StringConcat,
+        b"->" => Token::Arrow,
+        b"->>" => Token::LongArrow,
+        b"#>" => Token::HashArrow,
+        b"#>>" => Token::HashLongArrow,
+        b"@>" => Token::AtArrow,
+        b"<@" => Token::ArrowAt,
+        b"&&" => Token::Overlap,
+        b"~" => Token::Tilde,
+        b"~~" => Token::DoubleTilde,
+        b"~*" => Token::TildeAsterisk,
+        b"~~*" => Token::DoubleTildeAsterisk,
+        b"!~" => Token::ExclamationMarkTilde,
+        b"!~*" => Token::ExclamationMarkTildeAsterisk,
+        b"!~~" => Token::ExclamationMarkDoubleTilde,
+        b"!~~*" => Token::ExclamationMarkDoubleTildeAsterisk,
+        b"?" => Token::Question,
+        b"?|" => Token::QuestionPipe,
+        b"?&" => Token::QuestionAnd,
+        b"#-" => Token::HashMinus,
+        b"^" => Token::Caret,
+        _ => return None,
+    })
+}
 
 /// Characters that sqlparser may read as part of one operator (the dialect's custom
 /// operator characters, and `:`): a run of them is one operator here or not read at all.
@@ -143,16 +145,27 @@ fn keyword(word: &[u8]) -> Keyword {
 }
 
 /// Line and column as sqlparser counts them: a line feed starts a new line at column 1,
-/// every other character (a carriage return too) advances the column by one.
+/// every other character (a carriage return too) advances the column by one; the text is
+/// ASCII, so a column is a byte offset from the line's start.
 #[derive(Clone, Copy)]
-struct Pos {
+struct Lines {
     line: u64,
-    col: u64,
+    start: usize,
 }
 
-impl Pos {
-    fn location(self) -> Location {
-        Location::new(self.line, self.col)
+impl Lines {
+    fn location(self, at: usize) -> Location {
+        Location::new(self.line, (at - self.start) as u64 + 1)
+    }
+
+    /// Counts the line feeds in `b[from..to]`.
+    fn pass(&mut self, b: &[u8], from: usize, to: usize) {
+        for (k, &c) in b[from..to].iter().enumerate() {
+            if c == b'\n' {
+                self.line += 1;
+                self.start = from + k + 1;
+            }
+        }
     }
 }
 
@@ -164,27 +177,21 @@ pub(super) fn tokenize(text: &str) -> Option<Vec<TokenWithSpan>> {
         return None;
     }
     let mut out = Vec::with_capacity(b.len() / 3 + 1);
-    let mut pos = Pos { line: 1, col: 1 };
+    let mut lines = Lines { line: 1, start: 0 };
     let mut i = 0;
-    // Columns advance one per byte (the text is ASCII); only a line feed changes line.
-    let advance = |pos: &mut Pos, from: usize, to: usize| {
-        for &c in &b[from..to] {
-            if c == b'\n' {
-                pos.line += 1;
-                pos.col = 1;
-            } else {
-                pos.col += 1;
-            }
-        }
-    };
     while i < b.len() {
         let c = b[i];
-        let start = pos;
         let from = i;
+        let start = lines.location(from);
         let token = match c {
-            b' ' | b'\t' | b'\n' | b'\r' => {
+            b' ' | b'\t' | b'\r' => {
                 i += 1;
-                advance(&mut pos, from, i);
+                continue;
+            }
+            b'\n' => {
+                i += 1;
+                lines.line += 1;
+                lines.start = i;
                 continue;
             }
             b'(' => {
@@ -241,13 +248,15 @@ pub(super) fn tokenize(text: &str) -> Option<Vec<TokenWithSpan>> {
                 Token::Number(text[from..i].to_string(), false)
             }
             b'\'' => {
-                let (value, end) = quoted(b, i, b'\'')?;
+                let (value, end) = quoted(text, i, b'\'')?;
                 i = end;
+                lines.pass(b, from, i);
                 Token::SingleQuotedString(value)
             }
             b'"' => {
-                let (value, end) = quoted(b, i, b'"')?;
+                let (value, end) = quoted(text, i, b'"')?;
                 i = end;
+                lines.pass(b, from, i);
                 Token::Word(Word {
                     value,
                     quote_style: Some('"'),
@@ -281,39 +290,44 @@ pub(super) fn tokenize(text: &str) -> Option<Vec<TokenWithSpan>> {
                 while i < b.len() && is_operator_char(b[i]) {
                     i += 1;
                 }
-                let op = &text[from..i];
-                OPERATORS.iter().find(|(s, _)| *s == op)?.1.clone()
+                operator(&b[from..i])?
             }
             _ => return None,
         };
-        advance(&mut pos, from, i);
         out.push(TokenWithSpan::new(
             token,
-            Span::new(start.location(), pos.location()),
+            Span::new(start, lines.location(i)),
         ));
     }
     Some(out)
 }
 
-/// The value of the quoted text starting at `b[start]` (a doubled quote stands for one)
-/// and the index after its closing quote; `None` when it is not closed.
-fn quoted(b: &[u8], start: usize, q: u8) -> Option<(String, usize)> {
+/// The value of the quoted text starting at `text[start]` (a doubled quote stands for
+/// one) and the index after its closing quote; `None` when it is not closed.
+fn quoted(text: &str, start: usize, q: u8) -> Option<(String, usize)> {
+    let b = text.as_bytes();
     let mut i = start + 1;
-    let mut value = Vec::new();
+    let mut seg = i;
+    let mut value: Option<String> = None;
     loop {
-        let c = *b.get(i)?;
-        i += 1;
-        if c == q {
-            if b.get(i) == Some(&q) {
-                value.push(q);
-                i += 1;
-            } else {
-                break;
+        if *b.get(i)? == q {
+            if b.get(i + 1) == Some(&q) {
+                value
+                    .get_or_insert_with(String::new)
+                    .push_str(&text[seg..=i]);
+                i += 2;
+                seg = i;
+                continue;
             }
-        } else {
-            value.push(c);
+            let v = match value {
+                Some(mut v) => {
+                    v.push_str(&text[seg..i]);
+                    v
+                }
+                None => text[seg..i].to_string(),
+            };
+            return Some((v, i + 1));
         }
+        i += 1;
     }
-    // ASCII in, ASCII out
-    String::from_utf8(value).ok().map(|v| (v, i))
 }
