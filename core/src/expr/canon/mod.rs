@@ -166,6 +166,13 @@ pub(crate) fn parse(text: &str) -> Result<sqlparser::ast::Expr, Undecidable> {
     parse_with(text, dialect::PgDialect::default())
 }
 
+/// Whether `text` parses (the parse stage of canonicalization alone, fast paths included):
+/// for `examples/canon_bench.rs`.
+#[doc(hidden)]
+pub fn parses(text: &str) -> bool {
+    parse(text).is_ok()
+}
+
 /// Whether the fast paths (the tokenizer of `tokens.rs`, the parser of `dialect.rs`) read
 /// `text` exactly as sqlparser's PostgreSQL dialect does: the same tokens with the same
 /// spans, and the same tree or a failure on both. `Err` says how they differ. For the

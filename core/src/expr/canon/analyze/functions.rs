@@ -264,7 +264,25 @@ pub(super) const OTHER_BUILTIN_NAMES: &[&str] = &[
 ];
 
 pub(super) fn is_builtin_fn(name: &str) -> bool {
-    BUILTINS.iter().any(|(n, _, _)| *n == name) || OTHER_BUILTIN_NAMES.contains(&name)
+    !builtins_named(name).is_empty() || OTHER_BUILTIN_NAMES.contains(&name)
+}
+
+type Builtin = (&'static str, &'static [&'static str], &'static str);
+
+/// The signatures of [`BUILTINS`] named `name`, in their order there (a hash lookup: this
+/// runs for every call canonicalized).
+pub(super) fn builtins_named(name: &str) -> &'static [&'static Builtin] {
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    static INDEX: OnceLock<HashMap<&'static str, Vec<&'static Builtin>>> = OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let mut m: HashMap<&'static str, Vec<&'static Builtin>> = HashMap::new();
+        for b in BUILTINS {
+            m.entry(b.0).or_default().push(b);
+        }
+        m
+    });
+    index.get(name).map_or(&[], Vec::as_slice)
 }
 
 pub(super) struct Cand {
@@ -441,8 +459,8 @@ impl<'a> Analyzer<'a> {
         let mut cands: Vec<Cand> = Vec::new();
         let want_builtin = schema.is_none() || schema == Some("pg_catalog");
         if want_builtin {
-            for (n, a, r) in BUILTINS {
-                if *n == name && a.len() == args.len() {
+            for (_, a, r) in builtins_named(name) {
+                if a.len() == args.len() {
                     let (set, r) = match r.strip_prefix('*') {
                         Some(x) => (true, x),
                         None => (false, *r),
@@ -487,9 +505,7 @@ impl<'a> Analyzer<'a> {
         }
         let builtin_name = is_builtin_fn(name);
         if cands.is_empty() {
-            if user_found
-                || (builtin_name && want_builtin && BUILTINS.iter().any(|(n, _, _)| *n == name))
-            {
+            if user_found || (builtin_name && want_builtin && !builtins_named(name).is_empty()) {
                 return Err(Undecidable::signature(name, SignatureProblem::NoMatch));
             }
             // unknown function: no argument may need typing
