@@ -903,3 +903,43 @@ fn fast_path_reads_generated_texts_as_sqlparser_does() {
     }
     assert!(read > 5_000, "{read}");
 }
+
+/// Deep nesting reads the same with and without the fast paths, except at sqlparser's
+/// recursion limit: there sqlparser's speculative typed-literal attempt for a leaf (`1`,
+/// `x`) can be the one call too deep, and the fast path, which skips that attempt, reads
+/// the leaf. Then sqlparser refuses (the limit itself, or text it no longer reads after a
+/// speculative reading hit the limit; the pair is left to the round trip) and the fast path
+/// reads the same tree sqlparser reads one level shallower; never a different tree, never
+/// the other way round.
+#[test]
+fn fast_path_reads_deep_nesting_as_sqlparser_does() {
+    use super::dialect::PgDialect;
+    let mut past_limit = 0;
+    for d in 1..80 {
+        for t in [
+            format!("{}x", "NOT ".repeat(d)),
+            format!("{}x{}", "(".repeat(d), ")".repeat(d)),
+            format!("{}x{}", "f(".repeat(d), ")".repeat(d)),
+            format!("{}x", "- ".repeat(d)),
+            format!("{}1{} = y", "(1 + ".repeat(d), ")".repeat(d)),
+            format!("x IN ({}SELECT 1{})", "(".repeat(d), ")".repeat(d)),
+        ] {
+            if super::fast_path_agrees(&t).is_ok() {
+                continue;
+            }
+            match (
+                parse_with(&t, PgDialect { plain: true }),
+                parse_with(&t, PgDialect::default()),
+            ) {
+                // near the limit sqlparser refuses (the limit itself, or text it no
+                // longer reads after a speculative reading hit the limit)
+                (Err(_), Ok(_)) if d >= 40 => past_limit += 1,
+                (a, b) => panic!("depth {d}: {t}\nsqlparser: {a:?}\nfast: {b:?}"),
+            }
+        }
+    }
+    // only at the limit: both refuse past it
+    assert!(past_limit <= 12, "{past_limit}");
+    let deep = format!("{}x{}", "(".repeat(79), ")".repeat(79));
+    assert!(parse_with(&deep, PgDialect::default()).is_err());
+}
