@@ -1265,3 +1265,16 @@ fn unreadable_grammar_without_a_database_is_a_named_warning_not_a_refusal() {
         plan.warnings
     );
 }
+
+/// The parser's fast paths (tokenizer and prefixes) read every case, written and stored,
+/// exactly as sqlparser's PostgreSQL dialect does.
+#[test]
+fn fast_paths_read_every_case_as_sqlparser_does() {
+    for c in CASES {
+        for t in [c.written, c.stored] {
+            if let Err(e) = pgpolicy::expr::canon::fast_path_agrees(t) {
+                panic!("text: {t}\n{e}");
+            }
+        }
+    }
+}

@@ -32,6 +32,7 @@ mod jsonpath;
 mod lit;
 mod markers;
 mod print;
+mod tokens;
 mod types;
 mod undecidable;
 
@@ -171,25 +172,56 @@ pub(crate) fn parse(text: &str) -> Result<sqlparser::ast::Expr, Undecidable> {
     parse_with(text, dialect::PgDialect::default())
 }
 
-/// [`parse`] with sqlparser's PostgreSQL dialect as it is (`plain`) or with the fast path.
-fn parse_with(text: &str, pg: dialect::PgDialect) -> Result<sqlparser::ast::Expr, Undecidable> {
-    let syntax =
-        |e: &dyn std::fmt::Display| Undecidable::Parse(ParseFailure::Syntax(e.to_string()));
-    if text.trim().is_empty() {
-        return Err(Undecidable::Parse(ParseFailure::Empty));
+/// Whether `text` parses (the parse stage of canonicalization alone, fast paths included):
+/// for `examples/canon_bench.rs`.
+#[doc(hidden)]
+pub fn parses(text: &str) -> bool {
+    parse(text).is_ok()
+}
+
+/// Whether the fast paths (the tokenizer of `tokens.rs`, the parser of `dialect.rs`) read
+/// `text` exactly as sqlparser's PostgreSQL dialect does: the same tokens with the same
+/// spans, and the same tree or a failure on both. `Err` says how they differ. For the
+/// proofs in the tests (unit tests and `core/tests/grammar.rs`).
+#[doc(hidden)]
+pub fn fast_path_agrees(text: &str) -> Result<(), String> {
+    if let Some(fast) = tokens::tokenize(text) {
+        let dialect = PostgreSqlDialect {};
+        let slow: Vec<TokenWithSpan> = Tokenizer::new(&dialect, text)
+            .tokenize_with_location()
+            .map_err(|e| format!("sqlparser refuses what the fast tokenizer reads: {e}"))?
+            .into_iter()
+            .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+            .collect();
+        if fast != slow {
+            return Err(format!(
+                "tokens differ\nsqlparser: {slow:?}\nfast:      {fast:?}"
+            ));
+        }
     }
-    let dialect = PostgreSqlDialect {};
-    let toks = Tokenizer::new(&dialect, text)
-        .tokenize_with_location()
-        .map_err(|e| syntax(&e))?;
-    let mut out = Vec::with_capacity(toks.len());
-    let mut marked = false;
+    let plain = dialect::PgDialect { plain: true };
+    match (
+        parse_with(text, plain),
+        parse_with(text, dialect::PgDialect::default()),
+    ) {
+        (Ok(a), Ok(b)) if a == b => Ok(()),
+        (Err(_), Err(_)) => Ok(()),
+        (a, b) => Err(format!("trees differ\nsqlparser: {a:?}\nfast:      {b:?}")),
+    }
+}
+
+/// `ISNULL` / `NOTNULL` as `IS NULL` / `IS NOT NULL`.
+fn rewrite_postfix_null(toks: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let postfix = |t: &TokenWithSpan| {
+        matches!(&t.token, Token::Word(w) if w.quote_style.is_none()
+            && (w.value.eq_ignore_ascii_case("isnull") || w.value.eq_ignore_ascii_case("notnull")))
+    };
+    if !toks.iter().any(postfix) {
+        return toks;
+    }
+    let mut out = Vec::with_capacity(toks.len() + 2);
     for t in toks {
-        marked = marked || markers::may_need(&t.token);
         match &t.token {
-            // whitespace and comments mean nothing to the grammar; dropping them saves the
-            // parser from skipping them on every look-ahead
-            Token::Whitespace(_) => {}
             Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("isnull") => {
                 out.push(TokenWithSpan::new(Token::make_keyword("IS"), t.span));
                 out.push(TokenWithSpan::new(Token::make_keyword("NULL"), t.span));
@@ -204,9 +236,48 @@ fn parse_with(text: &str, pg: dialect::PgDialect) -> Result<sqlparser::ast::Expr
             _ => out.push(t),
         }
     }
-    if marked {
+    out
+}
+
+/// [`parse`] with sqlparser's PostgreSQL dialect as it is (`plain`) or with the fast path.
+fn parse_with(text: &str, pg: dialect::PgDialect) -> Result<sqlparser::ast::Expr, Undecidable> {
+    let syntax =
+        |e: &dyn std::fmt::Display| Undecidable::Parse(ParseFailure::Syntax(e.to_string()));
+    if text.trim().is_empty() {
+        return Err(Undecidable::Parse(ParseFailure::Empty));
+    }
+    let fast = if pg.plain {
+        None
+    } else {
+        tokens::tokenize(text)
+    };
+    let mut out = match fast {
+        Some(toks) => rewrite_postfix_null(toks),
+        None => {
+            let dialect = PostgreSqlDialect {};
+            let toks = Tokenizer::new(&dialect, text)
+                .tokenize_with_location()
+                .map_err(|e| syntax(&e))?;
+            // whitespace and comments mean nothing to the grammar; dropping them saves the
+            // parser from skipping them on every look-ahead
+            let toks = toks
+                .into_iter()
+                .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+                .collect();
+            rewrite_postfix_null(toks)
+        }
+    };
+    // grammar sqlparser lacks (BETWEEN SYMMETRIC, VARIADIC, IS JSON, ...) as markers
+    if out.iter().any(|t| markers::may_need(&t.token)) {
         out = markers::rewrite(out).ok_or_else(|| syntax(&"a NUL character"))?;
     }
+    // see `PgDialect`: `PRIOR` is read by sqlparser alone
+    let prior = |t: &TokenWithSpan| matches!(&t.token, Token::Word(w) if w.keyword == sqlparser::keywords::Keyword::PRIOR);
+    let pg = if pg.plain || out.iter().any(prior) {
+        dialect::PgDialect { plain: true }
+    } else {
+        pg
+    };
     let mut parser = Parser::new(&pg).with_tokens_with_locations(out);
     let e = parser.parse_expr().map_err(|e| syntax(&e))?;
     match parser.peek_token().token {

@@ -784,7 +784,183 @@ fn fast_path_parses_as_sqlparser_does() {
             (Err(_), Err(_)) => {}
             (a, b) => panic!("text: {t}\nsqlparser: {a:?}\nfast path: {b:?}"),
         }
+        if let Err(e) = super::fast_path_agrees(t) {
+            panic!("text: {t}\n{e}");
+        }
     }
+    // the fast tokenizer reads nearly every corpus text itself
+    let read = texts
+        .iter()
+        .filter(|t| super::tokens::tokenize(t).is_some())
+        .count();
+    assert!(read * 10 >= texts.len() * 9, "{read} of {}", texts.len());
+}
+
+/// Every keyword starts an expression the same way with and without the fast path, in the
+/// shapes around the fast path's conditions (a plain word, a call, a typed literal, a
+/// qualified name, an array type, an operand).
+#[test]
+fn fast_path_reads_every_keyword_as_sqlparser_does() {
+    use sqlparser::keywords::ALL_KEYWORDS;
+    let shapes = [
+        "{k}",
+        "{k} = 1",
+        "{k}()",
+        "{k}() = 1",
+        "{k}(1) = 1",
+        "{k}(x, 'a') = 1",
+        "{k}(x + 1) = 1",
+        "{k}() 'x'",
+        "{k}(1) 'x'",
+        "{k}(a)[1] = 2",
+        "{k}(a) ARRAY 'x'",
+        "{k} 'x'",
+        "{k} 1",
+        "{k} TRUE",
+        "{k} NULL",
+        "{k} ARRAY 'x'",
+        "{k} ARRAY[1]",
+        "{k}[1] = 2",
+        "{k}[] 'x'",
+        "{k}.x = 1",
+        "{k}.x 'y'",
+        "{k}.x(1) = 2",
+        "{k}.{k} = 1",
+        "x = {k}",
+        "x.{k} = 1",
+        "NOT {k}",
+        "{k} AND x",
+        "{k} IS NULL",
+        "({k})",
+        "({k}, 1) = (1, 2)",
+        "- {k} = 1",
+        "{k} (SELECT 1)",
+        "{k} (x) = 1",
+        "x IN (SELECT {k} FROM t WHERE {k} = 1)",
+        "{k}(DISTINCT x) = 1",
+        "{k}(ALL x) = 1",
+        "{k}(x ORDER BY y) = 1",
+        "{k}(x, y LIMIT 1) = 1",
+        "{k}(*) > 1",
+        "{k}(t.*) > 1",
+        "{k}(a.'b') > 1",
+        "{k}(a => 1) > 1",
+        "{k}(a := 1) > 1",
+        "{k}(a : 1) > 1",
+        "{k}(x AS y) > 1",
+        "{k}(NULL ON NULL) > 1",
+        "{k}(NULL, x) > 1",
+        "{k}(ABSENT ON NULL) > 1",
+        "{k}(x RETURNING text) > 1",
+        "{k}(x) FILTER (WHERE y) > 1",
+        "{k}(x) OVER () > 1",
+        "{k}(x) OVER w > 1",
+        "{k}(x) IGNORE NULLS > 1",
+        "{k}(x) WITHIN GROUP (ORDER BY y) > 1",
+        "{k}(document x) > 1",
+        "s.{k}(x, (y)) > 1",
+    ];
+    let mut n = 0;
+    for k in ALL_KEYWORDS {
+        for spelling in [k.to_string(), k.to_lowercase()] {
+            for shape in shapes {
+                let t = shape.replace("{k}", &spelling);
+                if let Err(e) = super::fast_path_agrees(&t) {
+                    panic!("text: {t}\n{e}");
+                }
+                n += 1;
+            }
+        }
+    }
+    assert!(n > 10_000, "{n}");
+}
+
+/// Generated texts (fragments of every kind the tokenizers know, joined with and without
+/// space) read the same with and without the fast paths: the same tokens with the same
+/// spans, and the same tree or a failure on both.
+#[test]
+fn fast_path_reads_generated_texts_as_sqlparser_does() {
+    #[rustfmt::skip]
+    const FRAGMENTS: &[&str] = &[
+        "x", "X", "_x1", "a$b", "e", "E", "n", "N", "b", "B", "u", "U", "x1", "date", "select",
+        "SELECT", "from", "where", "and", "or", "not", "is", "null", "true", "in", "exists",
+        "any", "array", "interval", "case", "when", "then", "else", "end", "current_user",
+        "prior", "auth", "uid", "now", "isnull", "notnull", "int", "text", "between",
+        "\"Q\"", "\"a\"\"b\"", "\"\"", "\"", "'s'", "'it''s'", "''", "'", "'\\'",
+        "'a\nb'", "1", "12", "1.5", "1.", ".5", "0x1F", "1e3", "1E-2", "1_000", "01", "1L",
+        "(", ")", ",", ".", "[", "]", ";", ":", "::", "=", "<>", "!=", "<", "<=", ">", ">=",
+        "+", "-", "*", "/", "%", "||", "->", "->>", "#>", "#>>", "@>", "<@", "&&", "~", "~~",
+        "~*", "~~*", "!~", "!~*", "!~~", "!~~*", "?", "?|", "?&", "#-", "^", "@", "@@", "#",
+        "&", "|", "<<", ">>", "!", "!!", "|/", "=>", "==", ":=", "`", "$1", "$$x$$", "$", "{",
+        "}", "\\", "--c\n", "/*c*/", "é", "\t", "\r", "\r\n", "\n",
+    ];
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut read = 0;
+    for _ in 0..40_000 {
+        let len = 1 + next() % 9;
+        let mut t = String::new();
+        for _ in 0..len {
+            t.push_str(FRAGMENTS[(next() % FRAGMENTS.len() as u64) as usize]);
+            match next() % 4 {
+                0 => {}
+                1 => t.push('\n'),
+                _ => t.push(' '),
+            }
+        }
+        if super::tokens::tokenize(&t).is_some() {
+            read += 1;
+        }
+        if let Err(e) = super::fast_path_agrees(&t) {
+            panic!("text: {t:?}\n{e}");
+        }
+    }
+    assert!(read > 5_000, "{read}");
+}
+
+/// Deep nesting reads the same with and without the fast paths, except at sqlparser's
+/// recursion limit: there sqlparser's speculative typed-literal attempt for a leaf (`1`,
+/// `x`) can be the one call too deep, and the fast path, which skips that attempt, reads
+/// the leaf. Then sqlparser refuses (the limit itself, or text it no longer reads after a
+/// speculative reading hit the limit; the pair is left to the round trip) and the fast path
+/// reads the same tree sqlparser reads one level shallower; never a different tree, never
+/// the other way round.
+#[test]
+fn fast_path_reads_deep_nesting_as_sqlparser_does() {
+    use super::dialect::PgDialect;
+    let mut past_limit = 0;
+    for d in 1..80 {
+        for t in [
+            format!("{}x", "NOT ".repeat(d)),
+            format!("{}x{}", "(".repeat(d), ")".repeat(d)),
+            format!("{}x{}", "f(".repeat(d), ")".repeat(d)),
+            format!("{}x", "- ".repeat(d)),
+            format!("{}1{} = y", "(1 + ".repeat(d), ")".repeat(d)),
+            format!("x IN ({}SELECT 1{})", "(".repeat(d), ")".repeat(d)),
+        ] {
+            if super::fast_path_agrees(&t).is_ok() {
+                continue;
+            }
+            match (
+                parse_with(&t, PgDialect { plain: true }),
+                parse_with(&t, PgDialect::default()),
+            ) {
+                // near the limit sqlparser refuses (the limit itself, or text it no
+                // longer reads after a speculative reading hit the limit)
+                (Err(_), Ok(_)) if d >= 40 => past_limit += 1,
+                (a, b) => panic!("depth {d}: {t}\nsqlparser: {a:?}\nfast: {b:?}"),
+            }
+        }
+    }
+    // only at the limit: both refuse past it
+    assert!(past_limit <= 12, "{past_limit}");
+    let deep = format!("{}x{}", "(".repeat(79), ")".repeat(79));
+    assert!(parse_with(&deep, PgDialect::default()).is_err());
 }
 
 #[test]

@@ -299,7 +299,25 @@ pub(super) fn marker_name(name: &ObjectName) -> Option<&str> {
 }
 
 pub(super) fn is_builtin_fn(name: &str) -> bool {
-    BUILTINS.iter().any(|(n, _, _)| *n == name) || OTHER_BUILTIN_NAMES.contains(&name)
+    !builtins_named(name).is_empty() || OTHER_BUILTIN_NAMES.contains(&name)
+}
+
+type Builtin = (&'static str, &'static [&'static str], &'static str);
+
+/// The signatures of [`BUILTINS`] named `name`, in their order there (a hash lookup: this
+/// runs for every call canonicalized).
+pub(super) fn builtins_named(name: &str) -> &'static [&'static Builtin] {
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    static INDEX: OnceLock<HashMap<&'static str, Vec<&'static Builtin>>> = OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let mut m: HashMap<&'static str, Vec<&'static Builtin>> = HashMap::new();
+        for b in BUILTINS {
+            m.entry(b.0).or_default().push(b);
+        }
+        m
+    });
+    index.get(name).map_or(&[], Vec::as_slice)
 }
 
 pub(super) struct Cand {
@@ -761,8 +779,8 @@ impl<'a> Analyzer<'a> {
         if want_builtin {
             // builtins carry no parameter names: named notation matches none of them
             let named = !names.is_empty();
-            for (n, a, r) in BUILTINS {
-                if *n != name || named {
+            for (_, a, r) in builtins_named(name) {
+                if named {
                     continue;
                 }
                 let special = a.iter().any(|x| x.ends_with('=') || x.starts_with("..."));
@@ -868,7 +886,7 @@ impl<'a> Analyzer<'a> {
         if cands.is_empty() {
             if user_found
                 || !plain
-                || (builtin_name && want_builtin && BUILTINS.iter().any(|(n, _, _)| *n == name))
+                || (builtin_name && want_builtin && !builtins_named(name).is_empty())
             {
                 return Err(Undecidable::signature(name, SignatureProblem::NoMatch));
             }
