@@ -118,6 +118,18 @@ pub fn explain(
     })
 }
 
+/// The effective rule for `role`'s `command` on `table` (a table of `schema`): what
+/// [`explain`] reports for one cell, for callers that hold the table already.
+pub fn effective(
+    schema: &Schema,
+    facts: Option<&DbFacts>,
+    table: &Table,
+    role: &str,
+    command: Command,
+) -> Effective {
+    Explainer::new(schema, facts, table).effective(role, command)
+}
+
 struct Explainer<'a> {
     schema: &'a Schema,
     facts: Option<&'a DbFacts>,
