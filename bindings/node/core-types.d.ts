@@ -405,3 +405,76 @@ with_check?: string, permissive: Array<string>, restrictive: Array<string>, };
  * What decides the rows a role's command touches.
  */
 export type Verdict = "no_rls" | "bypass" | "no_privilege" | "deny_all" | "filtered";
+
+/**
+ * What a plan changes for one role's rows.
+ */
+export type Impact = { role: string, settings: { [key in string]: string }, sample_limit: number, tables: Array<TableImpact>,
+/**
+ * Tables the plan touches that were not measured, with the reason.
+ */
+skipped: Array<string>,
+/**
+ * What the counts mean and do not mean.
+ */
+notes: Array<string>, };
+
+/**
+ * A table's impact.
+ */
+export type TableImpact = { table: string,
+/**
+ * The table's rows: exact up to the sample limit, else the planner's estimate.
+ */
+rows: number,
+/**
+ * `rows` is the planner's estimate (`pg_class.reltuples`).
+ */
+rows_estimated: boolean,
+/**
+ * Rows the predicates were evaluated on (all of them, or the sample).
+ */
+evaluated: number,
+/**
+ * The rows were sampled (`TABLESAMPLE BERNOULLI`, cut at the sample limit).
+ */
+sampled: boolean, checks: Array<CheckImpact>, };
+
+/**
+ * The counts of one check on one table.
+ */
+export type CheckImpact = { check: Check, command: Command,
+/**
+ * A WITH CHECK judged against existing rows: a proxy for the rows the role may write.
+ */
+proxy: boolean, before: Side, after: Side,
+/**
+ * Rows that pass after the plan and did not before.
+ */
+gained: number,
+/**
+ * Rows that passed before the plan and no longer do.
+ */
+lost: number, };
+
+/**
+ * One side (before or after the plan) of a check.
+ */
+export type Side = { verdict: Verdict,
+/**
+ * The predicate evaluated, as SQL.
+ */
+predicate: string,
+/**
+ * Why, in words (which bypass, which policies).
+ */
+reason: string,
+/**
+ * Rows that pass.
+ */
+rows: number, };
+
+/**
+ * Which predicate a count is about.
+ */
+export type Check = "select" | "update" | "delete" | "insert_check" | "update_check";

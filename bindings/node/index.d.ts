@@ -28,8 +28,18 @@ import type {
   Explanation,
   Effective,
   Verdict,
+  Impact,
+  TableImpact,
+  CheckImpact,
+  Side as ImpactSide,
+  Check as ImpactCheck,
 } from './core-types';
 export type {
+  Impact,
+  TableImpact,
+  CheckImpact,
+  ImpactSide,
+  ImpactCheck,
   Report,
   Finding,
   Severity,
@@ -256,6 +266,25 @@ export function explain(
   table: string,
   options?: ExplainOptions,
 ): Promise<Explanation & { text: string }>;
+export interface ImpactOptions extends IntrospectOptions {
+  /** The role whose rows are measured. */
+  role: string;
+  /** The settings the role runs with; every setting a predicate reads must be given. */
+  settings?: Record<string, string | number | boolean>;
+  /** Rows evaluated per table (default 10,000); above it, a sample of this size. */
+  sampleLimit?: number;
+}
+/** The core's impact report with its sentences, its text and its `// ` comment block. */
+export interface ImpactResult extends Impact {
+  headlines: string[];
+  text: string;
+  comment: string;
+}
+/**
+ * What the plan that takes the database at `url` to `desired` changes for a role's rows,
+ * measured before it runs (evaluated as the role in a read-only, rolled-back transaction).
+ */
+export function impact(url: string, desired: SchemaInput, options: ImpactOptions): Promise<ImpactResult>;
 /** Brings a database to `desired` in one transaction, comparing expressions through PostgreSQL. */
 export function apply(url: string, desired: SchemaInput, options?: ApplyOptions): Promise<AppliedPlan>;
 /**

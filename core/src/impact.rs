@@ -188,6 +188,7 @@ pub struct Side {
     /// Why, in words (which bypass, which policies).
     pub reason: String,
     /// Rows that pass.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub rows: u64,
 }
 
@@ -202,8 +203,10 @@ pub struct CheckImpact {
     pub before: Side,
     pub after: Side,
     /// Rows that pass after the plan and did not before.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub gained: u64,
     /// Rows that passed before the plan and no longer do.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub lost: u64,
 }
 
@@ -213,10 +216,12 @@ pub struct CheckImpact {
 pub struct TableImpact {
     pub table: String,
     /// The table's rows: exact up to the sample limit, else the planner's estimate.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub rows: u64,
     /// `rows` is the planner's estimate (`pg_class.reltuples`).
     pub rows_estimated: bool,
     /// Rows the predicates were evaluated on (all of them, or the sample).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub evaluated: u64,
     /// The rows were sampled (`TABLESAMPLE BERNOULLI`, cut at the sample limit).
     pub sampled: bool,
@@ -229,6 +234,7 @@ pub struct TableImpact {
 pub struct Impact {
     pub role: String,
     pub settings: BTreeMap<String, String>,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub sample_limit: u64,
     pub tables: Vec<TableImpact>,
     /// Tables the plan touches that were not measured, with the reason.
