@@ -624,3 +624,106 @@ INSERT INTO docs SELECT g, g % 4, g % 3 = 0 FROM generate_series(1, 120) g;",
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no table public.nope"));
 }
+
+/// Overloads are told apart by the number and the spelt-out types of the arguments: a
+/// STABLE `f(integer)` beside a VOLATILE `f(text)` is not reported when the policy calls
+/// `f(1)`, and is when it calls `f('x'::text)`. Matched by name only, the first overload
+/// the catalog lists decides both calls alike (the fault).
+#[test]
+fn function_rules_match_overloads_by_arguments() {
+    let db = Db::start();
+    db.sql(
+        "CREATE ROLE app_user;
+CREATE FUNCTION f(t integer) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT t = 1 $$;
+CREATE FUNCTION f(t text) RETURNS boolean LANGUAGE sql VOLATILE AS $$ SELECT t = 'x' $$;
+CREATE FUNCTION g(a integer, b integer) RETURNS boolean LANGUAGE sql VOLATILE AS $$ SELECT a = b $$;
+CREATE FUNCTION g(a integer) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT a = 1 $$;
+CREATE TABLE by_int (id int, tenant_id int);
+CREATE TABLE by_text (id int, tenant_id int);
+CREATE TABLE by_arity (id int, tenant_id int);
+GRANT SELECT ON by_int, by_text, by_arity TO app_user;
+ALTER TABLE by_int ENABLE ROW LEVEL SECURITY;
+ALTER TABLE by_text ENABLE ROW LEVEL SECURITY;
+ALTER TABLE by_arity ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON by_int TO app_user USING (f(1::integer));
+CREATE POLICY p ON by_text TO app_user USING (f('x'::text));
+CREATE POLICY p ON by_arity TO app_user USING (g(tenant_id));",
+    );
+    let r = lint_json(&[&db.url]);
+    assert!(
+        has(&r, "volatile_function_in_policy", "public.by_text"),
+        "{r:#}"
+    );
+    assert!(
+        !has(&r, "volatile_function_in_policy", "public.by_int"),
+        "{r:#}"
+    );
+    // by arity: g(tenant_id) is the STABLE one-argument g
+    assert!(
+        !has(&r, "volatile_function_in_policy", "public.by_arity"),
+        "{r:#}"
+    );
+}
+
+/// Offline, a policy for a role the declaration does not declare is suspect (info), and
+/// says how to check it exactly; well-known roles are not reported; with the database the
+/// check is exact (error, or nothing when the role exists).
+#[test]
+fn unknown_roles_offline_and_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let decl = dir.path().join("schema.sql");
+    std::fs::write(
+        &decl,
+        "CREATE TABLE items (id int, tenant_id int);
+ALTER TABLE items ENABLE ROW LEVEL SECURITY;
+CREATE POLICY for_app ON items TO app_usr USING (tenant_id = 1);
+CREATE POLICY for_supabase ON items TO authenticated USING (tenant_id = 1);
+CREATE POLICY for_builtin ON items TO pg_read_all_data USING (tenant_id = 1);
+",
+    )
+    .unwrap();
+    let decl = decl.display().to_string();
+    let unknown = |r: &Value| -> Vec<(String, String, String)> {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "policy_on_unknown_role")
+            .map(|f| {
+                (
+                    f["role"].as_str().unwrap().to_string(),
+                    f["severity"].as_str().unwrap().to_string(),
+                    f["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let r = lint_json(&[&decl]);
+    let found = unknown(&r);
+    assert_eq!(found.len(), 1, "{r:#}");
+    assert_eq!(
+        (found[0].0.as_str(), found[0].1.as_str()),
+        ("app_usr", "info")
+    );
+    assert!(found[0].2.contains("(--db)"), "{}", found[0].2);
+    // a severity from the configuration still wins
+    let cfg = dir.path().join("pgpolicy.toml");
+    std::fs::write(&cfg, "[lint.rules]\npolicy_on_unknown_role = \"error\"\n").unwrap();
+    let r = lint_json(&[&decl, "--config", &cfg.display().to_string()]);
+    assert_eq!(unknown(&r)[0].1, "error");
+
+    let db = Db::start();
+    db.sql("CREATE ROLE app_user; CREATE ROLE authenticated; CREATE TABLE items (id int, tenant_id int);");
+    let r = lint_json(&[&decl, "--db", &db.url]);
+    let found = unknown(&r);
+    assert_eq!(found.len(), 1, "{r:#}");
+    assert_eq!(
+        (found[0].0.as_str(), found[0].1.as_str()),
+        ("app_usr", "error")
+    );
+    assert!(
+        found[0].2.ends_with("which does not exist"),
+        "{}",
+        found[0].2
+    );
+}

@@ -329,6 +329,18 @@ impl<'a> Cx<'a> {
 
     /// Records a finding of `rule` unless the configuration or a comment allows it.
     pub fn report(&mut self, rule: &str, at: At<'_>, message: String) {
+        self.report_as(rule, None, at, message)
+    }
+
+    /// [`Cx::report`] with a default severity other than the rule's (a finding the rule
+    /// can only suspect, e.g. offline); a severity set in the configuration still wins.
+    pub fn report_as(
+        &mut self,
+        rule: &str,
+        severity: Option<Severity>,
+        at: At<'_>,
+        message: String,
+    ) {
         let def = rules::rule(rule);
         if let Some(t) = at.table {
             let name = t.display_name();
@@ -356,7 +368,7 @@ impl<'a> Cx<'a> {
         }
         let severity = match self.config.setting(rule) {
             RuleSetting::Severity(s) => s,
-            _ => def.severity,
+            _ => severity.unwrap_or(def.severity),
         };
         self.out.push(Finding {
             rule: rule.to_string(),
