@@ -109,7 +109,12 @@ default_privileges?: Array<DefaultPrivilege>, database?: DatabaseInfo,
  */
 catalog?: Catalog, };
 
-export type Table = { schema: string, name: string, columns: Array<Column>, rls: Rls, policies: Array<Policy>, };
+export type Table = { schema: string, name: string, columns: Array<Column>, rls: Rls, policies: Array<Policy>,
+/**
+ * Lint rules this table opts out of (rule ids, or `all`): the declaration's inline
+ * opt-out, never planned or applied.
+ */
+lint_allow?: Array<string>, };
 
 export type Column = { name: string, type: string, nullable: boolean, };
 
@@ -124,7 +129,12 @@ export type Policy = { name: string, command: Command, permissive: boolean, role
 /**
  * The name this policy had before; a rename is planned only when this says so.
  */
-renamed_from?: string, };
+renamed_from?: string,
+/**
+ * Lint rules this policy opts out of (rule ids, or `all`): the declaration's inline
+ * opt-out, never planned or applied.
+ */
+lint_allow?: Array<string>, };
 
 /**
  * What a policy applies to (`FOR ...`).
@@ -334,7 +344,7 @@ table: string | null, policy: string | null, clause: Clause | null, message: str
 /**
  * The clause of a policy or table an error concerns.
  */
-export type Clause = "NAME" | "COMMAND" | "ROLES" | "USING" | "WITH_CHECK" | "TABLE" | "ROLE" | "GRANT";
+export type Clause = "NAME" | "COMMAND" | "ROLES" | "USING" | "WITH_CHECK" | "TABLE" | "ROLE" | "GRANT" | "LINT";
 
 /**
  * What `lint` found.

@@ -85,6 +85,9 @@ export interface PolicyDeclaration {
   /** The policy's previous name: plans a rename instead of DROP + CREATE. */
   renamedFrom?: string | null;
   renamed_from?: string | null;
+  /** Lint rules this policy opts out of (rule ids, or `'all'`; docs/lints.md). */
+  lintAllow?: string[];
+  lint_allow?: string[];
   comment?: string | null;
 }
 
@@ -111,6 +114,9 @@ export interface TableDeclaration {
   /** A flag left out (or null) is not declared: the database keeps what it has. */
   rls?: { enabled?: boolean | null; forced?: boolean | null };
   policies?: PolicyDeclaration[];
+  /** Lint rules this table opts out of (rule ids, or `'all'`; docs/lints.md). */
+  lintAllow?: string[];
+  lint_allow?: string[];
 }
 
 export interface RoleDeclaration {

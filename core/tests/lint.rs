@@ -727,3 +727,101 @@ CREATE POLICY for_builtin ON items TO pg_read_all_data USING (tenant_id = 1);
         found[0].2
     );
 }
+
+/// The inline opt-out of a declaration: `-- pgpolicy-lint: disable=...` on a .sql
+/// statement (before it, inside it, or after it on its line), `lint_allow` / `lintAllow`
+/// on a JSON table or policy. Text in a string literal is not a comment; an unknown rule
+/// id is refused naming the table, the policy and the clause; plans never carry it.
+#[test]
+fn declarations_opt_out_inline() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let base = "CREATE ROLE app_user;
+CREATE TABLE items (id int, tenant_id int, note text);
+ALTER TABLE items ENABLE ROW LEVEL SECURITY;
+CREATE POLICY ok ON items TO app_user USING (tenant_id = 1);
+CREATE POLICY anyone ON items FOR UPDATE TO app_user USING (true);
+CREATE TABLE audit (id int);
+ALTER TABLE audit ENABLE ROW LEVEL SECURITY;
+CREATE POLICY quoted ON items FOR UPDATE TO app_user USING (true) WITH CHECK (note <> '-- pgpolicy-lint: disable=all');
+";
+    let r = lint_json(&[&write("base.sql", base)]);
+    assert!(
+        has(&r, "permissive_true_for_write", "public.items"),
+        "{r:#}"
+    );
+    assert!(has(&r, "rls_enabled_no_policy", "public.audit"), "{r:#}");
+    let count = |r: &Value, rule: &str| hits(r).iter().filter(|(x, _)| x == rule).count();
+    assert_eq!(count(&r, "permissive_true_for_write"), 2, "{r:#}");
+
+    let marked = base
+        .replace(
+            "CREATE POLICY anyone",
+            "-- an intended open update\n-- pgpolicy-lint: disable=permissive_true_for_write\nCREATE POLICY anyone",
+        )
+        .replace(
+            "ALTER TABLE audit ENABLE ROW LEVEL SECURITY;",
+            "ALTER TABLE audit ENABLE ROW LEVEL SECURITY; -- pgpolicy-lint: disable=rls_enabled_no_policy",
+        );
+    let decl = write("marked.sql", &marked);
+    let r = lint_json(&[&decl]);
+    assert!(!has(&r, "rls_enabled_no_policy", "public.audit"), "{r:#}");
+    // only the marked policy is exempt; the one with the text in a string literal is not
+    let open: Vec<&Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "permissive_true_for_write")
+        .collect();
+    assert_eq!(open.len(), 1, "{r:#}");
+    assert_eq!(open[0]["policy"], "quoted");
+    // the plan is the same with or without the markers, and carries none
+    let plain = cli_ok(&[
+        "plan",
+        "--from",
+        "empty",
+        "--to",
+        &write("p.sql", base),
+        "--format",
+        "json",
+    ]);
+    let with = cli_ok(&["plan", "--from", "empty", "--to", &decl, "--format", "json"]);
+    assert_eq!(plain, with);
+    assert!(!with.contains("lint_allow"));
+
+    // JSON: on a table and on a policy
+    let json = write(
+        "schema.json",
+        r#"{"roles": [{"name": "app_user"}],
+            "tables": [
+              {"name": "items", "columns": [{"name": "tenant_id", "type": "integer"}], "rls": {"enabled": true},
+               "policies": [{"name": "anyone", "command": "UPDATE", "roles": ["app_user"], "using": "true",
+                             "lintAllow": ["permissive_true_for_write"]}]},
+              {"name": "audit", "rls": {"enabled": true}, "lint_allow": ["all"]}
+            ]}"#,
+    );
+    let r = lint_json(&[&json]);
+    assert!(
+        !has(&r, "permissive_true_for_write", "public.items"),
+        "{r:#}"
+    );
+    assert!(!has(&r, "rls_enabled_no_policy", "public.audit"), "{r:#}");
+
+    // an unknown rule id is an error that says where
+    let bad = write(
+        "bad.sql",
+        "CREATE TABLE items (id int);\nALTER TABLE items ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON items USING (true); -- pgpolicy-lint: disable=permisive_true_for_write\n",
+    );
+    let out = cli(&["lint", &bad]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("permisive_true_for_write"), "{err}");
+    assert!(
+        err.contains("table public.items, policy \"p\", clause lint"),
+        "{err}"
+    );
+}

@@ -37,6 +37,8 @@ export interface RlsSpec {
   force?: boolean;
   policies?: PolicyDeclaration[];
   grants?: ModelGrant[];
+  /** Lint rules this table opts out of (rule ids, or `'all'`; docs/lints.md). */
+  lintAllow?: string[];
 }
 
 declare module 'sequelize' {

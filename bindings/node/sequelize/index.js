@@ -43,11 +43,11 @@ function declarationsOf(sequelize) {
 // Declarations
 // ---------------------------------------------------------------------------
 
-/** Reads `rls` as declared: `true`, `false`, or `{ enabled, force, policies, grants }`. */
+/** Reads `rls` as declared: `true`, `false`, or `{ enabled, force, policies, grants, lintAllow }`. */
 function normalizeSpec(spec) {
   if (spec === undefined || spec === null) return null;
-  if (spec === true) return { enabled: true, force: null, policies: [], grants: [] };
-  if (spec === false) return { enabled: false, force: null, policies: [], grants: [] };
+  if (spec === true) return { enabled: true, force: null, policies: [], grants: [], lintAllow: [] };
+  if (spec === false) return { enabled: false, force: null, policies: [], grants: [], lintAllow: [] };
   if (typeof spec !== 'object' || Array.isArray(spec)) {
     throw new TypeError('rls must be true, false or { enabled, force, policies, grants }');
   }
@@ -60,6 +60,8 @@ function normalizeSpec(spec) {
     force: force === undefined || force === null ? null : !!force,
     policies: spec.policies ? [...spec.policies] : [],
     grants: spec.grants ? [...spec.grants] : [],
+    // the table's inline lint opt-out (rule ids, or 'all'); checked by the core
+    lintAllow: spec.lintAllow ? [...spec.lintAllow] : [],
   };
 }
 
@@ -212,6 +214,7 @@ function tableOf(Model, spec) {
     columns: columnsOf(Model),
     rls: { enabled: spec.enabled, forced: spec.force },
     policies: spec.policies.map((p) => ({ ...p })),
+    ...(spec.lintAllow.length ? { lint_allow: spec.lintAllow } : {}),
   };
 }
 

@@ -156,6 +156,7 @@ pub fn overlay(declared: &Schema, db: &Schema) -> Schema {
             e.columns = t.columns.clone();
         }
         e.policies = t.policies.clone();
+        e.lint_allow = t.lint_allow.clone();
     }
     for r in &declared.roles {
         match out.roles.iter_mut().find(|x| x.name == r.name) {
@@ -342,9 +343,10 @@ impl<'a> Cx<'a> {
         message: String,
     ) {
         let def = rules::rule(rule);
+        let declared = |ids: &[String]| ids.iter().any(|id| id == rule || id == "all");
         if let Some(t) = at.table {
             let name = t.display_name();
-            if self.config.allows(&name, rule) {
+            if self.config.allows(&name, rule) || declared(&t.lint_allow) {
                 return;
             }
             if let Some(c) = self.table_facts(t).and_then(|f| f.comment.as_deref()) {
@@ -354,9 +356,10 @@ impl<'a> Cx<'a> {
             }
         }
         if let Some(p) = at.policy {
-            if p.comment
-                .as_deref()
-                .is_some_and(|c| allowed_by_comment(c, rule))
+            if declared(&p.lint_allow)
+                || p.comment
+                    .as_deref()
+                    .is_some_and(|c| allowed_by_comment(c, rule))
             {
                 return;
             }
