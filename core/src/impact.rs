@@ -36,7 +36,7 @@ use serde::Serialize;
 use crate::diff::Plan;
 use crate::error::Error;
 use crate::exec::{DbError, Exec, Scope};
-use crate::explain::{Effective, Verdict};
+use crate::explain::{Effective, Index, Verdict};
 use crate::ir::{Command, Schema, Table, TableName};
 use crate::lint::DbFacts;
 use crate::session::{Purpose, Timeouts};
@@ -303,14 +303,17 @@ fn tables_to_measure(
         .collect();
     let reaches_roles = plan.changes.iter().any(|c| c.table().is_none());
     if reaches_roles {
+        let (ib, ia) = (
+            Index::new(before, Some(facts)),
+            Index::new(after, Some(facts)),
+        );
         for t in &after.tables {
             let Some(old) = before.table(&t.schema, &t.name) else {
                 continue;
             };
-            let differs = crate::explain::COMMANDS.iter().any(|c| {
-                crate::explain::effective(before, Some(facts), old, role, *c)
-                    != crate::explain::effective(after, Some(facts), t, role, *c)
-            });
+            let differs = crate::explain::COMMANDS
+                .iter()
+                .any(|c| ib.effective(old, role, *c) != ia.effective(t, role, *c));
             if differs {
                 out.insert((t.schema.clone(), t.name.clone()));
             }
@@ -449,11 +452,17 @@ fn measure(
 
     let mut skipped = Vec::new();
     let mut targets = Vec::new();
+    let in_database: BTreeSet<(&str, &str)> = facts
+        .tables
+        .iter()
+        .map(|t| (t.schema.as_str(), t.name.as_str()))
+        .collect();
+    let (ib, ia) = (
+        Index::new(before, Some(&facts)),
+        Index::new(after, Some(&facts)),
+    );
     for name in tables_to_measure(before, after, &facts, plan, role) {
-        let in_db = facts
-            .tables
-            .iter()
-            .any(|t| t.schema == name.schema && t.name == name.name);
+        let in_db = in_database.contains(&(name.schema.as_str(), name.name.as_str()));
         let (Some(old), Some(new), true) = (
             before.table(&name.schema, &name.name),
             after.table(&name.schema, &name.name),
@@ -465,13 +474,13 @@ fn measure(
             ));
             continue;
         };
-        let rules = |s: &Schema, t: &Table| -> Vec<Effective> {
+        let rules = |ix: &Index, t| -> Vec<Effective> {
             crate::explain::COMMANDS
                 .iter()
-                .map(|c| crate::explain::effective(s, Some(&facts), t, role, *c))
+                .map(|c| ix.effective(t, role, *c))
                 .collect()
         };
-        let (b, a) = (rules(before, old), rules(after, new));
+        let (b, a) = (rules(&ib, old), rules(&ia, new));
         let pairs: Vec<(&Effective, &Effective)> = b.iter().zip(&a).collect();
         check_expressions([old, new], &pairs, &given)?;
         targets.push(Target {

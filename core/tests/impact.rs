@@ -433,3 +433,55 @@ fn samples_above_the_limit_and_says_so() {
         "{text}"
     );
 }
+
+/// A plan that changes only a role (BYPASSRLS) touches no table by name; the tables whose
+/// rule for the role changes are measured all the same.
+#[test]
+fn a_role_change_reaches_the_tables_it_opens() {
+    let db = Db::start();
+    documents(&db);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("schema.json");
+    std::fs::write(
+        &path,
+        r#"{"roles": [{"name": "app_user", "bypassrls": true}, {"name": "app_admin", "bypassrls": true}],
+            "grants": [
+              {"table": "documents", "role": "app_user", "privileges": ["SELECT", "INSERT", "UPDATE", "DELETE"], "sequences": false},
+              {"table": "documents", "role": "app_admin", "privileges": ["SELECT", "INSERT", "UPDATE", "DELETE"], "sequences": false}],
+            "tables": [{"name": "documents", "rls": {"enabled": true},
+              "policies": [{"name": "tenant_isolation", "using": "tenant_id = current_setting('app.tenant_id')::integer"}]}]}"#,
+    )
+    .unwrap();
+    let decl = path.display().to_string();
+    let out = cli_ok(&["plan", "--from", &db.url, "--to", &decl, "--format", "json"]);
+    let plan: Value = serde_json::from_str(&out).unwrap();
+    let kinds: Vec<&str> = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["change"]["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["alter_role"], "{out}");
+    let impact = impact_json(&[
+        "plan",
+        "--from",
+        &db.url,
+        "--to",
+        &decl,
+        "--impact",
+        "--role",
+        "app_user",
+        "--setting",
+        "app.tenant_id=2",
+        "--format",
+        "json",
+    ]);
+    let c = check(&impact["tables"][0], "select");
+    assert_eq!(impact["tables"][0]["table"], "public.documents");
+    assert_eq!(c["before"]["verdict"], "filtered");
+    assert_eq!(c["after"]["verdict"], "bypass");
+    assert_eq!(
+        (c["gained"].clone(), c["lost"].clone()),
+        (3.into(), 0.into())
+    );
+}
