@@ -215,7 +215,8 @@ pub struct CheckImpact {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TableImpact {
     pub table: String,
-    /// The table's rows: exact up to the sample limit, else the planner's estimate.
+    /// The table's rows: exact up to the sample limit, else the planner's estimate (or an
+    /// exact count when the table was never analyzed).
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub rows: u64,
     /// `rows` is the planner's estimate (`pg_class.reltuples`).
@@ -515,17 +516,29 @@ fn measure(
         } else {
             let est = exec
                 .query_text(&format!(
-                    "SELECT GREATEST(c.reltuples::pg_catalog.float8, {}::pg_catalog.float8)::pg_catalog.int8::pg_catalog.text FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) {}::pg_catalog.regclass",
-                    n + 1,
+                    "SELECT c.reltuples::pg_catalog.int8::pg_catalog.text FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) {}::pg_catalog.regclass",
                     quote::literal(&t.name.to_string())
                 ))
                 .map_err(|e| db(&what, e))?;
-            let est = number(&est).max(n + 1);
+            let mut est = number(&est);
+            let mut estimated = true;
+            if est <= n {
+                // never analyzed (or stale): the estimate says fewer rows than were just
+                // seen, so count them (one query, bounded by statement_timeout)
+                let exact = exec
+                    .query_text(&format!(
+                        "SELECT pg_catalog.count(*)::pg_catalog.text FROM {}",
+                        t.name
+                    ))
+                    .map_err(|e| unreadable(&what, e))?;
+                est = number(&exact).max(n + 1);
+                estimated = false;
+            }
             // a little over the share wanted, then cut at the limit
             let pct = (n as f64 / est as f64 * 125.0).min(100.0);
             (
                 est,
-                true,
+                estimated,
                 format!(" TABLESAMPLE BERNOULLI ({pct:.6}) REPEATABLE (0)"),
             )
         };
@@ -688,8 +701,9 @@ impl Impact {
         let mut out = Vec::new();
         for t in &self.tables {
             let of = if t.sampled {
+                let about = if t.rows_estimated { "~" } else { "" };
                 format!(
-                    "{} (in a sample of {} of ~{} rows)",
+                    "{} (in a sample of {} of {about}{} rows)",
                     t.table, t.evaluated, t.rows
                 )
             } else {

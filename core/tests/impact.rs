@@ -384,11 +384,38 @@ fn samples_above_the_limit_and_says_so() {
     let db = Db::start();
     documents(&db);
     db.sql(
-        "INSERT INTO documents (tenant_id, owner, title) SELECT 2, 'z', 't' || g FROM generate_series(1, 492) g;
-         ANALYZE documents;",
+        "INSERT INTO documents (tenant_id, owner, title) SELECT 2, 'z', 't' || g FROM generate_series(1, 492) g;",
     );
     let dir = tempfile::tempdir().unwrap();
     let decl = declaration(&dir, WIDER);
+    // never analyzed: the planner knows no row count, so the rows are counted
+    let impact = impact_json(&[
+        "plan",
+        "--from",
+        &db.url,
+        "--to",
+        &decl,
+        "--impact",
+        "--role",
+        "app_user",
+        "--setting",
+        "app.tenant_id=2",
+        "--sample-limit",
+        "50",
+        "--format",
+        "json",
+    ]);
+    let t = &impact["tables"][0];
+    assert_eq!(
+        (
+            t["sampled"].clone(),
+            t["rows"].clone(),
+            t["rows_estimated"].clone()
+        ),
+        (true.into(), 500.into(), false.into()),
+        "{t}"
+    );
+    db.sql("ANALYZE documents");
     let impact = impact_json(&[
         "plan",
         "--from",
