@@ -434,7 +434,8 @@ notes: Array<string>, };
  */
 export type TableImpact = { table: string,
 /**
- * The table's rows: exact up to the sample limit, else the planner's estimate.
+ * The table's rows: exact up to the sample limit, else the planner's estimate (or an
+ * exact count when the table was never analyzed).
  */
 rows: number,
 /**
