@@ -109,7 +109,12 @@ default_privileges?: Array<DefaultPrivilege>, database?: DatabaseInfo,
  */
 catalog?: Catalog, };
 
-export type Table = { schema: string, name: string, columns: Array<Column>, rls: Rls, policies: Array<Policy>, };
+export type Table = { schema: string, name: string, columns: Array<Column>, rls: Rls, policies: Array<Policy>,
+/**
+ * Lint rules this table opts out of (rule ids, or `all`): the declaration's inline
+ * opt-out, never planned or applied.
+ */
+lint_allow?: Array<string>, };
 
 export type Column = { name: string, type: string, nullable: boolean, };
 
@@ -124,7 +129,12 @@ export type Policy = { name: string, command: Command, permissive: boolean, role
 /**
  * The name this policy had before; a rename is planned only when this says so.
  */
-renamed_from?: string, };
+renamed_from?: string,
+/**
+ * Lint rules this policy opts out of (rule ids, or `all`): the declaration's inline
+ * opt-out, never planned or applied.
+ */
+lint_allow?: Array<string>, };
 
 /**
  * What a policy applies to (`FOR ...`).
@@ -368,7 +378,7 @@ table: string | null, policy: string | null, clause: Clause | null, message: str
 /**
  * The clause of a policy or table an error concerns.
  */
-export type Clause = "NAME" | "COMMAND" | "ROLES" | "USING" | "WITH_CHECK" | "TABLE" | "ROLE" | "GRANT";
+export type Clause = "NAME" | "COMMAND" | "ROLES" | "USING" | "WITH_CHECK" | "TABLE" | "ROLE" | "GRANT" | "LINT";
 
 /**
  * What `lint` found.
@@ -439,3 +449,77 @@ with_check?: string, permissive: Array<string>, restrictive: Array<string>, };
  * What decides the rows a role's command touches.
  */
 export type Verdict = "no_rls" | "bypass" | "no_privilege" | "deny_all" | "filtered";
+
+/**
+ * What a plan changes for one role's rows.
+ */
+export type Impact = { role: string, settings: { [key in string]: string }, sample_limit: number, tables: Array<TableImpact>,
+/**
+ * Tables the plan touches that were not measured, with the reason.
+ */
+skipped: Array<string>,
+/**
+ * What the counts mean and do not mean.
+ */
+notes: Array<string>, };
+
+/**
+ * A table's impact.
+ */
+export type TableImpact = { table: string,
+/**
+ * The table's rows: exact up to the sample limit, else the planner's estimate (or an
+ * exact count when the table was never analyzed).
+ */
+rows: number,
+/**
+ * `rows` is the planner's estimate (`pg_class.reltuples`).
+ */
+rows_estimated: boolean,
+/**
+ * Rows the predicates were evaluated on (all of them, or the sample).
+ */
+evaluated: number,
+/**
+ * The rows were sampled (`TABLESAMPLE BERNOULLI`, cut at the sample limit).
+ */
+sampled: boolean, checks: Array<CheckImpact>, };
+
+/**
+ * The counts of one check on one table.
+ */
+export type CheckImpact = { check: Check, command: Command,
+/**
+ * A WITH CHECK judged against existing rows: a proxy for the rows the role may write.
+ */
+proxy: boolean, before: Side, after: Side,
+/**
+ * Rows that pass after the plan and did not before.
+ */
+gained: number,
+/**
+ * Rows that passed before the plan and no longer do.
+ */
+lost: number, };
+
+/**
+ * One side (before or after the plan) of a check.
+ */
+export type Side = { verdict: Verdict,
+/**
+ * The predicate evaluated, as SQL.
+ */
+predicate: string,
+/**
+ * Why, in words (which bypass, which policies).
+ */
+reason: string,
+/**
+ * Rows that pass.
+ */
+rows: number, };
+
+/**
+ * Which predicate a count is about.
+ */
+export type Check = "select" | "update" | "delete" | "insert_check" | "update_check";

@@ -28,8 +28,18 @@ import type {
   Explanation,
   Effective,
   Verdict,
+  Impact,
+  TableImpact,
+  CheckImpact,
+  Side as ImpactSide,
+  Check as ImpactCheck,
 } from './core-types';
 export type {
+  Impact,
+  TableImpact,
+  CheckImpact,
+  ImpactSide,
+  ImpactCheck,
   Report,
   Finding,
   Severity,
@@ -75,6 +85,9 @@ export interface PolicyDeclaration {
   /** The policy's previous name: plans a rename instead of DROP + CREATE. */
   renamedFrom?: string | null;
   renamed_from?: string | null;
+  /** Lint rules this policy opts out of (rule ids, or `'all'`; docs/lints.md). */
+  lintAllow?: string[];
+  lint_allow?: string[];
   comment?: string | null;
 }
 
@@ -101,6 +114,9 @@ export interface TableDeclaration {
   /** A flag left out (or null) is not declared: the database keeps what it has. */
   rls?: { enabled?: boolean | null; forced?: boolean | null };
   policies?: PolicyDeclaration[];
+  /** Lint rules this table opts out of (rule ids, or `'all'`; docs/lints.md). */
+  lintAllow?: string[];
+  lint_allow?: string[];
 }
 
 export interface RoleDeclaration {
@@ -256,6 +272,25 @@ export function explain(
   table: string,
   options?: ExplainOptions,
 ): Promise<Explanation & { text: string }>;
+export interface ImpactOptions extends IntrospectOptions {
+  /** The role whose rows are measured. */
+  role: string;
+  /** The settings the role runs with; every setting a predicate reads must be given. */
+  settings?: Record<string, string | number | boolean>;
+  /** Rows evaluated per table (default 10,000); above it, a sample of this size. */
+  sampleLimit?: number;
+}
+/** The core's impact report with its sentences, its text and its `// ` comment block. */
+export interface ImpactResult extends Impact {
+  headlines: string[];
+  text: string;
+  comment: string;
+}
+/**
+ * What the plan that takes the database at `url` to `desired` changes for a role's rows,
+ * measured before it runs (evaluated as the role in a read-only, rolled-back transaction).
+ */
+export function impact(url: string, desired: SchemaInput, options: ImpactOptions): Promise<ImpactResult>;
 /** Brings a database to `desired` in one transaction, comparing expressions through PostgreSQL. */
 export function apply(url: string, desired: SchemaInput, options?: ApplyOptions): Promise<AppliedPlan>;
 /**

@@ -258,9 +258,27 @@ async function explain(source, table, options) {
   return native.explain(declaration, url, table, out);
 }
 
+/**
+ * What the plan that takes the database at `url` to `desired` changes for `role`'s rows,
+ * measured before it runs: per table, the rows that become visible or invisible,
+ * updatable, deletable and (a proxy judged on existing rows) insertable. The core
+ * evaluates the old and new predicates as the role with `settings` (each setting a
+ * predicate reads must be given) in a read-only transaction that is rolled back, on every
+ * row up to `sampleLimit` (default 10,000), else on a sample of that size. Resolves to the
+ * core's `Impact` plus `headlines`, `text` and `comment` (the text behind `// `).
+ */
+async function impact(url, desired, options) {
+  const { role, settings, ...rest } = options || {};
+  if (typeof role !== 'string') throw new TypeError('impact: options.role (the role whose rows are measured) is required');
+  const values = {};
+  for (const [k, v] of Object.entries(settings || {})) values[k] = String(v);
+  return native.impact(url, schemaText(desired, 'impact: desired'), { ...rest, role, settings: values });
+}
+
 module.exports = {
   lint,
   explain,
+  impact,
   diff,
   introspect,
   apply,

@@ -16,6 +16,8 @@ pub enum Clause {
     Table,
     Role,
     Grant,
+    /// A declaration's inline lint opt-out (`lint_allow`).
+    Lint,
 }
 
 impl Clause {
@@ -29,6 +31,7 @@ impl Clause {
             Clause::Table => "table",
             Clause::Role => "role",
             Clause::Grant => "grant",
+            Clause::Lint => "lint",
         }
     }
 }

@@ -13,7 +13,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
-use crate::ir::{Command, Policy, Privilege, RoleSpec, Schema, Table};
+use crate::ir::{Command, Grant, Policy, Privilege, RoleSpec, Schema, Table};
 use crate::lint::DbFacts;
 
 /// What decides the rows a role's command touches.
@@ -94,7 +94,8 @@ pub fn explain(
             "explain: --command is one of SELECT, INSERT, UPDATE, DELETE".into(),
         ));
     }
-    let ex = Explainer::new(schema, facts, t);
+    let ix = Index::new(schema, facts);
+    let ex = ix.explainer(t);
     let roles: Vec<String> = match role {
         Some(r) => vec![r.to_string()],
         None => ex.roles(),
@@ -118,31 +119,68 @@ pub fn explain(
     })
 }
 
-struct Explainer<'a> {
+/// The lookups [`Explainer`] needs, built once per schema (hash maps), so that explaining
+/// many tables stays linear: table owners from the database, grants by table, roles by
+/// name.
+pub struct Index<'a> {
     schema: &'a Schema,
     facts: Option<&'a DbFacts>,
-    table: &'a Table,
-    owner: Option<&'a str>,
+    owners: HashMap<(&'a str, &'a str), &'a str>,
+    grants: HashMap<(&'a str, &'a str), Vec<&'a Grant>>,
     roles: HashMap<&'a str, &'a crate::ir::Role>,
 }
 
-impl<'a> Explainer<'a> {
-    fn new(schema: &'a Schema, facts: Option<&'a DbFacts>, table: &'a Table) -> Explainer<'a> {
-        let owner = facts.and_then(|f| {
-            f.tables
-                .iter()
-                .find(|x| x.schema == table.schema && x.name == table.name)
-                .map(|x| x.owner.as_str())
-        });
-        Explainer {
+impl<'a> Index<'a> {
+    pub fn new(schema: &'a Schema, facts: Option<&'a DbFacts>) -> Index<'a> {
+        let mut grants: HashMap<(&str, &str), Vec<&Grant>> = HashMap::new();
+        for g in &schema.grants {
+            grants
+                .entry((g.schema.as_str(), g.table.as_str()))
+                .or_default()
+                .push(g);
+        }
+        Index {
             schema,
             facts,
-            table,
-            owner,
+            owners: facts
+                .map(|f| {
+                    f.tables
+                        .iter()
+                        .map(|t| ((t.schema.as_str(), t.name.as_str()), t.owner.as_str()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            grants,
             roles: schema.roles.iter().map(|r| (r.name.as_str(), r)).collect(),
         }
     }
 
+    /// The effective rule for `role`'s `command` on `table` (a table of the schema): what
+    /// [`explain`] reports for one cell.
+    pub fn effective(&self, table: &'a Table, role: &str, command: Command) -> Effective {
+        self.explainer(table).effective(role, command)
+    }
+
+    fn explainer<'i>(&'i self, table: &'a Table) -> Explainer<'i, 'a> {
+        let key = (table.schema.as_str(), table.name.as_str());
+        Explainer {
+            ix: self,
+            table,
+            owner: self.owners.get(&key).copied(),
+            grants: self.grants.get(&key).map(Vec::as_slice).unwrap_or(&[]),
+        }
+    }
+}
+
+struct Explainer<'i, 'a> {
+    ix: &'i Index<'a>,
+    table: &'a Table,
+    owner: Option<&'a str>,
+    /// The grants on this table.
+    grants: &'i [&'a Grant],
+}
+
+impl<'i, 'a> Explainer<'i, 'a> {
     /// Every role the table's policies and grants name (and, from a database, their direct
     /// members; from a declaration, the declared roles), and PUBLIC.
     fn roles(&self) -> Vec<String> {
@@ -150,19 +188,17 @@ impl<'a> Explainer<'a> {
         for p in &self.table.policies {
             out.extend(p.roles.iter().filter_map(|r| r.name()).map(str::to_string));
         }
-        for g in &self.schema.grants {
-            if g.schema == self.table.schema && g.table == self.table.name {
-                if let Some(n) = g.role.name() {
-                    out.insert(n.to_string());
-                }
+        for g in self.grants {
+            if let Some(n) = g.role.name() {
+                out.insert(n.to_string());
             }
         }
-        if self.facts.is_none() {
-            out.extend(self.schema.roles.iter().map(|r| r.name.clone()));
+        if self.ix.facts.is_none() {
+            out.extend(self.ix.schema.roles.iter().map(|r| r.name.clone()));
         } else {
             // the members of the roles named (a group role's policies apply to them)
             let named = out.clone();
-            for r in &self.schema.roles {
+            for r in &self.ix.schema.roles {
                 if r.member_of.iter().any(|g| named.contains(g)) {
                     out.insert(r.name.clone());
                 }
@@ -184,7 +220,7 @@ impl<'a> Explainer<'a> {
             if !seen.insert(r.clone()) {
                 continue;
             }
-            if let Some(def) = self.roles.get(r.as_str()) {
+            if let Some(def) = self.ix.roles.get(r.as_str()) {
                 stack.extend(def.inherited_groups().cloned());
             }
         }
@@ -195,7 +231,7 @@ impl<'a> Explainer<'a> {
         p.roles.iter().any(|spec| match spec {
             RoleSpec::Public => true,
             RoleSpec::Named(n) => of.contains(n),
-            _ => self.facts.is_some_and(|f| of.contains(&f.current_user)),
+            _ => self.ix.facts.is_some_and(|f| of.contains(&f.current_user)),
         })
     }
 
@@ -208,13 +244,8 @@ impl<'a> Explainer<'a> {
             Command::Update => Privilege::Update,
             _ => Privilege::Delete,
         };
-        let grants: Vec<&crate::ir::Grant> = self
-            .schema
-            .grants
-            .iter()
-            .filter(|g| g.schema == self.table.schema && g.table == self.table.name)
-            .collect();
-        if grants.is_empty() && self.facts.is_none() {
+        let grants = self.grants;
+        if grants.is_empty() && self.ix.facts.is_none() {
             return None;
         }
         Some(grants.iter().any(|g| {
@@ -239,7 +270,7 @@ impl<'a> Explainer<'a> {
             restrictive: Vec::new(),
         };
         let of = self.privileges_of(role);
-        let superuser = self.facts.is_some_and(|f| f.is_superuser(role));
+        let superuser = self.ix.facts.is_some_and(|f| f.is_superuser(role));
         let owner = self.owner.is_some_and(|o| o == role);
         if !superuser && !owner && self.has_privilege(&of, c) == Some(false) {
             e.verdict = Verdict::NoPrivilege;
@@ -259,7 +290,7 @@ impl<'a> Explainer<'a> {
             e.reason = format!("{role} is a superuser: every row");
             return e;
         }
-        if self.roles.get(role).is_some_and(|r| r.bypassrls) {
+        if self.ix.roles.get(role).is_some_and(|r| r.bypassrls) {
             e.verdict = Verdict::Bypass;
             e.reason = format!("{role} has BYPASSRLS: every row");
             return e;

@@ -12,6 +12,7 @@ pub mod error;
 pub mod exec;
 pub mod explain;
 pub mod expr;
+pub mod impact;
 pub mod introspect;
 pub mod ir;
 pub mod lint;

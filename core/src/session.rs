@@ -105,6 +105,9 @@ pub enum Purpose {
     Plan,
     /// Running a plan: committed when every statement succeeded.
     Apply,
+    /// Measuring a plan's impact on a role's rows: sample copies into temporary tables,
+    /// then `SET TRANSACTION READ ONLY` before any policy expression runs; rolled back.
+    Impact,
 }
 
 /// The statement that opens a transaction pgpolicy owns.
@@ -117,6 +120,9 @@ pub fn begin(purpose: Purpose) -> &'static str {
         Purpose::Compare => "BEGIN",
         Purpose::Plan => "BEGIN ISOLATION LEVEL REPEATABLE READ",
         Purpose::Apply => "BEGIN",
+        // Read-write only for the temporary copies; made read-only before any user text
+        // runs, and rolled back.
+        Purpose::Impact => "BEGIN",
     }
 }
 

@@ -174,7 +174,28 @@ pub fn check(schema: &Schema) -> Vec<ValidationError> {
     let managed_roles: Option<BTreeSet<&str>> =
         (!schema.roles.is_empty()).then(|| schema.roles.iter().map(|r| r.name.as_str()).collect());
     let mut seen_tables = BTreeSet::new();
+    let rule_ids = crate::lint::rule_ids();
+    let lint_allow = |out: &mut Vec<ValidationError>,
+                      t: &Table,
+                      p: Option<&str>,
+                      ids: &[String]| {
+        for id in ids {
+            if id != "all" && !rule_ids.contains_key(id.as_str()) {
+                out.push(err(
+                    "UNKNOWN_LINT_RULE",
+                    Some(t),
+                    p,
+                    Some(Clause::Lint),
+                    format!("lint_allow names {id:?}, which is not a lint rule (see docs/lints.md), nor `all`"),
+                ));
+            }
+        }
+    };
     for t in &schema.tables {
+        lint_allow(&mut out, t, None, &t.lint_allow);
+        for p in &t.policies {
+            lint_allow(&mut out, t, Some(&p.name), &p.lint_allow);
+        }
         if !seen_tables.insert((&t.schema, &t.name)) {
             out.push(err(
                 "DUPLICATE_TABLE",

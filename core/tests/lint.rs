@@ -624,3 +624,204 @@ INSERT INTO docs SELECT g, g % 4, g % 3 = 0 FROM generate_series(1, 120) g;",
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no table public.nope"));
 }
+
+/// Overloads are told apart by the number and the spelt-out types of the arguments: a
+/// STABLE `f(integer)` beside a VOLATILE `f(text)` is not reported when the policy calls
+/// `f(1)`, and is when it calls `f('x'::text)`. Matched by name only, the first overload
+/// the catalog lists decides both calls alike (the fault).
+#[test]
+fn function_rules_match_overloads_by_arguments() {
+    let db = Db::start();
+    db.sql(
+        "CREATE ROLE app_user;
+CREATE FUNCTION f(t integer) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT t = 1 $$;
+CREATE FUNCTION f(t text) RETURNS boolean LANGUAGE sql VOLATILE AS $$ SELECT t = 'x' $$;
+CREATE FUNCTION g(a integer, b integer) RETURNS boolean LANGUAGE sql VOLATILE AS $$ SELECT a = b $$;
+CREATE FUNCTION g(a integer) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT a = 1 $$;
+CREATE TABLE by_int (id int, tenant_id int);
+CREATE TABLE by_text (id int, tenant_id int);
+CREATE TABLE by_arity (id int, tenant_id int);
+GRANT SELECT ON by_int, by_text, by_arity TO app_user;
+ALTER TABLE by_int ENABLE ROW LEVEL SECURITY;
+ALTER TABLE by_text ENABLE ROW LEVEL SECURITY;
+ALTER TABLE by_arity ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON by_int TO app_user USING (f(1::integer));
+CREATE POLICY p ON by_text TO app_user USING (f('x'::text));
+CREATE POLICY p ON by_arity TO app_user USING (g(tenant_id));",
+    );
+    let r = lint_json(&[&db.url]);
+    assert!(
+        has(&r, "volatile_function_in_policy", "public.by_text"),
+        "{r:#}"
+    );
+    assert!(
+        !has(&r, "volatile_function_in_policy", "public.by_int"),
+        "{r:#}"
+    );
+    // by arity: g(tenant_id) is the STABLE one-argument g
+    assert!(
+        !has(&r, "volatile_function_in_policy", "public.by_arity"),
+        "{r:#}"
+    );
+}
+
+/// Offline, a policy for a role the declaration does not declare is suspect (info), and
+/// says how to check it exactly; well-known roles are not reported; with the database the
+/// check is exact (error, or nothing when the role exists).
+#[test]
+fn unknown_roles_offline_and_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let decl = dir.path().join("schema.sql");
+    std::fs::write(
+        &decl,
+        "CREATE TABLE items (id int, tenant_id int);
+ALTER TABLE items ENABLE ROW LEVEL SECURITY;
+CREATE POLICY for_app ON items TO app_usr USING (tenant_id = 1);
+CREATE POLICY for_supabase ON items TO authenticated USING (tenant_id = 1);
+CREATE POLICY for_builtin ON items TO pg_read_all_data USING (tenant_id = 1);
+",
+    )
+    .unwrap();
+    let decl = decl.display().to_string();
+    let unknown = |r: &Value| -> Vec<(String, String, String)> {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "policy_on_unknown_role")
+            .map(|f| {
+                (
+                    f["role"].as_str().unwrap().to_string(),
+                    f["severity"].as_str().unwrap().to_string(),
+                    f["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let r = lint_json(&[&decl]);
+    let found = unknown(&r);
+    assert_eq!(found.len(), 1, "{r:#}");
+    assert_eq!(
+        (found[0].0.as_str(), found[0].1.as_str()),
+        ("app_usr", "info")
+    );
+    assert!(found[0].2.contains("(--db)"), "{}", found[0].2);
+    // a severity from the configuration still wins
+    let cfg = dir.path().join("pgpolicy.toml");
+    std::fs::write(&cfg, "[lint.rules]\npolicy_on_unknown_role = \"error\"\n").unwrap();
+    let r = lint_json(&[&decl, "--config", &cfg.display().to_string()]);
+    assert_eq!(unknown(&r)[0].1, "error");
+
+    let db = Db::start();
+    db.sql("CREATE ROLE app_user; CREATE ROLE authenticated; CREATE TABLE items (id int, tenant_id int);");
+    let r = lint_json(&[&decl, "--db", &db.url]);
+    let found = unknown(&r);
+    assert_eq!(found.len(), 1, "{r:#}");
+    assert_eq!(
+        (found[0].0.as_str(), found[0].1.as_str()),
+        ("app_usr", "error")
+    );
+    assert!(
+        found[0].2.ends_with("which does not exist"),
+        "{}",
+        found[0].2
+    );
+}
+
+/// The inline opt-out of a declaration: `-- pgpolicy-lint: disable=...` on a .sql
+/// statement (before it, inside it, or after it on its line), `lint_allow` / `lintAllow`
+/// on a JSON table or policy. Text in a string literal is not a comment; an unknown rule
+/// id is refused naming the table, the policy and the clause; plans never carry it.
+#[test]
+fn declarations_opt_out_inline() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let base = "CREATE ROLE app_user;
+CREATE TABLE items (id int, tenant_id int, note text);
+ALTER TABLE items ENABLE ROW LEVEL SECURITY;
+CREATE POLICY ok ON items TO app_user USING (tenant_id = 1);
+CREATE POLICY anyone ON items FOR UPDATE TO app_user USING (true);
+CREATE TABLE audit (id int);
+ALTER TABLE audit ENABLE ROW LEVEL SECURITY;
+CREATE POLICY quoted ON items FOR UPDATE TO app_user USING (true) WITH CHECK (note <> '-- pgpolicy-lint: disable=all');
+";
+    let r = lint_json(&[&write("base.sql", base)]);
+    assert!(
+        has(&r, "permissive_true_for_write", "public.items"),
+        "{r:#}"
+    );
+    assert!(has(&r, "rls_enabled_no_policy", "public.audit"), "{r:#}");
+    let count = |r: &Value, rule: &str| hits(r).iter().filter(|(x, _)| x == rule).count();
+    assert_eq!(count(&r, "permissive_true_for_write"), 2, "{r:#}");
+
+    let marked = base
+        .replace(
+            "CREATE POLICY anyone",
+            "-- an intended open update\n-- pgpolicy-lint: disable=permissive_true_for_write\nCREATE POLICY anyone",
+        )
+        .replace(
+            "ALTER TABLE audit ENABLE ROW LEVEL SECURITY;",
+            "ALTER TABLE audit ENABLE ROW LEVEL SECURITY; -- pgpolicy-lint: disable=rls_enabled_no_policy",
+        );
+    let decl = write("marked.sql", &marked);
+    let r = lint_json(&[&decl]);
+    assert!(!has(&r, "rls_enabled_no_policy", "public.audit"), "{r:#}");
+    // only the marked policy is exempt; the one with the text in a string literal is not
+    let open: Vec<&Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "permissive_true_for_write")
+        .collect();
+    assert_eq!(open.len(), 1, "{r:#}");
+    assert_eq!(open[0]["policy"], "quoted");
+    // the plan is the same with or without the markers, and carries none
+    let plain = cli_ok(&[
+        "plan",
+        "--from",
+        "empty",
+        "--to",
+        &write("p.sql", base),
+        "--format",
+        "json",
+    ]);
+    let with = cli_ok(&["plan", "--from", "empty", "--to", &decl, "--format", "json"]);
+    assert_eq!(plain, with);
+    assert!(!with.contains("lint_allow"));
+
+    // JSON: on a table and on a policy
+    let json = write(
+        "schema.json",
+        r#"{"roles": [{"name": "app_user"}],
+            "tables": [
+              {"name": "items", "columns": [{"name": "tenant_id", "type": "integer"}], "rls": {"enabled": true},
+               "policies": [{"name": "anyone", "command": "UPDATE", "roles": ["app_user"], "using": "true",
+                             "lintAllow": ["permissive_true_for_write"]}]},
+              {"name": "audit", "rls": {"enabled": true}, "lint_allow": ["all"]}
+            ]}"#,
+    );
+    let r = lint_json(&[&json]);
+    assert!(
+        !has(&r, "permissive_true_for_write", "public.items"),
+        "{r:#}"
+    );
+    assert!(!has(&r, "rls_enabled_no_policy", "public.audit"), "{r:#}");
+
+    // an unknown rule id is an error that says where
+    let bad = write(
+        "bad.sql",
+        "CREATE TABLE items (id int);\nALTER TABLE items ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON items USING (true); -- pgpolicy-lint: disable=permisive_true_for_write\n",
+    );
+    let out = cli(&["lint", &bad]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("permisive_true_for_write"), "{err}");
+    assert!(
+        err.contains("table public.items, policy \"p\", clause lint"),
+        "{err}"
+    );
+}

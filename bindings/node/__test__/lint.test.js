@@ -140,3 +140,45 @@ test('pgpolicy/testing runs the examples policy tests', async () => {
     (e) => e instanceof pgpolicy.SourceError && /expects nothing/.test(e.message),
   );
 });
+
+test('inline opt-out on declarations and Sequelize models (lintAllow)', async () => {
+  const { Sequelize, DataTypes } = require('sequelize');
+  const { schemaFromSequelize } = require('../sequelize');
+  const declaration = (allow) => ({
+    roles: [{ name: 'app_user' }],
+    tables: [
+      {
+        name: 'items',
+        rls: { enabled: true },
+        policies: [
+          { name: 'anyone', command: 'UPDATE', roles: ['app_user'], using: 'true', ...(allow ? { lintAllow: ['permissive_true_for_write'] } : {}) },
+        ],
+      },
+      { name: 'audit', rls: { enabled: true }, ...(allow ? { lintAllow: ['all'] } : {}) },
+    ],
+  });
+  const before = hits(await pgpolicy.lint(declaration(false)));
+  assert.ok(before.includes('permissive_true_for_write public.items'), before.join('\n'));
+  assert.ok(before.includes('rls_enabled_no_policy public.audit'), before.join('\n'));
+  const after = hits(await pgpolicy.lint(declaration(true)));
+  assert.ok(!after.includes('permissive_true_for_write public.items'), after.join('\n'));
+  assert.ok(!after.includes('rls_enabled_no_policy public.audit'), after.join('\n'));
+  await assert.rejects(
+    pgpolicy.lint({ tables: [{ name: 'audit', rls: { enabled: true }, lintAllow: ['no_such_rule'] }] }),
+    (e) => {
+      assert.ok(e instanceof pgpolicy.ValidationError, String(e));
+      assert.equal(e.code, 'UNKNOWN_LINT_RULE');
+      assert.equal(e.table, 'public.audit');
+      return true;
+    },
+  );
+  // a model's rls.lintAllow reaches the core
+  const sequelize = new Sequelize('postgres://localhost/none', { logging: false });
+  sequelize.define('Audit', { id: { type: DataTypes.INTEGER, primaryKey: true } }, {
+    tableName: 'audit',
+    rls: { lintAllow: ['rls_enabled_no_policy'] },
+  });
+  const schema = schemaFromSequelize(sequelize);
+  assert.deepEqual(schema.tables.find((t) => t.name === 'audit').lint_allow, ['rls_enabled_no_policy']);
+  assert.ok(!hits(await pgpolicy.lint(schema)).includes('rls_enabled_no_policy public.audit'));
+});

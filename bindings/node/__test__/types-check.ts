@@ -1,5 +1,5 @@
 // Compiled with `tsc --noEmit` by types.test.js: the declarations describe the API.
-import { diff, introspect, apply, lint, explain, Finding, Verdict, fromSqlFile, sessionPins, startEmbeddedPostgres, PgPolicyError, ValidationError, WeakeningError, Plan, Schema, Change, ChangeKind, Clause, Step } from 'pgpolicy';
+import { diff, introspect, apply, lint, explain, impact, ImpactCheck, Finding, Verdict, fromSqlFile, sessionPins, startEmbeddedPostgres, PgPolicyError, ValidationError, WeakeningError, Plan, Schema, Change, ChangeKind, Clause, Step } from 'pgpolicy';
 import { definePolicies, generateMigration, LintFailedError, withRlsContext, withRlsScope, schemaFromSequelize, declareRoles, applyToDatabase } from 'pgpolicy/sequelize';
 import { Sequelize, DataTypes, Model, Transaction } from 'sequelize';
 
@@ -103,6 +103,14 @@ async function run(url: string): Promise<void> {
   const sarif: string = report.sarif;
   const ex = await explain('schema.json', 'public.users', { role: 'app_user', command: 'SELECT' });
   const verdicts: Verdict[] = ex.entries.map((e) => e.verdict);
+  const measured = await impact(url, ir, { role: 'app_user', settings: { 'app.tenant': 2 }, sampleLimit: 1000 });
+  const gained: number = measured.tables[0].checks[0].gained;
+  const checks: ImpactCheck[] = measured.tables.flatMap((t) => t.checks.map((c) => c.check));
+  const comment: string = measured.comment;
+  await generateMigration({ sequelize, migrationsPath: 'migrations', impact: [{ role: 'app_user', settings: { 'app.tenant': 2 } }] });
+  void gained;
+  void checks;
+  void comment;
   void worst;
   void sarif;
   void verdicts;

@@ -9,6 +9,7 @@ use pgpolicy::diff::{
     ClauseChange, DefaultPrivileges, PlanDocument, RecreatedPolicy, RolePrivileges, Step,
 };
 use pgpolicy::explain::{Effective, Explanation, Verdict};
+use pgpolicy::impact::{Check, CheckImpact, Impact, Side, TableImpact};
 use pgpolicy::ir::catalog::{Catalog, FunctionSig, SessionSettings, TypeDef, TypeKind};
 use pgpolicy::ir::{DatabaseInfo, GrantShape, Rls};
 use pgpolicy::lint::{Finding, Report, Severity};
@@ -69,6 +70,11 @@ fn main() {
         decl::<Explanation>(),
         decl::<Effective>(),
         decl::<Verdict>(),
+        decl::<Impact>(),
+        decl::<TableImpact>(),
+        decl::<CheckImpact>(),
+        decl::<Side>(),
+        decl::<Check>(),
     ];
     let text = format!(
         "// Generated from the core's Rust definitions (ts-rs) by\n\

@@ -37,6 +37,8 @@ export interface RlsSpec {
   force?: boolean;
   policies?: PolicyDeclaration[];
   grants?: ModelGrant[];
+  /** Lint rules this table opts out of (rule ids, or `'all'`; docs/lints.md). */
+  lintAllow?: string[];
 }
 
 declare module 'sequelize' {
@@ -107,6 +109,18 @@ export interface GenerateMigrationOptions {
    * with `failOn`, a finding at that level throws `LintFailedError` and nothing is written.
    */
   lint?: boolean | GenerateLintOptions;
+  /**
+   * Measure what the migration changes for a role's rows before it runs (`pgpolicy plan
+   * --impact`) and write the report as a comment block at the top of the file; one role,
+   * or several.
+   */
+  impact?: GenerateImpactOptions | GenerateImpactOptions[];
+}
+
+export interface GenerateImpactOptions {
+  role: string;
+  settings?: Record<string, string | number | boolean>;
+  sampleLimit?: number;
 }
 
 export interface GenerateLintOptions {
@@ -145,7 +159,7 @@ declare module 'sequelize' {
 
 /** Writes `YYYYMMDDHHmmss-<name>.js`; resolves to its path, or null when nothing changed. */
 export function generateMigration(options: GenerateMigrationOptions): Promise<string | null>;
-export function renderMigration(plan: Plan): string;
+export function renderMigration(plan: Plan, options?: { notes?: string[] }): string;
 export function planFromSequelize(sequelize: Sequelize, options?: ApplyToDatabaseOptions): Promise<AppliedPlan>;
 export function applyToDatabase(sequelize: Sequelize, options?: ApplyToDatabaseOptions): Promise<AppliedPlan | null>;
 export function installHooks(sequelize: Sequelize): void;

@@ -838,3 +838,105 @@ pub fn policy_tests(
         timeouts: timeouts(&o.lock_timeout, &o.statement_timeout, &o.connect_timeout)?,
     }))
 }
+
+/// Options of `impact`.
+#[napi(object)]
+#[derive(Default)]
+pub struct ImpactOptionsJs {
+    /// The role whose rows are measured.
+    pub role: String,
+    /// The settings the role runs with (`{ 'app.tenant_id': '2' }`); every setting a
+    /// predicate reads must be given.
+    pub settings: Option<std::collections::HashMap<String, String>>,
+    /// Rows evaluated per table (default 10,000); above it, a sample of this size.
+    pub sample_limit: Option<u32>,
+    /// PostgreSQL schemas to read (default: the declaration's).
+    pub schemas: Option<Vec<String>>,
+    pub lock_timeout: Option<DurationJs>,
+    pub statement_timeout: Option<DurationJs>,
+    pub connect_timeout: Option<DurationJs>,
+}
+
+pub struct ImpactTask {
+    url: String,
+    desired: String,
+    schemas: Option<Vec<String>>,
+    options: pgpolicy::impact::ImpactOptions,
+    timeouts: Timeouts,
+}
+
+impl ImpactTask {
+    fn run(&self) -> pgpolicy::Result<pgpolicy::impact::Impact> {
+        let desired = Schema::from_json(&self.desired)?;
+        let schemas = self
+            .schemas
+            .clone()
+            .unwrap_or_else(|| desired.schema_names());
+        let mut db = LiveDb::connect_with(&self.url, self.timeouts)?;
+        let current = db.introspect(&schemas)?;
+        let plan = pgpolicy::diff_with(&current, &desired, &DiffOptions::default(), Some(&mut db))?;
+        db.impact(&current, &desired, &plan, &self.options)
+    }
+}
+
+impl Task for ImpactTask {
+    type Output = pgpolicy::Result<pgpolicy::impact::Impact>;
+    type JsValue = Js<serde_json::Value>;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        Ok(self.run())
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Js<serde_json::Value>> {
+        let impact = output.map_err(|e| throw(&env, e))?;
+        let mut v =
+            serde_json::to_value(&impact).map_err(|e| napi::Error::from_reason(e.to_string()))?;
+        v["headlines"] = serde_json::json!(impact.headlines());
+        v["text"] = serde_json::Value::String(impact.to_text());
+        v["comment"] = serde_json::Value::String(impact.to_comment("// "));
+        Ok(Js(v))
+    }
+}
+
+/// What the plan that takes the database at `url` to `desired` changes for a role's rows,
+/// measured before it runs (the core's `plan --impact`: the old and new predicates
+/// evaluated as the role, with its settings, in a read-only transaction that is rolled
+/// back; one query per table, sampled above `sampleLimit`). Resolves to the core's
+/// `Impact` plus `headlines`, `text` and `comment` (the text behind `// `).
+#[napi(js_name = "impact", ts_return_type = "Promise<unknown>")]
+pub fn impact(
+    env: Env,
+    url: String,
+    desired: String,
+    options: ImpactOptionsJs,
+) -> Result<AsyncTask<ImpactTask>> {
+    let settings: Vec<(String, String)> = options
+        .settings
+        .clone()
+        .map(|m| {
+            let mut v: Vec<(String, String)> = m.into_iter().collect();
+            v.sort();
+            v
+        })
+        .unwrap_or_default();
+    let opts = pgpolicy::impact::ImpactOptions::new(
+        &options.role,
+        settings,
+        options
+            .sample_limit
+            .map(u64::from)
+            .unwrap_or(pgpolicy::impact::DEFAULT_SAMPLE_LIMIT),
+    )
+    .map_err(|e| throw(&env, e))?;
+    Ok(AsyncTask::new(ImpactTask {
+        url,
+        desired,
+        schemas: options.schemas,
+        timeouts: timeouts(
+            &options.lock_timeout,
+            &options.statement_timeout,
+            &options.connect_timeout,
+        )?,
+        options: opts,
+    }))
+}

@@ -6,6 +6,7 @@
 
 mod change;
 mod convert;
+mod impact;
 mod lint;
 
 use std::sync::Mutex;
@@ -980,6 +981,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<change::PyStep>()?;
     m.add_class::<PyEmbedded>()?;
     lint::register(m)?;
+    impact::register(m)?;
     m.add_function(wrap_pyfunction!(diff, m)?)?;
     m.add_function(wrap_pyfunction!(diff_url, m)?)?;
     m.add_function(wrap_pyfunction!(diff_with, m)?)?;

@@ -633,3 +633,82 @@ def test_lint_at_generation_time(
         pgpolicy_lint_config={"rules": {"policy_to_public_on_write": "off", "unindexed_policy_column": "off"}},
     )
     assert "alter_policy" in revision(fixed, "fixed")
+
+
+def test_impact_at_generation_time(pg: EmbeddedPostgres, db: str, alembic_project: Callable[..., Any]) -> None:
+    """pgpolicy_impact writes the core's impact report, measured as the role before the
+    revision runs, as a comment block at the top of upgrade(); nothing is applied by
+    generating it, and the revision still upgrades and downgrades."""
+    url = pg.sqlalchemy_url(db)
+    role = f"app_{db}"  # roles are the cluster's: one per test database
+    first = alembic_project(url, guide_models())
+    revision(first, "first")
+    command.upgrade(first, "head")
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            f"CREATE ROLE {role} NOLOGIN; GRANT SELECT, UPDATE ON users TO {role};"
+            "INSERT INTO tenants (id, name) VALUES (1, 'one'), (2, 'two');"
+            "INSERT INTO users (name, tenant_id) VALUES ('a', 1), ('b', 1), ('c', 2), ('d', 2), ('e', 2)"
+        )
+    wider = "tenant_id <= current_setting('app.current_tenant')::integer"
+    cfg = alembic_project(
+        url,
+        guide_models(wider),
+        pgpolicy_impact={"role": role, "settings": {"app.current_tenant": "2"}},
+    )
+    text = revision(cfg, "wider")
+    up = section(text, "upgrade")
+    assert f"# Impact of the plan on the rows of {role} with app.current_tenant=2:" in up, up
+    assert f"#   2 more row(s) of public.users become visible to {role} with app.current_tenant=2" in up, up
+    assert "#   SELECT USING              3 -> 5        (+2 -0)" in up, up
+    assert "Impact" not in section(text, "downgrade")
+    # generating measured and changed nothing
+    assert policies(url)[("users", "tenant_isolation")]["using"].startswith("(tenant_id = ")
+    command.upgrade(cfg, "head")
+    assert policies(url)[("users", "tenant_isolation")]["using"].startswith("(tenant_id <= ")
+    command.downgrade(cfg, "-1")
+    assert policies(url)[("users", "tenant_isolation")]["using"].startswith("(tenant_id = ")
+    # a setting the policy reads and the option does not give: the command stops
+    command.upgrade(cfg, "head")
+    bad = alembic_project(url, guide_models(), pgpolicy_impact={"role": role})
+    with pytest.raises(pgpolicy.SourceError, match="app.current_tenant"):
+        command.revision(bad, message="bad", autogenerate=True)
+    engine.dispose()
+
+
+def test_impact_on_a_connection_leaves_its_transaction_as_it_was(pg: EmbeddedPostgres, db: str) -> None:
+    """pgpolicy.impact on the caller's Connection runs in a savepoint that is rolled back:
+    the role, the settings, row_security and read-only mode are the caller's again."""
+    url = pg.sqlalchemy_url(db)
+    role = f"app_{db}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            f"CREATE ROLE {role} NOLOGIN;"
+            f"CREATE TABLE docs (id int, tenant_id int); GRANT SELECT ON docs TO {role};"
+            "INSERT INTO docs VALUES (1, 1), (2, 2), (3, 2);"
+            "ALTER TABLE docs ENABLE ROW LEVEL SECURITY;"
+            "CREATE POLICY t ON docs USING (tenant_id = current_setting('app.t')::int)"
+        )
+    desired = pgpolicy.Schema.from_sql(
+        "ALTER TABLE docs ENABLE ROW LEVEL SECURITY;"
+        "CREATE POLICY t ON docs USING (tenant_id >= current_setting('app.t')::int);"
+    )
+    with engine.connect() as conn:
+        report = pgpolicy.impact(conn, desired, role=role, settings={"app.t": "1"})
+        state = conn.exec_driver_sql(
+            "SELECT current_user, current_setting('transaction_read_only'), "
+            "current_setting('row_security'), current_setting('app.t', true)"
+        ).one()
+        assert tuple(state) in {("postgres", "off", "on", None), ("postgres", "off", "on", "")}, state
+        conn.exec_driver_sql("CREATE TEMP TABLE still_writable (x int)")
+        conn.rollback()
+    [table] = report.tables
+    select = next(c for c in table["checks"] if c["check"] == "select")
+    assert (select["before"]["rows"], select["after"]["rows"], select["gained"], select["lost"]) == (1, 3, 2, 0)
+    assert report.headlines() == [f"2 more row(s) of public.docs become visible to {role} with app.t=1"]
+    # the same through the core's own connection
+    by_url = pgpolicy.impact(url, desired, role=role, settings={"app.t": "1"})
+    assert by_url.tables == report.tables
+    engine.dispose()

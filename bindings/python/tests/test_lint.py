@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 import pgpolicy
+from pgpolicy.sqlalchemy import LintAllow, Policy, Role, RowLevelSecurity, declare_roles, schema_from_metadata
 from pgpolicy.testing import EmbeddedPostgres
 
 REPO = Path(__file__).resolve().parents[3]
@@ -126,3 +128,45 @@ def test_policy_tests_from_pytest(pg: EmbeddedPostgres, db: str, engine: sa.Engi
     assert pg.psql("SELECT string_agg(name, ',' ORDER BY name) FROM users", db).strip() == "Jane Smith,John Doe"
     with pytest.raises(pgpolicy.SourceError, match="exactly one of select"):
         run_policy_tests('[[test]]\nname = "x"\nselect = "a"\ndelete = "a"\ncount = 1\n', engine)
+
+
+def test_inline_opt_out_on_models() -> None:
+    """`LintAllow(...)` in a table's `__table_args__` and `Policy(lint_allow=...)`: the
+    core does not report those rules there; an unknown rule id is the core's validation
+    error naming the table, the policy and the clause."""
+
+    def models(allow: bool, ids: tuple = ("permissive_true_for_write",)) -> sa.MetaData:
+        class Base(DeclarativeBase):
+            pass
+
+        declare_roles(Base.metadata, Role("app_user"))
+
+        class Item(Base):
+            __tablename__ = "items"
+            __table_args__ = (
+                Policy("anyone", command="UPDATE", roles="app_user", using="true", lint_allow=ids if allow else ()),
+            )
+            id: Mapped[int] = mapped_column(primary_key=True)
+
+        class Audit(Base):
+            __tablename__ = "audit"
+            __table_args__ = ((LintAllow("rls_enabled_no_policy"),) if allow else ()) + (RowLevelSecurity(),)
+            id: Mapped[int] = mapped_column(primary_key=True)
+
+        return Base.metadata
+
+    found = rules(pgpolicy.lint(schema_from_metadata(models(False))))
+    assert ("permissive_true_for_write", "public.items") in found
+    assert ("rls_enabled_no_policy", "public.audit") in found
+    found = rules(pgpolicy.lint(schema_from_metadata(models(True))))
+    assert ("permissive_true_for_write", "public.items") not in found
+    assert ("rls_enabled_no_policy", "public.audit") not in found
+    # the plan is the models' either way
+    assert (
+        pgpolicy.diff(pgpolicy.Schema.empty(), schema_from_metadata(models(True))).sql()
+        == pgpolicy.diff(pgpolicy.Schema.empty(), schema_from_metadata(models(False))).sql()
+    )
+    with pytest.raises(pgpolicy.ValidationError) as e:
+        schema_from_metadata(models(True, ("permisive_true_for_write",)))
+    assert (e.value.table, e.value.policy, e.value.code) == ("public.items", "anyone", "UNKNOWN_LINT_RULE")
+    assert "permisive_true_for_write" in str(e.value)

@@ -62,6 +62,20 @@ enum Cmd {
         /// declared side names (public when it names none).
         #[arg(long = "schema")]
         schemas: Vec<String>,
+        /// Measure, before the plan runs, how many rows of each table it touches become
+        /// visible / invisible, writable / unwritable to --role (FROM must be a database;
+        /// evaluated as that role in a rolled-back, read-only transaction).
+        #[arg(long, requires = "role")]
+        impact: bool,
+        /// The role whose rows --impact measures.
+        #[arg(long, requires = "impact")]
+        role: Option<String>,
+        /// A setting the role runs with, name=value (repeatable), e.g. app.tenant_id=2.
+        #[arg(long = "setting", requires = "impact")]
+        settings: Vec<String>,
+        /// Rows evaluated per table; above it, a sample of this size.
+        #[arg(long, requires = "impact", default_value_t = pgpolicy::impact::DEFAULT_SAMPLE_LIMIT)]
+        sample_limit: u64,
         #[command(flatten)]
         dev: DevArgs,
         #[command(flatten)]
@@ -398,12 +412,64 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             reverse,
             exit_code,
             schemas,
+            impact,
+            role,
+            settings,
+            sample_limit,
             dev,
             limits,
         } => {
             let t = limits.timeouts();
+            let opts = match (impact, role) {
+                (true, Some(role)) => {
+                    if reverse {
+                        return Err(Error::Source(
+                            "--impact measures the plan FROM -> TO; swap --from and --to instead of --reverse".into(),
+                        ));
+                    }
+                    if !matches!(Source::parse(&from)?, Source::Url(_)) {
+                        return Err(Error::Source(
+                            "--impact counts the rows of the database the plan runs on: --from must be a postgres URL".into(),
+                        ));
+                    }
+                    let settings = settings
+                        .iter()
+                        .map(|s| pgpolicy::impact::ImpactOptions::parse_setting(s))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Some(pgpolicy::impact::ImpactOptions::new(
+                        &role,
+                        settings,
+                        sample_limit,
+                    )?)
+                }
+                _ => None,
+            };
             let (mut current, mut desired) = load_pair(&from, &to, &schemas, t)?;
             let mut plan = plan_between(&mut current, &mut desired, &dev, t)?;
+            if let Some(opts) = opts {
+                let db = current.db.as_mut().expect("a database side");
+                let report = db.impact(&current.schema, &desired.schema, &plan, &opts)?;
+                match format {
+                    Format::Sql => emit(&format!(
+                        "{}\n{}",
+                        report.to_comment("-- "),
+                        plan.sql_with(&t)
+                    )),
+                    Format::Json => {
+                        let mut doc: serde_json::Value =
+                            serde_json::from_str(&plan.to_json()).expect("plan JSON");
+                        doc["impact"] = serde_json::to_value(&report).expect("impact JSON");
+                        emit(&format!(
+                            "{}\n",
+                            serde_json::to_string_pretty(&doc).expect("plan JSON")
+                        ));
+                    }
+                }
+                if exit_code && !plan.is_empty() {
+                    return Ok(ExitCode::from(EXIT_DRIFT));
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
             if reverse {
                 plan = plan.reverse();
             }

@@ -86,9 +86,11 @@ pub(super) fn emit_tables(matching: &Matching, comparison: Comparison) -> Vec<Ch
     changes
 }
 
-/// The policy as the plan shows it: `renamed_from` is the declaration's business only.
+/// The policy as the plan shows it: `renamed_from` and `lint_allow` are the
+/// declaration's business only.
 fn strip_rename(p: &Policy) -> Policy {
     let mut p = p.clone();
     p.renamed_from = None;
+    p.lint_allow.clear();
     p
 }

@@ -108,6 +108,7 @@ fn context_schema(
             columns,
             rls: t.rls,
             policies: Vec::new(),
+            lint_allow: Vec::new(),
         });
     }
     for t in current.tables.iter().filter(|t| wanted(t)) {
@@ -118,6 +119,7 @@ fn context_schema(
                 columns: t.columns.clone(),
                 rls: t.rls,
                 policies: Vec::new(),
+                lint_allow: Vec::new(),
             });
         }
     }

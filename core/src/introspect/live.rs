@@ -538,6 +538,20 @@ impl LiveDb {
         exec::apply(self, Scope::Transaction, &t, r, plan)
     }
 
+    /// What `plan` (from `current`, this database's state, to `desired`) changes for a
+    /// role's rows (see [`crate::impact`]), in a transaction of its own, rolled back.
+    pub fn impact(
+        &mut self,
+        current: &Schema,
+        desired: &Schema,
+        plan: &Plan,
+        opts: &crate::impact::ImpactOptions,
+    ) -> Result<crate::impact::Impact, Error> {
+        self.end_plan();
+        let t = self.timeouts;
+        crate::impact::plan_impact(self, Scope::Transaction, &t, current, desired, plan, opts)
+    }
+
     /// The plan that drops the policies depending on a column of one of `tables` (see
     /// [`exec::column_policies`]): run it before changing those columns (PostgreSQL
     /// refuses to change the type of a column a policy reads) and its reverse after, in

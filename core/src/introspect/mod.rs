@@ -674,6 +674,7 @@ impl CatalogReader {
                     with_check: text(7),
                     comment: text(8),
                     renamed_from: None,
+                    lint_allow: Vec::new(),
                 };
                 self.policies.push((oid, roles, policy));
             }

@@ -210,6 +210,8 @@ struct RawTable<'a> {
     rls_forced: Option<bool>,
     #[serde(default, borrow)]
     policies: Vec<&'a RawValue>,
+    #[serde(default, alias = "lintAllow")]
+    lint_allow: Vec<String>,
 }
 
 /// The `name` of a JSON object, when it is a string (to name what failed to decode).
@@ -272,6 +274,8 @@ struct RawPolicy {
     comment: Option<String>,
     #[serde(default, alias = "renamedFrom")]
     renamed_from: Option<String>,
+    #[serde(default, alias = "lintAllow")]
+    lint_allow: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -641,6 +645,7 @@ impl RawSchema<'_> {
                     with_check: p.with_check,
                     comment: p.comment,
                     renamed_from: p.renamed_from,
+                    lint_allow: p.lint_allow,
                 });
             }
             tables.push(Table {
@@ -649,6 +654,7 @@ impl RawSchema<'_> {
                 columns,
                 rls,
                 policies,
+                lint_allow: t.lint_allow,
             });
         }
         let roles = self

@@ -191,6 +191,11 @@ pub struct Policy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub renamed_from: Option<String>,
+    /// Lint rules this policy opts out of (rule ids, or `all`): the declaration's inline
+    /// opt-out, never planned or applied.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<String>>", optional))]
+    pub lint_allow: Vec<String>,
 }
 
 impl Policy {
@@ -204,6 +209,7 @@ impl Policy {
             with_check: None,
             comment: None,
             renamed_from: None,
+            lint_allow: Vec::new(),
         }
     }
 }
@@ -245,6 +251,11 @@ pub struct Table {
     pub columns: Vec<Column>,
     pub rls: Rls,
     pub policies: Vec<Policy>,
+    /// Lint rules this table opts out of (rule ids, or `all`): the declaration's inline
+    /// opt-out, never planned or applied.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<String>>", optional))]
+    pub lint_allow: Vec<String>,
 }
 
 impl Table {
@@ -255,6 +266,7 @@ impl Table {
             columns: Vec::new(),
             rls: Rls::default(),
             policies: Vec::new(),
+            lint_allow: Vec::new(),
         }
     }
 

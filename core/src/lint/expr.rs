@@ -25,6 +25,10 @@ pub struct Call {
     /// Inside a sub-select (`(SELECT auth.uid())`, `EXISTS (...)`, `IN (SELECT ...)`):
     /// PostgreSQL evaluates an uncorrelated one once per statement (an InitPlan).
     pub in_subquery: bool,
+    /// Each argument's type where the expression says it: a cast (`x::uuid`, `CAST(x AS
+    /// text)`), an integer, numeric or boolean constant; `None` where it takes a column's
+    /// or another expression's type. Lower case, as written (`int` is not `integer`).
+    pub arg_types: Vec<Option<String>>,
 }
 
 impl Call {
@@ -92,6 +96,23 @@ fn is_true(e: &Expr) -> bool {
         Expr::Nested(inner) => is_true(inner),
         Expr::Value(v) => matches!(v.value, Value::Boolean(true)),
         _ => false,
+    }
+}
+
+/// The type an argument has by its own spelling (see [`Call::arg_types`]).
+fn arg_type(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Nested(x) => arg_type(x),
+        Expr::Cast { data_type, .. } => Some(data_type.to_string().to_ascii_lowercase()),
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) if n.chars().all(|c| c.is_ascii_digit()) => {
+                Some(if n.len() > 9 { "bigint" } else { "integer" }.into())
+            }
+            Value::Number(..) => Some("numeric".into()),
+            Value::Boolean(_) => Some("boolean".into()),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -335,6 +356,7 @@ impl Walker {
             }
         };
         let mut args = 0;
+        let mut arg_types = Vec::new();
         match &f.args {
             FunctionArguments::None => {}
             FunctionArguments::Subquery(q) => {
@@ -348,6 +370,10 @@ impl Walker {
                         FunctionArg::Named { arg, .. } | FunctionArg::ExprNamed { arg, .. } => arg,
                         FunctionArg::Unnamed(arg) => arg,
                     };
+                    arg_types.push(match arg {
+                        FunctionArgExpr::Expr(x) => arg_type(x),
+                        _ => None,
+                    });
                     if let FunctionArgExpr::Expr(x) = arg {
                         if name.starts_with("json") && name.contains("extract_path") {
                             self.json_key(x);
@@ -368,6 +394,7 @@ impl Walker {
             name,
             args,
             in_subquery: sub,
+            arg_types,
         });
     }
 

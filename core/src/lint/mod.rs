@@ -156,6 +156,7 @@ pub fn overlay(declared: &Schema, db: &Schema) -> Schema {
             e.columns = t.columns.clone();
         }
         e.policies = t.policies.clone();
+        e.lint_allow = t.lint_allow.clone();
     }
     for r in &declared.roles {
         match out.roles.iter_mut().find(|x| x.name == r.name) {
@@ -329,10 +330,23 @@ impl<'a> Cx<'a> {
 
     /// Records a finding of `rule` unless the configuration or a comment allows it.
     pub fn report(&mut self, rule: &str, at: At<'_>, message: String) {
+        self.report_as(rule, None, at, message)
+    }
+
+    /// [`Cx::report`] with a default severity other than the rule's (a finding the rule
+    /// can only suspect, e.g. offline); a severity set in the configuration still wins.
+    pub fn report_as(
+        &mut self,
+        rule: &str,
+        severity: Option<Severity>,
+        at: At<'_>,
+        message: String,
+    ) {
         let def = rules::rule(rule);
+        let declared = |ids: &[String]| ids.iter().any(|id| id == rule || id == "all");
         if let Some(t) = at.table {
             let name = t.display_name();
-            if self.config.allows(&name, rule) {
+            if self.config.allows(&name, rule) || declared(&t.lint_allow) {
                 return;
             }
             if let Some(c) = self.table_facts(t).and_then(|f| f.comment.as_deref()) {
@@ -342,9 +356,10 @@ impl<'a> Cx<'a> {
             }
         }
         if let Some(p) = at.policy {
-            if p.comment
-                .as_deref()
-                .is_some_and(|c| allowed_by_comment(c, rule))
+            if declared(&p.lint_allow)
+                || p.comment
+                    .as_deref()
+                    .is_some_and(|c| allowed_by_comment(c, rule))
             {
                 return;
             }
@@ -356,7 +371,7 @@ impl<'a> Cx<'a> {
         }
         let severity = match self.config.setting(rule) {
             RuleSetting::Severity(s) => s,
-            _ => def.severity,
+            _ => severity.unwrap_or(def.severity),
         };
         self.out.push(Finding {
             rule: rule.to_string(),

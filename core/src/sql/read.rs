@@ -23,14 +23,42 @@ pub fn read_sql(src: &str) -> Result<(Schema, Vec<String>), Error> {
     let mut warnings = Vec::new();
     let mut acl = Vec::new();
     let mut defaults = Vec::new();
+    let mut prev_end = None;
     for stmt in lex::statements(&tokens) {
         let mut r = Reader {
             src,
             toks: stmt,
             pos: 0,
+            declared: None,
         };
+        let disabled = lint_opt_out(src, stmt, prev_end);
+        prev_end = stmt.last().map(|t| t.end);
         match r.statement(&mut schema, &mut acl, &mut defaults) {
-            Ok(Handled::Yes) => {}
+            Ok(Handled::Yes) => {
+                if let Some(ids) = disabled {
+                    let (line, _) = line_col(src, stmt[0].start);
+                    match r.declared.take() {
+                        Some((s, t, policy)) => {
+                            let table = schema.table_entry(&s, &t);
+                            let target = match policy {
+                                Some(p) => table.policies.iter_mut().find(|x| x.name == p).map(|x| &mut x.lint_allow),
+                                None => Some(&mut table.lint_allow),
+                            };
+                            if let Some(list) = target {
+                                for id in ids {
+                                    if !list.contains(&id) {
+                                        list.push(id);
+                                    }
+                                }
+                            }
+                        }
+                        None => warnings.push(format!(
+                            "line {line}: a pgpolicy-lint comment on a statement that declares no table or policy is ignored: {}",
+                            r.summary()
+                        )),
+                    }
+                }
+            }
             Ok(Handled::Skipped(what)) => {
                 let (line, _) = line_col(src, stmt[0].start);
                 warnings.push(format!("line {line}: skipped {what}: {}", r.summary()));
@@ -98,6 +126,50 @@ struct Reader<'a> {
     src: &'a str,
     toks: &'a [Token],
     pos: usize,
+    /// The table (and policy) the statement declared: where a `pgpolicy-lint` comment
+    /// on it applies.
+    declared: Option<(String, String, Option<String>)>,
+}
+
+/// The lint rules a `-- pgpolicy-lint: disable=rule_a, rule_b` comment (or `disable=all`)
+/// opts a statement out of: a comment on the lines before it (after the line the previous
+/// statement ends on), inside it, or after it on its last line. `None` without one.
+fn lint_opt_out(src: &str, stmt: &[Token], prev_end: Option<usize>) -> Option<Vec<String>> {
+    let line_end = |at: usize| src[at..].find('\n').map_or(src.len(), |i| at + i);
+    let (first, last) = (stmt.first()?, stmt.last()?);
+    let from = prev_end.map_or(0, line_end).min(first.start);
+    // Only the text between tokens: comments (and whitespace), never code or strings.
+    let mut gaps = vec![&src[from..first.start]];
+    gaps.extend(stmt.windows(2).map(|w| &src[w[0].end..w[1].start]));
+    gaps.push(&src[last.end..line_end(last.end)]);
+    let mut out: Option<Vec<String>> = None;
+    for gap in gaps {
+        let lower = gap.to_ascii_lowercase();
+        let mut rest = lower.as_str();
+        while let Some(i) = rest.find("pgpolicy-lint:") {
+            rest = &rest[i + "pgpolicy-lint:".len()..];
+            let Some(list) = rest.trim_start().strip_prefix("disable=") else {
+                continue;
+            };
+            let ids = out.get_or_insert_with(Vec::new);
+            for item in list.split(',') {
+                let id: String = item
+                    .trim_start()
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if id.is_empty() {
+                    break;
+                }
+                let ends = item.trim_start().len() > id.len();
+                ids.push(id);
+                if ends {
+                    break;
+                }
+            }
+        }
+    }
+    out
 }
 
 type R<T> = Result<T, String>;
@@ -334,6 +406,7 @@ impl<'a> Reader<'a> {
                 policy.name
             ));
         }
+        self.declared = Some((s.clone(), t.clone(), Some(policy.name.clone())));
         table.policies.push(policy);
         Ok(())
     }
@@ -458,6 +531,7 @@ impl<'a> Reader<'a> {
     fn create_table(&mut self, schema: &mut Schema) -> R<Handled> {
         self.eat_kws(&["if", "not", "exists"]);
         let (s, t) = self.qualified()?;
+        self.declared = Some((s.clone(), t.clone(), None));
         if !self.eat(Kind::LParen) {
             return Ok(Handled::Skipped("CREATE TABLE without a column list"));
         }
@@ -586,6 +660,7 @@ impl<'a> Reader<'a> {
         self.eat_kws(&["if", "exists"]);
         self.eat_kw("only");
         let (s, t) = self.qualified()?;
+        self.declared = Some((s.clone(), t.clone(), None));
         let mut actions = Vec::new();
         loop {
             let action = if self.eat_kws(&["enable", "row", "level", "security"]) {

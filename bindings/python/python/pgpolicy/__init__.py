@@ -9,7 +9,7 @@ SQL), and get the exact, ordered, reversible DDL that brings a database to that 
     print(plan.sql())
 """
 
-from pgpolicy._db import apply, diff, introspect, plan
+from pgpolicy._db import apply, diff, impact, introspect, plan
 from pgpolicy._lint import explain, lint
 from pgpolicy._native import (
     Change,
@@ -17,6 +17,7 @@ from pgpolicy._native import (
     EmbeddedError,
     Error,
     Explanation,
+    Impact,
     LintReport,
     Plan,
     Schema,
@@ -38,6 +39,7 @@ __all__ = [
     "EmbeddedError",
     "Error",
     "Explanation",
+    "Impact",
     "LintReport",
     "Plan",
     "RlsSkippedWarning",
@@ -50,6 +52,7 @@ __all__ = [
     "apply",
     "diff",
     "explain",
+    "impact",
     "introspect",
     "lint",
     "plan",

@@ -8,10 +8,10 @@ from __future__ import annotations
 import contextlib
 import datetime
 import re
-from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 from pgpolicy import _native
-from pgpolicy._native import Plan, Schema, Timeouts
+from pgpolicy._native import Impact, Plan, Schema, Timeouts
 
 Target = Union[str, Any]
 Duration = Union[str, datetime.timedelta]
@@ -194,3 +194,51 @@ def apply(
         if p and not dry_run:
             _native.apply_with(runner(conn), p, allow_weaken=allow_weaken, timeouts=t, retries=retries)
         return p
+
+
+def impact(
+    target: Target,
+    desired: Schema,
+    *,
+    role: str,
+    settings: Optional[Mapping[str, str]] = None,
+    sample_limit: Optional[int] = None,
+    schemas: Optional[Sequence[str]] = None,
+    lock_timeout: Optional[Duration] = None,
+    statement_timeout: Optional[Duration] = None,
+    connect_timeout: Optional[Duration] = None,
+) -> Impact:
+    """What the plan that takes the database `target` to `desired` changes for `role`'s
+    rows, measured before it runs: per table, the rows that become visible or invisible,
+    updatable, deletable, and (a proxy) insertable. The core evaluates the old and new
+    predicates as `role` with `settings` (each setting a predicate reads must be given), in
+    a read-only transaction (or savepoint) that is rolled back, on every row up to
+    `sample_limit` (default 10,000), else on a sample of that size."""
+    t = timeouts(lock_timeout, statement_timeout, connect_timeout)
+    schemas = list(schemas) if schemas else schemas_of(desired)
+    pairs = [(k, v) for k, v in (settings or {}).items()]
+    if _is_url(target):
+        url = libpq_url(target)
+        current = _native.introspect_url(url, schemas, timeouts=t)
+        p = _native.diff_url(url, current, desired, timeouts=t)
+        return _native.impact_url(url, current, desired, p, role, pairs, sample_limit, timeouts=t)
+    with connection_of(target) as conn:
+        current = _introspect_on(conn, schemas, t)
+        p = _diff_on(conn, current, desired, None, t)
+        return impact_on(conn, current, desired, p, role, settings, sample_limit, t)
+
+
+def impact_on(
+    conn: Any,
+    current: Schema,
+    desired: Schema,
+    p: Plan,
+    role: str,
+    settings: Optional[Mapping[str, str]],
+    sample_limit: Optional[int],
+    t: Timeouts,
+) -> Impact:
+    """`impact` of a plan already made, on a SQLAlchemy Connection (in a savepoint that is
+    rolled back)."""
+    pairs = [(k, v) for k, v in (settings or {}).items()]
+    return _native.impact_with(runner(conn), current, desired, p, role, pairs, sample_limit, timeouts=t)

@@ -12,6 +12,7 @@ __all__ = [
     "EmbeddedPostgres",
     "Error",
     "Explanation",
+    "Impact",
     "LintReport",
     "Plan",
     "SEARCH_PATH",
@@ -38,6 +39,8 @@ __all__ = [
     "explain_schema",
     "explain_url",
     "explain_with",
+    "impact_url",
+    "impact_with",
     "introspect_url",
     "introspect_with",
     "invalid_expression",
@@ -460,3 +463,68 @@ class _Outcome(TypedDict):
 
 def policy_tests_url(url: str, tests: str, *, timeouts: Optional[Timeouts] = None) -> List[_Outcome]: ...
 def policy_tests_with(run: _Run, tests: str, *, timeouts: Optional[Timeouts] = None) -> List[_Outcome]: ...
+
+class _ImpactSide(TypedDict):
+    verdict: Literal["no_rls", "bypass", "no_privilege", "deny_all", "filtered"]
+    predicate: str
+    reason: str
+    rows: int
+
+class _CheckImpact(TypedDict):
+    check: Literal["select", "update", "delete", "insert_check", "update_check"]
+    command: Literal["SELECT", "INSERT", "UPDATE", "DELETE"]
+    proxy: bool
+    before: _ImpactSide
+    after: _ImpactSide
+    gained: int
+    lost: int
+
+class _TableImpact(TypedDict):
+    table: str
+    rows: int
+    rows_estimated: bool
+    evaluated: int
+    sampled: bool
+    checks: List[_CheckImpact]
+
+@final
+class Impact:
+    @property
+    def role(self) -> str: ...
+    @property
+    def settings(self) -> Dict[str, str]: ...
+    @property
+    def sample_limit(self) -> int: ...
+    @property
+    def tables(self) -> List[_TableImpact]: ...
+    @property
+    def skipped(self) -> List[str]: ...
+    @property
+    def notes(self) -> List[str]: ...
+    def headlines(self) -> List[str]: ...
+    def text(self) -> str: ...
+    def comment(self, prefix: str = "# ") -> str: ...
+    def to_json(self) -> str: ...
+
+def impact_url(
+    url: str,
+    current: Schema,
+    desired: Schema,
+    plan: Plan,
+    role: str,
+    settings: Optional[List[Tuple[str, str]]] = None,
+    sample_limit: Optional[int] = None,
+    *,
+    timeouts: Optional[Timeouts] = None,
+) -> Impact: ...
+def impact_with(
+    run: _Run,
+    current: Schema,
+    desired: Schema,
+    plan: Plan,
+    role: str,
+    settings: Optional[List[Tuple[str, str]]] = None,
+    sample_limit: Optional[int] = None,
+    *,
+    timeouts: Optional[Timeouts] = None,
+) -> Impact: ...

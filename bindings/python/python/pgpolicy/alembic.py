@@ -33,6 +33,12 @@ Lint at generation time (``alembic revision --autogenerate``, ``alembic check``)
 checked against the database (docs/lints.md); ``pgpolicy_lint_fail_on="error"`` (or
 ``"warning"``) makes a finding at that level stop the command (``LintFailed``);
 ``pgpolicy_lint_config`` is a pgpolicy.toml path or a dict (default ./pgpolicy.toml).
+
+Impact at generation time: ``context.configure(..., pgpolicy_impact={"role": "app_user",
+"settings": {"app.tenant_id": "2"}, "sample_limit": 10000})`` (or a list of such) writes, at
+the top of ``upgrade()``, a comment block saying how many rows of each table the revision
+makes visible, invisible, updatable or deletable to that role (the core's ``plan
+--impact``, evaluated as the role in a read-only savepoint that is rolled back).
 """
 
 from __future__ import annotations
@@ -69,6 +75,7 @@ __all__ = [
     "DropRoleOp",
     "EnableRlsOp",
     "ForceRlsOp",
+    "ImpactNote",
     "CreateFunctionOp",
     "DropFunctionOp",
     "GrantDefaultPrivilegesOp",
@@ -893,13 +900,9 @@ def _compare(autogen_context: Any, upgrade_ops: Any, schemas: Any) -> None:
     declared = Schema.from_json(json.dumps(desired))
     introspect_schemas = sorted(wanted | {s for s, _ in dropped} | {t["schema"] for t in desired["tables"]})
     opts = autogen_context.migration_context.opts
-    plan = _db.plan(
-        conn,
-        declared,
-        schemas=introspect_schemas,
-        lock_timeout=opts.get("pgpolicy_lock_timeout"),
-        statement_timeout=opts.get("pgpolicy_statement_timeout"),
-    )
+    limits = _db.timeouts(opts.get("pgpolicy_lock_timeout"), opts.get("pgpolicy_statement_timeout"))
+    current = _db._introspect_on(conn, introspect_schemas, limits)
+    plan = _db._diff_on(conn, current, declared, None, limits)
 
     if opts.get("pgpolicy_lint"):
         _lint_at_generation(conn, declared, introspect_schemas, opts)
@@ -927,6 +930,58 @@ def _compare(autogen_context: Any, upgrade_ops: Any, schemas: Any) -> None:
         # session op) opens downgrade().
         upgrade_ops.ops.insert(0, PgpolicySessionOp())
         upgrade_ops.ops.append(_SessionEnd())
+        for i, spec in enumerate(_impact_specs(opts.get("pgpolicy_impact"))):
+            report = _db.impact_on(
+                conn,
+                current,
+                declared,
+                plan,
+                spec["role"],
+                spec.get("settings"),
+                spec.get("sample_limit"),
+                limits,
+            )
+            upgrade_ops.ops.insert(1 + i, ImpactNote(report.comment("# ")))
+
+
+def _impact_specs(option: Any) -> List[Dict[str, Any]]:
+    """`pgpolicy_impact`: one `{"role": ..., "settings": {...}, "sample_limit": n}` or a
+    list of them."""
+    if option is None:
+        return []
+    specs = option if isinstance(option, (list, tuple)) else [option]
+    for spec in specs:
+        if not isinstance(spec, dict) or not isinstance(spec.get("role"), str):
+            raise TypeError(
+                'pgpolicy_impact: expected {"role": "app_user", "settings": {...}, "sample_limit": n} or a list of them'
+            )
+    return list(specs)
+
+
+class ImpactNote(MigrateOperation):
+    """The core's impact report (``context.configure(pgpolicy_impact=...)``) as a comment
+    block at the top of ``upgrade()``: what the revision changes for a role's rows,
+    measured on the database when the revision was generated. Runs nothing; its reverse
+    renders nothing."""
+
+    def __init__(self, comment: str = "") -> None:
+        self.comment = comment
+
+    def reverse(self) -> "ImpactNote":
+        return ImpactNote()
+
+    def to_diff_tuple(self) -> Tuple[Any, ...]:
+        return ("pgpolicy_impact",)
+
+
+@Operations.implementation_for(ImpactNote)
+def _run_impact_note(operations: Operations, operation: ImpactNote) -> None:
+    pass
+
+
+@renderers.dispatch_for(ImpactNote)
+def _render_impact_note(autogen_context: Any, op: ImpactNote) -> List[str]:
+    return op.comment.splitlines()
 
 
 class LintFailed(Exception):

@@ -40,6 +40,7 @@ __all__ = [
     "DefaultPrivileges",
     "Function",
     "Grant",
+    "LintAllow",
     "Policy",
     "Role",
     "RowLevelSecurity",
@@ -86,6 +87,7 @@ class _Declarations:
         self.rls: Optional[RowLevelSecurity] = None
         self.policies: List[Policy] = []
         self.grants: List[Grant] = []
+        self.lint_allow: List[str] = []
         self.listening = False
 
     @property
@@ -160,13 +162,29 @@ class RowLevelSecurity(_TableItem):
         return f"RowLevelSecurity(force={self.force!r})"
 
 
+class LintAllow(_TableItem):
+    """The table's inline lint opt-out: ``LintAllow("rls_enabled_no_policy")`` (rule ids,
+    or ``"all"``) in ``__table_args__``; the core's lint (docs/lints.md) does not report
+    those rules on this table. Unknown rule ids are refused by the core. Never planned."""
+
+    def __init__(self, *rules: str) -> None:
+        self.rules = list(rules)
+
+    def _attach(self, table: Table, decl: _Declarations) -> None:
+        decl.lint_allow.extend(r for r in self.rules if r not in decl.lint_allow)
+
+    def __repr__(self) -> str:
+        return f"LintAllow({', '.join(map(repr, self.rules))})"
+
+
 class Policy(_TableItem):
     """``CREATE POLICY name ON table AS .. FOR command TO roles USING (..) WITH CHECK (..)``.
 
     ``using`` and ``with_check`` take SQL text, a SQLAlchemy expression (compiled for
     PostgreSQL with literals inlined; the table's own columns unqualified), or a
     callable returning one (evaluated when the metadata is read, so it may refer to
-    mapped classes defined later).
+    mapped classes defined later). ``lint_allow``: lint rules this policy opts out of
+    (the declaration's inline opt-out, docs/lints.md).
     """
 
     def __init__(
@@ -180,6 +198,7 @@ class Policy(_TableItem):
         permissive: bool = True,
         renamed_from: Optional[str] = None,
         comment: Optional[str] = None,
+        lint_allow: Sequence[str] = (),
     ) -> None:
         self.name = name
         self.using = using
@@ -189,6 +208,7 @@ class Policy(_TableItem):
         self.permissive = permissive
         self.renamed_from = renamed_from
         self.comment = comment
+        self.lint_allow = list(lint_allow)
         self.table: Optional[Table] = None
 
     def _attach(self, table: Table, decl: _Declarations) -> None:
@@ -217,6 +237,8 @@ class Policy(_TableItem):
             out["comment"] = self.comment
         if self.renamed_from is not None:
             out["renamed_from"] = self.renamed_from
+        if self.lint_allow:
+            out["lint_allow"] = list(self.lint_allow)
         return out
 
     def __repr__(self) -> str:
@@ -555,6 +577,7 @@ def table_dict(table: Table, *, compile_expressions: bool = True) -> Dict[str, A
         "columns": columns,
         "rls": {"enabled": decl.enabled, "forced": decl.forced},
         "policies": [p.to_dict(table, compile_expressions=compile_expressions) for p in decl.policies],
+        **({"lint_allow": list(decl.lint_allow)} if decl.lint_allow else {}),
     }
 
 

@@ -26,15 +26,99 @@ const VOLATILE_BUILTINS: &[&str] = &[
     "pg_sleep",
 ];
 
-/// The database function a call names: a qualified call in its schema, an unqualified
-/// one in the search_path plans run under. Overloads are told apart only by name.
-pub(crate) fn resolve<'a>(cx: &Cx<'a>, call: &Call) -> Option<&'a FunctionFacts> {
-    let facts = cx.facts?;
+/// The database functions a call may name: a qualified call in its schema, an unqualified
+/// one in the search_path plans run under; of the overloads with that name, those that
+/// take as many arguments (else all of them: parameters with defaults), and of those, the
+/// ones whose parameter types match the argument types the call spells out (casts,
+/// constants), when any does. More than one when the call does not tell them apart.
+pub(crate) fn resolve<'a>(cx: &Cx<'a>, call: &Call) -> Vec<&'a FunctionFacts> {
+    let Some(facts) = cx.facts else {
+        return Vec::new();
+    };
     let schema = call.schema.as_deref().unwrap_or(SEARCH_PATH);
-    facts
+    let named: Vec<&FunctionFacts> = facts
         .functions
         .iter()
-        .find(|f| f.schema == schema && f.name == call.name)
+        .filter(|f| f.schema == schema && f.name == call.name)
+        .collect();
+    let arity: Vec<&FunctionFacts> = named
+        .iter()
+        .copied()
+        .filter(|f| {
+            let params = parameters(&f.args);
+            params.len() == call.args
+                || (params.last().is_some_and(|p| p.starts_with("variadic "))
+                    && call.args + 1 >= params.len())
+        })
+        .collect();
+    let candidates = if arity.is_empty() { named } else { arity };
+    let typed: Vec<&FunctionFacts> = candidates
+        .iter()
+        .copied()
+        .filter(|f| {
+            let params = parameters(&f.args);
+            call.arg_types
+                .iter()
+                .enumerate()
+                .all(|(i, t)| match (t, params.get(i)) {
+                    (Some(t), Some(p)) => type_matches(p, t),
+                    _ => true,
+                })
+        })
+        .collect();
+    if typed.is_empty() {
+        candidates
+    } else {
+        typed
+    }
+}
+
+/// The parameters of `pg_get_function_identity_arguments` (`a integer, VARIADIC b text[]`),
+/// lower case, split at top-level commas.
+fn parameters(args: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0i32, 0usize);
+    for (i, c) in args.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(args[start..i].trim().to_ascii_lowercase());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    let last = args[start..].trim();
+    if !last.is_empty() {
+        out.push(last.to_ascii_lowercase());
+    }
+    out
+}
+
+/// Whether a parameter (`name type`, `type`, `VARIADIC type`) has the type an argument
+/// spells, by PostgreSQL's own names for the common aliases.
+fn type_matches(param: &str, arg: &str) -> bool {
+    let canonical = |t: &str| -> String {
+        let t = t.trim();
+        match t {
+            "int" | "int4" => "integer",
+            "int8" => "bigint",
+            "int2" => "smallint",
+            "bool" => "boolean",
+            "varchar" => "character varying",
+            "float8" | "double" => "double precision",
+            "float4" => "real",
+            "decimal" => "numeric",
+            "timestamptz" => "timestamp with time zone",
+            "timestamp" => "timestamp without time zone",
+            other => other,
+        }
+        .to_string()
+    };
+    let want = canonical(arg);
+    let p = param.trim();
+    p == want || p.ends_with(&format!(" {want}"))
 }
 
 pub(crate) fn volatile_function_in_policy(cx: &mut Cx) {
@@ -50,7 +134,7 @@ pub(crate) fn volatile_function_in_policy(cx: &mut Cx) {
                     let builtin = (call.schema.is_none()
                         || call.schema.as_deref() == Some("pg_catalog"))
                         && VOLATILE_BUILTINS.contains(&call.name.as_str());
-                    let user = resolve(cx, call).is_some_and(|f| f.volatility == "v");
+                    let user = resolve(cx, call).iter().any(|f| f.volatility == "v");
                     let d = call.display();
                     if (builtin || user) && !found.contains(&d) {
                         found.push(d);
@@ -76,19 +160,19 @@ pub(crate) fn volatile_function_in_policy(cx: &mut Cx) {
 
 /// Schemas whose functions matter: the linted tables' schemas (or `exposed_schemas`),
 /// and the schemas of functions policies call.
-fn relevant_schemas(cx: &Cx) -> (BTreeSet<String>, BTreeSet<(String, String)>) {
+fn relevant_schemas(cx: &Cx) -> (BTreeSet<String>, BTreeSet<(String, String, String)>) {
     let exposed: BTreeSet<String> = match &cx.config.exposed_schemas {
         Some(s) => s.iter().cloned().collect(),
         None => cx.schema.tables.iter().map(|t| t.schema.clone()).collect(),
     };
-    let mut called = BTreeSet::new();
+    let mut called: BTreeSet<(String, String, String)> = BTreeSet::new();
     for (ti, t) in cx.schema.tables.iter().enumerate() {
         for pi in 0..t.policies.len() {
             for check in [false, true] {
                 if let Some(f) = cx.expr(ti, pi, check) {
                     for c in &f.calls {
-                        if let Some(ff) = resolve(cx, c) {
-                            called.insert((ff.schema.clone(), ff.name.clone()));
+                        for ff in resolve(cx, c) {
+                            called.insert((ff.schema.clone(), ff.name.clone(), ff.args.clone()));
                         }
                     }
                 }
@@ -109,7 +193,9 @@ pub(crate) fn security_definer_function_without_search_path(cx: &mut Cx) {
         if !f.security_definer || f.search_path_set {
             continue;
         }
-        if !exposed.contains(&f.schema) && !called.contains(&(f.schema.clone(), f.name.clone())) {
+        if !exposed.contains(&f.schema)
+            && !called.contains(&(f.schema.clone(), f.name.clone(), f.args.clone()))
+        {
             continue;
         }
         cx.report(

@@ -247,7 +247,8 @@ fn once_per_statement(cx: &Cx, call: &crate::lint::expr::Call) -> bool {
     if call.args != 0 {
         return false;
     }
-    super::functions::resolve(cx, call).is_some_and(|f| f.volatility == "s")
+    let candidates = super::functions::resolve(cx, call);
+    !candidates.is_empty() && candidates.iter().all(|f| f.volatility == "s")
 }
 
 pub(crate) fn per_row_function_call(cx: &mut Cx) {
