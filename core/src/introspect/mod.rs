@@ -68,8 +68,8 @@ pub fn catalog_query(schemas: &[String]) -> String {
     )
 }
 
-/// The policies split in two halves by oid (0: even, 1: odd), for reading them on two
-/// connections at once.
+/// The transaction-local setting that holds the exported snapshot's name when the catalog
+/// read is split (`''` when it is not).
 pub(crate) const SPLIT_SETTING: &str = "pgpolicy.snapshot";
 
 /// Below this many policies (in the whole database) the catalog is read on one
@@ -84,8 +84,12 @@ pub const SPLIT_MIN_POLICIES: u32 = 4000;
 ///   otherwise), else `''`; it also records that answer in
 ///   the transaction's `pgpolicy.snapshot` setting, so that `first` reads it back in the
 ///   same snapshot instead of deciding again;
-/// - `first`: every row of [`catalog_query`] but, when split, only the policies of even oid;
-/// - `second`: the policies of odd oid, for the second connection.
+/// - `first`: every row of [`catalog_query`] but, when split, only the policies of the
+///   tables of one half (by a hash of their oid);
+/// - `second`: the policies of the other half, for the second connection.
+///
+/// The halves go by table, so that each server process prints the expressions of (and
+/// builds its cache entries for) half of the tables.
 ///
 /// Together they return exactly the rows of [`catalog_query`].
 pub fn catalog_query_split(schemas: &[String], min_policies: u32) -> (String, String, String) {
@@ -115,11 +119,11 @@ pub fn catalog_query_split(schemas: &[String], min_policies: u32) -> (String, St
     (decide, first, second)
 }
 
-/// The policies of one half (0 or 1) of the split.
+/// The policies of one half (0 or 1) of the split: of the tables whose oid hashes to an
+/// even or odd number (oids themselves step by the objects each table brings, often all
+/// of one parity).
 fn half(k: u8) -> String {
-    format!(
-        "(p.oid::pg_catalog.int8 OPERATOR(pg_catalog.%) 2::pg_catalog.int8) OPERATOR(pg_catalog.=) {k}::pg_catalog.int8"
-    )
+    format!("(pg_catalog.hashoid(p.polrelid) OPERATOR(pg_catalog.&) 1) OPERATOR(pg_catalog.=) {k}")
 }
 
 /// The tables of the listed schemas (a CTE every part reads).
