@@ -414,26 +414,34 @@ fn function(f: RawFunction) -> Result<Function, ValidationError> {
             format!("unknown language {language:?}"),
         ));
     }
-    let volatility = f
-        .volatility
-        .unwrap_or_else(|| "VOLATILE".into())
-        .to_ascii_uppercase();
-    if !["VOLATILE", "STABLE", "IMMUTABLE"].contains(&volatility.as_str()) {
-        return Err(err(
-            "BAD_FUNCTION_VOLATILITY",
-            format!("volatility {volatility:?} is not VOLATILE, STABLE or IMMUTABLE"),
-        ));
-    }
-    let parallel = f
-        .parallel
-        .unwrap_or_else(|| "UNSAFE".into())
-        .to_ascii_uppercase();
-    if !["SAFE", "RESTRICTED", "UNSAFE"].contains(&parallel.as_str()) {
-        return Err(err(
-            "BAD_FUNCTION_PARALLEL",
-            format!("parallel {parallel:?} is not SAFE, RESTRICTED or UNSAFE"),
-        ));
-    }
+    // A keyword option: upper case, `default` when absent, one of `allowed`.
+    let keyword = |value: Option<String>, default: &str, allowed: [&str; 3], code, what: &str| {
+        let v = value.unwrap_or_else(|| default.into()).to_ascii_uppercase();
+        match allowed.contains(&v.as_str()) {
+            true => Ok(v),
+            false => Err(err(
+                code,
+                format!(
+                    "{what} {v:?} is not {}, {} or {}",
+                    allowed[0], allowed[1], allowed[2]
+                ),
+            )),
+        }
+    };
+    let volatility = keyword(
+        f.volatility,
+        "VOLATILE",
+        ["VOLATILE", "STABLE", "IMMUTABLE"],
+        "BAD_FUNCTION_VOLATILITY",
+        "volatility",
+    )?;
+    let parallel = keyword(
+        f.parallel,
+        "UNSAFE",
+        ["SAFE", "RESTRICTED", "UNSAFE"],
+        "BAD_FUNCTION_PARALLEL",
+        "parallel",
+    )?;
     let cost = match &f.cost {
         None | Some(serde_json::Value::Null) => None,
         Some(v) => {
