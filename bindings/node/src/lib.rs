@@ -434,18 +434,14 @@ pub struct ApplyTask {
 
 impl ApplyTask {
     fn run(&self) -> pgpolicy::Result<Plan> {
-        let desired = Schema::from_json(&self.desired)?;
-        let schemas = self
-            .schemas
-            .clone()
-            .unwrap_or_else(|| desired.schema_names());
-        let mut db = LiveDb::connect_with(&self.url, self.timeouts)?;
-        db.set_retries(self.retries);
-        let current = db.introspect(&schemas)?;
-        let opts = DiffOptions { prune: self.prune };
-        // The database is the resolver: pairs the offline layer cannot prove equal are
-        // printed by PostgreSQL's deparser.
-        let plan = pgpolicy::diff_with(&current, &desired, &opts, Some(&mut db))?;
+        let (mut db, _, _, plan) = plan_on(
+            &self.url,
+            self.timeouts,
+            self.retries,
+            &self.desired,
+            &self.schemas,
+            self.prune,
+        )?;
         if !self.dry_run {
             plan.check_weakening(self.allow_weaken)?;
             db.apply(&plan)?;
@@ -867,16 +863,38 @@ pub struct ImpactTask {
 
 impl ImpactTask {
     fn run(&self) -> pgpolicy::Result<pgpolicy::impact::Impact> {
-        let desired = Schema::from_json(&self.desired)?;
-        let schemas = self
-            .schemas
-            .clone()
-            .unwrap_or_else(|| desired.schema_names());
-        let mut db = LiveDb::connect_with(&self.url, self.timeouts)?;
-        let current = db.introspect(&schemas)?;
-        let plan = pgpolicy::diff_with(&current, &desired, &DiffOptions::default(), Some(&mut db))?;
+        let (mut db, current, desired, plan) = plan_on(
+            &self.url,
+            self.timeouts,
+            pgpolicy::session::DEFAULT_RETRIES,
+            &self.desired,
+            &self.schemas,
+            None,
+        )?;
         db.impact(&current, &desired, &plan, &self.options)
     }
+}
+
+/// The declaration `desired` (JSON) decoded, then the database at `url` read (`schemas`,
+/// default the declaration's) and the plan from it to the declaration: the connection
+/// (`apply` retries a lock timeout `retries` times), the current schema, the declaration
+/// and the plan. The database is the resolver: pairs the offline layer cannot prove equal
+/// are printed by PostgreSQL's deparser.
+fn plan_on(
+    url: &str,
+    timeouts: Timeouts,
+    retries: u32,
+    desired: &str,
+    schemas: &Option<Vec<String>>,
+    prune: Option<bool>,
+) -> pgpolicy::Result<(LiveDb, Schema, Schema, Plan)> {
+    let desired = Schema::from_json(desired)?;
+    let schemas = schemas.clone().unwrap_or_else(|| desired.schema_names());
+    let mut db = LiveDb::connect_with(url, timeouts)?;
+    db.set_retries(retries);
+    let current = db.introspect(&schemas)?;
+    let plan = pgpolicy::diff_with(&current, &desired, &DiffOptions { prune }, Some(&mut db))?;
+    Ok((db, current, desired, plan))
 }
 
 impl Task for ImpactTask {
