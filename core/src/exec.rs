@@ -166,6 +166,24 @@ pub fn read_catalog_one_by_one<E: Exec + ?Sized>(
     })
 }
 
+/// [`Exec::open_and_read_catalog`] statement by statement, with the catalog as one text
+/// ([`catalog_query_packed`](crate::introspect::catalog_query_packed)): `open`, then one
+/// row of one column. For a driver that pays per row and per field (a callback into
+/// another language); the rows, and so the schema, are those of
+/// [`read_catalog_one_by_one`].
+pub fn read_catalog_packed<E: Exec + ?Sized>(
+    exec: &mut E,
+    open: &[String],
+    schemas: &[String],
+    reader: &mut crate::introspect::CatalogReader,
+) -> Result<(), DbError> {
+    run_all(exec, open)?;
+    let packed = exec
+        .query_text(&crate::introspect::catalog_query_packed(schemas))?
+        .ok_or_else(|| DbError::new(None, "the catalog query returned no row"))?;
+    crate::introspect::feed_packed(&packed, reader).map_err(|e| DbError::new(None, e.to_string()))
+}
+
 fn run_all<E: Exec + ?Sized>(exec: &mut E, stmts: &[String]) -> Result<(), DbError> {
     for s in stmts {
         exec.execute(s)?;

@@ -518,6 +518,96 @@ impl pgpolicy::exec::Exec for OneByOne<'_> {
     }
 }
 
+/// The catalog read as one packed text, as the Python package reads it.
+struct Packed<'a>(&'a mut LiveDb);
+
+impl pgpolicy::exec::Exec for Packed<'_> {
+    fn execute(&mut self, sql: &str) -> Result<(), pgpolicy::exec::DbError> {
+        pgpolicy::exec::Exec::execute(self.0, sql)
+    }
+    fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, pgpolicy::exec::DbError> {
+        pgpolicy::exec::Exec::query(self.0, sql)
+    }
+    fn open_and_read_catalog(
+        &mut self,
+        open: &[String],
+        schemas: &[String],
+        reader: &mut pgpolicy::introspect::CatalogReader,
+    ) -> Result<(), pgpolicy::exec::DbError> {
+        pgpolicy::exec::read_catalog_packed(self, open, schemas, reader)
+    }
+}
+
+#[test]
+fn the_packed_catalog_read_is_the_row_by_row_read() {
+    use pgpolicy::exec::Scope;
+    use pgpolicy::session::Timeouts;
+    let (cluster, url, log) = logging_cluster();
+    // Texts that JSON must escape: quotes, backslashes, line breaks, tabs, control and
+    // non-ASCII characters, in names, expressions and comments; a table without columns.
+    cluster
+        .psql(
+            "app",
+            r#"CREATE SCHEMA "s ""q"""; CREATE TABLE "s ""q""".t (e text, "n
+l" int);
+ALTER TABLE "s ""q""".t ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "p ""1""" ON "s ""q""".t USING (e = E'a\\b\n\t\u0001"😀' OR "n
+l" > 0);
+COMMENT ON POLICY "p ""1""" ON "s ""q""".t IS E'line\nbreak \\ "quoted" é\u0002';
+CREATE TABLE public.empty (); ALTER TABLE public.empty ENABLE ROW LEVEL SECURITY;
+CREATE POLICY e ON public.empty USING (true);"#,
+        )
+        .unwrap();
+    let schemas = vec!["public".to_string(), "s \"q\"".to_string()];
+    let mut db = LiveDb::connect(&url).unwrap();
+    let before = logged_statements(&log);
+    let reference = pgpolicy::exec::introspect(
+        &mut OneByOne(&mut db),
+        Scope::Transaction,
+        &Timeouts::default(),
+        &schemas,
+    )
+    .unwrap();
+    let by_rows = logged_statements(&log) - before;
+    let before = logged_statements(&log);
+    let packed = pgpolicy::exec::introspect(
+        &mut Packed(&mut db),
+        Scope::Transaction,
+        &Timeouts::default(),
+        &schemas,
+    )
+    .unwrap();
+    assert_eq!(
+        logged_statements(&log) - before,
+        by_rows,
+        "as many statements"
+    );
+    assert_eq!(packed.to_json(), reference.to_json());
+    let t = reference
+        .tables
+        .iter()
+        .find(|t| t.name == "t")
+        .expect("the quoted table is read");
+    assert_eq!(t.policies.len(), 1);
+    assert!(t.policies[0]
+        .using
+        .as_deref()
+        .unwrap()
+        .contains('\u{1F600}'));
+    assert_eq!(
+        t.policies[0].comment.as_deref(),
+        Some("line\nbreak \\ \"quoted\" \u{e9}\u{2}")
+    );
+    assert!(reference.tables.iter().any(|t| t.name == "empty"));
+
+    // A packed text that is not the catalog's is refused, naming introspection.
+    let mut reader = pgpolicy::introspect::CatalogReader::new();
+    let err = pgpolicy::introspect::feed_packed("[[\"h\", null]]", &mut reader).unwrap_err();
+    assert!(err.to_string().contains("introspection"), "{err}");
+    let mut reader = pgpolicy::introspect::CatalogReader::new();
+    assert!(pgpolicy::introspect::feed_packed("[] trailing", &mut reader).is_err());
+}
+
 #[test]
 fn a_large_catalog_is_read_on_two_connections_in_one_snapshot() {
     use pgpolicy::exec::Scope;

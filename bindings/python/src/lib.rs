@@ -614,6 +614,17 @@ impl Exec for CallbackExec {
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
         self.call(sql, true)
     }
+
+    /// The catalog as one packed text: a Python object per field of thousands of rows
+    /// would cost more than the server's read.
+    fn open_and_read_catalog(
+        &mut self,
+        open: &[String],
+        schemas: &[String],
+        reader: &mut pgpolicy::introspect::CatalogReader,
+    ) -> Result<(), DbError> {
+        exec::read_catalog_packed(self, open, schemas, reader)
+    }
 }
 
 /// The round trip on the caller's connection: the core's comparison in a savepoint of

@@ -712,3 +712,61 @@ def test_impact_on_a_connection_leaves_its_transaction_as_it_was(pg: EmbeddedPos
     by_url = pgpolicy.impact(url, desired, role=role, settings={"app.t": "1"})
     assert by_url.tables == report.tables
     engine.dispose()
+
+
+def test_a_lock_held_on_a_table_fails_autogenerate_after_the_lock_timeout(
+    pg: EmbeddedPostgres, db: str, alembic_project: Callable[..., Any]
+) -> None:
+    """The catalog is read beside the declaration being built; a read stopped by another
+    session's lock is autogenerate's error, raised once the lock timeout is reached."""
+    url = pg.sqlalchemy_url(db)
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE tenants (id int primary key, name varchar(30));"
+            "CREATE POLICY p ON tenants USING (true)"  # its text is printed under a lock
+        )
+    holder = engine.connect()
+    holder.exec_driver_sql("LOCK TABLE tenants IN ACCESS EXCLUSIVE MODE")
+    try:
+        # Alembic's own reflection gives up too, should it ever wait on the lock.
+        cfg = alembic_project(url + "&options=-c%20lock_timeout%3D10s", guide_models(), pgpolicy_lock_timeout="200ms")
+        with pytest.raises(pgpolicy.DatabaseError, match="lock"):
+            revision(cfg, "blocked")
+    finally:
+        holder.rollback()
+        holder.close()
+    # Without the lock, the same revision is written.
+    assert "create_policy" in revision(cfg, "free")
+    engine.dispose()
+
+
+def test_a_bad_declaration_waits_for_the_catalog_read_and_leaves_the_connection_clean(
+    pg: EmbeddedPostgres, db: str
+) -> None:
+    """Leaving the declaration's block by an error waits for the read that runs beside
+    it: the connection is pgpolicy's until then, and is left as it was (no savepoint)."""
+    from pgpolicy import _db
+
+    engine = sa.create_engine(pg.sqlalchemy_url(db))
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SELECT 1")
+        with pytest.raises(ZeroDivisionError):
+            with _db.reading(conn, ["public"], _db.timeouts()) as read:
+                1 / 0
+        assert not read._thread.is_alive()
+        assert read.result().tables == []
+        with pytest.raises(sa.exc.DBAPIError, match="savepoint"):
+            conn.exec_driver_sql("RELEASE SAVEPOINT pgpolicy")
+        conn.rollback()
+        # A read that fails is its error, raised by result().
+        conn.exec_driver_sql("CREATE TABLE locked (id int); CREATE POLICY p ON locked USING (true)")
+        conn.commit()
+        with engine.connect() as holder:
+            holder.exec_driver_sql("LOCK TABLE locked IN ACCESS EXCLUSIVE MODE")
+            with _db.reading(conn, ["public"], _db.timeouts(lock_timeout="100ms")) as read:
+                pass
+            with pytest.raises(pgpolicy.DatabaseError, match="lock"):
+                read.result()
+            holder.rollback()
+    engine.dispose()

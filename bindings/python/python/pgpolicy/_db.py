@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import re
+import threading
 from typing import Any, Callable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 from pgpolicy import _native
@@ -91,6 +92,54 @@ def runner(conn: Any) -> Run:
 
 def _introspect_on(conn: Any, schemas: Optional[Sequence[str]], t: Timeouts) -> Schema:
     return _native.introspect_with(runner(conn), list(schemas or []), timeouts=t)
+
+
+class _Reading:
+    """The catalog read on a Connection in a thread of its own ([`reading`])."""
+
+    def __init__(self, conn: Any, schemas: Sequence[str], t: Timeouts) -> None:
+        self._outcome: Tuple[Optional[Schema], Optional[BaseException]] = (None, None)
+        self._thread = threading.Thread(target=self._read, args=(conn, list(schemas), t), name="pgpolicy-catalog")
+
+    def _read(self, conn: Any, schemas: List[str], t: Timeouts) -> None:
+        try:
+            self._outcome = (_introspect_on(conn, schemas, t), None)
+        except BaseException as e:  # handed to the thread that waits for the read
+            self._outcome = (None, e)
+
+    def wait(self) -> None:
+        """Waits for the read to end, even through an interrupt (raised afterwards): the
+        connection is the read's until then."""
+        interrupted: Optional[BaseException] = None
+        while self._thread.is_alive():
+            try:
+                self._thread.join()
+            except BaseException as e:  # KeyboardInterrupt while joining
+                interrupted = interrupted or e
+        if interrupted is not None:
+            raise interrupted
+
+    def result(self) -> Schema:
+        self.wait()
+        schema, error = self._outcome
+        if error is not None:
+            raise error
+        assert schema is not None
+        return schema
+
+
+@contextlib.contextmanager
+def reading(conn: Any, schemas: Sequence[str], t: Timeouts) -> Iterator[_Reading]:
+    """Reads the catalog of `schemas` on `conn` in a thread while the block runs (the
+    read waits on the server with the GIL released; the block builds the declaration in
+    Python), for `.result()` afterwards. The block must not use `conn`; leaving it, even
+    by an exception, waits for the read."""
+    r = _Reading(conn, schemas, t)
+    r._thread.start()
+    try:
+        yield r
+    finally:
+        r.wait()
 
 
 def _diff_on(conn: Any, current: Schema, desired: Schema, prune: Optional[bool], t: Timeouts) -> Plan:

@@ -874,34 +874,38 @@ def _compare(autogen_context: Any, upgrade_ops: Any, schemas: Any) -> None:
             return False
         return bool(autogen_context.run_object_filters(table, table.name, "table", False, None))
 
-    desired: Dict[str, Any] = {"tables": [], "grants": []}
-    for md in metadatas:
-        part = schema_dict(md, include_table=include)
-        desired["tables"].extend(part["tables"])
-        desired["grants"].extend(part["grants"])
-        if "roles" in part:
-            desired.setdefault("roles", []).extend(part["roles"])
-        if "default_privileges" in part:
-            desired.setdefault("default_privileges", []).extend(part["default_privileges"])
-        if "functions" in part:
-            desired.setdefault("functions", []).extend(part["functions"])
-
     # Tables this revision drops: their RLS and policies go first, so that the downgrade
     # (which creates the table again) brings them back.
     dropped: Dict[Tuple[str, str], int] = {}
     for i, op in enumerate(upgrade_ops.ops):
         if isinstance(op, alembic_ops.DropTableOp):
             dropped[(op.schema or default_schema, op.table_name)] = i
-    for schema, name in dropped:
-        desired["tables"].append(
-            {"schema": schema, "name": name, "rls": {"enabled": False, "forced": False}, "policies": []}
-        )
-
-    declared = Schema.from_json(json.dumps(desired))
-    introspect_schemas = sorted(wanted | {s for s, _ in dropped} | {t["schema"] for t in desired["tables"]})
+    # The user's filters run first: nothing but pgpolicy touches the connection while its
+    # catalog is read, beside the declaration being built.
+    tables = [t for md in metadatas for t in md.tables.values() if include(t)]
+    included = {id(t) for t in tables}
+    introspect_schemas = sorted(wanted | {s for s, _ in dropped} | {t.schema or "public" for t in tables})
     opts = autogen_context.migration_context.opts
     limits = _db.timeouts(opts.get("pgpolicy_lock_timeout"), opts.get("pgpolicy_statement_timeout"))
-    current = _db._introspect_on(conn, introspect_schemas, limits)
+
+    with _db.reading(conn, introspect_schemas, limits) as read:
+        desired: Dict[str, Any] = {"tables": [], "grants": []}
+        for md in metadatas:
+            part = schema_dict(md, include_table=lambda t: id(t) in included)
+            desired["tables"].extend(part["tables"])
+            desired["grants"].extend(part["grants"])
+            if "roles" in part:
+                desired.setdefault("roles", []).extend(part["roles"])
+            if "default_privileges" in part:
+                desired.setdefault("default_privileges", []).extend(part["default_privileges"])
+            if "functions" in part:
+                desired.setdefault("functions", []).extend(part["functions"])
+        for schema, name in dropped:
+            desired["tables"].append(
+                {"schema": schema, "name": name, "rls": {"enabled": False, "forced": False}, "policies": []}
+            )
+        declared = Schema.from_json(json.dumps(desired))
+    current = read.result()
     plan = _db._diff_on(conn, current, declared, None, limits)
 
     if opts.get("pgpolicy_lint"):
