@@ -5,6 +5,9 @@
 //! canonicalizes policy expressions, [`diff`] computes ordered, reversible plans,
 //! [`introspect`] reads a live database, and [`embedded`] starts a throwaway PostgreSQL.
 
+#[cfg(feature = "fast-alloc")]
+mod alloc;
+
 pub mod context;
 pub mod diff;
 pub mod embedded;

@@ -315,3 +315,17 @@ def test_ops_pin_before_their_statements_with_the_migrations_limits() -> None:
         "SET LOCAL lock_timeout",
         "SET LOCAL statement_timeout",
     ]
+
+
+def test_the_native_module_runs_on_mimalloc_tuned_for_peak_memory() -> None:
+    """The extension's allocator is the core's: mimalloc, tuned when the library is
+    loaded (it prints its options by name under MIMALLOC_VERBOSE)."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, MIMALLOC_VERBOSE="1")
+    out = subprocess.run([sys.executable, "-c", "import pgpolicy"], env=env, capture_output=True, text=True, check=True)
+    assert "mimalloc: process init" in out.stderr, out.stderr
+    assert "option 'arena_eager_commit': 0" in out.stderr
+    assert "option 'purge_delay': 0" in out.stderr
