@@ -212,3 +212,17 @@ test('durations: strings as PostgreSQL writes them, or milliseconds', () => {
   assert.throws(() => pgpolicy.sessionPins({ lockTimeout: '5 parsecs' }), /lockTimeout: invalid duration/);
   assert.throws(() => pgpolicy.sessionPins({ lockTimeout: -1 }), /lockTimeout/);
 });
+
+test('the addon runs on mimalloc, tuned for peak memory when it is loaded', () => {
+  const { spawnSync } = require('child_process');
+  const out = spawnSync(process.execPath, ['-e', "require('..')"], {
+    cwd: __dirname,
+    env: { ...process.env, MIMALLOC_VERBOSE: '1' },
+    encoding: 'utf8',
+  });
+  assert.equal(out.status, 0, out.stderr);
+  // mimalloc prints its options by name when it starts: the core set these before.
+  assert.match(out.stderr, /mimalloc: process init/);
+  assert.match(out.stderr, /option 'arena_eager_commit': 0/);
+  assert.match(out.stderr, /option 'purge_delay': 0/);
+});
