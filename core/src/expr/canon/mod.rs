@@ -145,7 +145,10 @@ pub fn canonicalize_mode(
 ) -> Result<String, Undecidable> {
     let e = parse(expr)?;
     let mut an = analyze::Analyzer::new(ctx, catalog, mode);
-    let node = an.top(&e)?;
+    let mut node = an.top(&e)?;
+    if an.has_queries {
+        print::name_range_tables(&mut node, &ctx.table.name, an.rte_count());
+    }
     let mut p = print::Printer::new(ctx.search_path);
     p.expr(&node, false);
     match p.error {

@@ -16,7 +16,10 @@ pub enum Node {
         ty: Option<Ty>,
     },
     Var {
+        /// The entry's printed name (set by [`name_range_tables`]).
         refname: String,
+        /// The range-table entry (0 is the policy's table).
+        rte: u32,
         col: String,
         level: usize,
         ty: Option<Ty>,
@@ -164,8 +167,12 @@ pub struct Query {
     pub setop: Option<Box<SetOp>>,
     /// `SELECT DISTINCT` (not `DISTINCT ON`).
     pub distinct: bool,
-    /// `WITH name AS (query), ...`
-    pub with: Vec<(String, Query)>,
+    /// `WITH [RECURSIVE] name AS (query), ...`
+    pub with: Vec<Cte>,
+    pub recursive: bool,
+    /// The entries of this query level's FROM, in the parser's order: id and the name the
+    /// parser gives each (`set_rtable_names` starts from these).
+    pub rtable: Vec<(u32, String)>,
     /// The output columns' names (kept for sub-selects in FROM and CTEs only).
     pub names: Vec<String>,
     pub targets: Vec<(Node, Option<String>)>,
@@ -177,10 +184,25 @@ pub struct Query {
     pub limit: Option<Node>,
 }
 
+/// `name [(columns)] AS [[NOT] MATERIALIZED] (query)`
+#[derive(Clone, Debug)]
+pub struct Cte {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub materialized: Option<bool>,
+    pub query: Query,
+}
+
 #[derive(Clone, Debug)]
 pub enum From {
+    /// A table or a CTE reference: `name` as printed, `base` the table's or CTE's own
+    /// name; `alias` (set by [`name_range_tables`]) is printed when the user wrote one or
+    /// when the entry was renamed.
     Rel {
         name: String,
+        rte: u32,
+        base: String,
+        user_alias: bool,
         alias: Option<String>,
     },
     Join {
@@ -189,10 +211,11 @@ pub enum From {
         r: Box<From>,
         on: Option<Node>,
     },
-    /// `[LATERAL] (query) alias`
+    /// `[LATERAL] (query) alias` (`alias` set by [`name_range_tables`]).
     Subquery {
         lateral: bool,
         query: Box<Query>,
+        rte: u32,
         alias: String,
     },
 }
@@ -737,28 +760,52 @@ impl<'a> Printer<'a> {
         }
     }
 
+    /// `get_with_clause`
+    fn with_clause(&mut self, q: &Query) {
+        self.indent += STD;
+        self.buf.push(' ');
+        for (i, cte) in q.with.iter().enumerate() {
+            self.buf.push_str(match (i, q.recursive) {
+                (0, false) => "WITH ",
+                (0, true) => "WITH RECURSIVE ",
+                _ => ", ",
+            });
+            push_ident(&mut self.buf, &cte.name);
+            if !cte.columns.is_empty() {
+                self.buf.push('(');
+                for (k, c) in cte.columns.iter().enumerate() {
+                    if k > 0 {
+                        self.buf.push_str(", ");
+                    }
+                    push_ident(&mut self.buf, c);
+                }
+                self.buf.push(')');
+            }
+            self.buf.push_str(match cte.materialized {
+                None => " AS (",
+                Some(true) => " AS MATERIALIZED (",
+                Some(false) => " AS NOT MATERIALIZED (",
+            });
+            self.keyword("", 0, 0, 0);
+            self.query(&cte.query);
+            self.keyword("", 0, 0, 0);
+            self.buf.push(')');
+        }
+        self.indent -= STD;
+        self.keyword("", 0, 0, 0);
+    }
+
     fn query(&mut self, q: &Query) {
+        if !q.with.is_empty() {
+            let save_indent = self.indent;
+            self.with_clause(q);
+            self.indent = save_indent;
+        }
         if let Some(s) = &q.setop {
             return self.setop(s);
         }
         let (save_indent, save_prefix) = (self.indent, self.prefix);
         self.prefix = true;
-        if !q.with.is_empty() {
-            // get_with_clause
-            self.indent += STD;
-            self.buf.push(' ');
-            for (i, (name, cq)) in q.with.iter().enumerate() {
-                self.buf.push_str(if i == 0 { "WITH " } else { ", " });
-                push_ident(&mut self.buf, name);
-                self.buf.push_str(" AS (");
-                self.keyword("", 0, 0, 0);
-                self.query(cq);
-                self.keyword("", 0, 0, 0);
-                self.buf.push(')');
-            }
-            self.indent -= STD;
-            self.keyword("", 0, 0, 0);
-        }
         self.indent += STD;
         self.buf.push(' ');
         self.buf.push_str("SELECT");
@@ -842,7 +889,7 @@ impl<'a> Printer<'a> {
 
     fn from(&mut self, f: &From) {
         match f {
-            From::Rel { name, alias } => {
+            From::Rel { name, alias, .. } => {
                 self.buf.push_str(name);
                 if let Some(a) = alias {
                     self.buf.push(' ');
@@ -867,6 +914,7 @@ impl<'a> Printer<'a> {
                 lateral,
                 query,
                 alias,
+                ..
             } => {
                 if *lateral {
                     self.buf.push_str("LATERAL ");
@@ -899,4 +947,238 @@ fn quote_lit(buf: &mut String, v: &str) {
         buf.push(c);
     }
     buf.push('\'');
+}
+
+/// `set_rtable_names`, as `pg_get_expr` applies it: each query level names its range-table
+/// entries (their alias, else the table's or CTE's name) so that no name is one of the
+/// levels around it (the policy's table included), appending `_1`, `_2`, ... (shortening
+/// the name to keep it under `NAMEDATALEN`); the Vars and FROM items take those names.
+/// Levels side by side may use the same names. `count` is the number of entries.
+pub fn name_range_tables(n: &mut Node, top: &str, count: u32) {
+    let mut names = Names {
+        stack: vec![vec![top.to_string()]],
+        by_id: vec![None; count as usize],
+    };
+    names.by_id[0] = Some(top.to_string());
+    names.node(n);
+}
+
+const NAMEDATALEN: usize = 64;
+
+struct Names {
+    /// The names of each enclosing query level, outermost first.
+    stack: Vec<Vec<String>>,
+    by_id: Vec<Option<String>>,
+}
+
+impl Names {
+    /// The names of one level's entries, in order, unique against the enclosing levels
+    /// and each other.
+    fn level(&self, initial: &[&str]) -> Vec<String> {
+        use std::collections::HashMap;
+        let mut used: HashMap<String, u32> = HashMap::new();
+        for n in self.stack.iter().flatten() {
+            used.insert(n.clone(), 0);
+        }
+        let mut out = Vec::with_capacity(initial.len());
+        for &refname in initial {
+            let Some(&counter) = used.get(refname) else {
+                used.insert(refname.to_string(), 0);
+                out.push(refname.to_string());
+                continue;
+            };
+            let mut counter = counter;
+            let mut len = refname.len();
+            let name = loop {
+                counter += 1;
+                let cand = loop {
+                    let c = format!("{}_{counter}", &refname[..len]);
+                    if c.len() < NAMEDATALEN {
+                        break c;
+                    }
+                    // drop characters from the name to keep all the digits
+                    len -= 1;
+                    while !refname.is_char_boundary(len) {
+                        len -= 1;
+                    }
+                };
+                if !used.contains_key(&cand) {
+                    break cand;
+                }
+            };
+            used.insert(refname.to_string(), counter);
+            used.insert(name.clone(), 0);
+            out.push(name);
+        }
+        out
+    }
+
+    fn query(&mut self, q: &mut Query) {
+        if q.setop.is_some() {
+            // one level whose entries are the leaves, `*SELECT* 1`, `*SELECT* 2`, ...
+            let mut leaves = 0;
+            count_leaves(q, &mut leaves);
+            let initial: Vec<String> = (1..=leaves).map(|k| format!("*SELECT* {k}")).collect();
+            let initial: Vec<&str> = initial.iter().map(String::as_str).collect();
+            let level = self.level(&initial);
+            self.stack.push(level);
+            for cte in &mut q.with {
+                self.query(&mut cte.query);
+            }
+            let mut s = q.setop.take().unwrap();
+            self.leaves(&mut s);
+            q.setop = Some(s);
+            self.stack.pop();
+            return;
+        }
+        let initial: Vec<&str> = q.rtable.iter().map(|(_, n)| n.as_str()).collect();
+        let level = self.level(&initial);
+        for ((id, _), name) in q.rtable.iter().zip(&level) {
+            self.by_id[*id as usize] = Some(name.clone());
+        }
+        self.stack.push(level);
+        for cte in &mut q.with {
+            self.query(&mut cte.query);
+        }
+        for (t, _) in &mut q.targets {
+            self.node(t);
+        }
+        for f in &mut q.from {
+            self.from(f);
+        }
+        if let Some(w) = &mut q.filter {
+            self.node(w);
+        }
+        for (o, _) in &mut q.order_by {
+            self.node(o);
+        }
+        if let Some(l) = &mut q.limit {
+            self.node(l);
+        }
+        self.stack.pop();
+    }
+
+    fn leaves(&mut self, s: &mut SetOp) {
+        for q in [&mut s.l, &mut s.r] {
+            match &mut q.setop {
+                Some(inner) => self.leaves(inner),
+                None => self.query(q),
+            }
+        }
+    }
+
+    fn name_of(&self, id: u32) -> String {
+        self.by_id[id as usize].clone().unwrap_or_default()
+    }
+
+    fn from(&mut self, f: &mut From) {
+        match f {
+            From::Rel {
+                rte,
+                base,
+                user_alias,
+                alias,
+                ..
+            } => {
+                let name = self.name_of(*rte);
+                *alias = (*user_alias || name != *base).then_some(name);
+            }
+            From::Join { l, r, on, .. } => {
+                self.from(l);
+                self.from(r);
+                if let Some(on) = on {
+                    self.node(on);
+                }
+            }
+            From::Subquery {
+                query, rte, alias, ..
+            } => {
+                *alias = self.name_of(*rte);
+                self.query(query);
+            }
+        }
+    }
+
+    fn node(&mut self, n: &mut Node) {
+        match n {
+            Node::Const { .. } | Node::SqlValue { .. } => {}
+            Node::Var { refname, rte, .. } => {
+                if let Some(Some(name)) = self.by_id.get(*rte as usize) {
+                    refname.clone_from(name);
+                }
+            }
+            Node::Op { l, r, .. } => {
+                if let Some(l) = l {
+                    self.node(l);
+                }
+                self.node(r);
+            }
+            Node::Func { args, .. }
+            | Node::Sql { args, .. }
+            | Node::Coalesce { args, .. }
+            | Node::MinMax { args, .. }
+            | Node::And(args)
+            | Node::Or(args)
+            | Node::Array { elems: args, .. } => {
+                for a in args {
+                    self.node(a);
+                }
+            }
+            Node::Cast { arg, .. }
+            | Node::Not(arg)
+            | Node::NullTest { arg, .. }
+            | Node::BoolTest { arg, .. }
+            | Node::Collate { arg, .. }
+            | Node::NamedArg { arg, .. }
+            | Node::Variadic(arg)
+            | Node::IsJson { arg, .. } => self.node(arg),
+            Node::Distinct { l, r }
+            | Node::NullIf { l, r, .. }
+            | Node::ScalarArray { l, r, .. } => {
+                self.node(l);
+                self.node(r);
+            }
+            Node::Sublink { kind, query, .. } => {
+                if let SubKind::Any { left, .. } | SubKind::All { left, .. } = kind {
+                    self.node(left);
+                }
+                self.query(query);
+            }
+            Node::Case {
+                arg, whens, els, ..
+            } => {
+                if let Some(a) = arg {
+                    self.node(a);
+                }
+                for (w, r) in whens {
+                    self.node(w);
+                    self.node(r);
+                }
+                self.node(els);
+            }
+            Node::Subscript { base, subs, .. } => {
+                self.node(base);
+                for (lo, hi, _) in subs {
+                    for x in [lo, hi].into_iter().flatten() {
+                        self.node(x);
+                    }
+                }
+            }
+            Node::RowCompare { l, r, .. } => {
+                for x in l.iter_mut().chain(r.iter_mut()) {
+                    self.node(x);
+                }
+            }
+        }
+    }
+}
+
+fn count_leaves(q: &Query, n: &mut usize) {
+    match &q.setop {
+        Some(s) => {
+            count_leaves(&s.l, n);
+            count_leaves(&s.r, n);
+        }
+        None => *n += 1,
+    }
 }

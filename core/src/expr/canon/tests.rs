@@ -1086,3 +1086,84 @@ fn an_implicit_array_coercion_canonicalizes_to_what_postgresql_reads_back() {
         Ok("(tags = ARRAY[(slug)::text])")
     );
 }
+
+/// A sub-select in FROM without an alias: PostgreSQL 16 names it `unnamed_subquery`,
+/// PostgreSQL 15 refuses it, and without the server's version nothing is decided.
+#[test]
+fn unaliased_sub_select_in_from_depends_on_the_server_version() {
+    let cat = catalog();
+    let table = TableName::new("public", "docs");
+    let sp = vec!["public".to_string()];
+    let written = "EXISTS (SELECT 1 FROM (SELECT doc_id FROM members) WHERE doc_id = id)";
+    let stored = "(EXISTS ( SELECT 1\n   FROM ( SELECT members.doc_id\n           FROM members) unnamed_subquery\n  WHERE (unnamed_subquery.doc_id = docs.id)))";
+    let with_version = |v: Option<u32>| {
+        let mut s = schema();
+        s.database = v.map(|v| crate::ir::DatabaseInfo {
+            current_user: "app".into(),
+            server_version_num: v,
+            search_path: "public".into(),
+        });
+        s
+    };
+    let s = with_version(None);
+    let ctx = Context {
+        table: &table,
+        schema: &s,
+        search_path: &sp,
+    };
+    let got = canonicalize_declared(written, &ctx, &cat);
+    assert_eq!(
+        got,
+        Err(Undecidable::NeedsServerVersion {
+            what: "a sub-select in FROM without an alias".into(),
+            since: 16
+        })
+    );
+    assert_eq!(
+        got.unwrap_err().to_string(),
+        "a sub-select in FROM without an alias is accepted from PostgreSQL 16 on, and the server's version is not known offline"
+    );
+    let s = with_version(Some(150004));
+    let ctx = Context {
+        table: &table,
+        schema: &s,
+        search_path: &sp,
+    };
+    assert!(matches!(
+        canonicalize_declared(written, &ctx, &cat),
+        Err(Undecidable::Mismatch(m)) if m.contains("must have an alias")
+    ));
+    let s = with_version(Some(160002));
+    let ctx = Context {
+        table: &table,
+        schema: &s,
+        search_path: &sp,
+    };
+    assert_eq!(
+        canonicalize_declared(written, &ctx, &cat).as_deref(),
+        Ok(stored)
+    );
+    assert_eq!(
+        canonicalize_stored(stored, &ctx, &cat).as_deref(),
+        Ok(stored)
+    );
+}
+
+/// What the naming of sub-select entries leaves undecided or refuses, as PostgreSQL does.
+#[test]
+fn sub_select_names_that_are_refused_or_not_modelled() {
+    fails(&[
+        // two entries of one name at one level
+        "EXISTS (SELECT 1 FROM members m, docs m)",
+        "EXISTS (WITH c AS (SELECT 1 AS a) SELECT 1 FROM c, c)",
+        // two output columns of one name: printed with a column alias list
+        "EXISTS (SELECT 1 FROM (SELECT doc_id, doc_id FROM members) s)",
+        "EXISTS (WITH c AS (SELECT 1 AS a, 2 AS a) SELECT 1 FROM c)",
+        // more column aliases than columns
+        "EXISTS (WITH c(a, b) AS (SELECT 1 AS x) SELECT 1 FROM c)",
+        // a recursive term whose type differs from the non-recursive term's
+        "EXISTS (WITH RECURSIVE c AS (SELECT 1 AS n UNION ALL SELECT c.n + 1.5 FROM c) SELECT 1 FROM c)",
+        // a reference to a later CTE of WITH RECURSIVE
+        "EXISTS (WITH RECURSIVE a AS (SELECT n FROM b), b AS (SELECT 1 AS n) SELECT 1 FROM a)",
+    ]);
+}

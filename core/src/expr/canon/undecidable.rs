@@ -60,6 +60,9 @@ pub enum Undecidable {
     /// Types or shapes that do not fit (no implicit cast, not boolean, no common type, a
     /// sub-select of more than one column, ...); the sentence says which.
     Mismatch(Cow<'static, str>),
+    /// A construct whose acceptance depends on the server's version, which is not known
+    /// (no database was read).
+    NeedsServerVersion { what: Cow<'static, str>, since: u32 },
 }
 
 /// Why pgpolicy's parser cannot read the text.
@@ -189,6 +192,10 @@ impl fmt::Display for Undecidable {
             }
             NotPlainTable => f.write_str("only plain tables are supported in FROM"),
             JoinWithoutOn => f.write_str("only JOIN ... ON is modelled offline"),
+            NeedsServerVersion { what, since } => write!(
+                f,
+                "{what} is accepted from PostgreSQL {since} on, and the server's version is not known offline"
+            ),
             Untyped(s) | Mismatch(s) => f.write_str(s),
             TypeName(s) | Literal(s) => f.write_str(s),
         }

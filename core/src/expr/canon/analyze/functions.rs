@@ -128,7 +128,100 @@ pub(super) const BUILTINS: &[(&str, &[&str], &str)] = &[
     ("pg_backend_pid", &[], "int4"),
     ("txid_current", &[], "int8"),
     ("to_timestamp", &["float8"], "timestamptz"),
+    (
+        "make_interval",
+        &[
+            "int4=", "int4=", "int4=", "int4=", "int4=", "int4=", "float8=",
+        ],
+        "interval",
+    ),
+    ("make_date", &["int4", "int4", "int4"], "date"),
+    (
+        "make_timestamp",
+        &["int4", "int4", "int4", "int4", "int4", "float8"],
+        "timestamp",
+    ),
+    (
+        "make_timestamptz",
+        &["int4", "int4", "int4", "int4", "int4", "float8"],
+        "timestamptz",
+    ),
+    (
+        "make_timestamptz",
+        &["int4", "int4", "int4", "int4", "int4", "float8", "text"],
+        "timestamptz",
+    ),
+    (
+        "jsonb_path_query_first",
+        &["jsonb", "jsonpath", "jsonb=", "bool="],
+        "jsonb",
+    ),
+    ("jsonb_set", &["jsonb", "text[]", "jsonb", "bool="], "jsonb"),
+    (
+        "jsonb_insert",
+        &["jsonb", "text[]", "jsonb", "bool="],
+        "jsonb",
+    ),
 ];
+
+/// The parameter names of built-in functions, by name and parameter count, as
+/// `pg_proc.proargnames` has them (the same on PostgreSQL 15 and 16): calls in named
+/// notation (`make_interval(days => 1)`) match only these. A built-in not listed has no
+/// parameter names.
+const BUILTIN_ARG_NAMES: &[(&str, usize, &[&str])] = &[
+    (
+        "make_interval",
+        7,
+        &["years", "months", "weeks", "days", "hours", "mins", "secs"],
+    ),
+    ("make_date", 3, &["year", "month", "day"]),
+    (
+        "make_timestamp",
+        6,
+        &["year", "month", "mday", "hour", "min", "sec"],
+    ),
+    (
+        "make_timestamptz",
+        6,
+        &["year", "month", "mday", "hour", "min", "sec"],
+    ),
+    (
+        "make_timestamptz",
+        7,
+        &["year", "month", "mday", "hour", "min", "sec", "timezone"],
+    ),
+    (
+        "jsonb_path_exists",
+        4,
+        &["target", "path", "vars", "silent"],
+    ),
+    ("jsonb_path_match", 4, &["target", "path", "vars", "silent"]),
+    (
+        "jsonb_path_query_first",
+        4,
+        &["target", "path", "vars", "silent"],
+    ),
+    (
+        "jsonb_set",
+        4,
+        &["jsonb_in", "path", "replacement", "create_if_missing"],
+    ),
+    (
+        "jsonb_insert",
+        4,
+        &["jsonb_in", "path", "replacement", "insert_after"],
+    ),
+    ("jsonb_extract_path", 2, &["from_json", "path_elems"]),
+    ("jsonb_extract_path_text", 2, &["from_json", "path_elems"]),
+    ("json_extract_path_text", 2, &["from_json", "path_elems"]),
+];
+
+fn builtin_arg_names(name: &str, nparams: usize) -> Option<&'static [&'static str]> {
+    BUILTIN_ARG_NAMES
+        .iter()
+        .find(|(n, k, _)| *n == name && *k == nparams)
+        .map(|(_, _, names)| *names)
+}
 
 /// Further pg_catalog function names (only their existence matters: a user function of the
 /// same name is shadowed).
@@ -777,12 +870,14 @@ impl<'a> Analyzer<'a> {
         let mut user_found = false;
         let want_builtin = schema.is_none() || schema == Some("pg_catalog");
         if want_builtin {
-            // builtins carry no parameter names: named notation matches none of them
+            // named notation matches only the builtins whose parameter names are listed
             let named = !names.is_empty();
             for (_, a, r) in builtins_named(name) {
-                if named {
-                    continue;
-                }
+                let param_names: Vec<String> = match builtin_arg_names(name, a.len()) {
+                    Some(n) if named => n.iter().map(|x| x.to_string()).collect(),
+                    None if named => continue,
+                    _ => Vec::new(),
+                };
                 let special = a.iter().any(|x| x.ends_with('=') || x.starts_with("..."));
                 if !special && a.len() != nargs {
                     continue;
@@ -811,7 +906,7 @@ impl<'a> Analyzer<'a> {
                     params.push(if x == "any" { t("any") } else { self.ty(x)? });
                 }
                 let shape = Shape {
-                    names: &[],
+                    names: &param_names,
                     defaults,
                     variadic,
                 };

@@ -27,7 +27,7 @@ use precedence::*;
 
 use super::lit::{self, UserKind};
 use super::markers;
-use super::print::{bool_ty, is_bool, From, Node, Query, SetOp, SqlKind, SubKind};
+use super::print::{bool_ty, is_bool, Cte, From, Node, Query, SetOp, SqlKind, SubKind};
 use super::types::{parse_type, Cat, Ty, TypeLookup};
 use super::undecidable::{OriginShape, SignatureProblem, Undecidable};
 use super::{Catalog, Context, TypeKind};
@@ -45,9 +45,15 @@ type R<T> = Result<T, Undecidable>;
 type Columns = Vec<(String, Option<Ty>)>;
 
 /// A range-table entry: a table a column reference may resolve to, at one query level.
+/// Its printed name is chosen after analysis, the way `pg_get_expr` chooses it (see
+/// `print::name_range_tables`); column references carry the entry's `id`.
 struct Rte<'a> {
+    id: u32,
+    /// The name the parser gives it: the alias, else the table's or CTE's name (or
+    /// `unnamed_subquery`).
     written: String,
-    refname: String,
+    /// Whether a qualified column reference may name it (not an unaliased sub-select).
+    visible: bool,
     schema: String,
     relname: String,
     aliased: bool,
@@ -75,16 +81,15 @@ pub struct Analyzer<'a> {
     cat: &'a Catalog,
     levels: Vec<Vec<Rte<'a>>>,
     mode: Mode,
-    /// The CTEs in scope (innermost last): name and output columns.
-    ctes: Vec<(String, Columns)>,
-    /// The range-table names given inside sub-selects in FROM and CTEs (while
-    /// `collecting`), in order, and the output column names of their queries.
-    assigned: Vec<String>,
+    /// The CTEs in scope (innermost last): name and output columns (None while a CTE of
+    /// `WITH RECURSIVE` is not yet known: a reference to it is not modelled).
+    ctes: Vec<(String, Option<Columns>)>,
+    /// Inside a sub-select in FROM or a CTE: the output column names of queries are kept.
     collecting: u32,
-    /// The names given inside sub-selects in FROM and CTEs: `pg_get_expr` renames such a
-    /// table when the enclosing query has one of the same name (`h_1`), which is not
-    /// modelled.
-    inner_names: Vec<String>,
+    /// The id of the next range-table entry (the policy's table is 0).
+    next_id: u32,
+    /// Whether the expression has a sub-select (whose entries are then named).
+    pub has_queries: bool,
 }
 
 /// Input types for operator and function resolution.
@@ -160,8 +165,9 @@ impl<'a> Analyzer<'a> {
     pub fn new(ctx: &'a Context<'a>, cat: &'a Catalog, mode: Mode) -> Analyzer<'a> {
         let table = ctx.schema.table(&ctx.table.schema, &ctx.table.name);
         let top = Rte {
+            id: 0,
             written: ctx.table.name.clone(),
-            refname: ctx.table.name.clone(),
+            visible: true,
             schema: ctx.table.schema.clone(),
             relname: ctx.table.name.clone(),
             aliased: false,
@@ -174,10 +180,15 @@ impl<'a> Analyzer<'a> {
             levels: vec![vec![top]],
             mode,
             ctes: Vec::new(),
-            assigned: Vec::new(),
             collecting: 0,
-            inner_names: Vec::new(),
+            next_id: 1,
+            has_queries: false,
         }
+    }
+
+    /// How many range-table entries the analysis made (ids `0..count`).
+    pub fn rte_count(&self) -> u32 {
+        self.next_id
     }
 
     pub fn top(&mut self, e: &Expr) -> R<Node> {

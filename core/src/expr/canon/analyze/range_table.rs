@@ -64,7 +64,8 @@ impl<'a> Analyzer<'a> {
                                 return Err(Undecidable::AmbiguousColumn { column: c.clone() });
                             }
                             found = Some(Node::Var {
-                                refname: rte.refname.clone(),
+                                refname: rte.written.clone(),
+                                rte: rte.id,
                                 col: c.clone(),
                                 level: li,
                                 ty,
@@ -87,15 +88,22 @@ impl<'a> Analyzer<'a> {
                     None
                 };
                 for li in (0..nlev).rev() {
-                    for rte in &self.levels[li] {
-                        let m = match want_schema {
-                            None => rte.written == *q,
-                            Some(s) => !rte.aliased && rte.relname == *q && rte.schema == *s,
-                        };
-                        if m {
+                    let m = |rte: &&Rte| match want_schema {
+                        None => rte.visible && rte.written == *q,
+                        Some(s) => !rte.aliased && rte.relname == *q && rte.schema == *s,
+                    };
+                    let mut found = self.levels[li].iter().filter(m);
+                    if let Some(rte) = found.next() {
+                        if found.next().is_some() {
+                            return Err(Undecidable::mismatch(format!(
+                                "table reference {q:?} is ambiguous"
+                            )));
+                        }
+                        {
                             return match self.rte_col(rte, c)? {
                                 Some(ty) => Ok(Node::Var {
-                                    refname: rte.refname.clone(),
+                                    refname: rte.written.clone(),
+                                    rte: rte.id,
                                     col: c.clone(),
                                     level: li,
                                     ty,
@@ -209,52 +217,34 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    pub(super) fn unique_name(&self, base: &str) -> String {
-        let used = |n: &str| self.levels.iter().any(|l| l.iter().any(|r| r.refname == n));
-        if !used(base) {
-            return base.to_string();
-        }
-        let mut i = 1;
-        loop {
-            let cand = format!("{base}_{i}");
-            if !used(&cand) {
-                return cand;
-            }
-            i += 1;
-        }
-    }
-
-    /// A name for a new range-table entry (see [`Self::unique_name`]), never one used inside
-    /// a sub-select in FROM or a CTE.
-    fn claim(&mut self, base: &str) -> R<String> {
-        let name = self.unique_name(base);
-        if self.inner_names.contains(&name) {
-            return Err(Undecidable::not_modelled(
-                "a table name used both inside and outside a sub-select in FROM or a CTE",
-            ));
-        }
-        if self.collecting > 0 {
-            self.assigned.push(name.clone());
-        }
-        Ok(name)
-    }
-
-    /// After analysing a sub-select in FROM or a CTE whose entries were named from
-    /// `start` on: those names must not be in use around it.
-    pub(super) fn seal_inner(&mut self, start: usize) -> R<()> {
-        let inner = self.assigned[start..].to_vec();
-        let clash = inner.iter().any(|n| {
-            self.levels
-                .iter()
-                .any(|l| l.iter().any(|r| r.refname == *n))
+    /// Adds an entry to the current query level (`checkNameSpaceConflicts`: two entries
+    /// of one name are refused, unless both are tables without an alias).
+    fn push_rte(&mut self, rte: Rte<'a>) -> R<u32> {
+        let level = self.levels.last_mut().unwrap();
+        let plain = |r: &Rte| r.table.is_some() && r.cols.is_none() && !r.aliased;
+        let clash = level.iter().any(|r| {
+            r.visible
+                && rte.visible
+                && r.written == rte.written
+                && !(plain(r)
+                    && plain(&rte)
+                    && (&r.schema, &r.relname) != (&rte.schema, &rte.relname))
         });
         if clash {
-            return Err(Undecidable::not_modelled(
-                "a table name used both inside and outside a sub-select in FROM or a CTE",
-            ));
+            return Err(Undecidable::mismatch(format!(
+                "table name {:?} specified more than once",
+                rte.written
+            )));
         }
-        self.inner_names.extend(inner);
-        Ok(())
+        let id = rte.id;
+        level.push(rte);
+        Ok(id)
+    }
+
+    fn new_id(&mut self) -> u32 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
     }
 
     pub(super) fn add_rel(&mut self, tf: &TableFactor) -> R<From> {
@@ -310,47 +300,69 @@ impl<'a> Analyzer<'a> {
             }
             None => (relname.clone(), false),
         };
-        let refname = self.claim(&written)?;
-        let alias_out = if refname != relname {
-            Some(refname.clone())
-        } else {
-            None
-        };
-        self.levels.last_mut().unwrap().push(Rte {
+        let id = self.new_id();
+        self.push_rte(Rte {
+            id,
             written,
-            refname,
+            visible: true,
             schema,
-            relname,
+            relname: relname.clone(),
             aliased,
             table: Some(table),
             cols: None,
-        });
+        })?;
         Ok(From::Rel {
             name: printed,
-            alias: alias_out,
+            rte: id,
+            base: relname,
+            user_alias: aliased,
+            alias: None,
         })
     }
 
     /// A sub-select in FROM (`transformRangeSubselect`): it sees the FROM items to its
-    /// left only when LATERAL. Its alias is required (PostgreSQL 15) and column aliases
-    /// are not modelled.
+    /// left only when LATERAL. Without an alias it is accepted from PostgreSQL 16 on
+    /// (named `unnamed_subquery`, not visible to qualified column references); column
+    /// aliases are not modelled.
     fn add_derived(
         &mut self,
         lateral: bool,
         q: &sq::Query,
         alias: Option<&sq::TableAlias>,
     ) -> R<From> {
-        let Some(alias) = alias.filter(|a| a.columns.is_empty()) else {
-            return Err(Undecidable::not_modelled(
-                "a sub-select in FROM without an alias or with column aliases",
-            ));
+        let written = match alias {
+            Some(a) if !a.columns.is_empty() => {
+                return Err(Undecidable::not_modelled(
+                    "a sub-select in FROM with column aliases",
+                ))
+            }
+            Some(a) => Some(fold(&a.name)),
+            None => match self
+                .ctx
+                .schema
+                .database
+                .as_ref()
+                .map(|d| d.server_version_num)
+            {
+                Some(v) if v >= 160000 => None,
+                Some(_) => {
+                    return Err(Undecidable::mismatch(
+                        "subquery in FROM must have an alias (before PostgreSQL 16)",
+                    ))
+                }
+                None => {
+                    return Err(Undecidable::NeedsServerVersion {
+                        what: "a sub-select in FROM without an alias".into(),
+                        since: 16,
+                    })
+                }
+            },
         };
         let hidden = if lateral {
             Vec::new()
         } else {
             std::mem::take(self.levels.last_mut().unwrap())
         };
-        let start = self.assigned.len();
         self.collecting += 1;
         let r = self.query(q);
         self.collecting -= 1;
@@ -358,29 +370,36 @@ impl<'a> Analyzer<'a> {
             *self.levels.last_mut().unwrap() = hidden;
         }
         let (query, tys) = r?;
-        self.seal_inner(start)?;
-        let written = fold(&alias.name);
-        let refname = self.claim(&written)?;
-        let cols = query.names.iter().cloned().zip(tys).collect();
-        self.levels.last_mut().unwrap().push(Rte {
-            written: written.clone(),
-            refname: refname.clone(),
+        let cols: Columns = query.names.iter().cloned().zip(tys).collect();
+        unique_columns(&cols)?;
+        let id = self.new_id();
+        self.push_rte(Rte {
+            id,
+            visible: written.is_some(),
+            written: written.unwrap_or_else(|| "unnamed_subquery".to_string()),
             schema: String::new(),
-            relname: written,
+            relname: String::new(),
             aliased: true,
             table: None,
             cols: Some(cols),
-        });
+        })?;
         Ok(From::Subquery {
             lateral,
             query: Box::new(query),
-            alias: refname,
+            rte: id,
+            alias: String::new(),
         })
     }
 
     /// A reference to the CTE `self.ctes[k]`.
     fn add_cte_ref(&mut self, k: usize, alias: Option<&sq::TableAlias>) -> R<From> {
         let (name, cols) = self.ctes[k].clone();
+        let Some(cols) = cols else {
+            return Err(Undecidable::not_modelled(
+                "a reference to a CTE of WITH RECURSIVE outside its recursive term",
+            ));
+        };
+        unique_columns(&cols)?;
         let (written, aliased) = match alias {
             Some(a) if !a.columns.is_empty() => {
                 return Err(Undecidable::are_not_modelled("column aliases"))
@@ -388,20 +407,36 @@ impl<'a> Analyzer<'a> {
             Some(a) => (fold(&a.name), true),
             None => (name.clone(), false),
         };
-        let refname = self.claim(&written)?;
-        let alias_out = (refname != name).then(|| refname.clone());
-        self.levels.last_mut().unwrap().push(Rte {
+        let id = self.new_id();
+        self.push_rte(Rte {
+            id,
             written,
-            refname,
+            visible: true,
             schema: String::new(),
             relname: name.clone(),
             aliased,
             table: None,
             cols: Some(cols),
-        });
+        })?;
         Ok(From::Rel {
             name: quote::ident(&name),
-            alias: alias_out,
+            rte: id,
+            base: name,
+            user_alias: aliased,
+            alias: None,
         })
+    }
+}
+
+/// `pg_get_expr` gives the columns of a sub-select in FROM or a CTE unique names and then
+/// prints a column alias list (`s(a, a_1)`), which is not modelled.
+fn unique_columns(cols: &Columns) -> R<()> {
+    let mut seen = std::collections::HashSet::with_capacity(cols.len());
+    if cols.iter().all(|(n, _)| seen.insert(n.as_str())) {
+        Ok(())
+    } else {
+        Err(Undecidable::not_modelled(
+            "a sub-select in FROM or a CTE with two output columns of one name",
+        ))
     }
 }

@@ -6,16 +6,12 @@ use super::*;
 impl<'a> Analyzer<'a> {
     /// Analyses a sub-select; returns it with the types of its output columns.
     pub(super) fn query(&mut self, q: &sq::Query) -> R<(Query, Vec<Option<Ty>>)> {
+        self.has_queries = true;
         let Some(with) = &q.with else {
             return self.query_without_with(q);
         };
         // CTEs: each analysed as a query of its own, in scope for the ones after it and
-        // for the body
-        if with.recursive || !matches!(&*q.body, SetExpr::Select(_)) {
-            return Err(Undecidable::not_modelled(
-                "WITH RECURSIVE, or WITH over a set operation",
-            ));
-        }
+        // for the body (under RECURSIVE, also for itself)
         let depth = self.ctes.len();
         let r = self.with_ctes(with, q);
         self.ctes.truncate(depth);
@@ -23,32 +19,148 @@ impl<'a> Analyzer<'a> {
     }
 
     fn with_ctes(&mut self, with: &sq::With, q: &sq::Query) -> R<(Query, Vec<Option<Ty>>)> {
+        let depth = self.ctes.len();
         let mut ctes = Vec::with_capacity(with.cte_tables.len());
         for cte in &with.cte_tables {
-            if cte.materialized.is_some() || cte.from.is_some() || !cte.alias.columns.is_empty() {
-                return Err(Undecidable::not_modelled(
-                    "MATERIALIZED or column aliases of a CTE",
-                ));
-            }
             let name = fold(&cte.alias.name);
-            if ctes.iter().any(|(n, _)| *n == name) {
+            if with.cte_tables[..ctes.len()]
+                .iter()
+                .any(|c| fold(&c.alias.name) == name)
+            {
                 return Err(Undecidable::mismatch(format!(
                     "WITH query name {name:?} specified more than once"
                 )));
             }
-            let start = self.assigned.len();
+            if with.recursive {
+                // every CTE of WITH RECURSIVE is in scope for all of them; one not yet
+                // analysed is not modelled
+                self.ctes.push((name.clone(), None));
+            }
+            ctes.push(name);
+        }
+        let mut out = Vec::with_capacity(ctes.len());
+        for (k, cte) in with.cte_tables.iter().enumerate() {
+            if cte.from.is_some() {
+                return Err(Undecidable::not_modelled("this CTE syntax"));
+            }
+            let name = ctes[k].clone();
+            let materialized = match &cte.materialized {
+                None => None,
+                Some(sq::CteAsMaterialized::Materialized) => Some(true),
+                Some(sq::CteAsMaterialized::NotMaterialized) => Some(false),
+            };
+            let aliases: Vec<String> = cte.alias.columns.iter().map(|c| fold(&c.name)).collect();
+            if cte.alias.columns.iter().any(|c| c.data_type.is_some()) {
+                return Err(Undecidable::not_modelled("typed CTE column aliases"));
+            }
+            let rename = |names: &mut Vec<String>| -> R<()> {
+                if aliases.len() > names.len() {
+                    return Err(Undecidable::mismatch(format!(
+                        "WITH query {name:?} has {} columns available but {} columns specified",
+                        names.len(),
+                        aliases.len()
+                    )));
+                }
+                names[..aliases.len()].clone_from_slice(&aliases);
+                Ok(())
+            };
             self.collecting += 1;
-            let r = self.query(&cte.query);
+            let r = if with.recursive {
+                self.recursive_cte(depth + k, &cte.query, &rename)
+            } else {
+                self.query(&cte.query)
+            };
             self.collecting -= 1;
             let (cq, tys) = r?;
-            self.seal_inner(start)?;
-            let cols = cq.names.iter().cloned().zip(tys).collect();
-            self.ctes.push((name.clone(), cols));
-            ctes.push((name, cq));
+            let mut names = cq.names.clone();
+            rename(&mut names)?;
+            let cols = names.into_iter().zip(tys).collect();
+            if with.recursive {
+                self.ctes[depth + k].1 = Some(cols);
+            } else {
+                self.ctes.push((name.clone(), Some(cols)));
+            }
+            out.push(Cte {
+                name,
+                columns: aliases,
+                materialized,
+                query: cq,
+            });
         }
         let (mut query, tys) = self.query_without_with(q)?;
-        query.with = ctes;
+        query.with = out;
+        query.recursive = with.recursive;
         Ok((query, tys))
+    }
+
+    /// A CTE of WITH RECURSIVE (`transformSetOperationTree` on a recursive query): when
+    /// it is `non-recursive term UNION [ALL] recursive term`, the first term alone gives
+    /// the CTE's columns and types, in scope for the second; the types of the whole must
+    /// be those of the first term.
+    fn recursive_cte(
+        &mut self,
+        slot: usize,
+        q: &sq::Query,
+        rename: &dyn Fn(&mut Vec<String>) -> R<()>,
+    ) -> R<(Query, Vec<Option<Ty>>)> {
+        let plain = q.with.is_none() && q.order_by.is_none() && q.limit_clause.is_none();
+        let SetExpr::SetOperation {
+            left,
+            op: sq::SetOperator::Union,
+            set_quantifier,
+            right,
+        } = &*q.body
+        else {
+            return self.query(q);
+        };
+        if !plain {
+            return self.query(q);
+        }
+        let all = match set_quantifier {
+            sq::SetQuantifier::None | sq::SetQuantifier::Distinct => false,
+            sq::SetQuantifier::All => true,
+            _ => return Err(Undecidable::not_modelled("this set operation")),
+        };
+        self.has_queries = true;
+        let (l, lt) = self.set_expr(left)?;
+        let mut names = l.names.clone();
+        rename(&mut names)?;
+        self.ctes[slot].1 = Some(names.into_iter().zip(lt.iter().cloned()).collect());
+        let (r, rt) = self.set_expr(right)?;
+        self.ctes[slot].1 = None;
+        if lt.len() != rt.len() {
+            return Err(Undecidable::mismatch(
+                "each UNION query must have the same number of columns",
+            ));
+        }
+        for (a, b) in lt.iter().zip(&rt) {
+            let ins = [
+                a.as_ref().map(In::K).unwrap_or(In::O),
+                b.as_ref().map(In::K).unwrap_or(In::O),
+            ];
+            let common = common_type(&ins)?;
+            if a.as_ref()
+                .is_none_or(|a| !a.same_base(&common) || !a.mods.is_empty())
+            {
+                return Err(Undecidable::not_modelled(
+                    "a recursive query whose column types are not those of its non-recursive term",
+                ));
+            }
+        }
+        let names = l.names.clone();
+        Ok((
+            Query {
+                names,
+                setop: Some(Box::new(SetOp {
+                    op: "UNION",
+                    all,
+                    l,
+                    r,
+                })),
+                ..Query::default()
+            },
+            lt,
+        ))
     }
 
     fn query_without_with(&mut self, q: &sq::Query) -> R<(Query, Vec<Option<Ty>>)> {
@@ -120,8 +232,10 @@ impl<'a> Analyzer<'a> {
         }
         self.levels.push(Vec::new());
         let r = self.query_body(s, order_by, limit);
-        self.levels.pop();
-        r
+        let level = self.levels.pop().unwrap();
+        let (mut query, tys) = r?;
+        query.rtable = level.into_iter().map(|r| (r.id, r.written)).collect();
+        Ok((query, tys))
     }
 
     /// `transformSetOperationTree`: both sides analysed at query levels of their own,
@@ -307,6 +421,8 @@ impl<'a> Analyzer<'a> {
                 setop: None,
                 distinct: s.distinct.is_some(),
                 with: Vec::new(),
+                recursive: false,
+                rtable: Vec::new(),
                 names,
                 targets,
                 from,
