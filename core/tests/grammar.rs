@@ -1424,6 +1424,25 @@ fn unreadable_grammar_without_a_database_is_a_named_warning_not_a_refusal() {
     );
 }
 
+/// The parameter names the offline layer gives built-in functions (for calls in named
+/// notation) are those of `pg_proc` on this server.
+#[test]
+fn builtin_parameter_names_are_the_servers() {
+    let db = Db::start();
+    for (name, count, names) in pgpolicy::expr::canon::builtin_parameter_names() {
+        let got = db.sql(&format!(
+            "SELECT array_to_string(proargnames, ',') FROM pg_catalog.pg_proc \
+             WHERE proname = '{name}' AND pronargs = {count} \
+             AND pronamespace = 'pg_catalog'::regnamespace"
+        ));
+        assert_eq!(
+            got.trim(),
+            names.join(","),
+            "{name} with {count} parameters"
+        );
+    }
+}
+
 /// The parser's fast paths (tokenizer and prefixes) read every case, written and stored,
 /// exactly as sqlparser's PostgreSQL dialect does.
 #[test]

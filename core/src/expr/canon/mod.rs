@@ -175,6 +175,13 @@ pub(crate) fn parse(text: &str) -> Result<sqlparser::ast::Expr, Undecidable> {
     parse_with(text, dialect::PgDialect::default())
 }
 
+/// The parameter names the offline layer knows for built-in functions: name, parameter
+/// count and names (checked against `pg_proc` on a live server by the tests).
+#[doc(hidden)]
+pub fn builtin_parameter_names() -> &'static [(&'static str, usize, &'static [&'static str])] {
+    analyze::BUILTIN_ARG_NAMES
+}
+
 /// Whether `text` parses (the parse stage of canonicalization alone, fast paths included):
 /// for `examples/canon_bench.rs`.
 #[doc(hidden)]

@@ -168,7 +168,7 @@ pub(super) const BUILTINS: &[(&str, &[&str], &str)] = &[
 /// `pg_proc.proargnames` has them (the same on PostgreSQL 15 and 16): calls in named
 /// notation (`make_interval(days => 1)`) match only these. A built-in not listed has no
 /// parameter names.
-const BUILTIN_ARG_NAMES: &[(&str, usize, &[&str])] = &[
+pub(crate) const BUILTIN_ARG_NAMES: &[(&str, usize, &[&str])] = &[
     (
         "make_interval",
         7,

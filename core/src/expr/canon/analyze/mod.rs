@@ -20,6 +20,8 @@ mod precedence;
 mod range_table;
 mod subselect;
 
+pub(crate) use functions::BUILTIN_ARG_NAMES;
+
 use coerce::*;
 use functions::marker_name;
 use operators::*;
