@@ -884,6 +884,59 @@ const CASES: &[Case] = &[
         "((jsonb_set(data, '{a}'::text[], '1'::jsonb, create_if_missing => false) ->> 'a'::text) = '1'::text)",
         Exact,
     ),
+    // output columns of one name in a sub-select in FROM or a CTE are made unique and
+    // printed as a column alias list, as are written column aliases; FigureColname's
+    // fallback is shown where column names are visible
+    case(
+        "EXISTS (SELECT 1 FROM (SELECT h.g_id, h.id AS g_id, h.kind AS g_id_1 FROM h) s WHERE s.g_id_1 = 'a')",
+        "(EXISTS ( SELECT 1\n   FROM ( SELECT h.g_id,\n            h.id AS g_id,\n            h.kind AS g_id_1\n           FROM h) s(g_id, g_id_1, g_id_1_1)\n  WHERE (s.g_id_1_1 = 'a'::text)))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT 1 FROM (SELECT g_id, kind FROM h) AS s(gid) WHERE s.gid = id AND s.kind = 'a')",
+        "(EXISTS ( SELECT 1\n   FROM ( SELECT h.g_id,\n            h.kind\n           FROM h) s(gid, kind)\n  WHERE ((s.gid = g.id) AND (s.kind = 'a'::text))))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT 1 FROM (SELECT g_id, kind FROM h) AS s(gid, k) WHERE s.gid = id AND s.k = 'a')",
+        "(EXISTS ( SELECT 1\n   FROM ( SELECT h.g_id,\n            h.kind\n           FROM h) s(gid, k)\n  WHERE ((s.gid = g.id) AND (s.k = 'a'::text))))",
+        Exact,
+    ),
+    case(
+        "EXISTS (WITH c AS (SELECT g_id, id AS g_id, kind FROM h) SELECT 1 FROM c WHERE c.kind = 'a')",
+        "(EXISTS ( WITH c AS (\n         SELECT h.g_id,\n            h.id AS g_id,\n            h.kind\n           FROM h\n        )\n SELECT 1\n   FROM c c(g_id, g_id_1, kind)\n  WHERE (c.kind = 'a'::text)))",
+        Exact,
+    ),
+    case(
+        "EXISTS (WITH c AS (SELECT g_id, id AS g_id, kind FROM h) SELECT 1 FROM c x WHERE x.kind = 'a')",
+        "(EXISTS ( WITH c AS (\n         SELECT h.g_id,\n            h.id AS g_id,\n            h.kind\n           FROM h\n        )\n SELECT 1\n   FROM c x(g_id, g_id_1, kind)\n  WHERE (x.kind = 'a'::text)))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT 1 FROM (SELECT 1, 2) s)",
+        "(EXISTS ( SELECT 1\n   FROM ( SELECT 1 AS \"?column?\",\n            2 AS \"?column?\") s(\"?column?\", \"?column?_1\")))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT 1 FROM (SELECT 1 UNION SELECT 2) s)",
+        "(EXISTS ( SELECT 1\n   FROM ( SELECT 1 AS \"?column?\"\n        UNION\n         SELECT 2) s))",
+        Exact,
+    ),
+    case(
+        "EXISTS (WITH c AS (SELECT 1, g_id + 1 FROM h) SELECT 1 FROM c)",
+        "(EXISTS ( WITH c AS (\n         SELECT 1 AS \"?column?\",\n            (h.g_id + 1) AS \"?column?\"\n           FROM h\n        )\n SELECT 1\n   FROM c c(\"?column?\", \"?column?_1\")))",
+        Exact,
+    ),
+    case(
+        "id IN (SELECT 1 UNION SELECT 2)",
+        "(id IN ( SELECT 1\nUNION\n SELECT 2))",
+        Exact,
+    ),
+    case(
+        "EXISTS (WITH c AS (SELECT g_id, kind FROM h) SELECT 1 FROM c AS x(gid) WHERE x.gid = id)",
+        "(EXISTS ( WITH c AS (\n         SELECT h.g_id,\n            h.kind\n           FROM h\n        )\n SELECT 1\n   FROM c x(gid, kind)\n  WHERE (x.gid = g.id)))",
+        Exact,
+    ),
     // names at NAMEDATALEN: shortened (by whole characters) to keep the digits
     case(
         "EXISTS (SELECT 1 FROM h AS aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa WHERE EXISTS (SELECT 1 FROM h AS aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa WHERE aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.id = g.id))",

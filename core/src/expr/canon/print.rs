@@ -204,6 +204,8 @@ pub enum From {
         base: String,
         user_alias: bool,
         alias: Option<String>,
+        /// The column alias list, when printed (`get_column_alias_list`).
+        columns: Option<Vec<String>>,
     },
     Join {
         kind: &'static str,
@@ -217,6 +219,8 @@ pub enum From {
         query: Box<Query>,
         rte: u32,
         alias: String,
+        /// The column alias list, when printed (`get_column_alias_list`).
+        columns: Option<Vec<String>>,
     },
 }
 
@@ -575,7 +579,7 @@ impl<'a> Printer<'a> {
                 if need_paren {
                     self.buf.push('(');
                 }
-                self.query(query);
+                self.query(query, false);
                 self.buf.push_str(if need_paren { "))" } else { ")" });
             }
             Node::Case {
@@ -729,14 +733,14 @@ impl<'a> Printer<'a> {
 
     /// `get_setop_query`: the left input in parentheses when it is another kind of set
     /// operation, the right one whenever it is a set operation.
-    fn setop(&mut self, s: &SetOp) {
+    fn setop(&mut self, s: &SetOp, visible: bool) {
         let lparen = matches!(&s.l.setop, Some(ls) if !(ls.op == s.op && ls.all == s.all));
         let sub = if lparen { STD } else { 0 };
         if lparen {
             self.buf.push('(');
             self.keyword("", sub, 0, 0);
         }
-        self.query(&s.l);
+        self.query(&s.l, visible);
         if lparen {
             self.keyword(") ", -sub, 0, 0);
         } else {
@@ -753,7 +757,7 @@ impl<'a> Printer<'a> {
             self.buf.push('(');
         }
         self.keyword("", sub, 0, 0);
-        self.query(&s.r);
+        self.query(&s.r, false);
         self.indent -= sub;
         if rparen {
             self.keyword(")", 0, 0, 0);
@@ -787,7 +791,7 @@ impl<'a> Printer<'a> {
                 Some(false) => " AS NOT MATERIALIZED (",
             });
             self.keyword("", 0, 0, 0);
-            self.query(&cte.query);
+            self.query(&cte.query, true);
             self.keyword("", 0, 0, 0);
             self.buf.push(')');
         }
@@ -795,14 +799,15 @@ impl<'a> Printer<'a> {
         self.keyword("", 0, 0, 0);
     }
 
-    fn query(&mut self, q: &Query) {
+    /// `get_query_def`; `visible` is its `colNamesVisible`.
+    fn query(&mut self, q: &Query, visible: bool) {
         if !q.with.is_empty() {
             let save_indent = self.indent;
             self.with_clause(q);
             self.indent = save_indent;
         }
         if let Some(s) = &q.setop {
-            return self.setop(s);
+            return self.setop(s, visible);
         }
         let (save_indent, save_prefix) = (self.indent, self.prefix);
         self.prefix = true;
@@ -820,7 +825,10 @@ impl<'a> Printer<'a> {
             // print the field into its own buffer to decide on wrapping
             let outer = std::mem::take(&mut self.buf);
             self.expr(node, true);
-            if let Some(a) = alias {
+            // get_target_list: FigureColname's fallback is shown only where the
+            // column names are visible (colNamesVisible: a sub-select in FROM, a CTE,
+            // the first input of their set operations)
+            if let Some(a) = alias.as_deref().filter(|a| visible || *a != "?column?") {
                 self.buf.push_str(" AS ");
                 push_ident(&mut self.buf, a);
             }
@@ -887,14 +895,33 @@ impl<'a> Printer<'a> {
         self.prefix = save_prefix;
     }
 
+    fn column_aliases(&mut self, columns: &Option<Vec<String>>) {
+        if let Some(cols) = columns {
+            self.buf.push('(');
+            for (k, c) in cols.iter().enumerate() {
+                if k > 0 {
+                    self.buf.push_str(", ");
+                }
+                push_ident(&mut self.buf, c);
+            }
+            self.buf.push(')');
+        }
+    }
+
     fn from(&mut self, f: &From) {
         match f {
-            From::Rel { name, alias, .. } => {
+            From::Rel {
+                name,
+                alias,
+                columns,
+                ..
+            } => {
                 self.buf.push_str(name);
                 if let Some(a) = alias {
                     self.buf.push(' ');
                     push_ident(&mut self.buf, a);
                 }
+                self.column_aliases(columns);
             }
             From::Join { kind, l, r, on } => {
                 self.buf.push('(');
@@ -914,15 +941,17 @@ impl<'a> Printer<'a> {
                 lateral,
                 query,
                 alias,
+                columns,
                 ..
             } => {
                 if *lateral {
                     self.buf.push_str("LATERAL ");
                 }
                 self.buf.push('(');
-                self.query(query);
+                self.query(query, true);
                 self.buf.push_str(") ");
                 push_ident(&mut self.buf, alias);
+                self.column_aliases(columns);
             }
         }
     }
@@ -1078,10 +1107,12 @@ impl Names {
                 base,
                 user_alias,
                 alias,
+                columns,
                 ..
             } => {
+                // get_rte_alias: a written alias, a column alias list or a renamed entry
                 let name = self.name_of(*rte);
-                *alias = (*user_alias || name != *base).then_some(name);
+                *alias = (*user_alias || columns.is_some() || name != *base).then_some(name);
             }
             From::Join { l, r, on, .. } => {
                 self.from(l);

@@ -62,6 +62,9 @@ struct Rte<'a> {
     table: Option<&'a Table>,
     /// The output columns of a sub-select in FROM or of a CTE (None for a table).
     cols: Option<Columns>,
+    /// The names `pg_get_expr` prints for those columns, where they differ (two columns
+    /// of one name: `a`, `a_1`).
+    printed_cols: Option<Vec<String>>,
 }
 
 /// How the text was produced, which decides what a parenthesized AND (OR) group as the left
@@ -175,6 +178,7 @@ impl<'a> Analyzer<'a> {
             aliased: false,
             table,
             cols: None,
+            printed_cols: None,
         };
         Analyzer {
             ctx,

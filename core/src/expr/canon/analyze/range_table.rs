@@ -24,21 +24,30 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    /// A column of a range-table entry: its type (None when the entry's columns are not
-    /// known), or None when the entry has no such column.
-    fn rte_col(&self, rte: &Rte, col: &str) -> R<Option<Option<Ty>>> {
+    /// A column of a range-table entry: the name `pg_get_expr` prints for it and its type
+    /// (None when the entry's columns are not known), or None when the entry has no such
+    /// column.
+    fn rte_col(&self, rte: &Rte, col: &str) -> R<Option<(String, Option<Ty>)>> {
         match &rte.cols {
             Some(cols) => {
-                let mut found = cols.iter().filter(|(n, _)| n == col);
+                let mut found = cols.iter().enumerate().filter(|(_, (n, _))| n == col);
                 match (found.next(), found.next()) {
-                    (Some((_, ty)), None) => Ok(Some(ty.clone())),
+                    (Some((k, (_, ty))), None) => {
+                        let printed = match &rte.printed_cols {
+                            Some(p) => p[k].clone(),
+                            None => col.to_string(),
+                        };
+                        Ok(Some((printed, ty.clone())))
+                    }
                     (None, _) => Ok(None),
                     (Some(_), Some(_)) => Err(Undecidable::AmbiguousColumn {
                         column: col.to_string(),
                     }),
                 }
             }
-            None => self.col_type(rte.table, col),
+            None => Ok(self
+                .col_type(rte.table, col)?
+                .map(|ty| (col.to_string(), ty))),
         }
     }
 
@@ -56,7 +65,7 @@ impl<'a> Analyzer<'a> {
                                 table: rte.relname.clone(),
                             });
                         }
-                        if let Some(ty) = self.rte_col(rte, c)? {
+                        if let Some((printed, ty)) = self.rte_col(rte, c)? {
                             if unknown && found.is_some() {
                                 continue;
                             }
@@ -66,7 +75,7 @@ impl<'a> Analyzer<'a> {
                             found = Some(Node::Var {
                                 refname: rte.written.clone(),
                                 rte: rte.id,
-                                col: c.clone(),
+                                col: printed,
                                 level: li,
                                 ty,
                             });
@@ -101,10 +110,10 @@ impl<'a> Analyzer<'a> {
                         }
                         {
                             return match self.rte_col(rte, c)? {
-                                Some(ty) => Ok(Node::Var {
+                                Some((printed, ty)) => Ok(Node::Var {
                                     refname: rte.written.clone(),
                                     rte: rte.id,
-                                    col: c.clone(),
+                                    col: printed,
                                     level: li,
                                     ty,
                                 }),
@@ -310,6 +319,7 @@ impl<'a> Analyzer<'a> {
             aliased,
             table: Some(table),
             cols: None,
+            printed_cols: None,
         })?;
         Ok(From::Rel {
             name: printed,
@@ -317,6 +327,7 @@ impl<'a> Analyzer<'a> {
             base: relname,
             user_alias: aliased,
             alias: None,
+            columns: None,
         })
     }
 
@@ -330,13 +341,8 @@ impl<'a> Analyzer<'a> {
         q: &sq::Query,
         alias: Option<&sq::TableAlias>,
     ) -> R<From> {
-        let written = match alias {
-            Some(a) if !a.columns.is_empty() => {
-                return Err(Undecidable::not_modelled(
-                    "a sub-select in FROM with column aliases",
-                ))
-            }
-            Some(a) => Some(fold(&a.name)),
+        let (written, aliases) = match alias {
+            Some(a) => (Some(fold(&a.name)), column_aliases(a)?),
             None => match self
                 .ctx
                 .schema
@@ -344,7 +350,7 @@ impl<'a> Analyzer<'a> {
                 .as_ref()
                 .map(|d| d.server_version_num)
             {
-                Some(v) if v >= 160000 => None,
+                Some(v) if v >= 160000 => (None, Vec::new()),
                 Some(_) => {
                     return Err(Undecidable::mismatch(
                         "subquery in FROM must have an alias (before PostgreSQL 16)",
@@ -371,7 +377,8 @@ impl<'a> Analyzer<'a> {
         }
         let (query, tys) = r?;
         let cols: Columns = query.names.iter().cloned().zip(tys).collect();
-        unique_columns(&cols)?;
+        let (cols, printed, columns) =
+            with_column_aliases(cols, &aliases, written.as_deref().unwrap_or_default())?;
         let id = self.new_id();
         self.push_rte(Rte {
             id,
@@ -382,12 +389,14 @@ impl<'a> Analyzer<'a> {
             aliased: true,
             table: None,
             cols: Some(cols),
+            printed_cols: printed,
         })?;
         Ok(From::Subquery {
             lateral,
             query: Box::new(query),
             rte: id,
             alias: String::new(),
+            columns,
         })
     }
 
@@ -399,14 +408,14 @@ impl<'a> Analyzer<'a> {
                 "a reference to a CTE of WITH RECURSIVE outside its recursive term",
             ));
         };
-        unique_columns(&cols)?;
-        let (written, aliased) = match alias {
-            Some(a) if !a.columns.is_empty() => {
-                return Err(Undecidable::are_not_modelled("column aliases"))
+        let (written, aliased, aliases) = match alias {
+            Some(a) => {
+                let aliases = column_aliases(a)?;
+                (fold(&a.name), true, aliases)
             }
-            Some(a) => (fold(&a.name), true),
-            None => (name.clone(), false),
+            None => (name.clone(), false, Vec::new()),
         };
+        let (cols, printed, columns) = with_column_aliases(cols, &aliases, &written)?;
         let id = self.new_id();
         self.push_rte(Rte {
             id,
@@ -417,6 +426,7 @@ impl<'a> Analyzer<'a> {
             aliased,
             table: None,
             cols: Some(cols),
+            printed_cols: printed,
         })?;
         Ok(From::Rel {
             name: quote::ident(&name),
@@ -424,19 +434,76 @@ impl<'a> Analyzer<'a> {
             base: name,
             user_alias: aliased,
             alias: None,
+            columns,
         })
     }
 }
 
-/// `pg_get_expr` gives the columns of a sub-select in FROM or a CTE unique names and then
-/// prints a column alias list (`s(a, a_1)`), which is not modelled.
-fn unique_columns(cols: &Columns) -> R<()> {
-    let mut seen = std::collections::HashSet::with_capacity(cols.len());
-    if cols.iter().all(|(n, _)| seen.insert(n.as_str())) {
-        Ok(())
-    } else {
-        Err(Undecidable::not_modelled(
-            "a sub-select in FROM or a CTE with two output columns of one name",
-        ))
+fn column_aliases(a: &sq::TableAlias) -> R<Vec<String>> {
+    if a.columns.iter().any(|c| c.data_type.is_some()) {
+        return Err(Undecidable::not_modelled("typed column aliases"));
     }
+    Ok(a.columns.iter().map(|c| fold(&c.name)).collect())
+}
+
+/// The columns of an entry as referenced, the names `pg_get_expr` prints for them where
+/// they differ, and the column alias list it prints.
+type AliasedColumns = (Columns, Option<Vec<String>>, Option<Vec<String>>);
+
+/// The columns of a sub-select in FROM or a CTE reference under its written column
+/// aliases (`set_relation_column_names`): the column alias list is printed when aliases
+/// were written or a name was made unique.
+fn with_column_aliases(mut cols: Columns, aliases: &[String], table: &str) -> R<AliasedColumns> {
+    if aliases.len() > cols.len() {
+        return Err(Undecidable::mismatch(format!(
+            "table {table:?} has {} columns available but {} columns specified",
+            cols.len(),
+            aliases.len()
+        )));
+    }
+    for (c, a) in cols.iter_mut().zip(aliases) {
+        c.0.clone_from(a);
+    }
+    let names: Vec<String> = cols.iter().map(|(n, _)| n.clone()).collect();
+    let (printed, changed) = unique_columns(&names);
+    let columns = (!aliases.is_empty() || changed).then(|| printed.clone());
+    Ok((cols, changed.then_some(printed), columns))
+}
+
+/// `make_colname_unique` over the columns of a sub-select in FROM or a CTE reference: a
+/// name already used by an earlier column of the entry gets `_1`, `_2`, ... (shortened to
+/// stay under `NAMEDATALEN`); whether any name changed (`pg_get_expr` then prints the
+/// entry's column alias list).
+fn unique_columns(names: &[String]) -> (Vec<String>, bool) {
+    let mut out: Vec<String> = Vec::with_capacity(names.len());
+    let mut seen: std::collections::HashSet<String> =
+        std::collections::HashSet::with_capacity(names.len());
+    let mut changed = false;
+    for n in names {
+        let mut name = n.clone();
+        if seen.contains(&name) {
+            let mut len = n.len();
+            let mut i = 0;
+            name = loop {
+                i += 1;
+                let cand = loop {
+                    let c = format!("{}_{i}", &n[..len]);
+                    if c.len() < 64 {
+                        break c;
+                    }
+                    len -= 1;
+                    while !n.is_char_boundary(len) {
+                        len -= 1;
+                    }
+                };
+                if !seen.contains(&cand) {
+                    break cand;
+                }
+            };
+            changed = true;
+        }
+        seen.insert(name.clone());
+        out.push(name);
+    }
+    (out, changed)
 }

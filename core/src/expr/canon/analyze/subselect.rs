@@ -368,13 +368,9 @@ impl<'a> Analyzer<'a> {
                         None
                     }
                 }
-                _ => {
-                    if resname != "?column?" {
-                        Some(resname)
-                    } else {
-                        None
-                    }
-                }
+                // `?column?` is printed only where column names are visible (see
+                // `Printer::query`)
+                _ => Some(resname),
             };
             tys.push(n.ty().cloned());
             targets.push((n, printed_alias));
