@@ -343,17 +343,41 @@ variadic?: boolean, };
 /**
  * The settings the stored text of a date or time literal depends on, as `current_setting`
  * reports them: `TimeZone` (how a `timestamptz` without an offset is read and how every
- * `timestamptz` is printed), `DateStyle` (how dates and timestamps are printed) and
- * `IntervalStyle` (how intervals are printed).
+ * `timestamptz` is printed), `DateStyle` (how dates and timestamps are printed, and the
+ * field order ambiguous input such as `01/02/2024` is read in) and `IntervalStyle` (how
+ * intervals are printed, and how a leading minus of SQL-standard input reads).
  *
  * Offline, without them, pgpolicy prints as PostgreSQL does under `TimeZone=UTC`,
- * `DateStyle=ISO` and `IntervalStyle=postgres`, and a `timestamptz` literal without an
- * offset is undecidable (its value depends on the creating session's time zone). With
- * them, a `timestamptz` literal is settled only under a UTC time zone, dates and
- * timestamps only under an ISO `DateStyle`, intervals only under `postgres`; anything else
- * is left to the round trip.
+ * `DateStyle=ISO, MDY` and `IntervalStyle=postgres`, and a `timestamptz` literal without an
+ * offset is undecidable (its value depends on the creating session's time zone).
+ *
+ * With them, every `DateStyle` (ISO, SQL, Postgres, German with DMY, MDY or YMD order) and
+ * every `IntervalStyle` is printed offline. A `timestamptz` is settled offline when the
+ * time zone is known exactly: a UTC name, or a POSIX-style fixed offset as `current_setting`
+ * shows it (`<+02>-02`, `UTC+3`: three hours west), or a named zone of the IANA database
+ * bundled with pgpolicy whose rules agree with the server's (`zone`, read at
+ * introspection): then instants between 1970 and 2037 are settled. Anything else (a zone
+ * name the bundled database lacks, rules that differ, an instant outside that range) is
+ * left to the round trip.
  */
-export type SessionSettings = { timezone: string, datestyle: string, intervalstyle: string, };
+export type SessionSettings = { timezone: string, datestyle: string, intervalstyle: string,
+/**
+ * The server's rules for `timezone` from 1970 to 2037, as PostgreSQL applies them: the
+ * UTC offset and abbreviation at 1970-01-01 00:00 UTC, then every change of the offset
+ * (found by sampling every 14 days and bisecting to the second). Empty: not read.
+ */
+zone?: Array<ZoneChange>,
+/**
+ * `timezone_abbreviations`: the abbreviations (`CEST`, `EST`) a literal may carry are
+ * read with this set; only `Default` is modelled.
+ */
+abbreviations?: string, };
+
+/**
+ * From the instant `at` (seconds since 1970-01-01 00:00 UTC) on, the time zone is
+ * `utc_offset` seconds east of UTC and abbreviated `abbreviation`.
+ */
+export type ZoneChange = { at: number, utc_offset: number, abbreviation: string, };
 
 /**
  * A user-defined type.

@@ -25,6 +25,7 @@ fn main() {
         timezone: "UTC".into(),
         datestyle: "ISO, MDY".into(),
         intervalstyle: "postgres".into(),
+        ..Default::default()
     });
     let search_path = vec!["public".to_string()];
     let mut items: Vec<(TableName, String, Mode)> = Vec::new();

@@ -80,6 +80,7 @@ fn main() {
         timezone: "UTC".into(),
         datestyle: "ISO, MDY".into(),
         intervalstyle: "postgres".into(),
+        ..Default::default()
     });
     for (label, catalog) in [
         ("with catalog and settings", with),

@@ -47,6 +47,7 @@ impl Env {
             timezone: "UTC".into(),
             datestyle: "ISO, MDY".into(),
             intervalstyle: "postgres".into(),
+            ..Default::default()
         });
         Env {
             schema,

@@ -1324,9 +1324,9 @@ fn each_construct_is_stored_as_expected_and_canonicalized_exactly_or_left_to_the
 
 /// Date and time literals are printed under the reading session's TimeZone, DateStyle and
 /// IntervalStyle (and a timestamptz without an offset is read under the creating
-/// session's TimeZone): introspection reads them, the offline layer settles such literals
-/// under a UTC time zone, ISO dates and postgres intervals, and leaves the rest to the
-/// round trip.
+/// session's TimeZone): introspection reads them (with the time zone's rules, checked
+/// against the bundled ones), and the offline layer settles such literals under them
+/// (core/tests/datetime.rs checks every style, zone and interval form).
 #[test]
 fn session_settings_decide_date_and_time_literals() {
     let db = Db::start();
@@ -1404,25 +1404,39 @@ fn session_settings_decide_date_and_time_literals() {
         search_path: &search_path,
     };
     for (what, text) in [
-        ("at > '2024-01-01 10:00+00'", "timestamptz"),
-        ("day = '2024-02-03'", "date"),
-        ("span < '90 minutes'", "interval"),
+        (
+            "at > '2024-01-01 10:00+00'",
+            "(at > '01.01.2024 11:00:00 CET'::timestamp with time zone)",
+        ),
+        ("day = '2024-02-03'", "(day = '03.02.2024'::date)"),
+        ("span < '90 minutes'", "(span < 'PT1H30M'::interval)"),
+        // read in Paris now
+        (
+            "at > '2024-01-01 10:00'",
+            "(at > '01.01.2024 10:00:00 CET'::timestamp with time zone)",
+        ),
     ] {
-        assert!(
-            canonicalize_declared(what, &ctx, &paris.catalog).is_err(),
-            "a {text} literal is undecidable under these settings"
+        assert_eq!(
+            canonicalize_declared(what, &ctx, &paris.catalog).as_deref(),
+            Ok(text),
+            "{what} under the database's settings"
         );
     }
-    // Offline such a pair counts as changed; the round trip settles it: the same instant
-    // written with its offset is unchanged, while the text without an offset now means
-    // 10:00 in Paris, which is not what is stored.
+    // Offline and with the round trip alike: the same instant written with its offset is
+    // unchanged, while the text without an offset now means 10:00 in Paris, which is not
+    // what is stored.
     let mut desired = paris.clone();
     desired.database = None;
     let with_offset = "at > '2024-01-01 10:00+00' AND day = '2024-02-03' AND span < '90 minutes'";
     for (text, changed) in [(with_offset, false), (declared, true)] {
         desired.tables[0].policies[0].using = Some(text.to_string());
         let plan = pgpolicy::diff(&paris, &desired, &DiffOptions::default()).unwrap();
-        assert_eq!(plan.changes.len(), 1, "{}", plan.sql());
+        assert_eq!(
+            !plan.is_empty(),
+            changed,
+            "{text}: offline plan:\n{}",
+            plan.sql()
+        );
         let exact = pgpolicy::diff_with(&paris, &desired, &DiffOptions::default(), Some(&mut live))
             .unwrap();
         assert_eq!(

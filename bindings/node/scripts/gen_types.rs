@@ -10,7 +10,7 @@ use pgpolicy::diff::{
 };
 use pgpolicy::explain::{Effective, Explanation, Verdict};
 use pgpolicy::impact::{Check, CheckImpact, Impact, Side, TableImpact};
-use pgpolicy::ir::catalog::{Catalog, FunctionSig, SessionSettings, TypeDef, TypeKind};
+use pgpolicy::ir::catalog::{Catalog, FunctionSig, SessionSettings, TypeDef, TypeKind, ZoneChange};
 use pgpolicy::ir::{DatabaseInfo, GrantShape, Rls};
 use pgpolicy::lint::{Finding, Report, Severity};
 use pgpolicy::{
@@ -60,6 +60,7 @@ fn main() {
         decl::<Catalog>(),
         decl::<FunctionSig>(),
         decl::<SessionSettings>(),
+        decl::<ZoneChange>(),
         decl::<TypeDef>(),
         decl::<TypeKind>(),
         decl::<ValidationError>(),

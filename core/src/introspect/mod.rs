@@ -193,8 +193,50 @@ fn catalog_rels(list: &str) -> String {
     )
 }
 
+/// The session time zone's rules from 1970 to 2037 as the server applies them (what
+/// `SessionSettings::zone` holds): the offset and abbreviation at the start, then each
+/// change of the offset, found by sampling every 14 days and bisecting each changed span to
+/// the second, as `"<unix seconds> <offset east> <abbreviation>"`.
+fn zone_rules() -> String {
+    use crate::expr::canon::{ZONE_FROM, ZONE_STEP, ZONE_TO};
+    let off = |e: &str| {
+        format!(
+            "pg_catalog.date_part('timezone', pg_catalog.to_timestamp({e}::pg_catalog.float8))::pg_catalog.int4"
+        )
+    };
+    let full = |e: &str| {
+        format!(
+            "pg_catalog.concat({e}, ' ', {}, ' ', pg_catalog.to_char(pg_catalog.to_timestamp({e}::pg_catalog.float8), 'TZ'))",
+            off(e)
+        )
+    };
+    format!(
+        r#"(WITH RECURSIVE s(e, z) AS (
+      SELECT g.e, {off_g} FROM pg_catalog.generate_series({ZONE_FROM}::pg_catalog.int8, {ZONE_TO}::pg_catalog.int8, {ZONE_STEP}::pg_catalog.int8) g(e)),
+    w(lo, hi, zlo, zhi) AS (SELECT pg_catalog.lag(s.e) OVER (ORDER BY s.e), s.e, pg_catalog.lag(s.z) OVER (ORDER BY s.e), s.z FROM s),
+    b(lo, hi, zlo) AS (
+      SELECT w.lo, w.hi, w.zlo FROM w WHERE w.zlo OPERATOR(pg_catalog.<>) w.zhi
+      UNION ALL
+      SELECT CASE WHEN m.z OPERATOR(pg_catalog.=) b.zlo THEN m.e ELSE b.lo END,
+             CASE WHEN m.z OPERATOR(pg_catalog.=) b.zlo THEN b.hi ELSE m.e END, b.zlo
+      FROM b, LATERAL (SELECT x.e, {off_x} AS z
+          FROM (SELECT (b.lo OPERATOR(pg_catalog.+) b.hi) OPERATOR(pg_catalog./) 2::pg_catalog.int8 AS e) x) m
+      WHERE (b.hi OPERATOR(pg_catalog.-) b.lo) OPERATOR(pg_catalog.>) 1::pg_catalog.int8)
+    SELECT pg_catalog.json_agg(t.c ORDER BY t.e) FROM (
+      SELECT {ZONE_FROM}::pg_catalog.int8 AS e, {full_0} AS c
+      UNION ALL
+      SELECT b.hi, {full_b} FROM b
+      WHERE (b.hi OPERATOR(pg_catalog.-) b.lo) OPERATOR(pg_catalog.=) 1::pg_catalog.int8) t)"#,
+        off_g = off("g.e"),
+        off_x = off("x.e"),
+        full_0 = full(&format!("{ZONE_FROM}::pg_catalog.int8")),
+        full_b = full("b.hi"),
+    )
+}
+
 /// The `h` row.
 fn catalog_header(list: &str) -> String {
+    let zone = zone_rules();
     format!(
         r#"SELECT 'h'::pg_catalog.text, pg_catalog.json_build_object(
   'current_user', current_user,
@@ -202,6 +244,8 @@ fn catalog_header(list: &str) -> String {
   'search_path', pg_catalog.current_setting('search_path'),
   'timezone', pg_catalog.current_setting('TimeZone'), 'datestyle', pg_catalog.current_setting('DateStyle'),
   'intervalstyle', pg_catalog.current_setting('IntervalStyle'),
+  'timezone_abbreviations', pg_catalog.current_setting('timezone_abbreviations'),
+  'zone', {zone},
   'role_names', (SELECT pg_catalog.json_object_agg(ro.oid, ro.rolname) FROM pg_catalog.pg_roles ro),
   'roles', (SELECT coalesce(pg_catalog.json_agg(pg_catalog.json_build_object(
       'name', ro.rolname, 'login', ro.rolcanlogin, 'inherit', ro.rolinherit,
@@ -512,6 +556,11 @@ struct CatalogHeader {
     datestyle: Option<String>,
     #[serde(default)]
     intervalstyle: Option<String>,
+    #[serde(default)]
+    timezone_abbreviations: Option<String>,
+    /// The time zone's rules (see `zone_rules`).
+    #[serde(default)]
+    zone: Option<Vec<String>>,
     /// Every role's name by oid (as text), so that each policy carries only oids.
     role_names: Option<HashMap<String, String>>,
     roles: Vec<CatalogRole>,
@@ -921,10 +970,24 @@ impl CatalogReader {
         if let (Some(timezone), Some(datestyle), Some(intervalstyle)) =
             (c.timezone, c.datestyle, c.intervalstyle)
         {
+            let zone = c
+                .zone
+                .unwrap_or_default()
+                .iter()
+                .map(|z| crate::ir::catalog::ZoneChange::parse(z))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| {
+                    Error::Database(
+                        "unexpected catalog result: unreadable time zone rules in the \"h\" row"
+                            .into(),
+                    )
+                })?;
             schema.catalog.session = Some(crate::ir::catalog::SessionSettings {
                 timezone,
                 datestyle,
                 intervalstyle,
+                zone,
+                abbreviations: c.timezone_abbreviations,
             });
         }
         schema.catalog.types = c

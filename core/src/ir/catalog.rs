@@ -66,21 +66,65 @@ pub struct Catalog {
 
 /// The settings the stored text of a date or time literal depends on, as `current_setting`
 /// reports them: `TimeZone` (how a `timestamptz` without an offset is read and how every
-/// `timestamptz` is printed), `DateStyle` (how dates and timestamps are printed) and
-/// `IntervalStyle` (how intervals are printed).
+/// `timestamptz` is printed), `DateStyle` (how dates and timestamps are printed, and the
+/// field order ambiguous input such as `01/02/2024` is read in) and `IntervalStyle` (how
+/// intervals are printed, and how a leading minus of SQL-standard input reads).
 ///
 /// Offline, without them, pgpolicy prints as PostgreSQL does under `TimeZone=UTC`,
-/// `DateStyle=ISO` and `IntervalStyle=postgres`, and a `timestamptz` literal without an
-/// offset is undecidable (its value depends on the creating session's time zone). With
-/// them, a `timestamptz` literal is settled only under a UTC time zone, dates and
-/// timestamps only under an ISO `DateStyle`, intervals only under `postgres`; anything else
-/// is left to the round trip.
+/// `DateStyle=ISO, MDY` and `IntervalStyle=postgres`, and a `timestamptz` literal without an
+/// offset is undecidable (its value depends on the creating session's time zone).
+///
+/// With them, every `DateStyle` (ISO, SQL, Postgres, German with DMY, MDY or YMD order) and
+/// every `IntervalStyle` is printed offline. A `timestamptz` is settled offline when the
+/// time zone is known exactly: a UTC name, or a POSIX-style fixed offset as `current_setting`
+/// shows it (`<+02>-02`, `UTC+3`: three hours west), or a named zone of the IANA database
+/// bundled with pgpolicy whose rules agree with the server's (`zone`, read at
+/// introspection): then instants between 1970 and 2037 are settled. Anything else (a zone
+/// name the bundled database lacks, rules that differ, an instant outside that range) is
+/// left to the round trip.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct SessionSettings {
     pub timezone: String,
     pub datestyle: String,
     pub intervalstyle: String,
+    /// The server's rules for `timezone` from 1970 to 2037, as PostgreSQL applies them: the
+    /// UTC offset and abbreviation at 1970-01-01 00:00 UTC, then every change of the offset
+    /// (found by sampling every 14 days and bisecting to the second). Empty: not read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<ZoneChange>>", optional))]
+    pub zone: Vec<ZoneChange>,
+    /// `timezone_abbreviations`: the abbreviations (`CEST`, `EST`) a literal may carry are
+    /// read with this set; only `Default` is modelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub abbreviations: Option<String>,
+}
+
+/// From the instant `at` (seconds since 1970-01-01 00:00 UTC) on, the time zone is
+/// `utc_offset` seconds east of UTC and abbreviated `abbreviation`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct ZoneChange {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub at: i64,
+    pub utc_offset: i32,
+    pub abbreviation: String,
+}
+
+impl ZoneChange {
+    /// Reads `"<at> <utc_offset> <abbreviation>"`, the catalog query's form.
+    pub fn parse(text: &str) -> Option<ZoneChange> {
+        let mut it = text.splitn(3, ' ');
+        let at = it.next()?.parse().ok()?;
+        let utc_offset = it.next()?.parse().ok()?;
+        let abbreviation = it.next()?.to_string();
+        Some(ZoneChange {
+            at,
+            utc_offset,
+            abbreviation,
+        })
+    }
 }
 
 impl SessionSettings {
@@ -100,17 +144,6 @@ impl SessionSettings {
         let z = self.timezone.trim().to_ascii_lowercase();
         let z = z.strip_prefix("etc/").unwrap_or(&z);
         UTC.contains(&z)
-    }
-    /// Whether `DateStyle` prints ISO 8601 (`ISO, MDY`, `ISO, DMY`, ...).
-    pub fn iso_dates(&self) -> bool {
-        self.datestyle
-            .split(',')
-            .next()
-            .is_some_and(|s| s.trim().eq_ignore_ascii_case("iso"))
-    }
-    /// Whether `IntervalStyle` is `postgres`.
-    pub fn postgres_intervals(&self) -> bool {
-        self.intervalstyle.trim().eq_ignore_ascii_case("postgres")
     }
 }
 

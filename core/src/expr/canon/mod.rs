@@ -27,6 +27,7 @@
 //!   expressions are not provable offline (never wrongly equal).
 
 mod analyze;
+mod datetime;
 mod dialect;
 mod jsonpath;
 mod lit;
@@ -46,6 +47,7 @@ use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
 pub use analyze::Mode;
+pub use datetime::{DEFAULT_ABBREVIATIONS, ZONE_FROM, ZONE_STEP, ZONE_TO};
 pub use types::Ty;
 pub use undecidable::{OriginShape, ParseFailure, SignatureProblem, Undecidable};
 

@@ -1,0 +1,1304 @@
+//! Date and time literals (`date`, `timestamp`, `timestamptz`, `interval`): what their
+//! input function reads under the session's `DateStyle` (field order), `TimeZone` and
+//! `IntervalStyle`, and what their output function prints under them. Input forms not
+//! modelled here, settings not recognised, and time zones not known exactly are
+//! undecidable: never a wrong text.
+//!
+//! Time zones: a UTC name, a POSIX-style fixed offset (`<+02>-02`, `UTC+3`, as
+//! `current_setting('TimeZone')` shows it), or a name of the IANA database bundled with
+//! pgpolicy (jiff's) whose rules agree with the server's ([`SessionSettings::zone`], read at
+//! introspection) — then only instants in `[ZONE_FROM, ZONE_TO]` are settled, the range the
+//! server's rules were read over.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use super::undecidable::Undecidable;
+use super::SessionSettings;
+use crate::ir::catalog::ZoneChange;
+
+/// The range (seconds since 1970-01-01 00:00 UTC) over which the catalog query reads the
+/// server's time zone rules: every 14 days from 1970-01-01 to 2037-12-31, each change
+/// bisected to the second. Keep in step with `introspect::catalog_header`.
+pub const ZONE_FROM: i64 = 0;
+pub const ZONE_TO: i64 = 2_145_830_400;
+pub const ZONE_STEP: i64 = 1_209_600;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Style {
+    Iso,
+    Sql,
+    Postgres,
+    German,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Order {
+    Dmy,
+    Mdy,
+    Ymd,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum IntervalStyle {
+    Postgres,
+    Verbose,
+    SqlStandard,
+    Iso8601,
+}
+
+struct Settings {
+    style: Style,
+    order: Order,
+    interval: IntervalStyle,
+}
+
+fn unmodelled(name: &str, value: &str) -> Undecidable {
+    Undecidable::Literal(format!(
+        "its text depends on {name} ({value}), which is not modelled offline"
+    ))
+}
+
+fn settings(session: Option<&SessionSettings>) -> Result<Settings, Undecidable> {
+    let Some(s) = session else {
+        return Ok(Settings {
+            style: Style::Iso,
+            order: Order::Mdy,
+            interval: IntervalStyle::Postgres,
+        });
+    };
+    let mut style = None;
+    let mut order = None;
+    for w in s.datestyle.split(',') {
+        match w.trim().to_ascii_lowercase().as_str() {
+            "iso" => style = Some(Style::Iso),
+            "sql" => style = Some(Style::Sql),
+            "postgres" => style = Some(Style::Postgres),
+            "german" => style = Some(Style::German),
+            "dmy" | "euro" | "european" => order = Some(Order::Dmy),
+            "mdy" | "us" | "noneuro" | "noneuropean" => order = Some(Order::Mdy),
+            "ymd" => order = Some(Order::Ymd),
+            _ => return Err(unmodelled("DateStyle", &s.datestyle)),
+        }
+    }
+    let (Some(style), Some(order)) = (style, order) else {
+        return Err(unmodelled("DateStyle", &s.datestyle));
+    };
+    let interval = match s.intervalstyle.trim().to_ascii_lowercase().as_str() {
+        "postgres" => IntervalStyle::Postgres,
+        "postgres_verbose" => IntervalStyle::Verbose,
+        "sql_standard" => IntervalStyle::SqlStandard,
+        "iso_8601" => IntervalStyle::Iso8601,
+        _ => return Err(unmodelled("IntervalStyle", &s.intervalstyle)),
+    };
+    Ok(Settings {
+        style,
+        order,
+        interval,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Time zones
+// ---------------------------------------------------------------------------------------
+
+#[derive(Clone)]
+enum Zone {
+    /// A fixed offset (seconds east of UTC); its abbreviation where known exactly.
+    Fixed {
+        offset: i32,
+        abbreviation: Option<String>,
+    },
+    /// A bundled IANA zone whose rules agree with the server's over
+    /// `[ZONE_FROM, ZONE_TO]`; `abbreviations`: whether its abbreviations do too.
+    Named {
+        tz: jiff::tz::TimeZone,
+        abbreviations: bool,
+    },
+}
+
+/// Zones resolved so far, by setting and server rules (a literal does not repeat the check
+/// of the rules).
+type ZoneCache = HashMap<(String, Vec<ZoneChange>), Result<Zone, String>>;
+
+thread_local! {
+    static ZONES: RefCell<ZoneCache> = RefCell::new(HashMap::new());
+}
+
+fn zone(session: Option<&SessionSettings>) -> Result<Zone, Undecidable> {
+    let Some(s) = session else {
+        // offline default: printed as in UTC; an offset-less literal stays undecidable
+        return Ok(Zone::Fixed {
+            offset: 0,
+            abbreviation: Some("UTC".into()),
+        });
+    };
+    let key = (s.timezone.clone(), s.zone.clone());
+    let found = ZONES.with(|z| z.borrow().get(&key).cloned());
+    let z = match found {
+        Some(z) => z,
+        None => {
+            let z = resolve_zone(s);
+            ZONES.with(|c| c.borrow_mut().insert(key, z.clone()));
+            z
+        }
+    };
+    z.map_err(|why| {
+        Undecidable::Literal(format!(
+            "its text depends on TimeZone ({}), which is not known exactly offline: {why}",
+            s.timezone
+        ))
+    })
+}
+
+fn resolve_zone(s: &SessionSettings) -> Result<Zone, String> {
+    let name = s.timezone.trim();
+    let named = jiff::tz::db().get(name).ok();
+    if named.is_none() {
+        if let Some((abbreviation, west)) = posix_fixed(name) {
+            let offset = -west;
+            // the server's reading, where known, must say the same
+            if !s.zone.is_empty()
+                && (s.zone.len() != 1
+                    || s.zone[0].utc_offset != offset
+                    || s.zone[0].abbreviation != abbreviation)
+            {
+                return Err("the server's offsets differ from the POSIX rule".into());
+            }
+            return Ok(Zone::Fixed {
+                offset,
+                abbreviation: Some(abbreviation),
+            });
+        }
+    }
+    if s.zone.is_empty() {
+        if s.utc() {
+            return Ok(Zone::Fixed {
+                offset: 0,
+                abbreviation: None,
+            });
+        }
+        return Err("the server's rules for it were not read".into());
+    }
+    let Some(tz) = named else {
+        return Err("the bundled time zone database does not know it".into());
+    };
+    let (offsets, abbreviations) = agrees(&tz, &s.zone);
+    if !offsets {
+        return Err("the bundled time zone database and the server's differ on it".into());
+    }
+    // UTC and the Etc/ zones are one offset by definition, at every instant
+    let etc = name
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case("etc/"));
+    if let (true, Ok(fixed)) = (s.utc() || etc, tz.to_fixed_offset()) {
+        if s.zone.len() == 1 {
+            return Ok(Zone::Fixed {
+                offset: fixed.seconds(),
+                abbreviation: abbreviations.then(|| s.zone[0].abbreviation.clone()),
+            });
+        }
+    }
+    Ok(Zone::Named { tz, abbreviations })
+}
+
+/// Whether the bundled rules give the server's offsets (and abbreviations) over the range.
+fn agrees(tz: &jiff::tz::TimeZone, server: &[ZoneChange]) -> (bool, bool) {
+    let info = |at: i64| {
+        let i = tz.to_offset_info(jiff::Timestamp::from_second(at).unwrap());
+        (i.offset().seconds(), i.abbreviation().to_string())
+    };
+    let (o0, a0) = info(ZONE_FROM);
+    let mut ours = vec![ZoneChange {
+        at: ZONE_FROM,
+        utc_offset: o0,
+        abbreviation: a0,
+    }];
+    let mut abbreviations = true;
+    let start = jiff::Timestamp::from_second(ZONE_FROM).unwrap();
+    for t in tz.following(start) {
+        let at = t.timestamp().as_second();
+        if at > ZONE_TO {
+            break;
+        }
+        let last = ours.last().unwrap();
+        let (o, a) = (t.offset().seconds(), t.abbreviation().to_string());
+        if o == last.utc_offset {
+            if a != last.abbreviation {
+                // the server's reading sees offset changes only
+                abbreviations = false;
+            }
+            continue;
+        }
+        ours.push(ZoneChange {
+            at,
+            utc_offset: o,
+            abbreviation: a,
+        });
+    }
+    // the server sees a change only where two samples 14 days apart differ: bundled rules
+    // that change and change back within that span cannot be checked
+    if ours.windows(2).any(|w| w[1].at - w[0].at < ZONE_STEP) && ours.len() > 1 {
+        return (false, false);
+    }
+    let offsets = ours.len() == server.len()
+        && ours
+            .iter()
+            .zip(server)
+            .all(|(a, b)| a.at == b.at && a.utc_offset == b.utc_offset);
+    let abbreviations = abbreviations
+        && offsets
+        && ours
+            .iter()
+            .zip(server)
+            .all(|(a, b)| a.abbreviation == b.abbreviation);
+    (offsets, abbreviations)
+}
+
+/// A POSIX TZ string with a standard time only (`UTC+3`, `<+02>-02`, `<-03:30>+03:30`): its
+/// abbreviation and its offset in seconds west of UTC (POSIX's sign).
+fn posix_fixed(s: &str) -> Option<(String, i32)> {
+    let (abbr, rest) = if let Some(r) = s.strip_prefix('<') {
+        let end = r.find('>')?;
+        let a = &r[..end];
+        if a.is_empty()
+            || !a
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b':'))
+        {
+            return None;
+        }
+        (a.to_string(), &r[end + 1..])
+    } else {
+        let end = s
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(s.len());
+        if end < 3 {
+            return None;
+        }
+        (s[..end].to_string(), &s[end..])
+    };
+    let (sign, body) = match rest.as_bytes().first()? {
+        b'+' => (1, &rest[1..]),
+        b'-' => (-1, &rest[1..]),
+        b'0'..=b'9' => (1, rest),
+        _ => return None,
+    };
+    let mut parts = body.split(':');
+    let mut secs = 0i32;
+    let mut mult = 3600;
+    for (k, p) in parts.by_ref().enumerate() {
+        if k > 2 || p.is_empty() || p.len() > 2 || !p.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        let v: i32 = p.parse().ok()?;
+        if (k == 0 && v > 24) || (k > 0 && v > 59) {
+            return None;
+        }
+        secs += v * mult;
+        mult /= 60;
+    }
+    Some((abbr, sign * secs))
+}
+
+impl Zone {
+    /// The offset (east) and abbreviation at the instant `utc` (seconds since 1970).
+    fn at(&self, utc: i64) -> Option<(i32, Option<String>)> {
+        match self {
+            Zone::Fixed {
+                offset,
+                abbreviation,
+            } => Some((*offset, abbreviation.clone())),
+            Zone::Named { tz, abbreviations } => {
+                if !(ZONE_FROM..=ZONE_TO).contains(&utc) {
+                    return None;
+                }
+                let i = tz.to_offset_info(jiff::Timestamp::from_second(utc).ok()?);
+                let a = abbreviations.then(|| i.abbreviation().to_string());
+                Some((i.offset().seconds(), a))
+            }
+        }
+    }
+
+    /// The offset (east) a local time (seconds since 1970, as if UTC) is read with:
+    /// PostgreSQL's rule reads a time in a spring-forward gap with the offset before the
+    /// transition and an ambiguous time of a fall-back with the offset after it.
+    fn local(&self, local: i64) -> Option<i32> {
+        match self {
+            Zone::Fixed { offset, .. } => Some(*offset),
+            Zone::Named { tz, .. } => {
+                if !(ZONE_FROM - 86_400..=ZONE_TO + 86_400).contains(&local) {
+                    return None;
+                }
+                let dt =
+                    jiff::tz::TimeZone::UTC.to_datetime(jiff::Timestamp::from_second(local).ok()?);
+                use jiff::tz::AmbiguousOffset::*;
+                let off = match tz.to_ambiguous_timestamp(dt).offset() {
+                    Unambiguous { offset } => offset,
+                    Gap { before, .. } => before,
+                    Fold { after, .. } => after,
+                };
+                let off = off.seconds();
+                (ZONE_FROM..=ZONE_TO)
+                    .contains(&(local - off as i64))
+                    .then_some(off)
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading dates and timestamps
+// ---------------------------------------------------------------------------------------
+
+/// A date and time as read: local `days` since 1970-01-01, `secs` into the day (86400 for
+/// `24:00`), microseconds, and the offset written with it (seconds east).
+struct Read {
+    days: i64,
+    secs: i64,
+    usec: i64,
+    offset: Option<i32>,
+}
+
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+const MONTH_NAMES: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+
+fn month_word(w: &str) -> Option<u32> {
+    if let Some(i) = MONTHS.iter().position(|m| *m == w) {
+        return Some(i as u32 + 1);
+    }
+    if w == "sept" {
+        return Some(9);
+    }
+    MONTH_NAMES
+        .iter()
+        .position(|m| *m == w)
+        .map(|i| i as u32 + 1)
+}
+
+fn weekday_word(w: &str) -> bool {
+    matches!(
+        w,
+        "sun"
+            | "sunday"
+            | "mon"
+            | "monday"
+            | "tue"
+            | "tues"
+            | "tuesday"
+            | "wed"
+            | "wednesday"
+            | "thu"
+            | "thur"
+            | "thurs"
+            | "thursday"
+            | "fri"
+            | "friday"
+            | "sat"
+            | "saturday"
+    )
+}
+
+/// Abbreviations of PostgreSQL's `Default` set (timezone_abbreviations) that are fixed
+/// offsets, in seconds east; checked against `pg_timezone_abbrevs` by the tests.
+pub const DEFAULT_ABBREVIATIONS: &[(&str, i32)] = &[
+    ("acdt", 37800),
+    ("acst", 34200),
+    ("adt", -10800),
+    ("aedt", 39600),
+    ("aest", 36000),
+    ("akdt", -28800),
+    ("akst", -32400),
+    ("ast", -14400),
+    ("awst", 28800),
+    ("bst", 3600),
+    ("cdt", -18000),
+    ("cest", 7200),
+    ("cet", 3600),
+    ("cst", -21600),
+    ("edt", -14400),
+    ("eest", 10800),
+    ("eet", 7200),
+    ("est", -18000),
+    ("gmt", 0),
+    ("hst", -36000),
+    ("jst", 32400),
+    ("kst", 32400),
+    ("mdt", -21600),
+    ("mest", 7200),
+    ("met", 3600),
+    ("mst", -25200),
+    ("ndt", -9000),
+    ("nst", -12600),
+    ("nzdt", 46800),
+    ("nzst", 43200),
+    ("pdt", -25200),
+    ("pst", -28800),
+    ("ut", 0),
+    ("utc", 0),
+    ("west", 3600),
+    ("wet", 0),
+    ("z", 0),
+    ("zulu", 0),
+];
+
+fn abbreviation(w: &str, session: Option<&SessionSettings>) -> Option<i32> {
+    let set = session.and_then(|s| s.abbreviations.as_deref());
+    let default = set.is_none_or(|s| s.eq_ignore_ascii_case("default"));
+    if !default {
+        // only the names every set shares
+        return matches!(w, "z" | "utc" | "ut" | "zulu" | "gmt").then_some(0);
+    }
+    DEFAULT_ABBREVIATIONS
+        .iter()
+        .find(|(a, _)| *a == w)
+        .map(|(_, o)| *o)
+}
+
+fn digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit())
+}
+
+/// `[+-]hh`, `[+-]hhmm`, `[+-]hh:mm`, `[+-]hh:mm:ss`: seconds east.
+fn numeric_offset(s: &str) -> Option<i32> {
+    let sign = match s.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let b = &s[1..];
+    let (h, m, sec) = if b.contains(':') {
+        let p: Vec<&str> = b.split(':').collect();
+        if p.len() > 3 || !p.iter().all(|x| digits(x) && x.len() <= 2) {
+            return None;
+        }
+        (
+            p[0].parse::<i32>().ok()?,
+            p.get(1).map_or(Some(0), |x| x.parse().ok())?,
+            p.get(2).map_or(Some(0), |x| x.parse().ok())?,
+        )
+    } else if digits(b) && b.len() <= 2 {
+        (b.parse().ok()?, 0, 0)
+    } else if digits(b) && b.len() == 4 {
+        (b[..2].parse().ok()?, b[2..].parse().ok()?, 0)
+    } else {
+        return None;
+    };
+    if h > 15 || m > 59 || sec > 59 {
+        return None;
+    }
+    Some(sign * (h * 3600 + m * 60 + sec))
+}
+
+/// `hh:mm[:ss[.ffffff]]`: seconds into the day and microseconds.
+fn time_of_day(s: &str) -> Option<(i64, i64)> {
+    let p: Vec<&str> = s.split(':').collect();
+    if p.len() < 2 || p.len() > 3 {
+        return None;
+    }
+    if !digits(p[0]) || p[0].len() > 2 || !digits(p[1]) || p[1].len() != 2 {
+        return None;
+    }
+    let h: i64 = p[0].parse().ok()?;
+    let mi: i64 = p[1].parse().ok()?;
+    let (mut sec, mut usec) = (0, 0);
+    if p.len() == 3 {
+        let (si, sf) = p[2].split_once('.').unwrap_or((p[2], ""));
+        if !digits(si) || si.len() != 2 {
+            return None;
+        }
+        sec = si.parse().ok()?;
+        if p[2].contains('.') {
+            if sf.is_empty() || sf.len() > 6 || !digits(sf) {
+                return None;
+            }
+            usec = format!("{sf:0<6}").parse().ok()?;
+        }
+    }
+    if h > 24 || mi > 59 || sec > 59 || (h == 24 && (mi, sec, usec) != (0, 0, 0)) {
+        return None;
+    }
+    Some((h * 3600 + mi * 60 + sec, usec))
+}
+
+fn read(s: &str, order: Order, session: Option<&SessionSettings>) -> Option<Read> {
+    let s = s.trim();
+    // ISO 8601's `T` between the date and the time
+    let mut text = String::with_capacity(s.len());
+    let b = s.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        let between = i > 0
+            && (c == b'T' || c == b't')
+            && b[i - 1].is_ascii_digit()
+            && b.get(i + 1).is_some_and(|d| d.is_ascii_digit());
+        text.push(if between { ' ' } else { c as char });
+    }
+    let (mut year, mut month, mut day): (Option<i64>, Option<u32>, Option<u32>) =
+        (None, None, None);
+    let mut time: Option<(i64, i64)> = None;
+    let mut offset: Option<i32> = None;
+    let mut bc = false;
+    let mut named_month = false;
+    // other punctuation separates fields as white space does
+    for tok in text.split(|c: char| c.is_ascii_whitespace() || c == ',') {
+        if tok.is_empty() {
+            continue;
+        }
+        let w = tok.to_ascii_lowercase();
+        if w == "bc" {
+            if bc {
+                return None;
+            }
+            bc = true;
+            continue;
+        }
+        if w == "ad" || weekday_word(&w) {
+            continue;
+        }
+        if let Some(m) = month_word(&w) {
+            if month.is_some() {
+                return None;
+            }
+            month = Some(m);
+            named_month = true;
+            continue;
+        }
+        if w.as_bytes()[0].is_ascii_alphabetic() {
+            if time.is_none() || offset.is_some() {
+                return None;
+            }
+            offset = Some(abbreviation(&w, session)?);
+            continue;
+        }
+        if (w.starts_with('+') || w.starts_with('-')) && time.is_some() {
+            if offset.is_some() {
+                return None;
+            }
+            offset = Some(numeric_offset(&w)?);
+            continue;
+        }
+        if !w.as_bytes()[0].is_ascii_digit() {
+            return None;
+        }
+        if w.contains(':') {
+            if time.is_some() {
+                return None;
+            }
+            let cut = w.find(['+', '-', 'z']).unwrap_or(w.len());
+            time = Some(time_of_day(&w[..cut])?);
+            if cut < w.len() {
+                offset = Some(if &w[cut..] == "z" {
+                    0
+                } else {
+                    numeric_offset(&w[cut..])?
+                });
+            }
+            continue;
+        }
+        if let Some(sep) = w.bytes().find(|c| matches!(c, b'-' | b'/' | b'.')) {
+            if year.is_some() || month.is_some() || day.is_some() {
+                return None;
+            }
+            let p: Vec<&str> = w.split(sep as char).collect();
+            if p.len() != 3 || !p.iter().all(|x| digits(x)) {
+                return None;
+            }
+            let short = |x: &str| x.len() <= 2;
+            let (y, m, d) = if p[0].len() >= 3 && short(p[1]) && short(p[2]) {
+                (p[0], p[1], p[2])
+            } else if short(p[0]) && short(p[1]) && p[2].len() >= 3 {
+                match order {
+                    Order::Dmy => (p[2], p[1], p[0]),
+                    Order::Mdy => (p[2], p[0], p[1]),
+                    Order::Ymd => return None,
+                }
+            } else {
+                return None;
+            };
+            year = Some(y.parse().ok()?);
+            month = Some(m.parse().ok()?);
+            day = Some(d.parse().ok()?);
+            continue;
+        }
+        if !digits(&w) || !named_month {
+            return None;
+        }
+        if w.len() >= 3 && year.is_none() {
+            year = Some(w.parse().ok()?);
+        } else if w.len() <= 2 && day.is_none() {
+            day = Some(w.parse().ok()?);
+        } else {
+            return None;
+        }
+    }
+    let (y, m, d) = (year?, month?, day?);
+    if !(1..=99_999).contains(&y) || (bc && y > 4713) {
+        return None;
+    }
+    let y = if bc { 1 - y } else { y };
+    if !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
+        return None;
+    }
+    let (secs, usec) = time.unwrap_or((0, 0));
+    Some(Read {
+        days: days_from_civil(y, m as i64, d as i64),
+        secs,
+        usec,
+        offset,
+    })
+}
+
+pub fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ => {
+            if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 {
+                29
+            } else {
+                28
+            }
+        }
+    }
+}
+
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
+}
+
+pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+// ---------------------------------------------------------------------------------------
+// Printing
+// ---------------------------------------------------------------------------------------
+
+/// The year as printed (`0044` for 44 BC) and whether it is BC.
+fn year_text(y: i64) -> (String, bool) {
+    if y > 0 {
+        (format!("{y:04}"), false)
+    } else {
+        (format!("{:04}", 1 - y), true)
+    }
+}
+
+fn date_text(days: i64, st: &Settings) -> (String, bool) {
+    let (y, m, d) = civil_from_days(days);
+    let (yt, bc) = year_text(y);
+    let t = match (st.style, st.order) {
+        (Style::Iso, _) => format!("{yt}-{m:02}-{d:02}"),
+        (Style::Sql, Order::Dmy) => format!("{d:02}/{m:02}/{yt}"),
+        (Style::Sql, _) => format!("{m:02}/{d:02}/{yt}"),
+        (Style::German, _) => format!("{d:02}.{m:02}.{yt}"),
+        (Style::Postgres, Order::Dmy) => format!("{d:02}-{m:02}-{yt}"),
+        (Style::Postgres, _) => format!("{m:02}-{d:02}-{yt}"),
+    };
+    (t, bc)
+}
+
+fn time_text(secs: i64, usec: i64) -> String {
+    let mut out = format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
+    if usec != 0 {
+        let f = format!("{usec:06}");
+        out.push('.');
+        out.push_str(f.trim_end_matches('0'));
+    }
+    out
+}
+
+/// EncodeTimezone: `+hh`, `+hh:mm` or `+hh:mm:ss` (east positive).
+fn offset_text(east: i32) -> String {
+    let a = east.unsigned_abs();
+    let (h, m, s) = (a / 3600, a / 60 % 60, a % 60);
+    let sign = if east >= 0 { '+' } else { '-' };
+    if s != 0 {
+        format!("{sign}{h:02}:{m:02}:{s:02}")
+    } else if m != 0 {
+        format!("{sign}{h:02}:{m:02}")
+    } else {
+        format!("{sign}{h:02}")
+    }
+}
+
+/// EncodeDateTime: a local date and time, with the zone where given (its offset and
+/// abbreviation); None when the style needs an abbreviation that is not known.
+fn timestamp_text(
+    days: i64,
+    secs: i64,
+    usec: i64,
+    zone: Option<(i32, Option<String>)>,
+    st: &Settings,
+) -> Option<String> {
+    let (y, m, d) = civil_from_days(days);
+    let (yt, bc) = year_text(y);
+    let time = time_text(secs, usec);
+    let abbr = |z: &Option<(i32, Option<String>)>| -> Option<String> {
+        match z {
+            None => Some(String::new()),
+            Some((_, Some(a))) => Some(format!(" {a}")),
+            Some((_, None)) => None,
+        }
+    };
+    let mut out = match st.style {
+        Style::Iso => {
+            let (dt, _) = date_text(days, st);
+            let z = zone
+                .as_ref()
+                .map(|(o, _)| offset_text(*o))
+                .unwrap_or_default();
+            format!("{dt} {time}{z}")
+        }
+        Style::Sql | Style::German => {
+            let (dt, _) = date_text(days, st);
+            format!("{dt} {time}{}", abbr(&zone)?)
+        }
+        Style::Postgres => {
+            let dow = DAYS[(days + 4).rem_euclid(7) as usize];
+            let mon = MONTHS[m as usize - 1];
+            let mon = format!("{}{}", mon[..1].to_ascii_uppercase(), &mon[1..]);
+            let md = if st.order == Order::Dmy {
+                format!("{d:02} {mon}")
+            } else {
+                format!("{mon} {d:02}")
+            };
+            format!("{dow} {md} {time} {yt}{}", abbr(&zone)?)
+        }
+    };
+    if bc {
+        out.push_str(" BC");
+    }
+    Some(out)
+}
+
+fn infinity(s: &str) -> Option<&'static str> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "infinity" | "+infinity" => Some("infinity"),
+        "-infinity" => Some("-infinity"),
+        _ => None,
+    }
+}
+
+/// date_in + date_out.
+pub fn date(value: &str, session: Option<&SessionSettings>) -> Result<String, Undecidable> {
+    let st = settings(session)?;
+    if let Some(i) = infinity(value) {
+        return Ok(i.into());
+    }
+    let r = read(value, st.order, session).ok_or_else(|| bad(value, "date"))?;
+    let (t, bc) = date_text(r.days, &st);
+    Ok(if bc { format!("{t} BC") } else { t })
+}
+
+fn bad(value: &str, ty: &str) -> Undecidable {
+    Undecidable::Literal(format!("cannot interpret {value:?} as {ty}"))
+}
+
+/// timestamp_in / timestamptz_in + their output functions.
+pub fn timestamp(
+    value: &str,
+    tz: bool,
+    session: Option<&SessionSettings>,
+) -> Result<String, Undecidable> {
+    let ty = if tz { "timestamptz" } else { "timestamp" };
+    let st = settings(session)?;
+    if let Some(i) = infinity(value) {
+        return Ok(i.into());
+    }
+    let r = read(value, st.order, session).ok_or_else(|| bad(value, ty))?;
+    let local = r.days * 86_400 + r.secs;
+    if !tz {
+        // a time zone in the input is ignored
+        let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
+        return timestamp_text(days, secs, r.usec, None, &st).ok_or_else(|| bad(value, ty));
+    }
+    let zone = zone(session)?;
+    let offset = match r.offset {
+        Some(o) => o,
+        // read in the session's time zone: unknown offline without the session
+        None if session.is_none() => {
+            return Err(Undecidable::Literal(format!(
+                "a timestamptz literal without an offset ({value:?}) is read in the creating session's time zone"
+            )))
+        }
+        None => zone.local(local).ok_or_else(|| out_of_zone(value))?,
+    };
+    let utc = local - offset as i64;
+    let (o, a) = zone.at(utc).ok_or_else(|| out_of_zone(value))?;
+    let shown = utc + o as i64;
+    let (days, secs) = (shown.div_euclid(86_400), shown.rem_euclid(86_400));
+    if days_from_civil(-4712, 1, 1) > days {
+        return Err(bad(value, ty));
+    }
+    timestamp_text(days, secs, r.usec, Some((o, a)), &st).ok_or_else(|| {
+        Undecidable::Literal(format!(
+            "the time zone abbreviation {value:?} prints with is not known exactly offline"
+        ))
+    })
+}
+
+fn out_of_zone(value: &str) -> Undecidable {
+    Undecidable::Literal(format!(
+        "{value:?} lies outside the years (1970-2037) in which the time zone's rules are known exactly offline"
+    ))
+}
+
+// ---------------------------------------------------------------------------------------
+// Intervals
+// ---------------------------------------------------------------------------------------
+
+/// interval_in + interval_out under the session's IntervalStyle.
+pub fn interval(value: &str, session: Option<&SessionSettings>) -> Result<String, Undecidable> {
+    let st = settings(session)?;
+    let (months, days, usecs) =
+        interval_read(value, st.interval).ok_or_else(|| bad(value, "interval"))?;
+    Ok(interval_text(months, days, usecs, st.interval))
+}
+
+fn interval_read(s: &str, style: IntervalStyle) -> Option<(i64, i64, i128)> {
+    let t = s.trim();
+    if t.starts_with(['P', 'p']) {
+        return iso8601(&t[1..]);
+    }
+    let lower = t.to_ascii_lowercase();
+    if style == IntervalStyle::SqlStandard {
+        // a leading minus applies to every field when no other field has a sign
+        let toks: Vec<&str> = lower.split_whitespace().collect();
+        if toks.first().is_some_and(|f| f.starts_with('-'))
+            && toks[1..].iter().all(|f| !f.starts_with(['-', '+']))
+        {
+            let (m, d, u) = postgres_interval(&lower.trim_start()[1..])?;
+            return Some((-m, -d, -u));
+        }
+    }
+    postgres_interval(&lower)
+}
+
+/// ISO 8601 "format with designators": `P1Y2M3DT4H5M6.5S` (after the `P`).
+fn iso8601(s: &str) -> Option<(i64, i64, i128)> {
+    let (mut months, mut days, mut usecs) = (0i64, 0i64, 0i128);
+    let mut in_time = false;
+    let mut rest = s;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        if rest.starts_with(['T', 't']) {
+            if in_time {
+                return None;
+            }
+            in_time = true;
+            rest = &rest[1..];
+            if rest.is_empty() {
+                return None;
+            }
+            continue;
+        }
+        let end = rest.find(|c: char| c.is_ascii_alphabetic())?;
+        let (num, unit) = (&rest[..end], rest.as_bytes()[end].to_ascii_uppercase());
+        rest = &rest[end + 1..];
+        let (neg, body) = match num.as_bytes().first()? {
+            b'-' => (true, &num[1..]),
+            b'+' => (false, &num[1..]),
+            _ => (false, num),
+        };
+        let sg: i64 = if neg { -1 } else { 1 };
+        if unit == b'S' && in_time {
+            let us = frac_usec(body)?;
+            usecs += sg as i128 * us;
+            continue;
+        }
+        if !digits(body) {
+            return None;
+        }
+        let v: i64 = body.parse().ok()?;
+        match (unit, in_time) {
+            (b'Y', false) => months += sg * v * 12,
+            (b'M', false) => months += sg * v,
+            (b'W', false) => days += sg * v * 7,
+            (b'D', false) => days += sg * v,
+            (b'H', true) => usecs += (sg * v) as i128 * 3_600_000_000,
+            (b'M', true) => usecs += (sg * v) as i128 * 60_000_000,
+            _ => return None,
+        }
+    }
+    Some((months, days, usecs))
+}
+
+fn frac_usec(s: &str) -> Option<i128> {
+    let (ip, fp) = s.split_once('.').unwrap_or((s, ""));
+    if !digits(ip) || (s.contains('.') && (!digits(fp) || fp.len() > 6)) {
+        return None;
+    }
+    let w: i128 = ip.parse().ok()?;
+    let f: i128 = if fp.is_empty() {
+        0
+    } else {
+        format!("{fp:0<6}").parse().ok()?
+    };
+    Some(w * 1_000_000 + f)
+}
+
+/// interval_in for PostgreSQL's own forms: `1 day 2 hours`, `@ 1 day ago`, `1 02:00:00`,
+/// SQL's `1-2` (years-months) and `d h:m:s`.
+fn postgres_interval(lower: &str) -> Option<(i64, i64, i128)> {
+    let mut months: i64 = 0;
+    let mut days: i64 = 0;
+    let mut usecs: i128 = 0;
+    let mut toks: Vec<&str> = lower.split_whitespace().collect();
+    if toks.first() == Some(&"@") {
+        toks.remove(0);
+    } else if let Some(f) = toks.first_mut() {
+        if let Some(r) = f.strip_prefix('@') {
+            *f = r;
+        }
+    }
+    let mut ago = false;
+    if toks.last() == Some(&"ago") {
+        ago = true;
+        toks.pop();
+    }
+    if toks.is_empty() {
+        return None;
+    }
+    let mut seen_seconds = false;
+    let mut i = 0;
+    while i < toks.len() {
+        let t = toks[i];
+        let (neg, body) = match t.as_bytes()[0] {
+            b'-' => (true, &t[1..]),
+            b'+' => (false, &t[1..]),
+            _ => (false, t),
+        };
+        if t.contains(':') {
+            let p: Vec<&str> = body.split(':').collect();
+            if p.len() < 2 || p.len() > 3 || !digits(p[0]) || !digits(p[1]) {
+                return None;
+            }
+            let h: i128 = p[0].parse().ok()?;
+            let m: i128 = p[1].parse().ok()?;
+            if m > 59 {
+                return None;
+            }
+            let mut us: i128 = h * 3_600_000_000 + m * 60_000_000;
+            if p.len() == 3 {
+                let s = frac_usec(p[2])?;
+                if s >= 60_000_000 {
+                    return None;
+                }
+                us += s;
+            }
+            usecs += if neg { -us } else { us };
+            i += 1;
+            continue;
+        }
+        // SQL's years-months
+        if let Some((y, m)) = body.split_once('-') {
+            if !digits(y) || !digits(m) {
+                return None;
+            }
+            let (y, m): (i64, i64) = (y.parse().ok()?, m.parse().ok()?);
+            if m >= 12 {
+                return None;
+            }
+            let v = y * 12 + m;
+            months += if neg { -v } else { v };
+            i += 1;
+            continue;
+        }
+        // number, possibly glued to the unit ("15min")
+        let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
+        let (num, mut unit) = (&t[..split], &t[split..]);
+        if num.is_empty() {
+            return None;
+        }
+        if unit.is_empty() {
+            let next = toks.get(i + 1);
+            if next.is_some_and(|n| n.chars().all(|c| c.is_ascii_alphabetic())) {
+                unit = toks[i + 1];
+                i += 1;
+            } else if next.is_some_and(|n| n.contains(':')) {
+                // `1 02:00:00`: days before a time
+                unit = "day";
+            } else {
+                if seen_seconds {
+                    return None;
+                }
+                seen_seconds = true;
+                unit = "second";
+            }
+        }
+        let (neg, body) = match num.as_bytes()[0] {
+            b'-' => (true, &num[1..]),
+            b'+' => (false, &num[1..]),
+            _ => (false, num),
+        };
+        let (ip, fp) = match body.split_once('.') {
+            Some((a, b)) => (a, b),
+            None => (body, ""),
+        };
+        if (ip.is_empty() && fp.is_empty())
+            || !ip.chars().all(|c| c.is_ascii_digit())
+            || !fp.chars().all(|c| c.is_ascii_digit())
+        {
+            return None;
+        }
+        let whole: i64 = if ip.is_empty() { 0 } else { ip.parse().ok()? };
+        let sg: i64 = if neg { -1 } else { 1 };
+        let frac_num: i128 = if fp.is_empty() { 0 } else { fp.parse().ok()? };
+        let frac_den: i128 = 10i128.checked_pow(fp.len() as u32)?;
+        let fr = |mult: i128| -> i128 { frac_num * mult / frac_den };
+        match unit {
+            "microsecond" | "microseconds" | "us" | "usec" | "usecs" | "useconds" => {
+                if frac_num != 0 {
+                    return None;
+                }
+                usecs += (sg * whole) as i128;
+            }
+            "millisecond" | "milliseconds" | "ms" | "msec" | "msecs" | "mseconds" => {
+                usecs += sg as i128 * (whole as i128 * 1000 + fr(1000));
+            }
+            "second" | "seconds" | "s" | "sec" | "secs" => {
+                usecs += sg as i128 * (whole as i128 * 1_000_000 + fr(1_000_000));
+            }
+            "minute" | "minutes" | "m" | "min" | "mins" => {
+                usecs += sg as i128 * (whole as i128 * 60_000_000 + fr(60_000_000));
+            }
+            "hour" | "hours" | "h" | "hr" | "hrs" => {
+                usecs += sg as i128 * (whole as i128 * 3_600_000_000 + fr(3_600_000_000));
+            }
+            "day" | "days" | "d" => {
+                days += sg * whole;
+                usecs += sg as i128 * fr(86_400_000_000);
+            }
+            "week" | "weeks" | "w" => {
+                days += sg * whole * 7;
+                if frac_num != 0 {
+                    let fd = fr(7 * 86_400_000_000);
+                    days += sg * (fd / 86_400_000_000) as i64;
+                    usecs += sg as i128 * (fd % 86_400_000_000);
+                }
+            }
+            "month" | "months" | "mon" | "mons" => {
+                months += sg * whole;
+                if frac_num != 0 {
+                    let fd = fr(30 * 86_400_000_000);
+                    days += sg * (fd / 86_400_000_000) as i64;
+                    usecs += sg as i128 * (fd % 86_400_000_000);
+                }
+            }
+            "year" | "years" | "y" | "yr" | "yrs" => {
+                months += sg * whole * 12;
+                if frac_num != 0 {
+                    // rint(fraction * 12)
+                    let m2 = frac_num * 12 * 2 / frac_den;
+                    months += sg * ((m2 + 1) / 2) as i64;
+                }
+            }
+            "decade" | "decades" => {
+                if frac_num != 0 {
+                    return None;
+                }
+                months += sg * whole * 120
+            }
+            "century" | "centuries" => {
+                if frac_num != 0 {
+                    return None;
+                }
+                months += sg * whole * 1200
+            }
+            _ => return None,
+        }
+        i += 1;
+    }
+    if ago {
+        months = -months;
+        days = -days;
+        usecs = -usecs;
+    }
+    Some((months, days, usecs))
+}
+
+/// `sec` and `fsec` as AppendSeconds prints them (absolute values; `pad`: two digits).
+fn seconds_text(sec: i128, fsec: i128, pad: bool) -> String {
+    let mut out = if pad {
+        format!("{:02}", sec.abs())
+    } else {
+        format!("{}", sec.abs())
+    };
+    if fsec != 0 {
+        let f = format!("{:06}", fsec.abs());
+        out.push('.');
+        out.push_str(f.trim_end_matches('0'));
+    }
+    out
+}
+
+fn interval_text(months: i64, days: i64, usecs: i128, style: IntervalStyle) -> String {
+    let (year, mon) = (months / 12, months % 12);
+    let mday = days;
+    let hour = usecs / 3_600_000_000;
+    let rem = usecs % 3_600_000_000;
+    let min = rem / 60_000_000;
+    let rem = rem % 60_000_000;
+    let sec = rem / 1_000_000;
+    let fsec = rem % 1_000_000;
+    match style {
+        IntervalStyle::Postgres => super::lit::interval_out(months, days, usecs),
+        IntervalStyle::SqlStandard => {
+            let neg = year < 0 || mon < 0 || mday < 0 || hour < 0 || min < 0 || sec < 0 || fsec < 0;
+            let pos = year > 0 || mon > 0 || mday > 0 || hour > 0 || min > 0 || sec > 0 || fsec > 0;
+            let has_ym = year != 0 || mon != 0;
+            let has_dt = mday != 0 || hour != 0 || min != 0 || sec != 0 || fsec != 0;
+            let standard = !(neg && pos || has_ym && has_dt);
+            let mut out = String::new();
+            let (mut year, mut mon, mut mday, mut hour, mut min, mut sec, mut fsec) =
+                (year, mon, mday, hour, min, sec, fsec);
+            if neg && standard {
+                out.push('-');
+                (year, mon, mday, hour, min, sec, fsec) =
+                    (-year, -mon, -mday, -hour, -min, -sec, -fsec);
+            }
+            if !neg && !pos {
+                out.push('0');
+            } else if !standard {
+                let ys = if year < 0 || mon < 0 { '-' } else { '+' };
+                let ds = if mday < 0 { '-' } else { '+' };
+                let ss = if hour < 0 || min < 0 || sec < 0 || fsec < 0 {
+                    '-'
+                } else {
+                    '+'
+                };
+                out.push_str(&format!(
+                    "{ys}{}-{} {ds}{} {ss}{}:{:02}:{}",
+                    year.abs(),
+                    mon.abs(),
+                    mday.abs(),
+                    hour.abs(),
+                    min.abs(),
+                    seconds_text(sec, fsec, true)
+                ));
+            } else if has_ym {
+                out.push_str(&format!("{year}-{mon}"));
+            } else if mday != 0 {
+                out.push_str(&format!(
+                    "{mday} {hour}:{:02}:{}",
+                    min,
+                    seconds_text(sec, fsec, true)
+                ));
+            } else {
+                out.push_str(&format!(
+                    "{hour}:{:02}:{}",
+                    min,
+                    seconds_text(sec, fsec, true)
+                ));
+            }
+            out
+        }
+        IntervalStyle::Iso8601 => {
+            if months == 0 && days == 0 && usecs == 0 {
+                return "PT0S".into();
+            }
+            let mut out = String::from("P");
+            let part = |out: &mut String, v: i128, u: char| {
+                if v != 0 {
+                    out.push_str(&format!("{v}{u}"));
+                }
+            };
+            part(&mut out, year as i128, 'Y');
+            part(&mut out, mon as i128, 'M');
+            part(&mut out, mday as i128, 'D');
+            if usecs != 0 {
+                out.push('T');
+            }
+            part(&mut out, hour, 'H');
+            part(&mut out, min, 'M');
+            if sec != 0 || fsec != 0 {
+                if sec < 0 || fsec < 0 {
+                    out.push('-');
+                }
+                out.push_str(&seconds_text(sec, fsec, false));
+                out.push('S');
+            }
+            out
+        }
+        IntervalStyle::Verbose => {
+            let mut out = String::from("@");
+            let mut is_zero = true;
+            let mut is_before = false;
+            let mut part = |out: &mut String, v: i128, unit: &str| {
+                if v == 0 {
+                    return;
+                }
+                let mut v = v;
+                if is_zero {
+                    is_before = v < 0;
+                    v = v.abs();
+                } else if is_before {
+                    v = -v;
+                }
+                out.push_str(&format!(" {v} {unit}{}", if v == 1 { "" } else { "s" }));
+                is_zero = false;
+            };
+            part(&mut out, year as i128, "year");
+            part(&mut out, mon as i128, "mon");
+            part(&mut out, mday as i128, "day");
+            part(&mut out, hour, "hour");
+            part(&mut out, min, "min");
+            if sec != 0 || fsec != 0 {
+                out.push(' ');
+                if sec < 0 || (sec == 0 && fsec < 0) {
+                    if is_zero {
+                        is_before = true;
+                    } else if !is_before {
+                        out.push('-');
+                    }
+                } else if is_before {
+                    out.push('-');
+                }
+                out.push_str(&seconds_text(sec, fsec, false));
+                let s = if sec.abs() != 1 || fsec != 0 { "s" } else { "" };
+                out.push_str(&format!(" sec{s}"));
+                is_zero = false;
+            }
+            if is_zero {
+                out.push_str(" 0");
+            }
+            if is_before {
+                out.push_str(" ago");
+            }
+            out
+        }
+    }
+}
