@@ -238,3 +238,90 @@ fn date_and_time_literals_print_as_the_server_prints_them() {
         undecidable.join("\n")
     );
 }
+
+/// The abbreviations pgpolicy reads offline mean what they mean in the server's `Default`
+/// set.
+#[test]
+fn abbreviations_read_offline_are_the_servers() {
+    let db = Db::start();
+    let rows = db.sql(
+        "SELECT lower(abbrev) || ' ' || extract(epoch FROM utc_offset)::int \
+         FROM pg_timezone_abbrevs ORDER BY 1",
+    );
+    let server: std::collections::HashMap<&str, i32> = rows
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(a, o)| (a, o.parse().unwrap()))
+        .collect();
+    assert_eq!(
+        db.sql("SHOW timezone_abbreviations").trim(),
+        "Default",
+        "the server runs with the Default set"
+    );
+    for (abbrev, offset) in pgpolicy::expr::canon::DEFAULT_ABBREVIATIONS {
+        if *abbrev == "zulu" {
+            // a keyword of the parser rather than an entry of the set
+            continue;
+        }
+        assert_eq!(server.get(abbrev), Some(offset), "{abbrev}");
+    }
+}
+
+/// The guard: where the server's rules for the zone are not the bundled ones, a literal
+/// that depends on them is undecidable (reproduced by changing one transition of the
+/// server's rules as read, and by rules that were not read at all).
+#[test]
+fn a_zone_whose_rules_differ_from_the_bundled_ones_is_undecidable() {
+    let db = Db::start();
+    db.sql(TABLE);
+    db.sql("ALTER DATABASE app SET TimeZone = 'Europe/Paris';");
+    db.sql("CREATE POLICY p ON e USING (at = '2024-07-05 10:00');");
+    let mut live = LiveDb::connect(&db.url).unwrap();
+    let schema = live.introspect(&["public".to_string()]).unwrap();
+    let table = TableName::new("public", "e");
+    let search_path = vec!["public".to_string()];
+    let ctx = Context {
+        table: &table,
+        schema: &schema,
+        search_path: &search_path,
+    };
+    let stored = schema.tables[0].policies[0].using.clone().unwrap();
+    assert_eq!(
+        stored,
+        "(at = '2024-07-05 10:00:00+02'::timestamp with time zone)"
+    );
+    let declared = "at = '2024-07-05 10:00'";
+    assert_eq!(
+        canonicalize_declared(declared, &ctx, &schema.catalog).as_deref(),
+        Ok(stored.as_str())
+    );
+    let session = schema.catalog.session.clone().unwrap();
+    assert!(session.zone.len() > 100, "{:?}", session.zone);
+    // a transition one hour later than the bundled rules say (the 2024 spring change)
+    let mut moved = schema.catalog.clone();
+    let z = moved.session.as_mut().unwrap();
+    let k = z.zone.iter().position(|c| c.at == 1_711_846_800).unwrap();
+    z.zone[k].at += 3600;
+    let e = canonicalize_declared(declared, &ctx, &moved).unwrap_err();
+    assert!(e.to_string().contains("differ"), "{e}");
+    // another abbreviation
+    let mut renamed = schema.catalog.clone();
+    renamed.session.as_mut().unwrap().zone[k].abbreviation = "XST".into();
+    let ok = canonicalize_declared(declared, &ctx, &renamed);
+    assert_eq!(
+        ok.as_deref(),
+        Ok(stored.as_str()),
+        "ISO prints no abbreviation"
+    );
+    let mut sql_style = renamed.clone();
+    sql_style.session.as_mut().unwrap().datestyle = "SQL, MDY".into();
+    assert!(canonicalize_declared(declared, &ctx, &sql_style).is_err());
+    // rules not read (an older serialized catalog): a named zone is undecidable
+    let mut unread = schema.catalog.clone();
+    unread.session.as_mut().unwrap().zone.clear();
+    assert!(canonicalize_declared(declared, &ctx, &unread).is_err());
+    // a zone the bundled database does not know
+    let mut unknown = schema.catalog.clone();
+    unknown.session.as_mut().unwrap().timezone = "Mars/Olympus_Mons".into();
+    assert!(canonicalize_declared(declared, &ctx, &unknown).is_err());
+}

@@ -452,7 +452,6 @@ pub const DEFAULT_ABBREVIATIONS: &[(&str, i32)] = &[
     ("pst", -28800),
     ("ut", 0),
     ("utc", 0),
-    ("west", 3600),
     ("wet", 0),
     ("z", 0),
     ("zulu", 0),
@@ -1300,5 +1299,166 @@ fn interval_text(months: i64, days: i64, usecs: i128, style: IntervalStyle) -> S
             }
             out
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(tz: &str, ds: &str, is: &str) -> SessionSettings {
+        SessionSettings {
+            timezone: tz.into(),
+            datestyle: ds.into(),
+            intervalstyle: is.into(),
+            ..Default::default()
+        }
+    }
+
+    /// PostgreSQL's documentation, "Interval Output Style Examples".
+    #[test]
+    fn interval_styles() {
+        let cases = [
+            (
+                "postgres",
+                [
+                    "1 year 2 mons",
+                    "3 days 04:05:06",
+                    "-1 years -2 mons +3 days -04:05:06",
+                ],
+            ),
+            ("sql_standard", ["1-2", "3 4:05:06", "-1-2 +3 -4:05:06"]),
+            (
+                "postgres_verbose",
+                [
+                    "@ 1 year 2 mons",
+                    "@ 3 days 4 hours 5 mins 6 secs",
+                    "@ 1 year 2 mons -3 days 4 hours 5 mins 6 secs ago",
+                ],
+            ),
+            ("iso_8601", ["P1Y2M", "P3DT4H5M6S", "P-1Y-2M3DT-4H-5M-6S"]),
+        ];
+        let inputs = [
+            "1 year 2 months",
+            "3 days 4 hours 5 minutes 6 seconds",
+            "-1 year -2 mons +3 days -04:05:06",
+        ];
+        for (style, outs) in cases {
+            let s = session("UTC", "ISO, MDY", style);
+            for (i, o) in inputs.iter().zip(outs) {
+                assert_eq!(interval(i, Some(&s)).as_deref(), Ok(o), "{style}: {i}");
+                // each style reads its own output back
+                assert_eq!(interval(o, Some(&s)).as_deref(), Ok(o), "{style}: {o}");
+            }
+        }
+        let pg = session("UTC", "ISO, MDY", "postgres");
+        for (i, o) in [
+            ("1 day", "1 day"),
+            ("15 minutes", "00:15:00"),
+            ("2 weeks", "14 days"),
+            ("1.5 days", "1 day 12:00:00"),
+            ("1 day ago", "-1 days"),
+            ("0", "00:00:00"),
+            ("1.5 years", "1 year 6 mons"),
+            ("1 02:00:00", "1 day 02:00:00"),
+            ("PT1H30M", "01:30:00"),
+        ] {
+            assert_eq!(interval(i, Some(&pg)).as_deref(), Ok(o), "{i}");
+        }
+        // a leading minus: one field under postgres, every field under sql_standard
+        assert_eq!(
+            interval("-1 2:03:04", Some(&pg)).unwrap(),
+            "-1 days +02:03:04"
+        );
+        let sql = session("UTC", "ISO, MDY", "sql_standard");
+        assert_eq!(interval("-1 2:03:04", Some(&sql)).unwrap(), "-1 2:03:04");
+        assert_eq!(
+            interval(
+                "-1 2:03:04",
+                Some(&session("UTC", "ISO, MDY", "postgres_verbose"))
+            )
+            .unwrap(),
+            "@ 1 day -2 hours -3 mins -4 secs ago"
+        );
+        assert!(interval("banana", None).is_err());
+        assert!(interval("1 day", Some(&session("UTC", "ISO", "other"))).is_err());
+    }
+
+    #[test]
+    fn posix_offsets() {
+        assert_eq!(posix_fixed("UTC+3"), Some(("UTC".into(), 3 * 3600)));
+        assert_eq!(posix_fixed("<+02>-02"), Some(("+02".into(), -2 * 3600)));
+        assert_eq!(
+            posix_fixed("<-03:30>+03:30"),
+            Some(("-03:30".into(), 3 * 3600 + 1800))
+        );
+        assert_eq!(posix_fixed("JST-9"), Some(("JST".into(), -9 * 3600)));
+        assert_eq!(posix_fixed("EST5EDT"), None);
+        assert_eq!(posix_fixed("UTC"), None);
+        assert_eq!(posix_fixed("Europe/Paris"), None);
+    }
+
+    #[test]
+    fn dates_and_timestamps() {
+        // the offline default: ISO, MDY; an offset-less timestamptz is undecidable
+        assert_eq!(date("2024-04-01", None).unwrap(), "2024-04-01");
+        assert!(date("2024-02-30", None).is_err());
+        assert!(date("today", None).is_err());
+        assert_eq!(
+            timestamp("2024-01-01 10:00:00+02", true, None).unwrap(),
+            "2024-01-01 08:00:00+00"
+        );
+        assert!(timestamp("2024-01-01 10:00:00", true, None).is_err());
+        assert!(timestamp("now", true, None).is_err());
+        assert_eq!(
+            timestamp("2024-01-01T10:00", false, None).unwrap(),
+            "2024-01-01 10:00:00"
+        );
+        // field order: 01/02/2024 is January 2nd (MDY) or February 1st (DMY)
+        let mdy = session("UTC", "ISO, MDY", "postgres");
+        let dmy = session("UTC", "ISO, DMY", "postgres");
+        assert_eq!(date("01/02/2024", Some(&mdy)).unwrap(), "2024-01-02");
+        assert_eq!(date("01/02/2024", Some(&dmy)).unwrap(), "2024-02-01");
+        assert!(date("01/02/2024", Some(&session("UTC", "ISO, YMD", "postgres"))).is_err());
+        // every style
+        for (ds, d, t) in [
+            ("SQL, DMY", "03/02/2024", "03/02/2024 10:00:00.5 CET"),
+            ("SQL, MDY", "02/03/2024", "02/03/2024 10:00:00.5 CET"),
+            ("German, DMY", "03.02.2024", "03.02.2024 10:00:00.5 CET"),
+            (
+                "Postgres, MDY",
+                "02-03-2024",
+                "Sat Feb 03 10:00:00.5 2024 CET",
+            ),
+            (
+                "Postgres, DMY",
+                "03-02-2024",
+                "Sat 03 Feb 10:00:00.5 2024 CET",
+            ),
+            ("ISO, DMY", "2024-02-03", "2024-02-03 10:00:00.5+01"),
+        ] {
+            let s = session("<+01>-01", ds, "postgres");
+            let s = SessionSettings {
+                timezone: "CET-1".into(),
+                ..s
+            };
+            assert_eq!(date("2024-02-03", Some(&s)).unwrap(), d, "{ds}");
+            assert_eq!(
+                timestamp("2024-02-03 09:00:00.5+00", true, Some(&s)).unwrap(),
+                t,
+                "{ds}"
+            );
+            assert!(date("44-03-15 BC", Some(&s)).is_err());
+        }
+        assert_eq!(date("0044-03-15 BC", None).unwrap(), "0044-03-15 BC");
+        assert_eq!(date("10000-01-01", None).unwrap(), "10000-01-01");
+        // a named zone without the server's rules is undecidable; UTC is not
+        let paris = session("Europe/Paris", "ISO, MDY", "postgres");
+        assert!(timestamp("2024-01-01 10:00+00", true, Some(&paris)).is_err());
+        let utc = session("Etc/UTC", "ISO, DMY", "postgres");
+        assert_eq!(
+            timestamp("2024-01-01", true, Some(&utc)).unwrap(),
+            "2024-01-01 00:00:00+00"
+        );
     }
 }
