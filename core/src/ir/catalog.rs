@@ -76,12 +76,13 @@ pub struct Catalog {
 ///
 /// With them, every `DateStyle` (ISO, SQL, Postgres, German with DMY, MDY or YMD order) and
 /// every `IntervalStyle` is printed offline. A `timestamptz` is settled offline when the
-/// time zone is known exactly: a UTC name, or a POSIX-style fixed offset as `current_setting`
-/// shows it (`<+02>-02`, `UTC+3`: three hours west), or a named zone of the IANA database
-/// bundled with pgpolicy whose rules agree with the server's (`zone`, read at
-/// introspection): then instants between 1970 and 2037 are settled. Anything else (a zone
-/// name the bundled database lacks, rules that differ, an instant outside that range) is
-/// left to the round trip.
+/// time zone is known exactly: UTC or an `Etc/` zone, or a POSIX-style fixed offset as
+/// `current_setting` shows it (`<+02>-02`, `UTC+3`: three hours west), at every instant; or
+/// a named zone of the IANA database bundled with pgpolicy whose rules agree with the
+/// server's (`zone`, read at introspection), for instants from 1970 to 2037. Anything else
+/// (a zone name the bundled database lacks, rules that differ or were not read, an instant
+/// outside that range) is left to the round trip; see docs/core-api.md for the input forms
+/// read offline.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct SessionSettings {
