@@ -25,11 +25,11 @@ core_pg16() {
   local bin
   bin="$(bash scripts/pg16.sh)" || { echo "could not get PostgreSQL 16 (scripts/pg16.sh)" >&2; return 1; }
   PGPOLICY_PG_BIN="$bin" PGPOLICY_EXPECT_SERVER_MAJOR=16 \
-    cargo test -p pgpolicy --release --no-fail-fast --test corpus_live --test grammar --test guides --test compare --test safety --test grants --test roles --test functions --test impact --test lint 2>&1
+    cargo test -p pgpolicy --release --no-fail-fast --test corpus_live --test grammar --test datetime --test guides --test compare --test safety --test grants --test roles --test functions --test impact --test lint 2>&1
 }
 
 suite "core (cargo test)" cargo test -p pgpolicy --release --no-fail-fast
-suite "core on PostgreSQL 16: corpus, grammar, guides, comparison, safety, impact, lint" core_pg16
+suite "core on PostgreSQL 16: corpus, grammar, date and time literals, guides, comparison, safety, impact, lint" core_pg16
 suite "Python package" bash scripts/test-python.sh
 suite "Node package" bash scripts/test-node.sh
 # Habits as gates: formatting and lints of every language (after the package suites, which
