@@ -154,7 +154,7 @@ fn date_and_time_literals_print_as_the_server_prints_them() {
     db.sql(TABLE);
     let table = TableName::new("public", "e");
     let search_path = vec!["public".to_string()];
-    let (mut exact, mut undecidable) = (0, Vec::new());
+    let (mut exact, mut undecidable, mut total) = (0, Vec::new(), 0);
     for st in SETTINGS {
         db.sql(&format!(
             "ALTER DATABASE app SET TimeZone = {};\n\
@@ -164,23 +164,25 @@ fn date_and_time_literals_print_as_the_server_prints_them() {
             quote(st.datestyle),
             quote(st.intervalstyle)
         ));
-        let mut sql = String::from("DROP POLICY IF EXISTS p0 ON e;\n");
+        // the policies of the previous settings go first
+        let drop: String = (0..CASES.len())
+            .map(|i| format!("DROP POLICY IF EXISTS p{i} ON e;\n"))
+            .collect();
+        db.sql(&drop);
+        let mut sql = String::new();
         let mut created = Vec::new();
         for (i, (col, lit)) in CASES.iter().enumerate() {
             let expr = format!("{col} = {}", quote(lit));
             let stmt = format!("CREATE POLICY p{i} ON e USING ({expr});");
-            // some literals are out of range under some settings (e.g. 13/02 as MDY)
-            match db.try_sql(&format!("BEGIN; {stmt} ROLLBACK;")) {
-                Ok(_) => {
-                    sql.push_str(&format!("DROP POLICY IF EXISTS p{i} ON e; {stmt}\n"));
-                    created.push((i, expr));
-                }
-                Err(_) => {
-                    sql.push_str(&format!("DROP POLICY IF EXISTS p{i} ON e;\n"));
-                }
+            // some literals are out of range under some settings (13/02/2024 as MDY)
+            if db.try_sql(&format!("BEGIN; {stmt} ROLLBACK;")).is_ok() {
+                sql.push_str(&stmt);
+                sql.push('\n');
+                created.push((i, expr));
             }
         }
         db.sql(&sql);
+        total += created.len();
         let mut live = LiveDb::connect(&db.url).unwrap();
         let schema = live.introspect(&["public".to_string()]).unwrap();
         let session = schema.catalog.session.clone().expect("settings read");
@@ -243,9 +245,11 @@ fn date_and_time_literals_print_as_the_server_prints_them() {
         }
     }
     println!(
-        "{exact} exact offline; undecidable:\n{}",
+        "{exact} of {total} exact offline; undecidable:\n{}",
         undecidable.join("\n")
     );
+    // most cases are settled offline under every triple (what is not is asserted above)
+    assert!(exact * 10 > total * 8, "{exact} of {total} exact");
 }
 
 /// The abbreviations pgpolicy reads offline mean what they mean in the server's `Default`

@@ -191,13 +191,13 @@ fn resolve_zone(s: &SessionSettings) -> Result<Zone, String> {
     let etc = name
         .get(..4)
         .is_some_and(|p| p.eq_ignore_ascii_case("etc/"));
-    if let (true, Ok(fixed)) = (s.utc() || etc, tz.to_fixed_offset()) {
-        if s.zone.len() == 1 {
-            return Ok(Zone::Fixed {
-                offset: fixed.seconds(),
-                abbreviation: abbreviations.then(|| s.zone[0].abbreviation.clone()),
-            });
-        }
+    let zero = jiff::Timestamp::UNIX_EPOCH;
+    let fixed = tz.following(zero).next().is_none() && tz.preceding(zero).next().is_none();
+    if (s.utc() || etc) && fixed && s.zone.len() == 1 {
+        return Ok(Zone::Fixed {
+            offset: s.zone[0].utc_offset,
+            abbreviation: abbreviations.then(|| s.zone[0].abbreviation.clone()),
+        });
     }
     Ok(Zone::Named { tz, abbreviations })
 }
@@ -554,6 +554,7 @@ fn read(s: &str, order: Order, session: Option<&SessionSettings>) -> Option<Read
     let mut offset: Option<i32> = None;
     let mut bc = false;
     let mut named_month = false;
+    let mut numbers: Vec<String> = Vec::new();
     // other punctuation separates fields as white space does
     for tok in text.split(|c: char| c.is_ascii_whitespace() || c == ',') {
         if tok.is_empty() {
@@ -635,9 +636,16 @@ fn read(s: &str, order: Order, session: Option<&SessionSettings>) -> Option<Read
             day = Some(d.parse().ok()?);
             continue;
         }
-        if !digits(&w) || !named_month {
+        if !digits(&w) {
             return None;
         }
+        numbers.push(w);
+    }
+    // lone numbers beside a month name: the day (one or two digits) and the year
+    if !numbers.is_empty() && !named_month {
+        return None;
+    }
+    for w in numbers {
         if w.len() >= 3 && year.is_none() {
             year = Some(w.parse().ok()?);
         } else if w.len() <= 2 && day.is_none() {
