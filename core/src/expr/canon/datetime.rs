@@ -458,8 +458,13 @@ pub const DEFAULT_ABBREVIATIONS: &[(&str, i32)] = &[
 ];
 
 fn abbreviation(w: &str, session: Option<&SessionSettings>) -> Option<i32> {
-    let set = session.and_then(|s| s.abbreviations.as_deref());
-    let default = set.is_none_or(|s| s.eq_ignore_ascii_case("default"));
+    // offline, PostgreSQL's default set; with a session, the set it reports (not read:
+    // unknown)
+    let set = match session {
+        None => Some("Default"),
+        Some(s) => s.abbreviations.as_deref(),
+    };
+    let default = set.is_some_and(|s| s.eq_ignore_ascii_case("default"));
     if !default {
         // only the names every set shares
         return matches!(w, "z" | "utc" | "ut" | "zulu" | "gmt").then_some(0);
@@ -946,7 +951,7 @@ fn iso8601(s: &str) -> Option<(i64, i64, i128)> {
             usecs += sg as i128 * us;
             continue;
         }
-        if !digits(body) {
+        if !digits(body) || body.len() > 9 {
             return None;
         }
         let v: i64 = body.parse().ok()?;
@@ -960,7 +965,7 @@ fn iso8601(s: &str) -> Option<(i64, i64, i128)> {
             _ => return None,
         }
     }
-    Some((months, days, usecs))
+    in_range(months, days, usecs)
 }
 
 fn frac_usec(s: &str) -> Option<i128> {
@@ -1010,7 +1015,7 @@ fn postgres_interval(lower: &str) -> Option<(i64, i64, i128)> {
         };
         if t.contains(':') {
             let p: Vec<&str> = body.split(':').collect();
-            if p.len() < 2 || p.len() > 3 || !digits(p[0]) || !digits(p[1]) {
+            if p.len() < 2 || p.len() > 3 || !digits(p[0]) || !digits(p[1]) || p[0].len() > 9 {
                 return None;
             }
             let h: i128 = p[0].parse().ok()?;
@@ -1032,7 +1037,7 @@ fn postgres_interval(lower: &str) -> Option<(i64, i64, i128)> {
         }
         // SQL's years-months
         if let Some((y, m)) = body.split_once('-') {
-            if !digits(y) || !digits(m) {
+            if !digits(y) || !digits(m) || y.len() > 9 || m.len() > 2 {
                 return None;
             }
             let (y, m): (i64, i64) = (y.parse().ok()?, m.parse().ok()?);
@@ -1079,6 +1084,10 @@ fn postgres_interval(lower: &str) -> Option<(i64, i64, i128)> {
             || !ip.chars().all(|c| c.is_ascii_digit())
             || !fp.chars().all(|c| c.is_ascii_digit())
         {
+            return None;
+        }
+        if ip.len() > 9 || fp.len() > 18 {
+            // beyond what the fields hold (the server refuses it)
             return None;
         }
         let whole: i64 = if ip.is_empty() { 0 } else { ip.parse().ok()? };
@@ -1154,7 +1163,16 @@ fn postgres_interval(lower: &str) -> Option<(i64, i64, i128)> {
         days = -days;
         usecs = -usecs;
     }
-    Some((months, days, usecs))
+    in_range(months, days, usecs)
+}
+
+/// An interval's fields as PostgreSQL stores them: months and days in 32 bits, time in
+/// 64-bit microseconds (beyond, the server refuses the literal).
+fn in_range(months: i64, days: i64, usecs: i128) -> Option<(i64, i64, i128)> {
+    let ok = i32::try_from(months).is_ok()
+        && i32::try_from(days).is_ok()
+        && i64::try_from(usecs).is_ok_and(|u| u != i64::MIN);
+    ok.then_some((months, days, usecs))
 }
 
 /// `sec` and `fsec` as AppendSeconds prints them (absolute values; `pad`: two digits).
@@ -1389,6 +1407,10 @@ mod tests {
             "@ 1 day -2 hours -3 mins -4 secs ago"
         );
         assert!(interval("banana", None).is_err());
+        // beyond the stored fields: refused by the server, undecidable here
+        assert!(interval("9999999999999 years", None).is_err());
+        assert!(interval("3000000000 days", None).is_err());
+        assert!(interval("P99999999999999999Y", None).is_err());
         assert!(interval("1 day", Some(&session("UTC", "ISO", "other"))).is_err());
     }
 
