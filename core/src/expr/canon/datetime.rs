@@ -118,14 +118,15 @@ enum Zone {
 }
 
 /// Zones resolved so far, by setting and server rules (a literal does not repeat the check
-/// of the rules).
-type ZoneCache = HashMap<(String, Vec<ZoneChange>), Result<Zone, String>>;
+/// of the rules): by hash, with the settings they were resolved for.
+type ZoneCache = HashMap<u64, Vec<(String, Vec<ZoneChange>, Result<Zone, String>)>>;
 
 thread_local! {
     static ZONES: RefCell<ZoneCache> = RefCell::new(HashMap::new());
 }
 
 fn zone(session: Option<&SessionSettings>) -> Result<Zone, Undecidable> {
+    use std::hash::{Hash, Hasher};
     let Some(s) = session else {
         // offline default: printed as in UTC; an offset-less literal stays undecidable
         return Ok(Zone::Fixed {
@@ -133,13 +134,27 @@ fn zone(session: Option<&SessionSettings>) -> Result<Zone, Undecidable> {
             abbreviation: Some("UTC".into()),
         });
     };
-    let key = (s.timezone.clone(), s.zone.clone());
-    let found = ZONES.with(|z| z.borrow().get(&key).cloned());
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (&s.timezone, &s.zone).hash(&mut h);
+    let key = h.finish();
+    let found = ZONES.with(|c| {
+        c.borrow().get(&key).and_then(|v| {
+            v.iter()
+                .find(|(tz, rules, _)| *tz == s.timezone && *rules == s.zone)
+                .map(|(_, _, z)| z.clone())
+        })
+    });
     let z = match found {
         Some(z) => z,
         None => {
             let z = resolve_zone(s);
-            ZONES.with(|c| c.borrow_mut().insert(key, z.clone()));
+            ZONES.with(|c| {
+                c.borrow_mut().entry(key).or_default().push((
+                    s.timezone.clone(),
+                    s.zone.clone(),
+                    z.clone(),
+                ))
+            });
             z
         }
     };
@@ -625,9 +640,11 @@ fn read(s: &str, order: Order, session: Option<&SessionSettings>) -> Option<Read
                 return None;
             }
             let short = |x: &str| x.len() <= 2;
-            let (y, m, d) = if p[0].len() >= 3 && short(p[1]) && short(p[2]) {
+            // years of three digits (and two, which the server shifts into 1970-2069) are
+            // left to the round trip
+            let (y, m, d) = if p[0].len() >= 4 && short(p[1]) && short(p[2]) {
                 (p[0], p[1], p[2])
-            } else if short(p[0]) && short(p[1]) && p[2].len() >= 3 {
+            } else if short(p[0]) && short(p[1]) && p[2].len() >= 4 {
                 match order {
                     Order::Dmy => (p[2], p[1], p[0]),
                     Order::Mdy => (p[2], p[0], p[1]),
@@ -651,7 +668,7 @@ fn read(s: &str, order: Order, session: Option<&SessionSettings>) -> Option<Read
         return None;
     }
     for w in numbers {
-        if w.len() >= 3 && year.is_none() {
+        if w.len() >= 4 && year.is_none() {
             year = Some(w.parse().ok()?);
         } else if w.len() <= 2 && day.is_none() {
             day = Some(w.parse().ok()?);
