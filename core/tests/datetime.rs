@@ -64,6 +64,14 @@ const CASES: &[(&str, &str)] = &[
     ("at", "2024-10-27 02:30"),
     ("at", "2024-11-03 01:30"),
     ("at", "2024-10-27 01:00:00+00"),
+    // the edges themselves: the first instant of the gap, of the repeated hour, after it
+    ("at", "2024-03-31 02:00"),
+    ("at", "2024-10-27 02:00"),
+    ("at", "2024-10-27 03:00"),
+    ("at", "2024-04-07 01:45"),
+    // the last years of the zone rules read from the server, and beyond
+    ("at", "2037-12-31 12:00"),
+    ("at", "2038-06-01 00:00"),
     ("at", "2024-11-03 05:59:59.999999+00"),
     ("at", "2030-06-01 00:00"),
     ("at", "1980-01-01 00:00:00+01"),
