@@ -176,3 +176,42 @@ def test_sqlite_skips_rls_with_one_warning(tmp_path: Path) -> None:
     assert len(record) == 1
     md.drop_all(eng)
     eng.dispose()
+
+
+def test_schema_json_is_schema_dict_as_text() -> None:
+    """The declaration as JSON text, written table by table (what autogenerate reads),
+    is `schema_dict` exactly: tables, grants, roles, default privileges and functions,
+    over several MetaData, with the filter and the extra tables."""
+    import json
+
+    def model(prefix: str) -> sa.MetaData:
+        md = sa.MetaData()
+        sa.Table(
+            f"{prefix}_t",
+            md,
+            sa.Column("id", sa.Integer),
+            sa.Column("owner", sa.Text, nullable=False),
+            Role(f"{prefix}_app", login=True),
+            Grant(f"{prefix}_app", ["SELECT", "UPDATE"]),
+            Policy("p", roles=[f"{prefix}_app"], using="owner = current_user", with_check="owner <> ''"),
+        )
+        sa.Table(f"{prefix}_plain", md, sa.Column("id", sa.Integer), schema="other")
+        decl.declare_default_privileges(md, decl.DefaultPrivileges(f"{prefix}_app", ["SELECT"], schema="other"))
+        decl.declare_functions(md, decl.Function(f"{prefix}_uid", returns="int", body="SELECT 1", volatility="STABLE"))
+        return md
+
+    one, two = model("a"), model("b")
+    assert json.loads(decl.schema_json(one)) == decl.schema_dict(one)
+    keep = lambda t: t.schema is None  # noqa: E731
+    extra = [{"schema": "public", "name": "gone", "rls": {"enabled": False, "forced": False}, "policies": []}]
+    both = json.loads(decl.schema_json([one, two], include_table=keep, extra_tables=extra))
+    a, b = decl.schema_dict(one, include_table=keep), decl.schema_dict(two, include_table=keep)
+    assert both == {
+        "tables": a["tables"] + b["tables"] + extra,
+        "grants": a["grants"] + b["grants"],
+        "roles": a["roles"] + b["roles"],
+        "default_privileges": a["default_privileges"] + b["default_privileges"],
+        "functions": a["functions"] + b["functions"],
+    }
+    assert [t["name"] for t in both["tables"]] == ["a_t", "b_t", "gone"]
+    assert json.loads(decl.schema_json(sa.MetaData())) == {"tables": [], "grants": []}

@@ -56,7 +56,7 @@ from alembic.operations import ops as alembic_ops
 
 from pgpolicy import _db, _native
 from pgpolicy._native import Change, Schema
-from pgpolicy.sqlalchemy import schema_dict, warn_skipped
+from pgpolicy.sqlalchemy import schema_json, warn_skipped
 
 _log = logging.getLogger("alembic.autogenerate.pgpolicy")
 
@@ -889,22 +889,13 @@ def _compare(autogen_context: Any, upgrade_ops: Any, schemas: Any) -> None:
     limits = _db.timeouts(opts.get("pgpolicy_lock_timeout"), opts.get("pgpolicy_statement_timeout"))
 
     with _db.reading(conn, introspect_schemas, limits) as read:
-        desired: Dict[str, Any] = {"tables": [], "grants": []}
-        for md in metadatas:
-            part = schema_dict(md, include_table=lambda t: id(t) in included)
-            desired["tables"].extend(part["tables"])
-            desired["grants"].extend(part["grants"])
-            if "roles" in part:
-                desired.setdefault("roles", []).extend(part["roles"])
-            if "default_privileges" in part:
-                desired.setdefault("default_privileges", []).extend(part["default_privileges"])
-            if "functions" in part:
-                desired.setdefault("functions", []).extend(part["functions"])
-        for schema, name in dropped:
-            desired["tables"].append(
-                {"schema": schema, "name": name, "rls": {"enabled": False, "forced": False}, "policies": []}
-            )
-        declared = Schema.from_json(json.dumps(desired))
+        dropping = [
+            {"schema": schema, "name": name, "rls": {"enabled": False, "forced": False}, "policies": []}
+            for schema, name in dropped
+        ]
+        declared = Schema.from_json(
+            schema_json(metadatas, include_table=lambda t: id(t) in included, extra_tables=dropping)
+        )
     current = read.result()
     plan = _db._diff_on(conn, current, declared, None, limits)
 

@@ -51,6 +51,7 @@ __all__ = [
     "async_rls_context",
     "schema_from_metadata",
     "schema_dict",
+    "schema_json",
     "table_declarations",
 ]
 
@@ -611,6 +612,38 @@ def schema_dict(
     return out
 
 
+def schema_json(
+    metadata: Union[MetaData, Sequence[MetaData]],
+    *,
+    include_table: Optional[Callable[[Table], bool]] = None,
+    extra_tables: Sequence[Mapping[str, Any]] = (),
+) -> str:
+    """`schema_dict` of one or more MetaData (their tables and grants in order, then
+    `extra_tables`), as JSON text written table by table: no container outlives its
+    table, so that a large model read inside a large process (Alembic's, after its
+    reflection) does not set off the garbage collector's full passes."""
+    mds = [metadata] if isinstance(metadata, MetaData) else list(metadata)
+    tables: List[str] = []
+    grants: List[str] = []
+    rest: Dict[str, List[str]] = {"roles": [], "default_privileges": [], "functions": []}
+    for md in mds:
+        for table in md.tables.values():
+            if include_table is not None and not include_table(table):
+                continue
+            tables.append(json.dumps(table_dict(table)))
+            decl = getattr(table, _INFO_KEY, None)
+            if isinstance(decl, _Declarations):
+                grants.extend(json.dumps(g.to_dict(table)) for g in decl.grants)
+        for key, attr in (("roles", _ROLES_KEY), ("default_privileges", _DEFAULTS_KEY), ("functions", _FUNCTIONS_KEY)):
+            rest[key].extend(json.dumps(x.to_dict()) for x in getattr(md, attr, None) or ())
+    tables.extend(json.dumps(t) for t in extra_tables)
+    out = '{"tables": [' + ", ".join(tables) + '], "grants": [' + ", ".join(grants) + "]"
+    for key, parts in rest.items():
+        if parts:
+            out += f', "{key}": [' + ", ".join(parts) + "]"
+    return out + "}"
+
+
 def schema_from_metadata(
     metadata: MetaData,
     *,
@@ -619,7 +652,7 @@ def schema_from_metadata(
     """The declared RLS state of a MetaData as a core Schema (validated: raises
     ``pgpolicy.ValidationError`` naming the table, the policy and the clause; a column
     that the policy's tables do not have is ``UNKNOWN_COLUMN``, with a "did you mean")."""
-    text = json.dumps(schema_dict(metadata, include_table=include_table))
+    text = schema_json(metadata, include_table=include_table)
     schema = Schema.from_json(text)
     # The models know their columns: a column no table has is an error now, not at upgrade.
     _native.check_columns(text)
