@@ -373,6 +373,8 @@ struct Read {
     secs: i64,
     usec: i64,
     offset: Option<i32>,
+    /// A zone name written in the literal (`Europe/Paris`), lowercased.
+    zone_name: Option<String>,
 }
 
 const MONTHS: [&str; 12] = [
@@ -494,202 +496,603 @@ fn digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit())
 }
 
-/// `[+-]hh`, `[+-]hhmm`, `[+-]hh:mm`, `[+-]hh:mm:ss`: seconds east.
+/// PostgreSQL's `rint`: round to nearest, ties to even (the C library's default mode).
+fn rint(x: f64) -> f64 {
+    x.round_ties_even()
+}
+
+/// ParseFraction: `.` followed by digits only (as ParseDateTime collects them), read by
+/// `strtod` (correctly rounded, as Rust's parser).
+fn parse_fraction(s: &str) -> Option<f64> {
+    let d = s.strip_prefix('.')?;
+    if !d.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    if d.is_empty() {
+        return Some(0.0);
+    }
+    format!("0.{d}").parse().ok()
+}
+
+/// ParseFractionalSecond: microseconds, rounded as the server rounds them (`rint`).
+fn fractional_second(s: &str) -> Option<i64> {
+    Some(rint(parse_fraction(s)? * 1_000_000.0) as i64)
+}
+
+/// The leading digits of `s` as a number (strtoint; at least one digit, in range) and the
+/// rest.
+fn leading_int(s: &str) -> Option<(i64, &str)> {
+    let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    if end == 0 || end > 9 {
+        return None;
+    }
+    Some((s[..end].parse().ok()?, &s[end..]))
+}
+
+/// DecodeTimezone: `[+-]hh`, `[+-]hhmm` (run together), `[+-]hh:mm[:ss]`: seconds east.
 fn numeric_offset(s: &str) -> Option<i32> {
     let sign = match s.as_bytes().first()? {
         b'+' => 1,
         b'-' => -1,
         _ => return None,
     };
-    let b = &s[1..];
-    let (h, m, sec) = if b.contains(':') {
-        let p: Vec<&str> = b.split(':').collect();
-        if p.len() > 3 || !p.iter().all(|x| digits(x) && x.len() <= 2) {
+    let (mut hr, rest) = leading_int(&s[1..])?;
+    let (mut min, mut sec) = (0, 0);
+    if let Some(r) = rest.strip_prefix(':') {
+        let (m, r) = leading_int(r)?;
+        min = m;
+        if let Some(r) = r.strip_prefix(':') {
+            let (x, r) = leading_int(r)?;
+            sec = x;
+            if !r.is_empty() {
+                return None;
+            }
+        } else if !r.is_empty() {
             return None;
         }
-        (
-            p[0].parse::<i32>().ok()?,
-            p.get(1).map_or(Some(0), |x| x.parse().ok())?,
-            p.get(2).map_or(Some(0), |x| x.parse().ok())?,
-        )
-    } else if digits(b) && b.len() <= 2 {
-        (b.parse().ok()?, 0, 0)
-    } else if digits(b) && b.len() == 4 {
-        (b[..2].parse().ok()?, b[2..].parse().ok()?, 0)
+    } else if rest.is_empty() && s.len() > 3 {
+        min = hr % 100;
+        hr /= 100;
+    } else if !rest.is_empty() {
+        return None;
+    }
+    if hr > 15 || min >= 60 || sec >= 60 {
+        return None;
+    }
+    Some(sign * (hr * 3600 + min * 60 + sec) as i32)
+}
+
+/// DecodeTimeCommon + time_overflows: `hh:mm`, `hh:mm:ss[.f]`, and `mm:ss.f` (a fraction
+/// after the second field makes it minutes and seconds): hour, minute, second (up to 60)
+/// and microseconds (up to a whole second, rounded).
+fn time_of_day(s: &str) -> Option<(i64, i64, i64, i64)> {
+    let (mut h, rest) = leading_int(s)?;
+    let rest = rest.strip_prefix(':')?;
+    let (mut mi, rest) = leading_int(rest)?;
+    let (mut sec, mut fsec) = (0, 0);
+    if rest.is_empty() {
+    } else if rest.starts_with('.') {
+        fsec = fractional_second(rest)?;
+        sec = mi;
+        mi = h;
+        h = 0;
+    } else if let Some(r) = rest.strip_prefix(':') {
+        let (x, r) = leading_int(r)?;
+        sec = x;
+        if !r.is_empty() {
+            fsec = fractional_second(r)?;
+        }
     } else {
         return None;
-    };
-    if h > 15 || m > 59 || sec > 59 {
+    }
+    if mi > 59 || sec > 60 || fsec > 1_000_000 {
         return None;
     }
-    Some(sign * (h * 3600 + m * 60 + sec))
+    // time_overflows
+    if h > 24 || ((h * 60 + mi) * 60 + sec) * 1_000_000 + fsec > 86_400_000_000 {
+        return None;
+    }
+    Some((h, mi, sec, fsec))
 }
 
-/// `hh:mm[:ss[.ffffff]]`: seconds into the day and microseconds.
-fn time_of_day(s: &str) -> Option<(i64, i64)> {
-    let p: Vec<&str> = s.split(':').collect();
-    if p.len() < 2 || p.len() > 3 {
-        return None;
-    }
-    if !digits(p[0]) || p[0].len() > 2 || !digits(p[1]) || p[1].len() != 2 {
-        return None;
-    }
-    let h: i64 = p[0].parse().ok()?;
-    let mi: i64 = p[1].parse().ok()?;
-    let (mut sec, mut usec) = (0, 0);
-    if p.len() == 3 {
-        let (si, sf) = p[2].split_once('.').unwrap_or((p[2], ""));
-        if !digits(si) || si.len() != 2 {
-            return None;
-        }
-        sec = si.parse().ok()?;
-        if p[2].contains('.') {
-            if sf.is_empty() || sf.len() > 6 || !digits(sf) {
-                return None;
-            }
-            usec = format!("{sf:0<6}").parse().ok()?;
-        }
-    }
-    if h > 24 || mi > 59 || sec > 59 || (h == 24 && (mi, sec, usec) != (0, 0, 0)) {
-        return None;
-    }
-    Some((h * 3600 + mi * 60 + sec, usec))
+/// A field as ParseDateTime splits the input (lowercased).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Field {
+    Number,
+    Time,
+    Date,
+    Word,
+    Offset,
+    Special,
 }
 
-fn read(s: &str, order: Order, session: Option<&SessionSettings>) -> Option<Read> {
-    let s = s.trim();
-    // ISO 8601's `T` between the date and the time
-    let mut text = String::with_capacity(s.len());
+/// ParseDateTime: the input split into typed fields.
+fn fields(s: &str) -> Option<Vec<(Field, String)>> {
+    if !s.is_ascii() {
+        return None;
+    }
     let b = s.as_bytes();
-    for (i, &c) in b.iter().enumerate() {
-        let between = i > 0
-            && (c == b'T' || c == b't')
-            && b[i - 1].is_ascii_digit()
-            && b.get(i + 1).is_some_and(|d| d.is_ascii_digit());
-        text.push(if between { ' ' } else { c as char });
-    }
-    let (mut year, mut month, mut day): (Option<i64>, Option<u32>, Option<u32>) =
-        (None, None, None);
-    let mut time: Option<(i64, i64)> = None;
-    let mut offset: Option<i32> = None;
-    let mut bc = false;
-    let mut named_month = false;
-    let mut numbers: Vec<String> = Vec::new();
-    // other punctuation separates fields as white space does
-    for tok in text.split(|c: char| c.is_ascii_whitespace() || c == ',') {
-        if tok.is_empty() {
+    let mut out = Vec::new();
+    let mut i = 0;
+    let take = |i: &mut usize, buf: &mut String, f: &dyn Fn(u8) -> bool| {
+        while *i < b.len() && f(b[*i]) {
+            buf.push(b[*i].to_ascii_lowercase() as char);
+            *i += 1;
+        }
+    };
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_whitespace() {
+            i += 1;
             continue;
         }
-        let w = tok.to_ascii_lowercase();
-        if w == "bc" {
-            if bc {
-                return None;
-            }
-            bc = true;
-            continue;
-        }
-        if w == "ad" || weekday_word(&w) {
-            continue;
-        }
-        if let Some(m) = month_word(&w) {
-            if month.is_some() {
-                return None;
-            }
-            month = Some(m);
-            named_month = true;
-            continue;
-        }
-        if w.as_bytes()[0].is_ascii_alphabetic() {
-            if time.is_none() || offset.is_some() {
-                return None;
-            }
-            offset = Some(abbreviation(&w, session)?);
-            continue;
-        }
-        if (w.starts_with('+') || w.starts_with('-')) && time.is_some() {
-            if offset.is_some() {
-                return None;
-            }
-            offset = Some(numeric_offset(&w)?);
-            continue;
-        }
-        if !w.as_bytes()[0].is_ascii_digit() {
-            return None;
-        }
-        if w.contains(':') {
-            if time.is_some() {
-                return None;
-            }
-            let cut = w.find(['+', '-', 'z']).unwrap_or(w.len());
-            time = Some(time_of_day(&w[..cut])?);
-            if cut < w.len() {
-                offset = Some(if &w[cut..] == "z" {
-                    0
-                } else {
-                    numeric_offset(&w[cut..])?
+        let mut buf = String::new();
+        let ty;
+        if c.is_ascii_digit() {
+            take(&mut i, &mut buf, &|c| c.is_ascii_digit());
+            let n = b.get(i).copied();
+            if n == Some(b':') {
+                ty = Field::Time;
+                take(&mut i, &mut buf, &|c| {
+                    c.is_ascii_digit() || c == b':' || c == b'.'
                 });
-            }
-            continue;
-        }
-        if let Some(sep) = w.bytes().find(|c| matches!(c, b'-' | b'/' | b'.')) {
-            if year.is_some() || month.is_some() || day.is_some() {
-                return None;
-            }
-            let p: Vec<&str> = w.split(sep as char).collect();
-            if p.len() != 3 || !p.iter().all(|x| digits(x)) {
-                return None;
-            }
-            let short = |x: &str| x.len() <= 2;
-            // years of three digits (and two, which the server shifts into 1970-2069) are
-            // left to the round trip
-            let (y, m, d) = if p[0].len() >= 4 && short(p[1]) && short(p[2]) {
-                (p[0], p[1], p[2])
-            } else if short(p[0]) && short(p[1]) && p[2].len() >= 4 {
-                match order {
-                    Order::Dmy => (p[2], p[1], p[0]),
-                    Order::Mdy => (p[2], p[0], p[1]),
-                    Order::Ymd => return None,
+            } else if matches!(n, Some(b'-' | b'/' | b'.')) {
+                let delim = n.unwrap();
+                buf.push(delim as char);
+                i += 1;
+                if b.get(i).is_some_and(|c| c.is_ascii_digit()) {
+                    let mut t = if delim == b'.' {
+                        Field::Number
+                    } else {
+                        Field::Date
+                    };
+                    take(&mut i, &mut buf, &|c| c.is_ascii_digit());
+                    if b.get(i) == Some(&delim) {
+                        t = Field::Date;
+                        take(&mut i, &mut buf, &|c| c.is_ascii_digit() || c == delim);
+                    }
+                    ty = t;
+                } else {
+                    ty = Field::Date;
+                    take(&mut i, &mut buf, &|c| {
+                        c.is_ascii_alphanumeric() || c == delim
+                    });
                 }
             } else {
-                return None;
+                ty = Field::Number;
+            }
+        } else if c == b'.' {
+            buf.push('.');
+            i += 1;
+            take(&mut i, &mut buf, &|c| c.is_ascii_digit());
+            ty = Field::Number;
+        } else if c.is_ascii_alphabetic() {
+            take(&mut i, &mut buf, &|c| c.is_ascii_alphabetic());
+            let n = b.get(i).copied();
+            let is_date = match n {
+                Some(b'-' | b'/' | b'.') => true,
+                Some(c) if c == b'+' || c.is_ascii_digit() => keyword(&buf).is_none(),
+                _ => false,
             };
-            year = Some(y.parse().ok()?);
-            month = Some(m.parse().ok()?);
-            day = Some(d.parse().ok()?);
+            if is_date {
+                ty = Field::Date;
+                take(&mut i, &mut buf, &|c| {
+                    matches!(c, b'+' | b'-' | b'/' | b'_' | b'.' | b':')
+                        || c.is_ascii_alphanumeric()
+                });
+            } else {
+                ty = Field::Word;
+            }
+        } else if c == b'+' || c == b'-' {
+            buf.push(c as char);
+            i += 1;
+            while i < b.len() && b[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            match b.get(i) {
+                Some(c) if c.is_ascii_digit() => {
+                    ty = Field::Offset;
+                    take(&mut i, &mut buf, &|c| {
+                        c.is_ascii_digit() || matches!(c, b':' | b'.' | b'-')
+                    });
+                }
+                Some(c) if c.is_ascii_alphabetic() => {
+                    ty = Field::Special;
+                    take(&mut i, &mut buf, &|c| c.is_ascii_alphabetic());
+                }
+                _ => return None,
+            }
+        } else if c.is_ascii_punctuation() {
+            i += 1;
             continue;
-        }
-        if !digits(&w) {
-            return None;
-        }
-        numbers.push(w);
-    }
-    // lone numbers beside a month name: the day (one or two digits) and the year
-    if !numbers.is_empty() && !named_month {
-        return None;
-    }
-    for w in numbers {
-        if w.len() >= 4 && year.is_none() {
-            year = Some(w.parse().ok()?);
-        } else if w.len() <= 2 && day.is_none() {
-            day = Some(w.parse().ok()?);
         } else {
             return None;
         }
+        if out.len() >= 25 {
+            return None;
+        }
+        out.push((ty, buf));
     }
-    let (y, m, d) = (year?, month?, day?);
-    if !(1..=99_999).contains(&y) || (bc && y > 4713) {
+    Some(out)
+}
+
+/// The words of PostgreSQL's core token table (datetktbl) that the reader handles, and
+/// whether a word is in that table at all (`Some(Keyword::Other)`: not modelled).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Keyword {
+    Month(u32),
+    Weekday,
+    Ad,
+    Bc,
+    Am,
+    Pm,
+    Ignore,
+    IsoTime,
+    Julian,
+    Other,
+}
+
+fn keyword(w: &str) -> Option<Keyword> {
+    if let Some(m) = month_word(w) {
+        return Some(Keyword::Month(m));
+    }
+    if weekday_word(w) || w == "weds" {
+        return Some(Keyword::Weekday);
+    }
+    Some(match w {
+        "ad" => Keyword::Ad,
+        "bc" => Keyword::Bc,
+        "am" => Keyword::Am,
+        "pm" => Keyword::Pm,
+        "at" | "on" => Keyword::Ignore,
+        "t" => Keyword::IsoTime,
+        "j" | "jd" | "julian" => Keyword::Julian,
+        "-infinity" | "allballs" | "d" | "dow" | "doy" | "dst" | "epoch" | "h" | "infinity"
+        | "isodow" | "isoyear" | "m" | "mm" | "now" | "s" | "today" | "tomorrow" | "y"
+        | "yesterday" | "z" | "zulu" => Keyword::Other,
+        _ => return None,
+    })
+}
+
+// DecodeDateTime's field masks
+const YEAR: u32 = 1;
+const MONTH: u32 = 2;
+const DAY: u32 = 4;
+const DATE_M: u32 = YEAR | MONTH | DAY;
+const TIME_M: u32 = 8;
+const TZ: u32 = 16;
+const AMPM: u32 = 32;
+const ADBC: u32 = 64;
+const DOW: u32 = 128;
+
+/// The broken-down fields (pg_tm) being filled.
+#[derive(Default)]
+struct Tm {
+    year: i64,
+    mon: i64,
+    mday: i64,
+    is2digits: bool,
+}
+
+/// DecodeNumber for the forms modelled (no day of year, no run-together fields, no
+/// fraction): the field's mask.
+fn decode_number(w: &str, text_month: bool, fmask: u32, tm: &mut Tm, order: Order) -> Option<u32> {
+    let (val, rest) = leading_int(w)?;
+    if !rest.is_empty() {
         return None;
     }
-    let y = if bc { 1 - y } else { y };
-    if !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
+    let flen = w.len();
+    if flen == 3 && fmask & DATE_M == YEAR && (1..=366).contains(&val) {
+        // day of year
         return None;
     }
-    let (secs, usec) = time.unwrap_or((0, 0));
+    let tmask = match fmask & DATE_M {
+        0 => {
+            if flen >= 3 || order == Order::Ymd {
+                tm.year = val;
+                YEAR
+            } else if order == Order::Dmy {
+                tm.mday = val;
+                DAY
+            } else {
+                tm.mon = val;
+                MONTH
+            }
+        }
+        YEAR => {
+            tm.mon = val;
+            MONTH
+        }
+        MONTH => {
+            if text_month && (flen >= 3 || order == Order::Ymd) {
+                tm.year = val;
+                YEAR
+            } else {
+                tm.mday = val;
+                DAY
+            }
+        }
+        m if m == YEAR | MONTH => {
+            if text_month && flen >= 3 && tm.is2digits {
+                // DD-MON-YYYY even under YMD: the first number was the day
+                tm.mday = tm.year;
+                tm.year = val;
+                tm.is2digits = false;
+            } else {
+                tm.mday = val;
+            }
+            DAY
+        }
+        DAY => {
+            tm.mon = val;
+            MONTH
+        }
+        m if m == MONTH | DAY => {
+            tm.year = val;
+            YEAR
+        }
+        // a run-together time, or anything else
+        _ => return None,
+    };
+    if tmask == YEAR {
+        tm.is2digits = flen <= 2;
+    }
+    Some(tmask)
+}
+
+/// DecodeDate: a field of numbers and month names with embedded separators.
+fn decode_date(
+    s: &str,
+    mut fmask: u32,
+    tm: &mut Tm,
+    order: Order,
+    text_month: &mut bool,
+) -> Option<u32> {
+    let mut parts = Vec::new();
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        while i < b.len() && !b[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        if i == b.len() {
+            return None;
+        }
+        let start = i;
+        if b[i].is_ascii_digit() {
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+        } else {
+            while i < b.len() && b[i].is_ascii_alphabetic() {
+                i += 1;
+            }
+        }
+        parts.push(&s[start..i]);
+        // the character after a field is dropped whatever it is
+        if i < b.len() {
+            i += 1;
+        }
+    }
+    let mut tmask = 0;
+    let mut numbers = Vec::new();
+    for p in parts {
+        if p.as_bytes()[0].is_ascii_alphabetic() {
+            match keyword(p) {
+                Some(Keyword::Ignore) => continue,
+                Some(Keyword::Month(m)) => {
+                    tm.mon = m as i64;
+                    *text_month = true;
+                    if fmask & MONTH != 0 {
+                        return None;
+                    }
+                    fmask |= MONTH;
+                    tmask |= MONTH;
+                }
+                _ => return None,
+            }
+        } else {
+            numbers.push(p);
+        }
+    }
+    for p in numbers {
+        let dmask = decode_number(p, *text_month, fmask, tm, order)?;
+        if fmask & dmask != 0 {
+            return None;
+        }
+        fmask |= dmask;
+        tmask |= dmask;
+    }
+    (fmask & DATE_M == DATE_M).then_some(tmask)
+}
+
+/// DecodeDateTime for the forms modelled (anything else: None, left to the round trip).
+fn read(s: &str, order: Order, session: Option<&SessionSettings>) -> Option<Read> {
+    let f = fields(s.trim())?;
+    let mut tm = Tm::default();
+    let (mut hour, mut min, mut sec, mut fsec) = (0i64, 0i64, 0i64, 0i64);
+    let mut fmask = 0u32;
+    let mut offset: Option<i32> = None;
+    let mut zone_name: Option<String> = None;
+    let (mut bc, mut julian, mut text_month) = (false, false, false);
+    let mut mer: Option<bool> = None; // Some(true): PM
+    #[derive(PartialEq)]
+    enum Prefix {
+        None,
+        Julian,
+        IsoTime,
+    }
+    let mut ptype = Prefix::None;
+    for (i, (ty, w)) in f.iter().enumerate() {
+        let tmask = match ty {
+            Field::Date => {
+                if ptype != Prefix::None || fmask & (MONTH | DAY) == MONTH | DAY {
+                    // a zone name (or a run-together time with a zone, not modelled)
+                    if ptype != Prefix::None || w.as_bytes()[0].is_ascii_digit() {
+                        return None;
+                    }
+                    zone_name = Some(w.clone());
+                    TZ
+                } else {
+                    decode_date(w, fmask, &mut tm, order, &mut text_month)?
+                }
+            }
+            Field::Time => {
+                if ptype == Prefix::IsoTime {
+                    ptype = Prefix::None;
+                } else if ptype != Prefix::None {
+                    return None;
+                }
+                (hour, min, sec, fsec) = time_of_day(w)?;
+                TIME_M
+            }
+            Field::Offset => {
+                offset = Some(numeric_offset(w)?);
+                TZ
+            }
+            Field::Number => {
+                if ptype == Prefix::Julian {
+                    ptype = Prefix::None;
+                    let (jd, rest) = leading_int(w)?;
+                    julian = true;
+                    let days = jd - 2_440_588;
+                    let (y, m, d) = civil_from_days(days);
+                    (tm.year, tm.mon, tm.mday) = (y, m, d);
+                    if rest.is_empty() {
+                        DATE_M
+                    } else {
+                        let us = (parse_fraction(rest)? * 86_400_000_000.0) as i64;
+                        (hour, min, sec, fsec) = (
+                            us / 3_600_000_000,
+                            us / 60_000_000 % 60,
+                            us / 1_000_000 % 60,
+                            us % 1_000_000,
+                        );
+                        DATE_M | TIME_M
+                    }
+                } else if ptype != Prefix::None || w.contains('.') || w.len() >= 6 {
+                    // run-together dates and times, fractions: not modelled
+                    return None;
+                } else {
+                    decode_number(w, text_month, fmask, &mut tm, order)?
+                }
+            }
+            Field::Word => {
+                // abbreviations first, as the server looks them up
+                if let Some(o) = abbreviation(w, session).filter(|_| keyword(w).is_none()) {
+                    offset = Some(o);
+                    TZ
+                } else {
+                    match keyword(w)? {
+                        Keyword::Month(m) => {
+                            // a numeric month read before, with no day: it was the day
+                            let mask = if fmask & MONTH != 0
+                                && !text_month
+                                && fmask & DAY == 0
+                                && (1..=31).contains(&tm.mon)
+                            {
+                                tm.mday = tm.mon;
+                                DAY
+                            } else {
+                                MONTH
+                            };
+                            tm.mon = m as i64;
+                            text_month = true;
+                            mask
+                        }
+                        Keyword::Weekday => DOW,
+                        Keyword::Ad => ADBC,
+                        Keyword::Bc => {
+                            bc = true;
+                            ADBC
+                        }
+                        Keyword::Am | Keyword::Pm => {
+                            mer = Some(keyword(w) == Some(Keyword::Pm));
+                            AMPM
+                        }
+                        Keyword::Ignore => continue,
+                        Keyword::IsoTime => {
+                            if fmask & DATE_M != DATE_M
+                                || f.get(i + 1).map(|x| x.0) != Some(Field::Time)
+                            {
+                                return None;
+                            }
+                            ptype = Prefix::IsoTime;
+                            0
+                        }
+                        Keyword::Julian => {
+                            if ptype != Prefix::None {
+                                return None;
+                            }
+                            ptype = Prefix::Julian;
+                            0
+                        }
+                        Keyword::Other => {
+                            // `z` and `zulu` are abbreviations of every set
+                            let o = abbreviation(w, session)?;
+                            offset = Some(o);
+                            TZ
+                        }
+                    }
+                }
+            }
+            Field::Special => return None,
+        };
+        if fmask & tmask != 0 {
+            return None;
+        }
+        fmask |= tmask;
+    }
+    if ptype != Prefix::None || fmask & DATE_M != DATE_M {
+        return None;
+    }
+    // ValidateDate
+    let y = if julian {
+        tm.year
+    } else if bc {
+        if tm.year <= 0 {
+            return None;
+        }
+        1 - tm.year
+    } else if tm.is2digits {
+        match tm.year {
+            0..=69 => tm.year + 2000,
+            70..=99 => tm.year + 1900,
+            y => y,
+        }
+    } else {
+        if tm.year <= 0 {
+            return None;
+        }
+        tm.year
+    };
+    if !(1..=12).contains(&tm.mon)
+        || tm.mday < 1
+        || tm.mday > days_in_month(y, tm.mon as u32) as i64
+    {
+        return None;
+    }
+    // years pgpolicy prints (the server's range is wider: left to the round trip)
+    if !(-4712..=99_999).contains(&y) {
+        return None;
+    }
+    // AM/PM
+    if let Some(pm) = mer {
+        if hour > 12 {
+            return None;
+        }
+        if !pm && hour == 12 {
+            hour = 0;
+        } else if pm && hour != 12 {
+            hour += 12;
+        }
+    }
     Some(Read {
-        days: days_from_civil(y, m as i64, d as i64),
-        secs,
-        usec,
+        days: days_from_civil(y, tm.mon, tm.mday),
+        secs: hour * 3600 + min * 60 + sec,
+        usec: fsec,
         offset,
+        zone_name,
     })
 }
 
@@ -846,6 +1249,7 @@ pub fn date(value: &str, session: Option<&SessionSettings>) -> Result<String, Un
         return Ok(i.into());
     }
     let r = read(value, st.order, session).ok_or_else(|| bad(value, "date"))?;
+    zone_named(&r, value, session)?;
     let (t, bc) = date_text(r.days, &st);
     Ok(if bc { format!("{t} BC") } else { t })
 }
@@ -866,11 +1270,14 @@ pub fn timestamp(
         return Ok(i.into());
     }
     let r = read(value, st.order, session).ok_or_else(|| bad(value, ty))?;
+    zone_named(&r, value, session)?;
     let local = r.days * 86_400 + r.secs;
     if !tz {
         // a time zone in the input is ignored
-        let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
-        return timestamp_text(days, secs, r.usec, None, &st).ok_or_else(|| bad(value, ty));
+        let t = local * 1_000_000 + r.usec;
+        let (days, us) = (t.div_euclid(86_400_000_000), t.rem_euclid(86_400_000_000));
+        return timestamp_text(days, us / 1_000_000, us % 1_000_000, None, &st)
+            .ok_or_else(|| bad(value, ty));
     }
     let zone = zone(session)?;
     let offset = match r.offset {
@@ -881,20 +1288,40 @@ pub fn timestamp(
                 "a timestamptz literal without an offset ({value:?}) is read in the creating session's time zone"
             )))
         }
+        // the zone's offset at the local time written (without the carry of a fraction
+        // rounded up to a whole second, as the server determines it)
         None => zone.local(local).ok_or_else(|| out_of_zone(value))?,
     };
-    let utc = local - offset as i64;
+    let t = (local - offset as i64) * 1_000_000 + r.usec;
+    let (utc, usec) = (t.div_euclid(1_000_000), t.rem_euclid(1_000_000));
     let (o, a) = zone.at(utc).ok_or_else(|| out_of_zone(value))?;
     let shown = utc + o as i64;
     let (days, secs) = (shown.div_euclid(86_400), shown.rem_euclid(86_400));
     if days_from_civil(-4712, 1, 1) > days {
         return Err(bad(value, ty));
     }
-    timestamp_text(days, secs, r.usec, Some((o, a)), &st).ok_or_else(|| {
+    timestamp_text(days, secs, usec, Some((o, a)), &st).ok_or_else(|| {
         Undecidable::Literal(format!(
             "the time zone abbreviation {value:?} prints with is not known exactly offline"
         ))
     })
+}
+
+/// A zone named in the literal (`Europe/Paris`) is known only as the database's own
+/// TimeZone (its rules checked against the server's); any other name is left to the round
+/// trip (the server's database may lack it, or hold other rules for it).
+fn zone_named(r: &Read, value: &str, session: Option<&SessionSettings>) -> Result<(), Undecidable> {
+    let Some(n) = &r.zone_name else {
+        return Ok(());
+    };
+    let same = session
+        .is_some_and(|s| s.timezone.contains('/') && s.timezone.trim().eq_ignore_ascii_case(n));
+    if same {
+        return Ok(());
+    }
+    Err(Undecidable::Literal(format!(
+        "the time zone named in {value:?} is not the database's TimeZone, whose rules alone are known exactly offline"
+    )))
 }
 
 fn out_of_zone(value: &str) -> Undecidable {
@@ -1358,6 +1785,10 @@ mod tests {
         }
     }
 
+    fn ymd_iso() -> SessionSettings {
+        session("UTC", "ISO, YMD", "postgres")
+    }
+
     /// PostgreSQL's documentation, "Interval Output Style Examples".
     #[test]
     fn interval_styles() {
@@ -1498,6 +1929,34 @@ mod tests {
             assert!(date("44-03-15 BC", Some(&s)).is_err());
         }
         assert_eq!(date("0044-03-15 BC", None).unwrap(), "0044-03-15 BC");
+        // two-digit years (1970-2069, not with BC), three-digit years as written, Julian
+        // dates, AM/PM, fractions rounded to the microsecond, a 60th second
+        assert_eq!(date("24-07-05", Some(&ymd_iso())).unwrap(), "2024-07-05");
+        assert_eq!(date("7/5/70", None).unwrap(), "1970-07-05");
+        assert_eq!(date("7/5/69", None).unwrap(), "2069-07-05");
+        assert_eq!(date("5-03-15 BC", None).unwrap(), "0015-05-03 BC");
+        assert_eq!(date("099-07-05", None).unwrap(), "0099-07-05");
+        assert_eq!(date("5 Jul 24", None).unwrap(), "2024-07-05");
+        assert_eq!(date("J2451187", None).unwrap(), "1999-01-08");
+        assert!(date("5 24 Jul", None).is_err());
+        for (i, o) in [
+            ("2024-07-05 12:30 am", "2024-07-05 00:30:00"),
+            ("2024-07-05 0:30 PM", "2024-07-05 12:30:00"),
+            ("2024-07-05 10:00:00.1234565", "2024-07-05 10:00:00.123456"),
+            ("2024-07-05 10:00:00.1234575", "2024-07-05 10:00:00.123458"),
+            ("2024-07-05 23:59:59.9999999", "2024-07-06 00:00:00"),
+            ("2024-07-05 10:00:60", "2024-07-05 10:01:00"),
+            ("J2451187.5", "1999-01-08 12:00:00"),
+        ] {
+            assert_eq!(timestamp(i, false, None).as_deref(), Ok(o), "{i}");
+        }
+        assert!(timestamp("2024-07-05 13:30 pm", false, None).is_err());
+        assert!(timestamp("2024-07-05 23:59:60.5", false, None).is_err());
+        // a zone name: the database's own TimeZone only
+        let ny = session("America/New_York", "ISO, MDY", "postgres");
+        assert!(timestamp("2024-07-05 12:00 America/New_York", false, Some(&ny)).is_ok());
+        assert!(timestamp("2024-07-05 12:00 Europe/Paris", false, Some(&ny)).is_err());
+        assert!(timestamp("2024-07-05 12:00 Europe/Paris", false, None).is_err());
         assert_eq!(date("10000-01-01", None).unwrap(), "10000-01-01");
         // a named zone without the server's rules is undecidable; UTC is not
         let paris = session("Europe/Paris", "ISO, MDY", "postgres");
