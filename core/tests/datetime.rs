@@ -158,6 +158,33 @@ const CASES: &[(&str, &str)] = &[
     ("span", "@ 3 days ago"),
     ("span", "-0.000001 seconds"),
     ("span", "1 second"),
+    // fractional units: spilled into lower units, rounded to the microsecond as the
+    // server rounds them (half to even, on the binary value)
+    ("span", "1.5 microseconds"),
+    ("span", "2.5 us"),
+    ("span", "0.0000005 sec"),
+    ("span", "0.0000015 sec"),
+    ("span", "1.0000005 seconds"),
+    ("span", "1.1 hours"),
+    ("span", "2.7182818284 minutes"),
+    ("span", "0.001 days"),
+    ("span", "1.7 weeks"),
+    ("span", "-1.7 weeks"),
+    ("span", "0.1 months"),
+    ("span", "0.333 months"),
+    ("span", "0.7 years ago"),
+    ("span", "1.5 decades"),
+    ("span", "0.25 centuries"),
+    ("span", "0.001 millennium"),
+    ("span", "00:00:00.1234565"),
+    ("span", "1:30.5"),
+    ("span", "00:00:60"),
+    ("span", "P0.5Y"),
+    ("span", "P1.5M"),
+    ("span", "P0.1W"),
+    ("span", "P1.3D"),
+    ("span", "PT1.0000005S"),
+    ("span", "PT0.1H"),
 ];
 
 const TABLE: &str =

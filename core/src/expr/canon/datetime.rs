@@ -1361,9 +1361,11 @@ fn interval_read(s: &str, style: IntervalStyle) -> Option<(i64, i64, i128)> {
     postgres_interval(&lower)
 }
 
-/// ISO 8601 "format with designators": `P1Y2M3DT4H5M6.5S` (after the `P`).
+/// ISO 8601 "format with designators": `P1Y2M3DT4H5M6.5S` (after the `P`). Each number is
+/// read as the server reads it (ParseISO8601Number: a double, its integral part and the
+/// fraction spilled into lower units).
 fn iso8601(s: &str) -> Option<(i64, i64, i128)> {
-    let (mut months, mut days, mut usecs) = (0i64, 0i64, 0i128);
+    let mut acc = Acc::default();
     let mut in_time = false;
     let mut rest = s;
     if rest.is_empty() {
@@ -1384,46 +1386,127 @@ fn iso8601(s: &str) -> Option<(i64, i64, i128)> {
         let end = rest.find(|c: char| c.is_ascii_alphabetic())?;
         let (num, unit) = (&rest[..end], rest.as_bytes()[end].to_ascii_uppercase());
         rest = &rest[end + 1..];
-        let (neg, body) = match num.as_bytes().first()? {
-            b'-' => (true, &num[1..]),
-            b'+' => (false, &num[1..]),
-            _ => (false, num),
-        };
-        let sg: i64 = if neg { -1 } else { 1 };
-        if unit == b'S' && in_time {
-            let us = frac_usec(body)?;
-            usecs += sg as i128 * us;
-            continue;
-        }
-        if !digits(body) || body.len() > 9 {
+        // [-]digits[.digits] or [-].digits (no `+`, no exponent: not modelled)
+        let body = num.strip_prefix('-').unwrap_or(num);
+        let (ip, fp) = body.split_once('.').unwrap_or((body, ""));
+        if (ip.is_empty() && fp.is_empty())
+            || !ip.bytes().all(|c| c.is_ascii_digit())
+            || !fp.bytes().all(|c| c.is_ascii_digit())
+            || ip.len() > 15
+        {
             return None;
         }
-        let v: i64 = body.parse().ok()?;
+        let v: f64 = num.parse().ok()?;
+        if !(-1.0e15..=1.0e15).contains(&v) {
+            return None;
+        }
+        let whole = v.trunc();
+        let (val, fval) = (whole as i64, v - whole);
         match (unit, in_time) {
-            (b'Y', false) => months += sg * v * 12,
-            (b'M', false) => months += sg * v,
-            (b'W', false) => days += sg * v * 7,
-            (b'D', false) => days += sg * v,
-            (b'H', true) => usecs += (sg * v) as i128 * 3_600_000_000,
-            (b'M', true) => usecs += (sg * v) as i128 * 60_000_000,
+            (b'Y', false) => acc.years(val, fval, 1),
+            (b'M', false) => acc.months(val, fval),
+            (b'W', false) => acc.weeks(val, fval),
+            (b'D', false) => acc.days(val, fval),
+            (b'H', true) => acc.time(val, fval, 3_600_000_000),
+            (b'M', true) => acc.time(val, fval, 60_000_000),
+            (b'S', true) => acc.time(val, fval, 1_000_000),
             _ => return None,
         }
     }
-    in_range(months, days, usecs)
+    in_range(acc.months, acc.days, acc.usecs)
 }
 
-fn frac_usec(s: &str) -> Option<i128> {
-    let (ip, fp) = s.split_once('.').unwrap_or((s, ""));
-    if !digits(ip) || (s.contains('.') && (!digits(fp) || fp.len() > 6)) {
+/// An interval's fields as interval_in accumulates them (pg_itm_in), with its rounding of
+/// fractional units (AdjustFractMicroseconds, AdjustFractDays, AdjustFractYears).
+#[derive(Default)]
+struct Acc {
+    months: i64,
+    days: i64,
+    usecs: i128,
+}
+
+impl Acc {
+    /// AdjustFractMicroseconds: `frac * scale` microseconds, the fraction of a microsecond
+    /// rounded half to even.
+    fn fract_usecs(&mut self, frac: f64, scale: i64) {
+        if frac == 0.0 {
+            return;
+        }
+        let f = frac * scale as f64;
+        let us = f as i64;
+        self.usecs += (us + rint(f - us as f64) as i64) as i128;
+    }
+
+    /// AdjustFractDays: whole days, and the rest of a day in microseconds.
+    fn fract_days(&mut self, frac: f64, scale: i64) {
+        if frac == 0.0 {
+            return;
+        }
+        let f = frac * scale as f64;
+        let extra = f as i64;
+        self.days += extra;
+        self.fract_usecs(f - extra as f64, 86_400_000_000);
+    }
+
+    fn time(&mut self, val: i64, fval: f64, scale: i64) {
+        self.usecs += val as i128 * scale as i128;
+        self.fract_usecs(fval, scale);
+    }
+
+    fn days(&mut self, val: i64, fval: f64) {
+        self.days += val;
+        self.fract_usecs(fval, 86_400_000_000);
+    }
+
+    fn weeks(&mut self, val: i64, fval: f64) {
+        self.days += val * 7;
+        self.fract_days(fval, 7);
+    }
+
+    fn months(&mut self, val: i64, fval: f64) {
+        self.months += val;
+        self.fract_days(fval, 30);
+    }
+
+    /// Years (scale 1), decades (10), centuries (100), millennia (1000): the fraction in
+    /// whole months, rounded.
+    fn years(&mut self, val: i64, fval: f64, scale: i64) {
+        self.months += val * scale * 12;
+        self.months += rint(fval * scale as f64 * 12.0) as i64;
+    }
+}
+
+/// An interval's time field (DecodeTimeForInterval): `h:mm`, `h:mm:ss[.f]`, `mm:ss.f`, in
+/// microseconds.
+fn interval_time(s: &str) -> Option<i128> {
+    let (mut h, rest) = leading_int(s)?;
+    let rest = rest.strip_prefix(':')?;
+    let (mut mi, rest) = leading_int(rest)?;
+    let (mut sec, mut fsec) = (0, 0);
+    if rest.is_empty() {
+    } else if rest.starts_with('.') {
+        fsec = fractional_second(rest)?;
+        sec = mi;
+        mi = h;
+        h = 0;
+    } else if let Some(r) = rest.strip_prefix(':') {
+        let (x, r) = leading_int(r)?;
+        sec = x;
+        if !r.is_empty() {
+            fsec = fractional_second(r)?;
+        }
+    } else {
         return None;
     }
-    let w: i128 = ip.parse().ok()?;
-    let f: i128 = if fp.is_empty() {
-        0
-    } else {
-        format!("{fp:0<6}").parse().ok()?
-    };
-    Some(w * 1_000_000 + f)
+    if mi > 59 || sec > 60 || fsec > 1_000_000 {
+        return None;
+    }
+    Some(
+        h as i128 * 3_600_000_000
+            + mi as i128 * 60_000_000
+            + sec as i128 * 1_000_000
+            + fsec as i128,
+    )
 }
 
 /// interval_in for PostgreSQL's own forms: `1 day 2 hours`, `@ 1 day ago`, `1 02:00:00`,
@@ -1458,23 +1541,7 @@ fn postgres_interval(lower: &str) -> Option<(i64, i64, i128)> {
             _ => (false, t),
         };
         if t.contains(':') {
-            let p: Vec<&str> = body.split(':').collect();
-            if p.len() < 2 || p.len() > 3 || !digits(p[0]) || !digits(p[1]) || p[0].len() > 9 {
-                return None;
-            }
-            let h: i128 = p[0].parse().ok()?;
-            let m: i128 = p[1].parse().ok()?;
-            if m > 59 {
-                return None;
-            }
-            let mut us: i128 = h * 3_600_000_000 + m * 60_000_000;
-            if p.len() == 3 {
-                let s = frac_usec(p[2])?;
-                if s >= 60_000_000 {
-                    return None;
-                }
-                us += s;
-            }
+            let us = interval_time(body)?;
             usecs += if neg { -us } else { us };
             i += 1;
             continue;
@@ -1524,82 +1591,49 @@ fn postgres_interval(lower: &str) -> Option<(i64, i64, i128)> {
             Some((a, b)) => (a, b),
             None => (body, ""),
         };
-        if (ip.is_empty() && fp.is_empty())
+        // a sign is followed by a digit (ParseDateTime)
+        if (ip.is_empty() && (fp.is_empty() || body.len() < num.len()))
             || !ip.chars().all(|c| c.is_ascii_digit())
             || !fp.chars().all(|c| c.is_ascii_digit())
         {
             return None;
         }
-        if ip.len() > 9 || fp.len() > 18 {
+        if ip.len() > 9 {
             // beyond what the fields hold (the server refuses it)
             return None;
         }
         let whole: i64 = if ip.is_empty() { 0 } else { ip.parse().ok()? };
         let sg: i64 = if neg { -1 } else { 1 };
-        let frac_num: i128 = if fp.is_empty() { 0 } else { fp.parse().ok()? };
-        let frac_den: i128 = 10i128.checked_pow(fp.len() as u32)?;
-        let fr = |mult: i128| -> i128 { frac_num * mult / frac_den };
+        // ParseFraction: the digits after the point as a double
+        let frac = if fp.is_empty() {
+            0.0
+        } else {
+            parse_fraction(&body[ip.len()..])?
+        };
+        let (val, fval) = (sg * whole, if neg { -frac } else { frac });
+        let mut acc = Acc::default();
         match unit {
             "microsecond" | "microseconds" | "us" | "usec" | "usecs" | "useconds" => {
-                if frac_num != 0 {
-                    return None;
-                }
-                usecs += (sg * whole) as i128;
+                acc.time(val, fval, 1)
             }
             "millisecond" | "milliseconds" | "ms" | "msec" | "msecs" | "mseconds" => {
-                usecs += sg as i128 * (whole as i128 * 1000 + fr(1000));
+                acc.time(val, fval, 1000)
             }
-            "second" | "seconds" | "s" | "sec" | "secs" => {
-                usecs += sg as i128 * (whole as i128 * 1_000_000 + fr(1_000_000));
-            }
-            "minute" | "minutes" | "m" | "min" | "mins" => {
-                usecs += sg as i128 * (whole as i128 * 60_000_000 + fr(60_000_000));
-            }
-            "hour" | "hours" | "h" | "hr" | "hrs" => {
-                usecs += sg as i128 * (whole as i128 * 3_600_000_000 + fr(3_600_000_000));
-            }
-            "day" | "days" | "d" => {
-                days += sg * whole;
-                usecs += sg as i128 * fr(86_400_000_000);
-            }
-            "week" | "weeks" | "w" => {
-                days += sg * whole * 7;
-                if frac_num != 0 {
-                    let fd = fr(7 * 86_400_000_000);
-                    days += sg * (fd / 86_400_000_000) as i64;
-                    usecs += sg as i128 * (fd % 86_400_000_000);
-                }
-            }
-            "month" | "months" | "mon" | "mons" => {
-                months += sg * whole;
-                if frac_num != 0 {
-                    let fd = fr(30 * 86_400_000_000);
-                    days += sg * (fd / 86_400_000_000) as i64;
-                    usecs += sg as i128 * (fd % 86_400_000_000);
-                }
-            }
-            "year" | "years" | "y" | "yr" | "yrs" => {
-                months += sg * whole * 12;
-                if frac_num != 0 {
-                    // rint(fraction * 12)
-                    let m2 = frac_num * 12 * 2 / frac_den;
-                    months += sg * ((m2 + 1) / 2) as i64;
-                }
-            }
-            "decade" | "decades" => {
-                if frac_num != 0 {
-                    return None;
-                }
-                months += sg * whole * 120
-            }
-            "century" | "centuries" => {
-                if frac_num != 0 {
-                    return None;
-                }
-                months += sg * whole * 1200
-            }
+            "second" | "seconds" | "s" | "sec" | "secs" => acc.time(val, fval, 1_000_000),
+            "minute" | "minutes" | "m" | "min" | "mins" => acc.time(val, fval, 60_000_000),
+            "hour" | "hours" | "h" | "hr" | "hrs" => acc.time(val, fval, 3_600_000_000),
+            "day" | "days" | "d" => acc.days(val, fval),
+            "week" | "weeks" | "w" => acc.weeks(val, fval),
+            "month" | "months" | "mon" | "mons" => acc.months(val, fval),
+            "year" | "years" | "y" | "yr" | "yrs" => acc.years(val, fval, 1),
+            "decade" | "decades" | "dec" | "decs" => acc.years(val, fval, 10),
+            "century" | "centuries" | "c" | "cent" => acc.years(val, fval, 100),
+            "millennium" | "millennia" | "mil" | "mils" => acc.years(val, fval, 1000),
             _ => return None,
         }
+        months += acc.months;
+        days += acc.days;
+        usecs += acc.usecs;
         i += 1;
     }
     if ago {
@@ -1836,6 +1870,16 @@ mod tests {
             ("1.5 years", "1 year 6 mons"),
             ("1 02:00:00", "1 day 02:00:00"),
             ("PT1H30M", "01:30:00"),
+            // fractions rounded as the server rounds them (recorded from PostgreSQL 15)
+            ("1.5 microseconds", "00:00:00.000001"),
+            ("2.5 us", "00:00:00.000002"),
+            ("0.0000015 sec", "00:00:00.000001"),
+            ("1.7 weeks", "11 days 21:36:00"),
+            ("0.333 months", "9 days 23:45:36"),
+            ("1.5 decades", "15 years"),
+            ("1:30.5", "00:01:30.5"),
+            ("P0.1W", "16:48:00"),
+            ("PT1.0000005S", "00:00:01.000001"),
         ] {
             assert_eq!(interval(i, Some(&pg)).as_deref(), Ok(o), "{i}");
         }
