@@ -903,7 +903,9 @@ fn decode_date(
         fmask |= dmask;
         tmask |= dmask;
     }
-    (fmask & DATE_M == DATE_M).then_some(tmask)
+    // any field before it but a zone (a time, a weekday, AM/PM, BC) makes the server
+    // refuse it
+    (fmask & !TZ == DATE_M).then_some(tmask)
 }
 
 /// DecodeDateTime for the forms modelled (anything else: None, left to the round trip).
@@ -1983,6 +1985,14 @@ mod tests {
         assert_eq!(date("5 Jul 24", None).unwrap(), "2024-07-05");
         assert_eq!(date("J2451187", None).unwrap(), "1999-01-08");
         assert!(date("5 24 Jul", None).is_err());
+        // DecodeDate: nothing but a zone may come before a date field
+        assert!(date("Fri 2024-07-05", None).is_err());
+        assert!(timestamp("10:00 2024-01-05", false, None).is_err());
+        assert_eq!(date("2024-07-05 Fri", None).unwrap(), "2024-07-05");
+        assert_eq!(
+            timestamp("+02 2024-07-05 10:00", true, None).unwrap(),
+            "2024-07-05 08:00:00+00"
+        );
         for (i, o) in [
             ("2024-07-05 12:30 am", "2024-07-05 00:30:00"),
             ("2024-07-05 0:30 PM", "2024-07-05 12:30:00"),
