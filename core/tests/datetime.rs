@@ -46,6 +46,7 @@ const SETTINGS: &[Settings] = &[
     s("Etc/GMT-2", "Postgres, YMD", "sql_standard"),
     s("America/St_Johns", "German, MDY", "iso_8601"),
     s("<-03:30>+03:30", "ISO, MDY", "sql_standard"),
+    s("Europe/Paris", "German, YMD", "postgres"),
 ];
 
 /// Column and literal: `<column> = '<literal>'` (the literal takes the column's type).
