@@ -1673,12 +1673,7 @@ fn seconds_text(sec: i128, fsec: i128, pad: bool) -> String {
 fn interval_text(months: i64, days: i64, usecs: i128, style: IntervalStyle) -> String {
     let (year, mon) = (months / 12, months % 12);
     let mday = days;
-    let hour = usecs / 3_600_000_000;
-    let rem = usecs % 3_600_000_000;
-    let min = rem / 60_000_000;
-    let rem = rem % 60_000_000;
-    let sec = rem / 1_000_000;
-    let fsec = rem % 1_000_000;
+    let (hour, min, sec, fsec) = super::lit::time_fields(usecs);
     match style {
         IntervalStyle::Postgres => super::lit::interval_out(months, days, usecs),
         IntervalStyle::SqlStandard => {

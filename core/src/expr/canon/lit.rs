@@ -242,6 +242,16 @@ fn uuid(s: &str) -> Option<String> {
     ))
 }
 
+/// An interval's time part as hours, minutes, seconds and microseconds, each carrying the
+/// sign of the whole (PostgreSQL's `interval2itm`).
+pub(super) fn time_fields(usecs: i128) -> (i128, i128, i128, i128) {
+    let hour = usecs / 3_600_000_000;
+    let rem = usecs % 3_600_000_000;
+    let min = rem / 60_000_000;
+    let rem = rem % 60_000_000;
+    (hour, min, rem / 1_000_000, rem % 1_000_000)
+}
+
 pub fn interval_out(months: i64, days: i64, usecs: i128) -> String {
     let year = months / 12;
     let mon = months % 12;
@@ -265,12 +275,7 @@ pub fn interval_out(months: i64, days: i64, usecs: i128) -> String {
     part(year, "year", &mut out);
     part(mon, "mon", &mut out);
     part(days, "day", &mut out);
-    let hour = usecs / 3_600_000_000;
-    let rem = usecs % 3_600_000_000;
-    let min = rem / 60_000_000;
-    let rem = rem % 60_000_000;
-    let sec = rem / 1_000_000;
-    let fsec = rem % 1_000_000;
+    let (hour, min, sec, fsec) = time_fields(usecs);
     if is_zero || usecs != 0 {
         let minus = hour < 0 || min < 0 || sec < 0 || fsec < 0;
         if !is_zero {
