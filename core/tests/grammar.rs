@@ -848,6 +848,79 @@ const CASES: &[Case] = &[
         "(EXISTS ( SELECT 1\n   FROM ( SELECT h.g_id\n           FROM h) unnamed_subquery,\n    ( SELECT h.id AS hid\n           FROM h) unnamed_subquery_1\n  WHERE ((unnamed_subquery.g_id = unnamed_subquery_1.hid) AND (unnamed_subquery_1.hid = g.id))))",
         Exact,
     ),
+    // a star in a sub-select is expanded into the columns of the FROM items (a table's
+    // from the schema), in FROM order, each a qualified column
+    case(
+        "EXISTS (SELECT * FROM h WHERE h.g_id = g.id AND h.owner_id = g.owner_id)",
+        "(EXISTS ( SELECT h.id,\n    h.g_id,\n    h.owner_id,\n    h.label,\n    h.kind,\n    h.weight\n   FROM h\n  WHERE ((h.g_id = g.id) AND (h.owner_id = g.owner_id))))",
+        Exact,
+    ),
+    case(
+        "id IN (SELECT * FROM (SELECT g_id FROM h) s)",
+        "(id IN ( SELECT s.g_id\n   FROM ( SELECT h.g_id\n           FROM h) s))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT h.* FROM h JOIN h x ON x.id = h.g_id WHERE x.g_id = g.id)",
+        "(EXISTS ( SELECT h.id,\n    h.g_id,\n    h.owner_id,\n    h.label,\n    h.kind,\n    h.weight\n   FROM (h\n     JOIN h x ON ((x.id = h.g_id)))\n  WHERE (x.g_id = g.id)))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT * FROM h JOIN h x ON x.id = h.g_id WHERE x.g_id = g.id)",
+        "(EXISTS ( SELECT h.id,\n    h.g_id,\n    h.owner_id,\n    h.label,\n    h.kind,\n    h.weight,\n    x.id,\n    x.g_id,\n    x.owner_id,\n    x.label,\n    x.kind,\n    x.weight\n   FROM (h\n     JOIN h x ON ((x.id = h.g_id)))\n  WHERE (x.g_id = g.id)))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT * FROM h h1, LATERAL (SELECT h1.id AS x) l WHERE h1.g_id = g.id)",
+        "(EXISTS ( SELECT h1.id,\n    h1.g_id,\n    h1.owner_id,\n    h1.label,\n    h1.kind,\n    h1.weight,\n    l.x\n   FROM h h1,\n    LATERAL ( SELECT h1.id AS x) l\n  WHERE (h1.g_id = g.id)))",
+        Exact,
+    ),
+    case(
+        "EXISTS (WITH c AS (SELECT * FROM h) SELECT * FROM c WHERE c.g_id = g.id)",
+        "(EXISTS ( WITH c AS (\n         SELECT h.id,\n            h.g_id,\n            h.owner_id,\n            h.label,\n            h.kind,\n            h.weight\n           FROM h\n        )\n SELECT c.id,\n    c.g_id,\n    c.owner_id,\n    c.label,\n    c.kind,\n    c.weight\n   FROM c\n  WHERE (c.g_id = g.id)))",
+        Exact,
+    ),
+    case(
+        "id IN (SELECT * FROM (SELECT g_id FROM h UNION SELECT id FROM h) s ORDER BY 1)",
+        "(id IN ( SELECT s.g_id\n   FROM ( SELECT h.g_id\n           FROM h\n        UNION\n         SELECT h.id\n           FROM h) s\n  ORDER BY s.g_id))",
+        Exact,
+    ),
+    case(
+        "id IN (SELECT * FROM (SELECT g_id FROM h) s ORDER BY g_id LIMIT 1)",
+        "(id IN ( SELECT s.g_id\n   FROM ( SELECT h.g_id\n           FROM h) s\n  ORDER BY s.g_id\n LIMIT 1))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT * FROM (SELECT g_id, kind FROM h) s(a) WHERE s.a = id)",
+        "(EXISTS ( SELECT s.a,\n    s.kind\n   FROM ( SELECT h.g_id,\n            h.kind\n           FROM h) s(a, kind)\n  WHERE (s.a = g.id)))",
+        Exact,
+    ),
+    case(
+        "id = (SELECT s.* FROM (SELECT max(weight) AS w FROM h) s)",
+        "(id = ( SELECT s.w\n   FROM ( SELECT max(h.weight) AS w\n           FROM h) s))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT * FROM (SELECT h.g_id, h.id AS g_id FROM h) s)",
+        "(EXISTS ( SELECT s.g_id,\n    s.g_id_1 AS g_id\n   FROM ( SELECT h.g_id,\n            h.id AS g_id\n           FROM h) s(g_id, g_id_1)))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT g.* FROM h WHERE h.g_id = g.id)",
+        "(EXISTS ( SELECT g.id,\n    g.owner_id,\n    g.name,\n    g.code,\n    g.region,\n    g.price,\n    g.qty,\n    g.score,\n    g.flag,\n    g.created_at,\n    g.day,\n    g.starts,\n    g.ends,\n    g.span,\n    g.tags,\n    g.ids,\n    g.data,\n    g.doc,\n    g.m,\n    g.note\n   FROM h\n  WHERE (h.g_id = g.id)))",
+        Exact,
+    ),
+    // a scalar sub-select takes the name of its first output column, a star's included
+    case(
+        "EXISTS (SELECT 1 FROM (SELECT (SELECT * FROM (SELECT h.weight AS w FROM h) s LIMIT 1)) t WHERE t.w = id)",
+        "(EXISTS ( SELECT 1\n   FROM ( SELECT ( SELECT s.w\n                   FROM ( SELECT h.weight AS w\n                           FROM h) s\n                 LIMIT 1) AS w) t\n  WHERE (t.w = g.id)))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT 1 FROM (SELECT (SELECT s.* FROM (SELECT h.weight AS w FROM h) s LIMIT 1)) t WHERE t.w = id)",
+        "(EXISTS ( SELECT 1\n   FROM ( SELECT ( SELECT s.w\n                   FROM ( SELECT h.weight AS w\n                           FROM h) s\n                 LIMIT 1) AS w) t\n  WHERE (t.w = g.id)))",
+        Exact,
+    ),
     // named arguments to built-in functions
     case(
         "span > make_interval(days => 1)",

@@ -1168,3 +1168,52 @@ fn sub_select_names_that_are_refused_or_not_modelled() {
         "EXISTS (WITH RECURSIVE a AS (SELECT n FROM b), b AS (SELECT 1 AS n) SELECT 1 FROM a)",
     ]);
 }
+
+#[test]
+fn a_star_expands_only_known_columns() {
+    let mut s = schema();
+    // a table named only by its policies: its columns are not known
+    s.tables.push(Table::new("public", "bare"));
+    let cat = catalog();
+    let table = TableName::new("public", "docs");
+    let sp = vec!["public".to_string()];
+    let ctx = Context {
+        table: &table,
+        schema: &s,
+        search_path: &sp,
+    };
+    assert_eq!(
+        canonicalize_declared(
+            "exists (select * from members m where m.doc_id = id)",
+            &ctx,
+            &cat
+        )
+        .as_deref(),
+        Ok("(EXISTS ( SELECT m.doc_id,\n    m.user_id,\n    m.role\n   FROM members m\n  WHERE (m.doc_id = docs.id)))")
+    );
+    for input in [
+        "exists (select * from bare)",
+        "exists (select bare.* from bare, members)",
+        "exists (select * from members, bare)",
+    ] {
+        assert_eq!(
+            canonicalize_declared(input, &ctx, &cat),
+            Err(Undecidable::ColumnOfUnknownTable {
+                column: "*".into(),
+                table: "bare".into()
+            }),
+            "input: {input}"
+        );
+    }
+    // PostgreSQL refuses a star without FROM, and a qualifier that names no entry
+    assert!(matches!(
+        canonicalize_declared("exists (select *)", &ctx, &cat),
+        Err(Undecidable::Mismatch(m)) if m.contains("no tables specified")
+    ));
+    assert_eq!(
+        canonicalize_declared("exists (select x.* from members)", &ctx, &cat),
+        Err(Undecidable::MissingFromEntry {
+            qualifier: "x".into()
+        })
+    );
+}

@@ -346,17 +346,49 @@ impl<'a> Analyzer<'a> {
         let mut tys = Vec::new();
         // output column names: only sub-selects in FROM and CTEs need them
         let mut names = Vec::new();
+        // the output names, one per target (a star expanded), for ORDER BY by name
+        let mut resnames = Vec::with_capacity(s.projection.len());
         for item in &s.projection {
             let (e, alias) = match item {
                 SelectItem::UnnamedExpr(e) => (e, None),
                 SelectItem::ExprWithAlias { expr, alias } => (expr, Some(fold(alias))),
-                _ => return Err(Undecidable::not_modelled("SELECT *")),
+                SelectItem::Wildcard(opts) => {
+                    plain_star(opts)?;
+                    for (n, resname) in self.star(None, &from)? {
+                        resnames.push(resname.clone());
+                        self.push_star_target(n, resname, &mut targets, &mut tys, &mut names);
+                    }
+                    continue;
+                }
+                SelectItem::QualifiedWildcard(
+                    sq::SelectItemQualifiedWildcardKind::ObjectName(q),
+                    opts,
+                ) => {
+                    plain_star(opts)?;
+                    let parts = name_parts(q)?;
+                    let parts: Vec<String> = parts.into_iter().map(|(p, _)| p).collect();
+                    for (n, resname) in self.star(Some(&parts), &from)? {
+                        resnames.push(resname.clone());
+                        self.push_star_target(n, resname, &mut targets, &mut tys, &mut names);
+                    }
+                    continue;
+                }
+                _ => return Err(Undecidable::not_modelled("this target list item")),
             };
             let mut n = self.expr(e)?;
             if n.is_unknown_lit() {
                 n = self.coerce_unknown(n, &TEXT)?;
             }
-            let resname = alias.unwrap_or_else(|| colname(e).0);
+            let resname = match alias {
+                Some(a) => a,
+                // a scalar sub-select is named after its first output column, which a
+                // star names only once expanded
+                None => match (&n, starts_with_star(e)) {
+                    (Node::Sublink { query, .. }, true) => first_output_name(query)?,
+                    _ => colname(e).0,
+                },
+            };
+            resnames.push(resname.clone());
             if self.collecting > 0 {
                 names.push(resname.clone());
             }
@@ -387,7 +419,7 @@ impl<'a> Analyzer<'a> {
             if o.with_fill.is_some() {
                 return Err(Undecidable::not_modelled("WITH FILL"));
             }
-            let n = self.sort_key(&o.expr, &s.projection, &targets)?;
+            let n = self.sort_key(&o.expr, &resnames, &targets)?;
             // the default < (ASC) or > (DESC) of the type, NULLS LAST for ASC and NULLS
             // FIRST for DESC unless written otherwise
             let suffix = match (&o.options.sort, o.options.nulls_first) {
@@ -432,25 +464,134 @@ impl<'a> Analyzer<'a> {
 }
 
 impl<'a> Analyzer<'a> {
+    /// A target of a star's expansion: a column, printed without an alias unless the
+    /// column is printed under another name (made unique).
+    fn push_star_target(
+        &self,
+        n: Node,
+        resname: String,
+        targets: &mut Vec<(Node, Option<String>)>,
+        tys: &mut Vec<Option<Ty>>,
+        names: &mut Vec<String>,
+    ) {
+        let printed_alias = match &n {
+            Node::Var { col, .. } if *col != resname => Some(resname.clone()),
+            _ => None,
+        };
+        if self.collecting > 0 {
+            names.push(resname);
+        }
+        tys.push(n.ty().cloned());
+        targets.push((n, printed_alias));
+    }
+
+    /// `ExpandColumnRefStar`: `*` is every column of every FROM item of this level, in
+    /// FROM order (a join's left side before its right); `q.*` every column of the entry
+    /// `q` names, at this level or one around it. Each is a column reference with the
+    /// column's name as its output name. The columns of a table come from the schema
+    /// (PostgreSQL expands the star when the policy is created).
+    fn star(&self, qualifier: Option<&[String]>, from: &[From]) -> R<Vec<(Node, String)>> {
+        let mut out = Vec::new();
+        match qualifier {
+            None => {
+                if from.is_empty() {
+                    return Err(Undecidable::mismatch(
+                        "SELECT * with no tables specified is not valid",
+                    ));
+                }
+                let mut ids = Vec::new();
+                for f in from {
+                    from_ids(f, &mut ids);
+                }
+                let li = self.levels.len() - 1;
+                for id in ids {
+                    let rte = self.levels[li]
+                        .iter()
+                        .find(|r| r.id == id)
+                        .expect("a FROM item of this level");
+                    self.rte_star(rte, li, &mut out)?;
+                }
+            }
+            Some(parts) => {
+                let (q, want_schema) = match parts {
+                    [q] => (q, None),
+                    [s, q] => (q, Some(s)),
+                    _ => return Err(Undecidable::unsupported("column reference")),
+                };
+                for li in (0..self.levels.len()).rev() {
+                    let m = |rte: &&Rte| match want_schema {
+                        None => rte.visible && rte.written == *q,
+                        Some(s) => !rte.aliased && rte.relname == *q && rte.schema == *s,
+                    };
+                    let mut found = self.levels[li].iter().filter(m);
+                    if let Some(rte) = found.next() {
+                        if found.next().is_some() {
+                            return Err(Undecidable::mismatch(format!(
+                                "table reference {q:?} is ambiguous"
+                            )));
+                        }
+                        self.rte_star(rte, li, &mut out)?;
+                        return Ok(out);
+                    }
+                }
+                return Err(Undecidable::MissingFromEntry {
+                    qualifier: q.clone(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The columns of one entry as a star expands them.
+    fn rte_star(&self, rte: &Rte, level: usize, out: &mut Vec<(Node, String)>) -> R<()> {
+        let var = |col: String, ty: Option<Ty>| Node::Var {
+            refname: rte.written.clone(),
+            rte: rte.id,
+            col,
+            level,
+            ty,
+        };
+        match (&rte.cols, rte.table) {
+            (Some(cols), _) => {
+                for (k, (name, ty)) in cols.iter().enumerate() {
+                    let printed = match &rte.printed_cols {
+                        Some(p) => p[k].clone(),
+                        None => name.clone(),
+                    };
+                    out.push((var(printed, ty.clone()), name.clone()));
+                }
+            }
+            (None, Some(t)) if !t.columns.is_empty() => {
+                for c in &t.columns {
+                    let ty = self.ty(&c.data_type)?;
+                    out.push((var(c.name.clone(), Some(ty)), c.name.clone()));
+                }
+            }
+            _ => {
+                return Err(Undecidable::ColumnOfUnknownTable {
+                    column: "*".into(),
+                    table: rte.relname.clone(),
+                })
+            }
+        }
+        Ok(())
+    }
+
     /// `findTargetlistEntrySQL92`: an ORDER BY item that is a bare name of an output
     /// column, or an integer constant (a position), sorts by that target; anything else
     /// is an expression of the query's scope (which must not be a bare untyped literal).
     fn sort_key(
         &mut self,
         e: &Expr,
-        projection: &[SelectItem],
+        resnames: &[String],
         targets: &[(Node, Option<String>)],
     ) -> R<Node> {
         if let Expr::Identifier(id) = e {
             let name = fold(id);
-            let named: Vec<usize> = projection
+            let named: Vec<usize> = resnames
                 .iter()
                 .enumerate()
-                .filter(|(_, item)| match item {
-                    SelectItem::ExprWithAlias { alias, .. } => fold(alias) == name,
-                    SelectItem::UnnamedExpr(x) => colname(x).0 == name,
-                    _ => false,
-                })
+                .filter(|(_, r)| **r == name)
                 .map(|(k, _)| k)
                 .collect();
             match named.as_slice() {
@@ -482,6 +623,66 @@ impl<'a> Analyzer<'a> {
         }
         Ok(n)
     }
+}
+
+/// Whether `e` is a scalar sub-select whose first output column is a star's.
+fn starts_with_star(e: &Expr) -> bool {
+    let mut e = e;
+    while let Expr::Nested(i) = e {
+        e = i;
+    }
+    let Expr::Subquery(q) = e else {
+        return false;
+    };
+    let mut body: &SetExpr = &q.body;
+    loop {
+        match body {
+            SetExpr::SetOperation { left, .. } => body = left,
+            SetExpr::Query(q) => body = &q.body,
+            _ => break,
+        }
+    }
+    matches!(body, SetExpr::Select(sel) if matches!(
+        sel.projection.first(),
+        Some(SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..))
+    ))
+}
+
+/// The name of a query's first output column (its leftmost leaf's).
+fn first_output_name(q: &Query) -> R<String> {
+    let mut q = q;
+    while let Some(s) = &q.setop {
+        q = &s.l;
+    }
+    match q.targets.first() {
+        Some((_, Some(a))) => Ok(a.clone()),
+        Some((Node::Var { col, .. }, None)) => Ok(col.clone()),
+        _ => Err(Undecidable::not_modelled("the name of this sub-select")),
+    }
+}
+
+/// The entries of a FROM item, in the order a star expands them.
+fn from_ids(f: &From, out: &mut Vec<u32>) {
+    match f {
+        From::Rel { rte, .. } | From::Subquery { rte, .. } => out.push(*rte),
+        From::Join { l, r, .. } => {
+            from_ids(l, out);
+            from_ids(r, out);
+        }
+    }
+}
+
+fn plain_star(opts: &sq::WildcardAdditionalOptions) -> R<()> {
+    if opts.opt_ilike.is_some()
+        || opts.opt_exclude.is_some()
+        || opts.opt_except.is_some()
+        || opts.opt_replace.is_some()
+        || opts.opt_rename.is_some()
+        || opts.opt_alias.is_some()
+    {
+        return Err(Undecidable::unsupported("this star"));
+    }
+    Ok(())
 }
 
 /// `FigureColname` on the written expression: the column name PostgreSQL derives.
