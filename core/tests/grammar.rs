@@ -921,6 +921,64 @@ const CASES: &[Case] = &[
         "(EXISTS ( SELECT 1\n   FROM ( SELECT ( SELECT s.w\n                   FROM ( SELECT h.weight AS w\n                           FROM h) s\n                 LIMIT 1) AS w) t\n  WHERE (t.w = g.id)))",
         Exact,
     ),
+    // joins with USING and NATURAL (printed as USING): unqualified references to a merged
+    // column are the left side's column (the right side's in a RIGHT JOIN, the bare name
+    // in a FULL JOIN), and a star puts the merged columns first
+    case(
+        "EXISTS (SELECT 1 FROM h JOIN h x USING (g_id) WHERE g_id = g.id AND x.kind = 'a')",
+        "(EXISTS ( SELECT 1\n   FROM (h\n     JOIN h x USING (g_id))\n  WHERE ((h.g_id = g.id) AND (x.kind = 'a'::text))))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT 1 FROM h LEFT JOIN h x USING (g_id, kind) WHERE g_id = g.id AND kind = 'a')",
+        "(EXISTS ( SELECT 1\n   FROM (h\n     LEFT JOIN h x USING (g_id, kind))\n  WHERE ((h.g_id = g.id) AND (h.kind = 'a'::text))))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT 1 FROM h FULL JOIN h x USING (g_id) WHERE g_id = g.id)",
+        "(EXISTS ( SELECT 1\n   FROM (h\n     FULL JOIN h x USING (g_id))\n  WHERE (g_id = g.id)))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT 1 FROM h RIGHT JOIN h x USING (g_id) WHERE g_id = g.id)",
+        "(EXISTS ( SELECT 1\n   FROM (h\n     RIGHT JOIN h x USING (g_id))\n  WHERE (x.g_id = g.id)))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT * FROM h JOIN h x USING (g_id) WHERE g_id = g.id)",
+        "(EXISTS ( SELECT h.g_id,\n    h.id,\n    h.owner_id,\n    h.label,\n    h.kind,\n    h.weight,\n    x.id,\n    x.owner_id,\n    x.label,\n    x.kind,\n    x.weight\n   FROM (h\n     JOIN h x USING (g_id))\n  WHERE (h.g_id = g.id)))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT * FROM h FULL JOIN h x USING (g_id) WHERE g_id = g.id)",
+        "(EXISTS ( SELECT g_id,\n    h.id,\n    h.owner_id,\n    h.label,\n    h.kind,\n    h.weight,\n    x.id,\n    x.owner_id,\n    x.label,\n    x.kind,\n    x.weight\n   FROM (h\n     FULL JOIN h x USING (g_id))\n  WHERE (g_id = g.id)))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT 1 FROM h NATURAL JOIN h x WHERE g_id = g.id)",
+        "(EXISTS ( SELECT 1\n   FROM (h\n     JOIN h x USING (id, g_id, owner_id, label, kind, weight))\n  WHERE (h.g_id = g.id)))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT * FROM h NATURAL LEFT JOIN (SELECT id AS g_id, kind FROM h) s WHERE g_id = g.id)",
+        "(EXISTS ( SELECT h.g_id,\n    h.kind,\n    h.id,\n    h.owner_id,\n    h.label,\n    h.weight\n   FROM (h\n     LEFT JOIN ( SELECT h_1.id AS g_id,\n            h_1.kind\n           FROM h h_1) s USING (g_id, kind))\n  WHERE (h.g_id = g.id)))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT 1 FROM h JOIN (SELECT id AS g_id FROM h) s USING (g_id) WHERE g_id = g.id)",
+        "(EXISTS ( SELECT 1\n   FROM (h\n     JOIN ( SELECT h_1.id AS g_id\n           FROM h h_1) s USING (g_id))\n  WHERE (h.g_id = g.id)))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT 1 FROM h FULL JOIN h x USING (g_id) FULL JOIN h y USING (g_id) WHERE g_id = g.id)",
+        "(EXISTS ( SELECT 1\n   FROM ((h\n     FULL JOIN h x USING (g_id))\n     FULL JOIN h y USING (g_id))\n  WHERE (g_id = g.id)))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT 1 FROM h JOIN h x USING (g_id) WHERE h.weight > (SELECT max(w.weight) FROM h w WHERE w.g_id = g_id))",
+        "(EXISTS ( SELECT 1\n   FROM (h\n     JOIN h x USING (g_id))\n  WHERE (h.weight > ( SELECT max(w.weight) AS max\n           FROM h w\n          WHERE (w.g_id = w.g_id)))))",
+        Exact,
+    ),
     // named arguments to built-in functions
     case(
         "span > make_interval(days => 1)",

@@ -212,6 +212,10 @@ pub enum From {
         l: Box<From>,
         r: Box<From>,
         on: Option<Node>,
+        /// `USING (columns)` (NATURAL is printed so too).
+        using: Vec<String>,
+        /// The join's own entry, when it has one (a join with USING).
+        rte: Option<u32>,
     },
     /// `[LATERAL] (query) alias` (`alias` set by [`name_range_tables`]).
     Subquery {
@@ -381,7 +385,8 @@ impl<'a> Printer<'a> {
         match n {
             Node::Const { text, ty } => self.const_(text, ty, 0),
             Node::Var { refname, col, .. } => {
-                if self.prefix {
+                // a merged column of an unaliased FULL JOIN has no entry name
+                if self.prefix && !refname.is_empty() {
                     push_ident(&mut self.buf, refname);
                     self.buf.push('.');
                 }
@@ -923,12 +928,28 @@ impl<'a> Printer<'a> {
                 }
                 self.column_aliases(columns);
             }
-            From::Join { kind, l, r, on } => {
+            From::Join {
+                kind,
+                l,
+                r,
+                on,
+                using,
+                ..
+            } => {
                 self.buf.push('(');
                 self.from(l);
                 self.keyword(kind, -STD, STD, JOIN);
                 self.from(r);
-                if let Some(on) = on {
+                if !using.is_empty() {
+                    self.buf.push_str(" USING (");
+                    for (k, c) in using.iter().enumerate() {
+                        if k > 0 {
+                            self.buf.push_str(", ");
+                        }
+                        push_ident(&mut self.buf, c);
+                    }
+                    self.buf.push(')');
+                } else if let Some(on) = on {
                     self.buf.push_str(" ON (");
                     self.expr(on, false);
                     self.buf.push(')');

@@ -1217,3 +1217,20 @@ fn a_star_expands_only_known_columns() {
         })
     );
 }
+
+#[test]
+fn joins_with_using_refuse_what_postgresql_refuses() {
+    run(&[(
+        "exists (select 1 from members m join members n using (doc_id, user_id) where doc_id = id and n.role = 'admin')",
+        "(EXISTS ( SELECT 1\n   FROM (members m\n     JOIN members n USING (doc_id, user_id))\n  WHERE ((m.doc_id = docs.id) AND (n.role = 'admin'::text))))",
+    )]);
+    fails(&[
+        // role is on both sides and not merged
+        "exists (select 1 from members m join members n using (doc_id) where role = 'a')",
+        "exists (select 1 from members m join members n using (doc_id) join members o using (role))",
+        "exists (select 1 from members m join members n using (nope))",
+        "exists (select 1 from members m join members n using (doc_id, doc_id))",
+        // team_role and text: merged through a common type
+        "exists (select 1 from docs d join members m using (role))",
+    ]);
+}

@@ -65,6 +65,13 @@ struct Rte<'a> {
     /// The names `pg_get_expr` prints for those columns, where they differ (two columns
     /// of one name: `a`, `a_1`).
     printed_cols: Option<Vec<String>>,
+    /// Whether an unqualified column reference may resolve to it: not a table inside a
+    /// join (the join's own entry answers for its columns).
+    cols_visible: bool,
+    /// An unaliased join with USING (or NATURAL): what each of its columns (`cols`)
+    /// stands for, a column of one side or, for a merged column of a FULL join, the bare
+    /// column name.
+    join_vars: Option<Vec<Node>>,
 }
 
 /// How the text was produced, which decides what a parenthesized AND (OR) group as the left
@@ -179,6 +186,8 @@ impl<'a> Analyzer<'a> {
             table,
             cols: None,
             printed_cols: None,
+            cols_visible: true,
+            join_vars: None,
         };
         Analyzer {
             ctx,

@@ -1,17 +1,24 @@
 //! The range table: column references resolved against the policy's table and the
 //! tables of sub-selects (`transformColumnRef`), FROM items and joins.
 
+use super::subselect::from_ids;
 use super::*;
 
 pub(super) enum PFrom<'q> {
     Rel(From),
-    Join(
-        &'static str,
-        Box<PFrom<'q>>,
-        Box<PFrom<'q>>,
-        Option<&'q Expr>,
-    ),
+    Join(&'static str, Box<PFrom<'q>>, Box<PFrom<'q>>, Cond<'q>),
 }
+
+/// A join's condition as written.
+pub(super) enum Cond<'q> {
+    On(&'q Expr),
+    Using(Vec<String>),
+    Natural,
+    None,
+}
+
+/// The id given to the merged column of an unaliased FULL JOIN: no entry, no name.
+const UNNAMED_JOIN: u32 = u32::MAX;
 
 impl<'a> Analyzer<'a> {
     pub(super) fn col_type(&self, table: Option<&Table>, col: &str) -> R<Option<Option<Ty>>> {
@@ -58,6 +65,27 @@ impl<'a> Analyzer<'a> {
                 for li in (0..nlev).rev() {
                     let mut found: Option<Node> = None;
                     for rte in &self.levels[li] {
+                        if !rte.cols_visible {
+                            continue;
+                        }
+                        if let (Some(cols), Some(vars)) = (&rte.cols, &rte.join_vars) {
+                            let mut m = cols.iter().enumerate().filter(|(_, (n, _))| n == c);
+                            match (m.next(), m.next()) {
+                                (Some((k, _)), None) => {
+                                    if found.is_some() {
+                                        return Err(Undecidable::AmbiguousColumn {
+                                            column: c.clone(),
+                                        });
+                                    }
+                                    found = Some(vars[k].clone());
+                                }
+                                (Some(_), Some(_)) => {
+                                    return Err(Undecidable::AmbiguousColumn { column: c.clone() })
+                                }
+                                (None, _) => {}
+                            }
+                            continue;
+                        }
                         let unknown = rte.table.is_none() && rte.cols.is_none();
                         if unknown && li > 0 {
                             return Err(Undecidable::ColumnOfUnknownTable {
@@ -187,8 +215,19 @@ impl<'a> Analyzer<'a> {
                 _ => return Err(Undecidable::unsupported("join")),
             };
             let on = match c {
-                JoinConstraint::On(e) if kind != " CROSS JOIN " => Some(e),
-                JoinConstraint::None if kind == " CROSS JOIN " => None,
+                JoinConstraint::On(e) if kind != " CROSS JOIN " => Cond::On(e),
+                JoinConstraint::None if kind == " CROSS JOIN " => Cond::None,
+                JoinConstraint::Using(cols) if kind != " CROSS JOIN " => {
+                    let mut names = Vec::with_capacity(cols.len());
+                    for c in cols {
+                        match name_parts(c)?.as_slice() {
+                            [(n, _)] => names.push(n.clone()),
+                            _ => return Err(Undecidable::unsupported("USING column")),
+                        }
+                    }
+                    Cond::Using(names)
+                }
+                JoinConstraint::Natural if kind != " CROSS JOIN " => Cond::Natural,
                 _ => return Err(Undecidable::JoinWithoutOn),
             };
             let r = match &j.relation {
@@ -206,24 +245,185 @@ impl<'a> Analyzer<'a> {
     pub(super) fn finish_from(&mut self, p: PFrom) -> R<From> {
         match p {
             PFrom::Rel(f) => Ok(f),
-            PFrom::Join(kind, l, r, on) => {
+            PFrom::Join(kind, l, r, cond) => {
                 let l = self.finish_from(*l)?;
                 let r = self.finish_from(*r)?;
-                let on = match on {
-                    Some(e) => {
+                let on = match cond {
+                    Cond::On(e) => {
                         let n = self.expr(e)?;
                         Some(self.to_bool(n)?)
                     }
-                    None => None,
+                    Cond::None => None,
+                    Cond::Using(names) => return self.join_using(kind, l, r, Some(names)),
+                    Cond::Natural => return self.join_using(kind, l, r, None),
                 };
                 Ok(From::Join {
                     kind,
                     l: Box::new(l),
                     r: Box::new(r),
                     on,
+                    using: Vec::new(),
+                    rte: None,
                 })
             }
         }
+    }
+
+    /// A join with USING, or NATURAL (`transformFromClauseItem`): the join gets an entry
+    /// of its own whose columns are the merged columns (in USING order), then the other
+    /// columns of the left side and of the right side. A merged column stands for the
+    /// left side's column (the right side's in a RIGHT JOIN; in a FULL JOIN their
+    /// COALESCE, printed as the bare name); unqualified references resolve to the
+    /// join's columns, no longer to its inputs'. Merged columns of different types
+    /// (coerced to a common type) are not modelled.
+    fn join_using(
+        &mut self,
+        kind: &'static str,
+        l: From,
+        r: From,
+        using: Option<Vec<String>>,
+    ) -> R<From> {
+        let lcols = self.item_columns(&l)?;
+        let rcols = self.item_columns(&r)?;
+        let count = |cols: &[(Node, String)], n: &str| cols.iter().filter(|c| c.1 == n).count();
+        let names = match using {
+            Some(names) => {
+                let mut seen = std::collections::HashSet::with_capacity(names.len());
+                for n in &names {
+                    if !seen.insert(n.as_str()) {
+                        return Err(Undecidable::mismatch(format!(
+                            "column name {n:?} appears more than once in USING clause"
+                        )));
+                    }
+                }
+                names
+            }
+            None => {
+                let right: std::collections::HashSet<&str> =
+                    rcols.iter().map(|c| c.1.as_str()).collect();
+                let mut seen = std::collections::HashSet::new();
+                let names: Vec<String> = lcols
+                    .iter()
+                    .filter(|c| right.contains(c.1.as_str()) && seen.insert(c.1.as_str()))
+                    .map(|c| c.1.clone())
+                    .collect();
+                if names.is_empty() {
+                    return Err(Undecidable::not_modelled(
+                        "a NATURAL join without common columns",
+                    ));
+                }
+                names
+            }
+        };
+        let using: std::collections::HashSet<&str> = names.iter().map(String::as_str).collect();
+        let mut cols: Columns = Vec::with_capacity(lcols.len() + rcols.len());
+        let mut vars = Vec::with_capacity(lcols.len() + rcols.len());
+        let level = self.levels.len() - 1;
+        for n in &names {
+            let side = |cols: &[(Node, String)], which: &str| -> R<Node> {
+                match count(cols, n) {
+                    1 => Ok(cols.iter().find(|c| c.1 == *n).unwrap().0.clone()),
+                    0 => Err(Undecidable::mismatch(format!(
+                        "column {n:?} specified in USING clause does not exist in {which} table"
+                    ))),
+                    _ => Err(Undecidable::mismatch(format!(
+                        "common column name {n:?} appears more than once in {which} table"
+                    ))),
+                }
+            };
+            let lv = side(&lcols, "left")?;
+            let rv = side(&rcols, "right")?;
+            let ty = match (lv.ty(), rv.ty()) {
+                (Some(a), Some(b)) if a == b => a.clone(),
+                _ => {
+                    return Err(Undecidable::not_modelled(
+                        "a USING column whose types on the two sides are not the same",
+                    ))
+                }
+            };
+            let var = match kind {
+                " RIGHT JOIN " => rv,
+                " FULL JOIN " => Node::Var {
+                    refname: String::new(),
+                    rte: UNNAMED_JOIN,
+                    col: n.clone(),
+                    level,
+                    ty: Some(ty.clone()),
+                },
+                _ => lv,
+            };
+            cols.push((n.clone(), Some(ty)));
+            vars.push(var);
+        }
+        for (node, name) in lcols.into_iter().chain(rcols) {
+            if !using.contains(name.as_str()) {
+                cols.push((name, node.ty().cloned()));
+                vars.push(node);
+            }
+        }
+        // the inputs' columns are reached through the join from now on
+        let mut inner = Vec::new();
+        from_ids(&l, &mut inner);
+        from_ids(&r, &mut inner);
+        for rte in self.levels.last_mut().unwrap().iter_mut() {
+            if inner.contains(&rte.id) {
+                rte.cols_visible = false;
+            }
+        }
+        let id = self.new_id();
+        self.push_rte(Rte {
+            id,
+            written: String::new(),
+            visible: false,
+            schema: String::new(),
+            relname: String::new(),
+            aliased: false,
+            table: None,
+            cols: Some(cols),
+            printed_cols: None,
+            cols_visible: true,
+            join_vars: Some(vars),
+        })?;
+        Ok(From::Join {
+            kind,
+            l: Box::new(l),
+            r: Box::new(r),
+            on: None,
+            using: names,
+            rte: Some(id),
+        })
+    }
+
+    /// The columns of a FROM item as a star expands them: the node each stands for and
+    /// its name.
+    pub(super) fn item_columns(&self, f: &From) -> R<Vec<(Node, String)>> {
+        let li = self.levels.len() - 1;
+        let entry = |id: u32| {
+            self.levels[li]
+                .iter()
+                .find(|r| r.id == id)
+                .expect("a FROM item of this level")
+        };
+        let mut out = Vec::new();
+        match f {
+            From::Rel { rte, .. } | From::Subquery { rte, .. } => {
+                self.rte_star(entry(*rte), li, &mut out)?
+            }
+            From::Join { rte: Some(id), .. } => {
+                let rte = entry(*id);
+                let (Some(cols), Some(vars)) = (&rte.cols, &rte.join_vars) else {
+                    unreachable!("a join's entry has its columns")
+                };
+                for ((name, _), v) in cols.iter().zip(vars) {
+                    out.push((v.clone(), name.clone()));
+                }
+            }
+            From::Join { l, r, .. } => {
+                out = self.item_columns(l)?;
+                out.extend(self.item_columns(r)?);
+            }
+        }
+        Ok(out)
     }
 
     /// Adds an entry to the current query level (`checkNameSpaceConflicts`: two entries
@@ -320,6 +520,8 @@ impl<'a> Analyzer<'a> {
             table: Some(table),
             cols: None,
             printed_cols: None,
+            cols_visible: true,
+            join_vars: None,
         })?;
         Ok(From::Rel {
             name: printed,
@@ -390,6 +592,8 @@ impl<'a> Analyzer<'a> {
             table: None,
             cols: Some(cols),
             printed_cols: printed,
+            cols_visible: true,
+            join_vars: None,
         })?;
         Ok(From::Subquery {
             lateral,
@@ -427,6 +631,8 @@ impl<'a> Analyzer<'a> {
             table: None,
             cols: Some(cols),
             printed_cols: printed,
+            cols_visible: true,
+            join_vars: None,
         })?;
         Ok(From::Rel {
             name: quote::ident(&name),

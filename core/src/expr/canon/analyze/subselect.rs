@@ -499,17 +499,8 @@ impl<'a> Analyzer<'a> {
                         "SELECT * with no tables specified is not valid",
                     ));
                 }
-                let mut ids = Vec::new();
                 for f in from {
-                    from_ids(f, &mut ids);
-                }
-                let li = self.levels.len() - 1;
-                for id in ids {
-                    let rte = self.levels[li]
-                        .iter()
-                        .find(|r| r.id == id)
-                        .expect("a FROM item of this level");
-                    self.rte_star(rte, li, &mut out)?;
+                    out.extend(self.item_columns(f)?);
                 }
             }
             Some(parts) => {
@@ -543,7 +534,7 @@ impl<'a> Analyzer<'a> {
     }
 
     /// The columns of one entry as a star expands them.
-    fn rte_star(&self, rte: &Rte, level: usize, out: &mut Vec<(Node, String)>) -> R<()> {
+    pub(super) fn rte_star(&self, rte: &Rte, level: usize, out: &mut Vec<(Node, String)>) -> R<()> {
         let var = |col: String, ty: Option<Ty>| Node::Var {
             refname: rte.written.clone(),
             rte: rte.id,
@@ -661,11 +652,12 @@ fn first_output_name(q: &Query) -> R<String> {
     }
 }
 
-/// The entries of a FROM item, in the order a star expands them.
-fn from_ids(f: &From, out: &mut Vec<u32>) {
+/// The entries of a FROM item (a join's own included).
+pub(super) fn from_ids(f: &From, out: &mut Vec<u32>) {
     match f {
         From::Rel { rte, .. } | From::Subquery { rte, .. } => out.push(*rte),
-        From::Join { l, r, .. } => {
+        From::Join { l, r, rte, .. } => {
+            out.extend(*rte);
             from_ids(l, out);
             from_ids(r, out);
         }
