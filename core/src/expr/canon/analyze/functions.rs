@@ -677,7 +677,7 @@ impl<'a> Analyzer<'a> {
                 if single != Some("array") {
                     return Err(Undecidable::unsupported("function syntax"));
                 }
-                let (q, tys) = self.query(q)?;
+                let (q, tys) = self.sublink(q)?;
                 if tys.len() != 1 {
                     return Err(Undecidable::mismatch(
                         "ARRAY() sub-select must return one column",

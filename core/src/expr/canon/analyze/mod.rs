@@ -102,6 +102,25 @@ pub struct Analyzer<'a> {
     next_id: u32,
     /// Whether the expression has a sub-select (whose entries are then named).
     pub has_queries: bool,
+    /// The recursive terms of `WITH RECURSIVE` being analysed (innermost last).
+    recursive_terms: Vec<RecursiveTerm>,
+    /// How many sub-links (EXISTS, IN, ANY/ALL, ARRAY and scalar sub-selects) and CTE
+    /// bodies enclose the query being analysed.
+    sublinks: u32,
+    cte_bodies: u32,
+}
+
+/// A recursive term being analysed: where its self-reference may appear
+/// (`checkWellFormedRecursion`).
+struct RecursiveTerm {
+    /// The CTE (an index of `Analyzer::ctes`).
+    slot: usize,
+    /// The sub-links and CTE bodies around the term: the reference must not be inside
+    /// another (a sub-select in FROM is allowed).
+    sublinks: u32,
+    cte_bodies: u32,
+    /// The entry of the self-reference, once seen.
+    rte: Option<u32>,
 }
 
 /// Input types for operator and function resolution.
@@ -197,6 +216,9 @@ impl<'a> Analyzer<'a> {
             ctes: Vec::new(),
             collecting: 0,
             next_id: 1,
+            recursive_terms: Vec::new(),
+            sublinks: 0,
+            cte_bodies: 0,
             has_queries: false,
         }
     }

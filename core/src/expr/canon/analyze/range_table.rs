@@ -248,6 +248,7 @@ impl<'a> Analyzer<'a> {
             PFrom::Join(kind, l, r, cond) => {
                 let l = self.finish_from(*l)?;
                 let r = self.finish_from(*r)?;
+                self.check_nullable_side(kind, &l, &r)?;
                 let on = match cond {
                     Cond::On(e) => {
                         let n = self.expr(e)?;
@@ -267,6 +268,38 @@ impl<'a> Analyzer<'a> {
                 })
             }
         }
+    }
+
+    /// `checkWellFormedRecursion`: the self-reference of a recursive term must not be
+    /// on the nullable side of an outer join.
+    fn check_nullable_side(&self, kind: &str, l: &From, r: &From) -> R<()> {
+        let refs: Vec<(u32, usize)> = self
+            .recursive_terms
+            .iter()
+            .filter_map(|t| t.rte.map(|id| (id, t.slot)))
+            .collect();
+        if refs.is_empty() {
+            return Ok(());
+        }
+        let mut nullable = Vec::new();
+        match kind {
+            " LEFT JOIN " => from_ids(r, &mut nullable),
+            " RIGHT JOIN " => from_ids(l, &mut nullable),
+            " FULL JOIN " => {
+                from_ids(l, &mut nullable);
+                from_ids(r, &mut nullable);
+            }
+            _ => {}
+        }
+        for (id, slot) in refs {
+            if nullable.contains(&id) {
+                return Err(Undecidable::mismatch(format!(
+                    "recursive reference to query {:?} must not appear within an outer join",
+                    self.ctes[slot].0
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// A join with USING, or NATURAL (`transformFromClauseItem`): the join gets an entry
@@ -571,6 +604,11 @@ impl<'a> Analyzer<'a> {
         } else {
             std::mem::take(self.levels.last_mut().unwrap())
         };
+        let seen: Vec<bool> = self
+            .recursive_terms
+            .iter()
+            .map(|t| t.rte.is_some())
+            .collect();
         self.collecting += 1;
         let r = self.query(q);
         self.collecting -= 1;
@@ -595,6 +633,13 @@ impl<'a> Analyzer<'a> {
             cols_visible: true,
             join_vars: None,
         })?;
+        // a self-reference of a recursive term inside this sub-select is, for the joins
+        // of this level, this entry
+        for (t, seen) in self.recursive_terms.iter_mut().zip(seen) {
+            if !seen && t.rte.is_some() {
+                t.rte = Some(id);
+            }
+        }
         Ok(From::Subquery {
             lateral,
             query: Box::new(query),
@@ -607,6 +652,25 @@ impl<'a> Analyzer<'a> {
     /// A reference to the CTE `self.ctes[k]`.
     fn add_cte_ref(&mut self, k: usize, alias: Option<&sq::TableAlias>) -> R<From> {
         let (name, cols) = self.ctes[k].clone();
+        let term = self.recursive_terms.iter().position(|t| t.slot == k);
+        if let Some(t) = term {
+            let t = &self.recursive_terms[t];
+            if t.sublinks != self.sublinks {
+                return Err(Undecidable::mismatch(format!(
+                    "recursive reference to query {name:?} must not appear within a subquery"
+                )));
+            }
+            if t.cte_bodies != self.cte_bodies {
+                return Err(Undecidable::not_modelled(
+                    "a recursive reference from a CTE inside the recursive term",
+                ));
+            }
+            if t.rte.is_some() {
+                return Err(Undecidable::mismatch(format!(
+                    "recursive reference to query {name:?} must not appear more than once"
+                )));
+            }
+        }
         let Some(cols) = cols else {
             return Err(Undecidable::not_modelled(
                 "a reference to a CTE of WITH RECURSIVE outside its recursive term",
@@ -634,6 +698,9 @@ impl<'a> Analyzer<'a> {
             cols_visible: true,
             join_vars: None,
         })?;
+        if let Some(t) = term {
+            self.recursive_terms[t].rte = Some(id);
+        }
         Ok(From::Rel {
             name: quote::ident(&name),
             rte: id,

@@ -4,6 +4,14 @@
 use super::*;
 
 impl<'a> Analyzer<'a> {
+    /// A sub-select in an expression (a sub-link).
+    pub(super) fn sublink(&mut self, q: &sq::Query) -> R<(Query, Vec<Option<Ty>>)> {
+        self.sublinks += 1;
+        let r = self.query(q);
+        self.sublinks -= 1;
+        r
+    }
+
     /// Analyses a sub-select; returns it with the types of its output columns.
     pub(super) fn query(&mut self, q: &sq::Query) -> R<(Query, Vec<Option<Ty>>)> {
         self.has_queries = true;
@@ -65,12 +73,14 @@ impl<'a> Analyzer<'a> {
                 Ok(())
             };
             self.collecting += 1;
+            self.cte_bodies += 1;
             let r = if with.recursive {
                 self.recursive_cte(depth + k, &cte.query, &rename)
             } else {
                 self.query(&cte.query)
             };
             self.collecting -= 1;
+            self.cte_bodies -= 1;
             let (cq, tys) = r?;
             let mut names = cq.names.clone();
             rename(&mut names)?;
@@ -125,9 +135,23 @@ impl<'a> Analyzer<'a> {
         let (l, lt) = self.set_expr(left)?;
         let mut names = l.names.clone();
         rename(&mut names)?;
-        self.ctes[slot].1 = Some(names.into_iter().zip(lt.iter().cloned()).collect());
-        let (r, rt) = self.set_expr(right)?;
-        self.ctes[slot].1 = None;
+        // the recursive term: a plain SELECT is modelled; the self-reference only once,
+        // in its own FROM, not on the nullable side of an outer join
+        let (r, rt) = if matches!(&**right, SetExpr::Select(_)) {
+            self.ctes[slot].1 = Some(names.into_iter().zip(lt.iter().cloned()).collect());
+            self.recursive_terms.push(RecursiveTerm {
+                slot,
+                sublinks: self.sublinks,
+                cte_bodies: self.cte_bodies,
+                rte: None,
+            });
+            let r = self.set_expr(right);
+            self.recursive_terms.pop();
+            self.ctes[slot].1 = None;
+            r?
+        } else {
+            self.set_expr(right)?
+        };
         if lt.len() != rt.len() {
             return Err(Undecidable::mismatch(
                 "each UNION query must have the same number of columns",
