@@ -996,6 +996,11 @@ const CASES: &[Case] = &[
         "(EXISTS ( WITH RECURSIVE c AS (\n         SELECT 1 AS n\n        UNION ALL\n         SELECT (c_1.n + 1)\n           FROM (h\n             JOIN c c_1 ON ((c_1.n = h.id)))\n        )\n SELECT 1\n   FROM c\n  WHERE (c.n = g.id)))",
         Exact,
     ),
+    case(
+        "EXISTS (WITH RECURSIVE c AS (SELECT 1 AS n, 'a'::text AS l UNION ALL SELECT c.n + 1, upper(c.l) FROM c WHERE c.n < 5) SELECT 1 FROM c WHERE c.n = id)",
+        "(EXISTS ( WITH RECURSIVE c AS (\n         SELECT 1 AS n,\n            'a'::text AS l\n        UNION ALL\n         SELECT (c_1.n + 1),\n            upper(c_1.l) AS upper\n           FROM c c_1\n          WHERE (c_1.n < 5)\n        )\n SELECT 1\n   FROM c\n  WHERE (c.n = g.id)))",
+        Exact,
+    ),
     // named arguments to built-in functions
     case(
         "span > make_interval(days => 1)",

@@ -1234,3 +1234,17 @@ fn joins_with_using_refuse_what_postgresql_refuses() {
         "exists (select 1 from docs d join members m using (role))",
     ]);
 }
+
+#[test]
+fn a_recursive_term_settles_no_call_that_may_be_an_aggregate() {
+    // PostgreSQL refuses an aggregate of the recursive term's level
+    fails(&[
+        "exists (with recursive c as (select 1 as n union all select count(*)::int from c) select 1 from c where c.n = id)",
+        "exists (with recursive c as (select 1 as n union all select (select max(c.n) + 1) from c where c.n < 5) select 1 from c where c.n = id)",
+        "exists (with recursive c as (select 1 as n union all select my_agg(c.n) from c) select 1 from c where c.n = id)",
+    ]);
+    run(&[(
+        "exists (with recursive c as (select 1 as n union all select c.n + 1 from c where c.n < tenant()) select 1 from c where c.n = tenant_id)",
+        "(EXISTS ( WITH RECURSIVE c AS (\n         SELECT 1 AS n\n        UNION ALL\n         SELECT (c_1.n + 1)\n           FROM c c_1\n          WHERE (c_1.n < tenant())\n        )\n SELECT 1\n   FROM c\n  WHERE (c.n = docs.tenant_id)))",
+    )]);
+}
