@@ -1001,6 +1001,59 @@ const CASES: &[Case] = &[
         "(EXISTS ( WITH RECURSIVE c AS (\n         SELECT 1 AS n,\n            'a'::text AS l\n        UNION ALL\n         SELECT (c_1.n + 1),\n            upper(c_1.l) AS upper\n           FROM c c_1\n          WHERE (c_1.n < 5)\n        )\n SELECT 1\n   FROM c\n  WHERE (c.n = g.id)))",
         Exact,
     ),
+    // untyped literals in a set operation take the column's common type (text when no
+    // input has one), printed in their own SELECT; a literal printed with a cast reads
+    // back named after its type where column names are not visible
+    reread(
+        "name IN (SELECT 'admin' UNION SELECT 'owner')",
+        "(name IN ( SELECT 'admin'::text\nUNION\n SELECT 'owner'::text))",
+        "(name IN ( SELECT 'admin'::text AS text\nUNION\n SELECT 'owner'::text AS text))",
+    ),
+    case(
+        "id IN (SELECT g_id FROM h UNION SELECT '5')",
+        "(id IN ( SELECT h.g_id\n   FROM h\nUNION\n SELECT 5))",
+        Exact,
+    ),
+    reread(
+        "name IN (SELECT 'a' UNION ALL SELECT label FROM h)",
+        "(name IN ( SELECT 'a'::text\nUNION ALL\n SELECT h.label\n   FROM h))",
+        "(name IN ( SELECT 'a'::text AS text\nUNION ALL\n SELECT h.label\n   FROM h))",
+    ),
+    reread(
+        "name IN (SELECT 'a' AS x UNION SELECT 'b' UNION SELECT 'c')",
+        "(name IN ( SELECT 'a'::text AS x\nUNION\n SELECT 'b'::text\nUNION\n SELECT 'c'::text))",
+        "(name IN ( SELECT 'a'::text AS x\nUNION\n SELECT 'b'::text AS text\nUNION\n SELECT 'c'::text AS text))",
+    ),
+    reread(
+        "code IN (SELECT 'a' UNION SELECT code FROM g g2)",
+        "((code)::text IN ( SELECT 'a'::character varying\nUNION\n SELECT g2.code\n   FROM g g2))",
+        "((code)::text IN ( SELECT 'a'::character varying AS \"varchar\"\nUNION\n SELECT g2.code\n   FROM g g2))",
+    ),
+    reread(
+        "EXISTS (SELECT 1 FROM (SELECT 'a' AS k UNION SELECT 'b') s WHERE s.k = name)",
+        "(EXISTS ( SELECT 1\n   FROM ( SELECT 'a'::text AS k\n        UNION\n         SELECT 'b'::text) s\n  WHERE (s.k = g.name)))",
+        "(EXISTS ( SELECT 1\n   FROM ( SELECT 'a'::text AS k\n        UNION\n         SELECT 'b'::text AS text) s\n  WHERE (s.k = g.name)))",
+    ),
+    reread(
+        "EXISTS (SELECT 1 FROM (SELECT 'a' UNION SELECT 'b') s WHERE s.\"?column?\" = name)",
+        "(EXISTS ( SELECT 1\n   FROM ( SELECT 'a'::text AS \"?column?\"\n        UNION\n         SELECT 'b'::text) s\n  WHERE (s.\"?column?\" = g.name)))",
+        "(EXISTS ( SELECT 1\n   FROM ( SELECT 'a'::text AS \"?column?\"\n        UNION\n         SELECT 'b'::text AS text) s\n  WHERE (s.\"?column?\" = g.name)))",
+    ),
+    reread(
+        "owner_id IN (SELECT h.owner_id FROM h EXCEPT SELECT '00000000-0000-0000-0000-00000000000A')",
+        "(owner_id IN ( SELECT h.owner_id\n   FROM h\nEXCEPT\n SELECT '00000000-0000-0000-0000-00000000000a'::uuid))",
+        "(owner_id IN ( SELECT h.owner_id\n   FROM h\nEXCEPT\n SELECT '00000000-0000-0000-0000-00000000000a'::uuid AS uuid))",
+    ),
+    reread(
+        "name IN (SELECT 'a' FROM h)",
+        "(name IN ( SELECT 'a'::text\n   FROM h))",
+        "(name IN ( SELECT 'a'::text AS text\n   FROM h))",
+    ),
+    reread(
+        "id IN (SELECT g_id FROM h UNION SELECT '-1')",
+        "(id IN ( SELECT h.g_id\n   FROM h\nUNION\n SELECT '-1'::integer))",
+        "(id IN ( SELECT h.g_id\n   FROM h\nUNION\n SELECT '-1'::integer AS int4))",
+    ),
     // named arguments to built-in functions
     case(
         "span > make_interval(days => 1)",

@@ -833,7 +833,13 @@ impl<'a> Printer<'a> {
             // get_target_list: FigureColname's fallback is shown only where the
             // column names are visible (colNamesVisible: a sub-select in FROM, a CTE,
             // the first input of their set operations)
-            if let Some(a) = alias.as_deref().filter(|a| visible || *a != "?column?") {
+            let alias = match alias.as_deref() {
+                // a literal printed with its type reads back named after the type
+                // (FigureColname of the cast): the fixed point shows that name
+                Some("?column?") if !visible => cast_colname(node),
+                a => a,
+            };
+            if let Some(a) = alias {
                 self.buf.push_str(" AS ");
                 push_ident(&mut self.buf, a);
             }
@@ -976,6 +982,30 @@ impl<'a> Printer<'a> {
             }
         }
     }
+}
+
+/// The column name PostgreSQL gives a constant as `pg_get_expr` prints it: the type's
+/// name when the constant is printed with a cast (`'a'::text`, `NULL::uuid`,
+/// `'-1'::integer`), none when it is printed bare (`5`, `1.5`, `true`).
+fn cast_colname(n: &Node) -> Option<&str> {
+    let Node::Const { text, ty: Some(ty) } = n else {
+        return None;
+    };
+    let plain = !ty.array && ty.schema.is_none();
+    let bare = match text {
+        None => false,
+        Some(v) => {
+            is_bool(ty)
+                || (plain && ty.name == "unknown")
+                || (plain && ty.name == "int4" && !v.starts_with('-'))
+                || (plain
+                    && ty.name == "numeric"
+                    && ty.mods.is_empty()
+                    && v.as_bytes()[0].is_ascii_digit()
+                    && v.contains(['.', 'e', 'E']))
+        }
+    };
+    (!bare).then_some(&*ty.name)
 }
 
 /// `quote_identifier` without an intermediate allocation.

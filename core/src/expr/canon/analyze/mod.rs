@@ -108,6 +108,9 @@ pub struct Analyzer<'a> {
     /// bodies enclose the query being analysed.
     sublinks: u32,
     cte_bodies: u32,
+    /// The next SELECT is a leaf of a set operation: its untyped literals are left
+    /// unresolved, for the set operation to coerce to the column's common type.
+    setop_leaf: bool,
 }
 
 /// A recursive term being analysed: where its self-reference may appear
@@ -219,6 +222,7 @@ impl<'a> Analyzer<'a> {
             recursive_terms: Vec::new(),
             sublinks: 0,
             cte_bodies: 0,
+            setop_leaf: false,
             has_queries: false,
         }
     }

@@ -133,6 +133,11 @@ impl<'a> Analyzer<'a> {
         };
         self.has_queries = true;
         let (l, lt) = self.set_expr(left)?;
+        if has_unknown_lit(&l) {
+            return Err(Undecidable::untyped(
+                "an untyped literal in a recursive query",
+            ));
+        }
         let mut names = l.names.clone();
         rename(&mut names)?;
         // the recursive term: a plain SELECT is modelled; the self-reference only once,
@@ -152,6 +157,11 @@ impl<'a> Analyzer<'a> {
         } else {
             self.set_expr(right)?
         };
+        if has_unknown_lit(&r) {
+            return Err(Undecidable::untyped(
+                "an untyped literal in a recursive query",
+            ));
+        }
         if lt.len() != rt.len() {
             return Err(Undecidable::mismatch(
                 "each UNION query must have the same number of columns",
@@ -269,23 +279,10 @@ impl<'a> Analyzer<'a> {
     fn set_expr(&mut self, e: &SetExpr) -> R<(Query, Vec<Option<Ty>>)> {
         match e {
             SetExpr::Select(s) => {
-                let untyped = s.projection.iter().any(|item| {
-                    let x = match item {
-                        SelectItem::UnnamedExpr(x) | SelectItem::ExprWithAlias { expr: x, .. } => x,
-                        _ => return false,
-                    };
-                    let mut x = x;
-                    while let Expr::Nested(i) = x {
-                        x = i;
-                    }
-                    matches!(x, Expr::Value(v) if !matches!(v.value, Value::Number(..) | Value::Boolean(_)))
-                });
-                if untyped {
-                    return Err(Undecidable::untyped(
-                        "an untyped literal in a set operation",
-                    ));
-                }
-                self.leaf(s, &[], None)
+                self.setop_leaf = true;
+                let r = self.leaf(s, &[], None);
+                self.setop_leaf = false;
+                r
             }
             SetExpr::Query(q) => {
                 if q.with.is_some()
@@ -317,20 +314,26 @@ impl<'a> Analyzer<'a> {
                     sq::SetQuantifier::All => true,
                     _ => return Err(Undecidable::not_modelled("this set operation")),
                 };
-                let (l, lt) = self.set_expr(left)?;
-                let (r, rt) = self.set_expr(right)?;
+                let (mut l, lt) = self.set_expr(left)?;
+                let (mut r, rt) = self.set_expr(right)?;
                 if lt.len() != rt.len() {
                     return Err(Undecidable::mismatch(format!(
                         "each {name} query must have the same number of columns"
                     )));
                 }
+                // an untyped literal of a leaf takes the column's common type (text when
+                // no input has a type), coerced in the leaf's target list
                 let mut tys = Vec::with_capacity(lt.len());
-                for (a, b) in lt.iter().zip(&rt) {
-                    let ins = [
-                        a.as_ref().map(In::K).unwrap_or(In::O),
-                        b.as_ref().map(In::K).unwrap_or(In::O),
-                    ];
-                    tys.push(Some(common_type(&ins)?));
+                for (k, (a, b)) in lt.iter().zip(&rt).enumerate() {
+                    let ins = [input_of(&l, k, a), input_of(&r, k, b)];
+                    let common = common_type(&ins)?;
+                    for q in [&mut l, &mut r] {
+                        if q.setop.is_none() && q.targets[k].0.is_unknown_lit() {
+                            let n = std::mem::replace(&mut q.targets[k].0, Node::And(Vec::new()));
+                            q.targets[k].0 = self.coerce_unknown(n, &common)?;
+                        }
+                    }
+                    tys.push(Some(common));
                 }
                 let names = l.names.clone();
                 Ok((
@@ -357,6 +360,7 @@ impl<'a> Analyzer<'a> {
         order_by: &[sq::OrderByExpr],
         limit: Option<&Expr>,
     ) -> R<(Query, Vec<Option<Ty>>)> {
+        let setop_leaf = std::mem::take(&mut self.setop_leaf);
         // register every table of this level first, then analyse join conditions
         let mut items = Vec::new();
         for twj in &s.from {
@@ -400,7 +404,7 @@ impl<'a> Analyzer<'a> {
                 _ => return Err(Undecidable::not_modelled("this target list item")),
             };
             let mut n = self.expr(e)?;
-            if n.is_unknown_lit() {
+            if n.is_unknown_lit() && !setop_leaf {
                 n = self.coerce_unknown(n, &TEXT)?;
             }
             let resname = match alias {
@@ -638,6 +642,20 @@ impl<'a> Analyzer<'a> {
         }
         Ok(n)
     }
+}
+
+/// The input a set operation's column `k` takes from one side: an untyped literal of a
+/// leaf is unknown.
+fn input_of<'t>(q: &Query, k: usize, ty: &'t Option<Ty>) -> In<'t> {
+    if q.setop.is_none() && q.targets[k].0.is_unknown_lit() {
+        return In::U;
+    }
+    ty.as_ref().map(In::K).unwrap_or(In::O)
+}
+
+/// Whether a leaf keeps an untyped literal in its target list.
+fn has_unknown_lit(q: &Query) -> bool {
+    q.setop.is_none() && q.targets.iter().any(|(n, _)| n.is_unknown_lit())
 }
 
 /// Whether `e` is a scalar sub-select whose first output column is a star's.
