@@ -1054,6 +1054,48 @@ const CASES: &[Case] = &[
         "(id IN ( SELECT h.g_id\n   FROM h\nUNION\n SELECT '-1'::integer))",
         "(id IN ( SELECT h.g_id\n   FROM h\nUNION\n SELECT '-1'::integer AS int4))",
     ),
+    // OFFSET (printed before LIMIT); ORDER BY, OFFSET and LIMIT of a set operation (its
+    // ORDER BY printed by output column position)
+    case(
+        "EXISTS (SELECT 1 FROM h WHERE h.g_id = g.id ORDER BY h.weight LIMIT 1 OFFSET 2)",
+        "(EXISTS ( SELECT 1\n   FROM h\n  WHERE (h.g_id = g.id)\n  ORDER BY h.weight\n OFFSET 2\n LIMIT 1))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT 1 FROM h WHERE h.g_id = g.id OFFSET 1)",
+        "(EXISTS ( SELECT 1\n   FROM h\n  WHERE (h.g_id = g.id)\n OFFSET 1))",
+        Exact,
+    ),
+    case(
+        "id IN (SELECT g_id FROM h UNION SELECT id FROM h ORDER BY 1 LIMIT 3)",
+        "(id IN ( SELECT h.g_id\n   FROM h\nUNION\n SELECT h.id\n   FROM h\n  ORDER BY 1\n LIMIT 3))",
+        Exact,
+    ),
+    case(
+        "id IN (SELECT g_id FROM h UNION SELECT weight FROM h ORDER BY g_id DESC LIMIT 3 OFFSET 1)",
+        "(id IN ( SELECT h.g_id\n   FROM h\nUNION\n SELECT h.weight\n   FROM h\n  ORDER BY 1 DESC\n OFFSET 1\n LIMIT 3))",
+        Exact,
+    ),
+    case(
+        "id = (SELECT h.weight FROM h ORDER BY h.weight LIMIT '1')",
+        "(id = ( SELECT h.weight\n   FROM h\n  ORDER BY h.weight\n LIMIT '1'::bigint))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT 1 FROM (SELECT g_id AS x, kind FROM h INTERSECT SELECT id, label FROM h ORDER BY kind NULLS FIRST, x LIMIT 5) s WHERE s.x = g.id)",
+        "(EXISTS ( SELECT 1\n   FROM ( SELECT h.g_id AS x,\n            h.kind\n           FROM h\n        INTERSECT\n         SELECT h.id,\n            h.label\n           FROM h\n  ORDER BY 2 NULLS FIRST, 1\n LIMIT 5) s\n  WHERE (s.x = g.id)))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT 1 FROM h WHERE h.g_id = g.id OFFSET 1 ROWS)",
+        "(EXISTS ( SELECT 1\n   FROM h\n  WHERE (h.g_id = g.id)\n OFFSET 1))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT 1 FROM h WHERE h.g_id IN (SELECT g_id FROM h UNION SELECT weight FROM h ORDER BY 1 DESC LIMIT 2) AND h.id = g.id)",
+        "(EXISTS ( SELECT 1\n   FROM h\n  WHERE ((h.g_id IN ( SELECT h_1.g_id\n           FROM h h_1\n        UNION\n         SELECT h_1.weight\n           FROM h h_1\n  ORDER BY 1 DESC\n LIMIT 2)) AND (h.id = g.id))))",
+        Exact,
+    ),
     // named arguments to built-in functions
     case(
         "span > make_interval(days => 1)",

@@ -181,6 +181,9 @@ pub struct Query {
     /// ORDER BY items: the sort expression and what follows it (` DESC`, ` NULLS FIRST`,
     /// ...).
     pub order_by: Vec<(Node, &'static str)>,
+    /// ORDER BY of a set operation: output column positions (1-based), as printed.
+    pub setop_order: Vec<(usize, &'static str)>,
+    pub offset: Option<Node>,
     pub limit: Option<Node>,
 }
 
@@ -812,7 +815,23 @@ impl<'a> Printer<'a> {
             self.indent = save_indent;
         }
         if let Some(s) = &q.setop {
-            return self.setop(s, visible);
+            self.setop(s, visible);
+            // get_select_query_def: at the query's own indentation (a SELECT adds one
+            // level, a set operation does not)
+            let (save_indent, save_prefix) = (self.indent, self.prefix);
+            for (k, (pos, suffix)) in q.setop_order.iter().enumerate() {
+                if k == 0 {
+                    self.keyword(" ORDER BY ", -STD, STD, 1);
+                } else {
+                    self.buf.push_str(", ");
+                }
+                self.buf.push_str(&pos.to_string());
+                self.buf.push_str(suffix);
+            }
+            self.offset_limit(q);
+            self.indent = save_indent;
+            self.prefix = save_prefix;
+            return;
         }
         let (save_indent, save_prefix) = (self.indent, self.prefix);
         self.prefix = true;
@@ -898,12 +917,21 @@ impl<'a> Printer<'a> {
             }
             self.buf.push_str(suffix);
         }
+        self.offset_limit(q);
+        self.indent = save_indent;
+        self.prefix = save_prefix;
+    }
+
+    /// OFFSET, then LIMIT (`get_select_query_def`).
+    fn offset_limit(&mut self, q: &Query) {
+        if let Some(o) = &q.offset {
+            self.keyword(" OFFSET ", -STD, STD, 0);
+            self.expr(o, false);
+        }
         if let Some(l) = &q.limit {
             self.keyword(" LIMIT ", -STD, STD, 0);
             self.expr(l, false);
         }
-        self.indent = save_indent;
-        self.prefix = save_prefix;
     }
 
     fn column_aliases(&mut self, columns: &Option<Vec<String>>) {
@@ -1108,6 +1136,9 @@ impl Names {
             let mut s = q.setop.take().unwrap();
             self.leaves(&mut s);
             q.setop = Some(s);
+            for n in [&mut q.offset, &mut q.limit].into_iter().flatten() {
+                self.node(n);
+            }
             self.stack.pop();
             return;
         }
@@ -1132,8 +1163,8 @@ impl Names {
         for (o, _) in &mut q.order_by {
             self.node(o);
         }
-        if let Some(l) = &mut q.limit {
-            self.node(l);
+        for n in [&mut q.offset, &mut q.limit].into_iter().flatten() {
+            self.node(n);
         }
         self.stack.pop();
     }

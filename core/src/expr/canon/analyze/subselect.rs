@@ -207,14 +207,14 @@ impl<'a> Analyzer<'a> {
         {
             return Err(Undecidable::not_modelled("this sub-select syntax"));
         }
-        let limit = match &q.limit_clause {
-            None => None,
+        let (limit, offset) = match &q.limit_clause {
+            None => (None, None),
             Some(sq::LimitClause::LimitOffset {
                 limit,
-                offset: None,
+                offset,
                 limit_by,
-            }) if limit_by.is_empty() => limit.as_ref(),
-            _ => return Err(Undecidable::not_modelled("OFFSET")),
+            }) if limit_by.is_empty() => (limit.as_ref(), offset.as_ref().map(|o| &o.value)),
+            _ => return Err(Undecidable::not_modelled("this LIMIT")),
         };
         let order_by: &[sq::OrderByExpr] = match &q.order_by {
             None => &[],
@@ -225,14 +225,21 @@ impl<'a> Analyzer<'a> {
             Some(_) => return Err(Undecidable::not_modelled("this ORDER BY")),
         };
         match &*q.body {
-            SetExpr::Select(s) => self.leaf(s, order_by, limit),
+            SetExpr::Select(s) => {
+                let (mut query, tys) = self.leaf(s, order_by, limit)?;
+                // the leaf's level is gone: OFFSET sees the levels around it, as its
+                // LIMIT's constants do
+                query.offset = offset.map(|e| self.limit_value(e)).transpose()?;
+                Ok((query, tys))
+            }
             body @ SetExpr::SetOperation { .. } => {
-                if !order_by.is_empty() || limit.is_some() {
-                    return Err(Undecidable::not_modelled(
-                        "ORDER BY or LIMIT of a set operation",
-                    ));
+                let (mut query, tys) = self.set_expr(body)?;
+                if !order_by.is_empty() {
+                    query.setop_order = setop_sort(&query, order_by)?;
                 }
-                self.set_expr(body)
+                query.offset = offset.map(|e| self.limit_value(e)).transpose()?;
+                query.limit = limit.map(|e| self.limit_value(e)).transpose()?;
+                Ok((query, tys))
             }
             _ => Err(Undecidable::not_modelled("this sub-select syntax")),
         }
@@ -448,30 +455,9 @@ impl<'a> Analyzer<'a> {
                 return Err(Undecidable::not_modelled("WITH FILL"));
             }
             let n = self.sort_key(&o.expr, &resnames, &targets)?;
-            // the default < (ASC) or > (DESC) of the type, NULLS LAST for ASC and NULLS
-            // FIRST for DESC unless written otherwise
-            let suffix = match (&o.options.sort, o.options.nulls_first) {
-                (None | Some(sq::OrderBySort::Asc), None | Some(false)) => "",
-                (None | Some(sq::OrderBySort::Asc), Some(true)) => " NULLS FIRST",
-                (Some(sq::OrderBySort::Desc), None | Some(true)) => " DESC",
-                (Some(sq::OrderBySort::Desc), Some(false)) => " DESC NULLS LAST",
-                _ => return Err(Undecidable::not_modelled("ORDER BY ... USING")),
-            };
-            sorts.push((n, suffix));
+            sorts.push((n, sort_suffix(o)?));
         }
-        let limit = match limit {
-            Some(e) => {
-                let n = self.expr(e)?;
-                let n = match inp(&n) {
-                    In::U => self.coerce_unknown(n, &t("int8"))?,
-                    In::K(k) if k.is_int() => self.apply(n, Some(t("int8")))?,
-                    In::O => n,
-                    _ => return Err(Undecidable::mismatch("LIMIT must be an integer")),
-                };
-                Some(n)
-            }
-            None => None,
-        };
+        let limit = limit.map(|e| self.limit_value(e)).transpose()?;
         Ok((
             Query {
                 setop: None,
@@ -484,6 +470,8 @@ impl<'a> Analyzer<'a> {
                 from,
                 filter,
                 order_by: sorts,
+                setop_order: Vec::new(),
+                offset: None,
                 limit,
             },
             tys,
@@ -492,6 +480,17 @@ impl<'a> Analyzer<'a> {
 }
 
 impl<'a> Analyzer<'a> {
+    /// A LIMIT or OFFSET value: an int8.
+    fn limit_value(&mut self, e: &Expr) -> R<Node> {
+        let n = self.expr(e)?;
+        match inp(&n) {
+            In::U => self.coerce_unknown(n, &t("int8")),
+            In::K(k) if k.is_int() => self.apply(n, Some(t("int8"))),
+            In::O => Ok(n),
+            _ => Err(Undecidable::mismatch("LIMIT must be an integer")),
+        }
+    }
+
     /// A target of a star's expansion: a column, printed without an alias unless the
     /// column is printed under another name (made unique).
     fn push_star_target(
@@ -642,6 +641,81 @@ impl<'a> Analyzer<'a> {
         }
         Ok(n)
     }
+}
+
+/// The default < (ASC) or > (DESC) of the type, NULLS LAST for ASC and NULLS FIRST for
+/// DESC unless written otherwise.
+fn sort_suffix(o: &sq::OrderByExpr) -> R<&'static str> {
+    Ok(match (&o.options.sort, o.options.nulls_first) {
+        (None | Some(sq::OrderBySort::Asc), None | Some(false)) => "",
+        (None | Some(sq::OrderBySort::Asc), Some(true)) => " NULLS FIRST",
+        (Some(sq::OrderBySort::Desc), None | Some(true)) => " DESC",
+        (Some(sq::OrderBySort::Desc), Some(false)) => " DESC NULLS LAST",
+        _ => return Err(Undecidable::not_modelled("ORDER BY ... USING")),
+    })
+}
+
+/// ORDER BY of a set operation (`transformSetOperationStmt`): only output column names
+/// (of the leftmost SELECT) and positions; printed as positions.
+fn setop_sort(q: &Query, order_by: &[sq::OrderByExpr]) -> R<Vec<(usize, &'static str)>> {
+    let mut leaf = q;
+    while let Some(s) = &leaf.setop {
+        leaf = &s.l;
+    }
+    let names: Vec<&str> = leaf
+        .targets
+        .iter()
+        .map(|(n, a)| match (n, a) {
+            (_, Some(a)) => a.as_str(),
+            (Node::Var { col, .. }, None) => col.as_str(),
+            _ => "",
+        })
+        .collect();
+    let mut out = Vec::with_capacity(order_by.len());
+    for o in order_by {
+        if o.with_fill.is_some() {
+            return Err(Undecidable::not_modelled("WITH FILL"));
+        }
+        let pos = match &o.expr {
+            Expr::Identifier(id) => {
+                let name = fold(id);
+                let mut found = names.iter().enumerate().filter(|(_, n)| **n == name);
+                match (found.next(), found.next()) {
+                    (Some((k, _)), None) => k + 1,
+                    (None, _) => {
+                        return Err(Undecidable::mismatch(format!(
+                            "column {name:?} does not exist in the set operation's result"
+                        )))
+                    }
+                    _ => {
+                        return Err(Undecidable::not_modelled(
+                            "an ORDER BY name of several columns",
+                        ))
+                    }
+                }
+            }
+            Expr::Value(v) if matches!(v.value, Value::Number(..)) => {
+                let Value::Number(n, _) = &v.value else {
+                    unreachable!()
+                };
+                match n.parse::<usize>() {
+                    Ok(k) if k >= 1 && k <= names.len() => k,
+                    _ => {
+                        return Err(Undecidable::mismatch(
+                            "ORDER BY position is not in select list",
+                        ))
+                    }
+                }
+            }
+            _ => {
+                return Err(Undecidable::mismatch(
+                    "invalid UNION/INTERSECT/EXCEPT ORDER BY clause",
+                ))
+            }
+        };
+        out.push((pos, sort_suffix(o)?));
+    }
+    Ok(out)
 }
 
 /// The input a set operation's column `k` takes from one side: an untyped literal of a
