@@ -1096,6 +1096,33 @@ const CASES: &[Case] = &[
         "(EXISTS ( SELECT 1\n   FROM h\n  WHERE ((h.g_id IN ( SELECT h_1.g_id\n           FROM h h_1\n        UNION\n         SELECT h_1.weight\n           FROM h h_1\n  ORDER BY 1 DESC\n LIMIT 2)) AND (h.id = g.id))))",
         Exact,
     ),
+    // column aliases of a table in FROM rename its first columns; the whole column list
+    // is printed
+    case(
+        "EXISTS (SELECT 1 FROM h x(a, b) WHERE x.b = g.id)",
+        "(EXISTS ( SELECT 1\n   FROM h x(a, b, owner_id, label, kind, weight)\n  WHERE (x.b = g.id)))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT 1 FROM h AS x(hid) WHERE x.hid = g.id AND x.kind = 'a')",
+        "(EXISTS ( SELECT 1\n   FROM h x(hid, g_id, owner_id, label, kind, weight)\n  WHERE ((x.hid = g.id) AND (x.kind = 'a'::text))))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT * FROM h x(hid, gid) WHERE gid = g.id)",
+        "(EXISTS ( SELECT x.hid,\n    x.gid,\n    x.owner_id,\n    x.label,\n    x.kind,\n    x.weight\n   FROM h x(hid, gid, owner_id, label, kind, weight)\n  WHERE (x.gid = g.id)))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT 1 FROM h x(a, b) JOIN h y USING (kind) WHERE b = g.id)",
+        "(EXISTS ( SELECT 1\n   FROM (h x(a, b, owner_id, label, kind, weight)\n     JOIN h y USING (kind))\n  WHERE (x.b = g.id)))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT 1 FROM h g(a) WHERE g.a = 1)",
+        "(EXISTS ( SELECT 1\n   FROM h g_1(a, g_id, owner_id, label, kind, weight)\n  WHERE (g_1.a = 1)))",
+        Exact,
+    ),
     // named arguments to built-in functions
     case(
         "span > make_interval(days => 1)",

@@ -534,13 +534,28 @@ impl<'a> Analyzer<'a> {
         }
         let (schema, relname, table, printed) = self.resolve_table(name)?;
         let (written, aliased) = match alias {
-            Some(a) => {
-                if !a.columns.is_empty() {
-                    return Err(Undecidable::are_not_modelled("column aliases"));
-                }
-                (fold(&a.name), true)
-            }
+            Some(a) => (fold(&a.name), true),
             None => (relname.clone(), false),
+        };
+        // column aliases rename the table's first columns; `pg_get_expr` prints the
+        // whole column list
+        let (cols, printed_cols, columns) = match alias {
+            Some(a) if !a.columns.is_empty() => {
+                if table.columns.is_empty() {
+                    return Err(Undecidable::ColumnOfUnknownTable {
+                        column: fold(&a.columns[0].name),
+                        table: relname.clone(),
+                    });
+                }
+                let mut cols: Columns = Vec::with_capacity(table.columns.len());
+                for c in &table.columns {
+                    cols.push((c.name.clone(), Some(self.ty(&c.data_type)?)));
+                }
+                let (cols, printed, columns) =
+                    with_column_aliases(cols, &column_aliases(a)?, &written)?;
+                (Some(cols), printed, columns)
+            }
+            _ => (None, None, None),
         };
         let id = self.new_id();
         self.push_rte(Rte {
@@ -551,8 +566,8 @@ impl<'a> Analyzer<'a> {
             relname: relname.clone(),
             aliased,
             table: Some(table),
-            cols: None,
-            printed_cols: None,
+            cols,
+            printed_cols,
             cols_visible: true,
             join_vars: None,
         })?;
@@ -562,7 +577,7 @@ impl<'a> Analyzer<'a> {
             base: relname,
             user_alias: aliased,
             alias: None,
-            columns: None,
+            columns,
         })
     }
 
