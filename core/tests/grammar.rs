@@ -1123,6 +1123,37 @@ const CASES: &[Case] = &[
         "(EXISTS ( SELECT 1\n   FROM h g_1(a, g_id, owner_id, label, kind, weight)\n  WHERE (g_1.a = 1)))",
         Exact,
     ),
+    // GROUP BY columns (a name is an input column first) and HAVING
+    case(
+        "EXISTS (SELECT h.g_id FROM h WHERE h.g_id = g.id GROUP BY h.g_id HAVING count(*) > 1)",
+        "(EXISTS ( SELECT h.g_id\n   FROM h\n  WHERE (h.g_id = g.id)\n  GROUP BY h.g_id\n HAVING (count(*) > 1)))",
+        Exact,
+    ),
+    case(
+        "id IN (SELECT g_id FROM h GROUP BY 1 HAVING max(weight) > 10)",
+        "(id IN ( SELECT h.g_id\n   FROM h\n  GROUP BY h.g_id\n HAVING (max(h.weight) > 10)))",
+        Exact,
+    ),
+    case(
+        "id IN (SELECT g_id FROM h GROUP BY g_id, kind)",
+        "(id IN ( SELECT h.g_id\n   FROM h\n  GROUP BY h.g_id, h.kind))",
+        Exact,
+    ),
+    case(
+        "EXISTS (SELECT 1 FROM h GROUP BY h.g_id HAVING h.g_id = g.id)",
+        "(EXISTS ( SELECT 1\n   FROM h\n  GROUP BY h.g_id\n HAVING (h.g_id = g.id)))",
+        Exact,
+    ),
+    case(
+        "id IN (SELECT h.g_id FROM h GROUP BY h.g_id ORDER BY count(*) DESC LIMIT 1)",
+        "(id IN ( SELECT h.g_id\n   FROM h\n  GROUP BY h.g_id\n  ORDER BY (count(*)) DESC\n LIMIT 1))",
+        Exact,
+    ),
+    case(
+        "id IN (SELECT x FROM (SELECT g_id AS x FROM h) s GROUP BY x)",
+        "(id IN ( SELECT s.x\n   FROM ( SELECT h.g_id AS x\n           FROM h) s\n  GROUP BY s.x))",
+        Exact,
+    ),
     // named arguments to built-in functions
     case(
         "span > make_interval(days => 1)",

@@ -181,6 +181,9 @@ pub struct Query {
     /// ORDER BY items: the sort expression and what follows it (` DESC`, ` NULLS FIRST`,
     /// ...).
     pub order_by: Vec<(Node, &'static str)>,
+    /// GROUP BY columns and HAVING.
+    pub group_by: Vec<Node>,
+    pub having: Option<Node>,
     /// ORDER BY of a set operation: output column positions (1-based), as printed.
     pub setop_order: Vec<(usize, &'static str)>,
     pub offset: Option<Node>,
@@ -898,6 +901,18 @@ impl<'a> Printer<'a> {
             self.keyword(" WHERE ", -STD, STD, 1);
             self.expr(w, false);
         }
+        for (k, n) in q.group_by.iter().enumerate() {
+            if k == 0 {
+                self.keyword(" GROUP BY ", -STD, STD, 1);
+            } else {
+                self.buf.push_str(", ");
+            }
+            self.expr(n, true);
+        }
+        if let Some(h) = &q.having {
+            self.keyword(" HAVING ", -STD, STD, 0);
+            self.expr(h, false);
+        }
         for (k, (n, suffix)) in q.order_by.iter().enumerate() {
             if k == 0 {
                 self.keyword(" ORDER BY ", -STD, STD, 1);
@@ -1159,6 +1174,9 @@ impl Names {
         }
         if let Some(w) = &mut q.filter {
             self.node(w);
+        }
+        for n in q.group_by.iter_mut().chain(q.having.as_mut()) {
+            self.node(n);
         }
         for (o, _) in &mut q.order_by {
             self.node(o);

@@ -1248,3 +1248,15 @@ fn a_recursive_term_settles_no_call_that_may_be_an_aggregate() {
         "(EXISTS ( WITH RECURSIVE c AS (\n         SELECT 1 AS n\n        UNION ALL\n         SELECT (c_1.n + 1)\n           FROM c c_1\n          WHERE (c_1.n < tenant())\n        )\n SELECT 1\n   FROM c\n  WHERE (c.n = docs.tenant_id)))",
     )]);
 }
+
+#[test]
+fn a_grouped_query_settles_only_grouped_columns() {
+    // PostgreSQL accepts an ungrouped column only when the groups hold the table's
+    // primary key, which the offline layer does not model
+    fails(&[
+        "exists (select m.role from members m group by m.doc_id)",
+        "exists (select 1 from members m group by m.doc_id having m.role = 'a')",
+        "exists (select 1 from members m group by m.doc_id order by m.user_id)",
+        "exists (select 1 from members m group by lower(m.role))",
+    ]);
+}

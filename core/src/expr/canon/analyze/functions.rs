@@ -636,7 +636,7 @@ pub(super) fn poly(t: &Ty) -> Option<&'static str> {
 }
 
 /// The aggregates of pg_catalog a policy may call.
-const BUILTIN_AGGREGATES: &[&str] = &[
+pub(super) const BUILTIN_AGGREGATES: &[&str] = &[
     "count",
     "sum",
     "avg",

@@ -252,17 +252,17 @@ impl<'a> Analyzer<'a> {
         order_by: &[sq::OrderByExpr],
         limit: Option<&Expr>,
     ) -> R<(Query, Vec<Option<Ty>>)> {
-        let gb_empty = matches!(&s.group_by, sq::GroupByExpr::Expressions(a, b) if a.is_empty() && b.is_empty());
+        let plain_group_by =
+            matches!(&s.group_by, sq::GroupByExpr::Expressions(_, m) if m.is_empty());
         if !matches!(s.distinct, None | Some(sq::Distinct::Distinct))
             || s.top.is_some()
             || s.into.is_some()
             || !s.lateral_views.is_empty()
             || s.prewhere.is_some()
-            || !gb_empty
+            || !plain_group_by
             || !s.cluster_by.is_empty()
             || !s.distribute_by.is_empty()
             || !s.sort_by.is_empty()
-            || s.having.is_some()
             || !s.named_window.is_empty()
             || s.qualify.is_some()
             || s.value_table_mode.is_some()
@@ -449,6 +449,58 @@ impl<'a> Analyzer<'a> {
             }
             None => None,
         };
+        // GROUP BY: columns only (SQL92: a bare name is an input column before an
+        // output column; a position is the target's); then every target, HAVING and
+        // ORDER BY must use this level's columns only through the groups or inside an
+        // aggregate of pg_catalog (a grouping by primary key is not modelled)
+        let level = self.levels.len() - 1;
+        let mut group_by = Vec::new();
+        if let sq::GroupByExpr::Expressions(items, _) = &s.group_by {
+            for e in items {
+                let n = match e {
+                    Expr::Identifier(id) => match self.column(&[fold(id)]) {
+                        Ok(n) => n,
+                        Err(_) => {
+                            let name = fold(id);
+                            match resnames.iter().position(|r| *r == name) {
+                                Some(k) => targets[k].0.clone(),
+                                None => self.expr(e)?,
+                            }
+                        }
+                    },
+                    Expr::Value(v) if matches!(v.value, Value::Number(..)) => {
+                        let k: Option<usize> = match &v.value {
+                            Value::Number(n, _) => n.parse().ok(),
+                            _ => None,
+                        };
+                        match k
+                            .and_then(|k| k.checked_sub(1))
+                            .and_then(|k| targets.get(k))
+                        {
+                            Some(t) => t.0.clone(),
+                            None => {
+                                return Err(Undecidable::mismatch(
+                                    "GROUP BY position is not in select list",
+                                ))
+                            }
+                        }
+                    }
+                    _ => self.expr(e)?,
+                };
+                if !matches!(&n, Node::Var { level: l, .. } if *l == level) {
+                    return Err(Undecidable::not_modelled("GROUP BY of an expression"));
+                }
+                group_by.push(n);
+            }
+        }
+        let having = match &s.having {
+            Some(h) => {
+                let n = self.expr(h)?;
+                Some(self.to_bool(n)?)
+            }
+            None => None,
+        };
+        let grouped = !group_by.is_empty() || having.is_some();
         let mut sorts = Vec::with_capacity(order_by.len());
         for o in order_by {
             if o.with_fill.is_some() {
@@ -458,6 +510,17 @@ impl<'a> Analyzer<'a> {
             sorts.push((n, sort_suffix(o)?));
         }
         let limit = limit.map(|e| self.limit_value(e)).transpose()?;
+        if grouped {
+            let ok = |n: &Node| grouped_only(n, level, &group_by);
+            if !(targets.iter().all(|(n, _)| ok(n))
+                && having.iter().all(ok)
+                && sorts.iter().all(|(n, _)| ok(n)))
+            {
+                return Err(Undecidable::not_modelled(
+                    "a column of a grouped query outside its GROUP BY",
+                ));
+            }
+        }
         Ok((
             Query {
                 setop: None,
@@ -469,6 +532,8 @@ impl<'a> Analyzer<'a> {
                 targets,
                 from,
                 filter,
+                group_by,
+                having,
                 order_by: sorts,
                 setop_order: Vec::new(),
                 offset: None,
@@ -716,6 +781,73 @@ fn setop_sort(q: &Query, order_by: &[sq::OrderByExpr]) -> R<Vec<(usize, &'static
         out.push((pos, sort_suffix(o)?));
     }
     Ok(out)
+}
+
+/// Whether `n` uses the columns of query level `level` only as grouped columns or inside
+/// an aggregate of pg_catalog (a sub-select is not looked into: not modelled).
+fn grouped_only(n: &Node, level: usize, groups: &[Node]) -> bool {
+    let same = |g: &Node| match (g, n) {
+        (
+            Node::Var {
+                rte: a,
+                col: ca,
+                level: la,
+                ..
+            },
+            Node::Var {
+                rte: b,
+                col: cb,
+                level: lb,
+                ..
+            },
+        ) => a == b && ca == cb && la == lb,
+        _ => false,
+    };
+    if groups.iter().any(same) {
+        return true;
+    }
+    let all = |xs: &[Node]| xs.iter().all(|x| grouped_only(x, level, groups));
+    let one = |x: &Node| grouped_only(x, level, groups);
+    match n {
+        Node::Var { level: l, .. } => *l != level,
+        Node::Const { .. } | Node::SqlValue { .. } => true,
+        Node::Func { name, args, .. } => {
+            super::functions::BUILTIN_AGGREGATES.contains(&name.as_str()) || all(args)
+        }
+        Node::Op { l, r, .. } => l.as_deref().is_none_or(one) && one(r),
+        Node::Sql { args, .. }
+        | Node::Coalesce { args, .. }
+        | Node::MinMax { args, .. }
+        | Node::And(args)
+        | Node::Or(args)
+        | Node::Array { elems: args, .. } => all(args),
+        Node::Cast { arg, .. }
+        | Node::Not(arg)
+        | Node::NullTest { arg, .. }
+        | Node::BoolTest { arg, .. }
+        | Node::Collate { arg, .. }
+        | Node::NamedArg { arg, .. }
+        | Node::Variadic(arg)
+        | Node::IsJson { arg, .. } => one(arg),
+        Node::Distinct { l, r } | Node::NullIf { l, r, .. } | Node::ScalarArray { l, r, .. } => {
+            one(l) && one(r)
+        }
+        Node::Case {
+            arg, whens, els, ..
+        } => {
+            arg.as_deref().is_none_or(one)
+                && one(els)
+                && whens.iter().all(|(a, b)| one(a) && one(b))
+        }
+        Node::RowCompare { l, r, .. } => all(l) && all(r),
+        Node::Subscript { base, subs, .. } => {
+            one(base)
+                && subs
+                    .iter()
+                    .all(|(a, b, _)| a.as_ref().is_none_or(one) && b.as_ref().is_none_or(one))
+        }
+        Node::Sublink { .. } => false,
+    }
 }
 
 /// The input a set operation's column `k` takes from one side: an untyped literal of a
