@@ -181,6 +181,12 @@ pub struct Query {
     /// ORDER BY items: the sort expression and what follows it (` DESC`, ` NULLS FIRST`,
     /// ...).
     pub order_by: Vec<(Node, &'static str)>,
+    /// GROUP BY columns and HAVING.
+    pub group_by: Vec<Node>,
+    pub having: Option<Node>,
+    /// ORDER BY of a set operation: output column positions (1-based), as printed.
+    pub setop_order: Vec<(usize, &'static str)>,
+    pub offset: Option<Node>,
     pub limit: Option<Node>,
 }
 
@@ -212,6 +218,10 @@ pub enum From {
         l: Box<From>,
         r: Box<From>,
         on: Option<Node>,
+        /// `USING (columns)` (NATURAL is printed so too).
+        using: Vec<String>,
+        /// The join's own entry, when it has one (a join with USING).
+        rte: Option<u32>,
     },
     /// `[LATERAL] (query) alias` (`alias` set by [`name_range_tables`]).
     Subquery {
@@ -381,7 +391,8 @@ impl<'a> Printer<'a> {
         match n {
             Node::Const { text, ty } => self.const_(text, ty, 0),
             Node::Var { refname, col, .. } => {
-                if self.prefix {
+                // a merged column of an unaliased FULL JOIN has no entry name
+                if self.prefix && !refname.is_empty() {
                     push_ident(&mut self.buf, refname);
                     self.buf.push('.');
                 }
@@ -807,7 +818,23 @@ impl<'a> Printer<'a> {
             self.indent = save_indent;
         }
         if let Some(s) = &q.setop {
-            return self.setop(s, visible);
+            self.setop(s, visible);
+            // get_select_query_def: at the query's own indentation (a SELECT adds one
+            // level, a set operation does not)
+            let (save_indent, save_prefix) = (self.indent, self.prefix);
+            for (k, (pos, suffix)) in q.setop_order.iter().enumerate() {
+                if k == 0 {
+                    self.keyword(" ORDER BY ", -STD, STD, 1);
+                } else {
+                    self.buf.push_str(", ");
+                }
+                self.buf.push_str(&pos.to_string());
+                self.buf.push_str(suffix);
+            }
+            self.offset_limit(q);
+            self.indent = save_indent;
+            self.prefix = save_prefix;
+            return;
         }
         let (save_indent, save_prefix) = (self.indent, self.prefix);
         self.prefix = true;
@@ -828,7 +855,13 @@ impl<'a> Printer<'a> {
             // get_target_list: FigureColname's fallback is shown only where the
             // column names are visible (colNamesVisible: a sub-select in FROM, a CTE,
             // the first input of their set operations)
-            if let Some(a) = alias.as_deref().filter(|a| visible || *a != "?column?") {
+            let alias = match alias.as_deref() {
+                // a literal printed with its type reads back named after the type
+                // (FigureColname of the cast): the fixed point shows that name
+                Some("?column?") if !visible => cast_colname(node),
+                a => a,
+            };
+            if let Some(a) = alias {
                 self.buf.push_str(" AS ");
                 push_ident(&mut self.buf, a);
             }
@@ -868,6 +901,18 @@ impl<'a> Printer<'a> {
             self.keyword(" WHERE ", -STD, STD, 1);
             self.expr(w, false);
         }
+        for (k, n) in q.group_by.iter().enumerate() {
+            if k == 0 {
+                self.keyword(" GROUP BY ", -STD, STD, 1);
+            } else {
+                self.buf.push_str(", ");
+            }
+            self.expr(n, true);
+        }
+        if let Some(h) = &q.having {
+            self.keyword(" HAVING ", -STD, STD, 0);
+            self.expr(h, false);
+        }
         for (k, (n, suffix)) in q.order_by.iter().enumerate() {
             if k == 0 {
                 self.keyword(" ORDER BY ", -STD, STD, 1);
@@ -887,12 +932,21 @@ impl<'a> Printer<'a> {
             }
             self.buf.push_str(suffix);
         }
+        self.offset_limit(q);
+        self.indent = save_indent;
+        self.prefix = save_prefix;
+    }
+
+    /// OFFSET, then LIMIT (`get_select_query_def`).
+    fn offset_limit(&mut self, q: &Query) {
+        if let Some(o) = &q.offset {
+            self.keyword(" OFFSET ", -STD, STD, 0);
+            self.expr(o, false);
+        }
         if let Some(l) = &q.limit {
             self.keyword(" LIMIT ", -STD, STD, 0);
             self.expr(l, false);
         }
-        self.indent = save_indent;
-        self.prefix = save_prefix;
     }
 
     fn column_aliases(&mut self, columns: &Option<Vec<String>>) {
@@ -923,12 +977,28 @@ impl<'a> Printer<'a> {
                 }
                 self.column_aliases(columns);
             }
-            From::Join { kind, l, r, on } => {
+            From::Join {
+                kind,
+                l,
+                r,
+                on,
+                using,
+                ..
+            } => {
                 self.buf.push('(');
                 self.from(l);
                 self.keyword(kind, -STD, STD, JOIN);
                 self.from(r);
-                if let Some(on) = on {
+                if !using.is_empty() {
+                    self.buf.push_str(" USING (");
+                    for (k, c) in using.iter().enumerate() {
+                        if k > 0 {
+                            self.buf.push_str(", ");
+                        }
+                        push_ident(&mut self.buf, c);
+                    }
+                    self.buf.push(')');
+                } else if let Some(on) = on {
                     self.buf.push_str(" ON (");
                     self.expr(on, false);
                     self.buf.push(')');
@@ -955,6 +1025,30 @@ impl<'a> Printer<'a> {
             }
         }
     }
+}
+
+/// The column name PostgreSQL gives a constant as `pg_get_expr` prints it: the type's
+/// name when the constant is printed with a cast (`'a'::text`, `NULL::uuid`,
+/// `'-1'::integer`), none when it is printed bare (`5`, `1.5`, `true`).
+fn cast_colname(n: &Node) -> Option<&str> {
+    let Node::Const { text, ty: Some(ty) } = n else {
+        return None;
+    };
+    let plain = !ty.array && ty.schema.is_none();
+    let bare = match text {
+        None => false,
+        Some(v) => {
+            is_bool(ty)
+                || (plain && ty.name == "unknown")
+                || (plain && ty.name == "int4" && !v.starts_with('-'))
+                || (plain
+                    && ty.name == "numeric"
+                    && ty.mods.is_empty()
+                    && v.as_bytes()[0].is_ascii_digit()
+                    && v.contains(['.', 'e', 'E']))
+        }
+    };
+    (!bare).then_some(&*ty.name)
 }
 
 /// `quote_identifier` without an intermediate allocation.
@@ -1057,6 +1151,9 @@ impl Names {
             let mut s = q.setop.take().unwrap();
             self.leaves(&mut s);
             q.setop = Some(s);
+            for n in [&mut q.offset, &mut q.limit].into_iter().flatten() {
+                self.node(n);
+            }
             self.stack.pop();
             return;
         }
@@ -1078,11 +1175,14 @@ impl Names {
         if let Some(w) = &mut q.filter {
             self.node(w);
         }
+        for n in q.group_by.iter_mut().chain(q.having.as_mut()) {
+            self.node(n);
+        }
         for (o, _) in &mut q.order_by {
             self.node(o);
         }
-        if let Some(l) = &mut q.limit {
-            self.node(l);
+        for n in [&mut q.offset, &mut q.limit].into_iter().flatten() {
+            self.node(n);
         }
         self.stack.pop();
     }

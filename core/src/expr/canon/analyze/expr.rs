@@ -372,7 +372,7 @@ impl<'a> Analyzer<'a> {
                 ..
             } => self.case(operand.as_deref(), conditions, else_result.as_deref()),
             Expr::Exists { subquery, negated } => {
-                let q = self.query(subquery)?;
+                let q = self.sublink(subquery)?;
                 let n = Node::Sublink {
                     kind: SubKind::Exists,
                     query: Box::new(q.0),
@@ -381,7 +381,7 @@ impl<'a> Analyzer<'a> {
                 Ok(if *negated { Node::Not(Box::new(n)) } else { n })
             }
             Expr::Subquery(q) => {
-                let (q, tys) = self.query(q)?;
+                let (q, tys) = self.sublink(q)?;
                 if tys.len() != 1 {
                     return Err(Undecidable::mismatch("sub-select must return one column"));
                 }

@@ -65,6 +65,13 @@ struct Rte<'a> {
     /// The names `pg_get_expr` prints for those columns, where they differ (two columns
     /// of one name: `a`, `a_1`).
     printed_cols: Option<Vec<String>>,
+    /// Whether an unqualified column reference may resolve to it: not a table inside a
+    /// join (the join's own entry answers for its columns).
+    cols_visible: bool,
+    /// An unaliased join with USING (or NATURAL): what each of its columns (`cols`)
+    /// stands for, a column of one side or, for a merged column of a FULL join, the bare
+    /// column name.
+    join_vars: Option<Vec<Node>>,
 }
 
 /// How the text was produced, which decides what a parenthesized AND (OR) group as the left
@@ -95,6 +102,28 @@ pub struct Analyzer<'a> {
     next_id: u32,
     /// Whether the expression has a sub-select (whose entries are then named).
     pub has_queries: bool,
+    /// The recursive terms of `WITH RECURSIVE` being analysed (innermost last).
+    recursive_terms: Vec<RecursiveTerm>,
+    /// How many sub-links (EXISTS, IN, ANY/ALL, ARRAY and scalar sub-selects) and CTE
+    /// bodies enclose the query being analysed.
+    sublinks: u32,
+    cte_bodies: u32,
+    /// The next SELECT is a leaf of a set operation: its untyped literals are left
+    /// unresolved, for the set operation to coerce to the column's common type.
+    setop_leaf: bool,
+}
+
+/// A recursive term being analysed: where its self-reference may appear
+/// (`checkWellFormedRecursion`).
+struct RecursiveTerm {
+    /// The CTE (an index of `Analyzer::ctes`).
+    slot: usize,
+    /// The sub-links and CTE bodies around the term: the reference must not be inside
+    /// another (a sub-select in FROM is allowed).
+    sublinks: u32,
+    cte_bodies: u32,
+    /// The entry of the self-reference, once seen.
+    rte: Option<u32>,
 }
 
 /// Input types for operator and function resolution.
@@ -179,6 +208,8 @@ impl<'a> Analyzer<'a> {
             table,
             cols: None,
             printed_cols: None,
+            cols_visible: true,
+            join_vars: None,
         };
         Analyzer {
             ctx,
@@ -188,6 +219,10 @@ impl<'a> Analyzer<'a> {
             ctes: Vec::new(),
             collecting: 0,
             next_id: 1,
+            recursive_terms: Vec::new(),
+            sublinks: 0,
+            cte_bodies: 0,
+            setop_leaf: false,
             has_queries: false,
         }
     }

@@ -698,7 +698,7 @@ impl<'a> Analyzer<'a> {
         l: Node,
         q: &sq::Query,
     ) -> R<Node> {
-        let (q, tys) = self.query(q)?;
+        let (q, tys) = self.sublink(q)?;
         if tys.len() != 1 {
             return Err(Undecidable::mismatch("sub-select must return one column"));
         }

@@ -1,17 +1,24 @@
 //! The range table: column references resolved against the policy's table and the
 //! tables of sub-selects (`transformColumnRef`), FROM items and joins.
 
+use super::subselect::from_ids;
 use super::*;
 
 pub(super) enum PFrom<'q> {
     Rel(From),
-    Join(
-        &'static str,
-        Box<PFrom<'q>>,
-        Box<PFrom<'q>>,
-        Option<&'q Expr>,
-    ),
+    Join(&'static str, Box<PFrom<'q>>, Box<PFrom<'q>>, Cond<'q>),
 }
+
+/// A join's condition as written.
+pub(super) enum Cond<'q> {
+    On(&'q Expr),
+    Using(Vec<String>),
+    Natural,
+    None,
+}
+
+/// The id given to the merged column of an unaliased FULL JOIN: no entry, no name.
+const UNNAMED_JOIN: u32 = u32::MAX;
 
 impl<'a> Analyzer<'a> {
     pub(super) fn col_type(&self, table: Option<&Table>, col: &str) -> R<Option<Option<Ty>>> {
@@ -58,6 +65,27 @@ impl<'a> Analyzer<'a> {
                 for li in (0..nlev).rev() {
                     let mut found: Option<Node> = None;
                     for rte in &self.levels[li] {
+                        if !rte.cols_visible {
+                            continue;
+                        }
+                        if let (Some(cols), Some(vars)) = (&rte.cols, &rte.join_vars) {
+                            let mut m = cols.iter().enumerate().filter(|(_, (n, _))| n == c);
+                            match (m.next(), m.next()) {
+                                (Some((k, _)), None) => {
+                                    if found.is_some() {
+                                        return Err(Undecidable::AmbiguousColumn {
+                                            column: c.clone(),
+                                        });
+                                    }
+                                    found = Some(vars[k].clone());
+                                }
+                                (Some(_), Some(_)) => {
+                                    return Err(Undecidable::AmbiguousColumn { column: c.clone() })
+                                }
+                                (None, _) => {}
+                            }
+                            continue;
+                        }
                         let unknown = rte.table.is_none() && rte.cols.is_none();
                         if unknown && li > 0 {
                             return Err(Undecidable::ColumnOfUnknownTable {
@@ -187,8 +215,19 @@ impl<'a> Analyzer<'a> {
                 _ => return Err(Undecidable::unsupported("join")),
             };
             let on = match c {
-                JoinConstraint::On(e) if kind != " CROSS JOIN " => Some(e),
-                JoinConstraint::None if kind == " CROSS JOIN " => None,
+                JoinConstraint::On(e) if kind != " CROSS JOIN " => Cond::On(e),
+                JoinConstraint::None if kind == " CROSS JOIN " => Cond::None,
+                JoinConstraint::Using(cols) if kind != " CROSS JOIN " => {
+                    let mut names = Vec::with_capacity(cols.len());
+                    for c in cols {
+                        match name_parts(c)?.as_slice() {
+                            [(n, _)] => names.push(n.clone()),
+                            _ => return Err(Undecidable::unsupported("USING column")),
+                        }
+                    }
+                    Cond::Using(names)
+                }
+                JoinConstraint::Natural if kind != " CROSS JOIN " => Cond::Natural,
                 _ => return Err(Undecidable::JoinWithoutOn),
             };
             let r = match &j.relation {
@@ -206,24 +245,218 @@ impl<'a> Analyzer<'a> {
     pub(super) fn finish_from(&mut self, p: PFrom) -> R<From> {
         match p {
             PFrom::Rel(f) => Ok(f),
-            PFrom::Join(kind, l, r, on) => {
+            PFrom::Join(kind, l, r, cond) => {
                 let l = self.finish_from(*l)?;
                 let r = self.finish_from(*r)?;
-                let on = match on {
-                    Some(e) => {
+                self.check_nullable_side(kind, &l, &r)?;
+                let on = match cond {
+                    Cond::On(e) => {
                         let n = self.expr(e)?;
                         Some(self.to_bool(n)?)
                     }
-                    None => None,
+                    Cond::None => None,
+                    Cond::Using(names) => return self.join_using(kind, l, r, Some(names)),
+                    Cond::Natural => return self.join_using(kind, l, r, None),
                 };
                 Ok(From::Join {
                     kind,
                     l: Box::new(l),
                     r: Box::new(r),
                     on,
+                    using: Vec::new(),
+                    rte: None,
                 })
             }
         }
+    }
+
+    /// `checkWellFormedRecursion`: the self-reference of a recursive term must not be
+    /// on the nullable side of an outer join.
+    fn check_nullable_side(&self, kind: &str, l: &From, r: &From) -> R<()> {
+        let refs: Vec<(u32, usize)> = self
+            .recursive_terms
+            .iter()
+            .filter_map(|t| t.rte.map(|id| (id, t.slot)))
+            .collect();
+        if refs.is_empty() {
+            return Ok(());
+        }
+        let mut nullable = Vec::new();
+        match kind {
+            " LEFT JOIN " => from_ids(r, &mut nullable),
+            " RIGHT JOIN " => from_ids(l, &mut nullable),
+            " FULL JOIN " => {
+                from_ids(l, &mut nullable);
+                from_ids(r, &mut nullable);
+            }
+            _ => {}
+        }
+        for (id, slot) in refs {
+            if nullable.contains(&id) {
+                return Err(Undecidable::mismatch(format!(
+                    "recursive reference to query {:?} must not appear within an outer join",
+                    self.ctes[slot].0
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// A join with USING, or NATURAL (`transformFromClauseItem`): the join gets an entry
+    /// of its own whose columns are the merged columns (in USING order), then the other
+    /// columns of the left side and of the right side. A merged column stands for the
+    /// left side's column (the right side's in a RIGHT JOIN; in a FULL JOIN their
+    /// COALESCE, printed as the bare name); unqualified references resolve to the
+    /// join's columns, no longer to its inputs'. Merged columns of different types
+    /// (coerced to a common type) are not modelled.
+    fn join_using(
+        &mut self,
+        kind: &'static str,
+        l: From,
+        r: From,
+        using: Option<Vec<String>>,
+    ) -> R<From> {
+        let lcols = self.item_columns(&l)?;
+        let rcols = self.item_columns(&r)?;
+        let count = |cols: &[(Node, String)], n: &str| cols.iter().filter(|c| c.1 == n).count();
+        let names = match using {
+            Some(names) => {
+                let mut seen = std::collections::HashSet::with_capacity(names.len());
+                for n in &names {
+                    if !seen.insert(n.as_str()) {
+                        return Err(Undecidable::mismatch(format!(
+                            "column name {n:?} appears more than once in USING clause"
+                        )));
+                    }
+                }
+                names
+            }
+            None => {
+                let right: std::collections::HashSet<&str> =
+                    rcols.iter().map(|c| c.1.as_str()).collect();
+                let mut seen = std::collections::HashSet::new();
+                let names: Vec<String> = lcols
+                    .iter()
+                    .filter(|c| right.contains(c.1.as_str()) && seen.insert(c.1.as_str()))
+                    .map(|c| c.1.clone())
+                    .collect();
+                if names.is_empty() {
+                    return Err(Undecidable::not_modelled(
+                        "a NATURAL join without common columns",
+                    ));
+                }
+                names
+            }
+        };
+        let using: std::collections::HashSet<&str> = names.iter().map(String::as_str).collect();
+        let mut cols: Columns = Vec::with_capacity(lcols.len() + rcols.len());
+        let mut vars = Vec::with_capacity(lcols.len() + rcols.len());
+        let level = self.levels.len() - 1;
+        for n in &names {
+            let side = |cols: &[(Node, String)], which: &str| -> R<Node> {
+                match count(cols, n) {
+                    1 => Ok(cols.iter().find(|c| c.1 == *n).unwrap().0.clone()),
+                    0 => Err(Undecidable::mismatch(format!(
+                        "column {n:?} specified in USING clause does not exist in {which} table"
+                    ))),
+                    _ => Err(Undecidable::mismatch(format!(
+                        "common column name {n:?} appears more than once in {which} table"
+                    ))),
+                }
+            };
+            let lv = side(&lcols, "left")?;
+            let rv = side(&rcols, "right")?;
+            let ty = match (lv.ty(), rv.ty()) {
+                (Some(a), Some(b)) if a == b => a.clone(),
+                _ => {
+                    return Err(Undecidable::not_modelled(
+                        "a USING column whose types on the two sides are not the same",
+                    ))
+                }
+            };
+            let var = match kind {
+                " RIGHT JOIN " => rv,
+                " FULL JOIN " => Node::Var {
+                    refname: String::new(),
+                    rte: UNNAMED_JOIN,
+                    col: n.clone(),
+                    level,
+                    ty: Some(ty.clone()),
+                },
+                _ => lv,
+            };
+            cols.push((n.clone(), Some(ty)));
+            vars.push(var);
+        }
+        for (node, name) in lcols.into_iter().chain(rcols) {
+            if !using.contains(name.as_str()) {
+                cols.push((name, node.ty().cloned()));
+                vars.push(node);
+            }
+        }
+        // the inputs' columns are reached through the join from now on
+        let mut inner = Vec::new();
+        from_ids(&l, &mut inner);
+        from_ids(&r, &mut inner);
+        for rte in self.levels.last_mut().unwrap().iter_mut() {
+            if inner.contains(&rte.id) {
+                rte.cols_visible = false;
+            }
+        }
+        let id = self.new_id();
+        self.push_rte(Rte {
+            id,
+            written: String::new(),
+            visible: false,
+            schema: String::new(),
+            relname: String::new(),
+            aliased: false,
+            table: None,
+            cols: Some(cols),
+            printed_cols: None,
+            cols_visible: true,
+            join_vars: Some(vars),
+        })?;
+        Ok(From::Join {
+            kind,
+            l: Box::new(l),
+            r: Box::new(r),
+            on: None,
+            using: names,
+            rte: Some(id),
+        })
+    }
+
+    /// The columns of a FROM item as a star expands them: the node each stands for and
+    /// its name.
+    pub(super) fn item_columns(&self, f: &From) -> R<Vec<(Node, String)>> {
+        let li = self.levels.len() - 1;
+        let entry = |id: u32| {
+            self.levels[li]
+                .iter()
+                .find(|r| r.id == id)
+                .expect("a FROM item of this level")
+        };
+        let mut out = Vec::new();
+        match f {
+            From::Rel { rte, .. } | From::Subquery { rte, .. } => {
+                self.rte_star(entry(*rte), li, &mut out)?
+            }
+            From::Join { rte: Some(id), .. } => {
+                let rte = entry(*id);
+                let (Some(cols), Some(vars)) = (&rte.cols, &rte.join_vars) else {
+                    unreachable!("a join's entry has its columns")
+                };
+                for ((name, _), v) in cols.iter().zip(vars) {
+                    out.push((v.clone(), name.clone()));
+                }
+            }
+            From::Join { l, r, .. } => {
+                out = self.item_columns(l)?;
+                out.extend(self.item_columns(r)?);
+            }
+        }
+        Ok(out)
     }
 
     /// Adds an entry to the current query level (`checkNameSpaceConflicts`: two entries
@@ -301,13 +534,28 @@ impl<'a> Analyzer<'a> {
         }
         let (schema, relname, table, printed) = self.resolve_table(name)?;
         let (written, aliased) = match alias {
-            Some(a) => {
-                if !a.columns.is_empty() {
-                    return Err(Undecidable::are_not_modelled("column aliases"));
-                }
-                (fold(&a.name), true)
-            }
+            Some(a) => (fold(&a.name), true),
             None => (relname.clone(), false),
+        };
+        // column aliases rename the table's first columns; `pg_get_expr` prints the
+        // whole column list
+        let (cols, printed_cols, columns) = match alias {
+            Some(a) if !a.columns.is_empty() => {
+                if table.columns.is_empty() {
+                    return Err(Undecidable::ColumnOfUnknownTable {
+                        column: fold(&a.columns[0].name),
+                        table: relname.clone(),
+                    });
+                }
+                let mut cols: Columns = Vec::with_capacity(table.columns.len());
+                for c in &table.columns {
+                    cols.push((c.name.clone(), Some(self.ty(&c.data_type)?)));
+                }
+                let (cols, printed, columns) =
+                    with_column_aliases(cols, &column_aliases(a)?, &written)?;
+                (Some(cols), printed, columns)
+            }
+            _ => (None, None, None),
         };
         let id = self.new_id();
         self.push_rte(Rte {
@@ -318,8 +566,10 @@ impl<'a> Analyzer<'a> {
             relname: relname.clone(),
             aliased,
             table: Some(table),
-            cols: None,
-            printed_cols: None,
+            cols,
+            printed_cols,
+            cols_visible: true,
+            join_vars: None,
         })?;
         Ok(From::Rel {
             name: printed,
@@ -327,7 +577,7 @@ impl<'a> Analyzer<'a> {
             base: relname,
             user_alias: aliased,
             alias: None,
-            columns: None,
+            columns,
         })
     }
 
@@ -369,6 +619,11 @@ impl<'a> Analyzer<'a> {
         } else {
             std::mem::take(self.levels.last_mut().unwrap())
         };
+        let seen: Vec<bool> = self
+            .recursive_terms
+            .iter()
+            .map(|t| t.rte.is_some())
+            .collect();
         self.collecting += 1;
         let r = self.query(q);
         self.collecting -= 1;
@@ -390,7 +645,16 @@ impl<'a> Analyzer<'a> {
             table: None,
             cols: Some(cols),
             printed_cols: printed,
+            cols_visible: true,
+            join_vars: None,
         })?;
+        // a self-reference of a recursive term inside this sub-select is, for the joins
+        // of this level, this entry
+        for (t, seen) in self.recursive_terms.iter_mut().zip(seen) {
+            if !seen && t.rte.is_some() {
+                t.rte = Some(id);
+            }
+        }
         Ok(From::Subquery {
             lateral,
             query: Box::new(query),
@@ -403,6 +667,25 @@ impl<'a> Analyzer<'a> {
     /// A reference to the CTE `self.ctes[k]`.
     fn add_cte_ref(&mut self, k: usize, alias: Option<&sq::TableAlias>) -> R<From> {
         let (name, cols) = self.ctes[k].clone();
+        let term = self.recursive_terms.iter().position(|t| t.slot == k);
+        if let Some(t) = term {
+            let t = &self.recursive_terms[t];
+            if t.sublinks != self.sublinks {
+                return Err(Undecidable::mismatch(format!(
+                    "recursive reference to query {name:?} must not appear within a subquery"
+                )));
+            }
+            if t.cte_bodies != self.cte_bodies {
+                return Err(Undecidable::not_modelled(
+                    "a recursive reference from a CTE inside the recursive term",
+                ));
+            }
+            if t.rte.is_some() {
+                return Err(Undecidable::mismatch(format!(
+                    "recursive reference to query {name:?} must not appear more than once"
+                )));
+            }
+        }
         let Some(cols) = cols else {
             return Err(Undecidable::not_modelled(
                 "a reference to a CTE of WITH RECURSIVE outside its recursive term",
@@ -427,7 +710,12 @@ impl<'a> Analyzer<'a> {
             table: None,
             cols: Some(cols),
             printed_cols: printed,
+            cols_visible: true,
+            join_vars: None,
         })?;
+        if let Some(t) = term {
+            self.recursive_terms[t].rte = Some(id);
+        }
         Ok(From::Rel {
             name: quote::ident(&name),
             rte: id,

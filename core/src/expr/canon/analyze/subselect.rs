@@ -4,6 +4,14 @@
 use super::*;
 
 impl<'a> Analyzer<'a> {
+    /// A sub-select in an expression (a sub-link).
+    pub(super) fn sublink(&mut self, q: &sq::Query) -> R<(Query, Vec<Option<Ty>>)> {
+        self.sublinks += 1;
+        let r = self.query(q);
+        self.sublinks -= 1;
+        r
+    }
+
     /// Analyses a sub-select; returns it with the types of its output columns.
     pub(super) fn query(&mut self, q: &sq::Query) -> R<(Query, Vec<Option<Ty>>)> {
         self.has_queries = true;
@@ -65,12 +73,14 @@ impl<'a> Analyzer<'a> {
                 Ok(())
             };
             self.collecting += 1;
+            self.cte_bodies += 1;
             let r = if with.recursive {
                 self.recursive_cte(depth + k, &cte.query, &rename)
             } else {
                 self.query(&cte.query)
             };
             self.collecting -= 1;
+            self.cte_bodies -= 1;
             let (cq, tys) = r?;
             let mut names = cq.names.clone();
             rename(&mut names)?;
@@ -123,11 +133,35 @@ impl<'a> Analyzer<'a> {
         };
         self.has_queries = true;
         let (l, lt) = self.set_expr(left)?;
+        if has_unknown_lit(&l) {
+            return Err(Undecidable::untyped(
+                "an untyped literal in a recursive query",
+            ));
+        }
         let mut names = l.names.clone();
         rename(&mut names)?;
-        self.ctes[slot].1 = Some(names.into_iter().zip(lt.iter().cloned()).collect());
-        let (r, rt) = self.set_expr(right)?;
-        self.ctes[slot].1 = None;
+        // the recursive term: a plain SELECT is modelled; the self-reference only once,
+        // in its own FROM, not on the nullable side of an outer join
+        let (r, rt) = if matches!(&**right, SetExpr::Select(_)) {
+            self.ctes[slot].1 = Some(names.into_iter().zip(lt.iter().cloned()).collect());
+            self.recursive_terms.push(RecursiveTerm {
+                slot,
+                sublinks: self.sublinks,
+                cte_bodies: self.cte_bodies,
+                rte: None,
+            });
+            let r = self.set_expr(right);
+            self.recursive_terms.pop();
+            self.ctes[slot].1 = None;
+            r?
+        } else {
+            self.set_expr(right)?
+        };
+        if has_unknown_lit(&r) {
+            return Err(Undecidable::untyped(
+                "an untyped literal in a recursive query",
+            ));
+        }
         if lt.len() != rt.len() {
             return Err(Undecidable::mismatch(
                 "each UNION query must have the same number of columns",
@@ -173,14 +207,14 @@ impl<'a> Analyzer<'a> {
         {
             return Err(Undecidable::not_modelled("this sub-select syntax"));
         }
-        let limit = match &q.limit_clause {
-            None => None,
+        let (limit, offset) = match &q.limit_clause {
+            None => (None, None),
             Some(sq::LimitClause::LimitOffset {
                 limit,
-                offset: None,
+                offset,
                 limit_by,
-            }) if limit_by.is_empty() => limit.as_ref(),
-            _ => return Err(Undecidable::not_modelled("OFFSET")),
+            }) if limit_by.is_empty() => (limit.as_ref(), offset.as_ref().map(|o| &o.value)),
+            _ => return Err(Undecidable::not_modelled("this LIMIT")),
         };
         let order_by: &[sq::OrderByExpr] = match &q.order_by {
             None => &[],
@@ -191,14 +225,21 @@ impl<'a> Analyzer<'a> {
             Some(_) => return Err(Undecidable::not_modelled("this ORDER BY")),
         };
         match &*q.body {
-            SetExpr::Select(s) => self.leaf(s, order_by, limit),
+            SetExpr::Select(s) => {
+                let (mut query, tys) = self.leaf(s, order_by, limit)?;
+                // the leaf's level is gone: OFFSET sees the levels around it, as its
+                // LIMIT's constants do
+                query.offset = offset.map(|e| self.limit_value(e)).transpose()?;
+                Ok((query, tys))
+            }
             body @ SetExpr::SetOperation { .. } => {
-                if !order_by.is_empty() || limit.is_some() {
-                    return Err(Undecidable::not_modelled(
-                        "ORDER BY or LIMIT of a set operation",
-                    ));
+                let (mut query, tys) = self.set_expr(body)?;
+                if !order_by.is_empty() {
+                    query.setop_order = setop_sort(&query, order_by)?;
                 }
-                self.set_expr(body)
+                query.offset = offset.map(|e| self.limit_value(e)).transpose()?;
+                query.limit = limit.map(|e| self.limit_value(e)).transpose()?;
+                Ok((query, tys))
             }
             _ => Err(Undecidable::not_modelled("this sub-select syntax")),
         }
@@ -211,17 +252,17 @@ impl<'a> Analyzer<'a> {
         order_by: &[sq::OrderByExpr],
         limit: Option<&Expr>,
     ) -> R<(Query, Vec<Option<Ty>>)> {
-        let gb_empty = matches!(&s.group_by, sq::GroupByExpr::Expressions(a, b) if a.is_empty() && b.is_empty());
+        let plain_group_by =
+            matches!(&s.group_by, sq::GroupByExpr::Expressions(_, m) if m.is_empty());
         if !matches!(s.distinct, None | Some(sq::Distinct::Distinct))
             || s.top.is_some()
             || s.into.is_some()
             || !s.lateral_views.is_empty()
             || s.prewhere.is_some()
-            || !gb_empty
+            || !plain_group_by
             || !s.cluster_by.is_empty()
             || !s.distribute_by.is_empty()
             || !s.sort_by.is_empty()
-            || s.having.is_some()
             || !s.named_window.is_empty()
             || s.qualify.is_some()
             || s.value_table_mode.is_some()
@@ -245,23 +286,10 @@ impl<'a> Analyzer<'a> {
     fn set_expr(&mut self, e: &SetExpr) -> R<(Query, Vec<Option<Ty>>)> {
         match e {
             SetExpr::Select(s) => {
-                let untyped = s.projection.iter().any(|item| {
-                    let x = match item {
-                        SelectItem::UnnamedExpr(x) | SelectItem::ExprWithAlias { expr: x, .. } => x,
-                        _ => return false,
-                    };
-                    let mut x = x;
-                    while let Expr::Nested(i) = x {
-                        x = i;
-                    }
-                    matches!(x, Expr::Value(v) if !matches!(v.value, Value::Number(..) | Value::Boolean(_)))
-                });
-                if untyped {
-                    return Err(Undecidable::untyped(
-                        "an untyped literal in a set operation",
-                    ));
-                }
-                self.leaf(s, &[], None)
+                self.setop_leaf = true;
+                let r = self.leaf(s, &[], None);
+                self.setop_leaf = false;
+                r
             }
             SetExpr::Query(q) => {
                 if q.with.is_some()
@@ -293,20 +321,26 @@ impl<'a> Analyzer<'a> {
                     sq::SetQuantifier::All => true,
                     _ => return Err(Undecidable::not_modelled("this set operation")),
                 };
-                let (l, lt) = self.set_expr(left)?;
-                let (r, rt) = self.set_expr(right)?;
+                let (mut l, lt) = self.set_expr(left)?;
+                let (mut r, rt) = self.set_expr(right)?;
                 if lt.len() != rt.len() {
                     return Err(Undecidable::mismatch(format!(
                         "each {name} query must have the same number of columns"
                     )));
                 }
+                // an untyped literal of a leaf takes the column's common type (text when
+                // no input has a type), coerced in the leaf's target list
                 let mut tys = Vec::with_capacity(lt.len());
-                for (a, b) in lt.iter().zip(&rt) {
-                    let ins = [
-                        a.as_ref().map(In::K).unwrap_or(In::O),
-                        b.as_ref().map(In::K).unwrap_or(In::O),
-                    ];
-                    tys.push(Some(common_type(&ins)?));
+                for (k, (a, b)) in lt.iter().zip(&rt).enumerate() {
+                    let ins = [input_of(&l, k, a), input_of(&r, k, b)];
+                    let common = common_type(&ins)?;
+                    for q in [&mut l, &mut r] {
+                        if q.setop.is_none() && q.targets[k].0.is_unknown_lit() {
+                            let n = std::mem::replace(&mut q.targets[k].0, Node::And(Vec::new()));
+                            q.targets[k].0 = self.coerce_unknown(n, &common)?;
+                        }
+                    }
+                    tys.push(Some(common));
                 }
                 let names = l.names.clone();
                 Ok((
@@ -333,6 +367,7 @@ impl<'a> Analyzer<'a> {
         order_by: &[sq::OrderByExpr],
         limit: Option<&Expr>,
     ) -> R<(Query, Vec<Option<Ty>>)> {
+        let setop_leaf = std::mem::take(&mut self.setop_leaf);
         // register every table of this level first, then analyse join conditions
         let mut items = Vec::new();
         for twj in &s.from {
@@ -346,17 +381,49 @@ impl<'a> Analyzer<'a> {
         let mut tys = Vec::new();
         // output column names: only sub-selects in FROM and CTEs need them
         let mut names = Vec::new();
+        // the output names, one per target (a star expanded), for ORDER BY by name
+        let mut resnames = Vec::with_capacity(s.projection.len());
         for item in &s.projection {
             let (e, alias) = match item {
                 SelectItem::UnnamedExpr(e) => (e, None),
                 SelectItem::ExprWithAlias { expr, alias } => (expr, Some(fold(alias))),
-                _ => return Err(Undecidable::not_modelled("SELECT *")),
+                SelectItem::Wildcard(opts) => {
+                    plain_star(opts)?;
+                    for (n, resname) in self.star(None, &from)? {
+                        resnames.push(resname.clone());
+                        self.push_star_target(n, resname, &mut targets, &mut tys, &mut names);
+                    }
+                    continue;
+                }
+                SelectItem::QualifiedWildcard(
+                    sq::SelectItemQualifiedWildcardKind::ObjectName(q),
+                    opts,
+                ) => {
+                    plain_star(opts)?;
+                    let parts = name_parts(q)?;
+                    let parts: Vec<String> = parts.into_iter().map(|(p, _)| p).collect();
+                    for (n, resname) in self.star(Some(&parts), &from)? {
+                        resnames.push(resname.clone());
+                        self.push_star_target(n, resname, &mut targets, &mut tys, &mut names);
+                    }
+                    continue;
+                }
+                _ => return Err(Undecidable::not_modelled("this target list item")),
             };
             let mut n = self.expr(e)?;
-            if n.is_unknown_lit() {
+            if n.is_unknown_lit() && !setop_leaf {
                 n = self.coerce_unknown(n, &TEXT)?;
             }
-            let resname = alias.unwrap_or_else(|| colname(e).0);
+            let resname = match alias {
+                Some(a) => a,
+                // a scalar sub-select is named after its first output column, which a
+                // star names only once expanded
+                None => match (&n, starts_with_star(e)) {
+                    (Node::Sublink { query, .. }, true) => first_output_name(query)?,
+                    _ => colname(e).0,
+                },
+            };
+            resnames.push(resname.clone());
             if self.collecting > 0 {
                 names.push(resname.clone());
             }
@@ -382,36 +449,78 @@ impl<'a> Analyzer<'a> {
             }
             None => None,
         };
+        // GROUP BY: columns only (SQL92: a bare name is an input column before an
+        // output column; a position is the target's); then every target, HAVING and
+        // ORDER BY must use this level's columns only through the groups or inside an
+        // aggregate of pg_catalog (a grouping by primary key is not modelled)
+        let level = self.levels.len() - 1;
+        let mut group_by = Vec::new();
+        if let sq::GroupByExpr::Expressions(items, _) = &s.group_by {
+            for e in items {
+                let n = match e {
+                    Expr::Identifier(id) => match self.column(&[fold(id)]) {
+                        Ok(n) => n,
+                        Err(_) => {
+                            let name = fold(id);
+                            match resnames.iter().position(|r| *r == name) {
+                                Some(k) => targets[k].0.clone(),
+                                None => self.expr(e)?,
+                            }
+                        }
+                    },
+                    Expr::Value(v) if matches!(v.value, Value::Number(..)) => {
+                        let k: Option<usize> = match &v.value {
+                            Value::Number(n, _) => n.parse().ok(),
+                            _ => None,
+                        };
+                        match k
+                            .and_then(|k| k.checked_sub(1))
+                            .and_then(|k| targets.get(k))
+                        {
+                            Some(t) => t.0.clone(),
+                            None => {
+                                return Err(Undecidable::mismatch(
+                                    "GROUP BY position is not in select list",
+                                ))
+                            }
+                        }
+                    }
+                    _ => self.expr(e)?,
+                };
+                if !matches!(&n, Node::Var { level: l, .. } if *l == level) {
+                    return Err(Undecidable::not_modelled("GROUP BY of an expression"));
+                }
+                group_by.push(n);
+            }
+        }
+        let having = match &s.having {
+            Some(h) => {
+                let n = self.expr(h)?;
+                Some(self.to_bool(n)?)
+            }
+            None => None,
+        };
+        let grouped = !group_by.is_empty() || having.is_some();
         let mut sorts = Vec::with_capacity(order_by.len());
         for o in order_by {
             if o.with_fill.is_some() {
                 return Err(Undecidable::not_modelled("WITH FILL"));
             }
-            let n = self.sort_key(&o.expr, &s.projection, &targets)?;
-            // the default < (ASC) or > (DESC) of the type, NULLS LAST for ASC and NULLS
-            // FIRST for DESC unless written otherwise
-            let suffix = match (&o.options.sort, o.options.nulls_first) {
-                (None | Some(sq::OrderBySort::Asc), None | Some(false)) => "",
-                (None | Some(sq::OrderBySort::Asc), Some(true)) => " NULLS FIRST",
-                (Some(sq::OrderBySort::Desc), None | Some(true)) => " DESC",
-                (Some(sq::OrderBySort::Desc), Some(false)) => " DESC NULLS LAST",
-                _ => return Err(Undecidable::not_modelled("ORDER BY ... USING")),
-            };
-            sorts.push((n, suffix));
+            let n = self.sort_key(&o.expr, &resnames, &targets)?;
+            sorts.push((n, sort_suffix(o)?));
         }
-        let limit = match limit {
-            Some(e) => {
-                let n = self.expr(e)?;
-                let n = match inp(&n) {
-                    In::U => self.coerce_unknown(n, &t("int8"))?,
-                    In::K(k) if k.is_int() => self.apply(n, Some(t("int8")))?,
-                    In::O => n,
-                    _ => return Err(Undecidable::mismatch("LIMIT must be an integer")),
-                };
-                Some(n)
+        let limit = limit.map(|e| self.limit_value(e)).transpose()?;
+        if grouped {
+            let ok = |n: &Node| grouped_only(n, level, &group_by);
+            if !(targets.iter().all(|(n, _)| ok(n))
+                && having.iter().all(ok)
+                && sorts.iter().all(|(n, _)| ok(n)))
+            {
+                return Err(Undecidable::not_modelled(
+                    "a column of a grouped query outside its GROUP BY",
+                ));
             }
-            None => None,
-        };
+        }
         Ok((
             Query {
                 setop: None,
@@ -423,7 +532,11 @@ impl<'a> Analyzer<'a> {
                 targets,
                 from,
                 filter,
+                group_by,
+                having,
                 order_by: sorts,
+                setop_order: Vec::new(),
+                offset: None,
                 limit,
             },
             tys,
@@ -432,25 +545,136 @@ impl<'a> Analyzer<'a> {
 }
 
 impl<'a> Analyzer<'a> {
+    /// A LIMIT or OFFSET value: an int8.
+    fn limit_value(&mut self, e: &Expr) -> R<Node> {
+        let n = self.expr(e)?;
+        match inp(&n) {
+            In::U => self.coerce_unknown(n, &t("int8")),
+            In::K(k) if k.is_int() => self.apply(n, Some(t("int8"))),
+            In::O => Ok(n),
+            _ => Err(Undecidable::mismatch("LIMIT must be an integer")),
+        }
+    }
+
+    /// A target of a star's expansion: a column, printed without an alias unless the
+    /// column is printed under another name (made unique).
+    fn push_star_target(
+        &self,
+        n: Node,
+        resname: String,
+        targets: &mut Vec<(Node, Option<String>)>,
+        tys: &mut Vec<Option<Ty>>,
+        names: &mut Vec<String>,
+    ) {
+        let printed_alias = match &n {
+            Node::Var { col, .. } if *col != resname => Some(resname.clone()),
+            _ => None,
+        };
+        if self.collecting > 0 {
+            names.push(resname);
+        }
+        tys.push(n.ty().cloned());
+        targets.push((n, printed_alias));
+    }
+
+    /// `ExpandColumnRefStar`: `*` is every column of every FROM item of this level, in
+    /// FROM order (a join's left side before its right); `q.*` every column of the entry
+    /// `q` names, at this level or one around it. Each is a column reference with the
+    /// column's name as its output name. The columns of a table come from the schema
+    /// (PostgreSQL expands the star when the policy is created).
+    fn star(&self, qualifier: Option<&[String]>, from: &[From]) -> R<Vec<(Node, String)>> {
+        let mut out = Vec::new();
+        match qualifier {
+            None => {
+                if from.is_empty() {
+                    return Err(Undecidable::mismatch(
+                        "SELECT * with no tables specified is not valid",
+                    ));
+                }
+                for f in from {
+                    out.extend(self.item_columns(f)?);
+                }
+            }
+            Some(parts) => {
+                let (q, want_schema) = match parts {
+                    [q] => (q, None),
+                    [s, q] => (q, Some(s)),
+                    _ => return Err(Undecidable::unsupported("column reference")),
+                };
+                for li in (0..self.levels.len()).rev() {
+                    let m = |rte: &&Rte| match want_schema {
+                        None => rte.visible && rte.written == *q,
+                        Some(s) => !rte.aliased && rte.relname == *q && rte.schema == *s,
+                    };
+                    let mut found = self.levels[li].iter().filter(m);
+                    if let Some(rte) = found.next() {
+                        if found.next().is_some() {
+                            return Err(Undecidable::mismatch(format!(
+                                "table reference {q:?} is ambiguous"
+                            )));
+                        }
+                        self.rte_star(rte, li, &mut out)?;
+                        return Ok(out);
+                    }
+                }
+                return Err(Undecidable::MissingFromEntry {
+                    qualifier: q.clone(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The columns of one entry as a star expands them.
+    pub(super) fn rte_star(&self, rte: &Rte, level: usize, out: &mut Vec<(Node, String)>) -> R<()> {
+        let var = |col: String, ty: Option<Ty>| Node::Var {
+            refname: rte.written.clone(),
+            rte: rte.id,
+            col,
+            level,
+            ty,
+        };
+        match (&rte.cols, rte.table) {
+            (Some(cols), _) => {
+                for (k, (name, ty)) in cols.iter().enumerate() {
+                    let printed = match &rte.printed_cols {
+                        Some(p) => p[k].clone(),
+                        None => name.clone(),
+                    };
+                    out.push((var(printed, ty.clone()), name.clone()));
+                }
+            }
+            (None, Some(t)) if !t.columns.is_empty() => {
+                for c in &t.columns {
+                    let ty = self.ty(&c.data_type)?;
+                    out.push((var(c.name.clone(), Some(ty)), c.name.clone()));
+                }
+            }
+            _ => {
+                return Err(Undecidable::ColumnOfUnknownTable {
+                    column: "*".into(),
+                    table: rte.relname.clone(),
+                })
+            }
+        }
+        Ok(())
+    }
+
     /// `findTargetlistEntrySQL92`: an ORDER BY item that is a bare name of an output
     /// column, or an integer constant (a position), sorts by that target; anything else
     /// is an expression of the query's scope (which must not be a bare untyped literal).
     fn sort_key(
         &mut self,
         e: &Expr,
-        projection: &[SelectItem],
+        resnames: &[String],
         targets: &[(Node, Option<String>)],
     ) -> R<Node> {
         if let Expr::Identifier(id) = e {
             let name = fold(id);
-            let named: Vec<usize> = projection
+            let named: Vec<usize> = resnames
                 .iter()
                 .enumerate()
-                .filter(|(_, item)| match item {
-                    SelectItem::ExprWithAlias { alias, .. } => fold(alias) == name,
-                    SelectItem::UnnamedExpr(x) => colname(x).0 == name,
-                    _ => false,
-                })
+                .filter(|(_, r)| **r == name)
                 .map(|(k, _)| k)
                 .collect();
             match named.as_slice() {
@@ -482,6 +706,223 @@ impl<'a> Analyzer<'a> {
         }
         Ok(n)
     }
+}
+
+/// The default < (ASC) or > (DESC) of the type, NULLS LAST for ASC and NULLS FIRST for
+/// DESC unless written otherwise.
+fn sort_suffix(o: &sq::OrderByExpr) -> R<&'static str> {
+    Ok(match (&o.options.sort, o.options.nulls_first) {
+        (None | Some(sq::OrderBySort::Asc), None | Some(false)) => "",
+        (None | Some(sq::OrderBySort::Asc), Some(true)) => " NULLS FIRST",
+        (Some(sq::OrderBySort::Desc), None | Some(true)) => " DESC",
+        (Some(sq::OrderBySort::Desc), Some(false)) => " DESC NULLS LAST",
+        _ => return Err(Undecidable::not_modelled("ORDER BY ... USING")),
+    })
+}
+
+/// ORDER BY of a set operation (`transformSetOperationStmt`): only output column names
+/// (of the leftmost SELECT) and positions; printed as positions.
+fn setop_sort(q: &Query, order_by: &[sq::OrderByExpr]) -> R<Vec<(usize, &'static str)>> {
+    let mut leaf = q;
+    while let Some(s) = &leaf.setop {
+        leaf = &s.l;
+    }
+    let names: Vec<&str> = leaf
+        .targets
+        .iter()
+        .map(|(n, a)| match (n, a) {
+            (_, Some(a)) => a.as_str(),
+            (Node::Var { col, .. }, None) => col.as_str(),
+            _ => "",
+        })
+        .collect();
+    let mut out = Vec::with_capacity(order_by.len());
+    for o in order_by {
+        if o.with_fill.is_some() {
+            return Err(Undecidable::not_modelled("WITH FILL"));
+        }
+        let pos = match &o.expr {
+            Expr::Identifier(id) => {
+                let name = fold(id);
+                let mut found = names.iter().enumerate().filter(|(_, n)| **n == name);
+                match (found.next(), found.next()) {
+                    (Some((k, _)), None) => k + 1,
+                    (None, _) => {
+                        return Err(Undecidable::mismatch(format!(
+                            "column {name:?} does not exist in the set operation's result"
+                        )))
+                    }
+                    _ => {
+                        return Err(Undecidable::not_modelled(
+                            "an ORDER BY name of several columns",
+                        ))
+                    }
+                }
+            }
+            Expr::Value(v) if matches!(v.value, Value::Number(..)) => {
+                let Value::Number(n, _) = &v.value else {
+                    unreachable!()
+                };
+                match n.parse::<usize>() {
+                    Ok(k) if k >= 1 && k <= names.len() => k,
+                    _ => {
+                        return Err(Undecidable::mismatch(
+                            "ORDER BY position is not in select list",
+                        ))
+                    }
+                }
+            }
+            _ => {
+                return Err(Undecidable::mismatch(
+                    "invalid UNION/INTERSECT/EXCEPT ORDER BY clause",
+                ))
+            }
+        };
+        out.push((pos, sort_suffix(o)?));
+    }
+    Ok(out)
+}
+
+/// Whether `n` uses the columns of query level `level` only as grouped columns or inside
+/// an aggregate of pg_catalog (a sub-select is not looked into: not modelled).
+fn grouped_only(n: &Node, level: usize, groups: &[Node]) -> bool {
+    let same = |g: &Node| match (g, n) {
+        (
+            Node::Var {
+                rte: a,
+                col: ca,
+                level: la,
+                ..
+            },
+            Node::Var {
+                rte: b,
+                col: cb,
+                level: lb,
+                ..
+            },
+        ) => a == b && ca == cb && la == lb,
+        _ => false,
+    };
+    if groups.iter().any(same) {
+        return true;
+    }
+    let all = |xs: &[Node]| xs.iter().all(|x| grouped_only(x, level, groups));
+    let one = |x: &Node| grouped_only(x, level, groups);
+    match n {
+        Node::Var { level: l, .. } => *l != level,
+        Node::Const { .. } | Node::SqlValue { .. } => true,
+        Node::Func { name, args, .. } => {
+            super::functions::BUILTIN_AGGREGATES.contains(&name.as_str()) || all(args)
+        }
+        Node::Op { l, r, .. } => l.as_deref().is_none_or(one) && one(r),
+        Node::Sql { args, .. }
+        | Node::Coalesce { args, .. }
+        | Node::MinMax { args, .. }
+        | Node::And(args)
+        | Node::Or(args)
+        | Node::Array { elems: args, .. } => all(args),
+        Node::Cast { arg, .. }
+        | Node::Not(arg)
+        | Node::NullTest { arg, .. }
+        | Node::BoolTest { arg, .. }
+        | Node::Collate { arg, .. }
+        | Node::NamedArg { arg, .. }
+        | Node::Variadic(arg)
+        | Node::IsJson { arg, .. } => one(arg),
+        Node::Distinct { l, r } | Node::NullIf { l, r, .. } | Node::ScalarArray { l, r, .. } => {
+            one(l) && one(r)
+        }
+        Node::Case {
+            arg, whens, els, ..
+        } => {
+            arg.as_deref().is_none_or(one)
+                && one(els)
+                && whens.iter().all(|(a, b)| one(a) && one(b))
+        }
+        Node::RowCompare { l, r, .. } => all(l) && all(r),
+        Node::Subscript { base, subs, .. } => {
+            one(base)
+                && subs
+                    .iter()
+                    .all(|(a, b, _)| a.as_ref().is_none_or(one) && b.as_ref().is_none_or(one))
+        }
+        Node::Sublink { .. } => false,
+    }
+}
+
+/// The input a set operation's column `k` takes from one side: an untyped literal of a
+/// leaf is unknown.
+fn input_of<'t>(q: &Query, k: usize, ty: &'t Option<Ty>) -> In<'t> {
+    if q.setop.is_none() && q.targets[k].0.is_unknown_lit() {
+        return In::U;
+    }
+    ty.as_ref().map(In::K).unwrap_or(In::O)
+}
+
+/// Whether a leaf keeps an untyped literal in its target list.
+fn has_unknown_lit(q: &Query) -> bool {
+    q.setop.is_none() && q.targets.iter().any(|(n, _)| n.is_unknown_lit())
+}
+
+/// Whether `e` is a scalar sub-select whose first output column is a star's.
+fn starts_with_star(e: &Expr) -> bool {
+    let mut e = e;
+    while let Expr::Nested(i) = e {
+        e = i;
+    }
+    let Expr::Subquery(q) = e else {
+        return false;
+    };
+    let mut body: &SetExpr = &q.body;
+    loop {
+        match body {
+            SetExpr::SetOperation { left, .. } => body = left,
+            SetExpr::Query(q) => body = &q.body,
+            _ => break,
+        }
+    }
+    matches!(body, SetExpr::Select(sel) if matches!(
+        sel.projection.first(),
+        Some(SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..))
+    ))
+}
+
+/// The name of a query's first output column (its leftmost leaf's).
+fn first_output_name(q: &Query) -> R<String> {
+    let mut q = q;
+    while let Some(s) = &q.setop {
+        q = &s.l;
+    }
+    match q.targets.first() {
+        Some((_, Some(a))) => Ok(a.clone()),
+        Some((Node::Var { col, .. }, None)) => Ok(col.clone()),
+        _ => Err(Undecidable::not_modelled("the name of this sub-select")),
+    }
+}
+
+/// The entries of a FROM item (a join's own included).
+pub(super) fn from_ids(f: &From, out: &mut Vec<u32>) {
+    match f {
+        From::Rel { rte, .. } | From::Subquery { rte, .. } => out.push(*rte),
+        From::Join { l, r, rte, .. } => {
+            out.extend(*rte);
+            from_ids(l, out);
+            from_ids(r, out);
+        }
+    }
+}
+
+fn plain_star(opts: &sq::WildcardAdditionalOptions) -> R<()> {
+    if opts.opt_ilike.is_some()
+        || opts.opt_exclude.is_some()
+        || opts.opt_except.is_some()
+        || opts.opt_replace.is_some()
+        || opts.opt_rename.is_some()
+        || opts.opt_alias.is_some()
+    {
+        return Err(Undecidable::unsupported("this star"));
+    }
+    Ok(())
 }
 
 /// `FigureColname` on the written expression: the column name PostgreSQL derives.
