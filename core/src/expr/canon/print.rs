@@ -1088,6 +1088,23 @@ pub fn name_range_tables(n: &mut Node, top: &str, count: u32) {
 
 const NAMEDATALEN: usize = 64;
 
+/// `name_<n>`, the name shortened by whole characters (never the digits) to stay under
+/// `NAMEDATALEN`: how ruleutils makes a range-table name (`set_rtable_names`) or a column
+/// name (`make_colname_unique`) unique.
+pub(super) fn suffixed(name: &str, n: u32) -> String {
+    let mut len = name.len();
+    loop {
+        let c = format!("{}_{n}", &name[..len]);
+        if c.len() < NAMEDATALEN {
+            return c;
+        }
+        len -= 1;
+        while !name.is_char_boundary(len) {
+            len -= 1;
+        }
+    }
+}
+
 struct Names {
     /// The names of each enclosing query level, outermost first.
     stack: Vec<Vec<String>>,
@@ -1111,20 +1128,9 @@ impl Names {
                 continue;
             };
             let mut counter = counter;
-            let mut len = refname.len();
             let name = loop {
                 counter += 1;
-                let cand = loop {
-                    let c = format!("{}_{counter}", &refname[..len]);
-                    if c.len() < NAMEDATALEN {
-                        break c;
-                    }
-                    // drop characters from the name to keep all the digits
-                    len -= 1;
-                    while !refname.is_char_boundary(len) {
-                        len -= 1;
-                    }
-                };
+                let cand = suffixed(refname, counter);
                 if !used.contains_key(&cand) {
                     break cand;
                 }

@@ -1260,3 +1260,43 @@ fn a_grouped_query_settles_only_grouped_columns() {
         "exists (select 1 from members m group by lower(m.role))",
     ]);
 }
+
+/// A range-table name made unique is shortened by whole characters (never the digits) to
+/// stay under NAMEDATALEN: the text PostgreSQL 15 printed for a table named with 60 `t`s
+/// and an `é` (62 bytes), used again in a sub-select.
+#[test]
+fn unique_names_are_shortened_by_whole_characters_under_namedatalen() {
+    let name = format!("{}é", "t".repeat(60));
+    assert_eq!(print::suffixed(&name, 1), format!("{}_1", "t".repeat(60)));
+    assert_eq!(print::suffixed("h", 12), "h_12");
+    let mut t = Table::new("public", name.as_str());
+    t.columns = vec![col("id", "integer"), col("g", "integer")];
+    let s = Schema {
+        tables: vec![t],
+        ..Schema::default()
+    };
+    let table = TableName::new("public", name.as_str());
+    let path = vec!["public".to_string()];
+    let ctx = Context {
+        table: &table,
+        schema: &s,
+        search_path: &path,
+    };
+    let q = format!("\"{name}\"");
+    let short = format!("{}_1", "t".repeat(60));
+    let stored = format!(
+        "((EXISTS ( SELECT 1\n   FROM {q} x\n  WHERE (x.g = {q}.id))) AND (EXISTS ( SELECT 1\n   FROM {q} {short}\n  WHERE ({short}.g = 1))))"
+    );
+    let declared = format!(
+        "exists (select 1 from {q} x where x.g = {q}.id) and exists (select 1 from {q} where {q}.g = 1)"
+    );
+    let cat = Catalog::default();
+    assert_eq!(
+        canonicalize_stored(&stored, &ctx, &cat).as_deref(),
+        Ok(stored.as_str())
+    );
+    assert_eq!(
+        canonicalize_declared(&declared, &ctx, &cat).as_deref(),
+        Ok(stored.as_str())
+    );
+}

@@ -770,20 +770,10 @@ fn unique_columns(names: &[String]) -> (Vec<String>, bool) {
     for n in names {
         let mut name = n.clone();
         if seen.contains(&name) {
-            let mut len = n.len();
             let mut i = 0;
             name = loop {
                 i += 1;
-                let cand = loop {
-                    let c = format!("{}_{i}", &n[..len]);
-                    if c.len() < 64 {
-                        break c;
-                    }
-                    len -= 1;
-                    while !n.is_char_boundary(len) {
-                        len -= 1;
-                    }
-                };
+                let cand = crate::expr::canon::print::suffixed(n, i);
                 if !seen.contains(&cand) {
                     break cand;
                 }
