@@ -100,12 +100,26 @@ class _Reading:
     def __init__(self, conn: Any, schemas: Sequence[str], t: Timeouts) -> None:
         self._outcome: Tuple[Optional[Schema], Optional[BaseException]] = (None, None)
         self._thread = threading.Thread(target=self._read, args=(conn, list(schemas), t), name="pgpolicy-catalog")
+        # Set when the catalog query is on its way (the first statement that returns rows;
+        # the savepoint and the pins before it need the GIL, which Python beside them
+        # would hold for the interpreter's switch interval at each step), or when the
+        # read ends.
+        self.sent = threading.Event()
 
     def _read(self, conn: Any, schemas: List[str], t: Timeouts) -> None:
+        run = runner(conn)
+
+        def signalling(sql: str, fetch: bool) -> Optional[List[Tuple[Any, ...]]]:
+            if fetch:
+                self.sent.set()
+            return run(sql, fetch)
+
         try:
-            self._outcome = (_introspect_on(conn, schemas, t), None)
+            self._outcome = (_native.introspect_with(signalling, schemas, timeouts=t), None)
         except BaseException as e:  # handed to the thread that waits for the read
             self._outcome = (None, e)
+        finally:
+            self.sent.set()
 
     def wait(self) -> None:
         """Waits for the read to end, even through an interrupt (raised afterwards): the
@@ -132,11 +146,13 @@ class _Reading:
 def reading(conn: Any, schemas: Sequence[str], t: Timeouts) -> Iterator[_Reading]:
     """Reads the catalog of `schemas` on `conn` in a thread while the block runs (the
     read waits on the server with the GIL released; the block builds the declaration in
-    Python), for `.result()` afterwards. The block must not use `conn`; leaving it, even
+    Python), for `.result()` afterwards. The block starts once the catalog query is
+    sent. The block must not use `conn`; leaving it, even
     by an exception, waits for the read."""
     r = _Reading(conn, schemas, t)
     r._thread.start()
     try:
+        r.sent.wait()
         yield r
     finally:
         r.wait()
