@@ -562,10 +562,10 @@ fn numeric_offset(s: &str) -> Option<i32> {
     Some(sign * (hr * 3600 + min * 60 + sec) as i32)
 }
 
-/// DecodeTimeCommon + time_overflows: `hh:mm`, `hh:mm:ss[.f]`, and `mm:ss.f` (a fraction
-/// after the second field makes it minutes and seconds): hour, minute, second (up to 60)
-/// and microseconds (up to a whole second, rounded).
-fn time_of_day(s: &str) -> Option<(i64, i64, i64, i64)> {
+/// DecodeTimeCommon, for times of day and intervals alike: `hh:mm`, `hh:mm:ss[.f]`, and
+/// `mm:ss.f` (a fraction after the second field makes it minutes and seconds), as hour,
+/// minute, second (up to 60) and microseconds (up to a whole second, rounded).
+fn time_common(s: &str) -> Option<(i64, i64, i64, i64)> {
     let (mut h, rest) = leading_int(s)?;
     let rest = rest.strip_prefix(':')?;
     let (mut mi, rest) = leading_int(rest)?;
@@ -588,6 +588,14 @@ fn time_of_day(s: &str) -> Option<(i64, i64, i64, i64)> {
     if mi > 59 || sec > 60 || fsec > 1_000_000 {
         return None;
     }
+    Some((h, mi, sec, fsec))
+}
+
+/// DecodeTimeCommon + time_overflows: `hh:mm`, `hh:mm:ss[.f]`, and `mm:ss.f` (a fraction
+/// after the second field makes it minutes and seconds): hour, minute, second (up to 60)
+/// and microseconds (up to a whole second, rounded).
+fn time_of_day(s: &str) -> Option<(i64, i64, i64, i64)> {
+    let (h, mi, sec, fsec) = time_common(s)?;
     // time_overflows
     if h > 24 || ((h * 60 + mi) * 60 + sec) * 1_000_000 + fsec > 86_400_000_000 {
         return None;
@@ -1481,28 +1489,7 @@ impl Acc {
 /// An interval's time field (DecodeTimeForInterval): `h:mm`, `h:mm:ss[.f]`, `mm:ss.f`, in
 /// microseconds.
 fn interval_time(s: &str) -> Option<i128> {
-    let (mut h, rest) = leading_int(s)?;
-    let rest = rest.strip_prefix(':')?;
-    let (mut mi, rest) = leading_int(rest)?;
-    let (mut sec, mut fsec) = (0, 0);
-    if rest.is_empty() {
-    } else if rest.starts_with('.') {
-        fsec = fractional_second(rest)?;
-        sec = mi;
-        mi = h;
-        h = 0;
-    } else if let Some(r) = rest.strip_prefix(':') {
-        let (x, r) = leading_int(r)?;
-        sec = x;
-        if !r.is_empty() {
-            fsec = fractional_second(r)?;
-        }
-    } else {
-        return None;
-    }
-    if mi > 59 || sec > 60 || fsec > 1_000_000 {
-        return None;
-    }
+    let (h, mi, sec, fsec) = time_common(s)?;
     Some(
         h as i128 * 3_600_000_000
             + mi as i128 * 60_000_000
