@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 from sqlalchemy import Column, MetaData, Table, event, select, text
 from sqlalchemy.dialects import postgresql
@@ -582,6 +582,26 @@ def table_dict(table: Table, *, compile_expressions: bool = True) -> Dict[str, A
     }
 
 
+def _declared(
+    mds: Sequence[MetaData], include_table: Optional[Callable[[Table], bool]]
+) -> Iterator[Tuple[str, Dict[str, Any]]]:
+    """The declared state of `mds`, one entry at a time as (key, entry) in the JSON
+    exchange format: each included table and its grants, then the MetaData's roles,
+    default privileges and functions."""
+    for md in mds:
+        for table in md.tables.values():
+            if include_table is not None and not include_table(table):
+                continue
+            yield "tables", table_dict(table)
+            decl = getattr(table, _INFO_KEY, None)
+            if isinstance(decl, _Declarations):
+                for g in decl.grants:
+                    yield "grants", g.to_dict(table)
+        for key, attr in (("roles", _ROLES_KEY), ("default_privileges", _DEFAULTS_KEY), ("functions", _FUNCTIONS_KEY)):
+            for x in getattr(md, attr, None) or ():
+                yield key, x.to_dict()
+
+
 def schema_dict(
     metadata: MetaData,
     *,
@@ -590,25 +610,9 @@ def schema_dict(
     """The declared state in the JSON exchange format: every table of the metadata (a
     table without declarations has RLS off and no policies), the declared roles, and the
     grants."""
-    tables: List[Dict[str, Any]] = []
-    grants: List[Dict[str, Any]] = []
-    for table in metadata.tables.values():
-        if include_table is not None and not include_table(table):
-            continue
-        tables.append(table_dict(table))
-        decl = getattr(table, _INFO_KEY, None)
-        if isinstance(decl, _Declarations):
-            grants.extend(g.to_dict(table) for g in decl.grants)
-    out: Dict[str, Any] = {"tables": tables, "grants": grants}
-    roles = getattr(metadata, _ROLES_KEY, None)
-    if roles:
-        out["roles"] = [r.to_dict() for r in roles]
-    defaults = getattr(metadata, _DEFAULTS_KEY, None)
-    if defaults:
-        out["default_privileges"] = [d.to_dict() for d in defaults]
-    functions = getattr(metadata, _FUNCTIONS_KEY, None)
-    if functions:
-        out["functions"] = [f.to_dict() for f in functions]
+    out: Dict[str, Any] = {"tables": [], "grants": []}
+    for key, entry in _declared([metadata], include_table):
+        out.setdefault(key, []).append(entry)
     return out
 
 
@@ -619,29 +623,23 @@ def schema_json(
     extra_tables: Sequence[Mapping[str, Any]] = (),
 ) -> str:
     """`schema_dict` of one or more MetaData (their tables and grants in order, then
-    `extra_tables`), as JSON text written table by table: no container outlives its
-    table, so that a large model read inside a large process (Alembic's, after its
+    `extra_tables`), as JSON text written entry by entry: no container outlives its
+    entry, so that a large model read inside a large process (Alembic's, after its
     reflection) does not set off the garbage collector's full passes."""
     mds = [metadata] if isinstance(metadata, MetaData) else list(metadata)
-    tables: List[str] = []
-    grants: List[str] = []
-    rest: Dict[str, List[str]] = {"roles": [], "default_privileges": [], "functions": []}
-    for md in mds:
-        for table in md.tables.values():
-            if include_table is not None and not include_table(table):
-                continue
-            tables.append(json.dumps(table_dict(table)))
-            decl = getattr(table, _INFO_KEY, None)
-            if isinstance(decl, _Declarations):
-                grants.extend(json.dumps(g.to_dict(table)) for g in decl.grants)
-        for key, attr in (("roles", _ROLES_KEY), ("default_privileges", _DEFAULTS_KEY), ("functions", _FUNCTIONS_KEY)):
-            rest[key].extend(json.dumps(x.to_dict()) for x in getattr(md, attr, None) or ())
-    tables.extend(json.dumps(t) for t in extra_tables)
-    out = '{"tables": [' + ", ".join(tables) + '], "grants": [' + ", ".join(grants) + "]"
-    for key, parts in rest.items():
-        if parts:
-            out += f', "{key}": [' + ", ".join(parts) + "]"
-    return out + "}"
+    parts: Dict[str, List[str]] = {"tables": [], "grants": [], "roles": [], "default_privileges": [], "functions": []}
+    for key, entry in _declared(mds, include_table):
+        parts[key].append(json.dumps(entry))
+    parts["tables"].extend(json.dumps(t) for t in extra_tables)
+    return (
+        "{"
+        + ", ".join(
+            f'"{key}": [' + ", ".join(items) + "]"
+            for key, items in parts.items()
+            if items or key in ("tables", "grants")
+        )
+        + "}"
+    )
 
 
 def schema_from_metadata(
